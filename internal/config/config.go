@@ -1,0 +1,283 @@
+// Package config reads OnboardIQ's configuration from the environment, once,
+// and validates it. Every secret may instead be read from a file named by
+// the variable with a _FILE suffix (for Docker and Kubernetes secrets).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. Secrets are masked when it is printed
+// or logged.
+type Config struct {
+	DatabaseURL      string // the schema owner, for migrate
+	AppDatabaseURL   string // the application role, for serve and the data commands
+	AppDBPassword    string
+	Addr             string
+	BaseURL          string
+	LogFormat        string // json or text
+	LogLevel         slog.Level
+	StatementTimeout time.Duration
+
+	SMTPURL string
+
+	Embedder       string // local or openai
+	EmbeddingModel string
+	LLM            string // local, openai or anthropic
+	LLMModel       string
+	OpenAIBaseURL  string
+	OpenAIAPIKey   string
+	AnthropicKey   string
+
+	WebhookAllowPrivate bool
+}
+
+// Getenv is os.Getenv's shape, so tests can pass a map.
+type Getenv func(string) string
+
+// Load reads and validates the configuration. An error names the variable.
+func Load(getenv Getenv) (*Config, error) {
+	r := reader{getenv: getenv}
+	c := &Config{
+		DatabaseURL:    r.secret("DATABASE_URL"),
+		AppDatabaseURL: r.secret("ONBOARDIQ_APP_DATABASE_URL"),
+		AppDBPassword:  r.secret("ONBOARDIQ_APP_DB_PASSWORD"),
+		Addr:           r.str("ONBOARDIQ_ADDR", ":8080"),
+		BaseURL:        r.str("ONBOARDIQ_BASE_URL", ""),
+		LogFormat:      r.oneOf("ONBOARDIQ_LOG_FORMAT", "json", "json", "text"),
+		SMTPURL:        r.secret("ONBOARDIQ_SMTP_URL"),
+		Embedder:       r.oneOf("ONBOARDIQ_EMBEDDER", "local", "local", "openai"),
+		EmbeddingModel: r.str("ONBOARDIQ_EMBEDDING_MODEL", ""),
+		LLM:            r.oneOf("ONBOARDIQ_LLM", "local", "local", "openai", "anthropic"),
+		LLMModel:       r.str("ONBOARDIQ_LLM_MODEL", ""),
+		OpenAIBaseURL:  r.str("OPENAI_BASE_URL", ""),
+		OpenAIAPIKey:   r.secret("OPENAI_API_KEY"),
+		AnthropicKey:   r.secret("ANTHROPIC_API_KEY"),
+
+		WebhookAllowPrivate: r.boolean("ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE"),
+		StatementTimeout:    r.duration("ONBOARDIQ_STATEMENT_TIMEOUT", 30*time.Second),
+	}
+	c.LogLevel = r.level("ONBOARDIQ_LOG_LEVEL")
+
+	r.postgresURL("DATABASE_URL", c.DatabaseURL)
+	r.postgresURL("ONBOARDIQ_APP_DATABASE_URL", c.AppDatabaseURL)
+	r.httpURL("ONBOARDIQ_BASE_URL", c.BaseURL)
+	r.httpURL("OPENAI_BASE_URL", c.OpenAIBaseURL)
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			r.fail("ONBOARDIQ_SMTP_URL", "want smtp://user:pass@host:port or smtps://…")
+		}
+	}
+	if c.Addr != "" && !strings.Contains(c.Addr, ":") {
+		r.fail("ONBOARDIQ_ADDR", "want host:port or :port, got %q", c.Addr)
+	}
+	if c.LLM == "anthropic" && c.AnthropicKey == "" && len(r.errs) == 0 {
+		r.fail("ANTHROPIC_API_KEY", "required when ONBOARDIQ_LLM=anthropic")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + localHost(c.Addr)
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// OwnerURL returns the schema owner's connection URL, or an error naming
+// the variable to set.
+func (c *Config) OwnerURL() (string, error) {
+	if c.DatabaseURL == "" {
+		return "", errors.New("DATABASE_URL is not set: it names the database and the role that owns the schema (for example postgres://onboardiq@localhost/onboardiq)")
+	}
+	return c.DatabaseURL, nil
+}
+
+// AppURL returns the connection URL of the application role:
+// ONBOARDIQ_APP_DATABASE_URL when set, otherwise DATABASE_URL with the user
+// swapped for onboardiq_app and the password from ONBOARDIQ_APP_DB_PASSWORD
+// (none when it is unset).
+func (c *Config) AppURL() (string, error) {
+	if c.AppDatabaseURL != "" {
+		return c.AppDatabaseURL, nil
+	}
+	if c.DatabaseURL == "" {
+		return "", errors.New("neither ONBOARDIQ_APP_DATABASE_URL nor DATABASE_URL is set: one must name the database")
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if c.AppDBPassword != "" {
+		u.User = url.UserPassword(AppRole, c.AppDBPassword)
+	} else {
+		u.User = url.User(AppRole)
+	}
+	return u.String(), nil
+}
+
+// AppRoleName returns the user of the application URL.
+func (c *Config) AppRoleName() string {
+	if c.AppDatabaseURL != "" {
+		if u, err := url.Parse(c.AppDatabaseURL); err == nil && u.User != nil && u.User.Username() != "" {
+			return u.User.Username()
+		}
+	}
+	return AppRole
+}
+
+// AppPassword returns the password the application role should have, from
+// ONBOARDIQ_APP_DB_PASSWORD or the application URL.
+func (c *Config) AppPassword() string {
+	if c.AppDBPassword != "" {
+		return c.AppDBPassword
+	}
+	if u, err := url.Parse(c.AppDatabaseURL); err == nil && u.User != nil {
+		p, _ := u.User.Password()
+		return p
+	}
+	return ""
+}
+
+// AppRole is the application role's default name.
+const AppRole = "onboardiq_app"
+
+// LogValue masks the secrets when the configuration is logged.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database_url", maskURL(c.DatabaseURL)),
+		slog.String("app_database_url", maskURL(c.AppDatabaseURL)),
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL),
+		slog.String("smtp_url", maskURL(c.SMTPURL)),
+		slog.String("embedder", c.Embedder),
+		slog.String("llm", c.LLM),
+		slog.Bool("openai_api_key_set", c.OpenAIAPIKey != ""),
+		slog.Bool("anthropic_api_key_set", c.AnthropicKey != ""),
+		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
+	)
+}
+
+// String masks the secrets too.
+func (c *Config) String() string { return c.LogValue().String() }
+
+// maskURL hides a URL's password.
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func localHost(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "localhost" + addr
+	}
+	return addr
+}
+
+// reader collects every bad variable, so one run reports them all.
+type reader struct {
+	getenv Getenv
+	errs   []error
+}
+
+func (r *reader) fail(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads name, or the file named by name_FILE; setting both is an error.
+func (r *reader) secret(name string) string {
+	v, file := r.getenv(name), r.getenv(name+"_FILE")
+	switch {
+	case v != "" && file != "":
+		r.fail(name, "set either %s or %s_FILE, not both", name, name)
+		return ""
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			r.fail(name+"_FILE", "read: %v", err)
+			return ""
+		}
+		return strings.TrimRight(string(b), "\r\n")
+	}
+	return strings.TrimSpace(v)
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := r.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, "want one of %s, got %q", strings.Join(allowed, ", "), v)
+	return def
+}
+
+func (r *reader) boolean(name string) bool {
+	v := r.str(name, "false")
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, "want true or false, got %q", v)
+	}
+	return b
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "want a positive duration such as 30s, got %q", v)
+		return def
+	}
+	return d
+}
+
+func (r *reader) level(name string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(r.str(name, "info"))); err != nil {
+		r.fail(name, "want debug, info, warn or error, got %q", r.getenv(name))
+	}
+	return l
+}
+
+func (r *reader) postgresURL(name, v string) {
+	if v == "" {
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		r.fail(name, "want a postgres:// URL")
+	}
+}
+
+func (r *reader) httpURL(name, v string) {
+	if v == "" {
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail(name, "want an http:// or https:// URL, got %q", v)
+	}
+}

@@ -1,0 +1,127 @@
+// Package postgres is OnboardIQ's store: the connection pool, the tenant
+// transaction, the schema migrations and one file per entity.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// DB is the application's handle on the database. It connects as the
+// application role, which row-level security confines to one tenant per
+// transaction.
+type DB struct {
+	Pool   *pgxpool.Pool
+	logger *slog.Logger
+}
+
+// Open connects to url and registers the pgvector types on each connection.
+func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		return pgxvec.RegisterTypes(ctx, conn)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "onboardiq"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return &DB{Pool: pool, logger: logger}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// maxAttempts bounds how often InTenant runs a function whose transaction
+// failed on a serialization failure or a deadlock.
+const maxAttempts = 4
+
+// InTenant runs fn inside one transaction entered into tenantID and commits
+// it when fn returns nil. fn may run more than once (after a serialization
+// failure or deadlock), so it must not have effects outside the transaction;
+// side effects go through River's InsertTx on the same transaction.
+func (db *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(context.Context, *Tx) error) error {
+	return db.inTenant(ctx, tenantID, pgx.TxOptions{}, fn)
+}
+
+// InTenantReadOnly is InTenant for a read-only transaction.
+func (db *DB) InTenantReadOnly(ctx context.Context, tenantID uuid.UUID, fn func(context.Context, *Tx) error) error {
+	return db.inTenant(ctx, tenantID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (db *DB) inTenant(ctx context.Context, tenantID uuid.UUID, opts pgx.TxOptions, fn func(context.Context, *Tx) error) error {
+	if tenantID == uuid.Nil {
+		return fmt.Errorf("postgres: a tenant transaction needs a tenant id")
+	}
+	for attempt := 1; ; attempt++ {
+		err := db.inTenantOnce(ctx, tenantID, opts, fn)
+		if err == nil || attempt == maxAttempts || !isRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (db *DB) inTenantOnce(ctx context.Context, tenantID uuid.UUID, opts pgx.TxOptions, fn func(context.Context, *Tx) error) (err error) {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	// Release destroys a connection left inside a transaction, so a failed
+	// rollback cannot leak a tenant's transaction into the pool.
+	defer conn.Release()
+	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// storeError turns the database's refusals into domain errors; anything
+// else is wrapped as it is, to be logged as internal.
+func storeError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return onboardiq.Errorf(onboardiq.ENOTFOUND, "%s not found", what)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return onboardiq.Errorf(onboardiq.ECONFLICT, "%s already exists", what)
+		case "23503": // foreign_key_violation
+			return onboardiq.Errorf(onboardiq.EINVALID, "%s refers to something that does not exist", what)
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

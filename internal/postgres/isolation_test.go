@@ -1,0 +1,395 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+// seedTenant creates a tenant with one row in every tenant-owned table,
+// through the application role.
+func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	res, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".test"})
+	if err != nil {
+		t.Fatalf("create tenant %s: %v", slug, err)
+	}
+	id := res.Tenant.ID
+	err = db.InTenant(ctx, id, func(ctx context.Context, tx *postgres.Tx) error {
+		emb := pgvector.NewVector(randomVector(rand.New(rand.NewPCG(1, 2))))
+		stmts := []string{
+			`INSERT INTO customers (tenant_id, customer_id, name) VALUES ($1, '00000000-0000-0000-0000-00000000000c', 'Customer')`,
+			`INSERT INTO templates (tenant_id, template_id, name) VALUES ($1, '00000000-0000-0000-0000-0000000000a1', 'Template')`,
+			`INSERT INTO template_tasks (tenant_id, template_id, phase, position, description, offset_days, side)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000a1', 'Kickoff', 0, 'Kickoff call', 0, 'vendor')`,
+			`INSERT INTO projects (tenant_id, project_id, customer_id, name, vector_embedding)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c', 'Project', $2)`,
+			`INSERT INTO tasks (tenant_id, task_id, project_id, description, vector_embedding)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000d', '00000000-0000-0000-0000-00000000000b', 'Task', $2)`,
+			`INSERT INTO knowledge_base (tenant_id, title, content, visibility, vector_embedding) VALUES ($1, 'Article', 'Body', 'public', $2)`,
+			`INSERT INTO notifications (tenant_id, user_id, kind, title) SELECT $1, user_id, 'project_overdue', 'Late' FROM tenant_users WHERE tenant_id = $1`,
+			`INSERT INTO webhook_endpoints (tenant_id, url, secret) VALUES ($1, 'https://hooks.example/x', 'whsec_x')`,
+			`INSERT INTO assistant_conversations (tenant_id, conversation_id, user_id)
+			 SELECT $1, '00000000-0000-0000-0000-0000000000c1', user_id FROM tenant_users WHERE tenant_id = $1`,
+			`INSERT INTO assistant_messages (tenant_id, conversation_id, role, content)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000c1', 'user', 'How do I set up SSO?')`,
+		}
+		for _, s := range stmts {
+			args := []any{tx.TenantID()}
+			if strings.Contains(s, "$2") {
+				args = append(args, emb)
+			}
+			if _, err := tx.Exec(ctx, s, args...); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("seed tenant %s: %v", slug, err)
+	}
+	return id
+}
+
+func randomVector(r *rand.Rand) []float32 {
+	v := make([]float32, postgres.Dimensions)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// insertableColumns lists the columns of table an INSERT may name.
+func insertableColumns(t *testing.T, conn *pgx.Conn, table string) string {
+	t.Helper()
+	var cols string
+	err := conn.QueryRow(context.Background(), `
+SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`, table).Scan(&cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cols
+}
+
+func wantRLSViolation(t *testing.T, what string, err error) {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Errorf("%s: got %v, want a row-level security violation (42501)", what, err)
+	}
+}
+
+// TestTenantTablesIsolated checks every tenant-owned table in the catalog,
+// as the application role: no tenant set sees and writes nothing; tenant A
+// sees none of B's rows and cannot write rows carrying B's id.
+func TestTenantTablesIsolated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	a := seedTenant(t, db.App, "tenant-a")
+	b := seedTenant(t, db.App, "tenant-b")
+
+	super := connect(t, db.SuperURL)
+	app := connect(t, db.AppURL)
+	tables, err := db.App.TenantTables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 15 {
+		t.Fatalf("found %d tenant tables, want at least 15", len(tables))
+	}
+	for _, table := range tables {
+		t.Run(table.Name, func(t *testing.T) {
+			ident := pgx.Identifier{table.Name}.Sanitize()
+			count := func(conn *pgx.Conn, where string, args ...any) int {
+				t.Helper()
+				var n int
+				if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+ident+" WHERE "+where, args...).Scan(&n); err != nil {
+					t.Fatalf("count %s: %v", table.Name, err)
+				}
+				return n
+			}
+			ownA, ownB := count(super, "tenant_id = $1", a), count(super, "tenant_id = $1", b)
+			if ownA == 0 || ownB == 0 {
+				t.Fatalf("the fixture has %d rows of A and %d of B in %s: give seedTenant a row for it", ownA, ownB, table.Name)
+			}
+			// One of B's rows, as a record the app role can try to insert.
+			var rowB []byte
+			if err := super.QueryRow(ctx, "SELECT to_jsonb(x) FROM "+ident+" x WHERE tenant_id = $1 LIMIT 1", b).Scan(&rowB); err != nil {
+				t.Fatal(err)
+			}
+			cols := insertableColumns(t, super, table.Name)
+			insertB := fmt.Sprintf("INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_record(NULL::%s, $1)", ident, cols, cols, ident)
+
+			// No tenant set: nothing visible, nothing writable.
+			if n := count(app, "true"); n != 0 {
+				t.Errorf("no tenant set: SELECT sees %d rows, want 0", n)
+			}
+			_, err := app.Exec(ctx, insertB, rowB)
+			wantRLSViolation(t, "no tenant set: INSERT", err)
+
+			// Tenant A set.
+			err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.String()); err != nil {
+					return err
+				}
+				var all, ofB int
+				if err := tx.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE tenant_id = $1) FROM "+ident, b).Scan(&all, &ofB); err != nil {
+					return err
+				}
+				if ofB != 0 || all != ownA {
+					t.Errorf("as A: sees %d rows, %d of them B's; want %d, none of B's", all, ofB, ownA)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inA := func(what, sql string, args ...any) {
+				t.Helper()
+				err := pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
+					if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.String()); err != nil {
+						return err
+					}
+					_, err := tx.Exec(ctx, sql, args...)
+					return err
+				})
+				wantRLSViolation(t, what, err)
+			}
+			inA("as A: INSERT of B's row", insertB, rowB)
+			inA("as A: UPDATE moving A's rows to B", "UPDATE "+ident+" SET tenant_id = $1 WHERE tenant_id = $2", b, a)
+
+			// B's rows are untouched, whatever A tried.
+			var untouched bool
+			err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.String()); err != nil {
+					return err
+				}
+				tag, err := tx.Exec(ctx, "DELETE FROM "+ident+" WHERE tenant_id = $1", b)
+				untouched = tag.RowsAffected() == 0
+				return errors.Join(err, errors.New("roll back"))
+			})
+			if !untouched {
+				t.Errorf("as A: DELETE of B's rows affected some: %v", err)
+			}
+			if n := count(super, "tenant_id = $1", b); n != ownB {
+				t.Errorf("B has %d rows after A's attempts, want %d", n, ownB)
+			}
+		})
+	}
+}
+
+// TestPooledConnectionForgetsTenant checks that the tenant setting ends with
+// the transaction: the same pooled connection, used next without a tenant,
+// sees nothing, whether the tenant's transaction committed or failed.
+func TestPooledConnectionForgetsTenant(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	a := seedTenant(t, d.App, "pool-a")
+	one, err := postgres.Open(ctx, d.AppURL+"&pool_max_conns=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+
+	for _, fail := range []bool{false, true} {
+		var pidIn int
+		err := one.InTenant(ctx, a, func(ctx context.Context, tx *postgres.Tx) error {
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT pg_backend_pid(), (SELECT count(*) FROM customers)").Scan(&pidIn, &n); err != nil {
+				return err
+			}
+			if n != 1 {
+				t.Errorf("inside tenant A: %d customers, want 1", n)
+			}
+			if fail {
+				return errors.New("fail on purpose")
+			}
+			return nil
+		})
+		if fail != (err != nil) {
+			t.Fatalf("InTenant: %v", err)
+		}
+		var (
+			pid     int
+			setting string
+			n       int
+		)
+		err = one.Pool.QueryRow(ctx, "SELECT pg_backend_pid(), coalesce(current_setting('app.tenant_id', true), ''), (SELECT count(*) FROM customers)").
+			Scan(&pid, &setting, &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pid != pidIn {
+			t.Fatalf("the pool used another connection (%d, then %d)", pidIn, pid)
+		}
+		if setting != "" || n != 0 {
+			t.Errorf("after tenant A's transaction (failed: %v): app.tenant_id = %q and %d customers visible, want none", fail, setting, n)
+		}
+	}
+}
+
+// TestVectorSearchSmallTenant checks that a tenant holding 1% of 20,000
+// vectors still gets k results from the HNSW index under its filter, and
+// that they are its own nearest ones.
+func TestVectorSearchSmallTenant(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	small := seedTenant(t, d.App, "small")
+	big := seedTenant(t, d.App, "big")
+	r := rand.New(rand.NewPCG(7, 11))
+	load := func(tenant uuid.UUID, n int) {
+		t.Helper()
+		rows := make([][]any, n)
+		for i := range rows {
+			rows[i] = []any{tenant, uuid.New(), fmt.Sprintf("Article %d", i), pgvector.NewVector(randomVector(r))}
+		}
+		err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			_, err := postgres.BulkInsert(ctx, tx, "knowledge_base", []string{"tenant_id", "article_id", "title", "vector_embedding"}, pgx.CopyFromRows(rows))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Build the migration's own HNSW index after loading, as a bulk
+	// build: inserting 20,000 vectors one by one into it takes minutes.
+	super := connect(t, d.SuperURL)
+	var indexDef string
+	if err := super.QueryRow(ctx, "SELECT indexdef FROM pg_indexes WHERE indexname = 'knowledge_base_embedding_idx'").Scan(&indexDef); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Exec(ctx, "DROP INDEX knowledge_base_embedding_idx"); err != nil {
+		t.Fatal(err)
+	}
+	load(small, 199) // plus the seeded article: 200, 1%
+	load(big, 19799)
+	if _, err := super.Exec(ctx, indexDef); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Exec(ctx, "ANALYZE knowledge_base"); err != nil {
+		t.Fatal(err)
+	}
+
+	q := pgvector.NewVector(randomVector(r))
+	// The exact answer, by a sequential scan.
+	var exact []uuid.UUID
+	err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT article_id FROM knowledge_base WHERE tenant_id = $1 ORDER BY vector_embedding <=> $2 LIMIT 10`, small, q)
+		if err != nil {
+			return err
+		}
+		exact, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, got []postgres.Neighbour) {
+		t.Helper()
+		if len(got) != 10 {
+			t.Fatalf("got %d results, want 10", len(got))
+		}
+		found := 0
+		for i, n := range got {
+			if slices.Contains(exact, n.ID) {
+				found++
+			}
+			if i > 0 && n.Distance < got[i-1].Distance {
+				t.Errorf("results out of order at %d", i)
+			}
+		}
+		if found < 8 {
+			t.Errorf("recall@10 = %d/10 against the exact search, want at least 8", found)
+		}
+	}
+	// Steer the planner to the HNSW index, as it would choose for a
+	// larger tenant.
+	const useIndex = "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"
+	explain := func(tx *postgres.Tx) string {
+		rows, err := tx.Query(ctx, `EXPLAIN SELECT article_id FROM knowledge_base WHERE tenant_id = $1 ORDER BY vector_embedding <=> $2 LIMIT 10`, small, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
+
+	t.Run("planner's choice", func(t *testing.T) {
+		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
+			got, err := postgres.NearestArticles(ctx, tx, q, 10)
+			check(t, got)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("HNSW with iterative scan", func(t *testing.T) {
+		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
+			if _, err := tx.Exec(ctx, useIndex); err != nil {
+				return err
+			}
+			got, err := postgres.NearestArticles(ctx, tx, q, 10)
+			if plan := explain(tx); !strings.Contains(plan, "knowledge_base_embedding_idx") {
+				t.Fatalf("the HNSW index was not used:\n%s", plan)
+			}
+			check(t, got)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Without the iterative scan the same plan stops after ef_search (40)
+	// candidates, almost all another tenant's: this is what the setting fixes.
+	t.Run("HNSW without iterative scan falls short", func(t *testing.T) {
+		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
+			if _, err := tx.Exec(ctx, useIndex+", set_config('hnsw.iterative_scan', 'off', true)"); err != nil {
+				return err
+			}
+			var n int
+			err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM knowledge_base WHERE tenant_id = $1 ORDER BY vector_embedding <=> $2 LIMIT 10) x`, small, q).Scan(&n)
+			if n >= 10 {
+				t.Errorf("got %d results without iterative scan; expected fewer, or this test proves nothing", n)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,240 @@
+package postgres
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded schema migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// DefaultAppRole is the login role the server runs as.
+const DefaultAppRole = "onboardiq_app"
+
+// MigrateOptions says how to set up the application role.
+type MigrateOptions struct {
+	AppRole          string        // default DefaultAppRole
+	AppPassword      string        // set on the role when not empty
+	StatementTimeout time.Duration // per statement, for the app role; default 30s
+	Logger           *slog.Logger
+}
+
+// Migrate brings the schema at url up to date (OnboardIQ's migrations, then
+// River's) and creates and grants the application role. It connects as the
+// schema owner. Concurrent runs wait for each other.
+func Migrate(ctx context.Context, url string, opts MigrateOptions) error {
+	if opts.AppRole == "" {
+		opts.AppRole = DefaultAppRole
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("migrate: connect: %w", err)
+	}
+	defer pool.Close()
+
+	lock, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: connect: %w", err)
+	}
+	defer lock.Release()
+	if _, err := lock.Exec(ctx, "SELECT pg_advisory_lock(hashtext('onboardiq migrate'))"); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer lock.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('onboardiq migrate'))") //nolint:errcheck
+
+	var owner string
+	if err := pool.QueryRow(ctx, "SELECT current_user").Scan(&owner); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if owner == opts.AppRole {
+		return fmt.Errorf("migrate: DATABASE_URL connects as %q, the application role; it must name the schema owner", owner)
+	}
+
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	defer sqlDB.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, Migrations(), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		opts.Logger.Info("applied migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: opts.Logger})
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+
+	if err := setUpAppRole(ctx, pool, opts); err != nil {
+		return fmt.Errorf("migrate: application role %q: %w", opts.AppRole, err)
+	}
+	return nil
+}
+
+// setUpAppRole creates the application role when it is missing, sets its
+// password and limits, and grants it what it needs on what the owner owns:
+// data on tenant and job tables, read on the migration ledger, and the
+// functions.
+func setUpAppRole(ctx context.Context, pool *pgxpool.Pool, opts MigrateOptions) error {
+	role := pgx.Identifier{opts.AppRole}.Sanitize()
+	// Roles are shared by every database of the server, so another migrate
+	// may create it at the same moment: both outcomes are fine.
+	if _, err := pool.Exec(ctx, fmt.Sprintf(`
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %s) THEN
+        CREATE ROLE %s LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$`, quoteLiteral(opts.AppRole), role)); err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	stmts := []string{
+		fmt.Sprintf("ALTER ROLE %s SET statement_timeout = %s", role, quoteLiteral(fmt.Sprintf("%dms", opts.StatementTimeout.Milliseconds()))),
+		fmt.Sprintf("ALTER ROLE %s SET idle_in_transaction_session_timeout = '60s'", role),
+	}
+	if opts.AppPassword != "" {
+		// A SCRAM verifier, so the password itself never reaches the
+		// server's statement log.
+		verifier, err := scramVerifier(opts.AppPassword)
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, fmt.Sprintf("ALTER ROLE %s PASSWORD %s", role, quoteLiteral(verifier)))
+	}
+	rows, err := pool.Query(ctx, `
+SELECT c.relname, c.relkind,
+       EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+FROM pg_class c
+WHERE c.relnamespace = current_schema()::regnamespace
+  AND c.relkind IN ('r', 'p', 'S')
+  AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+ORDER BY c.relname`)
+	if err != nil {
+		return err
+	}
+	type rel struct {
+		name      string
+		kind      string
+		hasTenant bool
+	}
+	rels, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rel, error) {
+		var x rel
+		err := r.Scan(&x.name, &x.kind, &x.hasTenant)
+		return x, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rels {
+		name := pgx.Identifier{r.name}.Sanitize()
+		switch {
+		case r.kind == "S" && strings.HasPrefix(r.name, "goose_"):
+			// The ledger's sequence: the app only reads the ledger.
+		case r.kind == "S":
+			stmts = append(stmts, fmt.Sprintf("GRANT USAGE, SELECT ON SEQUENCE %s TO %s", name, role))
+		case r.hasTenant || strings.HasPrefix(r.name, "river_"):
+			stmts = append(stmts, fmt.Sprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %s TO %s", name, role))
+		default: // the migration ledger and anything else the owner keeps
+			stmts = append(stmts, fmt.Sprintf("GRANT SELECT ON TABLE %s TO %s", name, role))
+		}
+	}
+	stmts = append(stmts, fmt.Sprintf("GRANT EXECUTE ON FUNCTION tenant_id_by_slug(text) TO %s", role))
+	batch := &pgx.Batch{}
+	for _, s := range stmts {
+		batch.Queue(s)
+	}
+	return pool.SendBatch(ctx, batch).Close()
+}
+
+// quoteLiteral quotes s as an SQL string literal, for the utility statements
+// (CREATE ROLE, ALTER ROLE) that take no parameters.
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// scramVerifier returns the SCRAM-SHA-256 verifier PostgreSQL stores for
+// password (RFC 5802, RFC 7677).
+func scramVerifier(password string) (string, error) {
+	const iterations = 4096
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	salted, err := pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
+	if err != nil {
+		return "", err
+	}
+	mac := func(msg string) []byte {
+		h := hmac.New(sha256.New, salted)
+		h.Write([]byte(msg))
+		return h.Sum(nil)
+	}
+	stored := sha256.Sum256(mac("Client Key"))
+	b64 := base64.StdEncoding.EncodeToString
+	return fmt.Sprintf("SCRAM-SHA-256$%d:%s$%s:%s", iterations, b64(salt), b64(stored[:]), b64(mac("Server Key"))), nil
+}
+
+// SchemaVersion returns the newest migration the database has applied and
+// the newest this binary carries.
+func (db *DB) SchemaVersion(ctx context.Context) (have, want int64, err error) {
+	err = db.Pool.QueryRow(ctx, "SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied").Scan(&have)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	return have, LatestMigration(), nil
+}
+
+// LatestMigration returns the version of the newest embedded migration.
+func LatestMigration() int64 {
+	entries, err := fs.ReadDir(Migrations(), ".")
+	if err != nil {
+		panic(err)
+	}
+	var latest int64
+	for _, e := range entries {
+		var v int64
+		if _, err := fmt.Sscanf(e.Name(), "%d_", &v); err == nil && v > latest {
+			latest = v
+		}
+	}
+	return latest
+}

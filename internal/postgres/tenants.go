@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// TenantIDBySlug resolves a workspace slug through the one reviewed
+// cross-tenant lookup (the tenant_id_by_slug function). An unknown slug is
+// ENOTFOUND.
+func (db *DB) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	var id *uuid.UUID
+	if err := db.Pool.QueryRow(ctx, "SELECT tenant_id_by_slug($1)", slug).Scan(&id); err != nil {
+		return uuid.Nil, fmt.Errorf("find tenant %q: %w", slug, err)
+	}
+	if id == nil {
+		return uuid.Nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "no workspace %q", slug)
+	}
+	return *id, nil
+}
+
+// NewTenantResult is a created tenant with its first admin and that admin's
+// API token (shown once).
+type NewTenantResult struct {
+	Tenant *onboardiq.Tenant
+	Admin  *onboardiq.User
+	Token  string
+}
+
+// CreateTenant creates a tenant, its first admin and an API token for the
+// admin, in one transaction.
+func (db *DB) CreateTenant(ctx context.Context, in onboardiq.NewTenant) (*NewTenantResult, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var res *NewTenantResult
+	err := db.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
+		var err error
+		res, err = CreateTenant(ctx, tx, in)
+		return err
+	})
+	return res, err
+}
+
+// CreateTenant creates the tenant that tx runs in, with its admin and token.
+func CreateTenant(ctx context.Context, tx *Tx, in onboardiq.NewTenant) (*NewTenantResult, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	t := &onboardiq.Tenant{ID: tx.TenantID(), Name: in.Name, Slug: in.Slug}
+	err := tx.QueryRow(ctx, `
+INSERT INTO tenants (tenant_id, name, slug) VALUES ($1, $2, $3)
+RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.CreatedAt)
+	if err != nil {
+		if onboardiq.ErrorCode(storeError(err, "")) == onboardiq.ECONFLICT {
+			return nil, &onboardiq.Error{Code: onboardiq.ECONFLICT, Field: "slug", Message: fmt.Sprintf("the slug %q is taken", t.Slug)}
+		}
+		return nil, fmt.Errorf("insert tenant: %w", err)
+	}
+	if err := RecordEvent(ctx, tx, Event{Kind: "tenant.created", Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
+		return nil, err
+	}
+	admin, err := CreateUser(ctx, tx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})
+	if err != nil {
+		return nil, err
+	}
+	token, _, err := CreateToken(ctx, tx, admin.ID, "created with the tenant")
+	if err != nil {
+		return nil, err
+	}
+	return &NewTenantResult{Tenant: t, Admin: admin, Token: token}, nil
+}
+
+// Tenant returns the tenant tx runs in.
+func Tenant(ctx context.Context, tx *Tx) (*onboardiq.Tenant, error) {
+	t := &onboardiq.Tenant{}
+	err := tx.QueryRow(ctx, `SELECT tenant_id, name, slug, time_zone, created_at FROM tenants WHERE tenant_id = $1`, tx.TenantID()).
+		Scan(&t.ID, &t.Name, &t.Slug, &t.TimeZone, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "tenant not found")
+	}
+	return t, err
+}

@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// An API token reads oiq_<tenant id as 32 hex digits>_<43 characters of
+// base64url secret>. The tenant part lets authentication enter the tenant
+// before it looks the token up, so the lookup runs under row-level security
+// like every other query; only the token's SHA-256 is stored (the secret
+// has 256 bits of entropy, so a slow hash would add nothing).
+const tokenPrefix = "oiq_"
+
+// Token is an API token's record; the token itself is never stored.
+type Token struct {
+	ID         uuid.UUID  `json:"id"`
+	UserID     uuid.UUID  `json:"user_id"`
+	Name       string     `json:"name"`
+	Hint       string     `json:"hint"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+func newToken(tenantID uuid.UUID) (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	return tokenPrefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
+}
+
+// parseToken returns the tenant a token names and the token's hash.
+func parseToken(token string) (uuid.UUID, []byte, bool) {
+	rest, ok := strings.CutPrefix(token, tokenPrefix)
+	if !ok || len(rest) != 32+1+43 || rest[32] != '_' {
+		return uuid.Nil, nil, false
+	}
+	var id uuid.UUID
+	if _, err := hex.Decode(id[:], []byte(rest[:32])); err != nil || id == uuid.Nil {
+		return uuid.Nil, nil, false
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(rest[33:]); err != nil {
+		return uuid.Nil, nil, false
+	}
+	sum := sha256.Sum256([]byte(token))
+	return id, sum[:], true
+}
+
+// CreateToken issues an API token for a user of the tenant tx runs in and
+// returns it (to be shown once) with its record.
+func CreateToken(ctx context.Context, tx *Tx, userID uuid.UUID, name string) (string, *Token, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len([]rune(name)) > 100 {
+		return "", nil, onboardiq.Invalid("name", "must be 1 to 100 characters")
+	}
+	token, err := newToken(tx.TenantID())
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	t := &Token{UserID: userID, Name: name, Hint: token[len(token)-4:]}
+	err = tx.QueryRow(ctx, `
+INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, hint)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING token_id, created_at`, tx.TenantID(), userID, name, sum[:], t.Hint).Scan(&t.ID, &t.CreatedAt)
+	if err != nil {
+		return "", nil, storeError(err, "user")
+	}
+	return token, t, nil
+}
+
+// RevokeToken revokes a token of the tenant tx runs in.
+func RevokeToken(ctx context.Context, tx *Tx, tokenID uuid.UUID) error {
+	tag, err := tx.Exec(ctx, `
+UPDATE api_tokens SET revoked_at = now()
+WHERE tenant_id = $1 AND token_id = $2 AND revoked_at IS NULL`, tx.TenantID(), tokenID)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return onboardiq.Errorf(onboardiq.ENOTFOUND, "token not found")
+	}
+	return nil
+}
+
+var errBadToken = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the API token is missing, unknown, expired or revoked")
+
+// Authenticate returns the principal an API token stands for, or
+// EUNAUTHORIZED. It records when the token was last used, at most once a
+// minute, in the same statement.
+func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
+	tenantID, hash, ok := parseToken(token)
+	if !ok {
+		return nil, errBadToken
+	}
+	p := &onboardiq.Principal{TenantID: tenantID}
+	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `
+WITH tok AS (
+    SELECT token_id, user_id, last_used_at FROM api_tokens
+    WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL
+      AND (expires_at IS NULL OR expires_at > now())
+), touch AS (
+    UPDATE api_tokens a SET last_used_at = now()
+    FROM tok
+    WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
+      AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
+)
+SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+FROM tok
+JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
+JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
+			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errBadToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	return p, nil
+}

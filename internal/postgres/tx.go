@@ -1,0 +1,247 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Tx is a transaction inside one tenant.
+//
+// It starts lazily: BEGIN, set_config('app.tenant_id', …, true) and the
+// first statement travel together in one pipelined batch, so a point read
+// costs two round trips (that batch and COMMIT) instead of four. The setting
+// is transaction-local: it ends with the transaction, and a pooled
+// connection never carries one tenant into the next request.
+//
+// Tx implements pgx.Tx, so River's InsertTx and pgx's helpers take it; once
+// started it is a plain pgx transaction.
+type Tx struct {
+	conn     *pgx.Conn
+	tenantID uuid.UUID
+	opts     pgx.TxOptions
+	tx       pgx.Tx // nil until the first statement
+	closed   bool
+}
+
+var _ pgx.Tx = (*Tx)(nil)
+
+// TenantID returns the tenant the transaction runs in.
+func (t *Tx) TenantID() uuid.UUID { return t.tenantID }
+
+const setTenantSQL = "SELECT set_config('app.tenant_id', $1, true)"
+
+// start sends BEGIN and set_config followed by queued, and returns the
+// results of queued.
+func (t *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchResults, error) {
+	if t.closed {
+		return nil, pgx.ErrTxClosed
+	}
+	b := &pgx.Batch{}
+	b.BeginTx(t.opts)
+	b.Queue(setTenantSQL, t.tenantID.String())
+	b.QueuedQueries = append(b.QueuedQueries, queued...)
+	br := t.conn.SendBatch(ctx, b)
+	t.tx = br.Tx()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, fmt.Errorf("enter tenant: %w", err)
+		}
+	}
+	return br, nil
+}
+
+func (t *Tx) ensureStarted(ctx context.Context) error {
+	if t.tx != nil {
+		return nil
+	}
+	br, err := t.start(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+// Exec runs a statement that returns no rows.
+func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.tx != nil {
+		return t.tx.Exec(ctx, sql, args...)
+	}
+	br, err := t.start(ctx, []*pgx.QueuedQuery{{SQL: sql, Arguments: args}})
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+// Query runs a statement that returns rows.
+func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if t.tx != nil {
+		return t.tx.Query(ctx, sql, args...)
+	}
+	br, err := t.start(ctx, []*pgx.QueuedQuery{{SQL: sql, Arguments: args}})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// QueryRow runs a statement that returns at most one row.
+func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if t.tx != nil {
+		return t.tx.QueryRow(ctx, sql, args...)
+	}
+	rows, err := t.Query(ctx, sql, args...)
+	return &row{rows: rows, err: err}
+}
+
+// SendBatch sends b; when it is the transaction's first work, BEGIN and
+// set_config ride in front of it.
+func (t *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if t.tx != nil {
+		return t.tx.SendBatch(ctx, b)
+	}
+	br, err := t.start(ctx, b.QueuedQueries)
+	if err != nil {
+		return errBatch{err}
+	}
+	return br
+}
+
+// CopyFrom bulk-loads rows with COPY.
+func (t *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if err := t.ensureStarted(ctx); err != nil {
+		return 0, err
+	}
+	return t.tx.CopyFrom(ctx, table, columns, src)
+}
+
+// Prepare prepares a statement on the transaction's connection.
+func (t *Tx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	return t.conn.Prepare(ctx, name, sql)
+}
+
+// LargeObjects is not supported: OnboardIQ stores no large objects.
+func (t *Tx) LargeObjects() pgx.LargeObjects {
+	panic("postgres: large objects are not supported in tenant transactions")
+}
+
+// Conn returns the underlying connection.
+func (t *Tx) Conn() *pgx.Conn { return t.conn }
+
+// Begin opens a savepoint inside the transaction.
+func (t *Tx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if err := t.ensureStarted(ctx); err != nil {
+		return nil, err
+	}
+	return t.tx.Begin(ctx)
+}
+
+// Commit commits the transaction. One that never ran a statement has
+// nothing to commit.
+func (t *Tx) Commit(ctx context.Context) error {
+	if t.closed {
+		return pgx.ErrTxClosed
+	}
+	t.closed = true
+	if t.tx == nil {
+		return nil
+	}
+	return t.tx.Commit(ctx)
+}
+
+// Rollback rolls the transaction back; after Commit it does nothing.
+func (t *Tx) Rollback(ctx context.Context) error {
+	if t.tx == nil {
+		t.closed = true
+		return nil
+	}
+	t.closed = true
+	return t.tx.Rollback(ctx)
+}
+
+// batchRows are the rows of a statement that came in a batch: closing them
+// closes the batch too, and the batch's error is theirs.
+type batchRows struct {
+	pgx.Rows
+	br       pgx.BatchResults
+	brClosed bool
+	brErr    error
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if !r.brClosed {
+		r.brClosed = true
+		r.brErr = r.br.Close()
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.brErr
+}
+
+// row is pgx.Row over rows: the first row, or pgx.ErrNoRows.
+type row struct {
+	rows pgx.Rows
+	err  error
+}
+
+func (r *row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
+
+// errBatch is the results of a batch that failed before it ran.
+type errBatch struct{ err error }
+
+func (e errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, e.err }
+func (e errBatch) Query() (pgx.Rows, error)         { return nil, e.err }
+func (e errBatch) QueryRow() pgx.Row                { return &row{err: e.err} }
+func (e errBatch) Close() error                     { return e.err }
+func (e errBatch) Tx() pgx.Tx                       { return nil }
+
+// isRetryable reports whether err is a serialization failure or a deadlock,
+// after which the whole transaction may be run again.
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}

@@ -1,0 +1,49 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+)
+
+// Dimensions is the length of every stored embedding.
+const Dimensions = 768
+
+// Neighbour is an item found by vector search and its cosine distance.
+type Neighbour struct {
+	ID       uuid.UUID
+	Distance float64
+}
+
+// enableIterativeScan makes an HNSW scan keep going until it has found k rows
+// that pass the tenant filter, instead of stopping after ef_search candidates
+// (most of which belong to other tenants when a tenant is small).
+const enableIterativeScan = "SET LOCAL hnsw.iterative_scan = relaxed_order"
+
+// NearestArticles returns the k knowledge-base articles of the tenant tx runs
+// in whose embeddings are closest to v, nearest first. Relaxed order lets
+// the index return rows slightly out of order; the outer ORDER BY restores it.
+func NearestArticles(ctx context.Context, tx *Tx, v pgvector.Vector, k int) ([]Neighbour, error) {
+	if len(v.Slice()) != Dimensions {
+		return nil, fmt.Errorf("nearest articles: vector has %d dimensions, want %d", len(v.Slice()), Dimensions)
+	}
+	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+		return nil, fmt.Errorf("nearest articles: %w", err)
+	}
+	rows, err := tx.Query(ctx, `
+WITH nearest AS MATERIALIZED (
+    SELECT article_id, vector_embedding <=> $2 AS distance
+    FROM knowledge_base
+    WHERE tenant_id = $1 AND vector_embedding IS NOT NULL
+    ORDER BY vector_embedding <=> $2
+    LIMIT $3
+)
+SELECT article_id, distance FROM nearest ORDER BY distance`, tx.TenantID(), v, k)
+	if err != nil {
+		return nil, fmt.Errorf("nearest articles: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Neighbour])
+}

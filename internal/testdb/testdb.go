@@ -1,0 +1,105 @@
+// Package testdb gives each test its own migrated PostgreSQL database,
+// cloned from a template that is migrated once per schema version, with
+// connections as the schema owner and as the application role.
+//
+// It needs DATABASE_URL (a role that may create databases and roles); `make
+// test` starts the project-local server and sets it.
+package testdb
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver pgtestdb uses
+	"github.com/peterldowns/pgtestdb"
+
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// AppPassword is the application role's password in test databases.
+const AppPassword = "onboardiq-test"
+
+// DB is one test's database.
+type DB struct {
+	OwnerURL string // the schema owner, as migrate connects
+	AppURL   string // the application role, as serve connects
+	SuperURL string // DATABASE_URL's role (a superuser) on this database
+	App      *postgres.DB
+}
+
+// New returns a fresh database for t, migrated and with the application
+// role's pool open. It is dropped when t passes.
+func New(t testing.TB) *DB {
+	t.Helper()
+	admin := os.Getenv("DATABASE_URL")
+	if admin == "" {
+		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts the project-local PostgreSQL, or point DATABASE_URL at a PostgreSQL >= 15 with pgvector")
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("DATABASE_URL: %v", err)
+	}
+	pw, _ := u.User.Password()
+	conf := pgtestdb.Config{
+		DriverName: "pgx",
+		Host:       u.Hostname(),
+		Port:       u.Port(),
+		User:       u.User.Username(),
+		Password:   pw,
+		Database:   u.Path[1:],
+		Options:    u.RawQuery,
+		// The owner is not a superuser, as in production: row-level
+		// security is forced on it too. It creates the application role.
+		TestRole: &pgtestdb.Role{
+			Username:     "onboardiq_owner",
+			Password:     "onboardiq-owner",
+			Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE",
+		},
+	}
+	if conf.Port == "" {
+		conf.Port = "5432"
+	}
+	db := pgtestdb.Custom(t, conf, migrator{})
+	d := &DB{OwnerURL: db.URL()}
+	su := *u
+	su.Path = "/" + db.Database
+	d.SuperURL = su.String()
+	app := *db
+	app.User, app.Password = postgres.DefaultAppRole, AppPassword
+	d.AppURL = app.URL()
+	d.App, err = postgres.Open(context.Background(), d.AppURL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open app pool: %v", err)
+	}
+	t.Cleanup(d.App.Close)
+	return d
+}
+
+// migrator migrates template databases with the real `onboardiq migrate`.
+type migrator struct{}
+
+func (migrator) Hash() (string, error) {
+	h := sha256.New()
+	h.Write([]byte("onboardiq-testdb-v1"))
+	err := fs.WalkDir(postgres.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(postgres.Migrations(), path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+func (migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) error {
+	return postgres.Migrate(ctx, conf.URL(), postgres.MigrateOptions{AppPassword: AppPassword})
+}

@@ -1,0 +1,95 @@
+// Package onboardiq holds the domain of OnboardIQ: the types every part of
+// the program shares, the error codes, and the identity carried in a request's
+// context. It imports nothing from the rest of the module.
+package onboardiq
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Role is what a tenant user may do. See docs/decisions for the matrix.
+type Role string
+
+const (
+	RoleAdmin       Role = "admin"
+	RoleCSM         Role = "csm"
+	RoleSalesLeader Role = "sales_leader"
+	RoleViewer      Role = "viewer"
+	RoleCustomer    Role = "customer"
+)
+
+// Roles lists every role in the order they are shown.
+var Roles = []Role{RoleAdmin, RoleCSM, RoleSalesLeader, RoleViewer, RoleCustomer}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStaff reports whether the role belongs to the vendor's own people.
+func (r Role) IsStaff() bool { return r.Valid() && r != RoleCustomer }
+
+// CanSupport reports whether a user with this role can be a customer's
+// support member.
+func (r Role) CanSupport() bool { return r == RoleCSM || r == RoleAdmin }
+
+// Tenant is a vendor organisation: the unit of isolation.
+type Tenant struct {
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	Slug      string    `json:"slug"`
+	TimeZone  string    `json:"time_zone"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// User is a tenant user: staff, or a contact of one of the tenant's
+// customers (Role customer, CustomerID set).
+type User struct {
+	TenantID   uuid.UUID  `json:"tenant_id"`
+	ID         uuid.UUID  `json:"id"`
+	Email      string     `json:"email"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	CustomerID *uuid.UUID `json:"customer_id,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// Customer is one of the tenant's clients being onboarded.
+type Customer struct {
+	TenantID        uuid.UUID      `json:"tenant_id"`
+	ID              uuid.UUID      `json:"id"`
+	Name            string         `json:"name"`
+	ContactInfo     map[string]any `json:"contact_info"`
+	SupportMemberID *uuid.UUID     `json:"support_member_id,omitempty"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}
+
+// Status is the state of a project or a task.
+type Status string
+
+const (
+	StatusNotStarted Status = "not_started"
+	StatusInProgress Status = "in_progress"
+	StatusBlocked    Status = "blocked"
+	StatusCompleted  Status = "completed"
+	StatusCancelled  Status = "cancelled"
+)
+
+// Visibility says who may see a task or an article.
+type Visibility string
+
+const (
+	// Tasks.
+	VisibilityCustomer Visibility = "customer"
+	VisibilityInternal Visibility = "internal"
+	// Articles.
+	VisibilityPublic Visibility = "public"
+)

@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -93,6 +94,88 @@ func checkText(field, s string, minLen, maxLen int) error {
 		return Invalid(field, "must be at least %d characters", minLen)
 	case n > maxLen:
 		return Invalid(field, "must be at most %d characters", maxLen)
+	}
+	return nil
+}
+
+// NewCustomer is what creating a customer takes.
+type NewCustomer struct {
+	Name            string
+	ContactInfo     map[string]any
+	SupportMemberID *uuid.UUID
+}
+
+// Validate normalises the input and reports the first bad field.
+func (in *NewCustomer) Validate() error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.ContactInfo == nil {
+		in.ContactInfo = map[string]any{}
+	}
+	return checkText("name", in.Name, 1, 200)
+}
+
+// NewArticle is what creating a knowledge-base article takes.
+type NewArticle struct {
+	Title      string
+	Content    string
+	Visibility Visibility
+	Tags       []string
+	Slug       string // optional stable name, unique in the tenant
+}
+
+// Validate normalises the input and reports the first bad field.
+func (in *NewArticle) Validate() error {
+	in.Title = strings.TrimSpace(in.Title)
+	if err := checkText("title", in.Title, 1, 100); err != nil {
+		return err
+	}
+	if err := checkText("content", in.Content, 0, 100000); err != nil {
+		return err
+	}
+	if in.Visibility != VisibilityPublic && in.Visibility != VisibilityInternal {
+		return Invalid("visibility", "must be public or internal")
+	}
+	if in.Tags == nil {
+		in.Tags = []string{}
+	}
+	for i, t := range in.Tags {
+		in.Tags[i] = strings.ToLower(strings.TrimSpace(t))
+		if err := checkText("tags", in.Tags[i], 1, 50); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewProject is what creating a project takes. With a TemplateID, the
+// template's tasks are instantiated with due dates counted from StartDate,
+// and a missing Deadline is the end of the template's last task.
+type NewProject struct {
+	CustomerID  uuid.UUID
+	Name        string
+	Description string
+	StartDate   time.Time // zero means now
+	Deadline    *time.Time
+	TemplateID  *uuid.UUID
+}
+
+// Validate normalises the input and reports the first bad field.
+func (in *NewProject) Validate() error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.CustomerID == uuid.Nil {
+		return Invalid("customer_id", "is required")
+	}
+	if err := checkText("name", in.Name, 1, 200); err != nil {
+		return err
+	}
+	if err := checkText("description", in.Description, 0, 10000); err != nil {
+		return err
+	}
+	if in.StartDate.IsZero() {
+		in.StartDate = time.Now()
+	}
+	if in.Deadline != nil && in.Deadline.Before(in.StartDate) {
+		return Invalid("deadline", "must not be before the start date")
 	}
 	return nil
 }

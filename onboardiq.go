@@ -93,3 +93,21 @@ const (
 	// Articles.
 	VisibilityPublic Visibility = "public"
 )
+
+// Project is an onboarding project of a customer. Status and Progress are
+// derived from its tasks, in the transaction that changes them.
+type Project struct {
+	TenantID    uuid.UUID  `json:"tenant_id"`
+	ID          uuid.UUID  `json:"id"`
+	CustomerID  uuid.UUID  `json:"customer_id"`
+	TemplateID  *uuid.UUID `json:"template_id,omitempty"`
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Status      Status     `json:"status"`
+	Progress    float64    `json:"progress"`
+	StartDate   time.Time  `json:"start_date"`
+	Deadline    *time.Time `json:"deadline,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}

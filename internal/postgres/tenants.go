@@ -66,6 +66,11 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 	if err := RecordEvent(ctx, tx, Event{Kind: "tenant.created", Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
 		return nil, err
 	}
+	if _, err := CreateTemplate(ctx, tx, onboardiq.DefaultTemplateName,
+		"The classic eight-week plan: kickoff, technical setup, training, go-live and post-launch.",
+		onboardiq.DefaultPlaybook, true); err != nil {
+		return nil, err
+	}
 	admin, err := CreateUser(ctx, tx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,114 @@
+// Package api is OnboardIQ's JSON API under /api/v1, written with huma so
+// that the OpenAPI 3.1 document at /api/v1/openapi.json comes from the code.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// Deps is what the API's handlers use.
+type Deps struct {
+	DB      *postgres.DB
+	Logger  *slog.Logger
+	Version string
+	// OnAuth, when set, is told who a request is (for the request log).
+	OnAuth func(ctx context.Context, p *onboardiq.Principal)
+}
+
+// bearer is the security requirement of every operation but the document.
+var bearer = []map[string][]string{{"bearer": {}}}
+
+// New mounts the API on mux and returns it.
+func New(mux *http.ServeMux, d Deps) huma.API {
+	cfg := huma.DefaultConfig("OnboardIQ API", d.Version)
+	cfg.Info.Description = "Customer onboarding: customers, projects, shared tasks, knowledge base and assistant. " +
+		"Authenticate with `Authorization: Bearer <API token>`."
+	cfg.Servers = []*huma.Server{{URL: Prefix}}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token (oiq_…), from `onboardiq tenant create`, `onboardiq user create` or the tokens endpoint."},
+	}
+	// The interactive docs page loads scripts from a CDN; the product works
+	// offline, so it serves the document only.
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.CreateHooks = nil // no $schema links in responses
+	api := humago.NewWithPrefix(mux, Prefix, cfg)
+	api.UseMiddleware(authenticate(api, d))
+	h := &handlers{Deps: d}
+	h.registerMe(api)
+	return api
+}
+
+type handlers struct{ Deps }
+
+// authenticate resolves the bearer token of operations that require one and
+// puts the principal in the context; a missing or bad token answers 401.
+func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if len(ctx.Operation().Security) == 0 {
+			next(ctx)
+			return
+		}
+		token, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		if !ok {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="onboardiq"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <API token>")
+			return
+		}
+		p, err := d.DB.Authenticate(ctx.Context(), strings.TrimSpace(token))
+		if err != nil {
+			if onboardiq.ErrorCode(err) != onboardiq.EUNAUTHORIZED {
+				d.Logger.ErrorContext(ctx.Context(), "authenticate", "err", err)
+				_ = huma.WriteErr(api, ctx, http.StatusServiceUnavailable, "authentication is unavailable; try again")
+				return
+			}
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="onboardiq", error="invalid_token"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, onboardiq.ErrorMessage(err))
+			return
+		}
+		if d.OnAuth != nil {
+			d.OnAuth(ctx.Context(), p)
+		}
+		next(huma.WithContext(ctx, onboardiq.NewContextWithPrincipal(ctx.Context(), p)))
+	}
+}
+
+// problem turns an error from the services into the API's problem+json: the
+// domain code picks the status, an invalid field is named, and internal
+// errors are logged and shown as a generic message.
+func (h *handlers) problem(ctx context.Context, err error) error {
+	msg := onboardiq.ErrorMessage(err)
+	switch onboardiq.ErrorCode(err) {
+	case onboardiq.EINVALID:
+		if f := onboardiq.ErrorField(err); f != "" {
+			return huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "body." + f, Message: msg})
+		}
+		return huma.Error422UnprocessableEntity(msg)
+	case onboardiq.ENOTFOUND:
+		return huma.Error404NotFound(msg)
+	case onboardiq.EFORBIDDEN:
+		return huma.Error403Forbidden(msg)
+	case onboardiq.EUNAUTHORIZED:
+		return huma.Error401Unauthorized(msg)
+	case onboardiq.ECONFLICT:
+		return huma.Error409Conflict(msg)
+	}
+	if errors.Is(err, context.Canceled) {
+		return huma.NewError(499, "request cancelled")
+	}
+	h.Logger.ErrorContext(ctx, "internal error", "err", err)
+	return huma.Error500InternalServerError("internal error")
+}

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/onboardiq/onboardiq/internal/server"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	var grace time.Duration
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the web app and the API",
+		Long: `serve connects as the application role and refuses to start when that role
+could cross tenants: a superuser, a role with BYPASSRLS, the owner of a tenant
+table, or a tenant table without forced row-level security. It stops
+gracefully on SIGTERM or SIGINT.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, cfg, err := a.openApp(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.CheckIsolation(ctx); err != nil {
+				return fmt.Errorf("refusing to start: %w", err)
+			}
+			logger := a.logger(cfg)
+			if have, want, err := db.SchemaVersion(ctx); err == nil && have < want {
+				logger.Warn("the schema is behind this binary: run onboardiq migrate; /readyz answers 503 until then", "schema_version", have, "want_version", want)
+			}
+			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version()})
+			logger.Info("starting", "config", cfg, "version", version())
+			return server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
+		},
+	}
+	c.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")
+	return c
+}

@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// CreateProject adds a project to a customer of the tenant tx runs in. With
+// a template, the template's tasks are created too: due at the project start
+// plus their offset and duration, customer-side tasks assigned to the
+// customer's first contact and vendor-side ones to its support member.
+func CreateProject(ctx context.Context, tx *Tx, in onboardiq.NewProject) (*onboardiq.Project, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	tenant := tx.TenantID()
+	if in.TemplateID != nil && in.Deadline == nil {
+		var days *int
+		err := tx.QueryRow(ctx, `
+SELECT max(offset_days + duration_days) FROM template_tasks WHERE tenant_id = $1 AND template_id = $2`,
+			tenant, *in.TemplateID).Scan(&days)
+		if err != nil {
+			return nil, fmt.Errorf("template length: %w", err)
+		}
+		if days != nil {
+			d := in.StartDate.AddDate(0, 0, *days)
+			in.Deadline = &d
+		}
+	}
+	p := &onboardiq.Project{TenantID: tenant, CustomerID: in.CustomerID, TemplateID: in.TemplateID,
+		Name: in.Name, Description: in.Description, StartDate: in.StartDate, Deadline: in.Deadline}
+	err := tx.QueryRow(ctx, `
+INSERT INTO projects (tenant_id, customer_id, template_id, name, description, start_date, deadline)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING project_id, status, progress, created_at, updated_at`,
+		tenant, p.CustomerID, p.TemplateID, p.Name, p.Description, p.StartDate, p.Deadline).
+		Scan(&p.ID, &p.Status, &p.Progress, &p.CreatedAt, &p.UpdatedAt)
+	if err != nil {
+		var pgErr interface{ SQLState() string }
+		if errors.As(err, &pgErr) && pgErr.SQLState() == "23503" {
+			if in.TemplateID != nil {
+				return nil, onboardiq.Invalid("customer_id", "no such customer, or template_id names no template")
+			}
+			return nil, onboardiq.Invalid("customer_id", "no such customer")
+		}
+		return nil, fmt.Errorf("insert project: %w", err)
+	}
+	if in.TemplateID != nil {
+		_, err := tx.Exec(ctx, `
+INSERT INTO tasks (tenant_id, project_id, template_task_id, phase, position, description, details, due_at, visibility, assigned_to)
+SELECT $1, $2, tt.template_task_id, tt.phase, tt.position, tt.description, tt.details,
+       $3::timestamptz + make_interval(days => tt.offset_days + tt.duration_days), tt.visibility,
+       CASE tt.side
+           WHEN 'customer' THEN (SELECT u.user_id FROM tenant_users u
+                                 WHERE u.tenant_id = $1 AND u.customer_id = $4 AND u.disabled_at IS NULL
+                                 ORDER BY u.created_at, u.user_id LIMIT 1)
+           ELSE (SELECT c.support_member_id FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $4)
+       END
+FROM template_tasks tt
+WHERE tt.tenant_id = $1 AND tt.template_id = $5
+ORDER BY tt.position`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
+		if err != nil {
+			return nil, fmt.Errorf("instantiate template: %w", err)
+		}
+	}
+	err = RecordEvent(ctx, tx, Event{Kind: "project.created", CustomerID: &p.CustomerID, ProjectID: &p.ID,
+		Data: map[string]any{"name": p.Name, "template_id": p.TemplateID}})
+	return p, err
+}
+
+// RefreshProject derives a project's progress and status from its tasks:
+// progress is completed ÷ non-cancelled tasks as a percentage with two
+// decimals; the project is completed when every such task is, in progress
+// once any has started, and not started otherwise. A cancelled project is
+// left alone. Callers change tasks and refresh in the same transaction,
+// after locking the project row, so concurrent changes cannot lose updates.
+func RefreshProject(ctx context.Context, tx *Tx, projectID uuid.UUID) error {
+	_, err := tx.Exec(ctx, `
+WITH s AS (
+    SELECT count(*) FILTER (WHERE status <> 'cancelled') AS total,
+           count(*) FILTER (WHERE status = 'completed') AS done,
+           count(*) FILTER (WHERE status IN ('in_progress', 'blocked', 'completed')) AS started,
+           max(completed_at) AS last_done
+    FROM tasks WHERE tenant_id = @tenant AND project_id = @project
+)
+UPDATE projects p SET
+    progress = CASE WHEN s.total = 0 THEN 0 ELSE round(100.0 * s.done / s.total, 2) END,
+    status = CASE WHEN s.total > 0 AND s.done = s.total THEN 'completed'
+                  WHEN s.started > 0 THEN 'in_progress'
+                  ELSE 'not_started' END,
+    completed_at = CASE WHEN s.total > 0 AND s.done = s.total THEN coalesce(p.completed_at, s.last_done, now()) END,
+    updated_at = now()
+FROM s
+WHERE p.tenant_id = @tenant AND p.project_id = @project AND p.status <> 'cancelled'`,
+		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID})
+	if err != nil {
+		return fmt.Errorf("refresh project: %w", err)
+	}
+	return nil
+}

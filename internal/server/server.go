@@ -1,0 +1,127 @@
+// Package server assembles OnboardIQ's HTTP server: the routes of the API and
+// the pages, health and metrics endpoints, and the middleware every request
+// passes through.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/api"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/web"
+)
+
+// Options is what the server is built from.
+type Options struct {
+	DB      *postgres.DB
+	Logger  *slog.Logger
+	BaseURL string
+	Version string
+}
+
+// New returns the server's handler, with its own metrics registry.
+func New(o Options) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newPoolCollector(o.DB),
+	)
+	m := newMetrics(reg)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", readyz(o.DB))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity})
+	(&web.Handler{BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger}).Register(mux)
+
+	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))
+}
+
+// readyz answers 200 when the database answers and its schema is the one
+// this binary expects, 503 saying why otherwise.
+func readyz(db *postgres.DB) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		have, want, err := db.SchemaVersion(ctx)
+		switch {
+		case err != nil:
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		case have < want:
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable",
+				"reason": "schema is behind this binary: run onboardiq migrate", "schema_version": have, "want_version": want})
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "schema_version": have})
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Run serves h on addr until ctx ends, then shuts down gracefully: it stops
+// accepting, lets requests in flight finish (up to grace), and returns.
+// onListen, when set, is told the bound address (for port 0).
+func Run(ctx context.Context, addr string, h http.Handler, logger *slog.Logger, grace time.Duration, onListen func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute, // streamed assistant answers
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	logger.Info("listening", "addr", ln.Addr().String())
+	if onListen != nil {
+		onListen(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// noteIdentity records the authenticated caller in the request's log entry.
+func noteIdentity(ctx context.Context, p *onboardiq.Principal) {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		info.tenantID, info.userID = p.TenantID.String(), p.UserID.String()
+	}
+}

@@ -42,6 +42,9 @@ func (h *handlers) registerMe(api huma.API) {
 
 func (h *handlers) me(ctx context.Context, _ *struct{}) (*meOutput, error) {
 	p := onboardiq.PrincipalFromContext(ctx)
+	if p == nil {
+		return nil, h.problem(ctx, onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "not signed in"))
+	}
 	out := &meOutput{}
 	out.Body.Tenant.ID, out.Body.Tenant.Slug, out.Body.Tenant.Name = p.TenantID, p.TenantSlug, p.TenantName
 	out.Body.User.ID, out.Body.User.Email, out.Body.User.Name = p.UserID, p.Email, p.Name

@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. With DATABASE_URL unset, both
+# start (installing what is missing) the project-local PostgreSQL with
+# pgvector under .data/; see scripts/devdb.sh.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := bin/onboardiq
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ADDR ?= localhost:8080
+
+# Sets DATABASE_URL to the project-local server unless it is already set.
+DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then eval "$$(scripts/devdb.sh env)"; fi
+
+.PHONY: run test lint build db db-stop db-psql bench clean
+
+## run: set everything up, load the demo workspace and serve it
+run: build
+	@$(DB_ENV); \
+	./$(BIN) migrate; \
+	./$(BIN) seed demo; \
+	printf '\nOnboardIQ is at http://%s  (try: curl -H "Authorization: Bearer <token>" http://%s/api/v1/me)\n\n' "$(ADDR)" "$(ADDR)"; \
+	ONBOARDIQ_ADDR="$${ONBOARDIQ_ADDR:-$(ADDR)}" ONBOARDIQ_LOG_FORMAT="$${ONBOARDIQ_LOG_FORMAT:-text}" exec ./$(BIN) serve
+
+## test: set up the database, then run the whole test suite
+test:
+	@$(DB_ENV); $(GO) test -race -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: the benchmarks, five runs each (compare runs with benchstat)
+bench:
+	@$(DB_ENV); $(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+build:
+	$(GO) build -o $(BIN) ./cmd/onboardiq
+
+## db: start the project-local PostgreSQL; db-stop: stop it; db-psql: open psql on it
+db:
+	@scripts/devdb.sh start
+db-stop:
+	@scripts/devdb.sh stop
+db-psql:
+	@scripts/devdb.sh psql
+
+clean:
+	rm -rf bin

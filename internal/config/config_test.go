@@ -1,0 +1,128 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onboardiq/onboardiq/internal/config"
+)
+
+func env(m map[string]string) config.Getenv {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.Embedder != "local" || c.LLM != "local" || c.LogFormat != "json" ||
+		c.StatementTimeout != 30*time.Second || c.BaseURL != "http://localhost:8080" || c.WebhookAllowPrivate {
+		t.Errorf("defaults: %+v", c)
+	}
+	if _, err := c.OwnerURL(); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Errorf("OwnerURL without DATABASE_URL: %v", err)
+	}
+	if _, err := c.AppURL(); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Errorf("AppURL without any URL: %v", err)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	t.Parallel()
+	cases := map[string]map[string]string{
+		"DATABASE_URL":                    {"DATABASE_URL": "mysql://x"},
+		"ONBOARDIQ_APP_DATABASE_URL":      {"ONBOARDIQ_APP_DATABASE_URL": "http://x"},
+		"ONBOARDIQ_EMBEDDER":              {"ONBOARDIQ_EMBEDDER": "magic"},
+		"ONBOARDIQ_LLM":                   {"ONBOARDIQ_LLM": "gpt"},
+		"ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE": {"ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE": "maybe"},
+		"ONBOARDIQ_STATEMENT_TIMEOUT":     {"ONBOARDIQ_STATEMENT_TIMEOUT": "-3s"},
+		"ONBOARDIQ_LOG_LEVEL":             {"ONBOARDIQ_LOG_LEVEL": "loud"},
+		"ONBOARDIQ_BASE_URL":              {"ONBOARDIQ_BASE_URL": "example.com"},
+		"ONBOARDIQ_SMTP_URL":              {"ONBOARDIQ_SMTP_URL": "mail.example.com:25"},
+		"ONBOARDIQ_ADDR":                  {"ONBOARDIQ_ADDR": "8080"},
+		"ANTHROPIC_API_KEY":               {"ONBOARDIQ_LLM": "anthropic"},
+		"OPENAI_API_KEY":                  {"OPENAI_API_KEY": "a", "OPENAI_API_KEY_FILE": "/b"},
+		"DATABASE_URL_FILE":               {"DATABASE_URL_FILE": "/does/not/exist"},
+	}
+	for name, vars := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(env(vars))
+			if err == nil || !strings.Contains(err.Error(), name+":") {
+				t.Errorf("got %v, want an error naming %s", err, name)
+			}
+		})
+	}
+}
+
+func TestAllBadValuesReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(env(map[string]string{"ONBOARDIQ_LLM": "x", "ONBOARDIQ_EMBEDDER": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "ONBOARDIQ_LLM") || !strings.Contains(err.Error(), "ONBOARDIQ_EMBEDDER") {
+		t.Errorf("got %v, want both variables named", err)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pw")
+	if err := os.WriteFile(file, []byte("s3cret pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_URL":                   "postgres://owner:ownerpw@db.internal:5432/onboardiq?sslmode=require",
+		"ONBOARDIQ_APP_DB_PASSWORD_FILE": file,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AppDBPassword != "s3cret pass" {
+		t.Errorf("password from file = %q", c.AppDBPassword)
+	}
+	got, err := c.AppURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "postgres://onboardiq_app:s3cret%20pass@db.internal:5432/onboardiq?sslmode=require"; got != want {
+		t.Errorf("AppURL = %s, want %s", got, want)
+	}
+	if c.AppRoleName() != "onboardiq_app" || c.AppPassword() != "s3cret pass" {
+		t.Errorf("role %q password %q", c.AppRoleName(), c.AppPassword())
+	}
+	if s := c.String(); strings.Contains(s, "ownerpw") || strings.Contains(s, "s3cret") {
+		t.Errorf("String() leaks a secret: %s", s)
+	}
+}
+
+func TestAppURLSwapsUserWithoutPassword(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{"DATABASE_URL": "postgres://owner:pw@localhost/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.AppURL()
+	if got != "postgres://onboardiq_app@localhost/db" {
+		t.Errorf("AppURL = %s", got)
+	}
+}
+
+func TestExplicitAppURLWins(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_URL":               "postgres://owner@localhost/db",
+		"ONBOARDIQ_APP_DATABASE_URL": "postgres://svc_onboard:pw2@localhost/db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.AppURL()
+	if got != "postgres://svc_onboard:pw2@localhost/db" || c.AppRoleName() != "svc_onboard" || c.AppPassword() != "pw2" {
+		t.Errorf("AppURL %s role %s password %s", got, c.AppRoleName(), c.AppPassword())
+	}
+}

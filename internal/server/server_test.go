@@ -1,0 +1,196 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/server"
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+type bundle struct {
+	db  *testdb.DB
+	srv *httptest.Server
+	a   *postgres.NewTenantResult
+	b   *postgres.NewTenantResult
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	d := testdb.New(t)
+	ctx := context.Background()
+	a, err := d.App.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme", Slug: "acme", AdminEmail: "a@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.App.CreateTenant(ctx, onboardiq.NewTenant{Name: "Bolt", Slug: "bolt", AdminEmail: "b@bolt.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://x", Version: "test"}))
+	t.Cleanup(srv.Close)
+	return &bundle{db: d, srv: srv, a: a, b: b}
+}
+
+func (b *bundle) get(t *testing.T, path, token string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.srv.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
+func TestMe(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+
+	// A second token of A's admin, then revoked.
+	var revoked string
+	err := b.db.App.InTenant(ctx, b.a.Tenant.ID, func(ctx context.Context, tx *postgres.Tx) error {
+		var tok *postgres.Token
+		var err error
+		revoked, tok, err = postgres.CreateToken(ctx, tx, b.a.Admin.ID, "to revoke")
+		if err != nil {
+			return err
+		}
+		return postgres.RevokeToken(ctx, tx, tok.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// B's token with A's id in place of B's: names A, but A holds no such hash.
+	swapped := "oiq_" + strings.ReplaceAll(b.a.Tenant.ID.String(), "-", "") + b.b.Token[len("oiq_")+32:]
+
+	t.Run("valid", func(t *testing.T) {
+		resp, body := b.get(t, "/api/v1/me", b.a.Token)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{
+			"tenant": map[string]any{"id": b.a.Tenant.ID.String(), "slug": "acme", "name": "Acme"},
+			"user":   map[string]any{"id": b.a.Admin.ID.String(), "email": "a@acme.test", "name": "a"},
+			"role":   "admin",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("/me (-want +got):\n%s", diff)
+		}
+	})
+	for name, token := range map[string]string{
+		"no token":          "",
+		"unknown":           "oiq_" + strings.Repeat("ab", 16) + "_" + strings.Repeat("x", 43),
+		"malformed":         "not-a-token",
+		"revoked":           revoked,
+		"other tenant's id": swapped,
+		"truncated":         b.a.Token[:len(b.a.Token)-1],
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp, body := b.get(t, "/api/v1/me", token)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401: %s", resp.StatusCode, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type %q, want application/problem+json", ct)
+			}
+			if resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("no WWW-Authenticate header")
+			}
+		})
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+
+	resp, body := b.get(t, "/healthz", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz: %d %s", resp.StatusCode, body)
+	}
+	resp, body = b.get(t, "/readyz", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ready"`) {
+		t.Errorf("/readyz: %d %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id in the response")
+	}
+	b.get(t, "/api/v1/me", b.a.Token)
+	_, body = b.get(t, "/metrics", "")
+	for _, want := range []string{
+		`onboardiq_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
+		`onboardiq_http_requests_total{method="GET",route="GET /readyz",status="200"} 1`,
+		"onboardiq_db_pool_max_connections",
+		"go_goroutines",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// A schema behind the binary is not ready.
+	owner, err := pgx.Connect(context.Background(), b.db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(context.Background())
+	if _, err := owner.Exec(context.Background(), "DELETE FROM goose_db_version WHERE version_id = $1", postgres.LatestMigration()); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = b.get(t, "/readyz", "")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "onboardiq migrate") {
+		t.Errorf("/readyz with an old schema: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestRequestIDEchoed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for in, keep := range map[string]bool{"abc-123.x_Y": true, "bad id with spaces": false, strings.Repeat("a", 65): false} {
+		req, _ := http.NewRequest(http.MethodGet, b.srv.URL+"/healthz", nil)
+		req.Header.Set("X-Request-Id", in)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got := resp.Header.Get("X-Request-Id")
+		if (got == in) != keep || got == "" {
+			t.Errorf("X-Request-Id %q answered %q (keep=%v)", in, got, keep)
+		}
+	}
+}
+
+func TestHomePage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp, body := b.get(t, "/", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<h1>OnboardIQ</h1>") {
+		t.Errorf("/: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = b.get(t, "/no-such-page", "")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/no-such-page: %d", resp.StatusCode)
+	}
+}

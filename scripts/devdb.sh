@@ -163,7 +163,7 @@ start() {
 	local psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
 	# In template1 so that every new database (test databases included) has
 	# it without its owner needing to be a superuser.
-	"${psql[@]}" -d template1 -c "CREATE EXTENSION IF NOT EXISTS vector" >&2
+	PGOPTIONS="-c client_min_messages=warning" "${psql[@]}" -d template1 -c "CREATE EXTENSION IF NOT EXISTS vector" >&2
 	if [ -z "$("${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" ]; then
 		"${psql[@]}" -d postgres -c "CREATE DATABASE $dbname" >&2
 	fi

@@ -10,7 +10,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ADDR ?= localhost:8080
 
 # Sets DATABASE_URL to the project-local server unless it is already set.
-DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then eval "$$(scripts/devdb.sh env)"; fi
+DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); eval "$$dbenv"; fi
 
 .PHONY: run test lint build db db-stop db-psql bench clean
 

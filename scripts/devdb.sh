@@ -46,12 +46,14 @@ find_bindir() {
 }
 
 apt_install() {
-	say "installing $* (apt-get)"
+	say "installing $* (apt-get; log in $data/apt.log)"
+	mkdir -p "$data"
 	if [ -z "${apt_updated:-}" ]; then
-		"${sudo[@]}" apt-get update -qq >&2
+		"${sudo[@]}" apt-get update -qq >>"$data/apt.log" 2>&1 || { tail -20 "$data/apt.log" >&2; return 1; }
 		apt_updated=1
 	fi
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >&2
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >>"$data/apt.log" 2>&1 ||
+		{ tail -20 "$data/apt.log" >&2; return 1; }
 }
 
 install_postgres() {
@@ -75,13 +77,13 @@ install_postgres() {
 # PostgreSQL $1, fetched through a temporary sources list so that the
 # system's sources and package lists stay untouched.
 build_pgvector() {
-	local pgv=$1 bindir=$2 uri tmp
+	local pgv=$1 bindir=$2 uri
 	apt_install "postgresql-server-dev-$pgv" dpkg-dev make gcc libc6-dev
 	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 ~ /^https?:/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
 	[ -n "$uri" ] || die "cannot read the Debian archive URI from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' RETURN
+	trap 'rm -rf "$tmp"' EXIT
 	mkdir -p "$tmp/lists/partial"
 	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $pgvector_suite main" >"$tmp/sources.list"
 	local opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=$tmp/none" -o "Dir::State::Lists=$tmp/lists")
@@ -90,6 +92,7 @@ build_pgvector() {
 	(cd "$tmp" && apt-get -qq "${opts[@]}" source pgvector >&2 2>/dev/null) || die "apt-get source pgvector failed"
 	say "building pgvector for PostgreSQL $pgv"
 	(cd "$tmp"/pgvector-*/ && make -s PG_CONFIG="$bindir/pg_config" >&2 && "${sudo[@]}" make -s install PG_CONFIG="$bindir/pg_config" >&2)
+	rm -rf "$tmp"
 }
 
 ensure_pgvector() {

@@ -17,10 +17,11 @@ DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); ev
 ## run: set everything up, load the demo workspace and serve it
 run: build
 	@$(DB_ENV); \
+	export ONBOARDIQ_LOG_FORMAT="$${ONBOARDIQ_LOG_FORMAT:-text}"; \
 	./$(BIN) migrate; \
 	./$(BIN) seed demo; \
 	printf '\nOnboardIQ is at http://%s  (try: curl -H "Authorization: Bearer <token>" http://%s/api/v1/me)\n\n' "$(ADDR)" "$(ADDR)"; \
-	ONBOARDIQ_ADDR="$${ONBOARDIQ_ADDR:-$(ADDR)}" ONBOARDIQ_LOG_FORMAT="$${ONBOARDIQ_LOG_FORMAT:-text}" exec ./$(BIN) serve
+	ONBOARDIQ_ADDR="$${ONBOARDIQ_ADDR:-$(ADDR)}" exec ./$(BIN) serve
 
 ## test: set up the database, then run the whole test suite
 test:

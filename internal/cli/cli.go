@@ -129,7 +129,7 @@ func (a *app) openApp(ctx context.Context) (*postgres.DB, *config.Config, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgres.Open(ctx, url, a.logger(cfg))
+	db, err := postgres.Open(ctx, url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (is the database migrated? run `onboardiq migrate`)", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,12 +21,11 @@ import (
 // application role, which row-level security confines to one tenant per
 // transaction.
 type DB struct {
-	Pool   *pgxpool.Pool
-	logger *slog.Logger
+	Pool *pgxpool.Pool
 }
 
 // Open connects to url and registers the pgvector types on each connection.
-func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -46,7 +44,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
-	return &DB{Pool: pool, logger: logger}, nil
+	return &DB{Pool: pool}, nil
 }
 
 // Close closes the pool.

@@ -96,6 +96,17 @@ WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerat
 	return cols
 }
 
+// asTenant runs fn in a transaction on conn with app.tenant_id set to tenant,
+// the way the store does, but on a bare connection.
+func asTenant(ctx context.Context, conn *pgx.Conn, tenant uuid.UUID, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 func wantRLSViolation(t *testing.T, what string, err error) {
 	t.Helper()
 	var pgErr *pgconn.PgError
@@ -154,10 +165,7 @@ func TestTenantTablesIsolated(t *testing.T) {
 			wantRLSViolation(t, "no tenant set: INSERT", err)
 
 			// Tenant A set.
-			err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.String()); err != nil {
-					return err
-				}
+			err = asTenant(ctx, app, a, func(tx pgx.Tx) error {
 				var all, ofB int
 				if err := tx.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE tenant_id = $1) FROM "+ident, b).Scan(&all, &ofB); err != nil {
 					return err
@@ -172,10 +180,7 @@ func TestTenantTablesIsolated(t *testing.T) {
 			}
 			inA := func(what, sql string, args ...any) {
 				t.Helper()
-				err := pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
-					if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.String()); err != nil {
-						return err
-					}
+				err := asTenant(ctx, app, a, func(tx pgx.Tx) error {
 					_, err := tx.Exec(ctx, sql, args...)
 					return err
 				})
@@ -186,10 +191,7 @@ func TestTenantTablesIsolated(t *testing.T) {
 
 			// B's rows are untouched, whatever A tried.
 			var untouched bool
-			err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.String()); err != nil {
-					return err
-				}
+			err = asTenant(ctx, app, a, func(tx pgx.Tx) error {
 				tag, err := tx.Exec(ctx, "DELETE FROM "+ident+" WHERE tenant_id = $1", b)
 				untouched = tag.RowsAffected() == 0
 				return errors.Join(err, errors.New("roll back"))
@@ -212,7 +214,7 @@ func TestPooledConnectionForgetsTenant(t *testing.T) {
 	ctx := context.Background()
 	d := testdb.New(t)
 	a := seedTenant(t, d.App, "pool-a")
-	one, err := postgres.Open(ctx, d.AppURL+"&pool_max_conns=1", nil)
+	one, err := postgres.Open(ctx, d.AppURL+"&pool_max_conns=1")
 	if err != nil {
 		t.Fatal(err)
 	}

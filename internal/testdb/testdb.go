@@ -12,7 +12,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"io/fs"
-	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -74,7 +73,7 @@ func New(t testing.TB) *DB {
 	app := *db
 	app.User, app.Password = postgres.DefaultAppRole, AppPassword
 	d.AppURL = app.URL()
-	d.App, err = postgres.Open(context.Background(), d.AppURL, slog.New(slog.DiscardHandler))
+	d.App, err = postgres.Open(context.Background(), d.AppURL)
 	if err != nil {
 		t.Fatalf("open app pool: %v", err)
 	}

@@ -179,3 +179,65 @@ func (in *NewProject) Validate() error {
 	}
 	return nil
 }
+
+// CustomerPatch changes a customer.
+type CustomerPatch struct {
+	Name        Patch[string]
+	ContactInfo Patch[map[string]any]
+}
+
+// ProjectPatch changes a project. Status and progress are derived from the
+// tasks and cannot be patched.
+type ProjectPatch struct {
+	Name        Patch[string]
+	Description Patch[string]
+	Deadline    Patch[time.Time]
+}
+
+// Apply applies the patch to p and validates the result.
+func (pp *ProjectPatch) Apply(p *Project) error {
+	if !pp.Name.ApplyValue(&p.Name) {
+		return Invalid("name", "is required")
+	}
+	if !pp.Description.ApplyValue(&p.Description) {
+		p.Description = ""
+	}
+	pp.Deadline.Apply(&p.Deadline)
+	p.Name = strings.TrimSpace(p.Name)
+	if err := checkText("name", p.Name, 1, 200); err != nil {
+		return err
+	}
+	if err := checkText("description", p.Description, 0, 10000); err != nil {
+		return err
+	}
+	if p.Deadline != nil && p.Deadline.Before(p.StartDate) {
+		return Invalid("deadline", "must not be before the start date")
+	}
+	return nil
+}
+
+// UserPatch changes a user.
+type UserPatch struct {
+	Name     Patch[string]
+	Role     Patch[Role]
+	Disabled Patch[bool]
+	Password Patch[string]
+}
+
+// ListOptions pages through a list: at most Limit items (1–200, default
+// 50) after the opaque Cursor of the previous page.
+type ListOptions struct {
+	Limit  int
+	Cursor string
+}
+
+// Normalise applies the default and bounds of Limit.
+func (o *ListOptions) Normalise() error {
+	switch {
+	case o.Limit == 0:
+		o.Limit = 50
+	case o.Limit < 1 || o.Limit > 200:
+		return Invalid("limit", "must be between 1 and 200")
+	}
+	return nil
+}

@@ -108,6 +108,7 @@ type Project struct {
 	StartDate   time.Time  `json:"start_date"`
 	Deadline    *time.Time `json:"deadline,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	Overdue     bool       `json:"overdue"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 }

@@ -3,13 +3,13 @@ package onboardiq
 // PlaybookTask is one task of a template: when it is due relative to the
 // project start, who does it, and who sees it.
 type PlaybookTask struct {
-	Phase        string
-	Description  string
-	Details      string
-	OffsetDays   int
-	DurationDays int
-	Side         string // "customer" or "vendor"
-	Visibility   Visibility
+	Phase        string     `json:"phase"`
+	Description  string     `json:"description"`
+	Details      string     `json:"details"`
+	OffsetDays   int        `json:"offset_days"`
+	DurationDays int        `json:"duration_days"`
+	Side         string     `json:"side"` // "customer" or "vendor"
+	Visibility   Visibility `json:"visibility"`
 }
 
 // DefaultTemplateName is the playbook every new tenant starts with.

@@ -17,7 +17,7 @@ func CreateArticle(ctx context.Context, tx *Tx, in onboardiq.NewArticle) (uuid.U
 	}
 	var author *uuid.UUID
 	if p := onboardiq.PrincipalFromContext(ctx); p != nil {
-		author = &p.UserID
+		author = p.Actor()
 	}
 	var slug *string
 	if in.Slug != "" {

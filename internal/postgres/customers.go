@@ -4,30 +4,247 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onboardiq/onboardiq"
 )
+
+const customerColumns = `c.tenant_id, c.customer_id, c.name, c.contact_info, c.support_member_id, c.created_at, c.updated_at`
+
+func scanCustomer(row pgx.Row) (*onboardiq.Customer, error) {
+	c := &onboardiq.Customer{}
+	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.SupportMemberID, &c.CreatedAt, &c.UpdatedAt)
+	return c, err
+}
 
 // CreateCustomer adds a customer to the tenant tx runs in.
 func CreateCustomer(ctx context.Context, tx *Tx, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	c := &onboardiq.Customer{TenantID: tx.TenantID(), Name: in.Name, ContactInfo: in.ContactInfo, SupportMemberID: in.SupportMemberID}
-	err := tx.QueryRow(ctx, `
-INSERT INTO customers (tenant_id, name, contact_info, support_member_id)
-VALUES ($1, $2, $3, $4)
-RETURNING customer_id, created_at, updated_at`, c.TenantID, c.Name, c.ContactInfo, c.SupportMemberID).
-		Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23503" {
-			return nil, onboardiq.Invalid("support_member_id", "is not a support member of this workspace")
+	if in.SupportMemberID != nil {
+		if err := checkSupportMember(ctx, tx, *in.SupportMemberID); err != nil {
+			return nil, err
 		}
+	}
+	c, err := scanCustomer(tx.QueryRow(ctx, `
+INSERT INTO customers AS c (tenant_id, name, contact_info, support_member_id)
+VALUES ($1, $2, $3, $4)
+RETURNING `+customerColumns, tx.TenantID(), in.Name, in.ContactInfo, in.SupportMemberID))
+	if err != nil {
 		return nil, fmt.Errorf("insert customer: %w", err)
 	}
-	err = RecordEvent(ctx, tx, Event{Kind: "customer.created", CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
+	err = RecordEvent(ctx, tx, Event{Kind: "customer.created", CustomerID: &c.ID,
+		Data: map[string]any{"name": c.Name, "support_member_id": c.SupportMemberID}})
 	return c, err
+}
+
+// checkSupportMember returns EINVALID unless id is an active support member
+// (a csm or admin who is not disabled) of the tenant tx runs in.
+func checkSupportMember(ctx context.Context, tx *Tx, id uuid.UUID) error {
+	var ok bool
+	err := tx.QueryRow(ctx, `
+SELECT EXISTS (
+    SELECT FROM support_members s JOIN tenant_users u ON u.tenant_id = s.tenant_id AND u.user_id = s.support_member_id
+    WHERE s.tenant_id = $1 AND s.support_member_id = $2 AND s.active AND u.disabled_at IS NULL AND u.role IN ('csm', 'admin'))`,
+		tx.TenantID(), id).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("check support member: %w", err)
+	}
+	if !ok {
+		return onboardiq.Invalid("support_member_id", "is not a support member (a csm or admin) of this workspace")
+	}
+	return nil
+}
+
+// CreateCustomer adds a customer, as the caller (admin or csm).
+func (db *DB) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
+	var c *onboardiq.Customer
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("create customers", onboardiq.Managers...); err != nil {
+			return err
+		}
+		var err error
+		c, err = CreateCustomer(ctx, tx, in)
+		return err
+	})
+	return c, err
+}
+
+// customerVisible is the filter that limits a customer contact to their own
+// customer; staff see all ($2 is the contact's customer, or NULL).
+const customerVisible = `($2::uuid IS NULL OR c.customer_id = $2)`
+
+func contactCustomer(p *onboardiq.Principal) *uuid.UUID {
+	if p.IsCustomer() {
+		return p.CustomerID
+	}
+	return nil
+}
+
+func getCustomer(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID, lock bool) (*onboardiq.Customer, error) {
+	q := `SELECT ` + customerColumns + ` FROM customers c WHERE c.tenant_id = $1 AND ` + customerVisible + ` AND c.customer_id = $3`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	c, err := scanCustomer(tx.QueryRow(ctx, q, tx.TenantID(), contactCustomer(p), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "customer not found")
+	}
+	return c, err
+}
+
+// GetCustomer returns a customer the caller may see: any for staff, their
+// own for a contact.
+func (db *DB) GetCustomer(ctx context.Context, id uuid.UUID) (*onboardiq.Customer, error) {
+	var c *onboardiq.Customer
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		var err error
+		c, err = getCustomer(ctx, tx, p, id, false)
+		return err
+	})
+	return c, err
+}
+
+// CustomerFilter narrows ListCustomers.
+type CustomerFilter struct {
+	onboardiq.ListOptions
+	Q               string     // name contains, case-insensitive
+	SupportMemberID *uuid.UUID // assigned to this support member
+}
+
+// ListCustomers lists the customers the caller may see, by name.
+func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (Page[*onboardiq.Customer], error) {
+	var out Page[*onboardiq.Customer]
+	if err := f.Normalise(); err != nil {
+		return out, err
+	}
+	var afterName *string
+	var afterID *uuid.UUID
+	if f.Cursor != "" {
+		var n string
+		var id uuid.UUID
+		if err := decodeCursor(f.Cursor, &n, &id); err != nil {
+			return out, err
+		}
+		afterName, afterID = &n, &id
+	}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		rows, err := tx.Query(ctx, `
+SELECT `+customerColumns+` FROM customers c
+WHERE c.tenant_id = $1 AND `+customerVisible+`
+  AND ($3::text = '' OR c.name ILIKE '%' || $3 || '%')
+  AND ($4::uuid IS NULL OR c.support_member_id = $4)
+  AND ($5::text IS NULL OR (lower(c.name), c.customer_id) > ($5, $6))
+ORDER BY lower(c.name), c.customer_id
+LIMIT $7`, tx.TenantID(), contactCustomer(p), likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Customer, error) { return scanCustomer(r) })
+		out = page(items, f.Limit, func(c *onboardiq.Customer) []any { return []any{strings.ToLower(c.Name), c.ID} })
+		return err
+	})
+	return out, err
+}
+
+// likeEscape escapes LIKE's wildcards in user input.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
+}
+
+// UpdateCustomer changes a customer (admin or csm).
+func (db *DB) UpdateCustomer(ctx context.Context, id uuid.UUID, patch onboardiq.CustomerPatch) (*onboardiq.Customer, error) {
+	var c *onboardiq.Customer
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("change customers", onboardiq.Managers...); err != nil {
+			return err
+		}
+		before, err := getCustomer(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		after := *before
+		if !patch.Name.ApplyValue(&after.Name) {
+			return onboardiq.Invalid("name", "is required")
+		}
+		if !patch.ContactInfo.ApplyValue(&after.ContactInfo) {
+			after.ContactInfo = map[string]any{}
+		}
+		in := onboardiq.NewCustomer{Name: after.Name, ContactInfo: after.ContactInfo}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		after.Name = in.Name
+		c, err = scanCustomer(tx.QueryRow(ctx, `
+UPDATE customers c SET name = $3, contact_info = $4, updated_at = now()
+WHERE c.tenant_id = $1 AND c.customer_id = $2
+RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo))
+		if err != nil {
+			return fmt.Errorf("update customer: %w", err)
+		}
+		if ch := changes(before, c, "name", "contact_info"); len(ch) > 0 {
+			return RecordEvent(ctx, tx, Event{Kind: "customer.updated", CustomerID: &c.ID, Changes: ch})
+		}
+		return nil
+	})
+	return c, err
+}
+
+// AssignSupportMember makes a support member (a csm or admin) the
+// customer's, or unassigns with nil (admin or csm).
+func (db *DB) AssignSupportMember(ctx context.Context, customerID uuid.UUID, memberID *uuid.UUID) (*onboardiq.Customer, error) {
+	var c *onboardiq.Customer
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("assign support members", onboardiq.Managers...); err != nil {
+			return err
+		}
+		before, err := getCustomer(ctx, tx, p, customerID, true)
+		if err != nil {
+			return err
+		}
+		if memberID != nil {
+			if err := checkSupportMember(ctx, tx, *memberID); err != nil {
+				return err
+			}
+		}
+		c, err = scanCustomer(tx.QueryRow(ctx, `
+UPDATE customers c SET support_member_id = $3, updated_at = now()
+WHERE c.tenant_id = $1 AND c.customer_id = $2
+RETURNING `+customerColumns, tx.TenantID(), customerID, memberID))
+		if err != nil {
+			return fmt.Errorf("assign support member: %w", err)
+		}
+		if ch := changes(before, c, "support_member_id"); len(ch) > 0 {
+			return RecordEvent(ctx, tx, Event{Kind: "customer.support_member_assigned", CustomerID: &c.ID, Changes: ch})
+		}
+		return nil
+	})
+	return c, err
+}
+
+// DeleteCustomer deletes a customer with its projects, tasks and contacts
+// (admin or csm). The activity log keeps its history.
+func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("delete customers", onboardiq.Managers...); err != nil {
+			return err
+		}
+		c, err := getCustomer(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM customers WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), id); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+				return onboardiq.Errorf(onboardiq.ECONFLICT, "the customer is still referenced: %s", pgErr.ConstraintName)
+			}
+			return fmt.Errorf("delete customer: %w", err)
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "customer.deleted", CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
+	})
 }

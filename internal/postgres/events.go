@@ -24,7 +24,7 @@ type Event struct {
 func RecordEvent(ctx context.Context, tx *Tx, e Event) error {
 	var actor *uuid.UUID
 	if p := onboardiq.PrincipalFromContext(ctx); p != nil {
-		actor = &p.UserID
+		actor = p.Actor()
 	}
 	if e.Changes == nil {
 		e.Changes = map[string]any{}

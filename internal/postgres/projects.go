@@ -78,16 +78,24 @@ ORDER BY tt.position`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 // progress is completed ÷ non-cancelled tasks as a percentage with two
 // decimals; the project is completed when every such task is, in progress
 // once any has started, and not started otherwise. A cancelled project is
-// left alone. Callers change tasks and refresh in the same transaction,
-// after locking the project row, so concurrent changes cannot lose updates.
+// left alone. A change of status is recorded as an event. Callers change
+// tasks and refresh in one transaction, holding the project row's lock, so
+// concurrent changes cannot lose updates.
 func RefreshProject(ctx context.Context, tx *Tx, projectID uuid.UUID) error {
-	_, err := tx.Exec(ctx, `
+	var (
+		customerID     uuid.UUID
+		from, to, name string
+		progress       float64
+	)
+	err := tx.QueryRow(ctx, `
 WITH s AS (
     SELECT count(*) FILTER (WHERE status <> 'cancelled') AS total,
            count(*) FILTER (WHERE status = 'completed') AS done,
            count(*) FILTER (WHERE status IN ('in_progress', 'blocked', 'completed')) AS started,
            max(completed_at) AS last_done
     FROM tasks WHERE tenant_id = @tenant AND project_id = @project
+), old AS (
+    SELECT status FROM projects WHERE tenant_id = @tenant AND project_id = @project
 )
 UPDATE projects p SET
     progress = CASE WHEN s.total = 0 THEN 0 ELSE round(100.0 * s.done / s.total, 2) END,
@@ -96,11 +104,24 @@ UPDATE projects p SET
                   ELSE 'not_started' END,
     completed_at = CASE WHEN s.total > 0 AND s.done = s.total THEN coalesce(p.completed_at, s.last_done, now()) END,
     updated_at = now()
-FROM s
-WHERE p.tenant_id = @tenant AND p.project_id = @project AND p.status <> 'cancelled'`,
-		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID})
+FROM s, old
+WHERE p.tenant_id = @tenant AND p.project_id = @project AND p.status <> 'cancelled'
+RETURNING p.customer_id, p.name, old.status, p.status, p.progress`,
+		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID}).Scan(&customerID, &name, &from, &to, &progress)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // cancelled
+	}
 	if err != nil {
 		return fmt.Errorf("refresh project: %w", err)
 	}
-	return nil
+	if from == to {
+		return nil
+	}
+	kind := "project.status_changed"
+	if to == string(onboardiq.StatusCompleted) {
+		kind = "project.completed"
+	}
+	return RecordEvent(ctx, tx, Event{Kind: kind, CustomerID: &customerID, ProjectID: &projectID,
+		Changes: map[string]any{"status": map[string]any{"from": from, "to": to}},
+		Data:    map[string]any{"name": name, "progress": progress}})
 }

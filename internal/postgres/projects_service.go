@@ -1,0 +1,230 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+const projectColumns = `p.tenant_id, p.project_id, p.customer_id, p.template_id, p.name, p.description, p.status,
+    p.progress, p.start_date, p.deadline, p.completed_at,
+    (p.deadline < now() AND p.status NOT IN ('completed', 'cancelled')), p.created_at, p.updated_at`
+
+func scanProject(row pgx.Row) (*onboardiq.Project, error) {
+	p := &onboardiq.Project{}
+	err := row.Scan(&p.TenantID, &p.ID, &p.CustomerID, &p.TemplateID, &p.Name, &p.Description, &p.Status,
+		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.CreatedAt, &p.UpdatedAt)
+	return p, err
+}
+
+// getProject returns a project the principal may see; lock takes its row
+// lock, which every change to the project's tasks holds.
+func getProject(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID, lock bool) (*onboardiq.Project, error) {
+	q := `SELECT ` + projectColumns + ` FROM projects p
+WHERE p.tenant_id = $1 AND ($2::uuid IS NULL OR p.customer_id = $2) AND p.project_id = $3`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	pr, err := scanProject(tx.QueryRow(ctx, q, tx.TenantID(), contactCustomer(p), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "project not found")
+	}
+	return pr, err
+}
+
+// CreateProjectAs creates a project for a customer (admin or csm); with a
+// template, its tasks come with it.
+func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var pr *onboardiq.Project
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("create projects", onboardiq.Managers...); err != nil {
+			return err
+		}
+		if _, err := getCustomer(ctx, tx, p, in.CustomerID, true); err != nil {
+			return onboardiq.Invalid("customer_id", "no such customer")
+		}
+		if in.TemplateID != nil {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM templates WHERE tenant_id = $1 AND template_id = $2)`, tx.TenantID(), *in.TemplateID).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return onboardiq.Invalid("template_id", "no such template")
+			}
+		}
+		created, err := CreateProject(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		if err := RefreshProject(ctx, tx, created.ID); err != nil {
+			return err
+		}
+		pr, err = getProject(ctx, tx, p, created.ID, false)
+		return err
+	})
+	return pr, err
+}
+
+// GetProject returns a project the caller may see.
+func (db *DB) GetProject(ctx context.Context, id uuid.UUID) (*onboardiq.Project, error) {
+	var pr *onboardiq.Project
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		var err error
+		pr, err = getProject(ctx, tx, p, id, false)
+		return err
+	})
+	return pr, err
+}
+
+// ProjectFilter narrows and orders ListProjects.
+type ProjectFilter struct {
+	onboardiq.ListOptions
+	CustomerID *uuid.UUID
+	Status     onboardiq.Status
+	Overdue    bool   // deadline passed and not completed or cancelled
+	Q          string // name contains, case-insensitive
+	Sort       string // one of ProjectSorts; default -created_at
+}
+
+// projectSort is a whitelisted ordering: its key expression, the type its
+// cursor value is cast to, and how an item's cursor value is written.
+type projectSort struct {
+	key, typ string
+	desc     bool
+	value    func(*onboardiq.Project) string
+}
+
+var projectSorts = map[string]projectSort{}
+
+// ProjectSorts are the orders ListProjects accepts; "-" means descending.
+var ProjectSorts = []string{"created_at", "-created_at", "deadline", "-deadline", "name", "-name", "progress", "-progress"}
+
+func init() {
+	base := map[string]projectSort{
+		"created_at": {key: "p.created_at", typ: "timestamptz", value: func(p *onboardiq.Project) string { return p.CreatedAt.Format(time.RFC3339Nano) }},
+		"deadline": {key: "coalesce(p.deadline, 'infinity'::timestamptz)", typ: "timestamptz", value: func(p *onboardiq.Project) string {
+			if p.Deadline == nil {
+				return "infinity"
+			}
+			return p.Deadline.Format(time.RFC3339Nano)
+		}},
+		"name":     {key: "lower(p.name)", typ: "text", value: func(p *onboardiq.Project) string { return strings.ToLower(p.Name) }},
+		"progress": {key: "p.progress", typ: "numeric", value: func(p *onboardiq.Project) string { return strconv.FormatFloat(p.Progress, 'f', 2, 64) }},
+	}
+	for name, s := range base {
+		projectSorts[name] = s
+		s.desc = true
+		projectSorts["-"+name] = s
+	}
+}
+
+// ListProjects lists the projects the caller may see.
+func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (Page[*onboardiq.Project], error) {
+	var out Page[*onboardiq.Project]
+	if err := f.Normalise(); err != nil {
+		return out, err
+	}
+	if f.Sort == "" {
+		f.Sort = "-created_at"
+	}
+	sort, ok := projectSorts[f.Sort]
+	if !ok {
+		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(ProjectSorts, ", "))
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, cancelled")
+	}
+	var afterValue *string
+	var afterID uuid.UUID
+	if f.Cursor != "" {
+		var v, sortName string
+		if err := decodeCursor(f.Cursor, &sortName, &v, &afterID); err != nil || sortName != f.Sort {
+			return out, onboardiq.Invalid("cursor", "is not a cursor from this list and order")
+		}
+		afterValue = &v
+	}
+	cmp, dir := ">", "ASC"
+	if sort.desc {
+		cmp, dir = "<", "DESC"
+	}
+	// The ordering's pieces come from the whitelist above, never from input.
+	q := fmt.Sprintf(`
+SELECT `+projectColumns+` FROM projects p
+WHERE p.tenant_id = $1 AND ($2::uuid IS NULL OR p.customer_id = $2)
+  AND ($3::uuid IS NULL OR p.customer_id = $3)
+  AND ($4::text = '' OR p.status = $4)
+  AND (NOT $5 OR (p.deadline < now() AND p.status NOT IN ('completed', 'cancelled')))
+  AND ($6::text = '' OR p.name ILIKE '%%' || $6 || '%%')
+  AND ($7::text IS NULL OR (%[1]s, p.project_id) %[3]s ($7::%[2]s, $8))
+ORDER BY %[1]s %[4]s, p.project_id %[4]s
+LIMIT $9`, sort.key, sort.typ, cmp, dir)
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		rows, err := tx.Query(ctx, q, tx.TenantID(), contactCustomer(p), f.CustomerID, f.Status, f.Overdue, likeEscape(f.Q), afterValue, afterID, f.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Project, error) { return scanProject(r) })
+		out = page(items, f.Limit, func(pr *onboardiq.Project) []any { return []any{f.Sort, sort.value(pr), pr.ID} })
+		return err
+	})
+	return out, err
+}
+
+// UpdateProject changes a project's name, description or deadline (admin or
+// csm). Status and progress follow the tasks.
+func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, patch onboardiq.ProjectPatch) (*onboardiq.Project, error) {
+	var pr *onboardiq.Project
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("change projects", onboardiq.Managers...); err != nil {
+			return err
+		}
+		before, err := getProject(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		after := *before
+		if err := patch.Apply(&after); err != nil {
+			return err
+		}
+		pr, err = scanProject(tx.QueryRow(ctx, `
+UPDATE projects p SET name = $3, description = $4, deadline = $5, updated_at = now()
+WHERE p.tenant_id = $1 AND p.project_id = $2
+RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, after.Deadline))
+		if err != nil {
+			return fmt.Errorf("update project: %w", err)
+		}
+		if ch := changes(before, pr, "name", "description", "deadline"); len(ch) > 0 {
+			return RecordEvent(ctx, tx, Event{Kind: "project.updated", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Changes: ch})
+		}
+		return nil
+	})
+	return pr, err
+}
+
+// DeleteProject deletes a project and its tasks (admin or csm).
+func (db *DB) DeleteProject(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("delete projects", onboardiq.Managers...); err != nil {
+			return err
+		}
+		pr, err := getProject(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id); err != nil {
+			return fmt.Errorf("delete project: %w", err)
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "project.deleted", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Data: map[string]any{"name": pr.Name}})
+	})
+}

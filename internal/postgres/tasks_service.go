@@ -1,0 +1,269 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+const taskColumns = `t.tenant_id, t.task_id, t.project_id, p.customer_id, t.description, t.details, t.assigned_to,
+    t.status, t.phase, t.position, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at`
+
+const taskFrom = ` FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id `
+
+// taskVisible limits a customer contact ($2) to the customer-visible tasks
+// of their own customer's projects.
+const taskVisible = `($2::uuid IS NULL OR (p.customer_id = $2 AND t.visibility = 'customer'))`
+
+func scanTask(row pgx.Row) (*onboardiq.Task, error) {
+	t := &onboardiq.Task{}
+	err := row.Scan(&t.TenantID, &t.ID, &t.ProjectID, &t.CustomerID, &t.Description, &t.Details, &t.AssignedTo,
+		&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt)
+	return t, err
+}
+
+func getTask(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID, lock bool) (*onboardiq.Task, error) {
+	q := `SELECT ` + taskColumns + taskFrom + `WHERE t.tenant_id = $1 AND ` + taskVisible + ` AND t.task_id = $3`
+	if lock {
+		q += ` FOR UPDATE OF t`
+	}
+	t, err := scanTask(tx.QueryRow(ctx, q, tx.TenantID(), contactCustomer(p), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "task not found")
+	}
+	return t, err
+}
+
+// checkAssignee returns EINVALID unless user may hold a task of customer's
+// project: one of that customer's contacts, or an active support member.
+func checkAssignee(ctx context.Context, tx *Tx, customerID, userID uuid.UUID) error {
+	var ok bool
+	err := tx.QueryRow(ctx, `
+SELECT EXISTS (
+    SELECT FROM tenant_users u
+    WHERE u.tenant_id = $1 AND u.user_id = $2 AND u.disabled_at IS NULL
+      AND (u.customer_id = $3 OR EXISTS (
+          SELECT FROM support_members s WHERE s.tenant_id = $1 AND s.support_member_id = u.user_id AND s.active)))`,
+		tx.TenantID(), userID, customerID).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("check assignee: %w", err)
+	}
+	if !ok {
+		return onboardiq.Invalid("assigned_to", "must be a contact of the project's customer or a support member of this workspace")
+	}
+	return nil
+}
+
+// isCompanyTask reports whether a task is assigned to a contact of customer.
+func isCompanyTask(ctx context.Context, tx *Tx, t *onboardiq.Task, customerID uuid.UUID) (bool, error) {
+	if t.AssignedTo == nil {
+		return false, nil
+	}
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM tenant_users WHERE tenant_id = $1 AND user_id = $2 AND customer_id = $3)`,
+		tx.TenantID(), *t.AssignedTo, customerID).Scan(&ok)
+	return ok, err
+}
+
+// CreateTask adds a task to a project (admin or csm). Unset fields take
+// their defaults: not started, visible to the customer, after the
+// project's last task.
+func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.TaskPatch) (*onboardiq.Task, error) {
+	var t *onboardiq.Task
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("create tasks", onboardiq.Managers...); err != nil {
+			return err
+		}
+		pr, err := getProject(ctx, tx, p, projectID, true)
+		if err != nil {
+			return err
+		}
+		draft := &onboardiq.Task{ProjectID: pr.ID, CustomerID: pr.CustomerID, Status: onboardiq.StatusNotStarted, Visibility: onboardiq.VisibilityCustomer}
+		if !in.Position.Set {
+			if err := tx.QueryRow(ctx, `SELECT coalesce(max(position) + 1, 0) FROM tasks WHERE tenant_id = $1 AND project_id = $2`,
+				tx.TenantID(), pr.ID).Scan(&draft.Position); err != nil {
+				return err
+			}
+		}
+		if err := in.Apply(draft, time.Now()); err != nil {
+			return err
+		}
+		if draft.AssignedTo != nil {
+			if err := checkAssignee(ctx, tx, pr.CustomerID, *draft.AssignedTo); err != nil {
+				return err
+			}
+		}
+		var id uuid.UUID
+		err = tx.QueryRow(ctx, `
+INSERT INTO tasks (tenant_id, project_id, description, details, assigned_to, status, phase, position, due_at, visibility, blocked_reason, completed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draft.AssignedTo, draft.Status, draft.Phase,
+			draft.Position, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert task: %w", err)
+		}
+		if t, err = getTask(ctx, tx, p, id, false); err != nil {
+			return err
+		}
+		if err := RecordEvent(ctx, tx, Event{Kind: "task.created", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, TaskID: &t.ID,
+			Data: map[string]any{"description": t.Description, "status": t.Status}}); err != nil {
+			return err
+		}
+		return RefreshProject(ctx, tx, pr.ID)
+	})
+	return t, err
+}
+
+// GetTask returns a task the caller may see.
+func (db *DB) GetTask(ctx context.Context, id uuid.UUID) (*onboardiq.Task, error) {
+	var t *onboardiq.Task
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		var err error
+		t, err = getTask(ctx, tx, p, id, false)
+		return err
+	})
+	return t, err
+}
+
+// ListTasks lists the tasks of a project the caller may see, in plan order
+// (a contact sees only the tasks visible to customers).
+func (db *DB) ListTasks(ctx context.Context, projectID uuid.UUID, o onboardiq.ListOptions) (Page[*onboardiq.Task], error) {
+	var out Page[*onboardiq.Task]
+	if err := o.Normalise(); err != nil {
+		return out, err
+	}
+	afterPos, afterID := -1, uuid.Nil
+	if o.Cursor != "" {
+		if err := decodeCursor(o.Cursor, &afterPos, &afterID); err != nil {
+			return out, err
+		}
+	}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if _, err := getProject(ctx, tx, p, projectID, false); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+taskColumns+taskFrom+`
+WHERE t.tenant_id = $1 AND `+taskVisible+` AND t.project_id = $3 AND (t.position, t.task_id) > ($4, $5)
+ORDER BY t.position, t.task_id LIMIT $6`, tx.TenantID(), contactCustomer(p), projectID, afterPos, afterID, o.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Task, error) { return scanTask(r) })
+		out = page(items, o.Limit, func(t *onboardiq.Task) []any { return []any{t.Position, t.ID} })
+		return err
+	})
+	return out, err
+}
+
+var taskFields = []string{"description", "details", "assigned_to", "status", "phase", "position", "due_at", "visibility", "blocked_reason"}
+
+// UpdateTask changes a task. Admins and CSMs may change any field; a
+// customer contact may change only the status (and blocked reason) of a
+// task assigned to one of their company's contacts. The project's progress
+// and status follow in the same transaction.
+func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.TaskPatch) (*onboardiq.Task, error) {
+	var t *onboardiq.Task
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		// Find the project first and lock it before the task: every
+		// change to a project's tasks takes the two locks in this order.
+		found, err := getTask(ctx, tx, p, id, false)
+		if err != nil {
+			return err
+		}
+		if !p.IsCustomer() {
+			if err := p.Require("change tasks", onboardiq.Managers...); err != nil {
+				return err
+			}
+		} else if !patch.OnlyStatus() {
+			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may change only a task's status")
+		}
+		if _, err := getProject(ctx, tx, p, found.ProjectID, true); err != nil {
+			return err
+		}
+		before, err := getTask(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if p.IsCustomer() {
+			ok, err := isCompanyTask(ctx, tx, before, *p.CustomerID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return onboardiq.Errorf(onboardiq.EFORBIDDEN, "only tasks assigned to your company's contacts can be changed by you")
+			}
+		}
+		after := *before
+		if err := patch.Apply(&after, time.Now()); err != nil {
+			return err
+		}
+		if after.AssignedTo != nil && (before.AssignedTo == nil || *after.AssignedTo != *before.AssignedTo) {
+			if err := checkAssignee(ctx, tx, before.CustomerID, *after.AssignedTo); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `
+UPDATE tasks SET description = $3, details = $4, assigned_to = $5, status = $6, phase = $7, position = $8,
+    due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, updated_at = now()
+WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, after.Details, after.AssignedTo, after.Status,
+			after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt)
+		if err != nil {
+			return fmt.Errorf("update task: %w", err)
+		}
+		if t, err = getTask(ctx, tx, p, id, false); err != nil {
+			return err
+		}
+		ch := changes(before, t, taskFields...)
+		if len(ch) == 0 {
+			return nil
+		}
+		kind := "task.updated"
+		switch {
+		case before.Status == t.Status:
+		case t.Status == onboardiq.StatusCompleted:
+			kind = "task.completed"
+		case t.Status == onboardiq.StatusBlocked:
+			kind = "task.blocked"
+		case before.Status == onboardiq.StatusCompleted:
+			kind = "task.reopened"
+		default:
+			kind = "task.status_changed"
+		}
+		if err := RecordEvent(ctx, tx, Event{Kind: kind, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+			Changes: ch, Data: map[string]any{"description": t.Description}}); err != nil {
+			return err
+		}
+		return RefreshProject(ctx, tx, t.ProjectID)
+	})
+	return t, err
+}
+
+// DeleteTask deletes a task (admin or csm); the project's progress follows.
+func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		t, err := getTask(ctx, tx, p, id, false)
+		if err != nil {
+			return err
+		}
+		if err := p.Require("delete tasks", onboardiq.Managers...); err != nil {
+			return err
+		}
+		if _, err := getProject(ctx, tx, p, t.ProjectID, true); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id); err != nil {
+			return fmt.Errorf("delete task: %w", err)
+		}
+		if err := RecordEvent(ctx, tx, Event{Kind: "task.deleted", CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+			Data: map[string]any{"description": t.Description}}); err != nil {
+			return err
+		}
+		return RefreshProject(ctx, tx, t.ProjectID)
+	})
+}

@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/password"
+)
+
+const userColumns = `u.tenant_id, u.user_id, u.email, u.name, u.role, u.customer_id, u.created_at, u.disabled_at IS NOT NULL`
+
+// UserRecord is a user as the API shows it.
+type UserRecord struct {
+	onboardiq.User
+	Disabled bool `json:"disabled"`
+}
+
+func scanUser(row pgx.Row) (*UserRecord, error) {
+	u := &UserRecord{}
+	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.CustomerID, &u.CreatedAt, &u.Disabled)
+	return u, err
+}
+
+func getUser(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*UserRecord, error) {
+	q := `SELECT ` + userColumns + ` FROM tenant_users u WHERE u.tenant_id = $1 AND u.user_id = $2`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	u, err := scanUser(tx.QueryRow(ctx, q, tx.TenantID(), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "user not found")
+	}
+	return u, err
+}
+
+// CreateUserAs adds a user to the caller's tenant (admins only).
+func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserRecord, error) {
+	var u *UserRecord
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage users", onboardiq.Admins...); err != nil {
+			return err
+		}
+		created, err := CreateUser(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		u = &UserRecord{User: *created}
+		return nil
+	})
+	return u, err
+}
+
+// GetUser returns a user: staff see everyone, a contact only themself.
+func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*UserRecord, error) {
+	var u *UserRecord
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if p.IsCustomer() && id != p.UserID {
+			return onboardiq.Errorf(onboardiq.ENOTFOUND, "user not found")
+		}
+		var err error
+		u, err = getUser(ctx, tx, id, false)
+		return err
+	})
+	return u, err
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	onboardiq.ListOptions
+	Role       onboardiq.Role
+	CustomerID *uuid.UUID
+}
+
+// ListUsers lists the tenant's users by email (staff only).
+func (db *DB) ListUsers(ctx context.Context, f UserFilter) (Page[*UserRecord], error) {
+	var out Page[*UserRecord]
+	if err := f.Normalise(); err != nil {
+		return out, err
+	}
+	if f.Role != "" && !f.Role.Valid() {
+		return out, onboardiq.Invalid("role", "must be one of admin, csm, sales_leader, viewer, customer")
+	}
+	var after *string
+	if f.Cursor != "" {
+		var email string
+		if err := decodeCursor(f.Cursor, &email); err != nil {
+			return out, err
+		}
+		after = &email
+	}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("list users", onboardiq.Staff...); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+SELECT `+userColumns+` FROM tenant_users u
+WHERE u.tenant_id = $1 AND ($2::text = '' OR u.role = $2) AND ($3::uuid IS NULL OR u.customer_id = $3)
+  AND ($4::text IS NULL OR u.email > $4)
+ORDER BY u.email LIMIT $5`, tx.TenantID(), f.Role, f.CustomerID, after, f.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*UserRecord, error) { return scanUser(r) })
+		out = page(items, f.Limit, func(u *UserRecord) []any { return []any{u.Email} })
+		return err
+	})
+	return out, err
+}
+
+// UpdateUser changes a user's name, role, password or disabled state
+// (admins only). An admin cannot demote or disable themself, a contact
+// cannot become staff nor staff a contact (create a new user instead), and
+// disabling a user stops their tokens at once.
+func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.UserPatch) (*UserRecord, error) {
+	var u *UserRecord
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage users", onboardiq.Admins...); err != nil {
+			return err
+		}
+		before, err := getUser(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		after := *before
+		if !patch.Name.ApplyValue(&after.Name) {
+			return onboardiq.Invalid("name", "is required")
+		}
+		after.Name = strings.TrimSpace(after.Name)
+		if !patch.Role.ApplyValue(&after.Role) || !after.Role.Valid() {
+			return onboardiq.Invalid("role", "must be one of admin, csm, sales_leader, viewer, customer")
+		}
+		if !patch.Disabled.ApplyValue(&after.Disabled) {
+			return onboardiq.Invalid("disabled", "must be true or false")
+		}
+		switch {
+		case (before.Role == onboardiq.RoleCustomer) != (after.Role == onboardiq.RoleCustomer):
+			return onboardiq.Invalid("role", "a customer contact cannot become staff, nor staff a contact: create a new user")
+		case id == p.UserID && after.Role != onboardiq.RoleAdmin:
+			return onboardiq.Invalid("role", "you cannot remove your own admin role")
+		case id == p.UserID && after.Disabled:
+			return onboardiq.Invalid("disabled", "you cannot disable yourself")
+		}
+		check := onboardiq.NewUser{Email: after.Email, Name: after.Name, Role: after.Role, CustomerID: after.CustomerID}
+		if patch.Password.Set {
+			check.Password = patch.Password.Value
+		}
+		if err := check.Validate(); err != nil {
+			return err
+		}
+		var hash *string
+		if patch.Password.Set && !patch.Password.Null {
+			h, err := password.Hash(patch.Password.Value)
+			if err != nil {
+				return err
+			}
+			hash = &h
+		}
+		u, err = scanUser(tx.QueryRow(ctx, `
+UPDATE tenant_users u SET name = $3, role = $4,
+    disabled_at = CASE WHEN $5 THEN coalesce(u.disabled_at, now()) END,
+    password_hash = CASE WHEN $6 THEN $7 ELSE u.password_hash END,
+    updated_at = now()
+WHERE u.tenant_id = $1 AND u.user_id = $2
+RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Role, after.Disabled, patch.Password.Set, hash))
+		if err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		// Support members are the active csm and admin users.
+		if u.Role.CanSupport() {
+			_, err = tx.Exec(ctx, `
+INSERT INTO support_members (tenant_id, support_member_id, name, email, active) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (tenant_id, support_member_id) DO UPDATE SET name = excluded.name, active = excluded.active`,
+				tx.TenantID(), id, u.Name, u.Email, !u.Disabled)
+		} else {
+			_, err = tx.Exec(ctx, `UPDATE support_members SET active = false WHERE tenant_id = $1 AND support_member_id = $2`, tx.TenantID(), id)
+		}
+		if err != nil {
+			return fmt.Errorf("update support member: %w", err)
+		}
+		ch := changes(before, u, "name", "role", "disabled")
+		if patch.Password.Set {
+			ch["password"] = map[string]any{"from": "…", "to": "…"}
+		}
+		if len(ch) == 0 {
+			return nil
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "user.updated", CustomerID: u.CustomerID, Data: map[string]any{"user_id": id}, Changes: ch})
+	})
+	return u, err
+}

@@ -49,6 +49,12 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	api.UseMiddleware(authenticate(api, d))
 	h := &handlers{Deps: d}
 	h.registerMe(api)
+	h.registerCustomers(api)
+	h.registerProjects(api)
+	h.registerTasks(api)
+	h.registerTemplates(api)
+	h.registerUsers(api)
+	h.registerTokens(api)
 	return api
 }
 
@@ -90,6 +96,9 @@ func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
 // domain code picks the status, an invalid field is named, and internal
 // errors are logged and shown as a generic message.
 func (h *handlers) problem(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
 	msg := onboardiq.ErrorMessage(err)
 	switch onboardiq.ErrorCode(err) {
 	case onboardiq.EINVALID:

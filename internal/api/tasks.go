@@ -1,0 +1,132 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+type taskOutput struct{ Body *onboardiq.Task }
+
+type taskPage struct {
+	Body postgres.Page[*onboardiq.Task]
+}
+
+// taskFields are the writable fields of a task, shared by create and update.
+type taskFields struct {
+	Details       Nullable[string]    `json:"details,omitempty" maxLength:"20000" doc:"Markdown: what to do and how."`
+	AssignedTo    Nullable[uuid.UUID] `json:"assigned_to,omitempty" doc:"A contact of the project's customer or a support member; null unassigns."`
+	Status        Nullable[string]    `json:"status,omitempty" enum:"not_started,in_progress,blocked,completed,cancelled"`
+	Phase         Nullable[string]    `json:"phase,omitempty" maxLength:"100"`
+	Position      Nullable[int]       `json:"position,omitempty" minimum:"0" maximum:"100000"`
+	DueAt         Nullable[time.Time] `json:"due_at,omitempty"`
+	Visibility    Nullable[string]    `json:"visibility,omitempty" enum:"customer,internal" doc:"internal hides the task from customer contacts."`
+	BlockedReason Nullable[string]    `json:"blocked_reason,omitempty" maxLength:"2000" doc:"Required when the status is blocked."`
+}
+
+func (f taskFields) patch(desc Nullable[string]) onboardiq.TaskPatch {
+	st, vis := f.Status.patch(), f.Visibility.patch()
+	return onboardiq.TaskPatch{
+		Description:   desc.patch(),
+		Details:       f.Details.patch(),
+		AssignedTo:    f.AssignedTo.patch(),
+		Status:        onboardiq.Patch[onboardiq.Status]{Set: st.Set, Null: st.Null, Value: onboardiq.Status(st.Value)},
+		Phase:         f.Phase.patch(),
+		Position:      f.Position.patch(),
+		DueAt:         f.DueAt.patch(),
+		Visibility:    onboardiq.Patch[onboardiq.Visibility]{Set: vis.Set, Null: vis.Null, Value: onboardiq.Visibility(vis.Value)},
+		BlockedReason: f.BlockedReason.patch(),
+	}
+}
+
+type createTaskInput struct {
+	IDParam
+	Body struct {
+		Description string `json:"description" minLength:"1" maxLength:"500"`
+		taskFields
+	}
+}
+
+type updateTaskInput struct {
+	IDParam
+	Body struct {
+		Description Nullable[string] `json:"description,omitempty" minLength:"1" maxLength:"500"`
+		taskFields
+	}
+}
+
+type commentOutput struct{ Body *onboardiq.Comment }
+
+type commentPage struct {
+	Body postgres.Page[*onboardiq.Comment]
+}
+
+type addCommentInput struct {
+	IDParam
+	Body struct {
+		Body string `json:"body" minLength:"1" maxLength:"5000"`
+	}
+}
+
+func (h *handlers) registerTasks(api huma.API) {
+	tags := []string{"Tasks"}
+	huma.Register(api, huma.Operation{OperationID: "create-task", Method: http.MethodPost, Path: "/projects/{id}/tasks",
+		Summary: "Add a task to a project", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *createTaskInput) (*taskOutput, error) {
+			desc := Nullable[string]{Sent: true, Value: in.Body.Description}
+			t, err := h.DB.CreateTask(ctx, in.ID(), in.Body.patch(desc))
+			return &taskOutput{t}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "list-tasks", Method: http.MethodGet, Path: "/projects/{id}/tasks",
+		Summary: "List a project's tasks", Description: "In plan order. A customer contact sees the tasks visible to customers.", Tags: tags, Security: bearer},
+		func(ctx context.Context, in *struct {
+			IDParam
+			ListParams
+		}) (*taskPage, error) {
+			p, err := h.DB.ListTasks(ctx, in.ID(), in.options())
+			return &taskPage{p}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-task", Method: http.MethodGet, Path: "/tasks/{id}",
+		Summary: "Get a task", Tags: tags, Security: bearer},
+		func(ctx context.Context, in *IDParam) (*taskOutput, error) {
+			t, err := h.DB.GetTask(ctx, in.ID())
+			return &taskOutput{t}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "update-task", Method: http.MethodPatch, Path: "/tasks/{id}",
+		Summary: "Change a task",
+		Description: "Admins and CSMs may change any field. A customer contact may change only the status (and blocked_reason) " +
+			"of a task assigned to one of their company's contacts. Completing sets completed_at; reopening clears it. " +
+			"The project's progress and status follow.",
+		Tags: tags, Security: bearer},
+		func(ctx context.Context, in *updateTaskInput) (*taskOutput, error) {
+			t, err := h.DB.UpdateTask(ctx, in.ID(), in.Body.patch(in.Body.Description))
+			return &taskOutput{t}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "delete-task", Method: http.MethodDelete, Path: "/tasks/{id}",
+		Summary: "Delete a task", Tags: tags, Security: bearer, DefaultStatus: http.StatusNoContent},
+		func(ctx context.Context, in *IDParam) (*struct{}, error) {
+			return nil, h.problem(ctx, h.DB.DeleteTask(ctx, in.ID()))
+		})
+	huma.Register(api, huma.Operation{OperationID: "add-comment", Method: http.MethodPost, Path: "/tasks/{id}/comments",
+		Summary: "Comment on a task", Description: "Admins and CSMs on any task; a customer contact on tasks assigned to their company's contacts.",
+		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *addCommentInput) (*commentOutput, error) {
+			c, err := h.DB.AddComment(ctx, in.ID(), in.Body.Body)
+			return &commentOutput{c}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "list-comments", Method: http.MethodGet, Path: "/tasks/{id}/comments",
+		Summary: "List a task's comments", Description: "Oldest first.", Tags: tags, Security: bearer},
+		func(ctx context.Context, in *struct {
+			IDParam
+			ListParams
+		}) (*commentPage, error) {
+			p, err := h.DB.ListComments(ctx, in.ID(), in.options())
+			return &commentPage{p}, h.problem(ctx, err)
+		})
+}

@@ -1,0 +1,81 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+type userOutput struct{ Body *postgres.UserRecord }
+
+type userPage struct {
+	Body postgres.Page[*postgres.UserRecord]
+}
+
+type createUserInput struct {
+	Body struct {
+		Email      string     `json:"email" format:"email" maxLength:"254"`
+		Name       string     `json:"name" minLength:"1" maxLength:"200"`
+		Role       string     `json:"role" enum:"admin,csm,sales_leader,viewer,customer"`
+		CustomerID *uuid.UUID `json:"customer_id,omitempty" doc:"Required for a customer contact: the customer they belong to."`
+		Password   string     `json:"password,omitempty" minLength:"10" maxLength:"200" doc:"For signing in to the web app; stored as an argon2id hash."`
+	}
+}
+
+type updateUserInput struct {
+	IDParam
+	Body struct {
+		Name     Nullable[string] `json:"name,omitempty" minLength:"1" maxLength:"200"`
+		Role     Nullable[string] `json:"role,omitempty" enum:"admin,csm,sales_leader,viewer,customer"`
+		Disabled Nullable[bool]   `json:"disabled,omitempty" doc:"A disabled user's tokens stop working at once."`
+		Password Nullable[string] `json:"password,omitempty" minLength:"10" maxLength:"200"`
+	}
+}
+
+type listUsersInput struct {
+	ListParams
+	Role       string `query:"role" enum:"admin,csm,sales_leader,viewer,customer"`
+	CustomerID string `query:"customer_id" format:"uuid"`
+}
+
+func (h *handlers) registerUsers(api huma.API) {
+	tags := []string{"Users"}
+	huma.Register(api, huma.Operation{OperationID: "create-user", Method: http.MethodPost, Path: "/users",
+		Summary: "Create a user", Description: "Admins only. A csm or admin also becomes a support member.", Tags: tags, Security: bearer,
+		DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *createUserInput) (*userOutput, error) {
+			u, err := h.DB.CreateUserAs(ctx, onboardiq.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: onboardiq.Role(in.Body.Role),
+				CustomerID: in.Body.CustomerID, Password: in.Body.Password})
+			return &userOutput{u}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "list-users", Method: http.MethodGet, Path: "/users",
+		Summary: "List users", Description: "Staff only, by email.", Tags: tags, Security: bearer},
+		func(ctx context.Context, in *listUsersInput) (*userPage, error) {
+			cid, err := optionalUUID("customer_id", in.CustomerID)
+			if err != nil {
+				return nil, err
+			}
+			p, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: in.options(), Role: onboardiq.Role(in.Role), CustomerID: cid})
+			return &userPage{p}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}",
+		Summary: "Get a user", Description: "Staff see everyone; a customer contact only themself.", Tags: tags, Security: bearer},
+		func(ctx context.Context, in *IDParam) (*userOutput, error) {
+			u, err := h.DB.GetUser(ctx, in.ID())
+			return &userOutput{u}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "update-user", Method: http.MethodPatch, Path: "/users/{id}",
+		Summary: "Change a user", Description: "Admins only: name, role, password, disabled.", Tags: tags, Security: bearer},
+		func(ctx context.Context, in *updateUserInput) (*userOutput, error) {
+			r := in.Body.Role.patch()
+			u, err := h.DB.UpdateUser(ctx, in.ID(), onboardiq.UserPatch{Name: in.Body.Name.patch(),
+				Role:     onboardiq.Patch[onboardiq.Role]{Set: r.Set, Null: r.Null, Value: onboardiq.Role(r.Value)},
+				Disabled: in.Body.Disabled.patch(), Password: in.Body.Password.patch()})
+			return &userOutput{u}, h.problem(ctx, err)
+		})
+}

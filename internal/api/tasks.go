@@ -18,8 +18,8 @@ type taskPage struct {
 	Body postgres.Page[*onboardiq.Task]
 }
 
-// taskFields are the writable fields of a task, shared by create and update.
-type taskFields struct {
+// TaskFields are the writable fields of a task, shared by create and update.
+type TaskFields struct {
 	Details       Nullable[string]    `json:"details,omitempty" maxLength:"20000" doc:"Markdown: what to do and how."`
 	AssignedTo    Nullable[uuid.UUID] `json:"assigned_to,omitempty" doc:"A contact of the project's customer or a support member; null unassigns."`
 	Status        Nullable[string]    `json:"status,omitempty" enum:"not_started,in_progress,blocked,completed,cancelled"`
@@ -30,7 +30,7 @@ type taskFields struct {
 	BlockedReason Nullable[string]    `json:"blocked_reason,omitempty" maxLength:"2000" doc:"Required when the status is blocked."`
 }
 
-func (f taskFields) patch(desc Nullable[string]) onboardiq.TaskPatch {
+func (f TaskFields) patch(desc Nullable[string]) onboardiq.TaskPatch {
 	st, vis := f.Status.patch(), f.Visibility.patch()
 	return onboardiq.TaskPatch{
 		Description:   desc.patch(),
@@ -49,7 +49,7 @@ type createTaskInput struct {
 	IDParam
 	Body struct {
 		Description string `json:"description" minLength:"1" maxLength:"500"`
-		taskFields
+		TaskFields
 	}
 }
 
@@ -57,7 +57,7 @@ type updateTaskInput struct {
 	IDParam
 	Body struct {
 		Description Nullable[string] `json:"description,omitempty" minLength:"1" maxLength:"500"`
-		taskFields
+		TaskFields
 	}
 }
 

@@ -44,9 +44,6 @@ func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) (Page[*onboard
 		}
 	}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("read the activity log", onboardiq.Staff...); err != nil {
-			return err
-		}
 		var q string
 		var id uuid.UUID
 		switch {
@@ -62,6 +59,9 @@ func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) (Page[*onboard
 			q, id = `e.customer_id = $2`, *f.CustomerID
 		default:
 			return fmt.Errorf("list activity: no customer or project")
+		}
+		if err := p.Require("read the activity log", onboardiq.Staff...); err != nil {
+			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+eventColumns+eventFrom+`
 WHERE e.tenant_id = $1 AND `+q+` AND e.event_id < $3

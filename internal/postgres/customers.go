@@ -161,11 +161,11 @@ func likeEscape(s string) string {
 func (db *DB) UpdateCustomer(ctx context.Context, id uuid.UUID, patch onboardiq.CustomerPatch) (*onboardiq.Customer, error) {
 	var c *onboardiq.Customer
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("change customers", onboardiq.Managers...); err != nil {
-			return err
-		}
 		before, err := getCustomer(ctx, tx, p, id, true)
 		if err != nil {
+			return err
+		}
+		if err := p.Require("change customers", onboardiq.Managers...); err != nil {
 			return err
 		}
 		after := *before
@@ -200,11 +200,11 @@ RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo))
 func (db *DB) AssignSupportMember(ctx context.Context, customerID uuid.UUID, memberID *uuid.UUID) (*onboardiq.Customer, error) {
 	var c *onboardiq.Customer
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("assign support members", onboardiq.Managers...); err != nil {
-			return err
-		}
 		before, err := getCustomer(ctx, tx, p, customerID, true)
 		if err != nil {
+			return err
+		}
+		if err := p.Require("assign support members", onboardiq.Managers...); err != nil {
 			return err
 		}
 		if memberID != nil {
@@ -231,11 +231,11 @@ RETURNING `+customerColumns, tx.TenantID(), customerID, memberID))
 // (admin or csm). The activity log keeps its history.
 func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("delete customers", onboardiq.Managers...); err != nil {
-			return err
-		}
 		c, err := getCustomer(ctx, tx, p, id, true)
 		if err != nil {
+			return err
+		}
+		if err := p.Require("delete customers", onboardiq.Managers...); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM customers WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), id); err != nil {

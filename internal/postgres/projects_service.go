@@ -186,11 +186,11 @@ LIMIT $9`, sort.key, sort.typ, cmp, dir)
 func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, patch onboardiq.ProjectPatch) (*onboardiq.Project, error) {
 	var pr *onboardiq.Project
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("change projects", onboardiq.Managers...); err != nil {
-			return err
-		}
 		before, err := getProject(ctx, tx, p, id, true)
 		if err != nil {
+			return err
+		}
+		if err := p.Require("change projects", onboardiq.Managers...); err != nil {
 			return err
 		}
 		after := *before
@@ -215,11 +215,11 @@ RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, af
 // DeleteProject deletes a project and its tasks (admin or csm).
 func (db *DB) DeleteProject(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("delete projects", onboardiq.Managers...); err != nil {
-			return err
-		}
 		pr, err := getProject(ctx, tx, p, id, true)
 		if err != nil {
+			return err
+		}
+		if err := p.Require("delete projects", onboardiq.Managers...); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id); err != nil {

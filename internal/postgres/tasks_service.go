@@ -77,11 +77,11 @@ func isCompanyTask(ctx context.Context, tx *Tx, t *onboardiq.Task, customerID uu
 func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.TaskPatch) (*onboardiq.Task, error) {
 	var t *onboardiq.Task
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("create tasks", onboardiq.Managers...); err != nil {
-			return err
-		}
 		pr, err := getProject(ctx, tx, p, projectID, true)
 		if err != nil {
+			return err
+		}
+		if err := p.Require("create tasks", onboardiq.Managers...); err != nil {
 			return err
 		}
 		draft := &onboardiq.Task{ProjectID: pr.ID, CustomerID: pr.CustomerID, Status: onboardiq.StatusNotStarted, Visibility: onboardiq.VisibilityCustomer}

@@ -96,6 +96,15 @@ func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
 // domain code picks the status, an invalid field is named, and internal
 // errors are logged and shown as a generic message.
 func (h *handlers) problem(ctx context.Context, err error) error {
+	return h.problemAt(ctx, err, "body")
+}
+
+// queryProblem is problem for operations whose input is the query string.
+func (h *handlers) queryProblem(ctx context.Context, err error) error {
+	return h.problemAt(ctx, err, "query")
+}
+
+func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 	if err == nil {
 		return nil
 	}
@@ -103,7 +112,7 @@ func (h *handlers) problem(ctx context.Context, err error) error {
 	switch onboardiq.ErrorCode(err) {
 	case onboardiq.EINVALID:
 		if f := onboardiq.ErrorField(err); f != "" {
-			return huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "body." + f, Message: msg})
+			return huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: in + "." + f, Message: msg})
 		}
 		return huma.Error422UnprocessableEntity(msg)
 	case onboardiq.ENOTFOUND:

@@ -27,7 +27,7 @@ type createCustomerInput struct {
 
 type listCustomersInput struct {
 	ListParams
-	Q               string     `query:"q" maxLength:"200" doc:"Name contains (case-insensitive)."`
+	Q               string `query:"q" maxLength:"200" doc:"Name contains (case-insensitive)."`
 	SupportMemberID string `query:"support_member_id" format:"uuid"`
 }
 
@@ -62,7 +62,7 @@ func (h *handlers) registerCustomers(api huma.API) {
 				return nil, err
 			}
 			p, err := h.DB.ListCustomers(ctx, postgres.CustomerFilter{ListOptions: in.options(), Q: in.Q, SupportMemberID: sm})
-			return &customerPage{p}, h.problem(ctx, err)
+			return &customerPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-customer", Method: http.MethodGet, Path: "/customers/{id}",
 		Summary: "Get a customer", Tags: tags, Security: bearer},
@@ -95,7 +95,7 @@ func (h *handlers) registerCustomers(api huma.API) {
 			ListParams
 		}) (*eventPage, error) {
 			p, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: in.options(), CustomerID: ptr(in.ID())})
-			return &eventPage{p}, h.problem(ctx, err)
+			return &eventPage{p}, h.queryProblem(ctx, err)
 		})
 }
 

@@ -70,7 +70,7 @@ func (h *handlers) registerProjects(api huma.API) {
 			}
 			p, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: in.options(), CustomerID: cid,
 				Status: onboardiq.Status(in.Status), Overdue: in.Overdue, Q: in.Q, Sort: in.Sort})
-			return &projectPage{p}, h.problem(ctx, err)
+			return &projectPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-project", Method: http.MethodGet, Path: "/projects/{id}",
 		Summary: "Get a project", Tags: tags, Security: bearer},
@@ -97,6 +97,6 @@ func (h *handlers) registerProjects(api huma.API) {
 			ListParams
 		}) (*eventPage, error) {
 			p, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: in.options(), ProjectID: ptr(in.ID())})
-			return &eventPage{p}, h.problem(ctx, err)
+			return &eventPage{p}, h.queryProblem(ctx, err)
 		})
 }

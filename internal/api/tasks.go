@@ -90,7 +90,7 @@ func (h *handlers) registerTasks(api huma.API) {
 			ListParams
 		}) (*taskPage, error) {
 			p, err := h.DB.ListTasks(ctx, in.ID(), in.options())
-			return &taskPage{p}, h.problem(ctx, err)
+			return &taskPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-task", Method: http.MethodGet, Path: "/tasks/{id}",
 		Summary: "Get a task", Tags: tags, Security: bearer},
@@ -127,6 +127,6 @@ func (h *handlers) registerTasks(api huma.API) {
 			ListParams
 		}) (*commentPage, error) {
 			p, err := h.DB.ListComments(ctx, in.ID(), in.options())
-			return &commentPage{p}, h.problem(ctx, err)
+			return &commentPage{p}, h.queryProblem(ctx, err)
 		})
 }

@@ -59,7 +59,7 @@ func (h *handlers) registerTokens(api huma.API) {
 				}
 			}{}
 			out.Body.Items = ts
-			return out, h.problem(ctx, err)
+			return out, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}",
 		Summary: "Revoke an API token", Description: "Your own; admins any.", Tags: tags, Security: bearer, DefaultStatus: http.StatusNoContent},

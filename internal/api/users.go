@@ -61,7 +61,7 @@ func (h *handlers) registerUsers(api huma.API) {
 				return nil, err
 			}
 			p, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: in.options(), Role: onboardiq.Role(in.Role), CustomerID: cid})
-			return &userPage{p}, h.problem(ctx, err)
+			return &userPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}",
 		Summary: "Get a user", Description: "Staff see everyone; a customer contact only themself.", Tags: tags, Security: bearer},

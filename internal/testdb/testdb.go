@@ -37,6 +37,25 @@ type DB struct {
 // role's pool open. It is dropped when t passes.
 func New(t testing.TB) *DB {
 	t.Helper()
+	return newDB(t, migrator{})
+}
+
+// Fixture loads data into a template database through the application
+// role. Every test database made from it starts with that data, so a
+// fixture runs once however many tests use it.
+type Fixture struct {
+	Name string // changes to the fixture's code need a new name
+	Load func(ctx context.Context, app *postgres.DB) error
+}
+
+// WithFixture is New with f's data loaded.
+func WithFixture(t testing.TB, f Fixture) *DB {
+	t.Helper()
+	return newDB(t, migrator{fixture: &f})
+}
+
+func newDB(t testing.TB, m migrator) *DB {
+	t.Helper()
 	admin := os.Getenv("DATABASE_URL")
 	if admin == "" {
 		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts the project-local PostgreSQL, or point DATABASE_URL at a PostgreSQL >= 15 with pgvector")
@@ -65,7 +84,7 @@ func New(t testing.TB) *DB {
 	if conf.Port == "" {
 		conf.Port = "5432"
 	}
-	db := pgtestdb.Custom(t, conf, migrator{})
+	db := pgtestdb.Custom(t, conf, m)
 	d := &DB{OwnerURL: db.URL()}
 	su := *u
 	su.Path = "/" + db.Database
@@ -81,12 +100,16 @@ func New(t testing.TB) *DB {
 	return d
 }
 
-// migrator migrates template databases with the real `onboardiq migrate`.
-type migrator struct{}
+// migrator migrates template databases with the real `onboardiq migrate`,
+// then loads the fixture, if any.
+type migrator struct{ fixture *Fixture }
 
-func (migrator) Hash() (string, error) {
+func (m migrator) Hash() (string, error) {
 	h := sha256.New()
 	h.Write([]byte("onboardiq-testdb-v1"))
+	if m.fixture != nil {
+		h.Write([]byte("fixture:" + m.fixture.Name))
+	}
 	err := fs.WalkDir(postgres.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -99,6 +122,18 @@ func (migrator) Hash() (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), err
 }
 
-func (migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) error {
-	return postgres.Migrate(ctx, conf.URL(), postgres.MigrateOptions{AppPassword: AppPassword})
+func (m migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) error {
+	if err := postgres.Migrate(ctx, conf.URL(), postgres.MigrateOptions{AppPassword: AppPassword}); err != nil {
+		return err
+	}
+	if m.fixture == nil {
+		return nil
+	}
+	conf.User, conf.Password = postgres.DefaultAppRole, AppPassword
+	app, err := postgres.Open(ctx, conf.URL())
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	return m.fixture.Load(ctx, app)
 }

@@ -1,0 +1,166 @@
+package api_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type route struct {
+	name   string
+	method string
+	path   func(e *env) string
+	body   func(e *env) any
+	// want is the status per caller, in the order of callers: admin, csm,
+	// sales_leader, viewer, contact (of the owning customer), other_contact,
+	// other_tenant, anonymous.
+	want string
+}
+
+func fixed(s string) func(*env) string { return func(*env) string { return s } }
+
+func tmplBody(*env) any {
+	return map[string]any{"name": "Quick start", "tasks": []map[string]any{
+		{"phase": "Kickoff", "description": "Kickoff call", "offset_days": 0, "duration_days": 1, "side": "vendor"},
+	}}
+}
+
+var routes = []route{
+	{"me", "GET", fixed("/me"), nil, "200 200 200 200 200 200 200 401"},
+
+	{"create customer", "POST", fixed("/customers"), func(*env) any { return map[string]any{"name": "New customer"} }, "201 201 403 403 403 403 201 401"},
+	{"list customers", "GET", fixed("/customers"), nil, "200 200 200 200 200 200 200 401"},
+	{"get customer", "GET", func(e *env) string { return "/customers/" + e.c1.String() }, nil, "200 200 200 200 200 404 404 401"},
+	{"update customer", "PATCH", func(e *env) string { return "/customers/" + e.c1.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 200 403 403 403 404 404 401"},
+	{"delete customer", "DELETE", func(e *env) string { return "/customers/" + e.c1.String() }, nil, "204 204 403 403 403 404 404 401"},
+	{"assign support member", "PUT", func(e *env) string { return "/customers/" + e.c1.String() + "/support-member" },
+		func(e *env) any { return map[string]any{"support_member_id": e.csm} }, "200 200 403 403 403 404 404 401"},
+	{"customer activity", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/activity" }, nil, "200 200 200 200 403 404 404 401"},
+
+	{"create project", "POST", fixed("/projects"), func(e *env) any {
+		return map[string]any{"customer_id": e.c1, "name": "Expansion", "template_id": e.tpl}
+	}, "201 201 403 403 403 403 422 401"},
+	{"list projects", "GET", fixed("/projects"), nil, "200 200 200 200 200 200 200 401"},
+	{"get project", "GET", func(e *env) string { return "/projects/" + e.p1.String() }, nil, "200 200 200 200 200 404 404 401"},
+	{"update project", "PATCH", func(e *env) string { return "/projects/" + e.p1.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 200 403 403 403 404 404 401"},
+	{"delete project", "DELETE", func(e *env) string { return "/projects/" + e.p1.String() }, nil, "204 204 403 403 403 404 404 401"},
+	{"project activity", "GET", func(e *env) string { return "/projects/" + e.p1.String() + "/activity" }, nil, "200 200 200 200 403 404 404 401"},
+
+	{"create task", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/tasks" }, func(*env) any { return map[string]any{"description": "Extra step"} }, "201 201 403 403 403 404 404 401"},
+	{"list tasks", "GET", func(e *env) string { return "/projects/" + e.p1.String() + "/tasks" }, nil, "200 200 200 200 200 404 404 401"},
+	{"get task", "GET", func(e *env) string { return "/tasks/" + e.t1.String() }, nil, "200 200 200 200 200 404 404 401"},
+	{"get internal task", "GET", func(e *env) string { return "/tasks/" + e.ti.String() }, nil, "200 200 200 200 404 404 404 401"},
+	{"complete own task", "PATCH", func(e *env) string { return "/tasks/" + e.t1.String() }, func(*env) any { return map[string]any{"status": "completed"} }, "200 200 403 403 200 404 404 401"},
+	{"complete vendor task", "PATCH", func(e *env) string { return "/tasks/" + e.tv.String() }, func(*env) any { return map[string]any{"status": "completed"} }, "200 200 403 403 403 404 404 401"},
+	{"rename task", "PATCH", func(e *env) string { return "/tasks/" + e.t1.String() }, func(*env) any { return map[string]any{"description": "Renamed"} }, "200 200 403 403 403 404 404 401"},
+	{"delete task", "DELETE", func(e *env) string { return "/tasks/" + e.t1.String() }, nil, "204 204 403 403 403 404 404 401"},
+	{"comment", "POST", func(e *env) string { return "/tasks/" + e.t1.String() + "/comments" }, func(*env) any { return map[string]any{"body": "Done on our side."} }, "201 201 403 403 201 404 404 401"},
+	{"list comments", "GET", func(e *env) string { return "/tasks/" + e.t1.String() + "/comments" }, nil, "200 200 200 200 200 404 404 401"},
+
+	{"list templates", "GET", fixed("/templates"), nil, "200 200 200 200 403 403 200 401"},
+	{"get template", "GET", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "200 200 200 200 403 403 404 401"},
+	{"create template", "POST", fixed("/templates"), tmplBody, "201 403 403 403 403 403 201 401"},
+	{"replace template", "PUT", func(e *env) string { return "/templates/" + e.tpl.String() }, tmplBody, "200 403 403 403 403 403 404 401"},
+	{"delete template", "DELETE", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "204 403 403 403 403 403 404 401"},
+
+	{"list users", "GET", fixed("/users"), nil, "200 200 200 200 403 403 200 401"},
+	{"create user", "POST", fixed("/users"), func(*env) any { return map[string]any{"email": "new@acme.test", "name": "New", "role": "viewer"} }, "201 403 403 403 403 403 201 401"},
+	{"get user", "GET", func(e *env) string { return "/users/" + e.csm.String() }, nil, "200 200 200 200 404 404 404 401"},
+	{"update user", "PATCH", func(e *env) string { return "/users/" + e.csm.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 403 403 403 403 403 404 401"},
+
+	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
+	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
+	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
+}
+
+// TestAuthorizationMatrix sends every route as every caller, each on a
+// fresh copy of the fixture, and checks the status; a refused request must
+// change nothing, and no response may show a caller what is not theirs.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	for _, r := range routes {
+		want := strings.Fields(r.want)
+		if len(want) != len(callers) {
+			t.Fatalf("%s: %d statuses for %d callers", r.name, len(want), len(callers))
+		}
+		for i, caller := range callers {
+			t.Run(r.name+"/"+caller, func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t)
+				var body any
+				if r.body != nil {
+					body = r.body(e)
+				}
+				before := e.snapshot(t)
+				status, out := e.do(t, caller, r.method, r.path(e), body)
+				if strconv.Itoa(status) != want[i] {
+					t.Fatalf("%s %s as %s: %d, want %s: %s", r.method, r.path(e), caller, status, want[i], out)
+				}
+				if status >= 400 {
+					if diff := cmp.Diff(before, e.snapshot(t)); diff != "" {
+						t.Errorf("a refused request changed data (-before +after):\n%s", diff)
+					}
+					if !strings.Contains(string(out), `"status":`+want[i]) {
+						t.Errorf("not a problem document: %s", out)
+					}
+				}
+				// Nothing of the owning customer reaches another customer's
+				// contact or another tenant; nothing internal or of the
+				// other customer reaches the contact.
+				hidden := map[string][]string{
+					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String()},
+					"other_tenant":  {e.c1.String(), e.c2.String(), e.p1.String(), e.t1.String(), e.csm.String()},
+					"contact":       {e.c2.String(), e.p2.String(), e.ti.String()},
+				}[caller]
+				for _, id := range hidden {
+					if strings.Contains(string(out), id) {
+						t.Errorf("the response shows %s to %s: %s", id, caller, out)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRefusedFields: fields a client may not write answer 422 naming the
+// field, and change nothing.
+func TestRefusedFields(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cases := []struct {
+		method, path string
+		body         any
+		field        string
+	}{
+		{"PATCH", "/projects/" + e.p1.String(), map[string]any{"progress": 100}, "body.progress"},
+		{"PATCH", "/projects/" + e.p1.String(), map[string]any{"status": "completed"}, "body.status"},
+		{"PATCH", "/projects/" + e.p1.String(), map[string]any{"tenant_id": e.bolt}, "body.tenant_id"},
+		{"POST", "/customers", map[string]any{"name": "X", "tenant_id": e.bolt}, "body.tenant_id"},
+		{"PATCH", "/users/" + e.csm.String(), map[string]any{"email": "x@y.test"}, "body.email"},
+		{"POST", "/users", map[string]any{"email": "x@acme.test", "name": "X", "role": "root"}, "body.role"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"completed_at": "2020-01-01T00:00:00Z"}, "body.completed_at"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"status": "blocked"}, "body.blocked_reason"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"assigned_to": e.c2}, "body.assigned_to"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"description": strings.Repeat("x", 501)}, "body.description"},
+		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
+		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
+		{"POST", "/projects", map[string]any{"customer_id": e.c1, "name": "X", "deadline": "2000-01-01T00:00:00Z", "start_date": "2001-01-01T00:00:00Z"}, "body.deadline"},
+		{"GET", "/projects?limit=201", nil, "query.limit"},
+		{"GET", "/projects?sort=tenant_id", nil, "query.sort"},
+		{"GET", "/projects?cursor=bm9wZQ", nil, "query.cursor"},
+		{"PUT", "/customers/" + e.c1.String() + "/support-member", map[string]any{"support_member_id": e.c2}, "body.support_member_id"},
+	}
+	for _, c := range cases {
+		before := e.snapshot(t)
+		status, out := e.do(t, "admin", c.method, c.path, c.body)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(out), `"location":"`+c.field+`"`) {
+			t.Errorf("%s %s %v: %d %s; want 422 naming %s", c.method, c.path, c.body, status, out, c.field)
+		}
+		if diff := cmp.Diff(before, e.snapshot(t)); diff != "" {
+			t.Errorf("%s %s changed data:\n%s", c.method, c.path, diff)
+		}
+	}
+}

@@ -105,8 +105,9 @@ func (h *handlers) queryProblem(ctx context.Context, err error) error {
 }
 
 func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
-	if err == nil {
-		return nil
+	var already huma.StatusError
+	if err == nil || errors.As(err, &already) {
+		return err
 	}
 	msg := onboardiq.ErrorMessage(err)
 	switch onboardiq.ErrorCode(err) {

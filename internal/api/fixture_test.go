@@ -87,6 +87,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWithPool(t, 0)
+}
+
+// newEnvWithPool is newEnv with a server whose pool holds conns
+// connections (0: the default).
+func newEnvWithPool(t *testing.T, conns int) *env {
+	t.Helper()
 	ctx := context.Background()
 	d := testdb.WithFixture(t, fixture)
 	e := &env{db: d, tokens: map[string]string{}, tokenID: map[string]uuid.UUID{}}
@@ -141,7 +148,14 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
+	db := d.App
+	if conns > 0 {
+		if db, err = postgres.Open(ctx, fmt.Sprintf("%s&pool_max_conns=%d", d.AppURL, conns)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+	}
+	e.srv = httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -87,6 +87,8 @@ func newRoot(env Env) *cobra.Command {
 		a.seedCmd(),
 		a.tenantCmd(),
 		a.userCmd(),
+		a.customerCmd(),
+		a.projectCmd(),
 		a.versionCmd(),
 	)
 	return root

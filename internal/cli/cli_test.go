@@ -246,3 +246,76 @@ func TestMigrateTwiceAndVersion(t *testing.T) {
 		t.Errorf("unknown flag: exit %d, want 2", r.code)
 	}
 }
+
+func TestCustomerAndProjectCommands(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	env := appEnv(d)
+	ctx := context.Background()
+	cmd := func(args ...string) run {
+		t.Helper()
+		return runCLI(t, ctx, env, nil, args...)
+	}
+	if r := cmd("tenant", "create", "--name", "Acme", "--slug", "acme", "--admin-email", "a@acme.test"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := cmd("customer", "create", "--tenant", "acme", "--name", "Hooli", "--contact-info", `{"email":"it@hooli.test"}`, "--json")
+	var c struct {
+		ID          string         `json:"id"`
+		ContactInfo map[string]any `json:"contact_info"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil || r.code != 0 || c.ContactInfo["email"] != "it@hooli.test" {
+		t.Fatalf("customer create: %d %q %s %v", r.code, r.stdout, r.stderr, err)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"customer", "create", "--tenant", "acme", "--name", "X", "--contact-info", "[1]"}, "--contact-info: must be a JSON object"},
+		{[]string{"customer", "create", "--name", "X"}, "--tenant: is required"},
+		{[]string{"project", "create", "--tenant", "acme", "--name", "X"}, "--customer-id: is required"},
+		{[]string{"project", "create", "--tenant", "acme", "--name", "X", "--customer-id", uuid.NewString()}, "--customer-id: no such customer"},
+		{[]string{"project", "create", "--tenant", "acme", "--name", "X", "--customer-id", c.ID, "--deadline", "soon"}, "--deadline: must be a date"},
+	} {
+		if r := cmd(bad.args...); r.code != 1 || !strings.Contains(r.stderr, bad.want) {
+			t.Errorf("%v: %d %q, want %q", bad.args, r.code, r.stderr, bad.want)
+		}
+	}
+	r = cmd("project", "create", "--tenant", "acme", "--customer-id", c.ID, "--name", "Rollout", "--default-template", "--start", "2027-03-01", "--json")
+	var p struct {
+		ID       string    `json:"id"`
+		Deadline time.Time `json:"deadline"`
+		Status   string    `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 || !p.Deadline.Equal(time.Date(2027, 4, 26, 0, 0, 0, 0, time.UTC)) || p.Status != "not_started" {
+		t.Fatalf("project create: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	r = cmd("project", "list", "--tenant", "acme", "--json")
+	var ps []struct{ ID string }
+	if err := json.Unmarshal([]byte(r.stdout), &ps); err != nil || len(ps) != 1 || ps[0].ID != p.ID {
+		t.Errorf("project list: %q %v", r.stdout, err)
+	}
+	if r := cmd("customer", "list", "--tenant", "acme"); r.code != 0 || !strings.Contains(r.stdout, "Hooli") {
+		t.Errorf("customer list: %q", r.stdout)
+	}
+	// The operator's changes are in the activity log, with no user as actor.
+	var actors []*uuid.UUID
+	tenant, _ := d.App.TenantIDBySlug(ctx, "acme")
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT actor_user_id FROM events WHERE kind IN ('customer.created', 'project.created')`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var a *uuid.UUID
+			if err := rows.Scan(&a); err != nil {
+				return err
+			}
+			actors = append(actors, a)
+		}
+		return rows.Err()
+	})
+	if err != nil || len(actors) != 2 || actors[0] != nil || actors[1] != nil {
+		t.Errorf("events: %v %v", actors, err)
+	}
+}

@@ -214,6 +214,23 @@ func TestTemplateInstantiation(t *testing.T) {
 	if len(visible) != 18 {
 		t.Errorf("the contact sees %d tasks, want the 18 visible to customers", len(visible))
 	}
+	// Their own: the customer-side tasks, all assigned to them.
+	st, body = e.do(t, "other_contact", "GET", "/projects/"+p.ID+"/tasks?assigned_to=me&limit=200", nil)
+	mine := decode[struct{ Items []taskJSON }](t, st, body, 200).Items
+	customerSide := 0
+	for _, pt := range onboardiq.DefaultPlaybook {
+		if pt.Side == "customer" {
+			customerSide++
+		}
+	}
+	if len(mine) != customerSide {
+		t.Errorf("assigned_to=me: %d tasks, want %d", len(mine), customerSide)
+	}
+	for _, task := range mine {
+		if task.AssignedTo == nil || *task.AssignedTo != *mine[0].AssignedTo {
+			t.Errorf("assigned_to=me returned %+v", task)
+		}
+	}
 }
 
 // TestListProjects pages through every ordering without losing or

@@ -61,6 +61,13 @@ type updateTaskInput struct {
 	}
 }
 
+type listTasksInput struct {
+	IDParam
+	ListParams
+	AssignedTo string `query:"assigned_to" maxLength:"36" doc:"Only tasks assigned to this user; me for your own."`
+	Status     string `query:"status" enum:"not_started,in_progress,blocked,completed,cancelled"`
+}
+
 type commentOutput struct{ Body *onboardiq.Comment }
 
 type commentPage struct {
@@ -85,11 +92,16 @@ func (h *handlers) registerTasks(api huma.API) {
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-tasks", Method: http.MethodGet, Path: "/projects/{id}/tasks",
 		Summary: "List a project's tasks", Description: "In plan order. A customer contact sees the tasks visible to customers.", Tags: tags, Security: bearer},
-		func(ctx context.Context, in *struct {
-			IDParam
-			ListParams
-		}) (*taskPage, error) {
-			p, err := h.DB.ListTasks(ctx, in.ID(), in.options())
+		func(ctx context.Context, in *listTasksInput) (*taskPage, error) {
+			f := postgres.TaskFilter{ListOptions: in.options(), Status: onboardiq.Status(in.Status)}
+			if in.AssignedTo == "me" {
+				f.AssignedTo = ptr(onboardiq.PrincipalFromContext(ctx).UserID)
+			} else if id, err := optionalUUID("assigned_to", in.AssignedTo); err != nil {
+				return nil, err
+			} else {
+				f.AssignedTo = id
+			}
+			p, err := h.DB.ListTasks(ctx, in.ID(), f)
 			return &taskPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-task", Method: http.MethodGet, Path: "/tasks/{id}",

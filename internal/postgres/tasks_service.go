@@ -131,12 +131,23 @@ func (db *DB) GetTask(ctx context.Context, id uuid.UUID) (*onboardiq.Task, error
 	return t, err
 }
 
+// TaskFilter narrows ListTasks.
+type TaskFilter struct {
+	onboardiq.ListOptions
+	AssignedTo *uuid.UUID
+	Status     onboardiq.Status
+}
+
 // ListTasks lists the tasks of a project the caller may see, in plan order
 // (a contact sees only the tasks visible to customers).
-func (db *DB) ListTasks(ctx context.Context, projectID uuid.UUID, o onboardiq.ListOptions) (Page[*onboardiq.Task], error) {
+func (db *DB) ListTasks(ctx context.Context, projectID uuid.UUID, f TaskFilter) (Page[*onboardiq.Task], error) {
 	var out Page[*onboardiq.Task]
+	o := &f.ListOptions
 	if err := o.Normalise(); err != nil {
 		return out, err
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, cancelled")
 	}
 	afterPos, afterID := -1, uuid.Nil
 	if o.Cursor != "" {
@@ -150,7 +161,8 @@ func (db *DB) ListTasks(ctx context.Context, projectID uuid.UUID, o onboardiq.Li
 		}
 		rows, err := tx.Query(ctx, `SELECT `+taskColumns+taskFrom+`
 WHERE t.tenant_id = $1 AND `+taskVisible+` AND t.project_id = $3 AND (t.position, t.task_id) > ($4, $5)
-ORDER BY t.position, t.task_id LIMIT $6`, tx.TenantID(), contactCustomer(p), projectID, afterPos, afterID, o.Limit+1)
+  AND ($7::uuid IS NULL OR t.assigned_to = $7) AND ($8::text = '' OR t.status = $8)
+ORDER BY t.position, t.task_id LIMIT $6`, tx.TenantID(), contactCustomer(p), projectID, afterPos, afterID, o.Limit+1, f.AssignedTo, f.Status)
 		if err != nil {
 			return err
 		}

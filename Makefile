@@ -25,7 +25,7 @@ run: build
 
 ## test: set up the database, then run the whole test suite
 test:
-	@$(DB_ENV); $(GO) test -race -count=1 ./...
+	@$(DB_ENV); $(GO) test -race -count=1 -parallel 8 ./...
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -21,9 +22,10 @@ const Prefix = "/api/v1"
 
 // Deps is what the API's handlers use.
 type Deps struct {
-	DB      *postgres.DB
-	Logger  *slog.Logger
-	Version string
+	DB       *postgres.DB
+	Embedder ai.Embedder
+	Logger   *slog.Logger
+	Version  string
 	// OnAuth, when set, is told who a request is (for the request log).
 	OnAuth func(ctx context.Context, p *onboardiq.Principal)
 }

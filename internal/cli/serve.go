@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/server"
 )
 
@@ -33,9 +36,21 @@ gracefully on SIGTERM or SIGINT.`,
 			if have, want, err := db.SchemaVersion(ctx); err == nil && have < want {
 				logger.Warn("the schema is behind this binary: run onboardiq migrate; /readyz answers 503 until then", "schema_version", have, "want_version", want)
 			}
-			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version()})
-			logger.Info("starting", "config", cfg, "version", version())
-			return server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
+			embedder, err := ai.NewEmbedder(cfg.AIOptions())
+			if err != nil {
+				return err
+			}
+			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{DB: db, Embedder: embedder, Logger: logger}, cfg.JobWorkers)
+			if err != nil {
+				return err
+			}
+			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder})
+			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model())
+			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
+			if stopErr := runner.Stop(grace); stopErr != nil && err == nil {
+				err = fmt.Errorf("stop jobs: %w", stopErr)
+			}
+			return err
 		},
 	}
 	c.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onboardiq/onboardiq/internal/ai"
 )
 
 // Config is the whole configuration. Secrets are masked when it is printed
@@ -37,6 +39,9 @@ type Config struct {
 	AnthropicKey   string
 
 	WebhookAllowPrivate bool
+
+	AITimeout  time.Duration // per model call
+	JobWorkers int           // background jobs run at once per server
 }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
@@ -63,6 +68,8 @@ func Load(getenv Getenv) (*Config, error) {
 
 		WebhookAllowPrivate: r.boolean("ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE"),
 		StatementTimeout:    r.duration("ONBOARDIQ_STATEMENT_TIMEOUT", 30*time.Second),
+		AITimeout:           r.duration("ONBOARDIQ_AI_TIMEOUT", 60*time.Second),
+		JobWorkers:          r.integer("ONBOARDIQ_JOB_WORKERS", 4, 1, 100),
 	}
 	c.LogLevel = r.level("ONBOARDIQ_LOG_LEVEL")
 
@@ -143,6 +150,16 @@ func (c *Config) AppPassword() string {
 		return p
 	}
 	return ""
+}
+
+// AIOptions returns the AI providers' settings.
+func (c *Config) AIOptions() ai.Options {
+	return ai.Options{
+		Embedder: c.Embedder, EmbeddingModel: c.EmbeddingModel,
+		LLM: c.LLM, LLMModel: c.LLMModel,
+		OpenAIBaseURL: c.OpenAIBaseURL, OpenAIAPIKey: c.OpenAIAPIKey, AnthropicKey: c.AnthropicKey,
+		Timeout: c.AITimeout, MaxRetries: 3,
+	}
 }
 
 // AppRole is the application role's default name.
@@ -252,6 +269,19 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+func (r *reader) integer(name string, def, lo, hi int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, "want a whole number from %d to %d, got %q", lo, hi, v)
+		return def
+	}
+	return n
 }
 
 func (r *reader) level(name string) slog.Level {

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -22,6 +24,9 @@ import (
 // transaction.
 type DB struct {
 	Pool *pgxpool.Pool
+	// jobs inserts background jobs in tenant transactions (insert-only:
+	// the workers run in internal/jobs).
+	jobs *river.Client[pgx.Tx]
 }
 
 // Open connects to url and registers the pgvector types on each connection.
@@ -44,7 +49,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
-	return &DB{Pool: pool}, nil
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("job client: %w", err)
+	}
+	return &DB{Pool: pool, jobs: jobs}, nil
 }
 
 // Close closes the pool.
@@ -87,7 +97,7 @@ func (db *DB) inTenantOnce(ctx context.Context, tenantID uuid.UUID, opts pgx.TxO
 	// Release destroys a connection left inside a transaction, so a failed
 	// rollback cannot leak a tenant's transaction into the pool.
 	defer conn.Release()
-	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts}
+	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts, jobs: db.jobs}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))

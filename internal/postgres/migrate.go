@@ -177,7 +177,21 @@ ORDER BY c.relname`)
 			stmts = append(stmts, fmt.Sprintf("GRANT SELECT ON TABLE %s TO %s", name, role))
 		}
 	}
-	stmts = append(stmts, fmt.Sprintf("GRANT EXECUTE ON FUNCTION tenant_id_by_slug(text) TO %s", role))
+	// The functions the owner made (the reviewed cross-tenant lookups).
+	fns, err := pool.Query(ctx, `
+SELECT p.oid::regprocedure::text FROM pg_proc p
+WHERE p.pronamespace = current_schema()::regnamespace AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	sigs, err := pgx.CollectRows(fns, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, sig := range sigs {
+		stmts = append(stmts, fmt.Sprintf("GRANT EXECUTE ON FUNCTION %s TO %s", sig, role))
+	}
 	batch := &pgx.Batch{}
 	for _, s := range stmts {
 		batch.Queue(s)

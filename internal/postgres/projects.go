@@ -69,9 +69,22 @@ ORDER BY tt.position`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 			return nil, fmt.Errorf("instantiate template: %w", err)
 		}
 	}
-	err = RecordEvent(ctx, tx, Event{Kind: "project.created", CustomerID: &p.CustomerID, ProjectID: &p.ID,
-		Data: map[string]any{"name": p.Name, "template_id": p.TemplateID}})
-	return p, err
+	if err := RecordEvent(ctx, tx, Event{Kind: "project.created", CustomerID: &p.CustomerID, ProjectID: &p.ID,
+		Data: map[string]any{"name": p.Name, "template_id": p.TemplateID}}); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT task_id FROM tasks WHERE tenant_id = $1 AND project_id = $2`, tenant, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	taskIDs, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, err
+	}
+	if err := enqueueEmbed(ctx, tx, EntityProject, p.ID); err != nil {
+		return nil, err
+	}
+	return p, enqueueEmbed(ctx, tx, EntityTask, taskIDs...)
 }
 
 // RefreshProject derives a project's progress and status from its tasks:

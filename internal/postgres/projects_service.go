@@ -204,10 +204,16 @@ RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, af
 		if err != nil {
 			return fmt.Errorf("update project: %w", err)
 		}
-		if ch := changes(before, pr, "name", "description", "deadline"); len(ch) > 0 {
-			return RecordEvent(ctx, tx, Event{Kind: "project.updated", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Changes: ch})
+		ch := changes(before, pr, "name", "description", "deadline")
+		if len(ch) == 0 {
+			return nil
 		}
-		return nil
+		if before.Name != pr.Name || before.Description != pr.Description {
+			if err := enqueueEmbed(ctx, tx, EntityProject, pr.ID); err != nil {
+				return err
+			}
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "project.updated", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Changes: ch})
 	})
 	return pr, err
 }

@@ -115,6 +115,9 @@ RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draf
 			Data: map[string]any{"description": t.Description, "status": t.Status}}); err != nil {
 			return err
 		}
+		if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
+			return err
+		}
 		return RefreshProject(ctx, tx, pr.ID)
 	})
 	return t, err
@@ -234,6 +237,11 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, af
 		ch := changes(before, t, taskFields...)
 		if len(ch) == 0 {
 			return nil
+		}
+		if before.Description != t.Description || before.Details != t.Details {
+			if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
+				return err
+			}
 		}
 		kind := "task.updated"
 		switch {

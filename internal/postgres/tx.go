@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
 )
 
 // Tx is a transaction inside one tenant.
@@ -26,6 +27,7 @@ type Tx struct {
 	opts     pgx.TxOptions
 	tx       pgx.Tx // nil until the first statement
 	closed   bool
+	jobs     *river.Client[pgx.Tx]
 }
 
 var _ pgx.Tx = (*Tx)(nil)

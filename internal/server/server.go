@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/web"
@@ -25,10 +26,11 @@ import (
 
 // Options is what the server is built from.
 type Options struct {
-	DB      *postgres.DB
-	Logger  *slog.Logger
-	BaseURL string
-	Version string
+	DB       *postgres.DB
+	Embedder ai.Embedder // default: the local embedder
+	Logger   *slog.Logger
+	BaseURL  string
+	Version  string
 }
 
 // New returns the server's handler, with its own metrics registry.
@@ -47,7 +49,10 @@ func New(o Options) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", readyz(o.DB))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity})
+	if o.Embedder == nil {
+		o.Embedder = ai.Local{}
+	}
+	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder})
 	(&web.Handler{BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger}).Register(mux)
 
 	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))

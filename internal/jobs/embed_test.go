@@ -1,0 +1,153 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/jobs"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+// counting counts the texts it embeds.
+type counting struct {
+	ai.Local
+	calls atomic.Int64
+}
+
+func (c *counting) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	c.calls.Add(int64(len(texts)))
+	return c.Local.Embed(ctx, texts)
+}
+
+func newTenant(t *testing.T, db *postgres.DB) uuid.UUID {
+	t.Helper()
+	res, err := db.CreateTenant(context.Background(), onboardiq.NewTenant{Name: "Acme", Slug: "acme", AdminEmail: "a@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Tenant.ID
+}
+
+func embedJobs(t *testing.T, d *testdb.DB, tenant uuid.UUID, entity string) int {
+	t.Helper()
+	var n int
+	err := d.App.Pool.QueryRow(context.Background(), `
+SELECT count(*) FROM river_job WHERE kind = 'embed' AND args->>'tenant_id' = $1 AND args->>'entity' = $2`,
+		tenant.String(), entity).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestEmbeddingIsEnqueuedWithTheChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := newTenant(t, d.App)
+	// A rolled-back change enqueues nothing.
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		if _, err := postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: "SSO", Content: "…", Visibility: "public"}); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if n := embedJobs(t, d, tenant, "article"); n != 0 {
+		t.Fatalf("%d jobs after a rollback, want 0", n)
+	}
+	var id uuid.UUID
+	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		id, err = postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: "Set up SSO", Content: "Open Settings → Security.", Visibility: "public"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := embedJobs(t, d, tenant, "article"); n != 1 {
+		t.Errorf("%d jobs after a commit, want 1", n)
+	}
+
+	e := &counting{}
+	args := postgres.EmbedArgs{TenantID: tenant, Entity: "article", ID: id}
+	if err := jobs.Embed(ctx, d.App, e, args); err != nil {
+		t.Fatal(err)
+	}
+	var model string
+	var dims int
+	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT embedding_model, vector_dims(vector_embedding) FROM knowledge_base WHERE article_id = $1`, id).Scan(&model, &dims)
+	})
+	if err != nil || model != ai.LocalModel || dims != 768 {
+		t.Fatalf("stored: model %q, %d dims, %v", model, dims, err)
+	}
+	// Unchanged content with the same model: not embedded again.
+	if err := jobs.Embed(ctx, d.App, e, args); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.calls.Load(); n != 1 {
+		t.Errorf("embedded %d times, want 1 (the second run should see it current)", n)
+	}
+	// A deleted item: done, nothing embedded.
+	gone := postgres.EmbedArgs{TenantID: tenant, Entity: "task", ID: uuid.New()}
+	if err := jobs.Embed(ctx, d.App, e, gone); err != nil || e.calls.Load() != 1 {
+		t.Errorf("a missing item: %v, %d calls", err, e.calls.Load())
+	}
+}
+
+// TestWorkersEmbedInTheBackground starts the job runner and waits for the
+// default template's project and tasks to be embedded.
+func TestWorkersEmbedInTheBackground(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := newTenant(t, d.App)
+	runner, err := jobs.Start(ctx, jobs.Deps{DB: d.App, Embedder: ai.Local{}, Logger: slog.New(slog.DiscardHandler)}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runner.Stop(5 * time.Second)
+	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		c, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: "Globex"})
+		if err != nil {
+			return err
+		}
+		var tpl uuid.UUID
+		if err := tx.QueryRow(ctx, `SELECT template_id FROM templates WHERE is_default`).Scan(&tpl); err != nil {
+			return err
+		}
+		_, err = postgres.CreateProject(ctx, tx, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", TemplateID: &tpl})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var missing int
+		err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM tasks WHERE vector_embedding IS NULL) + (SELECT count(*) FROM projects WHERE vector_embedding IS NULL)`).Scan(&missing)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d items still without an embedding after 30 s", missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

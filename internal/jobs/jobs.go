@@ -1,0 +1,66 @@
+// Package jobs runs OnboardIQ's background work on River, in the same
+// database: embeddings now; notifications, email and webhooks later. Every
+// job carries its tenant and re-enters it before touching data.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// Deps is what the workers use.
+type Deps struct {
+	DB       *postgres.DB
+	Embedder ai.Embedder
+	Logger   *slog.Logger
+}
+
+// Workers registers every worker.
+func Workers(d Deps) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &EmbedWorker{DB: d.DB, Embedder: d.Embedder})
+	return w
+}
+
+// Runner runs the workers until stopped.
+type Runner struct {
+	client *river.Client[pgx.Tx]
+}
+
+// Start starts working the queue with d's workers.
+func Start(ctx context.Context, d Deps, maxWorkers int) (*Runner, error) {
+	client, err := river.NewClient(riverpgxv5.New(d.DB.Pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers: Workers(d),
+		Logger:  d.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return nil, fmt.Errorf("jobs: start: %w", err)
+	}
+	return &Runner{client: client}, nil
+}
+
+// Stop lets running jobs finish (up to grace), then cancels the rest; they
+// run again later, which every worker allows.
+func (r *Runner) Stop(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := r.client.Stop(ctx); err == nil {
+		return nil
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	return r.client.StopAndCancel(ctx2)
+}

@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+	"github.com/riverqueue/river"
+)
+
+// Things that carry an embedding.
+const (
+	EntityArticle = "article"
+	EntityTask    = "task"
+	EntityProject = "project"
+)
+
+// EmbedArgs asks for one item's embedding to be brought up to date. It is
+// enqueued in the transaction that changes the item; the worker re-enters
+// the tenant, and does nothing when the stored vector already matches the
+// content and the model (so a job may run twice, or late).
+type EmbedArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	Entity   string    `json:"entity"`
+	ID       uuid.UUID `json:"id"`
+}
+
+// Kind is River's name for the job.
+func (EmbedArgs) Kind() string { return "embed" }
+
+// Enqueue inserts jobs in the transaction: they exist if and only if it
+// commits.
+func (t *Tx) Enqueue(ctx context.Context, jobs ...river.JobArgs) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if t.jobs == nil {
+		return errors.New("postgres: no job client")
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	if _, err := t.jobs.InsertManyTx(ctx, t, params); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
+}
+
+// enqueueEmbed asks for the embeddings of items of one entity.
+func enqueueEmbed(ctx context.Context, tx *Tx, entity string, ids ...uuid.UUID) error {
+	jobs := make([]river.JobArgs, len(ids))
+	for i, id := range ids {
+		jobs[i] = EmbedArgs{TenantID: tx.TenantID(), Entity: entity, ID: id}
+	}
+	return tx.Enqueue(ctx, jobs...)
+}
+
+// The text each entity is embedded from.
+var embeddingText = map[string]string{
+	EntityArticle: `SELECT title || E'\n\n' || content, embedding_model, embedding_hash FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`,
+	EntityTask:    `SELECT description || E'\n\n' || details, embedding_model, embedding_hash FROM tasks WHERE tenant_id = $1 AND task_id = $2`,
+	EntityProject: `SELECT name || E'\n\n' || description, embedding_model, embedding_hash FROM projects WHERE tenant_id = $1 AND project_id = $2`,
+}
+
+var embeddingUpdate = map[string]string{
+	EntityArticle: `UPDATE knowledge_base SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND article_id = $2`,
+	EntityTask:    `UPDATE tasks SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND task_id = $2`,
+	EntityProject: `UPDATE projects SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND project_id = $2`,
+}
+
+// maxEmbedChars bounds the text sent to an embedding model (about 6,000
+// tokens, inside every provider's limit).
+const maxEmbedChars = 24000
+
+// EmbeddingSource is what an item is embedded from, and what it was last
+// embedded with.
+type EmbeddingSource struct {
+	Text    string
+	Hash    []byte // of the text and the model asked about
+	Current bool   // the stored vector was made from this text by this model
+	Found   bool
+}
+
+// LoadEmbeddingSource reads an item's text in the tenant tx runs in and
+// whether its stored vector is current for model.
+func LoadEmbeddingSource(ctx context.Context, tx *Tx, entity string, id uuid.UUID, model string) (EmbeddingSource, error) {
+	q, ok := embeddingText[entity]
+	if !ok {
+		return EmbeddingSource{}, fmt.Errorf("embed: unknown entity %q", entity)
+	}
+	var (
+		src       EmbeddingSource
+		haveModel *string
+		haveHash  []byte
+	)
+	err := tx.QueryRow(ctx, q, tx.TenantID(), id).Scan(&src.Text, &haveModel, &haveHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return src, nil // deleted since: nothing to do
+	}
+	if err != nil {
+		return src, fmt.Errorf("embed: load %s: %w", entity, err)
+	}
+	src.Found = true
+	if r := []rune(src.Text); len(r) > maxEmbedChars {
+		src.Text = string(r[:maxEmbedChars])
+	}
+	sum := sha256.Sum256([]byte(model + "\x00" + src.Text))
+	src.Hash = sum[:]
+	src.Current = haveModel != nil && *haveModel == model && string(haveHash) == string(src.Hash)
+	return src, nil
+}
+
+// StoreEmbedding saves an item's vector with the model and source hash
+// that made it.
+func StoreEmbedding(ctx context.Context, tx *Tx, entity string, id uuid.UUID, vec []float32, model string, hash []byte) error {
+	if len(vec) != Dimensions {
+		return fmt.Errorf("embed: %d dimensions, want %d", len(vec), Dimensions)
+	}
+	if _, err := tx.Exec(ctx, embeddingUpdate[entity], tx.TenantID(), id, pgvector.NewVector(vec), model, hash); err != nil {
+		return fmt.Errorf("embed: store %s: %w", entity, err)
+	}
+	return nil
+}
+
+// AllTenantIDs lists every tenant through the reviewed cross-tenant
+// function; it is for maintenance commands (reembed) and the delay scan.
+func (db *DB) AllTenantIDs(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT all_tenant_ids()`)
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// StaleEmbeddings lists up to limit items of the tenant tx runs in whose
+// vector is missing or was made by another model.
+func StaleEmbeddings(ctx context.Context, tx *Tx, model string, limit int) ([]EmbedArgs, error) {
+	rows, err := tx.Query(ctx, `
+(SELECT 'article', article_id FROM knowledge_base WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
+UNION ALL
+(SELECT 'task', task_id FROM tasks WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
+UNION ALL
+(SELECT 'project', project_id FROM projects WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
+LIMIT $3`, tx.TenantID(), model, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale embeddings: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (EmbedArgs, error) {
+		a := EmbedArgs{TenantID: tx.TenantID()}
+		return a, r.Scan(&a.Entity, &a.ID)
+	})
+}

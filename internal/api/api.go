@@ -57,6 +57,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerTemplates(api)
 	h.registerUsers(api)
 	h.registerTokens(api)
+	h.registerKB(api)
 	return api
 }
 

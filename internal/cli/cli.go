@@ -89,6 +89,7 @@ func newRoot(env Env) *cobra.Command {
 		a.userCmd(),
 		a.customerCmd(),
 		a.projectCmd(),
+		a.reembedCmd(),
 		a.versionCmd(),
 	)
 	return root

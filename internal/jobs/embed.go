@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
@@ -30,27 +31,57 @@ func (w *EmbedWorker) Work(ctx context.Context, job *river.Job[postgres.EmbedArg
 // Embed brings the embedding of one item up to date; it reports done when
 // the item is gone or already current.
 func Embed(ctx context.Context, db *postgres.DB, e ai.Embedder, a postgres.EmbedArgs) error {
+	_, err := EmbedBatch(ctx, db, e, a.TenantID, []postgres.EmbedArgs{a})
+	return err
+}
+
+// EmbedBatch brings the embeddings of items of one tenant up to date with
+// one model call, and returns how many it stored.
+func EmbedBatch(ctx context.Context, db *postgres.DB, e ai.Embedder, tenant uuid.UUID, items []postgres.EmbedArgs) (int, error) {
 	model := e.Model()
-	var src postgres.EmbeddingSource
-	err := db.InTenantReadOnly(ctx, a.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		var err error
-		src, err = postgres.LoadEmbeddingSource(ctx, tx, a.Entity, a.ID, model)
-		return err
-	})
-	if err != nil || !src.Found || src.Current {
-		return err
-	}
-	vecs, err := e.Embed(ctx, []string{src.Text})
-	if err != nil {
-		return fmt.Errorf("embed %s %s: %w", a.Entity, a.ID, err)
-	}
-	return db.InTenant(ctx, a.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		// Store only if the text is still the one embedded; if it changed
-		// meanwhile, the change enqueued a job of its own.
-		now, err := postgres.LoadEmbeddingSource(ctx, tx, a.Entity, a.ID, model)
-		if err != nil || !now.Found || string(now.Hash) != string(src.Hash) {
-			return err
+	var (
+		todo  []postgres.EmbedArgs
+		srcs  []postgres.EmbeddingSource
+		texts []string
+	)
+	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		for _, a := range items {
+			src, err := postgres.LoadEmbeddingSource(ctx, tx, a.Entity, a.ID, model)
+			if err != nil {
+				return err
+			}
+			if src.Found && !src.Current {
+				todo, srcs, texts = append(todo, a), append(srcs, src), append(texts, src.Text)
+			}
 		}
-		return postgres.StoreEmbedding(ctx, tx, a.Entity, a.ID, vecs[0], model, src.Hash)
+		return nil
 	})
+	if err != nil || len(todo) == 0 {
+		return 0, err
+	}
+	vecs, err := e.Embed(ctx, texts)
+	if err != nil {
+		return 0, fmt.Errorf("embed %d items: %w", len(texts), err)
+	}
+	stored := 0
+	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		stored = 0
+		for i, a := range todo {
+			// Store only if the text is still the one embedded; if it
+			// changed meanwhile, the change enqueued a job of its own.
+			now, err := postgres.LoadEmbeddingSource(ctx, tx, a.Entity, a.ID, model)
+			if err != nil {
+				return err
+			}
+			if !now.Found || string(now.Hash) != string(srcs[i].Hash) {
+				continue
+			}
+			if err := postgres.StoreEmbedding(ctx, tx, a.Entity, a.ID, vecs[i], model, srcs[i].Hash); err != nil {
+				return err
+			}
+			stored++
+		}
+		return nil
+	})
+	return stored, err
 }

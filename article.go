@@ -1,0 +1,87 @@
+package onboardiq
+
+import (
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Article is a knowledge-base article: public ones are for customers too,
+// internal ones for staff only.
+type Article struct {
+	ID             uuid.UUID  `json:"id"`
+	Title          string     `json:"title"`
+	Content        string     `json:"content"`
+	Visibility     Visibility `json:"visibility"`
+	Tags           []string   `json:"tags"`
+	Slug           *string    `json:"slug,omitempty"`
+	EmbeddingModel *string    `json:"embedding_model,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// ArticlePatch changes an article.
+type ArticlePatch struct {
+	Title      Patch[string]
+	Content    Patch[string]
+	Visibility Patch[Visibility]
+	Tags       Patch[[]string]
+}
+
+// Apply applies the patch to a and validates the result.
+func (p *ArticlePatch) Apply(a *Article) error {
+	if !p.Title.ApplyValue(&a.Title) {
+		return Invalid("title", "is required")
+	}
+	if !p.Content.ApplyValue(&a.Content) {
+		a.Content = ""
+	}
+	if !p.Visibility.ApplyValue(&a.Visibility) {
+		return Invalid("visibility", "must be public or internal")
+	}
+	if !p.Tags.ApplyValue(&a.Tags) {
+		a.Tags = nil
+	}
+	in := NewArticle{Title: a.Title, Content: a.Content, Visibility: a.Visibility, Tags: a.Tags}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	a.Title, a.Tags = in.Title, in.Tags
+	return nil
+}
+
+// SearchMode picks how the knowledge base is searched.
+type SearchMode string
+
+const (
+	SearchHybrid   SearchMode = "hybrid"   // both, fused by reciprocal rank
+	SearchSemantic SearchMode = "semantic" // by meaning: nearest embeddings
+	SearchKeyword  SearchMode = "keyword"  // by words: PostgreSQL full text
+)
+
+// Valid reports whether m is a search mode.
+func (m SearchMode) Valid() bool {
+	return m == SearchHybrid || m == SearchSemantic || m == SearchKeyword
+}
+
+// ArticleHit is one search result.
+type ArticleHit struct {
+	ID           uuid.UUID  `json:"id"`
+	Title        string     `json:"title"`
+	Visibility   Visibility `json:"visibility"`
+	Tags         []string   `json:"tags"`
+	Score        float64    `json:"score" doc:"Reciprocal-rank-fusion score (hybrid), cosine similarity (semantic) or text rank (keyword)."`
+	Snippet      string     `json:"snippet" doc:"A passage of the article; matched words are in **bold**."`
+	KeywordRank  *int       `json:"keyword_rank,omitempty"`
+	SemanticRank *int       `json:"semantic_rank,omitempty"`
+}
+
+// TrimQuery normalises a search query.
+func TrimQuery(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if err := checkText("q", q, 1, 500); err != nil {
+		return "", err
+	}
+	return q, nil
+}

@@ -72,7 +72,7 @@ type ArticleHit struct {
 	Visibility   Visibility `json:"visibility"`
 	Tags         []string   `json:"tags"`
 	Score        float64    `json:"score" doc:"Reciprocal-rank-fusion score (hybrid), cosine similarity (semantic) or text rank (keyword)."`
-	Snippet      string     `json:"snippet" doc:"A passage of the article; matched words are in **bold**."`
+	Snippet      string     `json:"snippet" doc:"A passage of the article; matched words are marked «like this»."`
 	KeywordRank  *int       `json:"keyword_rank,omitempty"`
 	SemanticRank *int       `json:"semantic_rank,omitempty"`
 }

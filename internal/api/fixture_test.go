@@ -24,7 +24,7 @@ import (
 // The fixture: tenant "acme" with a user of every role, two customers with
 // a contact each, a project per customer made from the default playbook;
 // and tenant "bolt" with its admin.
-var fixture = testdb.Fixture{Name: "api-v1", Load: func(ctx context.Context, app *postgres.DB) error {
+var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app *postgres.DB) error {
 	create := func(slug string, fn func(ctx context.Context, tx *postgres.Tx) error) error {
 		return app.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *postgres.Tx) error {
 			if _, err := postgres.CreateTenant(ctx, tx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".test"}); err != nil {
@@ -47,6 +47,11 @@ var fixture = testdb.Fixture{Name: "api-v1", Load: func(ctx context.Context, app
 		var tpl uuid.UUID
 		if err := tx.QueryRow(ctx, `SELECT template_id FROM templates WHERE is_default`).Scan(&tpl); err != nil {
 			return err
+		}
+		for title, vis := range map[string]onboardiq.Visibility{"Public article": "public", "Internal article": "internal"} {
+			if _, err := postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: title, Content: "How to set up SSO.", Visibility: vis}); err != nil {
+				return err
+			}
 		}
 		for i, name := range []string{"Customer One", "Customer Two"} {
 			c, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: name, SupportMemberID: &csm})
@@ -83,6 +88,7 @@ type env struct {
 	acme, bolt uuid.UUID
 	// acme's things
 	c1, c2, p1, p2, t1, tv, ti, tpl, csm uuid.UUID
+	pub, internal                        uuid.UUID // articles
 }
 
 func newEnv(t *testing.T) *env {
@@ -136,6 +142,8 @@ func newEnvWithPool(t *testing.T, conns int) *env {
 			q(&e.p2, `SELECT project_id FROM projects WHERE name = 'Customer Two onboarding'`),
 			q(&e.tpl, `SELECT template_id FROM templates WHERE is_default`),
 			q(&e.csm, `SELECT user_id FROM tenant_users WHERE email = 'csm@acme.test'`),
+			q(&e.pub, `SELECT article_id FROM knowledge_base WHERE title = 'Public article'`),
+			q(&e.internal, `SELECT article_id FROM knowledge_base WHERE title = 'Internal article'`),
 			// A customer-visible task assigned to the owning customer's contact,
 			// one assigned to the CSM, and an internal one.
 			q(&e.t1, `SELECT t.task_id FROM tasks t JOIN tenant_users u ON u.user_id = t.assigned_to

@@ -71,6 +71,14 @@ var routes = []route{
 	{"get user", "GET", func(e *env) string { return "/users/" + e.csm.String() }, nil, "200 200 200 200 404 404 404 401"},
 	{"update user", "PATCH", func(e *env) string { return "/users/" + e.csm.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 403 403 403 403 403 404 401"},
 
+	{"create article", "POST", fixed("/kb/articles"), func(*env) any { return map[string]any{"title": "New", "visibility": "public"} }, "201 201 403 403 403 403 201 401"},
+	{"list articles", "GET", fixed("/kb/articles"), nil, "200 200 200 200 200 200 200 401"},
+	{"get public article", "GET", func(e *env) string { return "/kb/articles/" + e.pub.String() }, nil, "200 200 200 200 200 200 404 401"},
+	{"get internal article", "GET", func(e *env) string { return "/kb/articles/" + e.internal.String() }, nil, "200 200 200 200 404 404 404 401"},
+	{"update article", "PATCH", func(e *env) string { return "/kb/articles/" + e.pub.String() }, func(*env) any { return map[string]any{"title": "Renamed"} }, "200 200 403 403 403 403 404 401"},
+	{"delete article", "DELETE", func(e *env) string { return "/kb/articles/" + e.pub.String() }, nil, "204 204 403 403 403 403 404 401"},
+	{"search", "GET", fixed("/kb/search?q=sso"), nil, "200 200 200 200 200 200 200 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
@@ -111,9 +119,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				// contact or another tenant; nothing internal or of the
 				// other customer reaches the contact.
 				hidden := map[string][]string{
-					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String()},
-					"other_tenant":  {e.c1.String(), e.c2.String(), e.p1.String(), e.t1.String(), e.csm.String()},
-					"contact":       {e.c2.String(), e.p2.String(), e.ti.String()},
+					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String(), e.internal.String()},
+					"other_tenant":  {e.c1.String(), e.c2.String(), e.p1.String(), e.t1.String(), e.csm.String(), e.pub.String(), e.internal.String()},
+					"contact":       {e.c2.String(), e.p2.String(), e.ti.String(), e.internal.String()},
 				}[caller]
 				for _, id := range hidden {
 					if strings.Contains(string(out), id) {

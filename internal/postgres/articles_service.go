@@ -216,7 +216,7 @@ SELECT a.article_id, a.title, a.visibility, a.tags,
        CASE WHEN $3 AND $4 THEN coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + kw.rank), 0) + coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + sem.rank), 0)
             WHEN $3 THEN kw.score ELSE sem.score END AS score,
        ts_headline('english', a.content, query.q,
-           'StartSel=**, StopSel=**, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
+           'StartSel=«, StopSel=», MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
        kw.rank::int, sem.rank::int
 FROM kw FULL OUTER JOIN sem USING (article_id)
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)

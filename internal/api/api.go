@@ -58,6 +58,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerUsers(api)
 	h.registerTokens(api)
 	h.registerKB(api)
+	h.registerAI(api)
 	return api
 }
 

@@ -28,3 +28,35 @@ func (h *handlers) registerAI(api huma.API) {
 			return out, h.problem(ctx, err)
 		})
 }
+
+type similarInput struct {
+	IDParam
+	Limit int `query:"limit" minimum:"1" maximum:"50" default:"5"`
+}
+
+func (h *handlers) registerSimilar(api huma.API) {
+	huma.Register(api, huma.Operation{OperationID: "similar-projects", Method: http.MethodGet, Path: "/projects/{id}/similar",
+		Summary:     "Similar completed projects",
+		Description: "Staff: the tenant's completed projects most like this one, with how long they took and which tasks ran late.",
+		Tags:        []string{"Projects"}, Security: bearer},
+		func(ctx context.Context, in *similarInput) (*struct {
+			Body postgres.Similar[postgres.SimilarProject]
+		}, error) {
+			s, err := h.DB.SimilarProjects(ctx, in.ID(), in.Limit)
+			return &struct {
+				Body postgres.Similar[postgres.SimilarProject]
+			}{s}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "similar-tasks", Method: http.MethodGet, Path: "/tasks/{id}/similar",
+		Summary:     "Similar tasks of other projects",
+		Description: "Staff: tasks of the tenant's other projects most like this one, with their outcome, time to complete and comments.",
+		Tags:        []string{"Tasks"}, Security: bearer},
+		func(ctx context.Context, in *similarInput) (*struct {
+			Body postgres.Similar[postgres.SimilarTask]
+		}, error) {
+			s, err := h.DB.SimilarTasks(ctx, in.ID(), in.Limit)
+			return &struct {
+				Body postgres.Similar[postgres.SimilarTask]
+			}{s}, h.problem(ctx, err)
+		})
+}

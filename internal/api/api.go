@@ -59,6 +59,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerTokens(api)
 	h.registerKB(api)
 	h.registerAI(api)
+	h.registerSimilar(api)
 	return api
 }
 

@@ -197,3 +197,70 @@ func TestSmallTenantGetsKResults(t *testing.T) {
 func pgvec(v []float32) any { return pgvector.NewVector(v) }
 
 func rowsSource(rows [][]any) pgx.CopyFromSource { return pgx.CopyFromRows(rows) }
+
+func TestSimilarProjectsAndTasks(t *testing.T) {
+	t.Parallel()
+	e := newDemoEnv(t)
+	id := func(path string) string {
+		t.Helper()
+		st, body := e.do(t, "admin", "GET", path, nil)
+		v := decode[struct{ Items []struct{ ID string } }](t, st, body, 200)
+		if len(v.Items) == 0 {
+			t.Fatalf("%s: nothing", path)
+		}
+		return v.Items[0].ID
+	}
+	initech := id("/projects?q=initech")
+	st, body := e.do(t, "csm", "GET", "/projects/"+initech+"/similar", nil)
+	projects := decode[struct {
+		Ready bool
+		Items []struct {
+			Name         string
+			DurationDays float64                        `json:"duration_days"`
+			LateTasks    []struct{ Description string } `json:"late_tasks"`
+		}
+	}](t, st, body, 200)
+	if !projects.Ready || len(projects.Items) != 1 || projects.Items[0].Name != "Globex EU region expansion" ||
+		projects.Items[0].DurationDays < 50 || len(projects.Items[0].LateTasks) == 0 {
+		t.Errorf("similar projects: %s", body)
+	}
+
+	// A comment on the completed project's import task shows with it.
+	eu := id("/projects?q=expansion")
+	st, body = e.do(t, "admin", "GET", "/projects/"+eu+"/tasks?limit=200", nil)
+	var euImport string
+	for _, task := range decode[struct{ Items []taskJSON }](t, st, body, 200).Items {
+		if task.Description == "Import your historical data" {
+			euImport = task.ID
+		}
+	}
+	if st, body := e.do(t, "csm", "POST", "/tasks/"+euImport+"/comments", map[string]any{"body": "Fixed by exporting dates as ISO 8601."}); st != 201 {
+		t.Fatalf("comment: %d %s", st, body)
+	}
+	blocked := id("/projects/" + initech + "/tasks?status=blocked")
+	st, body = e.do(t, "csm", "GET", "/tasks/"+blocked+"/similar?limit=3", nil)
+	tasks := decode[struct {
+		Items []struct {
+			Description string
+			ProjectName string `json:"project_name"`
+			Status      string
+			Comments    []struct{ Body string }
+		}
+	}](t, st, body, 200)
+	found := false
+	for _, s := range tasks.Items {
+		if s.ProjectName == "Globex EU region expansion" && s.Status == "completed" && len(s.Comments) == 1 &&
+			strings.Contains(s.Comments[0].Body, "ISO 8601") {
+			found = true
+		}
+		if s.ProjectName == "Initech Health onboarding" {
+			t.Errorf("similar tasks include the task's own project: %+v", s)
+		}
+	}
+	if !found {
+		t.Errorf("similar tasks lack the completed import task with its comment: %s", body)
+	}
+	if st, _ := e.do(t, "contact", "GET", "/tasks/"+blocked+"/similar", nil); st != 404 {
+		t.Errorf("a contact of another customer: %d, want 404", st)
+	}
+}

@@ -79,6 +79,10 @@ var routes = []route{
 	{"delete article", "DELETE", func(e *env) string { return "/kb/articles/" + e.pub.String() }, nil, "204 204 403 403 403 403 404 401"},
 	{"search", "GET", fixed("/kb/search?q=sso"), nil, "200 200 200 200 200 200 200 401"},
 
+	{"ai status", "GET", fixed("/ai/status"), nil, "200 403 403 403 403 403 200 401"},
+	{"similar projects", "GET", func(e *env) string { return "/projects/" + e.p1.String() + "/similar" }, nil, "200 200 200 200 403 404 404 401"},
+	{"similar tasks", "GET", func(e *env) string { return "/tasks/" + e.t1.String() + "/similar" }, nil, "200 200 200 200 403 404 404 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},

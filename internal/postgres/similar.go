@@ -1,0 +1,177 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// LateTask is a task that finished after its due date.
+type LateTask struct {
+	ID          uuid.UUID `json:"id"`
+	Description string    `json:"description"`
+	DaysLate    float64   `json:"days_late"`
+}
+
+// SimilarProject is a completed project like the one asked about.
+type SimilarProject struct {
+	ID           uuid.UUID  `json:"id"`
+	Name         string     `json:"name"`
+	CustomerID   uuid.UUID  `json:"customer_id"`
+	Similarity   float64    `json:"similarity" doc:"Cosine similarity of the projects' embeddings, -1 to 1."`
+	DurationDays float64    `json:"duration_days" doc:"From start to completion."`
+	Deadline     *time.Time `json:"deadline,omitempty"`
+	CompletedAt  time.Time  `json:"completed_at"`
+	DaysLate     float64    `json:"days_late" doc:"How long after its deadline it completed (0 if on time)."`
+	LateTasks    []LateTask `json:"late_tasks"`
+}
+
+// Similar is an answer of the similar-items endpoints.
+type Similar[T any] struct {
+	// Ready is false while the item's own embedding is still being made.
+	Ready bool `json:"ready"`
+	Items []T  `json:"items"`
+}
+
+// SimilarProjects lists the tenant's completed projects most like a
+// project, by embedding (staff only).
+func (db *DB) SimilarProjects(ctx context.Context, id uuid.UUID, limit int) (Similar[SimilarProject], error) {
+	out := Similar[SimilarProject]{Items: []SimilarProject{}}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if _, err := getProject(ctx, tx, p, id, false); err != nil {
+			return err
+		}
+		if err := p.Require("see similar projects", onboardiq.Staff...); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+WITH me AS (SELECT vector_embedding AS v, embedding_model AS m FROM projects WHERE tenant_id = $1 AND project_id = $2),
+near AS MATERIALIZED (
+    SELECT p.project_id, p.name, p.customer_id, p.start_date, p.deadline, p.completed_at, p.vector_embedding <=> me.v AS distance
+    FROM projects p, me
+    WHERE p.tenant_id = $1 AND p.project_id <> $2 AND p.status = 'completed' AND me.v IS NOT NULL
+      AND p.embedding_model = me.m
+    ORDER BY p.vector_embedding <=> me.v
+    LIMIT $3
+)
+SELECT n.project_id, n.name, n.customer_id, 1 - n.distance,
+       extract(epoch FROM n.completed_at - n.start_date) / 86400,
+       n.deadline, n.completed_at,
+       greatest(0, coalesce(extract(epoch FROM n.completed_at - n.deadline) / 86400, 0)),
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.task_id, 'description', t.description,
+                     'days_late', round((extract(epoch FROM t.completed_at - t.due_at) / 86400)::numeric, 1))
+                     ORDER BY t.completed_at - t.due_at DESC)
+                 FROM tasks t WHERE t.tenant_id = $1 AND t.project_id = n.project_id AND t.completed_at > t.due_at + interval '1 hour'), '[]'),
+       (SELECT v IS NOT NULL FROM me)
+FROM near n ORDER BY n.distance`, tx.TenantID(), id, limit)
+		if err != nil {
+			return fmt.Errorf("similar projects: %w", err)
+		}
+		for rows.Next() {
+			var s SimilarProject
+			if err := rows.Scan(&s.ID, &s.Name, &s.CustomerID, &s.Similarity, &s.DurationDays, &s.Deadline, &s.CompletedAt, &s.DaysLate, &s.LateTasks, &out.Ready); err != nil {
+				return err
+			}
+			out.Items = append(out.Items, s)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(out.Items) == 0 {
+			return tx.QueryRow(ctx, `SELECT vector_embedding IS NOT NULL FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SimilarTask is a task of another project like the one asked about.
+type SimilarTask struct {
+	ID           uuid.UUID        `json:"id"`
+	ProjectID    uuid.UUID        `json:"project_id"`
+	ProjectName  string           `json:"project_name"`
+	Description  string           `json:"description"`
+	Status       onboardiq.Status `json:"status" doc:"The outcome."`
+	Similarity   float64          `json:"similarity"`
+	DaysToFinish *float64         `json:"days_to_finish,omitempty" doc:"From the project start to completion."`
+	DaysLate     *float64         `json:"days_late,omitempty" doc:"Completion after the due date (negative: early)."`
+	BlockedFor   *string          `json:"blocked_reason,omitempty"`
+	Comments     []SimilarComment `json:"comments"`
+}
+
+// SimilarComment is a comment on a similar task.
+type SimilarComment struct {
+	Author string    `json:"author"`
+	Body   string    `json:"body"`
+	At     time.Time `json:"at"`
+}
+
+// similarTasksQuery finds, in the tenant ($1), the tasks of other projects
+// nearest to task $2, with their comments; $4 limits it to customer-visible
+// tasks. Shared by the staff endpoint and the assistant's retrieval.
+const similarTasksQuery = `
+WITH me AS (SELECT vector_embedding AS v, embedding_model AS m, project_id FROM tasks WHERE tenant_id = $1 AND task_id = $2),
+near AS MATERIALIZED (
+    SELECT t.task_id, t.project_id, t.description, t.status, t.completed_at, t.due_at, t.blocked_reason,
+           t.vector_embedding <=> me.v AS distance
+    FROM tasks t, me
+    WHERE t.tenant_id = $1 AND t.project_id <> me.project_id AND me.v IS NOT NULL AND t.embedding_model = me.m
+      AND (NOT $4 OR t.visibility = 'customer')
+    ORDER BY t.vector_embedding <=> me.v
+    LIMIT $3
+)
+SELECT n.task_id, n.project_id, p.name, n.description, n.status, 1 - n.distance,
+       extract(epoch FROM n.completed_at - p.start_date) / 86400,
+       extract(epoch FROM n.completed_at - n.due_at) / 86400,
+       n.blocked_reason,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('author', coalesce(u.name, 'OnboardIQ'), 'body', e.data->>'body', 'at', e.occurred_at) ORDER BY e.event_id)
+                 FROM events e LEFT JOIN tenant_users u ON u.tenant_id = e.tenant_id AND u.user_id = e.actor_user_id
+                 WHERE e.tenant_id = $1 AND e.task_id = n.task_id AND e.kind = 'task.commented'), '[]')
+FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
+ORDER BY n.distance`
+
+func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, customerVisibleOnly bool) ([]SimilarTask, error) {
+	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, similarTasksQuery, tx.TenantID(), id, limit, customerVisibleOnly)
+	if err != nil {
+		return nil, fmt.Errorf("similar tasks: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SimilarTask, error) {
+		var s SimilarTask
+		err := r.Scan(&s.ID, &s.ProjectID, &s.ProjectName, &s.Description, &s.Status, &s.Similarity, &s.DaysToFinish, &s.DaysLate, &s.BlockedFor, &s.Comments)
+		return s, err
+	})
+}
+
+// SimilarTasks lists tasks of the tenant's other projects most like a task,
+// with their outcome and comments (staff only).
+func (db *DB) SimilarTasks(ctx context.Context, id uuid.UUID, limit int) (Similar[SimilarTask], error) {
+	out := Similar[SimilarTask]{Items: []SimilarTask{}}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if _, err := getTask(ctx, tx, p, id, false); err != nil {
+			return err
+		}
+		if err := p.Require("see similar tasks", onboardiq.Staff...); err != nil {
+			return err
+		}
+		items, err := querySimilarTasks(ctx, tx, id, limit, false)
+		if err != nil {
+			return err
+		}
+		if items != nil {
+			out.Items = items
+		}
+		return tx.QueryRow(ctx, `SELECT vector_embedding IS NOT NULL FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
+	})
+	return out, err
+}

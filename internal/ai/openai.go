@@ -83,7 +83,7 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 	}
 	resp, err := e.client.Embeddings.New(ctx, params)
 	if err != nil {
-		return nil, fmt.Errorf("openai embeddings (%s): %w", e.model, err)
+		return nil, openAIError("openai embeddings", e.model, err)
 	}
 	if len(resp.Data) != len(texts) {
 		return nil, fmt.Errorf("openai embeddings (%s): %d vectors for %d texts", e.model, len(resp.Data), len(texts))

@@ -74,6 +74,7 @@ type ArticleHit struct {
 	Score        float64    `json:"score" doc:"Reciprocal-rank-fusion score (hybrid), cosine similarity (semantic) or text rank (keyword)."`
 	Snippet      string     `json:"snippet" doc:"A passage of the article; matched words are marked «like this»."`
 	KeywordRank  *int       `json:"keyword_rank,omitempty"`
+	Similarity   *float64   `json:"similarity,omitempty" doc:"Cosine similarity to the query, when the semantic search found it."`
 	SemanticRank *int       `json:"semantic_rank,omitempty"`
 }
 

@@ -13,6 +13,7 @@ const (
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
 	ECONFLICT     = "conflict"
+	ELIMIT        = "limit" // a quota is used up
 	EINTERNAL     = "internal"
 )
 

@@ -19,12 +19,12 @@ const (
 
 // Source is a retrieved document the answer may use and cite.
 type Source struct {
-	Type    string  // article, task or project
-	ID      string
-	Title   string
-	Text    string
-	Score   float64 // relevance, higher is better
-	Cite    bool    // may appear in citations (false for context such as facts)
+	Type  string // article, task or project
+	ID    string
+	Title string
+	Text  string
+	Score float64 // relevance, higher is better
+	Cite  bool    // may appear in citations (false for context such as facts)
 }
 
 // Message is one turn of a conversation.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -22,10 +23,11 @@ const Prefix = "/api/v1"
 
 // Deps is what the API's handlers use.
 type Deps struct {
-	DB       *postgres.DB
-	Embedder ai.Embedder
-	Logger   *slog.Logger
-	Version  string
+	DB        *postgres.DB
+	Embedder  ai.Embedder
+	Assistant *assistant.Service
+	Logger    *slog.Logger
+	Version   string
 	// OnAuth, when set, is told who a request is (for the request log).
 	OnAuth func(ctx context.Context, p *onboardiq.Principal)
 }
@@ -60,6 +62,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerKB(api)
 	h.registerAI(api)
 	h.registerSimilar(api)
+	h.registerAssistant(api)
 	return api
 }
 
@@ -129,6 +132,8 @@ func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 		return huma.Error401Unauthorized(msg)
 	case onboardiq.ECONFLICT:
 		return huma.Error409Conflict(msg)
+	case onboardiq.ELIMIT:
+		return huma.Error429TooManyRequests(msg)
 	}
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "request cancelled")

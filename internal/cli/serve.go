@@ -40,12 +40,16 @@ gracefully on SIGTERM or SIGINT.`,
 			if err != nil {
 				return err
 			}
+			chat, err := ai.NewChat(cfg.AIOptions())
+			if err != nil {
+				return err
+			}
 			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{DB: db, Embedder: embedder, Logger: logger}, cfg.JobWorkers)
 			if err != nil {
 				return err
 			}
-			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder})
-			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model())
+			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat})
+			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
 			if stopErr := runner.Stop(grace); stopErr != nil && err == nil {
 				err = fmt.Errorf("stop jobs: %w", stopErr)

@@ -214,21 +214,21 @@ sem AS (
 )
 SELECT a.article_id, a.title, a.visibility, a.tags,
        CASE WHEN $3 AND $4 THEN coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + kw.rank), 0) + coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + sem.rank), 0)
-            WHEN $3 THEN kw.score ELSE sem.score END AS score,
+            WHEN $3 THEN kw.score ELSE sem.score END AS fused,
        ts_headline('english', a.content, query.q,
            'StartSel=«, StopSel=», MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
-       kw.rank::int, sem.rank::int
+       kw.rank::int, sem.rank::int, sem.score
 FROM kw FULL OUTER JOIN sem USING (article_id)
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)
 CROSS JOIN query
-ORDER BY score DESC, a.article_id
+ORDER BY fused DESC, a.article_id
 LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
 		var h onboardiq.ArticleHit
-		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Snippet, &h.KeywordRank, &h.SemanticRank)
+		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Snippet, &h.KeywordRank, &h.SemanticRank, &h.Similarity)
 		return h, err
 	})
 }
@@ -246,4 +246,28 @@ func (db *DB) Search(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHi
 		hits = []onboardiq.ArticleHit{}
 	}
 	return hits, err
+}
+
+// ArticleText returns an article's title and content, for the assistant;
+// publicOnly refuses internal articles.
+func ArticleText(ctx context.Context, tx *Tx, id uuid.UUID, publicOnly bool) (string, error) {
+	var text string
+	err := tx.QueryRow(ctx, `SELECT title || E'\n\n' || content FROM knowledge_base a WHERE a.tenant_id = $1 AND `+articleVisible+` AND a.article_id = $3`,
+		tx.TenantID(), publicOnly, id).Scan(&text)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", onboardiq.Errorf(onboardiq.ENOTFOUND, "article not found")
+	}
+	return text, err
+}
+
+// SupportMemberName returns the name of a customer's support member, or "".
+func SupportMemberName(ctx context.Context, tx *Tx, customerID uuid.UUID) (string, error) {
+	var name *string
+	err := tx.QueryRow(ctx, `
+SELECT s.name FROM customers c LEFT JOIN support_members s ON s.tenant_id = c.tenant_id AND s.support_member_id = c.support_member_id
+WHERE c.tenant_id = $1 AND c.customer_id = $2`, tx.TenantID(), customerID).Scan(&name)
+	if err != nil || name == nil {
+		return "", err
+	}
+	return *name, nil
 }

@@ -47,6 +47,8 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 SELECT $1, '00000000-0000-0000-0000-0000000000c1', user_id FROM tenant_users WHERE tenant_id = $1`,
 			`INSERT INTO assistant_messages (tenant_id, conversation_id, role, content)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000c1', 'user', 'How do I set up SSO?')`,
+			`INSERT INTO ai_calls (tenant_id, kind, question, provider, model, latency_ms)
+			 VALUES ($1, 'answer', 'How do I set up SSO?', 'local', 'extractive-v1', 3)`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -20,6 +20,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/api"
+	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/web"
 )
@@ -28,6 +29,7 @@ import (
 type Options struct {
 	DB       *postgres.DB
 	Embedder ai.Embedder // default: the local embedder
+	Chat     ai.Chat     // default: the offline extractive responder
 	Logger   *slog.Logger
 	BaseURL  string
 	Version  string
@@ -52,7 +54,11 @@ func New(o Options) http.Handler {
 	if o.Embedder == nil {
 		o.Embedder = ai.Local{}
 	}
-	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder})
+	if o.Chat == nil {
+		o.Chat = ai.Extractive{}
+	}
+	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder,
+		Assistant: &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}})
 	(&web.Handler{BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger}).Register(mux)
 
 	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))

@@ -1,0 +1,214 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+type askInput struct {
+	Body struct {
+		Question       string     `json:"question" minLength:"1" maxLength:"2000"`
+		ProjectID      *uuid.UUID `json:"project_id,omitempty" doc:"The project the question is about."`
+		TaskID         *uuid.UUID `json:"task_id,omitempty" doc:"The task the question is about."`
+		ConversationID *uuid.UUID `json:"conversation_id,omitempty" doc:"Continue this conversation."`
+	}
+}
+
+type escalateInput struct {
+	Body struct {
+		ConversationID uuid.UUID `json:"conversation_id"`
+	}
+}
+
+type summaryInput struct {
+	IDParam
+	Body struct {
+		Since *time.Time `json:"since,omitempty" doc:"Default: 30 days before until."`
+		Until *time.Time `json:"until,omitempty" doc:"Default: now."`
+	}
+}
+
+type budgetInput struct {
+	Body struct {
+		MonthlyTokens *int64 `json:"monthly_tokens" required:"true" minimum:"0" doc:"Tokens per calendar month (UTC); null for no limit."`
+	}
+}
+
+func (h *handlers) registerAssistant(api huma.API) {
+	tags := []string{"Assistant"}
+	answerSchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(assistant.Answer{}), true, "AssistantAnswer")
+	huma.Register(api, huma.Operation{OperationID: "ask", Method: http.MethodPost, Path: "/assistant/ask",
+		Summary: "Ask the assistant",
+		Description: "Answers a question from the knowledge base (public articles for customer contacts), the task or project asked about, " +
+			"the asker's own tasks and similar completed tasks, with citations. With `Accept: text/event-stream` the answer streams as " +
+			"server-sent events: `delta` events carry `{\"text\": …}`, a final `done` event the whole answer, an `error` event a failure. " +
+			"When nothing relevant is found it says so, sets `nothing_found`, and offers to pass the question on (POST /assistant/escalate).",
+		Tags: tags, Security: bearer,
+		Responses: map[string]*huma.Response{"200": {Description: "The answer", Content: map[string]*huma.MediaType{
+			"application/json":  {Schema: answerSchema},
+			"text/event-stream": {Schema: &huma.Schema{Type: "string"}},
+		}}},
+	}, func(ctx context.Context, in *askInput) (*huma.StreamResponse, error) {
+		if h.Assistant == nil {
+			return nil, huma.Error503ServiceUnavailable("the assistant is not configured")
+		}
+		prep, err := h.Assistant.Prepare(ctx, assistant.Question{Text: in.Body.Question, ProjectID: in.Body.ProjectID,
+			TaskID: in.Body.TaskID, ConversationID: in.Body.ConversationID})
+		if err != nil {
+			return nil, h.problem(ctx, err)
+		}
+		return &huma.StreamResponse{Body: func(hc huma.Context) {
+			if strings.Contains(hc.Header("Accept"), "text/event-stream") {
+				h.streamAnswer(ctx, hc, prep)
+				return
+			}
+			ans, err := h.Assistant.Run(ctx, prep, nil)
+			if err != nil {
+				h.Logger.ErrorContext(ctx, "assistant", "err", err)
+				_ = huma.WriteErr(api, hc, http.StatusBadGateway, "the language model failed to answer; try again")
+				return
+			}
+			hc.SetHeader("Content-Type", "application/json")
+			hc.SetStatus(http.StatusOK)
+			_ = json.NewEncoder(hc.BodyWriter()).Encode(ans)
+		}}, nil
+	})
+	huma.Register(api, huma.Operation{OperationID: "escalate", Method: http.MethodPost, Path: "/assistant/escalate",
+		Summary: "Pass a question to the support member",
+		Description: "Posts the conversation's last question for the support member: as a comment on the task it was about, " +
+			"otherwise on the project's or the customer's activity.",
+		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *escalateInput) (*struct {
+			Body struct {
+				PostedOn string `json:"posted_on" enum:"task,project,customer"`
+			}
+		}, error) {
+			out := &struct {
+				Body struct {
+					PostedOn string `json:"posted_on" enum:"task,project,customer"`
+				}
+			}{}
+			q, err := h.DB.LastQuestion(ctx, in.Body.ConversationID)
+			if err != nil {
+				return nil, h.problem(ctx, err)
+			}
+			out.Body.PostedOn, err = h.DB.RecordQuestion(ctx, q.Question, q.ProjectID, q.TaskID)
+			return out, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "summarise-customer", Method: http.MethodPost, Path: "/customers/{id}/summary",
+		Summary:     "Summarise a customer's activity",
+		Description: "Staff: what the customer did in the period — tasks done, late, blocked, comments and questions, last activity — as prose with the facts beside it.",
+		Tags:        tags, Security: bearer},
+		func(ctx context.Context, in *summaryInput) (*struct {
+			Body *assistant.Report[*postgres.CustomerFacts]
+		}, error) {
+			until := time.Now()
+			if in.Body.Until != nil {
+				until = *in.Body.Until
+			}
+			since := until.AddDate(0, 0, -30)
+			if in.Body.Since != nil {
+				since = *in.Body.Since
+			}
+			r, err := h.Assistant.Summary(ctx, in.ID(), since, until)
+			return &struct {
+				Body *assistant.Report[*postgres.CustomerFacts]
+			}{r}, h.aiProblem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "troubleshoot-task", Method: http.MethodPost, Path: "/tasks/{id}/troubleshoot",
+		Summary:     "Troubleshoot a task",
+		Description: "Staff: why the task may be stuck and concrete next steps, from similar tasks and public and internal articles.",
+		Tags:        tags, Security: bearer},
+		func(ctx context.Context, in *IDParam) (*struct {
+			Body *assistant.Report[*assistant.TaskFacts]
+		}, error) {
+			r, err := h.Assistant.Troubleshoot(ctx, in.ID())
+			return &struct {
+				Body *assistant.Report[*assistant.TaskFacts]
+			}{r}, h.aiProblem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "unblock-project", Method: http.MethodPost, Path: "/projects/{id}/unblock",
+		Summary:     "Unblock a project",
+		Description: "Staff: what blocks the project and who must act.",
+		Tags:        tags, Security: bearer},
+		func(ctx context.Context, in *IDParam) (*struct {
+			Body *assistant.Report[*postgres.Blockers]
+		}, error) {
+			r, err := h.Assistant.Unblock(ctx, in.ID())
+			return &struct {
+				Body *assistant.Report[*postgres.Blockers]
+			}{r}, h.aiProblem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "list-ai-calls", Method: http.MethodGet, Path: "/ai/calls",
+		Summary: "AI calls", Description: "Admins: every assistant call with its question, sources, provider, model, tokens and latency, newest first.",
+		Tags: []string{"AI"}, Security: bearer},
+		func(ctx context.Context, in *ListParams) (*struct {
+			Body postgres.Page[*postgres.AICall]
+		}, error) {
+			p, err := h.DB.ListAICalls(ctx, in.options())
+			return &struct {
+				Body postgres.Page[*postgres.AICall]
+			}{p}, h.queryProblem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-ai-budget", Method: http.MethodGet, Path: "/ai/budget",
+		Summary: "AI token budget", Description: "Admins: the monthly token budget and this month's use.", Tags: []string{"AI"}, Security: bearer},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body postgres.Budget }, error) {
+			b, err := h.DB.GetBudget(ctx)
+			return &struct{ Body postgres.Budget }{b}, h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "set-ai-budget", Method: http.MethodPut, Path: "/ai/budget",
+		Summary: "Set the AI token budget", Description: "Admins. When the month's tokens are used, the assistant answers 429 until the month ends.",
+		Tags: []string{"AI"}, Security: bearer},
+		func(ctx context.Context, in *budgetInput) (*struct{ Body postgres.Budget }, error) {
+			b, err := h.DB.SetBudget(ctx, in.Body.MonthlyTokens)
+			return &struct{ Body postgres.Budget }{b}, h.problem(ctx, err)
+		})
+}
+
+// aiProblem is problem, with a model's failure answered as 502.
+func (h *handlers) aiProblem(ctx context.Context, err error) error {
+	if err != nil && onboardiq.ErrorCode(err) == onboardiq.EINTERNAL && strings.HasPrefix(err.Error(), "assistant:") {
+		h.Logger.ErrorContext(ctx, "assistant", "err", err)
+		return huma.Error502BadGateway("the language model failed to answer; try again")
+	}
+	return h.problem(ctx, err)
+}
+
+// streamAnswer runs the model and sends its answer as server-sent events.
+func (h *handlers) streamAnswer(ctx context.Context, hc huma.Context, prep *assistant.Prepared) {
+	hc.SetHeader("Content-Type", "text/event-stream")
+	hc.SetHeader("Cache-Control", "no-cache")
+	hc.SetHeader("X-Accel-Buffering", "no")
+	hc.SetStatus(http.StatusOK)
+	w := hc.BodyWriter()
+	rc := http.NewResponseController(w.(http.ResponseWriter))
+	send := func(event string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	ans, err := h.Assistant.Run(ctx, prep, func(d string) error { return send("delta", map[string]string{"text": d}) })
+	if err != nil {
+		h.Logger.ErrorContext(ctx, "assistant", "err", err)
+		_ = send("error", map[string]string{"detail": "the language model failed to answer; try again"})
+		return
+	}
+	_ = send("done", ans)
+}

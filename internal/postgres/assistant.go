@@ -1,0 +1,303 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// AICall is one call to the assistant, as recorded for audit.
+type AICall struct {
+	ID             uuid.UUID    `json:"id"`
+	UserID         *uuid.UUID   `json:"user_id,omitempty"`
+	Kind           string       `json:"kind"`
+	ConversationID *uuid.UUID   `json:"conversation_id,omitempty"`
+	Question       string       `json:"question"`
+	Sources        []CallSource `json:"sources"`
+	Provider       string       `json:"provider"`
+	Model          string       `json:"model"`
+	InputTokens    int          `json:"input_tokens"`
+	OutputTokens   int          `json:"output_tokens"`
+	LatencyMS      int          `json:"latency_ms"`
+	Error          *string      `json:"error,omitempty"`
+	CreatedAt      time.Time    `json:"created_at"`
+}
+
+// CallSource is a source an AI call was given.
+type CallSource struct {
+	Type  string `json:"type"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// RecordAICall appends c to the tenant's audit log of AI calls.
+func RecordAICall(ctx context.Context, tx *Tx, c AICall) error {
+	if c.Sources == nil {
+		c.Sources = []CallSource{}
+	}
+	_, err := tx.Exec(ctx, `
+INSERT INTO ai_calls (tenant_id, user_id, kind, conversation_id, question, sources, provider, model, input_tokens, output_tokens, latency_ms, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		tx.TenantID(), c.UserID, c.Kind, c.ConversationID, c.Question, c.Sources, c.Provider, c.Model, c.InputTokens, c.OutputTokens, c.LatencyMS, c.Error)
+	if err != nil {
+		return fmt.Errorf("record ai call: %w", err)
+	}
+	return nil
+}
+
+// Budget is a tenant's monthly token budget and what it has used this month.
+type Budget struct {
+	MonthlyTokens *int64 `json:"monthly_tokens" doc:"null: no limit."`
+	UsedTokens    int64  `json:"used_tokens" doc:"Tokens used since the start of this month (UTC)."`
+}
+
+// Spent reports whether no tokens are left this month.
+func (b Budget) Spent() bool { return b.MonthlyTokens != nil && b.UsedTokens >= *b.MonthlyTokens }
+
+// LoadBudget reads the budget of the tenant tx runs in.
+func LoadBudget(ctx context.Context, tx *Tx) (Budget, error) {
+	var b Budget
+	err := tx.QueryRow(ctx, `
+SELECT t.ai_monthly_token_budget,
+       coalesce((SELECT sum(input_tokens + output_tokens) FROM ai_calls
+                 WHERE tenant_id = $1 AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0)
+FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b.UsedTokens)
+	return b, err
+}
+
+// ErrBudgetSpent is the error of an AI call when the month's tokens are
+// used up.
+var ErrBudgetSpent = onboardiq.Errorf(onboardiq.ELIMIT, "this workspace has used its AI token budget for the month; an admin can raise it (PUT /api/v1/ai/budget)")
+
+// SetBudget sets the caller's tenant's monthly token budget (admins); nil
+// removes the limit.
+func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
+	var b Budget
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("set the AI budget", onboardiq.Admins...); err != nil {
+			return err
+		}
+		if tokens != nil && *tokens < 0 {
+			return onboardiq.Invalid("monthly_tokens", "must be 0 or more, or null for no limit")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tenants SET ai_monthly_token_budget = $2, updated_at = now() WHERE tenant_id = $1`, tx.TenantID(), tokens); err != nil {
+			return err
+		}
+		if err := RecordEvent(ctx, tx, Event{Kind: "ai.budget_set", Data: map[string]any{"monthly_tokens": tokens}}); err != nil {
+			return err
+		}
+		var err error
+		b, err = LoadBudget(ctx, tx)
+		return err
+	})
+	return b, err
+}
+
+// GetBudget reads the caller's tenant's budget (admins).
+func (db *DB) GetBudget(ctx context.Context) (Budget, error) {
+	var b Budget
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("see the AI budget", onboardiq.Admins...); err != nil {
+			return err
+		}
+		var err error
+		b, err = LoadBudget(ctx, tx)
+		return err
+	})
+	return b, err
+}
+
+// ListAICalls lists the tenant's AI calls, newest first (admins).
+func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (Page[*AICall], error) {
+	var out Page[*AICall]
+	if err := o.Normalise(); err != nil {
+		return out, err
+	}
+	before, beforeID := time.Now().Add(time.Hour), uuid.Max
+	if o.Cursor != "" {
+		if err := decodeCursor(o.Cursor, &before, &beforeID); err != nil {
+			return out, err
+		}
+	}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("see AI calls", onboardiq.Admins...); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+SELECT call_id, user_id, kind, conversation_id, question, sources, provider, model, input_tokens, output_tokens, latency_ms, error, created_at
+FROM ai_calls WHERE tenant_id = $1 AND (created_at, call_id) < ($2, $3)
+ORDER BY created_at DESC, call_id DESC LIMIT $4`, tx.TenantID(), before, beforeID, o.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*AICall, error) {
+			c := &AICall{}
+			err := r.Scan(&c.ID, &c.UserID, &c.Kind, &c.ConversationID, &c.Question, &c.Sources, &c.Provider, &c.Model,
+				&c.InputTokens, &c.OutputTokens, &c.LatencyMS, &c.Error, &c.CreatedAt)
+			return c, err
+		})
+		out = page(items, o.Limit, func(c *AICall) []any { return []any{c.CreatedAt, c.ID} })
+		return err
+	})
+	return out, err
+}
+
+// Conversation is an assistant conversation of one user.
+type Conversation struct {
+	ID        uuid.UUID
+	ProjectID *uuid.UUID
+	TaskID    *uuid.UUID
+	Messages  []ConversationMessage
+}
+
+// ConversationMessage is one turn.
+type ConversationMessage struct {
+	Role    string
+	Content string
+}
+
+// LoadConversation reads the principal's own conversation; anyone else's
+// is ENOTFOUND.
+func LoadConversation(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*Conversation, error) {
+	c := &Conversation{ID: id}
+	err := tx.QueryRow(ctx, `SELECT project_id, task_id FROM assistant_conversations WHERE tenant_id = $1 AND conversation_id = $2 AND user_id = $3`,
+		tx.TenantID(), id, p.UserID).Scan(&c.ProjectID, &c.TaskID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "conversation not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `
+SELECT role, content FROM (
+    SELECT message_id, role, content FROM assistant_messages WHERE tenant_id = $1 AND conversation_id = $2
+    ORDER BY message_id DESC LIMIT 20) m ORDER BY message_id`, tx.TenantID(), id)
+	if err != nil {
+		return nil, err
+	}
+	c.Messages, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ConversationMessage, error) {
+		var m ConversationMessage
+		return m, r.Scan(&m.Role, &m.Content)
+	})
+	return c, err
+}
+
+// SaveTurn stores a question and its answer, starting the conversation
+// when id is nil, and returns the conversation's id.
+func SaveTurn(ctx context.Context, tx *Tx, p *onboardiq.Principal, id *uuid.UUID, projectID, taskID *uuid.UUID, question, answer string, citations any) (uuid.UUID, error) {
+	var conv uuid.UUID
+	if id == nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO assistant_conversations (tenant_id, user_id, project_id, task_id) VALUES ($1, $2, $3, $4) RETURNING conversation_id`,
+			tx.TenantID(), p.UserID, projectID, taskID).Scan(&conv); err != nil {
+			return uuid.Nil, fmt.Errorf("start conversation: %w", err)
+		}
+	} else {
+		conv = *id
+		if _, err := tx.Exec(ctx, `UPDATE assistant_conversations SET updated_at = now() WHERE tenant_id = $1 AND conversation_id = $2`, tx.TenantID(), conv); err != nil {
+			return uuid.Nil, err
+		}
+	}
+	_, err := tx.Exec(ctx, `
+INSERT INTO assistant_messages (tenant_id, conversation_id, role, content, citations)
+VALUES ($1, $2, 'user', $3, '[]'), ($1, $2, 'assistant', $4, $5)`, tx.TenantID(), conv, question, answer, citations)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("save turn: %w", err)
+	}
+	return conv, nil
+}
+
+// TaskInContext returns a task the principal may see, for the assistant.
+func TaskInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Task, error) {
+	return getTask(ctx, tx, p, id, false)
+}
+
+// ProjectInContext returns a project the principal may see.
+func ProjectInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
+	return getProject(ctx, tx, p, id, false)
+}
+
+// RelatedTask is a task retrieved for the assistant.
+type RelatedTask struct {
+	ID          uuid.UUID
+	Description string
+	Details     string
+	Status      onboardiq.Status
+	Similarity  float64
+	DaysToDo    *float64 // from the project start to completion
+	Own         bool     // of the asking contact's customer
+}
+
+// TasksNear retrieves, for the assistant, tasks nearest to a question's
+// vector: the asker's own customer's visible tasks (a contact), and
+// completed tasks of any project, customer-visible only for a contact.
+// Nothing names another customer: only the task's own words come back.
+func TasksNear(ctx context.Context, tx *Tx, p *onboardiq.Principal, vec []float32, model string, limit int) ([]RelatedTask, error) {
+	if len(vec) != Dimensions {
+		return nil, nil
+	}
+	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `
+WITH near AS MATERIALIZED (
+    SELECT t.task_id, t.project_id, t.description, t.details, t.status, t.completed_at, t.vector_embedding <=> $2 AS distance
+    FROM tasks t
+    WHERE t.tenant_id = $1 AND t.vector_embedding IS NOT NULL AND t.embedding_model = $3
+      AND (NOT $4 OR t.visibility = 'customer')
+    ORDER BY t.vector_embedding <=> $2
+    LIMIT $5 * 4
+)
+SELECT n.task_id, n.description, n.details, n.status, 1 - n.distance,
+       extract(epoch FROM n.completed_at - p.start_date) / 86400, p.customer_id = $6
+FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
+WHERE n.status = 'completed' OR p.customer_id = $6 OR NOT $4
+ORDER BY n.distance LIMIT $5`, tx.TenantID(), pgvector.NewVector(vec), model, p.IsCustomer(), limit, contactCustomer(p))
+	if err != nil {
+		return nil, fmt.Errorf("tasks near: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RelatedTask, error) {
+		var t RelatedTask
+		var own *bool
+		err := r.Scan(&t.ID, &t.Description, &t.Details, &t.Status, &t.Similarity, &t.DaysToDo, &own)
+		t.Own = own != nil && *own
+		return t, err
+	})
+}
+
+// SimilarTasksFor is querySimilarTasks for the assistant's troubleshooting.
+func SimilarTasksFor(ctx context.Context, tx *Tx, id uuid.UUID, limit int) ([]SimilarTask, error) {
+	return querySimilarTasks(ctx, tx, id, limit, false)
+}
+
+// AskedQuestion is the last question of a conversation.
+type AskedQuestion struct {
+	Question  string
+	ProjectID *uuid.UUID
+	TaskID    *uuid.UUID
+}
+
+// LastQuestion returns the last question of the caller's own conversation.
+func (db *DB) LastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
+	var q *AskedQuestion
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		c, err := LoadConversation(ctx, tx, p, conversationID)
+		if err != nil {
+			return err
+		}
+		for i := len(c.Messages) - 1; i >= 0; i-- {
+			if c.Messages[i].Role == "user" {
+				q = &AskedQuestion{Question: c.Messages[i].Content, ProjectID: c.ProjectID, TaskID: c.TaskID}
+				return nil
+			}
+		}
+		return onboardiq.Errorf(onboardiq.ENOTFOUND, "the conversation has no question")
+	})
+	return q, err
+}

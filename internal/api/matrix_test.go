@@ -83,6 +83,14 @@ var routes = []route{
 	{"similar projects", "GET", func(e *env) string { return "/projects/" + e.p1.String() + "/similar" }, nil, "200 200 200 200 403 404 404 401"},
 	{"similar tasks", "GET", func(e *env) string { return "/tasks/" + e.t1.String() + "/similar" }, nil, "200 200 200 200 403 404 404 401"},
 
+	{"ask", "POST", fixed("/assistant/ask"), func(*env) any { return map[string]any{"question": "How do I set up SSO?"} }, "200 200 200 200 200 200 200 401"},
+	{"ask about a task", "POST", fixed("/assistant/ask"), func(e *env) any { return map[string]any{"question": "How?", "task_id": e.t1} }, "200 200 200 200 200 422 422 401"},
+	{"summary", "POST", func(e *env) string { return "/customers/" + e.c1.String() + "/summary" }, func(*env) any { return map[string]any{} }, "200 200 200 200 403 404 404 401"},
+	{"troubleshoot", "POST", func(e *env) string { return "/tasks/" + e.t1.String() + "/troubleshoot" }, nil, "200 200 200 200 403 404 404 401"},
+	{"unblock", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/unblock" }, nil, "200 200 200 200 403 404 404 401"},
+	{"ai calls", "GET", fixed("/ai/calls"), nil, "200 403 403 403 403 403 200 401"},
+	{"set ai budget", "PUT", fixed("/ai/budget"), func(*env) any { return map[string]any{"monthly_tokens": 1000} }, "200 403 403 403 403 403 200 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},

@@ -73,11 +73,12 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 // Summary tells what a customer did between since and until, from the
 // activity log, with the facts beside the prose (staff).
 func (s *Service) Summary(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*Report[*postgres.CustomerFacts], error) {
-	p, err := staffOnly(ctx, "use the staff assistant")
+	// The facts come first: they check visibility (404) before role.
+	f, err := s.DB.SummaryFacts(ctx, customerID, since, until)
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.DB.SummaryFacts(ctx, customerID, since, until)
+	p, err := staffOnly(ctx, "use the staff assistant")
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +140,11 @@ type TaskFacts struct {
 // Troubleshoot explains why a task may be stuck and what to do next, from
 // similar tasks of other projects and the knowledge base (staff).
 func (s *Service) Troubleshoot(ctx context.Context, taskID uuid.UUID) (*Report[*TaskFacts], error) {
-	p, err := staffOnly(ctx, "use the staff assistant")
+	t, err := s.DB.GetTask(ctx, taskID)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.DB.GetTask(ctx, taskID)
+	p, err := staffOnly(ctx, "use the staff assistant")
 	if err != nil {
 		return nil, err
 	}
@@ -224,11 +225,11 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 
 // Unblock says what blocks a project and who must act (staff).
 func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*postgres.Blockers], error) {
-	p, err := staffOnly(ctx, "use the staff assistant")
+	b, err := s.DB.ProjectBlockers(ctx, projectID)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.DB.ProjectBlockers(ctx, projectID)
+	p, err := staffOnly(ctx, "use the staff assistant")
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ SELECT $1, $2, tt.template_task_id, tt.phase, tt.position, tt.description, tt.de
        CASE tt.side
            WHEN 'customer' THEN (SELECT u.user_id FROM tenant_users u
                                  WHERE u.tenant_id = $1 AND u.customer_id = $4 AND u.disabled_at IS NULL
-                                 ORDER BY u.created_at, u.user_id LIMIT 1)
+                                 ORDER BY u.created_at, u.email LIMIT 1)
            ELSE (SELECT c.support_member_id FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $4)
        END
 FROM template_tasks tt

@@ -90,6 +90,7 @@ func newRoot(env Env) *cobra.Command {
 		a.customerCmd(),
 		a.projectCmd(),
 		a.reembedCmd(),
+		a.evalCmd(),
 		a.versionCmd(),
 	)
 	return root

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -192,7 +193,12 @@ func SearchArticles(ctx context.Context, tx *Tx, s SearchParams) ([]onboardiq.Ar
 		}
 	}
 	rows, err := tx.Query(ctx, `
-WITH query AS (SELECT websearch_to_tsquery('english', $2) AS q),
+WITH query AS (
+    -- A question in plain words matches any of its words, ranked by how
+    -- many and how close; quotes or a minus keep web-search semantics.
+    SELECT CASE WHEN $9 THEN replace(websearch_to_tsquery('english', $2)::text, ' & ', ' | ')::tsquery
+                ELSE websearch_to_tsquery('english', $2) END AS q
+),
 kw AS (
     SELECT a.article_id, rank() OVER (ORDER BY ts_rank_cd(a.search, query.q) DESC, a.article_id) AS rank,
            ts_rank_cd(a.search, query.q) AS score
@@ -222,7 +228,7 @@ FROM kw FULL OUTER JOIN sem USING (article_id)
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)
 CROSS JOIN query
 ORDER BY fused DESC, a.article_id
-LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model)
+LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q))
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -270,4 +276,13 @@ WHERE c.tenant_id = $1 AND c.customer_id = $2`, tx.TenantID(), customerID).Scan(
 		return "", err
 	}
 	return *name, nil
+}
+
+// anyWord reports whether a query is plain words (no "phrases", no -words,
+// no OR), to be matched by any of them rather than all.
+func anyWord(q string) bool {
+	if strings.ContainsAny(q, "\"") || strings.Contains(" "+q, " -") || strings.Contains(q, " or ") || strings.Contains(q, " OR ") {
+		return false
+	}
+	return true
 }

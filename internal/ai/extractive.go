@@ -123,9 +123,7 @@ func splitUnits(text string) []string {
 			out = append(out, line)
 			continue
 		}
-		for _, s := range splitSentences(line) {
-			out = append(out, s)
-		}
+		out = append(out, splitSentences(line)...)
 	}
 	return out
 }

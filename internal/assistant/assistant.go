@@ -73,6 +73,12 @@ type Prepared struct {
 // counts as relevant (keyword matches always do).
 const minSimilarity = 0.3
 
+// relevant reports whether a search hit is worth answering from: it
+// matched words of the question, or is close enough in meaning.
+func relevant(h onboardiq.ArticleHit) bool {
+	return h.KeywordRank != nil || (h.Similarity != nil && *h.Similarity >= minSimilarity)
+}
+
 // Prepare checks the question and the budget and retrieves the sources
 // the asker may see: public articles (all articles for staff), the task or
 // project asked about, the asker's own tasks, and similar completed tasks
@@ -97,7 +103,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 		audience = "customer"
 	}
 	pr := &Prepared{q: q, principal: p, req: ai.Request{Task: ai.TaskAnswer, Question: q.Text, Audience: audience}}
-	relevant := false
+	grounded := false
 	err := s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		b, err := postgres.LoadBudget(ctx, tx)
 		if err != nil {
@@ -129,7 +135,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 			}
 			pr.add(ai.Source{Type: "task", ID: t.ID.String(), Title: t.Description, Text: taskText(t), Cite: true, Score: 1},
 				Citation{Type: "task", ID: t.ID.String(), Title: t.Description, Snippet: snippet(t.Details)})
-			relevant = true
+			grounded = true
 		}
 		if q.ProjectID != nil {
 			if _, err := postgres.ProjectInContext(ctx, tx, p, *q.ProjectID); err != nil {
@@ -146,7 +152,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 			return err
 		}
 		for _, h := range hits {
-			if h.KeywordRank == nil && (h.Similarity == nil || *h.Similarity < minSimilarity) {
+			if !relevant(h) {
 				continue
 			}
 			a, err := postgres.ArticleText(ctx, tx, h.ID, p.IsCustomer())
@@ -155,7 +161,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 			}
 			pr.add(ai.Source{Type: "article", ID: h.ID.String(), Title: h.Title, Text: a, Cite: true, Score: h.Score},
 				Citation{Type: "article", ID: h.ID.String(), Title: h.Title, Snippet: h.Snippet})
-			relevant = true
+			grounded = true
 		}
 		tasks, err := postgres.TasksNear(ctx, tx, p, vec, s.Embedder.Model(), 3)
 		if err != nil {
@@ -187,7 +193,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr.nothingFound = !relevant
+	pr.nothingFound = !grounded
 	return pr, nil
 }
 

@@ -209,7 +209,7 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 			return err
 		}
 		for _, h := range hits {
-			if h.KeywordRank == nil && (h.Similarity == nil || *h.Similarity < minSimilarity) {
+			if !relevant(h) {
 				continue
 			}
 			text, err := postgres.ArticleText(ctx, tx, h.ID, false)

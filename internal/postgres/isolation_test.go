@@ -49,6 +49,12 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000c1', 'user', 'How do I set up SSO?')`,
 			`INSERT INTO ai_calls (tenant_id, kind, question, provider, model, latency_ms)
 			 VALUES ($1, 'answer', 'How do I set up SSO?', 'local', 'extractive-v1', 3)`,
+			`INSERT INTO project_alerts (tenant_id, project_id, kind, dedupe) VALUES ($1, '00000000-0000-0000-0000-00000000000b', 'project_overdue', 'x')`,
+			`INSERT INTO notification_preferences (tenant_id, user_id, kind) SELECT $1, user_id, 'project_overdue' FROM tenant_users WHERE tenant_id = $1`,
+			`INSERT INTO deliveries (tenant_id, delivery_id, channel, event_type, recipient, message_id)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000d1', 'webhook', 'project.overdue', 'https://hooks.example/x', 'msg_1')`,
+			`INSERT INTO delivery_attempts (tenant_id, delivery_id, attempt, ok, result, duration_ms)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000d1', 1, true, '200 OK', 12)`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

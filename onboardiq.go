@@ -109,6 +109,11 @@ type Project struct {
 	Deadline    *time.Time `json:"deadline,omitempty"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	Overdue     bool       `json:"overdue"`
-	CreatedAt   time.Time  `json:"created_at"`
+	// The delay scan's forecast: when the open tasks will likely be done,
+	// and why the project is at risk when that passes the deadline.
+	ForecastFinish *time.Time `json:"forecast_finish,omitempty"`
+	AtRisk         bool       `json:"at_risk"`
+	RiskReason     *string    `json:"risk_reason,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -26,6 +27,7 @@ type Deps struct {
 	DB        *postgres.DB
 	Embedder  ai.Embedder
 	Assistant *assistant.Service
+	Guard     *notify.Guard
 	Logger    *slog.Logger
 	Version   string
 	// OnAuth, when set, is told who a request is (for the request log).
@@ -63,6 +65,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerAI(api)
 	h.registerSimilar(api)
 	h.registerAssistant(api)
+	h.registerNotifications(api)
+	h.registerWebhooks(api)
 	return api
 }
 

@@ -91,6 +91,8 @@ func newRoot(env Env) *cobra.Command {
 		a.projectCmd(),
 		a.reembedCmd(),
 		a.evalCmd(),
+		a.scanCmd(),
+		a.deliveriesCmd(),
 		a.versionCmd(),
 	)
 	return root

@@ -9,6 +9,7 @@ import (
 
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/jobs"
+	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/server"
 )
 
@@ -44,11 +45,16 @@ gracefully on SIGTERM or SIGINT.`,
 			if err != nil {
 				return err
 			}
-			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{DB: db, Embedder: embedder, Logger: logger}, cfg.JobWorkers)
+			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{
+				DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
+				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL},
+				Webhooks: notify.NewWebhooks(&notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
+			}, cfg.JobWorkers)
 			if err != nil {
 				return err
 			}
-			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat})
+			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
+				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
 			if stopErr := runner.Stop(grace); stopErr != nil && err == nil {

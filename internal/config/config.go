@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -40,8 +41,10 @@ type Config struct {
 
 	WebhookAllowPrivate bool
 
-	AITimeout  time.Duration // per model call
-	JobWorkers int           // background jobs run at once per server
+	AITimeout    time.Duration // per model call
+	JobWorkers   int           // background jobs run at once per server
+	ScanInterval time.Duration // the delay scan's period
+	EmailFrom    string
 }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
@@ -70,6 +73,8 @@ func Load(getenv Getenv) (*Config, error) {
 		StatementTimeout:    r.duration("ONBOARDIQ_STATEMENT_TIMEOUT", 30*time.Second),
 		AITimeout:           r.duration("ONBOARDIQ_AI_TIMEOUT", 60*time.Second),
 		JobWorkers:          r.integer("ONBOARDIQ_JOB_WORKERS", 4, 1, 100),
+		ScanInterval:        r.duration("ONBOARDIQ_SCAN_INTERVAL", 5*time.Minute),
+		EmailFrom:           r.str("ONBOARDIQ_EMAIL_FROM", ""),
 	}
 	c.LogLevel = r.level("ONBOARDIQ_LOG_LEVEL")
 
@@ -90,6 +95,15 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + localHost(c.Addr)
+	}
+	if c.EmailFrom == "" {
+		host := "localhost"
+		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" && strings.Contains(u.Hostname(), ".") {
+			host = u.Hostname()
+		}
+		c.EmailFrom = "OnboardIQ <onboardiq@" + host + ">"
+	} else if _, err := mail.ParseAddress(c.EmailFrom); err != nil {
+		r.fail("ONBOARDIQ_EMAIL_FROM", "want an address such as OnboardIQ <onboarding@example.com>")
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err

@@ -14,21 +14,46 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // Deps is what the workers use.
 type Deps struct {
-	DB       *postgres.DB
-	Embedder ai.Embedder
-	Logger   *slog.Logger
+	DB           *postgres.DB
+	Embedder     ai.Embedder
+	Mailer       *notify.Mailer
+	Webhooks     *notify.Webhooks
+	Logger       *slog.Logger
+	ScanInterval time.Duration // the delay scan's period; 0: 5 minutes
 }
 
 // Workers registers every worker.
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &EmbedWorker{DB: d.DB, Embedder: d.Embedder})
+	river.AddWorker(w, &EmailWorker{DB: d.DB, Mailer: d.Mailer})
+	river.AddWorker(w, &WebhookWorker{DB: d.DB, Webhooks: d.Webhooks})
+	river.AddWorker(w, &ScanWorker{DB: d.DB, Logger: d.Logger})
+	river.AddWorker(w, &DigestWorker{DB: d.DB})
 	return w
+}
+
+// periodic are the jobs the elected leader enqueues on a schedule: the delay
+// scan and the hourly check for digests to send.
+func periodic(d Deps) []*river.PeriodicJob {
+	every := d.ScanInterval
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+			return postgres.ScanArgs{}, &river.InsertOpts{MaxAttempts: 3}
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return postgres.DigestArgs{}, &river.InsertOpts{MaxAttempts: 3}
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
 }
 
 // Runner runs the workers until stopped.
@@ -39,9 +64,10 @@ type Runner struct {
 // Start starts working the queue with d's workers.
 func Start(ctx context.Context, d Deps, maxWorkers int) (*Runner, error) {
 	client, err := river.NewClient(riverpgxv5.New(d.DB.Pool), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
-		Workers: Workers(d),
-		Logger:  d.Logger,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers:      Workers(d),
+		PeriodicJobs: periodic(d),
+		Logger:       d.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,17 @@ func (t *Tx) Enqueue(ctx context.Context, jobs ...river.JobArgs) error {
 		params[i] = river.InsertManyParams{Args: j}
 	}
 	if _, err := t.jobs.InsertManyTx(ctx, t, params); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
+}
+
+// EnqueueAt inserts a job in the transaction to run no earlier than at.
+func (t *Tx) EnqueueAt(ctx context.Context, job river.JobArgs, at time.Time) error {
+	if t.jobs == nil {
+		return errors.New("postgres: no job client")
+	}
+	if _, err := t.jobs.InsertTx(ctx, t, job, &river.InsertOpts{ScheduledAt: at}); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -134,7 +135,18 @@ RETURNING p.customer_id, p.name, old.status, p.status, p.progress`,
 	if to == string(onboardiq.StatusCompleted) {
 		kind = "project.completed"
 	}
-	return RecordEvent(ctx, tx, Event{Kind: kind, CustomerID: &customerID, ProjectID: &projectID,
+	if err := RecordEvent(ctx, tx, Event{Kind: kind, CustomerID: &customerID, ProjectID: &projectID,
 		Changes: map[string]any{"status": map[string]any{"from": from, "to": to}},
-		Data:    map[string]any{"name": name, "progress": progress}})
+		Data:    map[string]any{"name": name, "progress": progress}}); err != nil {
+		return err
+	}
+	data := map[string]any{"project": map[string]any{"id": projectID, "name": name, "customer_id": customerID, "status": to, "progress": progress},
+		"previous_status": from}
+	if err := EmitWebhookEvent(ctx, tx, EventProjectStatusChanged, data, time.Now()); err != nil {
+		return err
+	}
+	if to == string(onboardiq.StatusCompleted) {
+		return EmitWebhookEvent(ctx, tx, EventProjectCompleted, data, time.Now())
+	}
+	return nil
 }

@@ -16,12 +16,13 @@ import (
 
 const projectColumns = `p.tenant_id, p.project_id, p.customer_id, p.template_id, p.name, p.description, p.status,
     p.progress, p.start_date, p.deadline, p.completed_at,
-    (p.deadline < now() AND p.status NOT IN ('completed', 'cancelled')), p.created_at, p.updated_at`
+    (p.deadline < now() AND p.status NOT IN ('completed', 'cancelled')), p.forecast_finish, p.at_risk, p.risk_reason,
+    p.created_at, p.updated_at`
 
 func scanProject(row pgx.Row) (*onboardiq.Project, error) {
 	p := &onboardiq.Project{}
 	err := row.Scan(&p.TenantID, &p.ID, &p.CustomerID, &p.TemplateID, &p.Name, &p.Description, &p.Status,
-		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.CreatedAt, &p.UpdatedAt)
+		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.ForecastFinish, &p.AtRisk, &p.RiskReason, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
 

@@ -259,6 +259,13 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, af
 			Changes: ch, Data: map[string]any{"description": t.Description}}); err != nil {
 			return err
 		}
+		if kind == "task.completed" || kind == "task.blocked" {
+			data := map[string]any{"task": map[string]any{"id": t.ID, "description": t.Description, "status": t.Status,
+				"blocked_reason": t.BlockedReason, "project_id": t.ProjectID, "customer_id": t.CustomerID}}
+			if err := EmitWebhookEvent(ctx, tx, kind, data, time.Now()); err != nil {
+				return err
+			}
+		}
 		return RefreshProject(ctx, tx, t.ProjectID)
 	})
 	return t, err

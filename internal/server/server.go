@@ -21,6 +21,7 @@ import (
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/web"
 )
@@ -28,8 +29,9 @@ import (
 // Options is what the server is built from.
 type Options struct {
 	DB       *postgres.DB
-	Embedder ai.Embedder // default: the local embedder
-	Chat     ai.Chat     // default: the offline extractive responder
+	Embedder ai.Embedder   // default: the local embedder
+	Chat     ai.Chat       // default: the offline extractive responder
+	Guard    *notify.Guard // checks webhook URLs; default: no private targets
 	Logger   *slog.Logger
 	BaseURL  string
 	Version  string
@@ -57,7 +59,10 @@ func New(o Options) http.Handler {
 	if o.Chat == nil {
 		o.Chat = ai.Extractive{}
 	}
-	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder,
+	if o.Guard == nil {
+		o.Guard = &notify.Guard{}
+	}
+	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard,
 		Assistant: &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}})
 	(&web.Handler{BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger}).Register(mux)
 

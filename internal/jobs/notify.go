@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// webhookBackoff is the wait after each failed webhook attempt: with
+// postgres.WebhookMaxAttempts (8), attempts spread over about a day.
+var webhookBackoff = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, time.Hour, 3 * time.Hour, 7 * time.Hour, 12 * time.Hour}
+
+// WebhookWorker sends one webhook delivery and logs the attempt.
+type WebhookWorker struct {
+	river.WorkerDefaults[postgres.WebhookArgs]
+	DB       *postgres.DB
+	Webhooks *notify.Webhooks
+}
+
+// NextRetry follows webhookBackoff.
+func (w *WebhookWorker) NextRetry(job *river.Job[postgres.WebhookArgs]) time.Time {
+	i := min(max(job.Attempt-1, 0), len(webhookBackoff)-1)
+	return time.Now().Add(webhookBackoff[i])
+}
+
+// Timeout leaves room for the 15 s request.
+func (w *WebhookWorker) Timeout(*river.Job[postgres.WebhookArgs]) time.Duration { return time.Minute }
+
+// Work sends the delivery.
+func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[postgres.WebhookArgs]) error {
+	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.WebhookMaxAttempts,
+		func(ctx context.Context, o *postgres.Outbound) notify.Outcome {
+			if o.Disabled {
+				return notify.Outcome{Result: "not sent: the endpoint is disabled"}
+			}
+			return w.Webhooks.Send(ctx, o)
+		})
+}
+
+// EmailWorker sends one email delivery and logs the attempt.
+type EmailWorker struct {
+	river.WorkerDefaults[postgres.EmailArgs]
+	DB     *postgres.DB
+	Mailer *notify.Mailer
+}
+
+// Work sends the delivery.
+func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArgs]) error {
+	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.EmailMaxAttempts, w.Mailer.Send)
+}
+
+// deliver loads a delivery, sends it, and logs the attempt. A failure worth
+// retrying returns an error, so River tries again; any other outcome is
+// final and returns nil.
+func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt int, last bool, send func(context.Context, *postgres.Outbound) notify.Outcome) error {
+	var o *postgres.Outbound
+	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		o, err = postgres.LoadOutbound(ctx, tx, id)
+		return err
+	})
+	if err != nil || o == nil || o.Status == "delivered" {
+		return err // gone, or already delivered by an earlier run of this job
+	}
+	start := time.Now()
+	out := send(ctx, o)
+	r := postgres.AttemptResult{Attempt: attempt, OK: out.OK, Result: out.Result, Duration: time.Since(start),
+		Final: out.OK || !out.Retry || last, Disable: out.Disable}
+	if err := db.InTenant(context.WithoutCancel(ctx), tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return postgres.RecordAttempt(ctx, tx, o, r)
+	}); err != nil {
+		return err
+	}
+	if !r.Final {
+		return errAttempt(out.Result)
+	}
+	return nil
+}
+
+type errAttempt string
+
+func (e errAttempt) Error() string { return string(e) }
+
+// ScanWorker runs the delay scan over every tenant.
+type ScanWorker struct {
+	river.WorkerDefaults[postgres.ScanArgs]
+	DB     *postgres.DB
+	Logger *slog.Logger
+}
+
+// Work scans.
+func (w *ScanWorker) Work(ctx context.Context, _ *river.Job[postgres.ScanArgs]) error {
+	results, err := w.DB.Scan(ctx, time.Now())
+	for _, r := range results {
+		if len(r.Notifications) > 0 {
+			w.Logger.InfoContext(ctx, "delay scan", "tenant_id", r.TenantID, "overdue", r.Overdue, "at_risk", r.AtRisk, "notifications", len(r.Notifications))
+		}
+	}
+	return err
+}
+
+// DigestWorker queues the daily digests of the tenants whose digest hour
+// has come.
+type DigestWorker struct {
+	river.WorkerDefaults[postgres.DigestArgs]
+	DB *postgres.DB
+}
+
+// Work queues digests.
+func (w *DigestWorker) Work(ctx context.Context, _ *river.Job[postgres.DigestArgs]) error {
+	tenants, err := w.DB.AllTenantIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		if err := w.DB.InTenant(ctx, t, func(ctx context.Context, tx *postgres.Tx) error {
+			_, err := postgres.QueueDigests(ctx, tx, time.Now())
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

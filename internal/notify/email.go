@@ -1,0 +1,156 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// Mailer sends email deliveries over SMTP.
+type Mailer struct {
+	SMTPURL string // smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS); "" sends nothing
+	From    string
+	BaseURL string // for links to the app
+}
+
+// Send sends one delivery: a notification, or a digest of several.
+func (m *Mailer) Send(ctx context.Context, o *postgres.Outbound) Outcome {
+	if m.SMTPURL == "" {
+		return Outcome{Result: "not sent: no SMTP server is configured (ONBOARDIQ_SMTP_URL)"}
+	}
+	msg, err := m.compose(o)
+	if err != nil {
+		return Outcome{Result: err.Error()}
+	}
+	client, err := m.client()
+	if err != nil {
+		return Outcome{Result: err.Error()}
+	}
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		var se *mail.SendError
+		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+			return Outcome{Result: err.Error()} // permanent: a 5xx reply
+		}
+		return Outcome{Result: err.Error(), Retry: true}
+	}
+	return Outcome{OK: true, Result: "250 accepted"}
+}
+
+func (m *Mailer) client() (*mail.Client, error) {
+	u, err := url.Parse(m.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("ONBOARDIQ_SMTP_URL: %w", err)
+	}
+	opts := []mail.Option{}
+	port := 587
+	if u.Scheme == "smtps" {
+		port = 465
+		opts = append(opts, mail.WithSSL())
+	} else {
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return nil, fmt.Errorf("ONBOARDIQ_SMTP_URL: port: %w", err)
+		}
+	}
+	opts = append(opts, mail.WithPort(port))
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(u.User.Username()), mail.WithPassword(pw))
+	}
+	return mail.NewClient(u.Hostname(), opts...)
+}
+
+type emailView struct {
+	Subject string
+	Items   []emailItem
+	AppURL  string
+}
+
+type emailItem struct {
+	Title, Body, Link string
+}
+
+func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
+	v := emailView{AppURL: strings.TrimRight(m.BaseURL, "/")}
+	link := func(p interface{ String() string }) string {
+		if p == nil {
+			return v.AppURL
+		}
+		return v.AppURL + "/projects/" + p.String()
+	}
+	if o.EventType == "digest" {
+		v.Subject = fmt.Sprintf("OnboardIQ: %d notification%s today", len(o.Digest), plural(len(o.Digest)))
+		for _, it := range o.Digest {
+			e := emailItem{Title: it.Title, Body: it.Body, Link: v.AppURL}
+			if it.ProjectID != nil {
+				e.Link = link(it.ProjectID)
+			}
+			v.Items = append(v.Items, e)
+		}
+	} else {
+		v.Subject = o.Subject
+		e := emailItem{Title: o.Subject, Body: o.Body, Link: v.AppURL}
+		if o.ProjectID != nil {
+			e.Link = link(o.ProjectID)
+		}
+		v.Items = []emailItem{e}
+	}
+	var text, html bytes.Buffer
+	if err := textEmail.Execute(&text, v); err != nil {
+		return nil, err
+	}
+	if err := htmlEmail.Execute(&html, v); err != nil {
+		return nil, err
+	}
+	msg := mail.NewMsg()
+	if err := msg.From(m.From); err != nil {
+		return nil, fmt.Errorf("from %q: %w", m.From, err)
+	}
+	if err := msg.To(o.Recipient); err != nil {
+		return nil, fmt.Errorf("to %q: %w", o.Recipient, err)
+	}
+	msg.Subject(v.Subject)
+	msg.SetMessageIDWithValue(strings.TrimPrefix(o.MessageID, "msg_") + "@onboardiq")
+	msg.SetBodyString(mail.TypeTextPlain, text.String())
+	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
+	return msg, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+var textEmail = texttemplate.Must(texttemplate.New("text").Parse(`{{range .Items}}{{.Title}}
+
+{{.Body}}
+
+Open it: {{.Link}}
+
+{{end}}-- 
+OnboardIQ · {{.AppURL}}
+You can change which notifications you get by email in your notification preferences.
+`))
+
+var htmlEmail = template.Must(template.New("html").Parse(`<!doctype html>
+<html><body style="font-family: system-ui, sans-serif; color: #1b1f24; max-width: 36rem">
+{{range .Items}}<h2 style="font-size: 1.1rem">{{.Title}}</h2>
+<p>{{.Body}}</p>
+<p><a href="{{.Link}}" style="color: #0b57d0">Open it in OnboardIQ</a></p>
+{{end}}<hr><p style="color: #5f6b7a; font-size: .85rem">You can change which notifications you get by email in your notification preferences.</p>
+</body></html>
+`))

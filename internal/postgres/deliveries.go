@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// Delivery is one email or webhook send, with its attempts.
+type Delivery struct {
+	ID             uuid.UUID  `json:"id"`
+	Channel        string     `json:"channel" enum:"email,webhook"`
+	NotificationID *uuid.UUID `json:"notification_id,omitempty"`
+	EndpointID     *uuid.UUID `json:"endpoint_id,omitempty"`
+	EventType      string     `json:"event_type"`
+	Recipient      string     `json:"recipient"`
+	MessageID      string     `json:"message_id" doc:"The webhook-id header (or email Message-ID), the same on every attempt."`
+	Status         string     `json:"status" enum:"pending,delivered,retrying,failed"`
+	Attempts       []Attempt  `json:"attempts"`
+	LastError      *string    `json:"last_error,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	Attempt    int       `json:"attempt"`
+	At         time.Time `json:"at"`
+	OK         bool      `json:"ok"`
+	Result     string    `json:"result" doc:"The HTTP status or SMTP reply, or the error."`
+	DurationMS int       `json:"duration_ms"`
+}
+
+// Outbound is what a worker needs to send a delivery.
+type Outbound struct {
+	Delivery
+	Payload map[string]any
+	// Webhook.
+	URL, Secret, Format string
+	AllowHTTP, Disabled bool
+	// Email.
+	Subject, Body string
+	ProjectID     *uuid.UUID
+	Digest        []DigestItem
+}
+
+// DigestItem is one notification of a digest email.
+type DigestItem struct {
+	Title, Body string
+	ProjectID   *uuid.UUID
+}
+
+const deliveryColumns = `d.delivery_id, d.channel, d.notification_id, d.endpoint_id, d.event_type, d.recipient, d.message_id, d.status,
+    coalesce((SELECT jsonb_agg(jsonb_build_object('attempt', a.attempt, 'at', a.at, 'ok', a.ok, 'result', a.result, 'duration_ms', a.duration_ms) ORDER BY a.attempt)
+              FROM delivery_attempts a WHERE a.tenant_id = d.tenant_id AND a.delivery_id = d.delivery_id), '[]'),
+    d.last_error, d.created_at, d.delivered_at`
+
+func scanDelivery(r pgx.Row) (*Delivery, error) {
+	d := &Delivery{}
+	err := r.Scan(&d.ID, &d.Channel, &d.NotificationID, &d.EndpointID, &d.EventType, &d.Recipient, &d.MessageID, &d.Status,
+		&d.Attempts, &d.LastError, &d.CreatedAt, &d.DeliveredAt)
+	return d, err
+}
+
+// LoadOutbound reads a delivery for sending, in the tenant tx runs in.
+func LoadOutbound(ctx context.Context, tx *Tx, id uuid.UUID) (*Outbound, error) {
+	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.tenant_id = $1 AND d.delivery_id = $2`, tx.TenantID(), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	o := &Outbound{Delivery: *d}
+	if err := tx.QueryRow(ctx, `SELECT payload FROM deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), id).Scan(&o.Payload); err != nil {
+		return nil, err
+	}
+	switch {
+	case d.EndpointID != nil:
+		err = tx.QueryRow(ctx, `SELECT url, secret, format, allow_http, disabled_at IS NOT NULL FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`,
+			tx.TenantID(), *d.EndpointID).Scan(&o.URL, &o.Secret, &o.Format, &o.AllowHTTP, &o.Disabled)
+	case d.NotificationID != nil:
+		err = tx.QueryRow(ctx, `SELECT title, body, project_id FROM notifications WHERE tenant_id = $1 AND notification_id = $2`,
+			tx.TenantID(), *d.NotificationID).Scan(&o.Subject, &o.Body, &o.ProjectID)
+	case d.EventType == "digest":
+		rows, qerr := tx.Query(ctx, `
+SELECT n.title, n.body, n.project_id FROM notifications n
+WHERE n.tenant_id = $1 AND n.notification_id = ANY (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
+ORDER BY n.created_at`, tx.TenantID(), o.Payload["notifications"])
+		if qerr != nil {
+			return nil, qerr
+		}
+		o.Digest, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DigestItem, error) {
+			var it DigestItem
+			return it, r.Scan(&it.Title, &it.Body, &it.ProjectID)
+		})
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil // the endpoint or notification is gone
+	}
+	return o, err
+}
+
+// AttemptResult is how one attempt went.
+type AttemptResult struct {
+	Attempt  int
+	OK       bool
+	Result   string
+	Duration time.Duration
+	Final    bool   // no more attempts will follow
+	Disable  string // disable the endpoint, for this reason (a 410)
+}
+
+// RecordAttempt logs an attempt and moves the delivery to delivered,
+// retrying or failed.
+func RecordAttempt(ctx context.Context, tx *Tx, o *Outbound, r AttemptResult) error {
+	status := "retrying"
+	switch {
+	case r.OK:
+		status = "delivered"
+	case r.Final:
+		status = "failed"
+	}
+	var lastErr *string
+	if !r.OK {
+		lastErr = &r.Result
+	}
+	if _, err := tx.Exec(ctx, `
+INSERT INTO delivery_attempts (tenant_id, delivery_id, attempt, ok, result, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (tenant_id, delivery_id, attempt) DO UPDATE SET at = now(), ok = excluded.ok, result = excluded.result, duration_ms = excluded.duration_ms`,
+		tx.TenantID(), o.ID, r.Attempt, r.OK, r.Result, int(r.Duration.Milliseconds())); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+UPDATE deliveries SET status = $3, attempts = greatest(attempts, $4), last_error = $5,
+    delivered_at = CASE WHEN $3 = 'delivered' THEN now() END, updated_at = now()
+WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), o.ID, status, r.Attempt, lastErr); err != nil {
+		return fmt.Errorf("record delivery: %w", err)
+	}
+	if o.NotificationID != nil && r.OK {
+		if _, err := tx.Exec(ctx, `UPDATE notifications SET email_state = 'sent' WHERE tenant_id = $1 AND notification_id = $2`, tx.TenantID(), *o.NotificationID); err != nil {
+			return err
+		}
+	}
+	if r.Disable != "" && o.EndpointID != nil {
+		if _, err := tx.Exec(ctx, `
+UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $3, updated_at = now() WHERE tenant_id = $1 AND endpoint_id = $2 AND disabled_at IS NULL`,
+			tx.TenantID(), *o.EndpointID, r.Disable); err != nil {
+			return err
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "webhook.disabled", Data: map[string]any{"endpoint_id": *o.EndpointID, "reason": r.Disable}})
+	}
+	return nil
+}
+
+// DeliveryFilter picks deliveries.
+type DeliveryFilter struct {
+	onboardiq.ListOptions
+	EndpointID     *uuid.UUID
+	NotificationID *uuid.UUID
+}
+
+// ListDeliveries lists deliveries with their attempts, newest first:
+// admins see all; another user the deliveries of their own notifications.
+func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*Delivery], error) {
+	var out Page[*Delivery]
+	if err := f.Normalise(); err != nil {
+		return out, err
+	}
+	before, beforeID := time.Now().Add(time.Hour), uuid.Max
+	if f.Cursor != "" {
+		if err := decodeCursor(f.Cursor, &before, &beforeID); err != nil {
+			return out, err
+		}
+	}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		var owner *uuid.UUID
+		if p.Role != onboardiq.RoleAdmin {
+			if f.NotificationID == nil {
+				return p.Require("read the delivery log", onboardiq.Admins...)
+			}
+			owner = &p.UserID
+		}
+		if f.EndpointID != nil {
+			if _, err := getWebhook(ctx, tx, *f.EndpointID); err != nil {
+				return err
+			}
+		}
+		if f.NotificationID != nil {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM notifications WHERE tenant_id = $1 AND notification_id = $2 AND ($3::uuid IS NULL OR user_id = $3))`,
+				tx.TenantID(), *f.NotificationID, owner).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return onboardiq.Errorf(onboardiq.ENOTFOUND, "notification not found")
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
+WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.endpoint_id = $2) AND ($3::uuid IS NULL OR d.notification_id = $3)
+  AND (d.created_at, d.delivery_id) < ($4, $5)
+ORDER BY d.created_at DESC, d.delivery_id DESC LIMIT $6`, tx.TenantID(), f.EndpointID, f.NotificationID, before, beforeID, f.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Delivery, error) { return scanDelivery(r) })
+		out = page(items, f.Limit, func(d *Delivery) []any { return []any{d.CreatedAt, d.ID} })
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,175 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// NotificationSettings are a tenant's rules for notifying people.
+type NotificationSettings struct {
+	TimeZone          string `json:"time_zone" doc:"IANA name, for quiet hours and the digest."`
+	QuietHoursStart   *int   `json:"quiet_hours_start" minimum:"0" maximum:"23" doc:"Emails wait from this hour…"`
+	QuietHoursEnd     *int   `json:"quiet_hours_end" minimum:"0" maximum:"23" doc:"…until this hour (local time); both null: no quiet hours."`
+	DigestHour        int    `json:"digest_hour" minimum:"0" maximum:"23" doc:"When the daily digest goes out (local time)."`
+	CooldownHours     int    `json:"cooldown_hours" minimum:"0" maximum:"720" doc:"A user gets one notification of a kind per project in this window."`
+	EscalateAfterDays int    `json:"escalate_to_admins_after_days" minimum:"1" maximum:"365" doc:"A project still overdue this long after its deadline notifies the admins too."`
+}
+
+func loadSettings(ctx context.Context, tx *Tx) (NotificationSettings, error) {
+	var s NotificationSettings
+	var start, end *int16
+	var digest int16
+	err := tx.QueryRow(ctx, `
+SELECT time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days
+FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays)
+	if err != nil {
+		return s, fmt.Errorf("notification settings: %w", err)
+	}
+	s.DigestHour = int(digest)
+	if start != nil && end != nil {
+		a, b := int(*start), int(*end)
+		s.QuietHoursStart, s.QuietHoursEnd = &a, &b
+	}
+	return s, nil
+}
+
+func (s NotificationSettings) location() *time.Location {
+	if loc, err := time.LoadLocation(s.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// quietUntil returns when an email due at now may go: now, or the end of
+// the quiet hours that now falls in (which may wrap past midnight).
+func (s NotificationSettings) quietUntil(now time.Time) time.Time {
+	if s.QuietHoursStart == nil || s.QuietHoursEnd == nil || *s.QuietHoursStart == *s.QuietHoursEnd {
+		return now
+	}
+	local := now.In(s.location())
+	h, start, end := local.Hour(), *s.QuietHoursStart, *s.QuietHoursEnd
+	quiet := (start < end && h >= start && h < end) || (start > end && (h >= start || h < end))
+	if !quiet {
+		return now
+	}
+	next := time.Date(local.Year(), local.Month(), local.Day(), end, 0, 0, 0, local.Location())
+	if !next.After(local) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next.UTC()
+}
+
+// GetNotificationSettings returns the caller's tenant's settings (staff).
+func (db *DB) GetNotificationSettings(ctx context.Context) (NotificationSettings, error) {
+	var s NotificationSettings
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("read notification settings", onboardiq.Staff...); err != nil {
+			return err
+		}
+		var err error
+		s, err = loadSettings(ctx, tx)
+		return err
+	})
+	return s, err
+}
+
+// SetNotificationSettings replaces the caller's tenant's settings (admins).
+func (db *DB) SetNotificationSettings(ctx context.Context, s NotificationSettings) (NotificationSettings, error) {
+	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" {
+		return s, onboardiq.Invalid("time_zone", "must be an IANA time zone such as Europe/Berlin")
+	}
+	if (s.QuietHoursStart == nil) != (s.QuietHoursEnd == nil) {
+		return s, onboardiq.Invalid("quiet_hours_end", "set both quiet_hours_start and quiet_hours_end, or neither")
+	}
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("change notification settings", onboardiq.Admins...); err != nil {
+			return err
+		}
+		before, err := loadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+UPDATE tenants SET time_zone = $2, quiet_hours_start = $3, quiet_hours_end = $4, digest_hour = $5,
+    notification_cooldown_hours = $6, escalate_to_admins_after_days = $7, updated_at = now()
+WHERE tenant_id = $1`, tx.TenantID(), s.TimeZone, s.QuietHoursStart, s.QuietHoursEnd, s.DigestHour, s.CooldownHours, s.EscalateAfterDays)
+		if err != nil {
+			return fmt.Errorf("notification settings: %w", err)
+		}
+		ch := changes(before, s, "time_zone", "quiet_hours_start", "quiet_hours_end", "digest_hour", "cooldown_hours", "escalate_to_admins_after_days")
+		if len(ch) == 0 {
+			return nil
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "settings.notifications_changed", Changes: ch})
+	})
+	return s, err
+}
+
+// Preference is a user's choice for one kind of notification.
+type Preference struct {
+	Kind  string `json:"kind" enum:"project_overdue,project_overdue_escalated,project_at_risk"`
+	InApp bool   `json:"in_app"`
+	Email string `json:"email" enum:"immediate,digest,off"`
+}
+
+// GetPreferences returns the caller's preferences, with the defaults (in
+// the app, email at once) for kinds they did not set.
+func (db *DB) GetPreferences(ctx context.Context) ([]Preference, error) {
+	var out []Preference
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		rows, err := tx.Query(ctx, `
+SELECT k, coalesce(np.in_app, true), coalesce(np.email, 'immediate')
+FROM unnest($3::text[]) AS k
+LEFT JOIN notification_preferences np ON np.tenant_id = $1 AND np.user_id = $2 AND np.kind = k
+ORDER BY array_position($3::text[], k)`, tx.TenantID(), p.UserID, NotificationKinds)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var pr Preference
+			if err := rows.Scan(&pr.Kind, &pr.InApp, &pr.Email); err != nil {
+				return err
+			}
+			out = append(out, pr)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// SetPreferences saves the caller's preferences for the kinds given.
+func (db *DB) SetPreferences(ctx context.Context, prefs []Preference) ([]Preference, error) {
+	for i, pr := range prefs {
+		known := false
+		for _, k := range NotificationKinds {
+			known = known || pr.Kind == k
+		}
+		if !known {
+			return nil, onboardiq.Invalid(fmt.Sprintf("preferences[%d].kind", i), "is not a notification kind")
+		}
+		if pr.Email != "immediate" && pr.Email != "digest" && pr.Email != "off" {
+			return nil, onboardiq.Invalid(fmt.Sprintf("preferences[%d].email", i), "must be immediate, digest or off")
+		}
+	}
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if p.IsSystem() {
+			return onboardiq.Invalid("user", "preferences belong to a user")
+		}
+		for _, pr := range prefs {
+			if _, err := tx.Exec(ctx, `
+INSERT INTO notification_preferences (tenant_id, user_id, kind, in_app, email) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (tenant_id, user_id, kind) DO UPDATE SET in_app = excluded.in_app, email = excluded.email`,
+				tx.TenantID(), p.UserID, pr.Kind, pr.InApp, pr.Email); err != nil {
+				return fmt.Errorf("preferences: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetPreferences(ctx)
+}

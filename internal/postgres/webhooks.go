@@ -1,0 +1,236 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// WebhookEndpoint is a URL a tenant's events are sent to.
+type WebhookEndpoint struct {
+	ID              uuid.UUID  `json:"id"`
+	URL             string     `json:"url"`
+	Events          []string   `json:"events" doc:"Event types it receives; empty: all."`
+	Format          string     `json:"format" enum:"standard,slack" doc:"standard: the event as JSON; slack: a Slack-compatible {\"text\"} body (Slack, n8n). Both are signed."`
+	Description     string     `json:"description"`
+	AllowHTTP       bool       `json:"allow_http"`
+	Disabled        bool       `json:"disabled"`
+	DisabledReason  *string    `json:"disabled_reason,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	SecretRotatedAt *time.Time `json:"secret_rotated_at,omitempty"`
+}
+
+// WebhookInput is what registering or changing an endpoint takes.
+type WebhookInput struct {
+	URL         string
+	Events      []string
+	Format      string
+	Description string
+	AllowHTTP   bool
+}
+
+const webhookColumns = `endpoint_id, url, events, format, description, allow_http, disabled_at IS NOT NULL, disabled_reason, created_at, secret_rotated_at`
+
+func scanWebhook(r pgx.Row) (*WebhookEndpoint, error) {
+	w := &WebhookEndpoint{}
+	err := r.Scan(&w.ID, &w.URL, &w.Events, &w.Format, &w.Description, &w.AllowHTTP, &w.Disabled, &w.DisabledReason, &w.CreatedAt, &w.SecretRotatedAt)
+	return w, err
+}
+
+func (in *WebhookInput) validate() error {
+	if in.Format == "" {
+		in.Format = "standard"
+	}
+	if in.Format != "standard" && in.Format != "slack" {
+		return onboardiq.Invalid("format", "must be standard or slack")
+	}
+	if in.Events == nil {
+		in.Events = []string{}
+	}
+	for i, e := range in.Events {
+		if !slices.Contains(WebhookEvents, e) {
+			return onboardiq.Invalid(fmt.Sprintf("events[%d]", i), "must be one of %s", strings.Join(WebhookEvents, ", "))
+		}
+	}
+	if len([]rune(in.Description)) > 500 {
+		return onboardiq.Invalid("description", "must be at most 500 characters")
+	}
+	return nil
+}
+
+// newWebhookSecret makes a Standard Webhooks secret: whsec_ and 32 random
+// bytes in base64.
+func newWebhookSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return "whsec_" + base64.StdEncoding.EncodeToString(b)
+}
+
+func getWebhook(ctx context.Context, tx *Tx, id uuid.UUID) (*WebhookEndpoint, error) {
+	w, err := scanWebhook(tx.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`, tx.TenantID(), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "webhook endpoint not found")
+	}
+	return w, err
+}
+
+// CreateWebhook registers an endpoint (admins) and returns it with its
+// signing secret, which is shown only now. The URL must have been checked
+// against the SSRF rules by the caller.
+func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*WebhookEndpoint, string, error) {
+	if err := in.validate(); err != nil {
+		return nil, "", err
+	}
+	secret := newWebhookSecret()
+	var w *WebhookEndpoint
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		var err error
+		w, err = scanWebhook(tx.QueryRow(ctx, `
+INSERT INTO webhook_endpoints (tenant_id, url, events, format, secret, description, allow_http)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+webhookColumns, tx.TenantID(), in.URL, in.Events, in.Format, secret, in.Description, in.AllowHTTP))
+		if err != nil {
+			return fmt.Errorf("create webhook: %w", err)
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "webhook.created", Data: map[string]any{"endpoint_id": w.ID, "url": w.URL, "events": w.Events}})
+	})
+	return w, secret, err
+}
+
+// ListWebhooks lists the tenant's endpoints (admins).
+func (db *DB) ListWebhooks(ctx context.Context) ([]*WebhookEndpoint, error) {
+	out := []*WebhookEndpoint{}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, endpoint_id`, tx.TenantID())
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*WebhookEndpoint, error) { return scanWebhook(r) })
+		return err
+	})
+	return out, err
+}
+
+// GetWebhook returns an endpoint (admins).
+func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*WebhookEndpoint, error) {
+	var w *WebhookEndpoint
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		var err error
+		w, err = getWebhook(ctx, tx, id)
+		return err
+	})
+	return w, err
+}
+
+// UpdateWebhook replaces an endpoint's settings and enables or disables it
+// (admins). A checked URL is the caller's duty, as for CreateWebhook.
+func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, disabled bool) (*WebhookEndpoint, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	var w *WebhookEndpoint
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		before, err := getWebhook(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		w, err = scanWebhook(tx.QueryRow(ctx, `
+UPDATE webhook_endpoints SET url = $3, events = $4, format = $5, description = $6, allow_http = $7,
+    disabled_at = CASE WHEN $8 THEN coalesce(disabled_at, now()) END,
+    disabled_reason = CASE WHEN $8 THEN coalesce(disabled_reason, 'disabled by an admin') END, updated_at = now()
+WHERE tenant_id = $1 AND endpoint_id = $2 RETURNING `+webhookColumns,
+			tx.TenantID(), id, in.URL, in.Events, in.Format, in.Description, in.AllowHTTP, disabled))
+		if err != nil {
+			return fmt.Errorf("update webhook: %w", err)
+		}
+		if ch := changes(before, w, "url", "events", "format", "description", "allow_http", "disabled"); len(ch) > 0 {
+			return RecordEvent(ctx, tx, Event{Kind: "webhook.updated", Data: map[string]any{"endpoint_id": id}, Changes: ch})
+		}
+		return nil
+	})
+	return w, err
+}
+
+// DeleteWebhook removes an endpoint and its delivery log (admins).
+func (db *DB) DeleteWebhook(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`, tx.TenantID(), id)
+		if err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return onboardiq.Errorf(onboardiq.ENOTFOUND, "webhook endpoint not found")
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "webhook.deleted", Data: map[string]any{"endpoint_id": id}})
+	})
+}
+
+// RotateWebhookSecret gives an endpoint a new secret, returned only now
+// (admins). Deliveries signed from now on use it.
+func (db *DB) RotateWebhookSecret(ctx context.Context, id uuid.UUID) (string, error) {
+	secret := newWebhookSecret()
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET secret = $3, secret_rotated_at = now(), updated_at = now() WHERE tenant_id = $1 AND endpoint_id = $2`,
+			tx.TenantID(), id, secret)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return onboardiq.Errorf(onboardiq.ENOTFOUND, "webhook endpoint not found")
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "webhook.secret_rotated", Data: map[string]any{"endpoint_id": id}})
+	})
+	return secret, err
+}
+
+// TestWebhook sends a webhook.test event to one endpoint, whatever it
+// subscribed to (admins), and returns the delivery's id.
+func (db *DB) TestWebhook(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	var delivery uuid.UUID
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+			return err
+		}
+		w, err := getWebhook(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		body := map[string]any{"type": EventWebhookTest, "timestamp": time.Now().UTC().Format(time.RFC3339),
+			"data": map[string]any{"message": "A test event from OnboardIQ.", "endpoint_id": w.ID}}
+		err = tx.QueryRow(ctx, `
+INSERT INTO deliveries (tenant_id, channel, endpoint_id, event_type, payload, recipient, message_id)
+VALUES ($1, 'webhook', $2, $3, $4, $5, $6) RETURNING delivery_id`, tx.TenantID(), w.ID, EventWebhookTest, body, w.URL, newMessageID()).Scan(&delivery)
+		if err != nil {
+			return err
+		}
+		return tx.Enqueue(ctx, WebhookArgs{TenantID: tx.TenantID(), DeliveryID: delivery})
+	})
+	return delivery, err
+}

@@ -91,6 +91,21 @@ var routes = []route{
 	{"ai calls", "GET", fixed("/ai/calls"), nil, "200 403 403 403 403 403 200 401"},
 	{"set ai budget", "PUT", fixed("/ai/budget"), func(*env) any { return map[string]any{"monthly_tokens": 1000} }, "200 403 403 403 403 403 200 401"},
 
+	{"list notifications", "GET", fixed("/notifications?unread=true"), nil, "200 200 200 200 200 200 200 401"},
+	{"unread count", "GET", fixed("/notifications/unread-count"), nil, "200 200 200 200 200 200 200 401"},
+	{"mark all read", "POST", fixed("/notifications/read-all"), nil, "200 200 200 200 200 200 200 401"},
+	{"get preferences", "GET", fixed("/notification-preferences"), nil, "200 200 200 200 200 200 200 401"},
+	{"set preferences", "PUT", fixed("/notification-preferences"), func(*env) any {
+		return map[string]any{"preferences": []map[string]any{{"kind": "project_overdue", "in_app": true, "email": "digest"}}}
+	}, "200 200 200 200 200 200 200 401"},
+	{"get notification settings", "GET", fixed("/settings/notifications"), nil, "200 200 200 200 403 403 200 401"},
+	{"set notification settings", "PUT", fixed("/settings/notifications"), func(*env) any {
+		return map[string]any{"time_zone": "Europe/Berlin", "quiet_hours_start": 22, "quiet_hours_end": 7, "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}
+	}, "200 403 403 403 403 403 200 401"},
+	{"create webhook", "POST", fixed("/webhooks"), func(*env) any { return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}} }, "201 403 403 403 403 403 201 401"},
+	{"list webhooks", "GET", fixed("/webhooks"), nil, "200 403 403 403 403 403 200 401"},
+	{"delivery log", "GET", fixed("/deliveries"), nil, "200 403 403 403 403 403 200 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
@@ -172,6 +187,11 @@ func TestRefusedFields(t *testing.T) {
 		{"GET", "/projects?sort=tenant_id", nil, "query.sort"},
 		{"GET", "/projects?cursor=bm9wZQ", nil, "query.cursor"},
 		{"PUT", "/customers/" + e.c1.String() + "/support-member", map[string]any{"support_member_id": e.c2}, "body.support_member_id"},
+		{"POST", "/webhooks", map[string]any{"url": "https://169.254.169.254/latest/meta-data"}, "body.url"},
+		{"POST", "/webhooks", map[string]any{"url": "https://127.0.0.1:8080/hook"}, "body.url"},
+		{"POST", "/webhooks", map[string]any{"url": "http://93.184.215.14/hook"}, "body.url"},
+		{"POST", "/webhooks", map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"everything"}}, "body.events[0]"},
+		{"PUT", "/settings/notifications", map[string]any{"time_zone": "Mars/Olympus", "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}, "body.time_zone"},
 	}
 	for _, c := range cases {
 		before := e.snapshot(t)

@@ -11,8 +11,8 @@ import (
 // NotificationSettings are a tenant's rules for notifying people.
 type NotificationSettings struct {
 	TimeZone          string `json:"time_zone" doc:"IANA name, for quiet hours and the digest."`
-	QuietHoursStart   *int   `json:"quiet_hours_start" minimum:"0" maximum:"23" doc:"Emails wait from this hour…"`
-	QuietHoursEnd     *int   `json:"quiet_hours_end" minimum:"0" maximum:"23" doc:"…until this hour (local time); both null: no quiet hours."`
+	QuietHoursStart   *int   `json:"quiet_hours_start,omitempty" minimum:"0" maximum:"23" doc:"Emails wait from this hour…"`
+	QuietHoursEnd     *int   `json:"quiet_hours_end,omitempty" minimum:"0" maximum:"23" doc:"…until this hour (local time); both null: no quiet hours."`
 	DigestHour        int    `json:"digest_hour" minimum:"0" maximum:"23" doc:"When the daily digest goes out (local time)."`
 	CooldownHours     int    `json:"cooldown_hours" minimum:"0" maximum:"720" doc:"A user gets one notification of a kind per project in this window."`
 	EscalateAfterDays int    `json:"escalate_to_admins_after_days" minimum:"1" maximum:"365" doc:"A project still overdue this long after its deadline notifies the admins too."`

@@ -1,0 +1,634 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/demo"
+	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+// mailbox is an SMTP server on loopback that keeps what it accepts; reject
+// answers the DATA command with an error while it returns one.
+type mailbox struct {
+	mu     sync.Mutex
+	msgs   []mail
+	reject func() *smtp.SMTPError
+	addr   string
+}
+
+type mail struct {
+	from string
+	to   []string
+	data string
+}
+
+type session struct {
+	box *mailbox
+	cur mail
+}
+
+func (s *session) Reset()        { s.cur = mail{} }
+func (s *session) Logout() error { return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.cur.from = from
+	return nil
+}
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.to = append(s.cur.to, to)
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	b, _ := io.ReadAll(r)
+	s.box.mu.Lock()
+	defer s.box.mu.Unlock()
+	if s.box.reject != nil {
+		if err := s.box.reject(); err != nil {
+			return err
+		}
+	}
+	s.cur.data = string(b)
+	s.box.msgs = append(s.box.msgs, s.cur)
+	return nil
+}
+
+func newMailbox(t *testing.T) *mailbox {
+	t.Helper()
+	box := &mailbox{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{box: box}, nil }))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln) //nolint:errcheck
+	t.Cleanup(func() { srv.Close() })
+	box.addr = ln.Addr().String()
+	return box
+}
+
+func (b *mailbox) all() []mail {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]mail(nil), b.msgs...)
+}
+
+// receiver is a webhook endpoint on loopback that records what arrives.
+type receiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []received
+	status   func(n int) int
+}
+
+type received struct {
+	header http.Header
+	body   []byte
+}
+
+func newReceiver(t *testing.T, status func(n int) int) *receiver {
+	t.Helper()
+	r := &receiver{status: status}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.requests = append(r.requests, received{req.Header.Clone(), b})
+		n := len(r.requests)
+		r.mu.Unlock()
+		code := http.StatusOK
+		if r.status != nil {
+			code = r.status(n)
+		}
+		if code == http.StatusFound {
+			w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+		}
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) got() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.requests...)
+}
+
+type fixture struct {
+	db     *testdb.DB
+	tenant uuid.UUID
+	admin  context.Context // as the tenant's admin
+	mailer *notify.Mailer
+	box    *mailbox
+	guard  *notify.Guard
+	hooks  *notify.Webhooks
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	d := testdb.New(t)
+	res, err := demo.Seed(ctx, d.App, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.App.Authenticate(ctx, res.Logins[0].Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := newMailbox(t)
+	guard := &notify.Guard{AllowPrivate: true}
+	return &fixture{db: d, tenant: res.TenantID, admin: onboardiq.NewContextWithPrincipal(ctx, p), box: box,
+		mailer: &notify.Mailer{SMTPURL: "smtp://" + box.addr, From: "OnboardIQ <onboardiq@acme.example>", BaseURL: "http://onboardiq.test"},
+		guard:  guard, hooks: notify.NewWebhooks(guard)}
+}
+
+func (f *fixture) register(t *testing.T, url string, events ...string) (uuid.UUID, string) {
+	t.Helper()
+	w, secret, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: url, Events: events, AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.ID, secret
+}
+
+// pending lists the queued delivery jobs of a kind for the tenant.
+func (f *fixture) pending(t *testing.T, kind string) []uuid.UUID {
+	t.Helper()
+	rows, err := f.db.App.Pool.Query(context.Background(), `
+SELECT (args->>'delivery_id')::uuid FROM river_job WHERE kind = $1 AND args->>'tenant_id' = $2 AND state IN ('available', 'scheduled') ORDER BY id`,
+		kind, f.tenant.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (f *fixture) delivery(t *testing.T, id uuid.UUID) *postgres.Outbound {
+	t.Helper()
+	var o *postgres.Outbound
+	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		o, err = postgres.LoadOutbound(ctx, tx, id)
+		return err
+	})
+	if err != nil || o == nil {
+		t.Fatalf("delivery %s: %v", id, err)
+	}
+	return o
+}
+
+func job[T river.JobArgs](args T, attempt int) *river.Job[T] {
+	return &river.Job[T]{JobRow: &rivertype.JobRow{Attempt: attempt}, Args: args}
+}
+
+func (f *fixture) scan(t *testing.T) *postgres.ScanResult {
+	t.Helper()
+	var r *postgres.ScanResult
+	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		r, err = postgres.ScanTenant(ctx, tx, time.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (f *fixture) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, q, args...).Scan(&n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestConcurrentScans: three scans at once create one notification per
+// recipient; a moved deadline re-arms the alert (outside the cooldown).
+func TestConcurrentScans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if _, err := f.db.App.Scan(context.Background(), time.Now()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	const overdue = `SELECT count(*) FROM notifications n JOIN projects p ON p.project_id = n.project_id WHERE p.name = 'Initech Health onboarding' AND n.kind = $1`
+	// The sales leader and Initech's CSM; the admin by escalation (7 days late).
+	if n := f.count(t, overdue, "project_overdue"); n != 2 {
+		t.Errorf("%d overdue notifications after three concurrent scans, want 2", n)
+	}
+	if n := f.count(t, overdue, "project_overdue_escalated"); n != 1 {
+		t.Errorf("%d escalations, want 1 (the admin)", n)
+	}
+	if r := f.scan(t); len(r.Notifications) != 0 {
+		t.Errorf("a fourth scan notified again: %+v", r.Notifications)
+	}
+	// Moving the deadline re-arms it, but the default cooldown (24 h) keeps
+	// the same people from hearing of the same project twice in a day.
+	const move = `UPDATE projects SET deadline = deadline - interval '1 day' WHERE name = 'Initech Health onboarding'`
+	f.count(t, `WITH m AS (`+move+` RETURNING 1) SELECT count(*) FROM m`)
+	if r := f.scan(t); len(r.Notifications) != 0 {
+		t.Errorf("within the cooldown: %d notifications", len(r.Notifications))
+	}
+	f.count(t, `WITH s AS (UPDATE tenants SET notification_cooldown_hours = 0 RETURNING 1) SELECT count(*) FROM s`)
+	f.count(t, `WITH m AS (`+move+` RETURNING 1) SELECT count(*) FROM m`)
+	if n := f.count(t, overdue, "project_overdue"); n != 2 {
+		t.Fatalf("before the re-armed scan: %d", n)
+	}
+	f.scan(t)
+	if n := f.count(t, overdue, "project_overdue"); n != 4 {
+		t.Errorf("after moving the deadline: %d overdue notifications, want 4", n)
+	}
+}
+
+func TestEmailDelivery(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.scan(t)
+	ids := f.pending(t, "email")
+	if len(ids) < 3 {
+		t.Fatalf("%d emails queued, want at least the overdue and escalation ones", len(ids))
+	}
+	w := &EmailWorker{DB: f.db.App, Mailer: f.mailer}
+	// A temporary refusal: retried (the worker returns an error for River).
+	f.box.reject = func() *smtp.SMTPError { return &smtp.SMTPError{Code: 451, Message: "try again later"} }
+	if err := w.Work(context.Background(), job(postgres.EmailArgs{TenantID: f.tenant, DeliveryID: ids[0]}, 1)); err == nil {
+		t.Error("a 451 was not retried")
+	}
+	if d := f.delivery(t, ids[0]); d.Status != "retrying" || len(d.Attempts) != 1 || !strings.Contains(d.Attempts[0].Result, "451") {
+		t.Errorf("after a 451: %+v", d.Delivery)
+	}
+	f.box.reject = nil
+	if err := w.Work(context.Background(), job(postgres.EmailArgs{TenantID: f.tenant, DeliveryID: ids[0]}, 2)); err != nil {
+		t.Fatal(err)
+	}
+	d := f.delivery(t, ids[0])
+	if d.Status != "delivered" || len(d.Attempts) != 2 {
+		t.Errorf("after the retry: %+v", d.Delivery)
+	}
+	msgs := f.box.all()
+	for i := range msgs { // undo quoted-printable's soft line breaks
+		msgs[i].data = strings.NewReplacer("=\r\n", "", "=\n", "").Replace(msgs[i].data)
+	}
+	if len(msgs) != 1 || msgs[0].to[0] != d.Recipient || !strings.Contains(msgs[0].data, "Subject: "+d.Subject) ||
+		!strings.Contains(msgs[0].data, "text/plain") || !strings.Contains(msgs[0].data, "text/html") ||
+		!strings.Contains(msgs[0].data, "http://onboardiq.test/projects/"+d.ProjectID.String()) {
+		t.Errorf("the email: %+v", msgs)
+	}
+	// A permanent refusal: recorded as failed, not retried.
+	f.box.reject = func() *smtp.SMTPError { return &smtp.SMTPError{Code: 554, Message: "no such mailbox"} }
+	if err := w.Work(context.Background(), job(postgres.EmailArgs{TenantID: f.tenant, DeliveryID: ids[1]}, 1)); err != nil {
+		t.Errorf("a 554 should not be retried: %v", err)
+	}
+	if d := f.delivery(t, ids[1]); d.Status != "failed" || !strings.Contains(*d.LastError, "554") {
+		t.Errorf("after a 554: %+v", d.Delivery)
+	}
+}
+
+func TestWebhookDelivery(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	rcv := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	_, secret := f.register(t, rcv.URL, postgres.EventProjectOverdue)
+	f.scan(t)
+	ids := f.pending(t, "webhook")
+	if len(ids) != 1 {
+		t.Fatalf("%d webhooks queued, want 1 (the endpoint takes project.overdue only)", len(ids))
+	}
+	w := &WebhookWorker{DB: f.db.App, Webhooks: f.hooks}
+	args := postgres.WebhookArgs{TenantID: f.tenant, DeliveryID: ids[0]}
+	if err := w.Work(context.Background(), job(args, 1)); err == nil {
+		t.Error("a 500 was not retried")
+	}
+	if err := w.Work(context.Background(), job(args, 2)); err != nil {
+		t.Fatal(err)
+	}
+	got := rcv.got()
+	if len(got) != 2 || got[0].header.Get("webhook-id") == "" || got[0].header.Get("webhook-id") != got[1].header.Get("webhook-id") {
+		t.Fatalf("the retry should carry the same webhook-id: %d requests", len(got))
+	}
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(got[1].body, got[1].header); err != nil {
+		t.Errorf("the signature does not verify: %v", err)
+	}
+	if !strings.Contains(string(got[1].body), `"type":"project.overdue"`) || !strings.Contains(string(got[1].body), "Initech Health onboarding") {
+		t.Errorf("body: %s", got[1].body)
+	}
+	if d := f.delivery(t, ids[0]); d.Status != "delivered" || len(d.Attempts) != 2 || d.Attempts[0].OK || !strings.Contains(d.Attempts[0].Result, "500") {
+		t.Errorf("delivery log: %+v", d.Delivery)
+	}
+	// Running the job again after success sends nothing.
+	if err := w.Work(context.Background(), job(args, 3)); err != nil || len(rcv.got()) != 2 {
+		t.Errorf("a delivered webhook was sent again")
+	}
+}
+
+func TestWebhookGoneRedirectAndSlack(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	gone := newReceiver(t, func(int) int { return http.StatusGone })
+	moved := newReceiver(t, func(int) int { return http.StatusFound })
+	slack := newReceiver(t, nil)
+	goneID, _ := f.register(t, gone.URL)
+	f.register(t, moved.URL)
+	sw, _, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.scan(t)
+	w := &WebhookWorker{DB: f.db.App, Webhooks: f.hooks}
+	for _, id := range f.pending(t, "webhook") {
+		_ = w.Work(context.Background(), job(postgres.WebhookArgs{TenantID: f.tenant, DeliveryID: id}, 1))
+	}
+	ep, err := f.db.App.GetWebhook(f.admin, goneID)
+	if err != nil || !ep.Disabled || ep.DisabledReason == nil || !strings.Contains(*ep.DisabledReason, "410") {
+		t.Errorf("after a 410: %+v %v", ep, err)
+	}
+	page, err := f.db.App.ListDeliveries(f.admin, postgres.DeliveryFilter{EndpointID: &goneID})
+	if err != nil || len(page.Items) == 0 || page.Items[0].Status != "failed" {
+		t.Errorf("the 410 delivery: %+v %v", page.Items, err)
+	}
+	if len(moved.got()) == 0 {
+		t.Fatal("the redirecting endpoint got nothing")
+	}
+	// Followed, the redirect would have failed to connect; not followed,
+	// the attempt records the 302.
+	pg, _ := f.db.App.ListDeliveries(f.admin, postgres.DeliveryFilter{})
+	found := false
+	for _, d := range pg.Items {
+		if d.Recipient == moved.URL && len(d.Attempts) > 0 && strings.Contains(d.Attempts[0].Result, "302") && d.Status == "retrying" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no retrying delivery recording the 302: %+v", pg.Items)
+	}
+	if got := slack.got(); len(got) == 0 || !strings.HasPrefix(string(got[0].body), `{"text":`) || got[0].header.Get("webhook-signature") == "" {
+		t.Errorf("slack endpoint %s got %v", sw.ID, got)
+	}
+}
+
+// TestPrivateTargetsRefused: a name that resolves to loopback is refused
+// at registration and, if it changes its address later, at dial time.
+func TestPrivateTargetsRefused(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, nil)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(rcv.URL, "http://"))
+	resolver := func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	strict := &notify.Guard{Lookup: resolver}
+	for _, u := range []string{"https://evil.test/hook", "https://127.0.0.1/hook", "https://169.254.169.254/latest", "https://[::1]/x",
+		"https://10.0.0.8/x", "https://100.64.1.1/x", "http://hooks.example.com/x"} {
+		if err := strict.CheckURL(context.Background(), u, false); err == nil {
+			t.Errorf("%s was accepted", u)
+		}
+	}
+	open := &notify.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
+	}}
+	if err := open.CheckURL(context.Background(), "https://hooks.example.com/x", false); err != nil {
+		t.Errorf("a public https URL was refused: %v", err)
+	}
+	// At dial time.
+	o := &postgres.Outbound{URL: "http://evil.test:" + port + "/hook", Secret: "whsec_" + strings.Repeat("A", 44), Payload: map[string]any{"type": "webhook.test"}}
+	o.MessageID = "msg_1"
+	out := notify.NewWebhooks(strict).Send(context.Background(), o)
+	if out.OK || !strings.Contains(out.Result, "refused to connect") || len(rcv.got()) != 0 {
+		t.Errorf("dial to a private address: %+v, %d requests", out, len(rcv.got()))
+	}
+}
+
+func TestRollbackSendsNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	rcv := newReceiver(t, nil)
+	f.register(t, rcv.URL)
+	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		if err := postgres.EmitWebhookEvent(ctx, tx, postgres.EventTaskCompleted, map[string]any{}, time.Now()); err != nil {
+			return err
+		}
+		return fmt.Errorf("roll back")
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if n := len(f.pending(t, "webhook")); n != 0 {
+		t.Errorf("%d webhook jobs after a rollback", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM deliveries`); n != 0 {
+		t.Errorf("%d deliveries after a rollback", n)
+	}
+}
+
+// TestWorkersDeliverAfterRestart: an event committed while no worker runs
+// is delivered once one starts; another tenant's endpoint gets nothing.
+func TestWorkersDeliverAfterRestart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	mine := newReceiver(t, nil)
+	theirs := newReceiver(t, nil)
+	f.register(t, mine.URL)
+	other, err := f.db.App.CreateTenant(context.Background(), onboardiq.NewTenant{Name: "Other", Slug: "other", AdminEmail: "a@other.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := f.db.App.Authenticate(context.Background(), other.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), postgres.WebhookInput{URL: theirs.URL, AllowHTTP: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.scan(t) // commits deliveries while no worker runs
+	runner, err := Start(context.Background(), Deps{DB: f.db.App, Embedder: ai.Local{}, Logger: slog.New(slog.DiscardHandler),
+		Mailer: f.mailer, Webhooks: f.hooks, ScanInterval: time.Hour}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runner.Stop(5 * time.Second)
+	queued := f.count(t, `SELECT count(*) FROM deliveries WHERE channel = 'webhook'`)
+	if queued == 0 {
+		t.Fatal("the scan queued no webhook")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(mine.got()) < queued && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(mine.got()) != queued {
+		t.Fatalf("the restarted workers delivered %d of %d webhooks", len(mine.got()), queued)
+	}
+	// The other tenant's periodic scan found nothing of theirs to report,
+	// and nothing of ours reached them.
+	time.Sleep(200 * time.Millisecond)
+	for _, r := range theirs.got() {
+		if strings.Contains(string(r.body), "Initech") || strings.Contains(string(r.body), "Globex") {
+			t.Errorf("another tenant's endpoint received our event: %s", r.body)
+		}
+	}
+	for len(f.box.all()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(f.box.all()) == 0 {
+		t.Error("no email was delivered")
+	}
+}
+
+// TestNoiseControl: preferences, quiet hours and the daily digest.
+func TestNoiseControl(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	user := func(email string) context.Context {
+		var id uuid.UUID
+		err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT user_id FROM tenant_users WHERE email = $1`, email).Scan(&id)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return onboardiq.NewContextWithPrincipal(context.Background(), &onboardiq.Principal{TenantID: f.tenant, UserID: id, Role: onboardiq.RoleCSM})
+	}
+	// Marco (Initech's CSM) wants overdue notices in the digest only; Dana
+	// (sales leader) none in the app at all.
+	if _, err := f.db.App.SetPreferences(user("marco.rossi@acme.example"), []postgres.Preference{{Kind: "project_overdue", InApp: true, Email: "digest"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.App.SetPreferences(user("dana.whitfield@acme.example"), []postgres.Preference{{Kind: "project_overdue", InApp: false, Email: "immediate"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Quiet from an hour ago until two hours from now: immediate emails wait.
+	start, end := (time.Now().UTC().Hour()+23)%24, (time.Now().UTC().Hour()+2)%24
+	if _, err := f.db.App.SetNotificationSettings(f.admin, postgres.NotificationSettings{TimeZone: "UTC", QuietHoursStart: &start, QuietHoursEnd: &end,
+		DigestHour: 0, CooldownHours: 24, EscalateAfterDays: 3}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.scan(t)
+	byEmail := map[string]string{}
+	for _, n := range r.Notifications {
+		if n.Kind == "project_overdue" {
+			byEmail[n.Email] = n.EmailDelivery
+		}
+	}
+	if _, ok := byEmail["dana.whitfield@acme.example"]; ok {
+		t.Errorf("Dana turned overdue notices off in the app but got one")
+	}
+	if byEmail["marco.rossi@acme.example"] != "digest" {
+		t.Errorf("Marco's overdue notice: %q, want digest", byEmail["marco.rossi@acme.example"])
+	}
+	// The escalation email to the admin waits for the quiet hours to end.
+	var at time.Time
+	err := f.db.App.Pool.QueryRow(context.Background(), `SELECT scheduled_at FROM river_job WHERE kind = 'email' AND args->>'tenant_id' = $1 ORDER BY id LIMIT 1`, f.tenant.String()).Scan(&at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait := time.Until(at); wait < 30*time.Minute || wait > 3*time.Hour {
+		t.Errorf("an email in quiet hours is scheduled %v from now, want when they end", wait)
+	}
+	// The digest: one email for Marco, once a day.
+	var queued, again int
+	err = f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		if queued, err = postgres.QueueDigests(ctx, tx, time.Now()); err != nil {
+			return err
+		}
+		again, err = postgres.QueueDigests(ctx, tx, time.Now())
+		return err
+	})
+	if err != nil || queued != 1 || again != 0 {
+		t.Fatalf("digests: %d, then %d (%v); want 1, then 0", queued, again, err)
+	}
+	var digest uuid.UUID
+	if err := f.db.App.Pool.QueryRow(context.Background(), `SELECT (args->>'delivery_id')::uuid FROM river_job WHERE kind = 'email' ORDER BY id DESC LIMIT 1`).Scan(&digest); err != nil {
+		t.Fatal(err)
+	}
+	w := &EmailWorker{DB: f.db.App, Mailer: f.mailer}
+	if err := w.Work(context.Background(), job(postgres.EmailArgs{TenantID: f.tenant, DeliveryID: digest}, 1)); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.box.all()
+	if len(msgs) != 1 || msgs[0].to[0] != "marco.rossi@acme.example" || !strings.Contains(msgs[0].data, "notification") || !strings.Contains(msgs[0].data, "Initech Health onboarding") {
+		t.Errorf("digest email: %+v", msgs)
+	}
+}
+
+// TestRiskForecast: a project whose open tasks run late is forecast past
+// its deadline, says why, and alerts once.
+func TestRiskForecast(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// Globex's rollout: pull the deadline in to next week, with work left.
+	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)
+	r := f.scan(t)
+	if r.AtRisk == 0 {
+		t.Fatal("no project at risk")
+	}
+	p, err := f.db.App.ListProjects(f.admin, postgres.ProjectFilter{Q: "platform rollout"})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatal(err)
+	}
+	pr := p.Items[0]
+	if !pr.AtRisk || pr.RiskReason == nil || !strings.Contains(*pr.RiskReason, "forecast finish") || !strings.Contains(*pr.RiskReason, "overdue") ||
+		pr.ForecastFinish == nil || !pr.ForecastFinish.After(*pr.Deadline) {
+		t.Errorf("forecast: at risk %v, reason %v, finish %v, deadline %v", pr.AtRisk, pr.RiskReason, pr.ForecastFinish, pr.Deadline)
+	}
+	n := 0
+	for _, x := range r.Notifications {
+		if x.Kind == "project_at_risk" && x.ProjectID == pr.ID {
+			n++
+		}
+	}
+	if n != 2 { // Globex's CSM and the sales leader
+		t.Errorf("%d at-risk notifications, want 2", n)
+	}
+	if again := f.scan(t); len(again.Notifications) != 0 {
+		t.Errorf("a second scan notified again")
+	}
+}

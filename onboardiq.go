@@ -115,5 +115,5 @@ type Project struct {
 	AtRisk         bool       `json:"at_risk"`
 	RiskReason     *string    `json:"risk_reason,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }

@@ -102,7 +102,9 @@ var routes = []route{
 	{"set notification settings", "PUT", fixed("/settings/notifications"), func(*env) any {
 		return map[string]any{"time_zone": "Europe/Berlin", "quiet_hours_start": 22, "quiet_hours_end": 7, "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}
 	}, "200 403 403 403 403 403 200 401"},
-	{"create webhook", "POST", fixed("/webhooks"), func(*env) any { return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}} }, "201 403 403 403 403 403 201 401"},
+	{"create webhook", "POST", fixed("/webhooks"), func(*env) any {
+		return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}}
+	}, "201 403 403 403 403 403 201 401"},
 	{"list webhooks", "GET", fixed("/webhooks"), nil, "200 403 403 403 403 403 200 401"},
 	{"delivery log", "GET", fixed("/deliveries"), nil, "200 403 403 403 403 403 200 401"},
 

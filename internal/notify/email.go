@@ -90,7 +90,13 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 		}
 		return v.AppURL + "/projects/" + p.String()
 	}
-	if o.EventType == "digest" {
+	if subject, ok := o.Payload["subject"].(string); ok {
+		// A message written whole by its sender: sign-in and reset links.
+		text, _ := o.Payload["text"].(string)
+		link, _ := o.Payload["link"].(string)
+		v.Subject = subject
+		v.Items = []emailItem{{Title: subject, Body: text, Link: link}}
+	} else if o.EventType == "digest" {
 		v.Subject = fmt.Sprintf("OnboardIQ: %d notification%s today", len(o.Digest), plural(len(o.Digest)))
 		for _, it := range o.Digest {
 			e := emailItem{Title: it.Title, Body: it.Body, Link: v.AppURL}

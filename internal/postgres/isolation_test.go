@@ -53,6 +53,10 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO notification_preferences (tenant_id, user_id, kind) SELECT $1, user_id, 'project_overdue' FROM tenant_users WHERE tenant_id = $1`,
 			`INSERT INTO deliveries (tenant_id, delivery_id, channel, event_type, recipient, message_id)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000d1', 'webhook', 'project.overdue', 'https://hooks.example/x', 'msg_1')`,
+			`INSERT INTO web_sessions (tenant_id, user_id, token_hash, expires_at)
+			 SELECT $1, user_id, sha256(user_id::text::bytea), now() + interval '1 day' FROM tenant_users WHERE tenant_id = $1`,
+			`INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at)
+			 SELECT $1, user_id, 'magic_link', sha256(user_id::text::bytea), now() + interval '15 minutes' FROM tenant_users WHERE tenant_id = $1`,
 			`INSERT INTO delivery_attempts (tenant_id, delivery_id, attempt, ok, result, duration_ms)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000d1', 1, true, '200 OK', 12)`,
 		}

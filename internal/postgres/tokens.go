@@ -36,17 +36,24 @@ type Token struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
 
-func newToken(tenantID uuid.UUID) (string, error) {
+func newToken(tenantID uuid.UUID) (string, error) { return newTokenWith(tokenPrefix, tenantID) }
+
+// newTokenWith makes a secret that names its tenant: prefix, the tenant id
+// in hex, and 32 random bytes. Sessions and one-time links use other
+// prefixes than API tokens, so one can never stand for another.
+func newTokenWith(prefix string, tenantID uuid.UUID) (string, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return "", err
 	}
-	return tokenPrefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
+	return prefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
 }
 
-// parseToken returns the tenant a token names and the token's hash.
-func parseToken(token string) (uuid.UUID, []byte, bool) {
-	rest, ok := strings.CutPrefix(token, tokenPrefix)
+// parseToken returns the tenant an API token names and the token's hash.
+func parseToken(token string) (uuid.UUID, []byte, bool) { return parseTokenWith(tokenPrefix, token) }
+
+func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
+	rest, ok := strings.CutPrefix(token, prefix)
 	if !ok || len(rest) != 32+1+43 || rest[32] != '_' {
 		return uuid.Nil, nil, false
 	}

@@ -32,9 +32,12 @@ type Options struct {
 	Embedder ai.Embedder   // default: the local embedder
 	Chat     ai.Chat       // default: the offline extractive responder
 	Guard    *notify.Guard // checks webhook URLs; default: no private targets
-	Logger   *slog.Logger
-	BaseURL  string
-	Version  string
+	// DevMailbox serves sign-in emails at /dev/mailbox (when no SMTP
+	// server is configured).
+	DevMailbox bool
+	Logger     *slog.Logger
+	BaseURL    string
+	Version    string
 }
 
 // New returns the server's handler, with its own metrics registry.
@@ -62,9 +65,9 @@ func New(o Options) http.Handler {
 	if o.Guard == nil {
 		o.Guard = &notify.Guard{}
 	}
-	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard,
-		Assistant: &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}})
-	(&web.Handler{BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger}).Register(mux)
+	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}
+	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
+	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox}).Register(mux)
 
 	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))
 }

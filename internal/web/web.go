@@ -1,44 +1,328 @@
-// Package web serves OnboardIQ's HTML pages from embedded templates.
+// Package web serves OnboardIQ's HTML: the staff console under /app, the
+// customer portal under /portal/{slug}, and sign-in. Pages call the same
+// services as the API, with the signed-in user in the context, so nothing
+// is decided twice.
 package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
+	"errors"
+	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
+//go:embed static
+var staticFiles embed.FS
 
 // Handler serves the pages.
 type Handler struct {
-	BaseURL string
-	Version string
-	Logger  *slog.Logger
+	DB         *postgres.DB
+	Assistant  *assistant.Service
+	BaseURL    string
+	Version    string
+	Logger     *slog.Logger
+	DevMailbox bool // no SMTP server: show sign-in emails at /dev/mailbox
+
+	limiter *limiter
+	pages   map[string]*template.Template
 }
 
-// Register adds the pages to mux.
+const cookieName = "oiq_session"
+
+var funcs = template.FuncMap{
+	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f) },
+	"date": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.Format("2 Jan 2006")
+		case *time.Time:
+			if v == nil {
+				return "—"
+			}
+			return v.Format("2 Jan 2006")
+		}
+		return ""
+	},
+	"datetime": func(t time.Time) string { return t.Format("2 Jan 2006 15:04") },
+	"status":   func(s onboardiq.Status) string { return strings.ReplaceAll(string(s), "_", " ") },
+	"deref": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"uuid": func(u *uuid.UUID) string {
+		if u == nil {
+			return ""
+		}
+		return u.String()
+	},
+	"bar": func(n, max, height int) int {
+		if max == 0 {
+			return 0
+		}
+		return int(math.Round(float64(n) / float64(max) * float64(height)))
+	},
+	"add": func(a, b int) int { return a + b },
+	"deref2": func(f *float64) float64 {
+		if f == nil {
+			return 0
+		}
+		return *f
+	},
+	"statuses":   func() []onboardiq.Status { return onboardiq.TaskStatuses },
+	"emailModes": func() []string { return []string{"immediate", "digest", "off"} },
+	"mul":        func(a, b int) int { return a * b },
+}
+
+// Register adds the pages to mux. The console and the portal refuse
+// cross-origin form posts (http.CrossOriginProtection).
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", h.home)
+	h.limiter = newLimiter(10, 10*time.Minute)
+	h.pages = parsePages()
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+
+	cop := http.NewCrossOriginProtection()
+	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, cop.Handler(fn)) }
+
+	handle("GET /{$}", h.home)
+	handle("GET /signin", h.signinPage)
+	handle("POST /signin", h.signin)
+	handle("POST /signout", h.signout)
+	handle("GET /forgot", h.forgotPage)
+	handle("POST /forgot", h.forgot)
+	handle("GET /reset", h.resetPage)
+	handle("POST /reset", h.reset)
+	handle("GET /dev/mailbox", h.mailbox)
+
+	handle("GET /app", h.staff(h.dashboard))
+	handle("GET /app/customers", h.staff(h.customers))
+	handle("GET /app/customers/{id}", h.staff(h.customer))
+	handle("POST /app/customers/{id}/summary", h.staff(h.summary))
+	handle("GET /app/projects/{id}", h.staff(h.project))
+	handle("GET /app/tasks/{id}", h.staff(h.task))
+	handle("POST /app/tasks/{id}/status", h.staff(h.taskStatus))
+	handle("POST /app/tasks/{id}/comments", h.staff(h.comment))
+	handle("POST /app/tasks/{id}/troubleshoot", h.staff(h.troubleshoot))
+	handle("GET /app/kb", h.staff(h.kb))
+	handle("GET /app/kb/new", h.staff(h.articleNew))
+	handle("POST /app/kb", h.staff(h.articleCreate))
+	handle("GET /app/kb/{id}", h.staff(h.article))
+	handle("GET /app/kb/{id}/edit", h.staff(h.articleEdit))
+	handle("POST /app/kb/{id}", h.staff(h.articleUpdate))
+	handle("GET /app/notifications", h.staff(h.notifications))
+	handle("POST /app/notifications/read-all", h.staff(h.readAll))
+	handle("GET /app/settings", h.staff(h.settings))
+	handle("POST /app/settings/preferences", h.staff(h.savePreferences))
+
+	handle("GET /portal/{slug}/signin", h.portalSigninPage)
+	handle("POST /portal/{slug}/signin", h.portalSignin)
+	handle("GET /portal/{slug}/magic", h.magic)
+	handle("GET /portal/{slug}", h.customer0(h.portalHome))
+	handle("GET /portal/{slug}/projects/{id}", h.customer0(h.portalProject))
+	handle("POST /portal/{slug}/tasks/{id}/status", h.customer0(h.portalTaskStatus))
+	handle("POST /portal/{slug}/tasks/{id}/comments", h.customer0(h.portalComment))
+	handle("GET /portal/{slug}/kb", h.customer0(h.portalKB))
+	handle("GET /portal/{slug}/kb/{id}", h.customer0(h.portalArticle))
+	handle("GET /portal/{slug}/assistant", h.customer0(h.portalAssistant))
+	handle("POST /portal/{slug}/assistant", h.customer0(h.portalAsk))
 }
 
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, "home.html", map[string]string{"BaseURL": h.BaseURL, "Version": h.Version})
+// view is what every page template gets.
+type view struct {
+	Title   string
+	P       *onboardiq.Principal
+	Portal  bool
+	Slug    string
+	Unread  int
+	Flash   string
+	Error   string
+	Version string
+	Data    any
 }
 
-// render executes a template into a buffer first, so a failing template
+func parsePages() map[string]*template.Template {
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	names, _ := fs.Glob(templateFiles, "templates/*.html")
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimPrefix(n, "templates/")
+		if name == "layout.html" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))
+	}
+	return pages
+}
+
+// render executes a page into a buffer first, so a failing template
 // answers 500 instead of half a page.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, data any) {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	v.P = onboardiq.PrincipalFromContext(r.Context())
+	v.Version = h.Version
+	if v.P != nil && !v.Portal && v.P.Role.IsStaff() {
+		v.Unread, _ = h.DB.UnreadCount(r.Context())
+	}
+	if v.P != nil && v.P.IsCustomer() {
+		v.Portal, v.Slug = true, v.P.TenantSlug
+	}
 	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
-		h.Logger.ErrorContext(r.Context(), "render", "template", name, "err", err)
+	t, ok := h.pages[page]
+	if !ok {
+		h.Logger.ErrorContext(r.Context(), "no such page", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		h.Logger.ErrorContext(r.Context(), "render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// fail renders the page for an error from the services.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch onboardiq.ErrorCode(err) {
+	case onboardiq.ENOTFOUND:
+		h.notFound(w, r)
+	case onboardiq.EFORBIDDEN:
+		h.render(w, r, http.StatusForbidden, "error.html", view{Title: "Not allowed", Error: onboardiq.ErrorMessage(err)})
+	case onboardiq.EUNAUTHORIZED:
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	case onboardiq.EINVALID, onboardiq.ECONFLICT, onboardiq.ELIMIT:
+		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: onboardiq.ErrorMessage(err)})
+	default:
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		h.Logger.ErrorContext(r.Context(), "internal error", "err", err)
+		h.render(w, r, http.StatusInternalServerError, "error.html", view{Title: "Something went wrong", Error: "Something went wrong on our side; try again."})
+	}
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusNotFound, "error.html", view{Title: "Not found", Error: "There is nothing here, or nothing you may see."})
+}
+
+// session reads the signed-in user from the cookie, or nil.
+func (h *Handler) session(r *http.Request) *onboardiq.Principal {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil
+	}
+	p, err := h.DB.AuthenticateSession(r.Context(), c.Value)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+// staff wraps a console page: staff only; customers go to their portal.
+func (h *Handler) staff(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := h.session(r)
+		switch {
+		case p == nil:
+			http.Redirect(w, r, "/signin?next="+r.URL.Path, http.StatusSeeOther)
+			return
+		case p.IsCustomer():
+			http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+			return
+		}
+		next(w, r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p)))
+	}
+}
+
+// customer0 wraps a portal page: a contact of this workspace only; anyone
+// else is sent to sign in to it.
+func (h *Handler) customer0(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := h.session(r)
+		slug := r.PathValue("slug")
+		if p == nil || !p.IsCustomer() || p.TenantSlug != slug {
+			http.Redirect(w, r, "/portal/"+slug+"/signin", http.StatusSeeOther)
+			return
+		}
+		next(w, r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p)))
+	}
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	if p := h.session(r); p != nil {
+		if p.IsCustomer() {
+			http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+		} else {
+			http.Redirect(w, r, "/app", http.StatusSeeOther)
+		}
+		return
+	}
+	h.render(w, r, http.StatusOK, "home.html", view{Title: "OnboardIQ", Data: h.BaseURL})
+}
+
+// pathID parses the {id} of a path; a bad one is not found.
+func pathID(r *http.Request) (uuid.UUID, bool) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	return id, err == nil
+}
+
+// limiter allows n attempts per key in a sliding window.
+type limiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	hits   map[string][]time.Time
+}
+
+func newLimiter(n int, window time.Duration) *limiter {
+	return &limiter{n: n, window: window, hits: map[string][]time.Time{}}
+}
+
+// allow records an attempt for each key and reports whether all are
+// within the limit.
+func (l *limiter) allow(keys ...string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	ok := true
+	for _, k := range keys {
+		kept := l.hits[k][:0]
+		for _, t := range l.hits[k] {
+			if now.Sub(t) < l.window {
+				kept = append(kept, t)
+			}
+		}
+		kept = append(kept, now)
+		l.hits[k] = kept
+		if len(kept) > l.n {
+			ok = false
+		}
+	}
+	if len(l.hits) > 100000 { // bound memory under a flood: forget everyone
+		l.hits = map[string][]time.Time{}
+	}
+	return ok
 }

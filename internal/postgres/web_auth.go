@@ -1,0 +1,269 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/password"
+)
+
+const (
+	sessionPrefix = "oiqs_"
+	linkPrefix    = "oiql_"
+	// SessionTTL is how long a web session lasts.
+	SessionTTL = 14 * 24 * time.Hour
+)
+
+var errSignIn = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the workspace, email or password is wrong")
+
+// SignIn checks a password and opens a web session; any mismatch is the
+// same error, so it tells nothing about which part was wrong.
+func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onboardiq.Principal, error) {
+	tenant, err := db.TenantIDBySlug(ctx, slug)
+	if err != nil {
+		// Spend the time a check would, so timing tells nothing either.
+		_, _ = password.Check(dummyHash, pw)
+		return "", nil, errSignIn
+	}
+	var (
+		user uuid.UUID
+		hash *string
+	)
+	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT user_id, password_hash FROM tenant_users WHERE tenant_id = $1 AND email = lower($2) AND disabled_at IS NULL`,
+			tenant, email).Scan(&user, &hash)
+	})
+	if errors.Is(err, pgx.ErrNoRows) || hash == nil {
+		_, _ = password.Check(dummyHash, pw)
+		return "", nil, errSignIn
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if ok, err := password.Check(*hash, pw); err != nil || !ok {
+		return "", nil, errSignIn
+	}
+	return db.openSession(ctx, tenant, user)
+}
+
+var dummyHash = func() string { h, _ := password.Hash("a password nobody has"); return h }()
+
+func (db *DB) openSession(ctx context.Context, tenant, user uuid.UUID) (string, *onboardiq.Principal, error) {
+	token, err := newTokenWith(sessionPrefix, tenant)
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO web_sessions (tenant_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
+			tenant, user, sum[:], time.Now().Add(SessionTTL)); err != nil {
+			return err
+		}
+		return RecordEvent(onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user}), tx,
+			Event{Kind: "auth.signed_in", Data: map[string]any{"user_id": user}})
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("open session: %w", err)
+	}
+	p, err := db.AuthenticateSession(ctx, token)
+	return token, p, err
+}
+
+var errNoSession = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "please sign in")
+
+// AuthenticateSession returns the principal of a session cookie.
+func (db *DB) AuthenticateSession(ctx context.Context, token string) (*onboardiq.Principal, error) {
+	tenant, hash, ok := parseTokenWith(sessionPrefix, token)
+	if !ok {
+		return nil, errNoSession
+	}
+	p := &onboardiq.Principal{TenantID: tenant}
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `
+WITH s AS (
+    SELECT session_id, user_id, last_seen_at FROM web_sessions
+    WHERE tenant_id = $1 AND token_hash = $2 AND expires_at > now()
+), touch AS (
+    UPDATE web_sessions w SET last_seen_at = now() FROM s
+    WHERE w.tenant_id = $1 AND w.session_id = s.session_id AND s.last_seen_at < now() - interval '5 minutes'
+)
+SELECT u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+FROM s JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
+JOIN tenants t ON t.tenant_id = $1`, tenant, hash).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return p, nil
+}
+
+// SignOut ends a session.
+func (db *DB) SignOut(ctx context.Context, token string) error {
+	tenant, hash, ok := parseTokenWith(sessionPrefix, token)
+	if !ok {
+		return nil
+	}
+	return db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND token_hash = $2`, tenant, hash)
+		return err
+	})
+}
+
+// Link purposes.
+const (
+	LinkSignIn = "magic_link"
+	LinkReset  = "password_reset"
+)
+
+// SendLoginLink emails a one-time link to a user of the workspace: a
+// sign-in link for a customer contact (15 minutes), a password-reset link
+// for anyone (1 hour). It returns the link when one was made, for the
+// development mailbox, and nothing (and no error) when the email matches
+// no such user, so callers cannot tell.
+func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (string, error) {
+	tenant, err := db.TenantIDBySlug(ctx, slug)
+	if err != nil {
+		return "", nil
+	}
+	token, err := newTokenWith(linkPrefix, tenant)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(token))
+	ttl, path, subject := 15*time.Minute, "/portal/"+slug+"/magic?token=", "Your sign-in link for "
+	if purpose == LinkReset {
+		ttl, path, subject = time.Hour, "/reset?token=", "Reset your OnboardIQ password for "
+	}
+	link := baseURL + path + token
+	made := false
+	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		var user uuid.UUID
+		var role onboardiq.Role
+		var tenantName string
+		err := tx.QueryRow(ctx, `SELECT u.user_id, u.role, t.name FROM tenant_users u JOIN tenants t ON t.tenant_id = u.tenant_id
+WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenant, email).Scan(&user, &role, &tenantName)
+		if errors.Is(err, pgx.ErrNoRows) || (purpose == LinkSignIn && role != onboardiq.RoleCustomer) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			tenant, user, purpose, sum[:], time.Now().Add(ttl)); err != nil {
+			return err
+		}
+		var id uuid.UUID
+		text := fmt.Sprintf("Open this link within %s to continue (it works once):\n\n%s\n\nIf you did not ask for it, ignore this email.", ttl, link)
+		if err := tx.QueryRow(ctx, `
+INSERT INTO deliveries (tenant_id, channel, event_type, payload, recipient, message_id)
+VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tenant, purpose,
+			map[string]any{"subject": subject + tenantName, "text": text, "link": link}, email, newMessageID()).Scan(&id); err != nil {
+			return err
+		}
+		made = true
+		return tx.Enqueue(ctx, EmailArgs{TenantID: tenant, DeliveryID: id})
+	})
+	if err != nil || !made {
+		return "", err
+	}
+	return link, nil
+}
+
+var errLink = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "this link is invalid, used or expired; ask for a new one")
+
+// useLink consumes a one-time link and returns its tenant and user.
+func (db *DB) useLink(ctx context.Context, token, purpose string, then func(ctx context.Context, tx *Tx, user uuid.UUID) error) (uuid.UUID, uuid.UUID, error) {
+	tenant, hash, ok := parseTokenWith(linkPrefix, token)
+	if !ok {
+		return uuid.Nil, uuid.Nil, errLink
+	}
+	var user uuid.UUID
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		err := tx.QueryRow(ctx, `
+UPDATE login_tokens SET used_at = now()
+WHERE tenant_id = $1 AND token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > now()
+RETURNING user_id`, tenant, hash, purpose).Scan(&user)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errLink
+		}
+		if err != nil || then == nil {
+			return err
+		}
+		return then(ctx, tx, user)
+	})
+	return tenant, user, err
+}
+
+// SignInWithLink consumes a sign-in link and opens a session.
+func (db *DB) SignInWithLink(ctx context.Context, token string) (string, *onboardiq.Principal, error) {
+	tenant, user, err := db.useLink(ctx, token, LinkSignIn, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	return db.openSession(ctx, tenant, user)
+}
+
+// ResetPassword consumes a reset link, sets the new password, ends the
+// user's other sessions, and opens a new one.
+func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (string, *onboardiq.Principal, error) {
+	if n := len(newPassword); n < 10 || n > 200 {
+		return "", nil, onboardiq.Invalid("password", "must be 10 to 200 characters")
+	}
+	h, err := password.Hash(newPassword)
+	if err != nil {
+		return "", nil, err
+	}
+	tenant, user, err := db.useLink(ctx, token, LinkReset, func(ctx context.Context, tx *Tx, user uuid.UUID) error {
+		if _, err := tx.Exec(ctx, `UPDATE tenant_users SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user, h); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return db.openSession(ctx, tenant, user)
+}
+
+// MailboxItem is a sign-in or reset email, for the development mailbox.
+type MailboxItem struct {
+	To, Subject, Link string
+	At                time.Time
+}
+
+// DevMailbox lists the workspace's sign-in and reset emails of the last
+// hour, newest first: the development stand-in for an inbox when no SMTP
+// server is configured.
+func (db *DB) DevMailbox(ctx context.Context, slug string) ([]MailboxItem, error) {
+	tenant, err := db.TenantIDBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	var out []MailboxItem
+	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		rows, err := tx.Query(ctx, `
+SELECT recipient, payload->>'subject', payload->>'link', created_at FROM deliveries
+WHERE tenant_id = $1 AND event_type IN ('magic_link', 'password_reset') AND created_at > now() - interval '1 hour'
+ORDER BY created_at DESC LIMIT 50`, tenant)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MailboxItem, error) {
+			var m MailboxItem
+			return m, r.Scan(&m.To, &m.Subject, &m.Link, &m.At)
+		})
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+func (h *Handler) setSession(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName,
+		Value:    token,
+		Path:     "/",
+		MaxAge:   int(postgres.SessionTTL.Seconds()),
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		Secure:   r.TLS != nil || strings.HasPrefix(h.BaseURL, "https://"),
+	})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type signinForm struct {
+	Workspace, Email, Next string
+}
+
+func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+// safeNext keeps a redirect inside the console.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/app") && !strings.HasPrefix(next, "//") {
+		return next
+	}
+	return "/app"
+}
+
+func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
+	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: safeNext(r.FormValue("next"))}
+	if !h.limiter.allow("ip:"+clientIP(r), "user:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
+		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
+		return
+	}
+	token, p, err := h.DB.SignIn(r.Context(), f.Workspace, f.Email, r.FormValue("password"))
+	if err != nil {
+		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: "The workspace, email or password is wrong.", Data: f})
+		return
+	}
+	h.setSession(w, r, token)
+	if p.IsCustomer() {
+		http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+}
+
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
+	dest := "/signin"
+	if p := h.session(r); p != nil && p.IsCustomer() {
+		dest = "/portal/" + p.TenantSlug + "/signin"
+	}
+	if c, err := r.Cookie(cookieName); err == nil {
+		_ = h.DB.SignOut(r.Context(), c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+func (h *Handler) forgotPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "forgot.html", view{Title: "Reset your password", Data: signinForm{Workspace: r.URL.Query().Get("workspace")}})
+}
+
+// sendLink sends a one-time link; whatever happens, the page says the same
+// thing, so it reveals nothing about who has an account.
+func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose, page string) {
+	email := strings.TrimSpace(r.FormValue("email"))
+	f := signinForm{Workspace: slug, Email: email}
+	if !h.limiter.allow("ip:"+clientIP(r), "link:"+slug+"/"+strings.ToLower(email)) {
+		h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
+		return
+	}
+	link, err := h.DB.SendLoginLink(r.Context(), slug, email, purpose, strings.TrimRight(h.BaseURL, "/"))
+	if err != nil {
+		h.Logger.ErrorContext(r.Context(), "send login link", "err", err)
+	}
+	if link != "" && h.DevMailbox {
+		// No SMTP server: the development mailbox and this log show it.
+		h.Logger.InfoContext(r.Context(), "sign-in link (no SMTP server configured)", "workspace", slug, "email", email, "link", link)
+	}
+	h.render(w, r, http.StatusOK, page, view{Title: "Check your email", Slug: slug, Data: f,
+		Flash: "If that address has access to this workspace, a link is on its way. It works once."})
+}
+
+func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
+	h.sendLink(w, r, strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), postgres.LinkReset, "forgot.html")
+}
+
+func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: r.URL.Query().Get("token")})
+}
+
+func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
+	token := r.FormValue("token")
+	if r.FormValue("password") != r.FormValue("confirm") {
+		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: "The two passwords differ.", Data: token})
+		return
+	}
+	session, p, err := h.DB.ResetPassword(r.Context(), token, r.FormValue("password"))
+	if err != nil {
+		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: errText(err), Data: token})
+		return
+	}
+	h.setSession(w, r, session)
+	if p.IsCustomer() {
+		http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/app", http.StatusSeeOther)
+}
+
+func (h *Handler) portalSigninPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug")})
+}
+
+func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) {
+	h.sendLink(w, r, r.PathValue("slug"), postgres.LinkSignIn, "portal_signin.html")
+}
+
+func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
+	token, p, err := h.DB.SignInWithLink(r.Context(), r.URL.Query().Get("token"))
+	if err != nil || p.TenantSlug != r.PathValue("slug") {
+		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug"),
+			Error: "This link is invalid, used or expired. Ask for a new one below."})
+		return
+	}
+	h.setSession(w, r, token)
+	http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+}
+
+// mailbox is the development stand-in for an inbox, served only when no
+// SMTP server is configured.
+func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request) {
+	if !h.DevMailbox {
+		h.notFound(w, r)
+		return
+	}
+	slug := r.URL.Query().Get("workspace")
+	var items []postgres.MailboxItem
+	if slug != "" {
+		items, _ = h.DB.DevMailbox(r.Context(), slug)
+	}
+	h.render(w, r, http.StatusOK, "mailbox.html", view{Title: "Development mailbox", Slug: slug, Data: items})
+}

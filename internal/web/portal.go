@@ -1,0 +1,166 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+type portalProject struct {
+	Project *onboardiq.Project
+	Next    []*onboardiq.Task // the company's open tasks, soonest due first
+}
+
+func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := onboardiq.PrincipalFromContext(ctx)
+	projects, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: onboardiq.ListOptions{Limit: 50}})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var out []portalProject
+	for _, pr := range projects.Items {
+		tasks, err := h.DB.ListTasks(ctx, pr.ID, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		pp := portalProject{Project: pr}
+		for _, t := range tasks.Items {
+			if t.Status != onboardiq.StatusCompleted && t.Status != onboardiq.StatusCancelled && len(pp.Next) < 3 {
+				pp.Next = append(pp.Next, t)
+			}
+		}
+		out = append(out, pp)
+	}
+	h.render(w, r, http.StatusOK, "portal_home.html", view{Title: p.TenantName, Data: out})
+}
+
+type portalProjectData struct {
+	Project  *onboardiq.Project
+	Phases   []phase
+	Mine     map[uuid.UUID]bool // tasks assigned to the company's contacts: the ones they may change
+	Names    map[string]string
+	Comments map[uuid.UUID][]*onboardiq.Comment
+}
+
+func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	pr, err := h.DB.GetProject(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tasks, err := h.DB.ListTasks(ctx, id, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := portalProjectData{Project: pr, Phases: phases(tasks.Items), Mine: map[uuid.UUID]bool{}, Names: map[string]string{},
+		Comments: map[uuid.UUID][]*onboardiq.Comment{}}
+	contacts, err := h.DB.CompanyContacts(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for id, name := range contacts {
+		d.Names[id.String()] = name
+	}
+	for _, t := range tasks.Items {
+		if t.AssignedTo != nil {
+			_, d.Mine[t.ID] = contacts[*t.AssignedTo]
+		}
+		if cs, err := h.DB.ListComments(ctx, t.ID, onboardiq.ListOptions{Limit: 50}); err == nil && len(cs.Items) > 0 {
+			d.Comments[t.ID] = cs.Items
+		}
+	}
+	h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Data: d})
+}
+
+func (h *Handler) portalTaskStatus(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	t, err := h.DB.UpdateTask(r.Context(), id, statusPatch(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/portal/%s/projects/%s#task-%s", r.PathValue("slug"), t.ProjectID, t.ID), http.StatusSeeOther)
+}
+
+func (h *Handler) portalComment(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	if _, err := h.DB.AddComment(ctx, id, r.FormValue("body")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	t, err := h.DB.GetTask(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/portal/%s/projects/%s#task-%s", r.PathValue("slug"), t.ProjectID, t.ID), http.StatusSeeOther)
+}
+
+func (h *Handler) portalKB(w http.ResponseWriter, r *http.Request) { h.kb(w, r) }
+
+func (h *Handler) portalArticle(w http.ResponseWriter, r *http.Request) { h.article(w, r) }
+
+func (h *Handler) portalAssistant(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "portal_assistant.html", view{Title: "Ask the assistant", Data: r.URL.Query().Get("task")})
+}
+
+// portalAsk answers a question as server-sent events, for the chat page's
+// script: delta events with text, then done with the citations.
+func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := assistant.Question{Text: r.FormValue("question")}
+	if id, err := uuid.Parse(r.FormValue("conversation_id")); err == nil {
+		q.ConversationID = &id
+	}
+	if id, err := uuid.Parse(r.FormValue("task_id")); err == nil {
+		q.TaskID = &id
+	}
+	prep, err := h.Assistant.Prepare(ctx, q)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	rc := http.NewResponseController(w)
+	send := func(event string, v any) error {
+		b, _ := json.Marshal(v)
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if err != nil {
+		_ = send("error", map[string]string{"detail": errText(err)})
+		return
+	}
+	ans, err := h.Assistant.Run(ctx, prep, func(d string) error { return send("delta", map[string]string{"text": d}) })
+	if err != nil {
+		h.Logger.ErrorContext(ctx, "assistant", "err", err)
+		_ = send("error", map[string]string{"detail": "The assistant could not answer; try again."})
+		return
+	}
+	_ = send("done", ans)
+}

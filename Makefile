@@ -12,7 +12,7 @@ ADDR ?= localhost:8080
 # Sets DATABASE_URL to the project-local server unless it is already set.
 DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); eval "$$dbenv"; fi
 
-.PHONY: run test lint build db db-stop db-psql bench clean
+.PHONY: run test lint build db db-stop db-psql bench clean screenshots
 
 ## run: set everything up, load the demo workspace and serve it
 run: build
@@ -25,6 +25,7 @@ run: build
 
 ## test: set up the database, then run the whole test suite
 test:
+	@scripts/browser.sh
 	@$(DB_ENV); $(GO) test -race -count=1 -parallel 8 ./...
 
 ## lint: gofmt, go vet and staticcheck
@@ -32,6 +33,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+## screenshots: refresh the screenshots in docs/screenshots from the browser tests
+screenshots:
+	@scripts/browser.sh
+	@$(DB_ENV); ONBOARDIQ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestStaffCompletesATask|TestCustomerPortal' ./internal/web
 
 ## bench: the benchmarks, five runs each (compare runs with benchstat)
 bench:

@@ -73,7 +73,7 @@ WHERE tenant_id = $1 AND status = 'completed' AND deadline IS NOT NULL`, tx.Tena
 		rows, err = tx.Query(ctx, `
 SELECT w, (SELECT count(*) FROM projects p WHERE p.tenant_id = $1 AND p.status = 'completed'
            AND p.completed_at >= w AND p.completed_at < w + interval '7 days')
-FROM generate_series(date_trunc('week', $2::timestamptz) - interval '11 weeks', date_trunc('week', $2::timestamptz), interval '7 days') AS w
+FROM generate_series(date_trunc('week', $2::timestamptz) - interval '25 weeks', date_trunc('week', $2::timestamptz), interval '7 days') AS w
 ORDER BY w`, tx.TenantID(), now)
 		if err != nil {
 			return err

@@ -82,6 +82,7 @@ var funcs = template.FuncMap{
 		return int(math.Round(float64(n) / float64(max) * float64(height)))
 	},
 	"add": func(a, b int) int { return a + b },
+	"mod": func(a, b int) int { return a % b },
 	"deref2": func(f *float64) float64 {
 		if f == nil {
 			return 0

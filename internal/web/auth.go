@@ -46,7 +46,7 @@ func safeNext(next string) string {
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: safeNext(r.FormValue("next"))}
-	if !h.limiter.allow("ip:"+clientIP(r), "user:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
+	if !h.allowAttempt(r, "signin:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
 	}
@@ -84,7 +84,7 @@ func (h *Handler) forgotPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose, page string) {
 	email := strings.TrimSpace(r.FormValue("email"))
 	f := signinForm{Workspace: slug, Email: email}
-	if !h.limiter.allow("ip:"+clientIP(r), "link:"+slug+"/"+strings.ToLower(email)) {
+	if !h.allowAttempt(r, "link:"+slug+"/"+strings.ToLower(email)) {
 		h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
 	}

@@ -41,7 +41,8 @@ type Handler struct {
 	Logger     *slog.Logger
 	DevMailbox bool // no SMTP server: show sign-in emails at /dev/mailbox
 
-	limiter *limiter
+	perUser *limiter // sign-in and link attempts per workspace and email
+	perIP   *limiter // and per client address, more generously (offices share one)
 	pages   map[string]*template.Template
 }
 
@@ -97,7 +98,8 @@ var funcs = template.FuncMap{
 // Register adds the pages to mux. The console and the portal refuse
 // cross-origin form posts (http.CrossOriginProtection).
 func (h *Handler) Register(mux *http.ServeMux) {
-	h.limiter = newLimiter(10, 10*time.Minute)
+	h.perUser = newLimiter(10, 10*time.Minute)
+	h.perIP = newLimiter(100, 10*time.Minute)
 	h.pages = parsePages()
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -288,6 +290,14 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 func pathID(r *http.Request) (uuid.UUID, bool) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	return id, err == nil
+}
+
+// allowAttempt counts a sign-in or link attempt against its user and its
+// client address, and reports whether both are within their limits.
+func (h *Handler) allowAttempt(r *http.Request, user string) bool {
+	u := h.perUser.allow(user)
+	ip := h.perIP.allow(clientIP(r))
+	return u && ip
 }
 
 // limiter allows n attempts per key in a sliding window.

@@ -1,0 +1,238 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+
+	"github.com/onboardiq/onboardiq/internal/demo"
+)
+
+// client is a cookie-keeping HTTP client that does not follow redirects.
+func client(t *testing.T) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type page struct {
+	status int
+	header http.Header
+	doc    *html.Node
+	raw    string
+}
+
+func get(t *testing.T, c *http.Client, u string) page {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return read(t, resp)
+}
+
+func post(t *testing.T, c *http.Client, u string, form url.Values, origin string) page {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return read(t, resp)
+}
+
+func read(t *testing.T, resp *http.Response) page {
+	t.Helper()
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	doc, err := html.Parse(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page{resp.StatusCode, resp.Header, doc, string(b)}
+}
+
+func (p page) all(sel string) []*html.Node { return cascadia.MustCompile(sel).MatchAll(p.doc) }
+
+func (p page) text(sel string) string {
+	var b strings.Builder
+	for _, n := range p.all(sel) {
+		var walk func(*html.Node)
+		walk = func(n *html.Node) {
+			if n.Type == html.TextNode {
+				b.WriteString(n.Data)
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(n)
+	}
+	return b.String()
+}
+
+func signIn(t *testing.T, a *app, email string) *http.Client {
+	t.Helper()
+	c := client(t)
+	p := post(t, c, a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {email}, "password": {demo.Password}}, a.url)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d", email, p.status)
+	}
+	return c
+}
+
+func TestConsolePages(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := signIn(t, a, "priya.shah@acme.example")
+	dash := get(t, c, a.url+"/app")
+	if dash.status != 200 || len(dash.all("table#overdue tbody tr")) != 1 || !strings.Contains(dash.text("table#overdue"), "Initech Health onboarding") {
+		t.Errorf("dashboard: %d, overdue rows %d", dash.status, len(dash.all("table#overdue tbody tr")))
+	}
+	if n := len(dash.all("nav[aria-label=Main] a")); n < 5 {
+		t.Errorf("navigation has %d links", n)
+	}
+	if len(dash.all("svg.chart rect")) != 26 || len(dash.all("progress.progress")) < 3 {
+		t.Errorf("chart bars %d, progress bars %d", len(dash.all("svg.chart rect")), len(dash.all("progress.progress")))
+	}
+	if csp := dash.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("CSP %q", csp)
+	}
+	// Every form field has a label.
+	for _, path := range []string{"/app", "/app/customers", "/app/kb", "/app/kb/new", "/app/settings", "/app/projects/" + a.projectID(t, "Globex platform rollout")} {
+		p := get(t, c, a.url+path)
+		if p.status != 200 {
+			t.Errorf("%s: %d", path, p.status)
+			continue
+		}
+		for _, in := range p.all("input:not([type=hidden]), select, textarea") {
+			id := attr(in, "id")
+			if id == "" || len(p.all("label[for="+id+"]")) == 0 {
+				t.Errorf("%s: a %s without a label (id %q)", path, in.Data, id)
+			}
+		}
+	}
+	project := get(t, c, a.url+"/app/projects/"+a.projectID(t, "Globex platform rollout"))
+	if len(project.all("section.card h2")) < 5 || len(project.all("form.status-form")) != 20 {
+		t.Errorf("project page: %d phases, %d status forms", len(project.all("section.card h2")), len(project.all("form.status-form")))
+	}
+	// A cross-origin form post is refused; nothing is read.
+	if p := post(t, c, a.url+"/app/notifications/read-all", nil, "https://evil.example"); p.status != http.StatusForbidden {
+		t.Errorf("a cross-origin post: %d, want 403", p.status)
+	}
+	// Another tenant's id, or nonsense, is the 404 page.
+	if p := get(t, c, a.url+"/app/projects/00000000-0000-0000-0000-000000000001"); p.status != 404 || p.text("h1") != "Not found" {
+		t.Errorf("an unknown project: %d %q", p.status, p.text("h1"))
+	}
+}
+
+func TestPortalPages(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	// A signed-out visitor is sent to sign in.
+	if p := get(t, client(t), a.url+"/portal/acme"); p.status != http.StatusSeeOther {
+		t.Errorf("signed out: %d", p.status)
+	}
+	c := client(t)
+	post(t, c, a.url+"/portal/acme/signin", url.Values{"email": {"hannah.becker@globex.example"}}, a.url)
+	box := get(t, c, a.url+"/dev/mailbox?workspace=acme")
+	links := box.all("tr.mail a.link")
+	if len(links) != 1 {
+		t.Fatalf("mailbox has %d links", len(links))
+	}
+	magic := get(t, c, attr(links[0], "href"))
+	if magic.status != http.StatusSeeOther {
+		t.Fatalf("magic link: %d", magic.status)
+	}
+	// The link works once.
+	if again := get(t, client(t), attr(links[0], "href")); again.status != http.StatusUnauthorized {
+		t.Errorf("a used link: %d, want 401", again.status)
+	}
+	home := get(t, c, a.url+"/portal/acme")
+	if n := len(home.all("section.project")); n != 2 || strings.Contains(home.raw, "Initech") {
+		t.Errorf("portal home: %d projects", n)
+	}
+	pp := get(t, c, a.url+"/portal/acme/projects/"+a.projectID(t, "Globex platform rollout"))
+	// Only the company's tasks can be changed; internal tasks are not shown.
+	done, tasks := len(pp.all("form.done-form")), len(pp.all("div.task"))
+	if tasks != 18 || done == 0 || done >= tasks || strings.Contains(pp.raw, "Internal:") {
+		t.Errorf("portal project: %d tasks, %d with a done button", tasks, done)
+	}
+	if p := get(t, c, a.url+"/portal/acme/projects/"+a.projectID(t, "Initech Health onboarding")); p.status != 404 {
+		t.Errorf("another customer's project: %d", p.status)
+	}
+	if p := get(t, c, a.url+"/app"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/portal/acme") {
+		t.Errorf("a contact opening the console: %d %s", p.status, p.header.Get("Location"))
+	}
+	kb := get(t, c, a.url+"/portal/acme/kb")
+	if strings.Contains(kb.raw, "runbook") || strings.Contains(kb.raw, "CSM playbook") || len(kb.all("main li a")) != 12 {
+		t.Errorf("the portal's articles: %d, internal ones shown: %v", len(kb.all("main li a")), strings.Contains(kb.raw, "runbook"))
+	}
+}
+
+func TestSignInLimits(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := client(t)
+	var last page
+	for range 11 {
+		last = post(t, c, a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"alex.morgan@acme.example"}, "password": {"wrong password"}}, a.url)
+	}
+	if last.status != http.StatusTooManyRequests {
+		t.Errorf("the 11th wrong password: %d, want 429", last.status)
+	}
+	// Wrong and unknown look alike.
+	c2 := client(t)
+	wrong := post(t, c2, a.url+"/signin", url.Values{"workspace": {"nope"}, "email": {"x@y.test"}, "password": {"whatever"}}, a.url)
+	if wrong.status != http.StatusUnauthorized || !strings.Contains(wrong.text(".error"), "workspace, email or password is wrong") {
+		t.Errorf("an unknown workspace: %d %q", wrong.status, wrong.text(".error"))
+	}
+	// The session cookie is HttpOnly and SameSite.
+	ok := post(t, client(t), a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"sam.lee@acme.example"}, "password": {demo.Password}}, a.url)
+	ck := ok.header.Get("Set-Cookie")
+	if !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") {
+		t.Errorf("cookie %q", ck)
+	}
+}
+
+func TestPasswordReset(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := client(t)
+	post(t, c, a.url+"/forgot", url.Values{"workspace": {"acme"}, "email": {"sam.lee@acme.example"}}, a.url)
+	links := get(t, c, a.url+"/dev/mailbox?workspace=acme").all("tr.mail a.link")
+	if len(links) != 1 {
+		t.Fatalf("%d reset links", len(links))
+	}
+	u, _ := url.Parse(attr(links[0], "href"))
+	p := post(t, c, a.url+"/reset", url.Values{"token": {u.Query().Get("token")}, "password": {"a new password 123"}, "confirm": {"a new password 123"}}, a.url)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("reset: %d %s", p.status, p.text(".error"))
+	}
+	c2 := client(t)
+	if p := post(t, c2, a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"sam.lee@acme.example"}, "password": {"a new password 123"}}, a.url); p.status != http.StatusSeeOther {
+		t.Errorf("sign in with the new password: %d", p.status)
+	}
+	if p := post(t, client(t), a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"sam.lee@acme.example"}, "password": {demo.Password}}, a.url); p.status != http.StatusUnauthorized {
+		t.Errorf("the old password still works: %d", p.status)
+	}
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}

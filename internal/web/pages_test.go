@@ -117,6 +117,9 @@ func TestConsolePages(t *testing.T) {
 		}
 		for _, in := range p.all("input:not([type=hidden]), select, textarea") {
 			id := attr(in, "id")
+			if in.Parent != nil && in.Parent.Data == "label" {
+				continue // wrapped in its label
+			}
 			if id == "" || len(p.all("label[for="+id+"]")) == 0 {
 				t.Errorf("%s: a %s without a label (id %q)", path, in.Data, id)
 			}
@@ -133,6 +136,63 @@ func TestConsolePages(t *testing.T) {
 	// Another tenant's id, or nonsense, is the 404 page.
 	if p := get(t, c, a.url+"/app/projects/00000000-0000-0000-0000-000000000001"); p.status != 404 || p.text("h1") != "Not found" {
 		t.Errorf("an unknown project: %d %q", p.status, p.text("h1"))
+	}
+}
+
+func TestAdminSettings(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := signIn(t, a, "alex.morgan@acme.example")
+	settings := get(t, c, a.url+"/app/settings")
+	if len(settings.all("form#invite")) != 1 || len(settings.all("form#new-webhook")) != 1 {
+		t.Fatalf("the admin's settings lack the forms")
+	}
+	for _, in := range settings.all("input:not([type=hidden]), select, textarea") {
+		if id := attr(in, "id"); (in.Parent == nil || in.Parent.Data != "label") && (id == "" || len(settings.all("label[for="+id+"]")) == 0) {
+			t.Errorf("a %s without a label (id %q)", in.Data, id)
+		}
+	}
+	p := post(t, c, a.url+"/app/settings/users", url.Values{"email": {"new.csm@acme.example"}, "name": {"New CSM"}, "role": {"csm"}}, a.url)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("invite: %d", p.status)
+	}
+	if s := get(t, c, a.url+"/app/settings"); !strings.Contains(s.text("#users"), "new.csm@acme.example") {
+		t.Error("the new user is not listed")
+	}
+	p = post(t, c, a.url+"/app/settings/webhooks", url.Values{"url": {"https://93.184.215.14/hook"}, "events": {"project.overdue", "task.blocked"}, "format": {"slack"}}, a.url)
+	loc, _ := url.QueryUnescape(p.header.Get("Location"))
+	if p.status != http.StatusSeeOther || !strings.Contains(loc, "whsec_") {
+		t.Errorf("register a webhook: %d %s", p.status, loc)
+	}
+	if p := post(t, c, a.url+"/app/settings/webhooks", url.Values{"url": {"https://169.254.169.254/x"}}, a.url); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("a metadata address: %d, want 422", p.status)
+	}
+	// The template editor: one task per line.
+	links := settings.all(`a[href^="/app/settings/templates/"]`)
+	if len(links) == 0 {
+		t.Fatal("no template link")
+	}
+	edit := get(t, c, a.url+attr(links[0], "href"))
+	lines := edit.text("textarea#tasks")
+	changed := strings.Replace(lines, "Kickoff call: goals, scope and success criteria | 0 | 2", "Kickoff call: goals, scope and success criteria | 1 | 3", 1)
+	if changed == lines {
+		t.Fatalf("the editor's lines: %q", lines[:200])
+	}
+	form := url.Values{"name": {"Standard B2B onboarding"}, "description": {"Eight weeks."}, "is_default": {"on"}, "tasks": {changed}}
+	if p := post(t, c, a.url+attr(links[0], "href"), form, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("save the template: %d %s", p.status, p.text(".error"))
+	}
+	if again := get(t, c, a.url+attr(links[0], "href")); !strings.Contains(again.text("textarea#tasks"), "success criteria | 1 | 3 | vendor") {
+		t.Error("the change did not stick")
+	}
+	form.Set("tasks", "Kickoff | only three | fields")
+	if p := post(t, c, a.url+attr(links[0], "href"), form, a.url); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text(".error"), "line 1") {
+		t.Errorf("a bad line: %d %q", p.status, p.text(".error"))
+	}
+	// A CSM cannot.
+	csm := signIn(t, a, "priya.shah@acme.example")
+	if p := post(t, csm, a.url+"/app/settings/users", url.Values{"email": {"x@acme.example"}, "name": {"X"}, "role": {"admin"}}, a.url); p.status != http.StatusForbidden {
+		t.Errorf("a CSM adding an admin: %d, want 403", p.status)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -40,6 +41,7 @@ type Handler struct {
 	Version    string
 	Logger     *slog.Logger
 	DevMailbox bool // no SMTP server: show sign-in emails at /dev/mailbox
+	Guard      *notify.Guard
 
 	perUser *limiter // sign-in and link attempts per workspace and email
 	perIP   *limiter // and per client address, more generously (offices share one)
@@ -90,9 +92,11 @@ var funcs = template.FuncMap{
 		}
 		return *f
 	},
-	"statuses":   func() []onboardiq.Status { return onboardiq.TaskStatuses },
-	"emailModes": func() []string { return []string{"immediate", "digest", "off"} },
-	"mul":        func(a, b int) int { return a * b },
+	"statuses":      func() []onboardiq.Status { return onboardiq.TaskStatuses },
+	"emailModes":    func() []string { return []string{"immediate", "digest", "off"} },
+	"staffRoles":    func() []string { return []string{"admin", "csm", "sales_leader", "viewer"} },
+	"webhookEvents": func() []string { return postgres.WebhookEvents },
+	"mul":           func(a, b int) int { return a * b },
 }
 
 // Register adds the pages to mux. The console and the portal refuse
@@ -136,6 +140,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/notifications/read-all", h.staff(h.readAll))
 	handle("GET /app/settings", h.staff(h.settings))
 	handle("POST /app/settings/preferences", h.staff(h.savePreferences))
+	handle("POST /app/settings/users", h.staff(h.inviteUser))
+	handle("POST /app/settings/users/{id}", h.staff(h.updateUser))
+	handle("POST /app/settings/webhooks", h.staff(h.createWebhook))
+	handle("POST /app/settings/webhooks/{id}/{action}", h.staff(h.webhookAction))
+	handle("GET /app/settings/templates/{id}", h.staff(h.templateEdit))
+	handle("POST /app/settings/templates/{id}", h.staff(h.templateSave))
 
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)
 	handle("POST /portal/{slug}/signin", h.portalSignin)

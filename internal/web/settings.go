@@ -1,0 +1,185 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+func (h *Handler) settingsFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	http.Redirect(w, r, "/app/settings?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+// inviteUser creates a user (admins): staff sign in after a password reset;
+// customer contacts with a sign-in link.
+func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) {
+	in := onboardiq.NewUser{Email: r.FormValue("email"), Name: r.FormValue("name"), Role: onboardiq.Role(r.FormValue("role"))}
+	if c := r.FormValue("customer_id"); c != "" {
+		if id, err := uuid.Parse(c); err == nil {
+			in.CustomerID = &id
+		}
+	}
+	u, err := h.DB.CreateUserAs(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.settingsFlash(w, r, fmt.Sprintf("Added %s (%s). They can set a password with “Forgot your password?”, or a contact signs in by email link.", u.Name, u.Role))
+}
+
+// updateUser changes a user's role or disables them (admins).
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	patch := onboardiq.UserPatch{Role: onboardiq.Set(onboardiq.Role(r.FormValue("role"))), Disabled: onboardiq.Set(r.FormValue("disabled") == "on")}
+	u, err := h.DB.UpdateUser(r.Context(), id, patch)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.settingsFlash(w, r, "Saved "+u.Name+".")
+}
+
+// createWebhook registers an endpoint (admins) and shows its secret once.
+func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	in := postgres.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
+		AllowHTTP: r.FormValue("allow_http") == "on"}
+	if err := h.Guard.CheckURL(r.Context(), in.URL, in.AllowHTTP); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ep, secret, err := h.DB.CreateWebhook(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.settingsFlash(w, r, fmt.Sprintf("Registered %s. Its signing secret, shown only now: %s", ep.URL, secret))
+}
+
+// webhookAction sends a test event, or disables or enables an endpoint.
+func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	switch r.PathValue("action") {
+	case "test":
+		if _, err := h.DB.TestWebhook(ctx, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.settingsFlash(w, r, "A test event is on its way; see the deliveries below.")
+	case "disable", "enable":
+		ep, err := h.DB.GetWebhook(ctx, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		in := postgres.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
+		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable"); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.settingsFlash(w, r, "Saved "+ep.URL+".")
+	default:
+		h.notFound(w, r)
+	}
+}
+
+type templateData struct {
+	Template *onboardiq.Template
+	Lines    string
+}
+
+// templateLines writes a playbook's tasks one per line:
+// phase | description | offset days | duration days | customer or vendor | customer or internal.
+func templateLines(t *onboardiq.Template) string {
+	var b strings.Builder
+	for _, pt := range t.Tasks {
+		fmt.Fprintf(&b, "%s | %s | %d | %d | %s | %s\n", pt.Phase, pt.Description, pt.OffsetDays, pt.DurationDays, pt.Side, pt.Visibility)
+	}
+	return b.String()
+}
+
+// parseTemplateLines reads them back, keeping each task's details by
+// position when its description is unchanged.
+func parseTemplateLines(text string, old []onboardiq.PlaybookTask) ([]onboardiq.PlaybookTask, error) {
+	details := map[string]string{}
+	for _, pt := range old {
+		details[pt.Description] = pt.Details
+	}
+	var out []onboardiq.PlaybookTask
+	for n, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		f := strings.Split(line, "|")
+		if len(f) != 6 {
+			return nil, onboardiq.Invalid("tasks", "line %d: want phase | description | offset days | duration days | customer or vendor | customer or internal", n+1)
+		}
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		offset, err1 := strconv.Atoi(f[2])
+		duration, err2 := strconv.Atoi(f[3])
+		if err1 != nil || err2 != nil {
+			return nil, onboardiq.Invalid("tasks", "line %d: the offset and the duration are whole numbers of days", n+1)
+		}
+		out = append(out, onboardiq.PlaybookTask{Phase: f[0], Description: f[1], Details: details[f[1]], OffsetDays: offset, DurationDays: duration,
+			Side: f[4], Visibility: onboardiq.Visibility(f[5])})
+	}
+	return out, nil
+}
+
+func (h *Handler) templateEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	t, err := h.DB.GetTemplate(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "template_edit.html", view{Title: "Edit " + t.Name, Data: templateData{t, templateLines(t)}})
+}
+
+func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	old, err := h.DB.GetTemplate(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	edited := &onboardiq.Template{ID: id, Name: r.FormValue("name"), Description: r.FormValue("description"), IsDefault: r.FormValue("is_default") == "on"}
+	tasks, err := parseTemplateLines(r.FormValue("tasks"), old.Tasks)
+	if err == nil {
+		edited.Tasks = tasks
+		_, err = h.DB.UpdateTemplate(ctx, id, *edited)
+	}
+	if err != nil {
+		h.render(w, r, http.StatusUnprocessableEntity, "template_edit.html", view{Title: "Edit " + old.Name, Error: errText(err),
+			Data: templateData{edited, r.FormValue("tasks")}})
+		return
+	}
+	h.settingsFlash(w, r, "Saved the template "+edited.Name+".")
+}

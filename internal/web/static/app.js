@@ -58,3 +58,11 @@
     }
   });
 })();
+
+// The article editor's preview follows the text as it is typed.
+(function () {
+  const content = document.querySelector("#editor #content");
+  const preview = document.querySelector("#preview");
+  if (!content || !preview) return;
+  content.addEventListener("input", () => { preview.textContent = content.value; });
+})();

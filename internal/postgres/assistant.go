@@ -120,13 +120,11 @@ func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (Page[*A
 	if err := o.Normalise(); err != nil {
 		return out, err
 	}
-	before, beforeID := time.Now().Add(time.Hour), uuid.Max
-	if o.Cursor != "" {
-		if err := decodeCursor(o.Cursor, &before, &beforeID); err != nil {
-			return out, err
-		}
+	before, beforeID, err := newestFirst(o.Cursor)
+	if err != nil {
+		return out, err
 	}
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Require("see AI calls", onboardiq.Admins...); err != nil {
 			return err
 		}

@@ -173,13 +173,11 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*Deliv
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}
-	before, beforeID := time.Now().Add(time.Hour), uuid.Max
-	if f.Cursor != "" {
-		if err := decodeCursor(f.Cursor, &before, &beforeID); err != nil {
-			return out, err
-		}
+	before, beforeID, err := newestFirst(f.Cursor)
+	if err != nil {
+		return out, err
 	}
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		var owner *uuid.UUID
 		if p.Role != onboardiq.RoleAdmin {
 			if f.NotificationID == nil {

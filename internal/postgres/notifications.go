@@ -29,13 +29,11 @@ func (db *DB) ListNotifications(ctx context.Context, unreadOnly bool, o onboardi
 	if err := o.Normalise(); err != nil {
 		return out, err
 	}
-	before, beforeID := time.Now().Add(time.Hour), uuid.Max
-	if o.Cursor != "" {
-		if err := decodeCursor(o.Cursor, &before, &beforeID); err != nil {
-			return out, err
-		}
+	before, beforeID, err := newestFirst(o.Cursor)
+	if err != nil {
+		return out, err
 	}
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		rows, err := tx.Query(ctx, `
 SELECT notification_id, kind, project_id, title, body, data, read_at IS NOT NULL, created_at FROM notifications
 WHERE tenant_id = $1 AND user_id = $2 AND (NOT $3 OR read_at IS NULL) AND (created_at, notification_id) < ($4, $5)

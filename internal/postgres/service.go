@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"reflect"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -103,4 +106,16 @@ func asMap(v any) map[string]any {
 	m := map[string]any{}
 	_ = json.Unmarshal(raw, &m)
 	return m
+}
+
+// newestFirst reads the cursor of a newest-first list keyed by (time, id);
+// the first page starts after everything.
+func newestFirst(cursor string) (time.Time, uuid.UUID, error) {
+	before, id := time.Now().Add(time.Hour), uuid.Max
+	if cursor != "" {
+		if err := decodeCursor(cursor, &before, &id); err != nil {
+			return time.Time{}, uuid.Nil, err
+		}
+	}
+	return before, id, nil
 }

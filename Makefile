@@ -18,6 +18,7 @@ DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); ev
 run: build
 	@$(DB_ENV); \
 	export ONBOARDIQ_LOG_FORMAT="$${ONBOARDIQ_LOG_FORMAT:-text}"; \
+	if [ -z "$${ONBOARDIQ_SMTP_URL:-}" ]; then export ONBOARDIQ_DEV_MAILBOX=true; fi; \
 	./$(BIN) migrate; \
 	./$(BIN) seed demo; \
 	printf '\nOnboardIQ is at http://%s  (try: curl -H "Authorization: Bearer <token>" http://%s/api/v1/me)\n\n' "$(ADDR)" "$(ADDR)"; \

@@ -45,6 +45,7 @@ type Config struct {
 	JobWorkers   int           // background jobs run at once per server
 	ScanInterval time.Duration // the delay scan's period
 	EmailFrom    string
+	DevMailbox   bool // serve /dev/mailbox when there is no SMTP server (development only)
 }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
@@ -75,6 +76,7 @@ func Load(getenv Getenv) (*Config, error) {
 		JobWorkers:          r.integer("ONBOARDIQ_JOB_WORKERS", 4, 1, 100),
 		ScanInterval:        r.duration("ONBOARDIQ_SCAN_INTERVAL", 5*time.Minute),
 		EmailFrom:           r.str("ONBOARDIQ_EMAIL_FROM", ""),
+		DevMailbox:          r.boolean("ONBOARDIQ_DEV_MAILBOX"),
 	}
 	c.LogLevel = r.level("ONBOARDIQ_LOG_LEVEL")
 
@@ -89,6 +91,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	if c.Addr != "" && !strings.Contains(c.Addr, ":") {
 		r.fail("ONBOARDIQ_ADDR", "want host:port or :port, got %q", c.Addr)
+	}
+	if c.DevMailbox && c.SMTPURL != "" {
+		r.fail("ONBOARDIQ_DEV_MAILBOX", "is for development without an SMTP server; unset it when ONBOARDIQ_SMTP_URL is set")
 	}
 	if c.LLM == "anthropic" && c.AnthropicKey == "" && len(r.errs) == 0 {
 		r.fail("ANTHROPIC_API_KEY", "required when ONBOARDIQ_LLM=anthropic")

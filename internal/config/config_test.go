@@ -45,6 +45,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"ONBOARDIQ_BASE_URL":              {"ONBOARDIQ_BASE_URL": "example.com"},
 		"ONBOARDIQ_SMTP_URL":              {"ONBOARDIQ_SMTP_URL": "mail.example.com:25"},
 		"ONBOARDIQ_ADDR":                  {"ONBOARDIQ_ADDR": "8080"},
+		"ONBOARDIQ_DEV_MAILBOX":           {"ONBOARDIQ_DEV_MAILBOX": "true", "ONBOARDIQ_SMTP_URL": "smtp://mail.example.com:25"},
 		"ANTHROPIC_API_KEY":               {"ONBOARDIQ_LLM": "anthropic"},
 		"OPENAI_API_KEY":                  {"OPENAI_API_KEY": "a", "OPENAI_API_KEY_FILE": "/b"},
 		"DATABASE_URL_FILE":               {"DATABASE_URL_FILE": "/does/not/exist"},

@@ -32,12 +32,14 @@ type Options struct {
 	Embedder ai.Embedder   // default: the local embedder
 	Chat     ai.Chat       // default: the offline extractive responder
 	Guard    *notify.Guard // checks webhook URLs; default: no private targets
-	// DevMailbox serves sign-in emails at /dev/mailbox (when no SMTP
-	// server is configured).
+	// DevMailbox serves sign-in emails at /dev/mailbox to loopback
+	// clients: development without an SMTP server only.
 	DevMailbox bool
-	Logger     *slog.Logger
-	BaseURL    string
-	Version    string
+	// LogLinks logs sign-in links, for operators without an SMTP server.
+	LogLinks bool
+	Logger   *slog.Logger
+	BaseURL  string
+	Version  string
 }
 
 // New returns the server's handler, with its own metrics registry.
@@ -67,7 +69,7 @@ func New(o Options) http.Handler {
 	}
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}
 	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
-	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, Guard: o.Guard}).Register(mux)
+	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard}).Register(mux)
 
 	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))
 }

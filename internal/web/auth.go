@@ -92,8 +92,8 @@ func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose
 	if err != nil {
 		h.Logger.ErrorContext(r.Context(), "send login link", "err", err)
 	}
-	if link != "" && h.DevMailbox {
-		// No SMTP server: the development mailbox and this log show it.
+	if link != "" && (h.LogLinks || h.DevMailbox) {
+		// No SMTP server: this log (and in development the mailbox) shows it.
 		h.Logger.InfoContext(r.Context(), "sign-in link (no SMTP server configured)", "workspace", slug, "email", email, "link", link)
 	}
 	h.render(w, r, http.StatusOK, page, view{Title: "Check your email", Slug: slug, Data: f,
@@ -146,10 +146,10 @@ func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
 }
 
-// mailbox is the development stand-in for an inbox, served only when no
-// SMTP server is configured.
+// mailbox is the development stand-in for an inbox, served only when
+// DevMailbox is on and only to clients on the same machine.
 func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request) {
-	if !h.DevMailbox {
+	if ip := net.ParseIP(clientIP(r)); !h.DevMailbox || ip == nil || !ip.IsLoopback() {
 		h.notFound(w, r)
 		return
 	}

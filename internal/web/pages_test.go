@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/onboardiq/onboardiq/internal/demo"
+	"github.com/onboardiq/onboardiq/internal/server"
 )
 
 // client is a cookie-keeping HTTP client that does not follow redirects.
@@ -295,4 +298,33 @@ func attr(n *html.Node, name string) string {
 		}
 	}
 	return ""
+}
+
+// The development mailbox hands out sign-in links: it is served only when
+// asked for, and only to clients on the same machine.
+func TestMailboxOnlyWhenAskedAndLocal(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	post(t, client(t), a.url+"/portal/acme/signin", url.Values{"email": {"hannah.becker@globex.example"}}, a.url)
+	for _, tc := range []struct {
+		name   string
+		on     bool
+		remote string
+		want   int
+	}{
+		{"on, loopback", true, "127.0.0.1:40000", http.StatusOK},
+		{"on, loopback v6", true, "[::1]:40000", http.StatusOK},
+		{"on, remote", true, "203.0.113.7:40000", http.StatusNotFound},
+		{"off, loopback", false, "127.0.0.1:40000", http.StatusNotFound},
+	} {
+		h := server.New(server.Options{DB: a.db.App, Logger: slog.New(slog.DiscardHandler), BaseURL: a.url, Version: "test", DevMailbox: tc.on})
+		req := httptest.NewRequest(http.MethodGet, "/dev/mailbox?workspace=acme", nil)
+		req.RemoteAddr = tc.remote
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		hasLink := strings.Contains(rec.Body.String(), `class="link"`)
+		if rec.Code != tc.want || hasLink != (tc.want == http.StatusOK) {
+			t.Errorf("%s: %d (link shown: %v), want %d", tc.name, rec.Code, hasLink, tc.want)
+		}
+	}
 }

@@ -40,7 +40,8 @@ type Handler struct {
 	BaseURL    string
 	Version    string
 	Logger     *slog.Logger
-	DevMailbox bool // no SMTP server: show sign-in emails at /dev/mailbox
+	DevMailbox bool // development without SMTP: show sign-in emails at /dev/mailbox (to loopback clients)
+	LogLinks   bool // no SMTP server: log sign-in links for the operator
 	Guard      *notify.Guard
 
 	perUser *limiter // sign-in and link attempts per workspace and email

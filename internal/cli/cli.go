@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -140,6 +141,14 @@ func (a *app) openApp(ctx context.Context) (*postgres.DB, *config.Config, error)
 		return nil, nil, fmt.Errorf("%w (is the database migrated? run `onboardiq migrate`)", err)
 	}
 	return db, cfg, nil
+}
+
+// table starts a table on stdout with its tab-separated header; the caller
+// writes the rows and flushes it.
+func (a *app) table(header string) *tabwriter.Writer {
+	w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, header)
+	return w
 }
 
 func (a *app) printJSON(v any) error {

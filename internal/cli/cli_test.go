@@ -298,6 +298,23 @@ func TestCustomerAndProjectCommands(t *testing.T) {
 	if r := cmd("customer", "list", "--tenant", "acme"); r.code != 0 || !strings.Contains(r.stdout, "Hooli") {
 		t.Errorf("customer list: %q", r.stdout)
 	}
+	// reembed embeds the new project and its tasks once, for the tenant
+	// named or for all.
+	if r := cmd("tenant", "create", "--name", "Other", "--slug", "other", "--admin-email", "a@other.test"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	var re struct{ Embedded, Tenants int }
+	r = cmd("reembed", "--tenant", "acme", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &re); err != nil || re.Tenants != 1 || re.Embedded < 2 {
+		t.Errorf("reembed: %+v %q %s", re, r.stdout, r.stderr)
+	}
+	r = cmd("reembed", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &re); err != nil || re.Tenants != 2 || re.Embedded != 0 {
+		t.Errorf("reembed again: %+v %q %s", re, r.stdout, r.stderr)
+	}
+	if r := cmd("reembed", "--tenant", "nope"); r.code != 1 || !strings.Contains(r.stderr, "nope") {
+		t.Errorf("reembed of an unknown tenant: %d %q", r.code, r.stderr)
+	}
 	// The operator's changes are in the activity log, with no user as actor.
 	var actors []*uuid.UUID
 	tenant, _ := d.App.TenantIDBySlug(ctx, "acme")

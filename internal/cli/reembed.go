@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/jobs"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 func (a *app) reembedCmd() *cobra.Command {
@@ -36,17 +39,9 @@ changing the model; the server also does it item by item in the background.`,
 			if err != nil {
 				return err
 			}
-			tenants, err := db.AllTenantIDs(ctx)
+			tenants, err := tenantIDs(ctx, db, slug)
 			if err != nil {
 				return err
-			}
-			if slug != "" {
-				id, err := db.TenantIDBySlug(ctx, slug)
-				if err != nil {
-					return err
-				}
-				tenants = tenants[:0]
-				tenants = append(tenants, id)
 			}
 			start := time.Now()
 			bar := &progressBar{w: a.env.Stderr}
@@ -87,4 +82,16 @@ func (p *progressBar) end() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// tenantIDs is the tenant slug names, or every tenant when slug is "".
+func tenantIDs(ctx context.Context, db *postgres.DB, slug string) ([]uuid.UUID, error) {
+	if slug == "" {
+		return db.AllTenantIDs(ctx)
+	}
+	id, err := db.TenantIDBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	return []uuid.UUID{id}, nil
 }

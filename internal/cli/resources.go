@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/google/uuid"
@@ -107,8 +106,7 @@ func (a *app) customerCmd() *cobra.Command {
 			if asJSON {
 				return a.printJSON(page.Items)
 			}
-			w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tSUPPORT MEMBER")
+			w := a.table("ID\tNAME\tSUPPORT MEMBER")
 			for _, cu := range page.Items {
 				sm := ""
 				if cu.SupportMemberID != nil {
@@ -226,8 +224,7 @@ func (a *app) projectCmd() *cobra.Command {
 			if asJSON {
 				return a.printJSON(page.Items)
 			}
-			w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tSTATUS\tPROGRESS\tDEADLINE\tOVERDUE")
+			w := a.table("ID\tNAME\tSTATUS\tPROGRESS\tDEADLINE\tOVERDUE")
 			for _, p := range page.Items {
 				late := ""
 				if p.Overdue {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,8 +50,7 @@ nothing. The emails and webhooks it queues are sent by onboardiq serve.`,
 			if len(all) == 0 {
 				return nil
 			}
-			w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "KIND\tTO\tEMAIL\tTITLE")
+			w := a.table("KIND\tTO\tEMAIL\tTITLE")
 			for _, n := range all {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Kind, n.Email, n.EmailDelivery, n.Title)
 			}
@@ -88,8 +86,7 @@ func (a *app) deliveriesCmd() *cobra.Command {
 			if asJSON {
 				return a.printJSON(page.Items)
 			}
-			w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "CREATED\tCHANNEL\tEVENT\tTO\tSTATUS\tATTEMPTS\tLAST RESULT")
+			w := a.table("CREATED\tCHANNEL\tEVENT\tTO\tSTATUS\tATTEMPTS\tLAST RESULT")
 			for _, d := range page.Items {
 				last := ""
 				if n := len(d.Attempts); n > 0 {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,8 +38,7 @@ token named "demo" (revoking the previous one) and prints the logins.`,
 				state = "created"
 			}
 			fmt.Fprintf(a.env.Stdout, "Demo workspace %q %s (tenant %s).\nEvery demo user's password: %s\n\n", res.Slug, state, res.TenantID, res.Password)
-			w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ROLE\tNAME\tEMAIL\tCUSTOMER\tAPI TOKEN")
+			w := a.table("ROLE\tNAME\tEMAIL\tCUSTOMER\tAPI TOKEN")
 			for _, l := range res.Logins {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", l.Role, l.Name, l.Email, l.Customer, l.Token)
 			}

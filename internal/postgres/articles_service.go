@@ -57,13 +57,9 @@ func (db *DB) CreateArticleAs(ctx context.Context, in onboardiq.NewArticle) (*on
 
 // GetArticle returns an article the caller may see (a contact: public ones).
 func (db *DB) GetArticle(ctx context.Context, id uuid.UUID) (*onboardiq.Article, error) {
-	var a *onboardiq.Article
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		var err error
-		a, err = getArticle(ctx, tx, p, id, false)
-		return err
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Article, error) {
+		return getArticle(ctx, tx, p, id, false)
 	})
-	return a, err
 }
 
 // ArticleFilter narrows ListArticles.

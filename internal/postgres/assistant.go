@@ -102,16 +102,12 @@ func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
 
 // GetBudget reads the caller's tenant's budget (admins).
 func (db *DB) GetBudget(ctx context.Context) (Budget, error) {
-	var b Budget
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (Budget, error) {
 		if err := p.Require("see the AI budget", onboardiq.Admins...); err != nil {
-			return err
+			return Budget{}, err
 		}
-		var err error
-		b, err = LoadBudget(ctx, tx)
-		return err
+		return LoadBudget(ctx, tx)
 	})
-	return b, err
 }
 
 // ListAICalls lists the tenant's AI calls, newest first (admins).

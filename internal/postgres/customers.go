@@ -101,13 +101,9 @@ func getCustomer(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UU
 // GetCustomer returns a customer the caller may see: any for staff, their
 // own for a contact.
 func (db *DB) GetCustomer(ctx context.Context, id uuid.UUID) (*onboardiq.Customer, error) {
-	var c *onboardiq.Customer
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		var err error
-		c, err = getCustomer(ctx, tx, p, id, false)
-		return err
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Customer, error) {
+		return getCustomer(ctx, tx, p, id, false)
 	})
-	return c, err
 }
 
 // CustomerFilter narrows ListCustomers.

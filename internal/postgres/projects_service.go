@@ -79,13 +79,9 @@ func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*on
 
 // GetProject returns a project the caller may see.
 func (db *DB) GetProject(ctx context.Context, id uuid.UUID) (*onboardiq.Project, error) {
-	var pr *onboardiq.Project
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		var err error
-		pr, err = getProject(ctx, tx, p, id, false)
-		return err
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Project, error) {
+		return getProject(ctx, tx, p, id, false)
 	})
-	return pr, err
 }
 
 // ProjectFilter narrows and orders ListProjects.

@@ -44,6 +44,17 @@ func (db *DB) read(ctx context.Context, fn func(context.Context, *Tx, *onboardiq
 	return db.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *Tx) error { return fn(ctx, tx, p) })
 }
 
+// readValue is read for a function that returns what it read.
+func readValue[T any](ctx context.Context, db *DB, fn func(context.Context, *Tx, *onboardiq.Principal) (T, error)) (T, error) {
+	var v T
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		var err error
+		v, err = fn(ctx, tx, p)
+		return err
+	})
+	return v, err
+}
+
 // Page is one page of a list and the cursor of the next ("" at the end).
 type Page[T any] struct {
 	Items      []T    `json:"items"`

@@ -64,16 +64,12 @@ func (s NotificationSettings) quietUntil(now time.Time) time.Time {
 
 // GetNotificationSettings returns the caller's tenant's settings (staff).
 func (db *DB) GetNotificationSettings(ctx context.Context) (NotificationSettings, error) {
-	var s NotificationSettings
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (NotificationSettings, error) {
 		if err := p.Require("read notification settings", onboardiq.Staff...); err != nil {
-			return err
+			return NotificationSettings{}, err
 		}
-		var err error
-		s, err = loadSettings(ctx, tx)
-		return err
+		return loadSettings(ctx, tx)
 	})
-	return s, err
 }
 
 // SetNotificationSettings replaces the caller's tenant's settings (admins).

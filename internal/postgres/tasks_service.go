@@ -125,13 +125,9 @@ RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draf
 
 // GetTask returns a task the caller may see.
 func (db *DB) GetTask(ctx context.Context, id uuid.UUID) (*onboardiq.Task, error) {
-	var t *onboardiq.Task
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		var err error
-		t, err = getTask(ctx, tx, p, id, false)
-		return err
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Task, error) {
+		return getTask(ctx, tx, p, id, false)
 	})
-	return t, err
 }
 
 // TaskFilter narrows ListTasks.

@@ -48,30 +48,22 @@ func getTemplate(ctx context.Context, tx *Tx, id uuid.UUID) (*onboardiq.Template
 
 // ListTemplates lists the tenant's playbooks, the default first (staff).
 func (db *DB) ListTemplates(ctx context.Context) ([]*onboardiq.Template, error) {
-	var out []*onboardiq.Template
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) ([]*onboardiq.Template, error) {
 		if err := p.Require("read templates", onboardiq.Staff...); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		out, err = loadTemplates(ctx, tx, nil)
-		return err
+		return loadTemplates(ctx, tx, nil)
 	})
-	return out, err
 }
 
 // GetTemplate returns a playbook (staff).
 func (db *DB) GetTemplate(ctx context.Context, id uuid.UUID) (*onboardiq.Template, error) {
-	var out *onboardiq.Template
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Template, error) {
 		if err := p.Require("read templates", onboardiq.Staff...); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		out, err = getTemplate(ctx, tx, id)
-		return err
+		return getTemplate(ctx, tx, id)
 	})
-	return out, err
 }
 
 // clearDefault unsets the tenant's default template, so another can take

@@ -58,16 +58,12 @@ func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserReco
 
 // GetUser returns a user: staff see everyone, a contact only themself.
 func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*UserRecord, error) {
-	var u *UserRecord
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*UserRecord, error) {
 		if p.IsCustomer() && id != p.UserID {
-			return onboardiq.Errorf(onboardiq.ENOTFOUND, "user not found")
+			return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "user not found")
 		}
-		var err error
-		u, err = getUser(ctx, tx, id, false)
-		return err
+		return getUser(ctx, tx, id, false)
 	})
-	return u, err
 }
 
 // UserFilter narrows ListUsers.

@@ -128,16 +128,12 @@ func (db *DB) ListWebhooks(ctx context.Context) ([]*WebhookEndpoint, error) {
 
 // GetWebhook returns an endpoint (admins).
 func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*WebhookEndpoint, error) {
-	var w *WebhookEndpoint
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*WebhookEndpoint, error) {
 		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		w, err = getWebhook(ctx, tx, id)
-		return err
+		return getWebhook(ctx, tx, id)
 	})
-	return w, err
 }
 
 // UpdateWebhook replaces an endpoint's settings and enables or disables it

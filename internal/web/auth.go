@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
@@ -16,8 +17,39 @@ func (h *Handler) setSession(w http.ResponseWriter, r *http.Request, token strin
 		MaxAge:   int(postgres.SessionTTL.Seconds()),
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
-		Secure:   r.TLS != nil || strings.HasPrefix(h.BaseURL, "https://"),
+		Secure:   h.secure(r),
 	})
+}
+
+// secure tells whether cookies must be Secure: behind TLS.
+func (h *Handler) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(h.BaseURL, "https://")
+}
+
+const flashCookie = "oiq_flash"
+
+// redirectFlash redirects to a console page that shows msg once. The
+// message travels in a short-lived cookie rather than the URL, so what it
+// may hold (a new webhook secret) stays out of history and access logs,
+// and no link can make the console show a message of its choosing.
+func (h *Handler) redirectFlash(w http.ResponseWriter, r *http.Request, to, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(msg)), Path: "/app",
+		MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// takeFlash returns the message redirectFlash left, and clears it.
+func (h *Handler) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/app", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secure(r)})
+	msg, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return ""
+	}
+	return string(msg)
 }
 
 func clientIP(r *http.Request) string {

@@ -172,6 +172,9 @@ func TestStaffCompletesATask(t *testing.T) {
 			after = v
 		}
 	}
+	if after == before {
+		t.Fatalf("progress stayed at %s after a task was completed", before)
+	}
 	value, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Math.round(document.querySelector("#project-progress").value) + "%"`))
 	if err != nil || value != strings.TrimSpace(after) {
 		t.Errorf("the bar shows %q, the label says %q (%v)", value, after, err)

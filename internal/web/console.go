@@ -166,7 +166,7 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request) {
 	if a, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: onboardiq.ListOptions{Limit: 20}, ProjectID: &id}); err == nil {
 		d.Activity = a.Items
 	}
-	h.render(w, r, http.StatusOK, "project.html", view{Title: p.Name, Flash: r.URL.Query().Get("flash"), Data: d})
+	h.render(w, r, http.StatusOK, "project.html", view{Title: p.Name, Data: d})
 }
 
 // phases groups tasks, already in plan order, by phase.
@@ -451,7 +451,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 		}
 		d.AI, _ = h.DB.AIStatusAs(ctx, d.Embedder)
 	}
-	h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Flash: r.URL.Query().Get("flash"), Data: d})
+	h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d})
 }
 
 func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
@@ -463,5 +463,5 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/app/settings?flash=Preferences+saved", http.StatusSeeOther)
+	h.settingsFlash(w, r, "Preferences saved.")
 }

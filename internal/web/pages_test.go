@@ -163,9 +163,19 @@ func TestAdminSettings(t *testing.T) {
 		t.Error("the new user is not listed")
 	}
 	p = post(t, c, a.url+"/app/settings/webhooks", url.Values{"url": {"https://93.184.215.14/hook"}, "events": {"project.overdue", "task.blocked"}, "format": {"slack"}}, a.url)
+	// The secret is shown once, on the next page, and never in a URL.
 	loc, _ := url.QueryUnescape(p.header.Get("Location"))
-	if p.status != http.StatusSeeOther || !strings.Contains(loc, "whsec_") {
+	if p.status != http.StatusSeeOther || strings.Contains(loc, "whsec_") {
 		t.Errorf("register a webhook: %d %s", p.status, loc)
+	}
+	if once := get(t, c, a.url+loc).text(".flash"); !strings.Contains(once, "whsec_") {
+		t.Errorf("the new secret is not shown: %q", once)
+	}
+	if again := get(t, c, a.url+loc); len(again.all(".flash")) != 0 {
+		t.Errorf("the secret is shown twice: %q", again.text(".flash"))
+	}
+	if forged := get(t, c, a.url+"/app/settings?flash=Your+account+is+locked"); len(forged.all(".flash")) != 0 {
+		t.Errorf("a link chose the flash message: %q", forged.text(".flash"))
 	}
 	if p := post(t, c, a.url+"/app/settings/webhooks", url.Values{"url": {"https://169.254.169.254/x"}}, a.url); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("a metadata address: %d, want 422", p.status)

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 )
 
 func (h *Handler) settingsFlash(w http.ResponseWriter, r *http.Request, msg string) {
-	http.Redirect(w, r, "/app/settings?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/app/settings", msg)
 }
 
 // inviteUser creates a user (admins): staff sign in after a password reset;

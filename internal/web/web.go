@@ -199,6 +199,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if v.P != nil && v.P.IsCustomer() {
 		v.Portal, v.Slug = true, v.P.TenantSlug
 	}
+	if v.Flash == "" {
+		v.Flash = h.takeFlash(w, r)
+	}
 	var buf bytes.Buffer
 	t, ok := h.pages[page]
 	if !ok {

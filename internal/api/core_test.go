@@ -176,6 +176,30 @@ func TestProgressAndStatus(t *testing.T) {
 	}
 }
 
+// TestProjectWithoutDeadline: a project needs neither a template nor a
+// deadline, and one without a deadline is never overdue.
+func TestProjectWithoutDeadline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	st, body := e.do(t, "csm", "POST", "/projects", map[string]any{"customer_id": e.c2, "name": "Open-ended pilot"})
+	p := decode[projectJSON](t, st, body, http.StatusCreated)
+	if p.Deadline != nil || p.Overdue {
+		t.Errorf("created: %+v", p)
+	}
+	st, body = e.do(t, "csm", "GET", "/projects/"+p.ID, nil)
+	if got := decode[projectJSON](t, st, body, http.StatusOK); got.ID != p.ID || got.Overdue {
+		t.Errorf("read back: %+v", got)
+	}
+	st, body = e.do(t, "csm", "GET", "/projects?limit=100", nil)
+	found := false
+	for _, q := range decode[struct{ Items []projectJSON }](t, st, body, http.StatusOK).Items {
+		found = found || q.ID == p.ID
+	}
+	if !found {
+		t.Error("the project is not listed")
+	}
+}
+
 // TestTemplateInstantiation: a project from a template gets its tasks due
 // at start + offset + duration, in the template's phases and order, and a
 // deadline at the end of the last one.

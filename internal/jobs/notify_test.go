@@ -278,6 +278,26 @@ GROUP BY n.kind, u.email, p.name`)
 
 // TestConcurrentScans: three scans at once create one notification per
 // recipient; a moved deadline re-arms the alert (outside the cooldown).
+// TestProjectsSharingADeadline: two projects overdue since the same moment
+// are two alerts, each told to everyone it concerns.
+func TestProjectsSharingADeadline(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.count(t, `WITH m AS (UPDATE projects SET deadline = (SELECT deadline FROM projects WHERE name = 'Initech Health onboarding'), status = 'in_progress'
+WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)
+	f.scan(t)
+	got := f.notificationsPerRecipient(t)
+	for _, k := range []string{
+		"project_overdue dana.whitfield@acme.example",
+		"project_overdue dana.whitfield@acme.example (Globex platform rollout)",
+		"project_overdue_escalated alex.morgan@acme.example (Globex platform rollout)",
+	} {
+		if got[k] != 1 {
+			t.Errorf("%s: %d notifications, want 1 (all: %v)", k, got[k], got)
+		}
+	}
+}
+
 func TestConcurrentScans(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -125,7 +125,7 @@ WHERE u.tenant_id = $1 AND u.user_id = ANY ($8) AND u.disabled_at IS NULL AND co
         AND n.created_at > $9::timestamptz - make_interval(hours => $10))
 ON CONFLICT DO NOTHING
 RETURNING notification_id, user_id, (SELECT email FROM tenant_users x WHERE x.tenant_id = $1 AND x.user_id = notifications.user_id), email_state`,
-		tx.TenantID(), a.Kind, a.ProjectID, a.Title, a.Body, map[string]any{"reason": a.Reason}, a.Kind+":"+a.Dedupe,
+		tx.TenantID(), a.Kind, a.ProjectID, a.Title, a.Body, map[string]any{"reason": a.Reason}, a.Kind+":"+a.ProjectID.String()+":"+a.Dedupe,
 		a.Recipients, now, settings.CooldownHours)
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)

@@ -109,8 +109,8 @@ ORDER BY e.event_id DESC LIMIT 1`, args).Scan(&f.LastActivity, &f.LastActivityBy
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT name, status, progress, deadline, (deadline < now() AND status NOT IN ('completed', 'cancelled'))
-FROM projects WHERE tenant_id = @tenant AND customer_id = @customer ORDER BY created_at`, args)
+		rows, err := tx.Query(ctx, `SELECT p.name, p.status, p.progress, p.deadline, `+overdueSQL+`
+FROM projects p WHERE p.tenant_id = @tenant AND p.customer_id = @customer ORDER BY p.created_at`, args)
 		if err != nil {
 			return err
 		}

@@ -14,9 +14,12 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
+// overdueSQL is whether the projects row p is past its deadline and still
+// open; false for a project without a deadline.
+const overdueSQL = `coalesce(p.deadline < now() AND p.status NOT IN ('completed', 'cancelled'), false)`
+
 const projectColumns = `p.tenant_id, p.project_id, p.customer_id, p.template_id, p.name, p.description, p.status,
-    p.progress, p.start_date, p.deadline, p.completed_at,
-    (p.deadline < now() AND p.status NOT IN ('completed', 'cancelled')), p.forecast_finish, p.at_risk, p.risk_reason,
+    p.progress, p.start_date, p.deadline, p.completed_at, ` + overdueSQL + `, p.forecast_finish, p.at_risk, p.risk_reason,
     p.created_at, p.updated_at`
 
 func scanProject(row pgx.Row) (*onboardiq.Project, error) {
@@ -161,7 +164,7 @@ SELECT `+projectColumns+` FROM projects p
 WHERE p.tenant_id = $1 AND ($2::uuid IS NULL OR p.customer_id = $2)
   AND ($3::uuid IS NULL OR p.customer_id = $3)
   AND ($4::text = '' OR p.status = $4)
-  AND (NOT $5 OR (p.deadline < now() AND p.status NOT IN ('completed', 'cancelled')))
+  AND (NOT $5 OR `+overdueSQL+`)
   AND ($6::text = '' OR p.name ILIKE '%%' || $6 || '%%')
   AND ($7::text IS NULL OR (%[1]s, p.project_id) %[3]s ($7::%[2]s, $8))
 ORDER BY %[1]s %[4]s, p.project_id %[4]s

@@ -10,7 +10,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-type webhookBody struct {
+// WebhookBody is a webhook endpoint as registered or replaced.
+type WebhookBody struct {
 	URL         string   `json:"url" maxLength:"2000" doc:"https://…; http only with allow_http (or ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE)."`
 	Events      []string `json:"events,omitempty" maxItems:"20" doc:"project.overdue, project.at_risk, project.completed, project.status_changed, task.completed, task.blocked; empty: all."`
 	Format      string   `json:"format,omitempty" enum:"standard,slack" default:"standard"`
@@ -18,7 +19,7 @@ type webhookBody struct {
 	AllowHTTP   bool     `json:"allow_http,omitempty" doc:"Allow a plain http:// URL for this endpoint."`
 }
 
-func (b webhookBody) input() postgres.WebhookInput {
+func (b WebhookBody) input() postgres.WebhookInput {
 	return postgres.WebhookInput{URL: b.URL, Events: b.Events, Format: b.Format, Description: b.Description, AllowHTTP: b.AllowHTTP}
 }
 
@@ -35,7 +36,7 @@ func (h *handlers) registerWebhooks(api huma.API) {
 		Description: "Admins. Deliveries are signed with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature); " +
 			"the secret is in this response only. Private, loopback and metadata addresses are refused.",
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
-		func(ctx context.Context, in *struct{ Body webhookBody }) (*struct{ Body webhookWithSecret }, error) {
+		func(ctx context.Context, in *struct{ Body WebhookBody }) (*struct{ Body webhookWithSecret }, error) {
 			if err := h.Guard.CheckURL(ctx, in.Body.URL, in.Body.AllowHTTP); err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -72,7 +73,7 @@ func (h *handlers) registerWebhooks(api huma.API) {
 		func(ctx context.Context, in *struct {
 			IDParam
 			Body struct {
-				webhookBody
+				WebhookBody
 				Disabled bool `json:"disabled,omitempty"`
 			}
 		}) (*one, error) {

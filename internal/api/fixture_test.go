@@ -89,6 +89,11 @@ type env struct {
 	// acme's things
 	c1, c2, p1, p2, t1, tv, ti, tpl, csm uuid.UUID
 	pub, internal                        uuid.UUID // articles
+	// Seeded for the matrix only (seedMatrix): a webhook endpoint with a
+	// delivery, a notification of the contact with an email delivery, and
+	// a conversation each of the contact (about t1) and of the CSM (about p1).
+	hook, note, conv, staffConv uuid.UUID
+	hookSecret                  string
 }
 
 func newEnv(t *testing.T) *env {

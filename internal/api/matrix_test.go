@@ -90,10 +90,18 @@ var routes = []route{
 	{"unblock", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/unblock" }, nil, "200 200 200 200 403 404 404 401"},
 	{"ai calls", "GET", fixed("/ai/calls"), nil, "200 403 403 403 403 403 200 401"},
 	{"set ai budget", "PUT", fixed("/ai/budget"), func(*env) any { return map[string]any{"monthly_tokens": 1000} }, "200 403 403 403 403 403 200 401"},
+	{"get ai budget", "GET", fixed("/ai/budget"), nil, "200 403 403 403 403 403 200 401"},
+	// Only the asker may pass their conversation on.
+	{"escalate contact's question", "POST", fixed("/assistant/escalate"), func(e *env) any { return map[string]any{"conversation_id": e.conv} }, "404 404 404 404 201 404 404 401"},
+	{"escalate csm's question", "POST", fixed("/assistant/escalate"), func(e *env) any { return map[string]any{"conversation_id": e.staffConv} }, "404 201 404 404 404 404 404 401"},
 
 	{"list notifications", "GET", fixed("/notifications?unread=true"), nil, "200 200 200 200 200 200 200 401"},
 	{"unread count", "GET", fixed("/notifications/unread-count"), nil, "200 200 200 200 200 200 200 401"},
 	{"mark all read", "POST", fixed("/notifications/read-all"), nil, "200 200 200 200 200 200 200 401"},
+	// e.note is the contact's: only they may mark it read; admins may also
+	// see how it was delivered.
+	{"mark read", "POST", func(e *env) string { return "/notifications/" + e.note.String() + "/read" }, nil, "404 404 404 404 200 404 404 401"},
+	{"notification deliveries", "GET", func(e *env) string { return "/notifications/" + e.note.String() + "/deliveries" }, nil, "200 404 404 404 200 404 404 401"},
 	{"get preferences", "GET", fixed("/notification-preferences"), nil, "200 200 200 200 200 200 200 401"},
 	{"set preferences", "PUT", fixed("/notification-preferences"), func(*env) any {
 		return map[string]any{"preferences": []map[string]any{{"kind": "project_overdue", "in_app": true, "email": "digest"}}}
@@ -106,6 +114,14 @@ var routes = []route{
 		return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}}
 	}, "201 403 403 403 403 403 201 401"},
 	{"list webhooks", "GET", fixed("/webhooks"), nil, "200 403 403 403 403 403 200 401"},
+	{"get webhook", "GET", func(e *env) string { return "/webhooks/" + e.hook.String() }, nil, "200 403 403 403 403 403 404 401"},
+	{"replace webhook", "PUT", func(e *env) string { return "/webhooks/" + e.hook.String() }, func(*env) any {
+		return map[string]any{"url": "https://93.184.215.14/other", "events": []string{"task.completed"}, "disabled": true}
+	}, "200 403 403 403 403 403 404 401"},
+	{"delete webhook", "DELETE", func(e *env) string { return "/webhooks/" + e.hook.String() }, nil, "204 403 403 403 403 403 404 401"},
+	{"rotate webhook secret", "POST", func(e *env) string { return "/webhooks/" + e.hook.String() + "/rotate-secret" }, nil, "200 403 403 403 403 403 404 401"},
+	{"test webhook", "POST", func(e *env) string { return "/webhooks/" + e.hook.String() + "/test" }, nil, "202 403 403 403 403 403 404 401"},
+	{"webhook deliveries", "GET", func(e *env) string { return "/webhooks/" + e.hook.String() + "/deliveries" }, nil, "200 403 403 403 403 403 404 401"},
 	{"delivery log", "GET", fixed("/deliveries"), nil, "200 403 403 403 403 403 200 401"},
 
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
@@ -127,6 +143,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Run(r.name+"/"+caller, func(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t)
+				seedMatrix(t, e)
 				var body any
 				if r.body != nil {
 					body = r.body(e)
@@ -146,12 +163,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				// Nothing of the owning customer reaches another customer's
 				// contact or another tenant; nothing internal or of the
-				// other customer reaches the contact.
+				// other customer reaches the contact; no one but admins
+				// sees a webhook, and no one but the contact (and admins)
+				// the contact's notification.
 				hidden := map[string][]string{
-					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String(), e.internal.String()},
-					"other_tenant":  {e.c1.String(), e.c2.String(), e.p1.String(), e.t1.String(), e.csm.String(), e.pub.String(), e.internal.String()},
-					"contact":       {e.c2.String(), e.p2.String(), e.ti.String(), e.internal.String()},
+					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String(), e.internal.String(), e.note.String(), e.hook.String()},
+					"other_tenant": {e.c1.String(), e.c2.String(), e.p1.String(), e.t1.String(), e.csm.String(), e.pub.String(), e.internal.String(),
+						e.note.String(), e.hook.String()},
+					"contact":      {e.c2.String(), e.p2.String(), e.ti.String(), e.internal.String(), e.hook.String()},
+					"csm":          {e.note.String(), e.hook.String()},
+					"sales_leader": {e.note.String(), e.hook.String()},
+					"viewer":       {e.note.String(), e.hook.String()},
 				}[caller]
+				// A webhook's signing secret is shown when it is made or
+				// rotated, never again.
+				hidden = append(hidden, e.hookSecret)
 				for _, id := range hidden {
 					if strings.Contains(string(out), id) {
 						t.Errorf("the response shows %s to %s: %s", id, caller, out)

@@ -1,0 +1,171 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// seedMatrix adds to e what the matrix's routes by id need beyond the
+// fixture: a webhook endpoint of acme with a delivery, a notification of the
+// contact with an email delivery, and a conversation each of the contact
+// (about t1) and of the CSM (about p1), each ending with a question.
+func seedMatrix(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	e.hookSecret = "whsec_matrix" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	err := e.db.App.InTenant(ctx, e.acme, func(ctx context.Context, tx *postgres.Tx) error {
+		var contact uuid.UUID
+		q := func(dst *uuid.UUID, sql string, args ...any) error { return tx.QueryRow(ctx, sql, args...).Scan(dst) }
+		var ignored uuid.UUID
+		err := firstErr(
+			q(&contact, `SELECT user_id FROM tenant_users WHERE email = 'contact1@customer.test'`),
+			q(&e.hook, `INSERT INTO webhook_endpoints (tenant_id, url, events, secret) VALUES ($1, 'https://93.184.215.14/hook', '{project.completed}', $2)
+			            RETURNING endpoint_id`, e.acme, e.hookSecret),
+		)
+		if err != nil {
+			return err
+		}
+		return firstErr(
+			q(&ignored, `INSERT INTO deliveries (tenant_id, channel, endpoint_id, event_type, recipient, message_id)
+			             VALUES ($1, 'webhook', $2, 'project.completed', 'https://93.184.215.14/hook', 'matrix-hook') RETURNING delivery_id`, e.acme, e.hook),
+			q(&e.note, `INSERT INTO notifications (tenant_id, user_id, kind, project_id, title) VALUES ($1, $2, 'project_overdue', $3, 'Overdue')
+			            RETURNING notification_id`, e.acme, contact, e.p1),
+			q(&ignored, `INSERT INTO deliveries (tenant_id, channel, notification_id, event_type, recipient, message_id)
+			             VALUES ($1, 'email', $2, 'project_overdue', 'contact1@customer.test', 'matrix-note') RETURNING delivery_id`, e.acme, e.note),
+			q(&e.conv, `INSERT INTO assistant_conversations (tenant_id, user_id, task_id) VALUES ($1, $2, $3) RETURNING conversation_id`, e.acme, contact, e.t1),
+			q(&e.staffConv, `INSERT INTO assistant_conversations (tenant_id, user_id, project_id) VALUES ($1, $2, $3) RETURNING conversation_id`, e.acme, e.csm, e.p1),
+			q(&ignored, `INSERT INTO assistant_messages (tenant_id, conversation_id, role, content)
+			             VALUES ($1, $2, 'user', 'How do I set up SSO?'), ($1, $3, 'user', 'Why is this stuck?') RETURNING conversation_id`, e.acme, e.conv, e.staffConv),
+		)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unauthenticated lists the API operations that need no token, and so have
+// no row in the matrix, as "METHOD /path" with why. It is empty: /healthz,
+// /readyz and /metrics are served beside the API, outside its OpenAPI
+// document, and the document itself (/api/v1/openapi.json) is not one of its
+// operations. An operation added here must have no security requirement.
+var unauthenticated = map[string]string{}
+
+type specOperation struct {
+	method, path string // path as in the document: /customers/{id}
+	secured      bool
+	hasBody      bool
+}
+
+// specOperations reads the operations of the OpenAPI document the API serves.
+func specOperations(t *testing.T) []specOperation {
+	t.Helper()
+	var doc struct {
+		Security *json.RawMessage                      `json:"security"`
+		Paths    map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc(t, "/api/v1/openapi.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var ops []specOperation
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			if !slices.Contains([]string{"get", "put", "post", "delete", "patch", "head", "options", "trace"}, method) {
+				continue
+			}
+			var op struct {
+				Security    *[]map[string][]string `json:"security"`
+				RequestBody json.RawMessage        `json:"requestBody"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			secured := op.Security != nil && len(*op.Security) > 0
+			if op.Security == nil && doc.Security != nil {
+				var global []map[string][]string
+				if err := json.Unmarshal(*doc.Security, &global); err != nil {
+					t.Fatal(err)
+				}
+				secured = len(global) > 0
+			}
+			ops = append(ops, specOperation{strings.ToUpper(method), path, secured, op.RequestBody != nil})
+		}
+	}
+	if len(ops) < 50 {
+		t.Fatalf("the document has only %d operations", len(ops))
+	}
+	return ops
+}
+
+// matchOperation returns the operation a request goes to: same method, and
+// the path template with the most fixed segments that fits.
+func matchOperation(ops []specOperation, method, path string) (specOperation, bool) {
+	path, _, _ = strings.Cut(path, "?")
+	segs := strings.Split(path, "/")
+	best, bestFixed, found := specOperation{}, -1, false
+	for _, op := range ops {
+		tsegs := strings.Split(op.path, "/")
+		if op.method != method || len(tsegs) != len(segs) {
+			continue
+		}
+		fixed, ok := 0, true
+		for i, s := range tsegs {
+			switch {
+			case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
+			case s == segs[i]:
+				fixed++
+			default:
+				ok = false
+			}
+		}
+		if ok && fixed > bestFixed {
+			best, bestFixed, found = op, fixed, true
+		}
+	}
+	return best, found
+}
+
+// TestMatrixCoversEveryOperation: every operation of the API's OpenAPI
+// document has a row in the authorization matrix, but those listed in
+// unauthenticated; and every row is an operation of the document.
+func TestMatrixCoversEveryOperation(t *testing.T) {
+	t.Parallel()
+	ops := specOperations(t)
+	// The rows' paths need ids; any will do to find their operation.
+	e := &env{tokenID: map[string]uuid.UUID{}}
+	covered := map[string]bool{}
+	for _, r := range routes {
+		op, ok := matchOperation(ops, r.method, r.path(e))
+		if !ok {
+			t.Errorf("matrix row %q (%s %s) is no operation of the API", r.name, r.method, r.path(e))
+			continue
+		}
+		covered[op.method+" "+op.path] = true
+	}
+	for _, op := range ops {
+		key := op.method + " " + op.path
+		_, open := unauthenticated[key]
+		switch {
+		case open && op.secured:
+			t.Errorf("%s is listed as needing no token, but it requires one: give it a matrix row", key)
+		case open && covered[key]:
+			t.Errorf("%s is listed as needing no token and has a matrix row", key)
+		case open:
+		case !op.secured:
+			t.Errorf("%s needs no token: list it in unauthenticated, saying why, or require a token", key)
+		case !covered[key]:
+			t.Errorf("%s has no row in the authorization matrix (routes in matrix_test.go)", key)
+		}
+	}
+	for key := range unauthenticated {
+		if !slices.ContainsFunc(ops, func(op specOperation) bool { return op.method+" "+op.path == key }) {
+			t.Errorf("unauthenticated lists %s, which is no operation of the API", key)
+		}
+	}
+}

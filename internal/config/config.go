@@ -4,12 +4,15 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +49,35 @@ type Config struct {
 	ScanInterval time.Duration // the delay scan's period
 	EmailFrom    string
 	DevMailbox   bool // serve /dev/mailbox when there is no SMTP server (development only)
+
+	// DBMaxConns bounds the application role's connection pool.
+	DBMaxConns int
+	// TrustedProxies are the peers whose X-Forwarded-For and Forwarded
+	// headers are believed: the reverse proxies in front of the server.
+	TrustedProxies []netip.Prefix
+	// SecretKeys encrypt recoverable secrets at rest (webhook signing
+	// secrets): each is 32 bytes; the first encrypts, all decrypt, so a key
+	// can be rotated in by putting the new one first.
+	SecretKeys [][]byte
+	// MetricsAddr is where /metrics is served ("" when off); MetricsToken,
+	// when set, is the bearer token it requires.
+	MetricsAddr  string
+	MetricsToken string
+
+	// The assistant's limits: asks per user and per tenant in a window,
+	// and the share of the tenant's monthly token budget one user may use.
+	AssistantUserAsks   Rate
+	AssistantTenantAsks Rate
+	AIUserBudgetPercent int
 }
+
+// Rate is N events per Window.
+type Rate struct {
+	N      int
+	Window time.Duration
+}
+
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
 type Getenv func(string) string
@@ -77,6 +108,20 @@ func Load(getenv Getenv) (*Config, error) {
 		ScanInterval:        r.duration("ONBOARDIQ_SCAN_INTERVAL", 5*time.Minute),
 		EmailFrom:           r.str("ONBOARDIQ_EMAIL_FROM", ""),
 		DevMailbox:          r.boolean("ONBOARDIQ_DEV_MAILBOX"),
+
+		DBMaxConns:          r.integer("ONBOARDIQ_DB_MAX_CONNS", DefaultMaxConns(), 2, 1000),
+		TrustedProxies:      r.prefixes("ONBOARDIQ_TRUSTED_PROXIES"),
+		SecretKeys:          r.keys("ONBOARDIQ_SECRET_KEY"),
+		MetricsAddr:         r.str("ONBOARDIQ_METRICS_ADDR", "127.0.0.1:9464"),
+		MetricsToken:        r.secret("ONBOARDIQ_METRICS_TOKEN"),
+		AssistantUserAsks:   r.rate("ONBOARDIQ_ASSISTANT_USER_LIMIT", Rate{20, 10 * time.Minute}),
+		AssistantTenantAsks: r.rate("ONBOARDIQ_ASSISTANT_TENANT_LIMIT", Rate{300, 10 * time.Minute}),
+		AIUserBudgetPercent: r.integer("ONBOARDIQ_AI_USER_BUDGET_PERCENT", 25, 1, 100),
+	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	} else if !strings.Contains(c.MetricsAddr, ":") {
+		r.fail("ONBOARDIQ_METRICS_ADDR", "want host:port, or off, got %q", c.MetricsAddr)
 	}
 	c.LogLevel = r.level("ONBOARDIQ_LOG_LEVEL")
 
@@ -181,6 +226,11 @@ func (c *Config) AIOptions() ai.Options {
 	}
 }
 
+// DefaultMaxConns is the pool size when ONBOARDIQ_DB_MAX_CONNS is unset:
+// four connections per CPU, at least eight. Requests hold a connection for
+// one short transaction, and River's workers take their own.
+func DefaultMaxConns() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
+
 // AppRole is the application role's default name.
 const AppRole = "onboardiq_app"
 
@@ -197,6 +247,14 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("openai_api_key_set", c.OpenAIAPIKey != ""),
 		slog.Bool("anthropic_api_key_set", c.AnthropicKey != ""),
 		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate),
+		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.Int("trusted_proxies", len(c.TrustedProxies)),
+		slog.Int("secret_keys", len(c.SecretKeys)),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.Bool("metrics_token_set", c.MetricsToken != ""),
+		slog.String("assistant_user_limit", c.AssistantUserAsks.String()),
+		slog.String("assistant_tenant_limit", c.AssistantTenantAsks.String()),
+		slog.Int("ai_user_budget_percent", c.AIUserBudgetPercent),
 	)
 }
 
@@ -329,4 +387,59 @@ func (r *reader) httpURL(name, v string) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		r.fail(name, "want an http:// or https:// URL, got %q", v)
 	}
+}
+
+// prefixes reads a comma-separated list of CIDRs or single addresses.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, f := range strings.Split(r.str(name, ""), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		r.fail(name, "want CIDRs or addresses separated by commas, such as 10.0.0.0/8,192.168.1.10; got %q", f)
+	}
+	return out
+}
+
+// keys reads comma-separated base64 keys of 32 bytes each (a secret).
+func (r *reader) keys(name string) [][]byte {
+	var out [][]byte
+	for i, f := range strings.Split(r.secret(name), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		k, err := base64.StdEncoding.DecodeString(f)
+		if err != nil || len(k) != 32 {
+			r.fail(name, "key %d: want 32 random bytes in base64 (onboardiq secret-key prints one)", i+1)
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// rate reads N/duration, such as 20/10m.
+func (r *reader) rate(name string, def Rate) Rate {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, w, ok := strings.Cut(v, "/")
+	count, err1 := strconv.Atoi(n)
+	window, err2 := time.ParseDuration(w)
+	if !ok || err1 != nil || err2 != nil || count < 1 || window <= 0 {
+		r.fail(name, "want a count per duration such as 20/10m, got %q", v)
+		return def
+	}
+	return Rate{N: count, Window: window}
 }

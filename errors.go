@@ -13,7 +13,8 @@ const (
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
 	ECONFLICT     = "conflict"
-	ELIMIT        = "limit" // a quota is used up
+	ELIMIT        = "limit"       // a quota is used up
+	EUNAVAILABLE  = "unavailable" // the database cannot be reached: try again shortly
 	EINTERNAL     = "internal"
 )
 
@@ -41,6 +42,10 @@ func Errorf(code, format string, args ...any) *Error {
 func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
+
+// ErrUnavailable is the error of a request that could not reach the
+// database. Front ends answer 503 with Retry-After.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the service is briefly unavailable; try again in a few seconds"}
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other error, and "" for nil.

@@ -85,6 +85,23 @@ func normaliseEmail(field, s string) (string, error) {
 	return s, nil
 }
 
+// The years a time may fall in, in UTC and in its own zone. Outside them a
+// time cannot be written as RFC 3339 (JSON), so one such value would break
+// every list that shows it.
+const (
+	MinYear = 1970
+	MaxYear = 9999
+)
+
+// CheckTime reports a time outside MinYear–MaxYear as invalid input about
+// field.
+func CheckTime(field string, t time.Time) error {
+	if y, yu := t.Year(), t.UTC().Year(); y < MinYear || y > MaxYear || yu < MinYear || yu > MaxYear {
+		return Invalid(field, "must be a time between the years %d and %d", MinYear, MaxYear)
+	}
+	return nil
+}
+
 func checkText(field, s string, minLen, maxLen int) error {
 	n := utf8.RuneCountInString(s)
 	switch {
@@ -174,6 +191,14 @@ func (in *NewProject) Validate() error {
 	if in.StartDate.IsZero() {
 		in.StartDate = time.Now()
 	}
+	if err := CheckTime("start_date", in.StartDate); err != nil {
+		return err
+	}
+	if in.Deadline != nil {
+		if err := CheckTime("deadline", *in.Deadline); err != nil {
+			return err
+		}
+	}
 	if in.Deadline != nil && in.Deadline.Before(in.StartDate) {
 		return Invalid("deadline", "must not be before the start date")
 	}
@@ -203,6 +228,11 @@ func (pp *ProjectPatch) Apply(p *Project) error {
 		p.Description = ""
 	}
 	pp.Deadline.Apply(&p.Deadline)
+	if p.Deadline != nil {
+		if err := CheckTime("deadline", *p.Deadline); err != nil {
+			return err
+		}
+	}
 	p.Name = strings.TrimSpace(p.Name)
 	if err := checkText("name", p.Name, 1, 200); err != nil {
 		return err

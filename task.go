@@ -83,6 +83,11 @@ func (p *TaskPatch) Apply(t *Task, now time.Time) error {
 		return Invalid("position", "cannot be null")
 	}
 	p.DueAt.Apply(&t.DueAt)
+	if t.DueAt != nil && p.DueAt.Set {
+		if err := CheckTime("due_at", *t.DueAt); err != nil {
+			return err
+		}
+	}
 	if !p.Visibility.ApplyValue(&t.Visibility) {
 		return Invalid("visibility", "cannot be null")
 	}

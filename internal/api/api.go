@@ -34,6 +34,10 @@ type Deps struct {
 	OnAuth func(ctx context.Context, p *onboardiq.Principal)
 }
 
+// RetryAfter is the Retry-After of a 503, in seconds: the database is
+// unreachable, and a restart or fail-over takes seconds.
+const RetryAfter = "5"
+
 // bearer is the security requirement of every operation but the document.
 var bearer = []map[string][]string{{"bearer": {}}}
 
@@ -51,8 +55,9 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
 	cfg.CreateHooks = nil // no $schema links in responses
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
-	api.UseMiddleware(authenticate(api, d))
+	api.UseMiddleware(authenticate(api, d), checkInput(api))
 	h := &handlers{Deps: d}
 	h.registerMe(api)
 	h.registerCustomers(api)
@@ -90,6 +95,7 @@ func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
 		if err != nil {
 			if onboardiq.ErrorCode(err) != onboardiq.EUNAUTHORIZED {
 				d.Logger.ErrorContext(ctx.Context(), "authenticate", "err", err)
+				ctx.SetHeader("Retry-After", RetryAfter)
 				_ = huma.WriteErr(api, ctx, http.StatusServiceUnavailable, "authentication is unavailable; try again")
 				return
 			}
@@ -138,6 +144,9 @@ func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 		return huma.Error409Conflict(msg)
 	case onboardiq.ELIMIT:
 		return huma.Error429TooManyRequests(msg)
+	case onboardiq.EUNAVAILABLE:
+		h.Logger.WarnContext(ctx, "database unavailable", "err", err)
+		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(msg), http.Header{"Retry-After": {RetryAfter}})
 	}
 	if errors.Is(err, context.Canceled) {
 		return huma.NewError(499, "request cancelled")

@@ -136,7 +136,7 @@ func (a *app) openApp(ctx context.Context) (*postgres.DB, *config.Config, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgres.Open(ctx, url)
+	db, err := postgres.Open(ctx, cfg.PoolURL(url))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (is the database migrated? run `onboardiq migrate`)", err)
 	}

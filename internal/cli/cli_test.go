@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -42,6 +43,7 @@ func appEnv(d *testdb.DB) map[string]string {
 		"DATABASE_URL":              d.OwnerURL,
 		"ONBOARDIQ_APP_DB_PASSWORD": testdb.AppPassword,
 		"ONBOARDIQ_LOG_LEVEL":       "warn",
+		"ONBOARDIQ_METRICS_ADDR":    "127.0.0.1:0",
 	}
 }
 
@@ -84,6 +86,13 @@ func TestServeAsAppRoleAndShutDown(t *testing.T) {
 	}
 
 	env["ONBOARDIQ_ADDR"] = "127.0.0.1:0"
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the metrics
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	env["ONBOARDIQ_METRICS_ADDR"] = metricsAddr
 	sctx, stop := context.WithCancel(ctx)
 	addr := make(chan net.Addr, 1)
 	done := make(chan run, 1)
@@ -110,6 +119,19 @@ func TestServeAsAppRoleAndShutDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || me.Tenant.ID != created.TenantID || me.User.ID != created.UserID || me.Role != "admin" {
 		t.Errorf("/me: %d %+v, want tenant %s user %s admin", resp.StatusCode, me, created.TenantID, created.UserID)
+	}
+	// The metrics are served on their own address, not the app's.
+	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("/metrics on the app's address: %v %v", resp, err)
+	}
+	mresp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbody, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	if mresp.StatusCode != 200 || !strings.Contains(string(mbody), `route="GET /api/v1/me"`) {
+		t.Errorf("/metrics on %s: %d %.200s", metricsAddr, mresp.StatusCode, mbody)
 	}
 	stop() // what SIGTERM does in main
 	select {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
@@ -53,10 +54,27 @@ gracefully on SIGTERM or SIGINT.`,
 			if err != nil {
 				return err
 			}
+			reg := prometheus.NewRegistry()
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
-				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == ""})
+				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
+				Registry: reg})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
+			ctx, stop := context.WithCancel(ctx)
+			defer stop()
+			metricsDone := make(chan error, 1)
+			if cfg.MetricsAddr != "" {
+				go func() {
+					metricsDone <- server.Run(ctx, cfg.MetricsAddr, server.MetricsHandler(reg, cfg.MetricsToken), logger.With("server", "metrics"), grace, nil)
+					stop() // a metrics listener that fails stops the whole server
+				}()
+			} else {
+				metricsDone <- nil
+			}
 			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
+			stop()
+			if merr := <-metricsDone; merr != nil && err == nil {
+				err = fmt.Errorf("metrics: %w", merr)
+			}
 			if stopErr := runner.Stop(grace); stopErr != nil && err == nil {
 				err = fmt.Errorf("stop jobs: %w", stopErr)
 			}

@@ -193,6 +193,21 @@ func (c *Config) AppURL() (string, error) {
 	return u.String(), nil
 }
 
+// PoolURL returns the connection string dsn with the pool bounded to
+// DBMaxConns connections, unless dsn sets pool_max_conns itself.
+func (c *Config) PoolURL(dsn string) string {
+	if c.DBMaxConns == 0 || strings.Contains(dsn, "pool_max_conns") {
+		return dsn
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("pool_max_conns", strconv.Itoa(c.DBMaxConns))
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " pool_max_conns=" + strconv.Itoa(c.DBMaxConns) // key=value form
+}
+
 // AppRoleName returns the user of the application URL.
 func (c *Config) AppRoleName() string {
 	if c.AppDatabaseURL != "" {

@@ -171,3 +171,17 @@ func TestSecuritySettings(t *testing.T) {
 		t.Errorf("defaults: %+v", d)
 	}
 }
+
+func TestPoolURL(t *testing.T) {
+	t.Parallel()
+	c := &config.Config{DBMaxConns: 12}
+	for in, want := range map[string]string{
+		"postgres://app@db/onboardiq?sslmode=disable":  "postgres://app@db/onboardiq?pool_max_conns=12&sslmode=disable",
+		"postgres://app@db/onboardiq?pool_max_conns=3": "postgres://app@db/onboardiq?pool_max_conns=3",
+		"host=db user=app dbname=onboardiq":            "host=db user=app dbname=onboardiq pool_max_conns=12",
+	} {
+		if got := c.PoolURL(in); got != want {
+			t.Errorf("PoolURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

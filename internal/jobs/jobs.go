@@ -28,6 +28,13 @@ type Deps struct {
 	ScanInterval time.Duration // the delay scan's period; 0: 5 minutes
 }
 
+// RescueAfter is how long a job may stay running before River takes it for
+// lost (its server died) and runs it again. Every worker's timeout is
+// shorter, so a live job is never rescued; a delivery cut off by a crash is
+// sent again within minutes, with the same webhook-id or Message-ID, so
+// receivers can tell the repeat.
+const RescueAfter = 5 * time.Minute
+
 // Workers registers every worker.
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
@@ -64,10 +71,12 @@ type Runner struct {
 // Start starts working the queue with d's workers.
 func Start(ctx context.Context, d Deps, maxWorkers int) (*Runner, error) {
 	client, err := river.NewClient(riverpgxv5.New(d.DB.Pool), &river.Config{
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
-		Workers:      Workers(d),
-		PeriodicJobs: periodic(d),
-		Logger:       d.Logger,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers:              Workers(d),
+		PeriodicJobs:         periodic(d),
+		Logger:               d.Logger,
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: RescueAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

@@ -50,6 +50,9 @@ type EmailWorker struct {
 	Mailer *notify.Mailer
 }
 
+// Timeout bounds one email, SMTP conversation included.
+func (w *EmailWorker) Timeout(*river.Job[postgres.EmailArgs]) time.Duration { return time.Minute }
+
 // Work sends the delivery.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArgs]) error {
 	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.EmailMaxAttempts, w.Mailer.Send)
@@ -94,6 +97,9 @@ type ScanWorker struct {
 	Logger *slog.Logger
 }
 
+// Timeout bounds a scan of every tenant.
+func (w *ScanWorker) Timeout(*river.Job[postgres.ScanArgs]) time.Duration { return 4 * time.Minute }
+
 // Work scans.
 func (w *ScanWorker) Work(ctx context.Context, _ *river.Job[postgres.ScanArgs]) error {
 	results, err := w.DB.Scan(ctx, time.Now())
@@ -111,6 +117,9 @@ type DigestWorker struct {
 	river.WorkerDefaults[postgres.DigestArgs]
 	DB *postgres.DB
 }
+
+// Timeout bounds queueing every tenant's digests.
+func (w *DigestWorker) Timeout(*river.Job[postgres.DigestArgs]) time.Duration { return 4 * time.Minute }
 
 // Work queues digests.
 func (w *DigestWorker) Work(ctx context.Context, _ *river.Job[postgres.DigestArgs]) error {

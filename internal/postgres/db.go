@@ -84,7 +84,7 @@ func (db *DB) inTenant(ctx context.Context, tenantID uuid.UUID, opts pgx.TxOptio
 	for attempt := 1; ; attempt++ {
 		err := db.inTenantOnce(ctx, tenantID, opts, fn)
 		if err == nil || attempt == maxAttempts || !isRetryable(err) || ctx.Err() != nil {
-			return err
+			return unavailable(err)
 		}
 	}
 }

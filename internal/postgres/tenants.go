@@ -17,7 +17,7 @@ import (
 func (db *DB) TenantIDBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
 	var id *uuid.UUID
 	if err := db.Pool.QueryRow(ctx, "SELECT tenant_id_by_slug($1)", slug).Scan(&id); err != nil {
-		return uuid.Nil, fmt.Errorf("find tenant %q: %w", slug, err)
+		return uuid.Nil, unavailable(fmt.Errorf("find tenant %q: %w", slug, err))
 	}
 	if id == nil {
 		return uuid.Nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "no workspace %q", slug)

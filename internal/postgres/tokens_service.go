@@ -45,6 +45,11 @@ func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, ex
 		if expiresAt != nil && !expiresAt.After(time.Now()) {
 			return onboardiq.Invalid("expires_at", "must be in the future")
 		}
+		if expiresAt != nil {
+			if err := onboardiq.CheckTime("expires_at", *expiresAt); err != nil {
+				return err
+			}
+		}
 		var err error
 		token, rec, err = CreateToken(ctx, tx, owner, name)
 		if err != nil {

@@ -4,11 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // Tx is a transaction inside one tenant.
@@ -243,6 +249,38 @@ func (e errBatch) Tx() pgx.Tx                       { return nil }
 
 // isRetryable reports whether err is a serialization failure or a deadlock,
 // after which the whole transaction may be run again.
+// unavailable wraps an error that says the database cannot be reached (a
+// refused or broken connection, a server shutting down or starting up, too
+// many connections) as onboardiq.ErrUnavailable, keeping the cause.
+func unavailable(err error) error {
+	if err == nil || !isUnavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", onboardiq.ErrUnavailable, err)
+}
+
+func isUnavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return false // the caller gave up (context.DeadlineExceeded is a net.Error too)
+	case errors.As(err, &connectErr):
+		return true
+	case errors.As(err, &pgErr):
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "53300": // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
+	case errors.As(err, &netErr):
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
+}
+
 func isRetryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")

@@ -262,3 +262,43 @@ func TestInTenantRetries(t *testing.T) {
 		t.Errorf("retry: %d attempts, %v", n, err)
 	}
 }
+
+// TestLostConnectionIsUnavailable: a connection that dies in the middle of
+// a transaction (the server restarts: here it ends our own backend) is
+// reported as onboardiq.EUNAVAILABLE, which front ends answer with 503 and
+// Retry-After, while other failures stay internal.
+func TestLostConnectionIsUnavailable(t *testing.T) {
+	t.Parallel()
+	db := tracedDB(t, testAppURL(t), &tracer{})
+	ctx := context.Background()
+	err := db.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, "SELECT pg_terminate_backend(pg_backend_pid())")
+		return err
+	})
+	if onboardiq.ErrorCode(err) != onboardiq.EUNAVAILABLE {
+		t.Errorf("a killed connection: %v (code %q), want %q", err, onboardiq.ErrorCode(err), onboardiq.EUNAVAILABLE)
+	}
+	err = db.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, "SELECT 1/0")
+		return err
+	})
+	if onboardiq.ErrorCode(err) != onboardiq.EINTERNAL {
+		t.Errorf("division by zero: code %q, want internal", onboardiq.ErrorCode(err))
+	}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "57P01"}, true},
+		{&pgconn.PgError{Code: "08006"}, true},
+		{&pgconn.PgError{Code: "53300"}, true},
+		{&pgconn.PgError{Code: "57014"}, false}, // statement timeout
+		{&pgconn.PgError{Code: "23505"}, false},
+		{context.Canceled, false},
+		{context.DeadlineExceeded, false},
+	} {
+		if got := isUnavailable(tc.err); got != tc.want {
+			t.Errorf("isUnavailable(%v) = %v", tc.err, got)
+		}
+	}
+}

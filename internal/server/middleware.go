@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/onboardiq/onboardiq/internal/api"
 )
 
 type infoKey struct{}
@@ -131,18 +134,86 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 	})
 }
 
-// recoverPanics turns a panicking handler into a logged 500.
+// recoverPanics turns a panicking handler into a logged 500. The status of
+// a response waits for its first byte, so a handler that panics after
+// setting one (the API's encoder, see api.ErrEncode) still answers a clean
+// 500 instead of a 200 with a broken body: an API request gets a problem
+// document, others plain text.
 func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lw := &lazyWriter{ResponseWriter: w}
 		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				logger.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", p)
-				http.Error(w, "internal error", http.StatusInternalServerError)
+			p := recover()
+			if p == nil {
+				return
 			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			logger.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", p)
+			if lw.wrote {
+				panic(http.ErrAbortHandler) // too late for a status: cut the response short
+			}
+			for k := range w.Header() {
+				w.Header().Del(k)
+			}
+			if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte(`{"title":"Internal Server Error","status":500,"detail":"internal error"}` + "\n"))
+				return
+			}
+			http.Error(w, "internal error", http.StatusInternalServerError)
 		}()
+		next.ServeHTTP(lw, r)
+		lw.commit() // a status without a body (204, 304)
+	})
+}
+
+// lazyWriter holds a response's status until its first byte (or flush).
+type lazyWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *lazyWriter) WriteHeader(code int) {
+	if code >= 100 && code < 200 {
+		w.ResponseWriter.WriteHeader(code) // informational: sent at once
+		return
+	}
+	if !w.wrote && w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *lazyWriter) commit() {
+	if !w.wrote {
+		w.wrote = true
+		if w.status != 0 {
+			w.ResponseWriter.WriteHeader(w.status)
+		}
+	}
+}
+
+func (w *lazyWriter) Write(b []byte) (int, error) {
+	w.commit()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush sends the status and what is buffered (streamed answers).
+func (w *lazyWriter) Flush() {
+	w.commit()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (w *lazyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// headers sets the headers every response carries.
+func headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(w, r)
 	})
 }

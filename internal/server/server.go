@@ -11,7 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"crypto/subtle"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -40,11 +43,18 @@ type Options struct {
 	Logger   *slog.Logger
 	BaseURL  string
 	Version  string
+	// Registry receives the server's metrics; serve it with
+	// MetricsHandler, on an address of its own. Default: a private one.
+	Registry *prometheus.Registry
 }
 
-// New returns the server's handler, with its own metrics registry.
+// New returns the server's handler. Its metrics go to o.Registry; /metrics
+// is not among its routes (see MetricsHandler).
 func New(o Options) http.Handler {
-	reg := prometheus.NewRegistry()
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -57,7 +67,6 @@ func New(o Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", readyz(o.DB))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if o.Embedder == nil {
 		o.Embedder = ai.Local{}
 	}
@@ -71,7 +80,25 @@ func New(o Options) http.Handler {
 	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
 	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard}).Register(mux)
 
-	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))
+	return headers(requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux))))
+}
+
+// MetricsHandler serves reg's metrics at /metrics: on an address of its own
+// (ONBOARDIQ_METRICS_ADDR, loopback by default), and, when token is set,
+// only to requests that bear it.
+func MetricsHandler(reg prometheus.Gatherer, token string) http.Handler {
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "a bearer token is required", http.StatusUnauthorized)
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
+	return headers(mux)
 }
 
 // readyz answers 200 when the database answers and its schema is the one
@@ -83,6 +110,7 @@ func readyz(db *postgres.DB) http.HandlerFunc {
 		have, want, err := db.SchemaVersion(ctx)
 		switch {
 		case err != nil:
+			w.Header().Set("Retry-After", api.RetryAfter)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
 		case have < want:
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
@@ -21,6 +24,7 @@ import (
 
 type bundle struct {
 	db  *testdb.DB
+	reg *prometheus.Registry
 	srv *httptest.Server
 	a   *postgres.NewTenantResult
 	b   *postgres.NewTenantResult
@@ -38,9 +42,10 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://x", Version: "test"}))
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://x", Version: "test", Registry: reg}))
 	t.Cleanup(srv.Close)
-	return &bundle{db: d, srv: srv, a: a, b: b}
+	return &bundle{db: d, reg: reg, srv: srv, a: a, b: b}
 }
 
 func (b *bundle) get(t *testing.T, path, token string) (*http.Response, []byte) {
@@ -137,7 +142,18 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Error("no X-Request-Id in the response")
 	}
 	b.get(t, "/api/v1/me", b.a.Token)
-	_, body = b.get(t, "/metrics", "")
+	// /metrics is not served beside the app, but on its own listener.
+	if resp, _ := b.get(t, "/metrics", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the app's address: %d, want 404", resp.StatusCode)
+	}
+	metrics := httptest.NewServer(server.MetricsHandler(b.reg, ""))
+	defer metrics.Close()
+	mresp, err := http.Get(metrics.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(mresp.Body)
+	mresp.Body.Close()
 	for _, want := range []string{
 		`onboardiq_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
 		`onboardiq_http_requests_total{method="GET",route="GET /readyz",status="200"} 1`,
@@ -192,5 +208,83 @@ func TestHomePage(t *testing.T) {
 	resp, _ = b.get(t, "/no-such-page", "")
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/no-such-page: %d", resp.StatusCode)
+	}
+}
+
+func TestMetricsToken(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(server.MetricsHandler(prometheus.NewRegistry(), "s3cret"))
+	defer srv.Close()
+	for token, want := range map[string]int{"": 401, "wrong": 401, "s3cret": 200} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("/metrics with token %q: %d, want %d", token, resp.StatusCode, want)
+		}
+	}
+}
+
+// TestNoSniff: every response, whatever serves it, tells browsers not to
+// guess its type.
+func TestNoSniff(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/me", "/api/v1/openapi.json", "/static/app.css", "/signin", "/no-such-page", "/api/v1/no-such"} {
+		resp, _ := b.get(t, path, b.a.Token)
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s (%d): X-Content-Type-Options %q", path, resp.StatusCode, got)
+		}
+	}
+}
+
+// TestDatabaseOutage: while the database cannot be reached, the API, the
+// pages and /readyz answer 503 with Retry-After, never a 500 or a sign-in
+// page.
+func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	// A port nothing listens on: the pool connects lazily, and every
+	// request's connection attempt is refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	pool, err := pgxpool.New(context.Background(), "postgres://onboardiq_app@"+addr+"/onboardiq?connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	srv := httptest.NewServer(server.New(server.Options{DB: &postgres.DB{Pool: pool}, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://x", Version: "test"}))
+	defer srv.Close()
+	// Well-formed tokens (a tenant in hex, 43 characters of secret).
+	const tenant, secret = "0b6f3f8e6a3e4a8e9d3c2f0c9b7d1a11", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	for _, tc := range []struct{ path, token, cookie string }{
+		{"/api/v1/me", "oiq_" + tenant + "_" + secret, ""},
+		{"/app", "", "oiqs_" + tenant + "_" + secret},
+		{"/readyz", "", ""},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		if tc.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "oiq_session", Value: tc.cookie})
+		}
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s with the database down: %d, Retry-After %q; want 503 with Retry-After", tc.path, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
@@ -232,6 +233,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	case onboardiq.EINVALID, onboardiq.ECONFLICT, onboardiq.ELIMIT:
 		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: onboardiq.ErrorMessage(err)})
+	case onboardiq.EUNAVAILABLE:
+		h.unavailable(w, r, err)
 	default:
 		if errors.Is(err, context.Canceled) {
 			return
@@ -241,28 +244,46 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// unavailable answers 503 with Retry-After: the database cannot be reached.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	h.Logger.WarnContext(r.Context(), "database unavailable", "err", err)
+	w.Header().Set("Retry-After", api.RetryAfter)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte("OnboardIQ is briefly unavailable. Try again in a few seconds.\n"))
+}
+
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusNotFound, "error.html", view{Title: "Not found", Error: "There is nothing here, or nothing you may see."})
 }
 
 // session reads the signed-in user from the cookie, or nil.
 func (h *Handler) session(r *http.Request) *onboardiq.Principal {
+	p, _ := h.sessionErr(r)
+	return p
+}
+
+// sessionErr is session, with the error when the database cannot tell.
+func (h *Handler) sessionErr(r *http.Request) (*onboardiq.Principal, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	p, err := h.DB.AuthenticateSession(r.Context(), c.Value)
-	if err != nil {
-		return nil
+	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+		return nil, err
 	}
-	return p
+	return p, nil
 }
 
 // staff wraps a console page: staff only; customers go to their portal.
 func (h *Handler) staff(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := h.session(r)
+		p, err := h.sessionErr(r)
 		switch {
+		case err != nil:
+			h.unavailable(w, r, err)
+			return
 		case p == nil:
 			http.Redirect(w, r, "/signin?next="+r.URL.Path, http.StatusSeeOther)
 			return
@@ -278,7 +299,11 @@ func (h *Handler) staff(next http.HandlerFunc) http.HandlerFunc {
 // else is sent to sign in to it.
 func (h *Handler) customer0(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := h.session(r)
+		p, err := h.sessionErr(r)
+		if err != nil {
+			h.unavailable(w, r, err)
+			return
+		}
 		slug := r.PathValue("slug")
 		if p == nil || !p.IsCustomer() || p.TenantSlug != slug {
 			http.Redirect(w, r, "/portal/"+slug+"/signin", http.StatusSeeOther)

@@ -1,11 +1,8 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -75,24 +72,6 @@ func bodyFields(t *testing.T) map[string][]bodyField {
 	return out
 }
 
-// rawDo sends body as it is, bytes that are not UTF-8 included.
-func (e *env) rawDo(t *testing.T, method, path string, body []byte) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+"/api/v1"+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
-}
-
 // TestBadTextAndTimesAtTheBoundary: for every operation of the document
 // that takes a body, each string property sent with a NUL character or with
 // bytes that are not UTF-8, and each date-time property sent with a time in
@@ -134,7 +113,7 @@ func TestBadTextAndTimesAtTheBoundary(t *testing.T) {
 				strs++
 			}
 			for what, body := range bodies {
-				status, out := e.rawDo(t, op.method, path, body)
+				status, out := e.do(t, "admin", op.method, path, body)
 				if status != 422 || !strings.Contains(string(out), `"location":"body.`+f.name+`"`) {
 					t.Errorf("%s %s with %s in %s: %d %.300s; want 422 naming body.%s", op.method, path, what, f.name, status, out, f.name)
 				}
@@ -145,11 +124,11 @@ func TestBadTextAndTimesAtTheBoundary(t *testing.T) {
 		t.Errorf("only %d string and %d time properties were tried", strs, times)
 	}
 	// Inside arrays and objects too, named by their path.
-	status, out := e.rawDo(t, "POST", "/templates", []byte(`{"name":"T","tasks":[{"phase":"P","description":"ok"},{"phase":"P","description":"x\u0000"}]}`))
+	status, out := e.do(t, "admin", "POST", "/templates", []byte(`{"name":"T","tasks":[{"phase":"P","description":"ok"},{"phase":"P","description":"x\u0000"}]}`))
 	if status != 422 || !strings.Contains(string(out), `"location":"body.tasks[1].description"`) {
 		t.Errorf("NUL in the second task: %d %s", status, out)
 	}
-	status, out = e.rawDo(t, "POST", "/customers", []byte(`{"name":"C","contact_info":{"phone":"1\u0000"}}`))
+	status, out = e.do(t, "admin", "POST", "/customers", []byte(`{"name":"C","contact_info":{"phone":"1\u0000"}}`))
 	if status != 422 || !strings.Contains(string(out), `"location":"body.contact_info.phone"`) {
 		t.Errorf("NUL in contact_info: %d %s", status, out)
 	}

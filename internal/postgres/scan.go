@@ -3,12 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
 )
 
 // ScanArgs is the periodic delay scan; it goes through every tenant.
@@ -117,11 +117,11 @@ ORDER BY p.deadline`, tx.TenantID())
 				}
 				notified = append(notified, n...)
 			}
-		} else if f := forecasts[p.id]; f.atRisk {
+		} else if f := forecasts[p.id]; f.AtRisk {
 			res.AtRisk++
-			data["reason"], data["forecast_finish"] = f.reason, f.finish.UTC().Format(time.RFC3339)
+			data["reason"], data["forecast_finish"] = f.Reason, f.Finish.UTC().Format(time.RFC3339)
 			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline,
-				Title: fmt.Sprintf("%s is at risk of missing its deadline", p.name), Body: f.reason, Reason: f.reason,
+				Title: fmt.Sprintf("%s is at risk of missing its deadline", p.name), Body: f.Reason, Reason: f.Reason,
 				Recipients: recipients, Event: EventProjectAtRisk, EventData: data}, now)
 			if err != nil {
 				return nil, err
@@ -141,19 +141,10 @@ func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-type projectForecast struct {
-	finish time.Time
-	atRisk bool
-	reason string
-}
-
-// forecast estimates when each open project will finish, and stores it on
-// the project: each open task is expected at its due date (or now, if that
-// passed) plus how late tasks tend to run — the same template task in the
-// tenant's earlier projects where there is history, otherwise this
-// project's own average lateness — and, once a project has some history,
-// no sooner than its pace so far allows.
-func forecast(ctx context.Context, tx *Tx, projects []openProject, now time.Time) (map[uuid.UUID]projectForecast, error) {
+// forecast gathers the facts of each project's forecast in one query,
+// forecasts them (internal/forecast), and saves the results in one
+// statement.
+func forecast(ctx context.Context, tx *Tx, projects []openProject, now time.Time) (map[uuid.UUID]forecastpkg.Result, error) {
 	ids := make([]uuid.UUID, len(projects))
 	for i, p := range projects {
 		ids[i] = p.id
@@ -173,16 +164,11 @@ WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('complet
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
-	type openTask struct {
-		due        *time.Time
-		late       *float64
-		byCustomer bool
-	}
-	open := map[uuid.UUID][]openTask{}
+	open := map[uuid.UUID][]forecastpkg.Task{}
 	for rows.Next() {
 		var id uuid.UUID
-		var t openTask
-		if err := rows.Scan(&id, &t.due, &t.late, &t.byCustomer); err != nil {
+		var t forecastpkg.Task
+		if err := rows.Scan(&id, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
 			return nil, err
 		}
 		open[id] = append(open[id], t)
@@ -190,77 +176,29 @@ WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('complet
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := map[uuid.UUID]projectForecast{}
+	out := map[uuid.UUID]forecastpkg.Result{}
+	var (
+		saveIDs, saveFinish = []uuid.UUID{}, []time.Time{}
+		saveRisk, saveWhy   = []bool{}, []*string{}
+	)
 	for _, p := range projects {
-		tasks := open[p.id]
-		if len(tasks) == 0 {
+		r, ok := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, Completed: p.completed,
+			AvgLateDays: p.avgLateDays, Open: open[p.id]}, now)
+		if !ok {
 			continue
 		}
-		finish := now
-		overdue := map[bool]int{}
-		maxOverdue := map[bool]float64{}
-		for _, t := range tasks {
-			if t.due == nil {
-				continue
-			}
-			expected := *t.due
-			if expected.Before(now) {
-				days := now.Sub(*t.due).Hours() / 24
-				overdue[t.byCustomer]++
-				maxOverdue[t.byCustomer] = math.Max(maxOverdue[t.byCustomer], days)
-				expected = now
-			}
-			late := p.avgLateDays
-			if t.late != nil {
-				late = math.Max(0, *t.late)
-			}
-			expected = expected.Add(time.Duration(late * 24 * float64(time.Hour)))
-			if expected.After(finish) {
-				finish = expected
-			}
-		}
-		var why []string
-		for _, side := range []bool{true, false} {
-			if overdue[side] > 0 {
-				who := "vendor"
-				if side {
-					who = "customer"
-				}
-				days := math.Round(maxOverdue[side])
-				why = append(why, fmt.Sprintf("%d %s task%s overdue by up to %.0f day%s", overdue[side], who, plural(overdue[side]), days, plural(int(days))))
-			}
-		}
-		elapsed := now.Sub(p.start).Hours() / 24
-		if p.completed >= 3 && elapsed >= 7 {
-			perDay := float64(p.completed) / elapsed
-			byPace := now.Add(time.Duration(float64(len(tasks)) / perDay * 24 * float64(time.Hour)))
-			if byPace.After(finish) {
-				finish = byPace
-				why = append(why, fmt.Sprintf("at %.1f tasks a week, the %d open tasks take until %s", perDay*7, len(tasks), byPace.Format("2 Jan")))
-			}
-		}
-		// A slip within a day, or 5% of the planned duration, is noise.
-		slack := max(24*time.Hour, p.deadline.Sub(p.start)/20)
-		f := projectForecast{finish: finish, atRisk: finish.After(p.deadline.Add(slack))}
-		if f.atRisk {
-			why = append(why, fmt.Sprintf("forecast finish %s, deadline %s", finish.Format("2 Jan"), p.deadline.Format("2 Jan")))
-			f.reason = strings.ToUpper(strings.Join(why, "; ")[:1]) + strings.Join(why, "; ")[1:]
-		}
-		out[p.id] = f
-		if _, err := tx.Exec(ctx, `
-UPDATE projects SET forecast_finish = $3, at_risk = $4, risk_reason = $5, forecast_at = $6 WHERE tenant_id = $1 AND project_id = $2`,
-			tx.TenantID(), p.id, f.finish, f.atRisk, nullIfEmpty(f.reason), now); err != nil {
-			return nil, fmt.Errorf("store forecast: %w", err)
-		}
+		out[p.id] = r
+		saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
+		saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
+	}
+	if _, err := tx.Exec(ctx, `
+UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reason = f.reason, forecast_at = $6
+FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f(project_id, finish, at_risk, reason)
+WHERE p.tenant_id = $1 AND p.project_id = f.project_id`,
+		tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now); err != nil {
+		return nil, fmt.Errorf("store forecasts: %w", err)
 	}
 	return out, nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // Scan runs the delay scan over every tenant, each in its own transaction.

@@ -1,0 +1,126 @@
+// Package forecast estimates when an onboarding project will finish and
+// whether that misses its deadline, with the reason in words. It is pure:
+// the store gathers the facts and saves the result.
+package forecast
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Project is what the forecast knows of one open project.
+type Project struct {
+	Start, Deadline time.Time
+	// Completed counts its completed tasks.
+	Completed int
+	// AvgLateDays is how many days late its completed tasks ran on
+	// average (early counts as zero).
+	AvgLateDays float64
+	// Open are its tasks not completed or cancelled.
+	Open []Task
+}
+
+// Task is one open task.
+type Task struct {
+	Due *time.Time
+	// HistoryLateDays is how late the same template task ran on average in
+	// the tenant's other projects; nil without such history.
+	HistoryLateDays *float64
+	// ByCustomer tells a task assigned to a customer contact.
+	ByCustomer bool
+}
+
+// Result is a project's forecast.
+type Result struct {
+	Finish time.Time
+	AtRisk bool
+	Reason string // why, when at risk
+}
+
+// Pace needs this much history before it counts: enough completed tasks
+// over enough days that one quick afternoon does not set the rate.
+const (
+	paceMinTasks = 3
+	paceMinDays  = 7
+)
+
+// Of forecasts p at now. Each open task is expected at its due date (or
+// now, if that passed) plus how late tasks tend to run: the same template
+// task in earlier projects where there is history, otherwise this
+// project's own average lateness. Once the project has some history, it
+// finishes no sooner than its pace so far allows. It is at risk when the
+// finish passes the deadline by more than the slack: a day, or 5% of the
+// planned duration, whichever is longer. ok is false for a project with no
+// open tasks, which has nothing to forecast.
+func Of(p Project, now time.Time) (r Result, ok bool) {
+	if len(p.Open) == 0 {
+		return Result{}, false
+	}
+	finish := now
+	overdue := map[bool]int{}
+	maxOverdue := map[bool]float64{}
+	for _, t := range p.Open {
+		if t.Due == nil {
+			continue
+		}
+		expected := *t.Due
+		if expected.Before(now) {
+			overdue[t.ByCustomer]++
+			maxOverdue[t.ByCustomer] = math.Max(maxOverdue[t.ByCustomer], now.Sub(*t.Due).Hours()/24)
+			expected = now
+		}
+		late := p.AvgLateDays
+		if t.HistoryLateDays != nil {
+			late = math.Max(0, *t.HistoryLateDays)
+		}
+		expected = expected.Add(days(late))
+		if expected.After(finish) {
+			finish = expected
+		}
+	}
+	var why []string
+	for _, byCustomer := range []bool{true, false} {
+		if n := overdue[byCustomer]; n > 0 {
+			who := "vendor"
+			if byCustomer {
+				who = "customer"
+			}
+			d := math.Round(maxOverdue[byCustomer])
+			why = append(why, fmt.Sprintf("%d %s task%s overdue by up to %.0f day%s", n, who, plural(n), d, plural(int(d))))
+		}
+	}
+	elapsed := now.Sub(p.Start).Hours() / 24
+	if p.Completed >= paceMinTasks && elapsed >= paceMinDays {
+		perDay := float64(p.Completed) / elapsed
+		byPace := now.Add(days(float64(len(p.Open)) / perDay))
+		if byPace.After(finish) {
+			finish = byPace
+			why = append(why, fmt.Sprintf("at %.1f tasks a week, the %d open tasks take until %s", perDay*7, len(p.Open), byPace.Format("2 Jan")))
+		}
+	}
+	r = Result{Finish: finish, AtRisk: finish.After(p.Deadline.Add(Slack(p.Start, p.Deadline)))}
+	if r.AtRisk {
+		why = append(why, fmt.Sprintf("forecast finish %s, deadline %s", finish.Format("2 Jan"), p.Deadline.Format("2 Jan")))
+		s := strings.Join(why, "; ")
+		r.Reason = strings.ToUpper(s[:1]) + s[1:]
+	}
+	return r, true
+}
+
+// Slack is how far past its deadline a forecast may land before the
+// project counts as at risk: a slip within a day, or 5% of the planned
+// duration, is noise.
+func Slack(start, deadline time.Time) time.Duration {
+	return max(24*time.Hour, deadline.Sub(start)/20)
+}
+
+func days(d float64) time.Duration { return time.Duration(d * 24 * float64(time.Hour)) }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
+
+	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
 // Tx is a transaction inside one tenant.
@@ -28,6 +30,7 @@ type Tx struct {
 	tx       pgx.Tx // nil until the first statement
 	closed   bool
 	jobs     *river.Client[pgx.Tx]
+	secrets  *secret.Keyring
 }
 
 var _ pgx.Tx = (*Tx)(nil)

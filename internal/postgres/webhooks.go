@@ -85,7 +85,8 @@ func getWebhook(ctx context.Context, tx *Tx, id uuid.UUID) (*WebhookEndpoint, er
 }
 
 // CreateWebhook registers an endpoint (admins) and returns it with its
-// signing secret, which is shown only now. The URL must have been checked
+// signing secret, which is shown only now: it is stored sealed with the
+// secret key, bound to this endpoint. The URL must have been checked
 // against the SSRF rules by the caller.
 func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*WebhookEndpoint, string, error) {
 	if err := in.validate(); err != nil {
@@ -97,10 +98,14 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*WebhookEndpo
 		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
 			return err
 		}
-		var err error
+		id := uuid.New()
+		sealed, err := tx.sealWebhookSecret(id, secret)
+		if err != nil {
+			return err
+		}
 		w, err = scanWebhook(tx.QueryRow(ctx, `
-INSERT INTO webhook_endpoints (tenant_id, url, events, format, secret, description, allow_http)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+webhookColumns, tx.TenantID(), in.URL, in.Events, in.Format, secret, in.Description, in.AllowHTTP))
+INSERT INTO webhook_endpoints (tenant_id, endpoint_id, url, events, format, secret_sealed, description, allow_http)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+webhookColumns, tx.TenantID(), id, in.URL, in.Events, in.Format, sealed, in.Description, in.AllowHTTP))
 		if err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
@@ -193,8 +198,13 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, id uuid.UUID) (string, er
 		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET secret = $3, secret_rotated_at = now(), updated_at = now() WHERE tenant_id = $1 AND endpoint_id = $2`,
-			tx.TenantID(), id, secret)
+		sealed, err := tx.sealWebhookSecret(id, secret)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+UPDATE webhook_endpoints SET secret = NULL, secret_sealed = $3, secret_rotated_at = now(), updated_at = now() WHERE tenant_id = $1 AND endpoint_id = $2`,
+			tx.TenantID(), id, sealed)
 		if err != nil {
 			return err
 		}

@@ -172,6 +172,15 @@ func (k *Keyring) Current(sealed []byte) bool {
 	return len(sealed) >= headerSize && sealed[0] == version && bytes.Equal(sealed[1:headerSize], k.keys[0].id[:])
 }
 
+// Has reports whether the keyring holds the key sealed was sealed with.
+func (k *Keyring) Has(sealed []byte) bool {
+	if len(sealed) < headerSize || sealed[0] != version {
+		return false
+	}
+	_, ok := k.find(sealed)
+	return ok
+}
+
 func (k *Keyring) find(sealed []byte) (kek, bool) {
 	for _, kk := range k.keys {
 		if bytes.Equal(sealed[1:headerSize], kk.id[:]) {

@@ -89,6 +89,9 @@ func TestRotation(t *testing.T) {
 		t.Error("a value sealed with the first key is not current")
 	}
 	both := ring(t, newKey, oldKey)
+	if !both.Has(sealed) || ring(t, newKey).Has(sealed) {
+		t.Error("Has: the keyring with the old key should have it, the one without should not")
+	}
 	if both.Current(sealed) {
 		t.Error("a value sealed with the old key is current after rotation")
 	}

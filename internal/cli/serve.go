@@ -60,7 +60,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			}
 			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{
 				DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
-				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL},
+				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, Logger: logger},
 				Webhooks: notify.NewWebhooks(&notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
 			}, cfg.JobWorkers)
 			if err != nil {

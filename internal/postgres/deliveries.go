@@ -33,7 +33,7 @@ type Attempt struct {
 	Attempt    int       `json:"attempt"`
 	At         time.Time `json:"at"`
 	OK         bool      `json:"ok"`
-	Result     string    `json:"result" doc:"The HTTP status or SMTP reply, or the error."`
+	Result     string    `json:"result" doc:"The endpoint's HTTP status, or for email the server's acceptance or a category of failure with its reply code (the mail server's own text is logged for the operator only); or why it was not sent."`
 	DurationMS int       `json:"duration_ms"`
 }
 

@@ -51,9 +51,9 @@ func (t *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte)
 // ResealReport says what ResealWebhookSecrets did.
 type ResealReport struct {
 	Tenants  int `json:"tenants"`
-	Sealed   int `json:"sealed" doc:"plaintext secrets sealed"`
-	Resealed int `json:"resealed" doc:"secrets sealed with an older key, sealed again with the first"`
-	Current  int `json:"current" doc:"secrets already sealed with the first key"`
+	Sealed   int `json:"sealed"`   // plaintext secrets sealed
+	Resealed int `json:"resealed"` // sealed with another key, now with the first
+	Current  int `json:"current"`  // already sealed with the first key
 	// Unreadable are endpoints whose secret was sealed with a key the
 	// keyring lacks, or does not open: they cannot sign until the key that
 	// sealed them is listed again.

@@ -144,7 +144,7 @@ func TestNewKeyring(t *testing.T) {
 	if err != nil || len(k) != secret.KeySize {
 		t.Errorf("GenerateKey: %d bytes, %v", len(k), err)
 	}
-	if secret.GenerateKey() == secret.GenerateKey() {
+	if a, b := secret.GenerateKey(), secret.GenerateKey(); a == b {
 		t.Error("GenerateKey repeats")
 	}
 }

@@ -14,11 +14,17 @@ DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); ev
 
 .PHONY: run test lint build db db-stop db-psql bench clean screenshots
 
-## run: set everything up, load the demo workspace and serve it
+## run: set everything up, load the demo workspace and serve it (a secret
+## key for webhook secrets is made once in .data/secret-key unless
+## ONBOARDIQ_SECRET_KEY or ONBOARDIQ_SECRET_KEY_FILE is set)
 run: build
 	@$(DB_ENV); \
 	export ONBOARDIQ_LOG_FORMAT="$${ONBOARDIQ_LOG_FORMAT:-text}"; \
 	if [ -z "$${ONBOARDIQ_SMTP_URL:-}" ]; then export ONBOARDIQ_DEV_MAILBOX=true; fi; \
+	if [ -z "$${ONBOARDIQ_SECRET_KEY:-}$${ONBOARDIQ_SECRET_KEY_FILE:-}" ]; then \
+		if [ ! -s .data/secret-key ]; then mkdir -p .data; (umask 077; ./$(BIN) secret-key > .data/secret-key.new && mv .data/secret-key.new .data/secret-key); fi; \
+		export ONBOARDIQ_SECRET_KEY_FILE="$(CURDIR)/.data/secret-key"; \
+	fi; \
 	./$(BIN) migrate; \
 	./$(BIN) seed demo; \
 	printf '\nOnboardIQ is at http://%s  (try: curl -H "Authorization: Bearer <token>" http://%s/api/v1/me)\n\n' "$(ADDR)" "$(ADDR)"; \

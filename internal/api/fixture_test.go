@@ -163,7 +163,7 @@ func newEnvWithPool(t *testing.T, conns int) *env {
 	}
 	db := d.App
 	if conns > 0 {
-		if db, err = postgres.Open(ctx, fmt.Sprintf("%s&pool_max_conns=%d", d.AppURL, conns)); err != nil {
+		if db, err = postgres.Open(ctx, fmt.Sprintf("%s&pool_max_conns=%d", d.AppURL, conns), postgres.WithSecrets(testdb.Keyring())); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(db.Close)

@@ -37,10 +37,7 @@ func (h *handlers) registerWebhooks(api huma.API) {
 			"the secret is in this response only. Private, loopback and metadata addresses are refused.",
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct{ Body WebhookBody }) (*struct{ Body webhookWithSecret }, error) {
-			if err := h.Guard.CheckURL(ctx, in.Body.URL, in.Body.AllowHTTP); err != nil {
-				return nil, h.problem(ctx, err)
-			}
-			w, secret, err := h.DB.CreateWebhook(ctx, in.Body.input())
+			w, secret, err := h.DB.CreateWebhook(ctx, in.Body.input(), h.Guard)
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -77,10 +74,7 @@ func (h *handlers) registerWebhooks(api huma.API) {
 				Disabled bool `json:"disabled,omitempty"`
 			}
 		}) (*one, error) {
-			if err := h.Guard.CheckURL(ctx, in.Body.URL, in.Body.AllowHTTP); err != nil {
-				return nil, h.problem(ctx, err)
-			}
-			w, err := h.DB.UpdateWebhook(ctx, in.ID(), in.Body.input(), in.Body.Disabled)
+			w, err := h.DB.UpdateWebhook(ctx, in.ID(), in.Body.input(), in.Body.Disabled, h.Guard)
 			return &one{w}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: "/webhooks/{id}",

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/config"
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
 // Version is set at build time (-ldflags "-X …/internal/cli.Version=v1.2.3").
@@ -94,6 +96,8 @@ func newRoot(env Env) *cobra.Command {
 		a.evalCmd(),
 		a.scanCmd(),
 		a.deliveriesCmd(),
+		a.secretKeyCmd(),
+		a.secretsCmd(),
 		a.versionCmd(),
 	)
 	return root
@@ -136,12 +140,25 @@ func (a *app) openApp(ctx context.Context) (*postgres.DB, *config.Config, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgres.Open(ctx, cfg.PoolURL(url))
+	var opts []postgres.Option
+	if len(cfg.SecretKeys) > 0 {
+		ring, err := secret.NewKeyring(cfg.SecretKeys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ONBOARDIQ_SECRET_KEY: %w", err)
+		}
+		opts = append(opts, postgres.WithSecrets(ring))
+	}
+	db, err := postgres.Open(ctx, cfg.PoolURL(url), opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (is the database migrated? run `onboardiq migrate`)", err)
 	}
 	return db, cfg, nil
 }
+
+// errNoSecretKey is why serve and secrets rotate do not run without a key.
+var errNoSecretKey = errors.New(`ONBOARDIQ_SECRET_KEY is not set: it encrypts webhook signing secrets at rest.
+Make one with ` + "`onboardiq secret-key`" + ` and set ONBOARDIQ_SECRET_KEY to it (or put it in a file named by
+ONBOARDIQ_SECRET_KEY_FILE); keep it safe: without it the stored webhook secrets cannot be read`)
 
 // table starts a table on stdout with its tab-separated header; the caller
 // writes the rows and flushes it.

@@ -44,6 +44,7 @@ func appEnv(d *testdb.DB) map[string]string {
 		"ONBOARDIQ_APP_DB_PASSWORD": testdb.AppPassword,
 		"ONBOARDIQ_LOG_LEVEL":       "warn",
 		"ONBOARDIQ_METRICS_ADDR":    "127.0.0.1:0",
+		"ONBOARDIQ_SECRET_KEY":      testdb.SecretKey,
 	}
 }
 
@@ -58,7 +59,7 @@ func TestServeRefusesRolesThatCrossTenants(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			listened := false
-			r := runCLI(t, ctx, map[string]string{"ONBOARDIQ_APP_DATABASE_URL": tc.url, "ONBOARDIQ_ADDR": "127.0.0.1:0"},
+			r := runCLI(t, ctx, map[string]string{"ONBOARDIQ_APP_DATABASE_URL": tc.url, "ONBOARDIQ_ADDR": "127.0.0.1:0", "ONBOARDIQ_SECRET_KEY": testdb.SecretKey},
 				func(net.Addr) { listened = true }, "serve")
 			if r.code != 1 || listened || !strings.Contains(r.stderr, "refusing to start") || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("exit %d, listened %v, stderr:\n%s\nwant a refusal saying %q", r.code, listened, r.stderr, tc.want)

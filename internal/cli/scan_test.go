@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
@@ -74,11 +76,14 @@ func TestScanOnceAndDeliveries(t *testing.T) {
 	seed := seedDemo(t, d)
 	// An endpoint for overdue projects, and one that takes only task events.
 	admin := onboardiq.NewContextWithPrincipal(ctx, onboardiq.SystemPrincipal(seed.TenantID))
-	overdueHook, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{postgres.EventProjectOverdue}})
+	public := &notify.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
+	}}
+	overdueHook, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{postgres.EventProjectOverdue}}, public)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{postgres.EventTaskCompleted}}); err != nil {
+	if _, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{postgres.EventTaskCompleted}}, public); err != nil {
 		t.Fatal(err)
 	}
 	r := runCLI(t, ctx, env, nil, "project", "list", "--tenant", "acme", "--json")

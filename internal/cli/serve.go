@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +12,7 @@ import (
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
 )
 
@@ -21,12 +23,21 @@ func (a *app) serveCmd() *cobra.Command {
 		Short: "Serve the web app and the API",
 		Long: `serve connects as the application role and refuses to start when that role
 could cross tenants: a superuser, a role with BYPASSRLS, the owner of a tenant
-table, or a tenant table without forced row-level security. It stops
-gracefully on SIGTERM or SIGINT.`,
+table, or a tenant table without forced row-level security. It also refuses
+to start without ONBOARDIQ_SECRET_KEY, and at start it seals any webhook
+secret still stored in plaintext (from before secrets were encrypted). It
+stops gracefully on SIGTERM or SIGINT.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, cfg, err := a.openApp(ctx)
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			if len(cfg.SecretKeys) == 0 {
+				return fmt.Errorf("refusing to start: %w", errNoSecretKey)
+			}
+			db, _, err := a.openApp(ctx)
 			if err != nil {
 				return err
 			}
@@ -37,6 +48,8 @@ gracefully on SIGTERM or SIGINT.`,
 			logger := a.logger(cfg)
 			if have, want, err := db.SchemaVersion(ctx); err == nil && have < want {
 				logger.Warn("the schema is behind this binary: run onboardiq migrate; /readyz answers 503 until then", "schema_version", have, "want_version", want)
+			} else {
+				sealStoredSecrets(ctx, db, logger)
 			}
 			embedder, err := ai.NewEmbedder(cfg.AIOptions())
 			if err != nil {
@@ -48,7 +61,7 @@ gracefully on SIGTERM or SIGINT.`,
 			}
 			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{
 				DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
-				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL},
+				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, Logger: logger},
 				Webhooks: notify.NewWebhooks(&notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
 			}, cfg.JobWorkers)
 			if err != nil {
@@ -83,4 +96,23 @@ gracefully on SIGTERM or SIGINT.`,
 	}
 	c.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
+}
+
+// sealStoredSecrets seals the webhook secrets stored before they were
+// encrypted (migrations run without the key), and warns about secrets that
+// the configured keys cannot open. A failure is logged, not fatal: the
+// endpoints concerned keep working from their plaintext until it is fixed.
+func sealStoredSecrets(ctx context.Context, db *postgres.DB, logger *slog.Logger) {
+	r, err := db.ResealWebhookSecrets(ctx, false)
+	if err != nil {
+		logger.Error("sealing stored webhook secrets failed; run onboardiq secrets rotate", "error", err)
+		return
+	}
+	if r.Sealed > 0 {
+		logger.Info("sealed webhook secrets stored in plaintext", "count", r.Sealed)
+	}
+	if len(r.Unreadable) > 0 {
+		logger.Error("webhook secrets sealed with a key missing from ONBOARDIQ_SECRET_KEY: their deliveries fail until that key is listed again (after the first)",
+			"count", len(r.Unreadable), "endpoint_ids", r.Unreadable)
+	}
 }

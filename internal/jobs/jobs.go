@@ -40,7 +40,7 @@ func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &EmbedWorker{DB: d.DB, Embedder: d.Embedder})
 	river.AddWorker(w, &EmailWorker{DB: d.DB, Mailer: d.Mailer})
-	river.AddWorker(w, &WebhookWorker{DB: d.DB, Webhooks: d.Webhooks})
+	river.AddWorker(w, &WebhookWorker{DB: d.DB, Webhooks: d.Webhooks, Logger: d.Logger})
 	river.AddWorker(w, &ScanWorker{DB: d.DB, Logger: d.Logger})
 	river.AddWorker(w, &DigestWorker{DB: d.DB})
 	return w

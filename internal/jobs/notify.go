@@ -21,6 +21,7 @@ type WebhookWorker struct {
 	river.WorkerDefaults[postgres.WebhookArgs]
 	DB       *postgres.DB
 	Webhooks *notify.Webhooks
+	Logger   *slog.Logger // nil: slog's default
 }
 
 // NextRetry follows webhookBackoff.
@@ -39,8 +40,23 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[postgres.Webhoo
 			if o.Disabled {
 				return notify.Outcome{Result: "not sent: the endpoint is disabled"}
 			}
+			if o.SecretErr != nil {
+				// The operator's to fix (a key missing from
+				// ONBOARDIQ_SECRET_KEY); retried, so nothing is lost once
+				// it is.
+				w.logger().ErrorContext(ctx, "webhook not sent: its signing secret does not open", "tenant_id", job.Args.TenantID,
+					"delivery_id", o.ID, "endpoint_id", o.EndpointID, "error", o.SecretErr)
+				return notify.Outcome{Result: "not sent: the signing secret cannot be decrypted (the server's secret key is misconfigured)", Retry: true}
+			}
 			return w.Webhooks.Send(ctx, o)
 		})
+}
+
+func (w *WebhookWorker) logger() *slog.Logger {
+	if w.Logger != nil {
+		return w.Logger
+	}
+	return slog.Default()
 }
 
 // EmailWorker sends one email delivery and logs the attempt.

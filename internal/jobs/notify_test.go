@@ -167,7 +167,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) register(t *testing.T, url string, events ...string) (uuid.UUID, string) {
 	t.Helper()
-	w, secret, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: url, Events: events, AllowHTTP: true})
+	w, secret, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: url, Events: events, AllowHTTP: true}, f.guard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +448,7 @@ func TestWebhookGoneRedirectAndSlack(t *testing.T) {
 	slack := newReceiver(t, nil)
 	goneID, _ := f.register(t, gone.URL)
 	f.register(t, moved.URL)
-	sw, _, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true})
+	sw, _, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true}, f.guard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestWorkersDeliverAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), postgres.WebhookInput{URL: theirs.URL, AllowHTTP: true}); err != nil {
+	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), postgres.WebhookInput{URL: theirs.URL, AllowHTTP: true}, f.guard); err != nil {
 		t.Fatal(err)
 	}
 	f.scan(t) // commits deliveries while no worker runs

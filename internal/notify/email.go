@@ -3,9 +3,9 @@ package notify
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -21,6 +21,9 @@ type Mailer struct {
 	SMTPURL string // smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS); "" sends nothing
 	From    string
 	BaseURL string // for links to the app
+	// Logger gets the mail server's full error text, for the operator;
+	// nil: slog's default.
+	Logger *slog.Logger
 }
 
 // Send sends one delivery: a notification, or a digest of several.
@@ -34,14 +37,10 @@ func (m *Mailer) Send(ctx context.Context, o *postgres.Outbound) Outcome {
 	}
 	client, err := m.client()
 	if err != nil {
-		return Outcome{Result: err.Error()}
+		return m.smtpSettingsFailure(ctx, o, err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		var se *mail.SendError
-		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
-			return Outcome{Result: err.Error()} // permanent: a 5xx reply
-		}
-		return Outcome{Result: err.Error(), Retry: true}
+		return m.smtpFailure(ctx, o, err)
 	}
 	return Outcome{OK: true, Result: "250 accepted"}
 }

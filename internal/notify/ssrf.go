@@ -14,42 +14,67 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// Guard decides which webhook URLs and addresses may be reached. Unless
-// AllowPrivate, it refuses loopback, private, link-local (cloud metadata
-// among them), CGNAT, multicast and unspecified addresses, at registration
-// and again at dial time on the address the name resolved to, so a name
-// that later resolves elsewhere cannot slip through.
+// Guard decides which webhook URLs and addresses may be reached, at
+// registration and again at dial time on the addresses the name resolves
+// to then, so a name that later resolves elsewhere (DNS rebinding) cannot
+// slip through: both go through Forbidden.
+//
+// Refused always: every special-purpose range of IANA's registries
+// (specialRanges), IPv6 outside global unicast, link-local addresses and
+// the cloud metadata services (by address and by name), and any IPv6
+// address that carries (NAT64, 6to4, Teredo, IPv4-mapped) a refused IPv4
+// address. AllowPrivate opens the private ranges only: RFC 1918,
+// unique-local (fc00::/7), loopback, shared address space (100.64.0.0/10)
+// and local-use NAT64, for an on-premises target.
 type Guard struct {
 	AllowPrivate bool
 	// Lookup resolves a host name; nil means the system resolver.
 	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-var thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
-var benchmarks = netip.MustParsePrefix("198.18.0.0/15")
-
 // Forbidden reports why addr may not be reached, or "".
 func (g *Guard) Forbidden(addr netip.Addr) string {
-	if g.AllowPrivate {
+	return g.forbidden(addr.WithZone(""))
+}
+
+func (g *Guard) forbidden(a netip.Addr) string {
+	s, ok := lookupRange(a)
+	if !ok {
+		if a.Is6() && !globalUnicast.Contains(a) {
+			return fmt.Sprintf("%s is outside the IPv6 global unicast range %s", a, globalUnicast)
+		}
 		return ""
 	}
-	addr = addr.Unmap()
+	in := fmt.Sprintf("%s is in %s (%s)", a, s.prefix, s.name)
 	switch {
-	case addr.IsLoopback():
-		return "a loopback address"
-	case addr.IsPrivate():
-		return "a private address"
-	case addr.IsLinkLocalUnicast():
-		return "a link-local address (cloud metadata lives there)"
-	case addr.IsMulticast(), addr.IsLinkLocalMulticast(), addr.IsInterfaceLocalMulticast():
-		return "a multicast address"
-	case addr.IsUnspecified(), thisNetwork.Contains(addr):
-		return "an unspecified address"
-	case cgnat.Contains(addr):
-		return "a carrier-grade NAT address"
-	case benchmarks.Contains(addr), addr == netip.MustParseAddr("255.255.255.255"):
-		return "a reserved address"
+	case s.kind == neverReach:
+		return in + ", which is never reachable from webhooks (link-local and cloud metadata)"
+	case s.kind == reserved:
+		return in + ", a special-purpose range"
+	case s.kind == private && !g.AllowPrivate:
+		return in + ", a private range; set ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE=true for on-premises targets"
+	}
+	if s.embedded == nil {
+		return ""
+	}
+	for _, e := range s.embedded(a) {
+		why := g.forbidden(e)
+		if s.guessed {
+			if ranged, ok := lookupRange(e); !ok || ranged.kind != neverReach {
+				continue
+			}
+		}
+		if why != "" {
+			return fmt.Sprintf("%s, and carries %s: %s", in, e, why)
+		}
+	}
+	return ""
+}
+
+// forbiddenHost reports why a host name may not be reached, or "".
+func forbiddenHost(host string) string {
+	if metadataHosts[strings.TrimSuffix(strings.ToLower(host), ".")] {
+		return fmt.Sprintf("%s is a cloud metadata service, which is never reachable from webhooks", host)
 	}
 	return ""
 }
@@ -84,13 +109,16 @@ func (g *Guard) CheckURL(ctx context.Context, raw string, allowHTTP bool) error 
 	if u.User != nil {
 		return onboardiq.Invalid("url", "must not carry credentials; verify deliveries with the signing secret")
 	}
+	if why := forbiddenHost(u.Hostname()); why != "" {
+		return onboardiq.Invalid("url", "%s", why)
+	}
 	addrs, err := g.lookup(ctx, u.Hostname())
 	if err != nil || len(addrs) == 0 {
 		return onboardiq.Invalid("url", "the host %s does not resolve", u.Hostname())
 	}
 	for _, a := range addrs {
 		if why := g.Forbidden(a); why != "" {
-			return onboardiq.Invalid("url", "the host %s resolves to %s, %s; set ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE=true for on-premises targets", u.Hostname(), a, why)
+			return onboardiq.Invalid("url", "the host %s may not be reached: %s", u.Hostname(), why)
 		}
 	}
 	return nil
@@ -103,6 +131,9 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil {
 		return nil, err
 	}
+	if why := forbiddenHost(host); why != "" {
+		return nil, fmt.Errorf("refused to connect to %s: %s", host, why)
+	}
 	addrs, err := g.lookup(ctx, host)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", host, err)
@@ -111,7 +142,7 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 	var lastErr error = fmt.Errorf("%s has no address", host)
 	for _, a := range addrs {
 		if why := g.Forbidden(a); why != "" {
-			lastErr = fmt.Errorf("refused to connect to %s: %s is %s", host, a, why)
+			lastErr = fmt.Errorf("refused to connect to %s: %s", host, why)
 			continue
 		}
 		conn, err := d.DialContext(ctx, network, net.JoinHostPort(a.String(), port))

@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
 // DB is the application's handle on the database. It connects as the
@@ -27,10 +28,21 @@ type DB struct {
 	// jobs inserts background jobs in tenant transactions (insert-only:
 	// the workers run in internal/jobs).
 	jobs *river.Client[pgx.Tx]
+	// secrets seals and opens recoverable secrets (webhook signing
+	// secrets); nil when no ONBOARDIQ_SECRET_KEY was given, and then
+	// storing or reading one fails.
+	secrets *secret.Keyring
 }
 
+// Option configures a DB at Open.
+type Option func(*DB)
+
+// WithSecrets gives the store the keyring from ONBOARDIQ_SECRET_KEY, which
+// webhook signing secrets are sealed with.
+func WithSecrets(k *secret.Keyring) Option { return func(db *DB) { db.secrets = k } }
+
 // Open connects to url and registers the pgvector types on each connection.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -54,7 +66,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("job client: %w", err)
 	}
-	return &DB{Pool: pool, jobs: jobs}, nil
+	db := &DB{Pool: pool, jobs: jobs}
+	for _, o := range opts {
+		o(db)
+	}
+	return db, nil
 }
 
 // Close closes the pool.
@@ -97,7 +113,7 @@ func (db *DB) inTenantOnce(ctx context.Context, tenantID uuid.UUID, opts pgx.TxO
 	// Release destroys a connection left inside a transaction, so a failed
 	// rollback cannot leak a tenant's transaction into the pool.
 	defer conn.Release()
-	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts, jobs: db.jobs}
+	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts, jobs: db.jobs, secrets: db.secrets}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))

@@ -33,7 +33,7 @@ type Attempt struct {
 	Attempt    int       `json:"attempt"`
 	At         time.Time `json:"at"`
 	OK         bool      `json:"ok"`
-	Result     string    `json:"result" doc:"The HTTP status or SMTP reply, or the error."`
+	Result     string    `json:"result" doc:"The endpoint's HTTP status, or for email the server's acceptance or a category of failure with its reply code (the mail server's own text is logged for the operator only); or why it was not sent."`
 	DurationMS int       `json:"duration_ms"`
 }
 
@@ -41,8 +41,11 @@ type Attempt struct {
 type Outbound struct {
 	Delivery
 	Payload map[string]any
-	// Webhook.
+	// Webhook. Secret is the signing secret, opened from its sealed form;
+	// SecretErr says why it could not be (a key missing from
+	// ONBOARDIQ_SECRET_KEY, say).
 	URL, Secret, Format string
+	SecretErr           error
 	AllowHTTP, Disabled bool
 	// Email.
 	Subject, Body string
@@ -83,8 +86,13 @@ func LoadOutbound(ctx context.Context, tx *Tx, id uuid.UUID) (*Outbound, error) 
 	}
 	switch {
 	case d.EndpointID != nil:
-		err = tx.QueryRow(ctx, `SELECT url, secret, format, allow_http, disabled_at IS NOT NULL FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`,
-			tx.TenantID(), *d.EndpointID).Scan(&o.URL, &o.Secret, &o.Format, &o.AllowHTTP, &o.Disabled)
+		var plain *string
+		var sealed []byte
+		err = tx.QueryRow(ctx, `SELECT url, secret, secret_sealed, format, allow_http, disabled_at IS NOT NULL FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`,
+			tx.TenantID(), *d.EndpointID).Scan(&o.URL, &plain, &sealed, &o.Format, &o.AllowHTTP, &o.Disabled)
+		if err == nil {
+			o.Secret, o.SecretErr = tx.openWebhookSecret(*d.EndpointID, plain, sealed)
+		}
 	case d.NotificationID != nil:
 		err = tx.QueryRow(ctx, `SELECT title, body, project_id FROM notifications WHERE tenant_id = $1 AND notification_id = $2`,
 			tx.TenantID(), *d.NotificationID).Scan(&o.Subject, &o.Body, &o.ProjectID)

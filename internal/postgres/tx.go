@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
 // Tx is a transaction inside one tenant.
@@ -34,6 +35,7 @@ type Tx struct {
 	tx       pgx.Tx // nil until the first statement
 	closed   bool
 	jobs     *river.Client[pgx.Tx]
+	secrets  *secret.Keyring
 }
 
 var _ pgx.Tx = (*Tx)(nil)

@@ -84,11 +84,43 @@ func getWebhook(ctx context.Context, tx *Tx, id uuid.UUID) (*WebhookEndpoint, er
 	return w, err
 }
 
+// URLChecker vets a webhook URL against the rules on what the server may
+// reach (notify.Guard): it may resolve the URL's host.
+type URLChecker interface {
+	CheckURL(ctx context.Context, raw string, allowHTTP bool) error
+}
+
+// authorizeWebhookChange checks, in this order, that the caller may manage
+// webhooks and that the input is valid. Only then may a URL be checked:
+// checking resolves the host, and a caller who may not register webhooks
+// must not be able to use that as a DNS probe.
+func authorizeWebhookChange(ctx context.Context, in *WebhookInput) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		return err
+	}
+	return in.validate()
+}
+
+func checkWebhookURL(ctx context.Context, urls URLChecker, in WebhookInput) error {
+	if urls == nil {
+		return errors.New("postgres: no URL checker for webhook URLs")
+	}
+	return urls.CheckURL(ctx, in.URL, in.AllowHTTP)
+}
+
 // CreateWebhook registers an endpoint (admins) and returns it with its
-// signing secret, which is shown only now. The URL must have been checked
-// against the SSRF rules by the caller.
-func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*WebhookEndpoint, string, error) {
-	if err := in.validate(); err != nil {
+// signing secret, which is shown only now: it is stored sealed with the
+// secret key, bound to this endpoint. The URL is checked with urls once
+// the caller is known to be an admin.
+func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput, urls URLChecker) (*WebhookEndpoint, string, error) {
+	if err := authorizeWebhookChange(ctx, &in); err != nil {
+		return nil, "", err
+	}
+	if err := checkWebhookURL(ctx, urls, in); err != nil {
 		return nil, "", err
 	}
 	secret := newWebhookSecret()
@@ -97,10 +129,14 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*WebhookEndpo
 		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
 			return err
 		}
-		var err error
+		id := uuid.New()
+		sealed, err := tx.sealWebhookSecret(id, secret)
+		if err != nil {
+			return err
+		}
 		w, err = scanWebhook(tx.QueryRow(ctx, `
-INSERT INTO webhook_endpoints (tenant_id, url, events, format, secret, description, allow_http)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+webhookColumns, tx.TenantID(), in.URL, in.Events, in.Format, secret, in.Description, in.AllowHTTP))
+INSERT INTO webhook_endpoints (tenant_id, endpoint_id, url, events, format, secret_sealed, description, allow_http)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+webhookColumns, tx.TenantID(), id, in.URL, in.Events, in.Format, sealed, in.Description, in.AllowHTTP))
 		if err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
@@ -137,13 +173,25 @@ func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*WebhookEndpoint, e
 }
 
 // UpdateWebhook replaces an endpoint's settings and enables or disables it
-// (admins). A checked URL is the caller's duty, as for CreateWebhook.
-func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, disabled bool) (*WebhookEndpoint, error) {
-	if err := in.validate(); err != nil {
+// (admins). A new URL, or a change of allow_http, is checked with urls once
+// the caller is known to be an admin and the endpoint to exist; an
+// unchanged one is not, so that an endpoint whose host no longer resolves
+// can still be disabled (sends check every address again when they dial).
+func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, disabled bool, urls URLChecker) (*WebhookEndpoint, error) {
+	if err := authorizeWebhookChange(ctx, &in); err != nil {
 		return nil, err
 	}
+	current, err := db.GetWebhook(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if current.URL != in.URL || current.AllowHTTP != in.AllowHTTP {
+		if err := checkWebhookURL(ctx, urls, in); err != nil {
+			return nil, err
+		}
+	}
 	var w *WebhookEndpoint
-	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	err = db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
 			return err
 		}
@@ -193,8 +241,13 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, id uuid.UUID) (string, er
 		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET secret = $3, secret_rotated_at = now(), updated_at = now() WHERE tenant_id = $1 AND endpoint_id = $2`,
-			tx.TenantID(), id, secret)
+		sealed, err := tx.sealWebhookSecret(id, secret)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+UPDATE webhook_endpoints SET secret = NULL, secret_sealed = $3, secret_rotated_at = now(), updated_at = now() WHERE tenant_id = $1 AND endpoint_id = $2`,
+			tx.TenantID(), id, sealed)
 		if err != nil {
 			return err
 		}

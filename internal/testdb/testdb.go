@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
 	"net/url"
@@ -20,10 +21,28 @@ import (
 	"github.com/peterldowns/pgtestdb"
 
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
 // AppPassword is the application role's password in test databases.
 const AppPassword = "onboardiq-test"
+
+// SecretKey is the ONBOARDIQ_SECRET_KEY of tests: a fixed key, in base64,
+// that the App pools seal and open webhook secrets with.
+const SecretKey = "b25ib2FyZGlxIHRlc3Qgc2VjcmV0IGtleSAzMiBieXQ="
+
+// Keyring returns the keyring of SecretKey.
+func Keyring() *secret.Keyring {
+	k, err := base64.StdEncoding.DecodeString(SecretKey)
+	if err != nil {
+		panic(err)
+	}
+	ring, err := secret.NewKeyring([][]byte{k})
+	if err != nil {
+		panic(err)
+	}
+	return ring
+}
 
 // DB is one test's database.
 type DB struct {
@@ -92,7 +111,7 @@ func newDB(t testing.TB, m migrator) *DB {
 	app := *db
 	app.User, app.Password = postgres.DefaultAppRole, AppPassword
 	d.AppURL = app.URL()
-	d.App, err = postgres.Open(context.Background(), d.AppURL)
+	d.App, err = postgres.Open(context.Background(), d.AppURL, postgres.WithSecrets(Keyring()))
 	if err != nil {
 		t.Fatalf("open app pool: %v", err)
 	}
@@ -130,7 +149,7 @@ func (m migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) 
 		return nil
 	}
 	conf.User, conf.Password = postgres.DefaultAppRole, AppPassword
-	app, err := postgres.Open(ctx, conf.URL())
+	app, err := postgres.Open(ctx, conf.URL(), postgres.WithSecrets(Keyring()))
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	in := postgres.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
 		AllowHTTP: r.FormValue("allow_http") == "on"}
-	if err := h.Guard.CheckURL(r.Context(), in.URL, in.AllowHTTP); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ep, secret, err := h.DB.CreateWebhook(r.Context(), in)
+	ep, secret, err := h.DB.CreateWebhook(r.Context(), in, h.Guard)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -88,7 +84,7 @@ func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		in := postgres.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
-		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable"); err != nil {
+		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable", h.Guard); err != nil {
 			h.fail(w, r, err)
 			return
 		}

@@ -56,11 +56,12 @@ func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserReco
 	return u, err
 }
 
-// GetUser returns a user: staff see everyone, a contact only themself.
+// GetUser returns a user of the tenant (staff only, like ListUsers: a
+// contact reads themself through /me).
 func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*UserRecord, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*UserRecord, error) {
-		if p.IsCustomer() && id != p.UserID {
-			return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "user not found")
+		if err := p.Require("read users", onboardiq.Staff...); err != nil {
+			return nil, err
 		}
 		return getUser(ctx, tx, id, false)
 	})

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/onboardiq/onboardiq/internal/postgres"
@@ -65,19 +67,43 @@ type signinForm struct {
 }
 
 func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: safeNext(r.URL.Query().Get("next"))}})
+	h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: consoleNext(r.URL.Query().Get("next"))}})
 }
 
-// safeNext keeps a redirect inside the console.
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/app") && !strings.HasPrefix(next, "//") {
-		return next
+// safeNext returns where to send a user after signing in: next, cleaned,
+// when it is a path inside base ("/app", or "/portal/{slug}" for a
+// contact), and false otherwise. Anything that a browser could read as
+// another origin is refused outright rather than repaired: a scheme, a
+// host, a backslash or a doubled slash (also percent-encoded), or a control
+// character.
+func safeNext(next, base string) (string, bool) {
+	if next == "" || len(next) > maxNext || next[0] != '/' || strings.HasPrefix(next, "//") ||
+		strings.Contains(next, `\`) || hasControl(next) {
+		return "", false
 	}
-	return "/app"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "", false
+	}
+	if strings.Contains(u.Path, `\`) || strings.Contains(u.Path, "//") || hasControl(u.Path) {
+		return "", false
+	}
+	clean := path.Clean(u.Path)
+	if clean != base && !strings.HasPrefix(clean, base+"/") {
+		return "", false
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String(), true
+}
+
+// maxNext bounds the next parameter of the sign-in form.
+const maxNext = 2048
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) })
 }
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
-	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: safeNext(r.FormValue("next"))}
+	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: r.FormValue("next")}
 	if !h.allowAttempt(r, "signin:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
@@ -88,11 +114,23 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSession(w, r, token)
+	home := "/app"
 	if p.IsCustomer() {
-		http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
-		return
+		home = "/portal/" + p.TenantSlug
 	}
-	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+	if to, ok := safeNext(f.Next, home); ok {
+		home = to
+	}
+	http.Redirect(w, r, home, http.StatusSeeOther)
+}
+
+// consoleNext is next when it is safe to carry in the sign-in form, else
+// the console's home.
+func consoleNext(next string) string {
+	if to, ok := safeNext(next, "/app"); ok {
+		return to
+	}
+	return "/app"
 }
 
 func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {

@@ -338,3 +338,40 @@ func TestMailboxOnlyWhenAskedAndLocal(t *testing.T) {
 		}
 	}
 }
+
+// After signing in, next leads to a console page, never to another origin.
+func TestSignInNext(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	for next, want := range map[string]string{
+		"/app/customers":                "/app/customers",
+		"/app/../\\evil.example":        "/app",
+		"//evil.example":                "/app",
+		"/app/..%2f..%2f/evil.example":  "/app",
+		"https://evil.example/app":      "/app",
+		"/app/%5Cevil.example":          "/app",
+		"/app@evil.example":             "/app",
+		"/\t/evil.example":              "/app",
+		"/app/kb/../customers?tab=open": "/app/customers?tab=open",
+	} {
+		p := post(t, client(t), a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"priya.shah@acme.example"},
+			"password": {demo.Password}, "next": {next}}, a.url)
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != want {
+			t.Errorf("next=%q: %d %q, want 303 %q", next, p.status, p.header.Get("Location"), want)
+		}
+	}
+	// A contact goes to their portal, or to a page inside it.
+	for next, want := range map[string]string{
+		"/app/customers":            "/portal/acme",
+		"/portal/hooli":             "/portal/acme",
+		"/portal/acme/kb":           "/portal/acme/kb",
+		"/portal/acme/../hooli/x":   "/portal/acme",
+		"/portal/acme/%2e%2e/hooli": "/portal/acme",
+	} {
+		p := post(t, client(t), a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"hannah.becker@globex.example"},
+			"password": {demo.Password}, "next": {next}}, a.url)
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != want {
+			t.Errorf("a contact with next=%q: %d %q, want 303 %q", next, p.status, p.header.Get("Location"), want)
+		}
+	}
+}

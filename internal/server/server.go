@@ -69,7 +69,8 @@ func New(o Options) http.Handler {
 	}
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}
 	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
-	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard}).Register(mux)
+	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
+		Metrics: reg}).Register(mux)
 
 	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))
 }

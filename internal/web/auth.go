@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -104,6 +105,10 @@ func hasControl(s string) bool {
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: r.FormValue("next")}
+	if msg := tooLong(r, limitWorkspace, limitEmail, limitPassword, limitNext); msg != "" {
+		h.render(w, r, http.StatusUnprocessableEntity, "signin.html", view{Title: "Sign in", Error: msg, Data: signinForm{Next: consoleNext(f.Next)}})
+		return
+	}
 	if !h.allowAttempt(r, "signin:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
@@ -154,6 +159,13 @@ func (h *Handler) forgotPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose, page string) {
 	email := strings.TrimSpace(r.FormValue("email"))
 	f := signinForm{Workspace: slug, Email: email}
+	if msg := tooLong(r, limitWorkspace, limitEmail); msg != "" || len(slug) > limitWorkspace.max {
+		if msg == "" {
+			msg = fmt.Sprintf("The workspace is too long: at most %d characters.", limitWorkspace.max)
+		}
+		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
+		return
+	}
 	if !h.allowAttempt(r, "link:"+slug+"/"+strings.ToLower(email)) {
 		h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
@@ -180,6 +192,10 @@ func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	token := r.FormValue("token")
+	if msg := tooLong(r, limitToken, limitPassword, limitConfirm); msg != "" {
+		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: msg})
+		return
+	}
 	if r.FormValue("password") != r.FormValue("confirm") {
 		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: "The two passwords differ.", Data: token})
 		return

@@ -54,7 +54,8 @@ gracefully on SIGTERM or SIGINT.`,
 				return err
 			}
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
-				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == ""})
+				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
+				TrustedProxies: cfg.TrustedProxies})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
 			if stopErr := runner.Stop(grace); stopErr != nil && err == nil {

@@ -23,8 +23,21 @@ const (
 
 var errSignIn = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the workspace, email or password is wrong")
 
-// SignIn checks a password and opens a web session; any mismatch is the
-// same error, so it tells nothing about which part was wrong.
+// Sign-in lockout: after LockoutFailures wrong passwords within
+// LockoutWindow, an account refuses every password, the right one too,
+// until LockoutDuration has passed. The count is per existing account and
+// lives in the database (signin_failures), so it holds across app servers
+// and whatever else arrives meanwhile. Any sign-in that succeeds (a link,
+// or a password reset) clears it.
+const (
+	LockoutFailures = 10
+	LockoutWindow   = 10 * time.Minute
+	LockoutDuration = 10 * time.Minute
+)
+
+// SignIn checks a password and opens a web session; any mismatch, and a
+// locked account, is the same error, so it tells nothing about which part
+// was wrong or whether the account exists.
 func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onboardiq.Principal, error) {
 	tenant, err := db.TenantIDBySlug(ctx, slug)
 	if err != nil {
@@ -33,24 +46,59 @@ func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onbo
 		return "", nil, errSignIn
 	}
 	var (
-		user uuid.UUID
-		hash *string
+		user   uuid.UUID
+		hash   *string
+		locked bool
 	)
+	now := time.Now()
 	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT user_id, password_hash FROM tenant_users WHERE tenant_id = $1 AND email = lower($2) AND disabled_at IS NULL`,
-			tenant, email).Scan(&user, &hash)
+		return tx.QueryRow(ctx, `
+SELECT u.user_id, u.password_hash, coalesce(f.locked_until > $3, false)
+FROM tenant_users u
+LEFT JOIN signin_failures f ON f.tenant_id = u.tenant_id AND f.user_id = u.user_id
+WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenant, email, now).Scan(&user, &hash, &locked)
 	})
-	if errors.Is(err, pgx.ErrNoRows) || hash == nil {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hash == nil) {
 		_, _ = password.Check(dummyHash, pw)
 		return "", nil, errSignIn
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	if ok, err := password.Check(*hash, pw); err != nil || !ok {
+	// Checked even when locked, so a locked account answers as slowly.
+	ok, err := password.Check(*hash, pw)
+	if locked {
+		return "", nil, errSignIn
+	}
+	if err != nil || !ok {
+		// Counted even if the client has gone: hanging up must not buy
+		// an attacker a free guess.
+		if err := db.countSignInFailure(context.WithoutCancel(ctx), tenant, user, now); err != nil {
+			return "", nil, err
+		}
 		return "", nil, errSignIn
 	}
 	return db.openSession(ctx, tenant, user)
+}
+
+// countSignInFailure counts a wrong password against an account, and locks
+// it at the LockoutFailures-th within LockoutWindow. Failures while it is
+// locked are not counted, so the lock ends LockoutDuration after it began.
+func (db *DB) countSignInFailure(ctx context.Context, tenant, user uuid.UUID, now time.Time) error {
+	return db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, `
+INSERT INTO signin_failures AS f (tenant_id, user_id, failures, window_start) VALUES ($1, $2, 1, $3)
+ON CONFLICT (tenant_id, user_id) DO UPDATE SET
+    failures     = CASE WHEN f.window_start > $4 THEN f.failures + 1 ELSE 1 END,
+    window_start = CASE WHEN f.window_start > $4 THEN f.window_start ELSE $3 END,
+    locked_until = CASE WHEN f.window_start > $4 AND f.failures + 1 >= $5 THEN $6 ELSE f.locked_until END
+WHERE f.locked_until IS NULL OR f.locked_until <= $3`,
+			tenant, user, now, now.Add(-LockoutWindow), LockoutFailures, now.Add(LockoutDuration))
+		if err != nil {
+			return fmt.Errorf("count sign-in failure: %w", err)
+		}
+		return nil
+	})
 }
 
 var dummyHash = func() string { h, _ := password.Hash("a password nobody has"); return h }()
@@ -64,6 +112,9 @@ func (db *DB) openSession(ctx context.Context, tenant, user uuid.UUID) (string, 
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO web_sessions (tenant_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
 			tenant, user, sum[:], time.Now().Add(SessionTTL)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE tenant_id = $1 AND user_id = $2`, tenant, user); err != nil {
 			return err
 		}
 		return RecordEvent(onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user}), tx,

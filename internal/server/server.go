@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,10 @@ type Options struct {
 	Logger   *slog.Logger
 	BaseURL  string
 	Version  string
+
+	// TrustedProxies are the reverse proxies whose forwarding headers
+	// name the client.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the server's handler, with its own metrics registry.
@@ -70,7 +75,7 @@ func New(o Options) http.Handler {
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}
 	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
 	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
-		Metrics: reg}).Register(mux)
+		Metrics: reg, TrustedProxies: o.TrustedProxies}).Register(mux)
 
 	return requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux)))
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -55,13 +54,8 @@ func (h *Handler) takeFlash(w http.ResponseWriter, r *http.Request) string {
 	return string(msg)
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// signinFailed is the one answer to a failed sign-in, whatever failed.
+const signinFailed = "The workspace, email or password is wrong. After ten failed attempts an account is locked for ten minutes; resetting its password unlocks it."
 
 type signinForm struct {
 	Workspace, Email, Next string
@@ -109,13 +103,15 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "signin.html", view{Title: "Sign in", Error: msg, Data: signinForm{Next: consoleNext(f.Next)}})
 		return
 	}
-	if !h.allowAttempt(r, "signin:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
+	if !h.allowAddress(r) {
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
 	}
+	// Failed passwords per account are counted, and the account locked,
+	// by the store: a locked account gets the same answer.
 	token, p, err := h.DB.SignIn(r.Context(), f.Workspace, f.Email, r.FormValue("password"))
 	if err != nil {
-		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: "The workspace, email or password is wrong.", Data: f})
+		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: signinFailed, Data: f})
 		return
 	}
 	h.setSession(w, r, token)
@@ -166,7 +162,9 @@ func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose
 		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
 		return
 	}
-	if !h.allowAttempt(r, "link:"+slug+"/"+strings.ToLower(email)) {
+	// Links are limited per address and per recipient, apart from
+	// passwords: a locked account still gets its own link.
+	if !h.allowAddress(r) || !h.perUser.allow("link:"+slug+"/"+strings.ToLower(email)) {
 		h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
 	}
@@ -235,7 +233,7 @@ func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
 // mailbox is the development stand-in for an inbox, served only when
 // DevMailbox is on and only to clients on the same machine.
 func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request) {
-	if ip := net.ParseIP(clientIP(r)); !h.DevMailbox || ip == nil || !ip.IsLoopback() {
+	if !h.DevMailbox || !h.clientAddr(r).IsLoopback() {
 		h.notFound(w, r)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -45,9 +46,12 @@ type Handler struct {
 	Guard      *notify.Guard
 	// Metrics, when set, gets the pages' gauges (the limiters' sizes).
 	Metrics prometheus.Registerer
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// Forwarded headers name the client (ONBOARDIQ_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 
-	perUser *limiter // sign-in and link attempts per workspace and email
-	perIP   *limiter // and per client address, more generously (offices share one)
+	perUser *limiter // link requests per workspace and email (failed passwords are counted in the database)
+	perIP   *limiter // sign-in and link attempts per client address, more generously (offices share one)
 	pages   map[string]*template.Template
 }
 
@@ -316,10 +320,8 @@ func pathID(r *http.Request) (uuid.UUID, bool) {
 	return id, err == nil
 }
 
-// allowAttempt counts a sign-in or link attempt against its user and its
-// client address, and reports whether both are within their limits.
-func (h *Handler) allowAttempt(r *http.Request, user string) bool {
-	u := h.perUser.allow(user)
-	ip := h.perIP.allow(clientIP(r))
-	return u && ip
+// allowAddress counts a sign-in or link attempt against the client's
+// address and reports whether it is within the limit.
+func (h *Handler) allowAddress(r *http.Request) bool {
+	return h.perIP.allow(addrKey(r, h.clientAddr(r)))
 }

@@ -166,7 +166,11 @@ func TestSignInLockout(t *testing.T) {
 	if err != nil || link == "" {
 		t.Fatalf("a sign-in link for a locked contact: %q, %v", link, err)
 	}
-	if _, _, err := db.SignInWithLink(ctx, linkToken(t, link)); err != nil {
+	// Offered to another workspace, it is refused and not used up.
+	if _, _, err := db.SignInWithLink(ctx, "admin", linkToken(t, link)); onboardiq.ErrorCode(err) != onboardiq.EUNAUTHORIZED {
+		t.Errorf("the link on another workspace: %v", err)
+	}
+	if _, _, err := db.SignInWithLink(ctx, "lock", linkToken(t, link)); err != nil {
 		t.Errorf("the link of a locked contact: %v", err)
 	}
 }

@@ -255,8 +255,16 @@ RETURNING user_id`, tenant, hash, purpose).Scan(&user)
 	return tenant, user, err
 }
 
-// SignInWithLink consumes a sign-in link and opens a session.
-func (db *DB) SignInWithLink(ctx context.Context, token string) (string, *onboardiq.Principal, error) {
+// SignInWithLink consumes a sign-in link to the workspace slug and opens a
+// session. A link to another workspace is refused without being consumed.
+func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *onboardiq.Principal, error) {
+	linkTenant, _, ok := parseTokenWith(linkPrefix, token)
+	if !ok {
+		return "", nil, errLink
+	}
+	if tenant, err := db.TenantIDBySlug(ctx, slug); err != nil || tenant != linkTenant {
+		return "", nil, errLink
+	}
 	tenant, user, err := db.useLink(ctx, token, LinkSignIn, nil)
 	if err != nil {
 		return "", nil, err

@@ -184,7 +184,11 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 	h.sendLink(w, r, strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), postgres.LinkReset, "forgot.html")
 }
 
+// resetPage shows the form of a reset link; like magicPage, it consumes
+// nothing, and only the form's POST uses the link.
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: r.URL.Query().Get("token")})
 }
 
@@ -219,14 +223,29 @@ func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) {
 	h.sendLink(w, r, r.PathValue("slug"), postgres.LinkSignIn, "portal_signin.html")
 }
 
+// magicPage is where an emailed sign-in link lands. It consumes nothing:
+// mail scanners fetch every link in a message, so a GET only shows a
+// Continue button, whose POST (magic) uses the link.
+func (h *Handler) magicPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	token := r.FormValue("token")
+	if tooLong(r, limitToken) != "" {
+		token = ""
+	}
+	h.render(w, r, http.StatusOK, "magic.html", view{Title: "Sign in", Slug: r.PathValue("slug"), Data: token})
+}
+
 func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
-	token, p, err := h.DB.SignInWithLink(r.Context(), r.URL.Query().Get("token"))
-	if err != nil || p.TenantSlug != r.PathValue("slug") {
-		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug"),
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	slug := r.PathValue("slug")
+	session, p, err := h.DB.SignInWithLink(r.Context(), slug, r.FormValue("token"))
+	if err != nil {
+		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: slug,
 			Error: "This link is invalid, used or expired. Ask for a new one below."})
 		return
 	}
-	h.setSession(w, r, token)
+	h.setSession(w, r, session)
 	http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
 }
 

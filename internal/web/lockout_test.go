@@ -143,3 +143,78 @@ func TestClientAddressBehindProxies(t *testing.T) {
 		t.Errorf("a forged X-Forwarded-For from an untrusted peer: %d, want 429", s)
 	}
 }
+
+// TestLinksSurviveScanners: mail scanners fetch every link in a message.
+// Opening a sign-in or reset link consumes nothing; only the page's POST
+// does, and a link posted to another workspace is refused unused.
+func TestLinksSurviveScanners(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	actOtherTenant(t, a) // workspace hooli
+	unused := func(purpose string) int {
+		var n int
+		actScan(t, a, `SELECT count(*) FROM login_tokens WHERE purpose = $1 AND used_at IS NULL`, []any{purpose}, &n)
+		return n
+	}
+	c := client(t)
+	post(t, c, a.url+"/portal/acme/signin", url.Values{"email": {"hannah.becker@globex.example"}}, a.url)
+	links := get(t, c, a.url+"/dev/mailbox?workspace=acme").all("tr.mail a.link")
+	if len(links) != 1 {
+		t.Fatalf("%d links", len(links))
+	}
+	link := attr(links[0], "href")
+	u, _ := url.Parse(link)
+	token := u.Query().Get("token")
+
+	// A scanner fetches it, twice, without cookies.
+	for range 2 {
+		p := get(t, client(t), link)
+		if p.status != http.StatusOK || len(p.all(`form#continue[method="post"][action="/portal/acme/magic"] button`)) != 1 {
+			t.Fatalf("the link's page: %d", p.status)
+		}
+		if rp := p.header.Get("Referrer-Policy"); rp != "no-referrer" {
+			t.Errorf("Referrer-Policy %q", rp)
+		}
+		if ck := p.header.Get("Set-Cookie"); strings.Contains(ck, "oiq_session") {
+			t.Errorf("opening the link set a session: %q", ck)
+		}
+	}
+	if n := unused(postgres.LinkSignIn); n != 1 {
+		t.Fatalf("after two fetches %d sign-in links are unused, want 1", n)
+	}
+	// Posted to another workspace: refused, and still unused.
+	if p := post(t, client(t), a.url+"/portal/hooli/magic", url.Values{"token": {token}}, a.url); p.status != http.StatusUnauthorized {
+		t.Errorf("the link on another workspace: %d, want 401", p.status)
+	}
+	if n := unused(postgres.LinkSignIn); n != 1 {
+		t.Fatalf("a post to another workspace used the link")
+	}
+	// The Continue button signs in, once.
+	p := post(t, c, a.url+"/portal/acme/magic", url.Values{"token": {token}}, a.url)
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/portal/acme" {
+		t.Fatalf("continue: %d %q", p.status, p.header.Get("Location"))
+	}
+	if h := get(t, c, a.url+"/portal/acme"); h.status != http.StatusOK {
+		t.Errorf("the portal after continuing: %d", h.status)
+	}
+	if p := post(t, client(t), a.url+"/portal/acme/magic", url.Values{"token": {token}}, a.url); p.status != http.StatusUnauthorized {
+		t.Errorf("the link a second time: %d, want 401", p.status)
+	}
+
+	// A reset link's page consumes nothing either.
+	post(t, c, a.url+"/forgot", url.Values{"workspace": {"acme"}, "email": {"sam.lee@acme.example"}}, a.url)
+	var reset string
+	for _, row := range get(t, c, a.url+"/dev/mailbox?workspace=acme").all("tr.mail") {
+		if r := (page{doc: row}); strings.Contains(r.text("td"), "sam.lee@acme.example") {
+			reset = attr(r.all("a.link")[0], "href")
+		}
+	}
+	for range 2 {
+		if p := get(t, client(t), reset); p.status != http.StatusOK || p.header.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("the reset link's page: %d %q", p.status, p.header.Get("Referrer-Policy"))
+		}
+	}
+	if n := unused(postgres.LinkReset); n != 1 {
+		t.Errorf("after two fetches %d reset links are unused, want 1", n)
+	}
+}

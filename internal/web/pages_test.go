@@ -223,12 +223,12 @@ func TestPortalPages(t *testing.T) {
 	if len(links) != 1 {
 		t.Fatalf("mailbox has %d links", len(links))
 	}
-	magic := get(t, c, attr(links[0], "href"))
+	magic := openLink(t, c, a, attr(links[0], "href"))
 	if magic.status != http.StatusSeeOther {
 		t.Fatalf("magic link: %d", magic.status)
 	}
 	// The link works once.
-	if again := get(t, client(t), attr(links[0], "href")); again.status != http.StatusUnauthorized {
+	if again := openLink(t, client(t), a, attr(links[0], "href")); again.status != http.StatusUnauthorized {
 		t.Errorf("a used link: %d, want 401", again.status)
 	}
 	home := get(t, c, a.url+"/portal/acme")

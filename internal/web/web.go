@@ -164,7 +164,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)
 	handle("POST /portal/{slug}/signin", h.portalSignin)
-	handle("GET /portal/{slug}/magic", h.magic)
+	handle("GET /portal/{slug}/magic", h.magicPage)
+	handle("POST /portal/{slug}/magic", h.magic)
 	handle("GET /portal/{slug}", h.customer0(h.portalHome))
 	handle("GET /portal/{slug}/projects/{id}", h.customer0(h.portalProject))
 	handle("POST /portal/{slug}/tasks/{id}/status", h.customer0(h.portalTaskStatus))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -176,27 +177,39 @@ const (
 	LinkReset  = "password_reset"
 )
 
+// SentLink is a one-time link SendLoginLink made.
+type SentLink struct {
+	URL, Subject string
+}
+
+// linkPlaceholder stands for the link in a link email's stored text: the
+// link itself is made when the email is sent (ReissueLink), so no delivery
+// ever holds a secret.
+const linkPlaceholder = "{link}"
+
 // SendLoginLink emails a one-time link to a user of the workspace: a
 // sign-in link for a customer contact (15 minutes), a password-reset link
-// for anyone (1 hour). It returns the link when one was made, for the
-// development mailbox, and nothing (and no error) when the email matches
-// no such user, so callers cannot tell.
-func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (string, error) {
+// for anyone (1 hour). The queued delivery holds the link token's id, not
+// the token: the email worker issues a fresh secret for it when it sends.
+// SendLoginLink returns the link it made for this request, which works
+// until then: for the log and the development mailbox when there is no SMTP
+// server. It returns nil (and no error) when the email matches no such
+// user, so callers cannot tell.
+func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (*SentLink, error) {
 	tenant, err := db.TenantIDBySlug(ctx, slug)
 	if err != nil {
-		return "", nil
+		return nil, nil
 	}
 	token, err := newTokenWith(linkPrefix, tenant)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	sum := sha256.Sum256([]byte(token))
 	ttl, path, subject := 15*time.Minute, "/portal/"+slug+"/magic?token=", "Your sign-in link for "
 	if purpose == LinkReset {
 		ttl, path, subject = time.Hour, "/reset?token=", "Reset your OnboardIQ password for "
 	}
-	link := baseURL + path + token
-	made := false
+	var sent *SentLink
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var user uuid.UUID
 		var role onboardiq.Role
@@ -209,25 +222,66 @@ WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenan
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			tenant, user, purpose, sum[:], time.Now().Add(ttl)); err != nil {
+		var tokenID uuid.UUID
+		if err := tx.QueryRow(ctx, `INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING token_id`,
+			tenant, user, purpose, sum[:], time.Now().Add(ttl)).Scan(&tokenID); err != nil {
 			return err
 		}
 		var id uuid.UUID
-		text := fmt.Sprintf("Open this link within %s to continue (it works once):\n\n%s\n\nIf you did not ask for it, ignore this email.", ttl, link)
+		text := fmt.Sprintf("Open this link within %s to continue (it works once):\n\n%s\n\nIf you did not ask for it, ignore this email.", ttl, linkPlaceholder)
 		if err := tx.QueryRow(ctx, `
 INSERT INTO deliveries (tenant_id, channel, event_type, payload, recipient, message_id)
 VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tenant, purpose,
-			map[string]any{"subject": subject + tenantName, "text": text, "link": link}, email, newMessageID()).Scan(&id); err != nil {
+			map[string]any{"subject": subject + tenantName, "text": text, "token_id": tokenID, "link_prefix": baseURL + path},
+			email, newMessageID()).Scan(&id); err != nil {
 			return err
 		}
-		made = true
+		sent = &SentLink{URL: baseURL + path + token, Subject: subject + tenantName}
 		return tx.Enqueue(ctx, EmailArgs{TenantID: tenant, DeliveryID: id})
 	})
-	if err != nil || !made {
-		return "", err
+	if err != nil {
+		return nil, err
 	}
-	return link, nil
+	return sent, nil
+}
+
+// IsLinkEmail reports whether o is a sign-in or reset email, whose link
+// ReissueLink makes at send time.
+func IsLinkEmail(o *Outbound) bool {
+	_, ok := o.Payload["token_id"].(string)
+	return ok && o.Channel == "email"
+}
+
+// ReissueLink gives the one-time link of a link email a new secret, in the
+// tenant tx runs in, and fills the link into o's payload ("link", and the
+// text's placeholder) for sending. The link's earlier secret, and so any
+// link sent before, stops working. It returns false, changing nothing, when
+// the link was used or has expired: there is nothing left to send.
+func ReissueLink(ctx context.Context, tx *Tx, o *Outbound) (bool, error) {
+	id, err := uuid.Parse(fmt.Sprint(o.Payload["token_id"]))
+	if err != nil {
+		return false, fmt.Errorf("link email %s: token_id: %w", o.ID, err)
+	}
+	prefix, _ := o.Payload["link_prefix"].(string)
+	token, err := newTokenWith(linkPrefix, tx.TenantID())
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	tag, err := tx.Exec(ctx, `
+UPDATE login_tokens SET token_hash = $3
+WHERE tenant_id = $1 AND token_id = $2 AND used_at IS NULL AND expires_at > $4`, tx.TenantID(), id, sum[:], time.Now())
+	if err != nil {
+		return false, fmt.Errorf("reissue link: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	link := prefix + token
+	text, _ := o.Payload["text"].(string)
+	o.Payload["link"] = link
+	o.Payload["text"] = strings.ReplaceAll(text, linkPlaceholder, link)
+	return true, nil
 }
 
 var errLink = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "this link is invalid, used or expired; ask for a new one")
@@ -293,36 +347,4 @@ func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (str
 		return "", nil, err
 	}
 	return db.openSession(ctx, tenant, user)
-}
-
-// MailboxItem is a sign-in or reset email, for the development mailbox.
-type MailboxItem struct {
-	To, Subject, Link string
-	At                time.Time
-}
-
-// DevMailbox lists the workspace's sign-in and reset emails of the last
-// hour, newest first: the development stand-in for an inbox when no SMTP
-// server is configured.
-func (db *DB) DevMailbox(ctx context.Context, slug string) ([]MailboxItem, error) {
-	tenant, err := db.TenantIDBySlug(ctx, slug)
-	if err != nil {
-		return nil, err
-	}
-	var out []MailboxItem
-	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		rows, err := tx.Query(ctx, `
-SELECT recipient, payload->>'subject', payload->>'link', created_at FROM deliveries
-WHERE tenant_id = $1 AND event_type IN ('magic_link', 'password_reset') AND created_at > now() - interval '1 hour'
-ORDER BY created_at DESC LIMIT 50`, tenant)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MailboxItem, error) {
-			var m MailboxItem
-			return m, r.Scan(&m.To, &m.Subject, &m.Link, &m.At)
-		})
-		return err
-	})
-	return out, err
 }

@@ -217,4 +217,10 @@ func TestLinksSurviveScanners(t *testing.T) {
 	if n := unused(postgres.LinkReset); n != 1 {
 		t.Errorf("after two fetches %d reset links are unused, want 1", n)
 	}
+	// The mailbox showed the links; the database holds none.
+	var stored int
+	actScan(t, a, `SELECT count(*) FROM deliveries d WHERE strpos(d::text, 'oiql_') > 0`, nil, &stored)
+	if stored != 0 {
+		t.Errorf("%d deliveries hold a link token", stored)
+	}
 }

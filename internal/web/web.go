@@ -50,8 +50,9 @@ type Handler struct {
 	// Forwarded headers name the client (ONBOARDIQ_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
 
-	perUser *limiter // link requests per workspace and email (failed passwords are counted in the database)
-	perIP   *limiter // sign-in and link attempts per client address, more generously (offices share one)
+	perUser *limiter   // link requests per workspace and email (failed passwords are counted in the database)
+	perIP   *limiter   // sign-in and link attempts per client address, more generously (offices share one)
+	outbox  devMailbox // links made, for the development mailbox
 	pages   map[string]*template.Template
 }
 

@@ -146,9 +146,9 @@ WITH s AS (
     UPDATE web_sessions w SET last_seen_at = now() FROM s
     WHERE w.tenant_id = $1 AND w.session_id = s.session_id AND s.last_seen_at < now() - interval '5 minutes'
 )
-SELECT u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+SELECT s.session_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
 FROM s JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`, tenant, hash).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+JOIN tenants t ON t.tenant_id = $1`, tenant, hash).Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errNoSession
@@ -327,7 +327,8 @@ func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *
 }
 
 // ResetPassword consumes a reset link, sets the new password, ends the
-// user's other sessions, and opens a new one.
+// user's sessions and other links (and any sign-in lockout), and opens a
+// new session.
 func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (string, *onboardiq.Principal, error) {
 	if n := len(newPassword); n < 10 || n > 200 {
 		return "", nil, onboardiq.Invalid("password", "must be 10 to 200 characters")
@@ -340,11 +341,35 @@ func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (str
 		if _, err := tx.Exec(ctx, `UPDATE tenant_users SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user, h); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user)
-		return err
+		return endCredentials(ctx, tx, user, nil, false)
 	})
 	if err != nil {
 		return "", nil, err
 	}
 	return db.openSession(ctx, tenant, user)
+}
+
+// endCredentials ends what lets user in other than their password, after
+// it changed or when they are disabled: their web sessions (all but keep,
+// the session of a user changing their own password), their unused sign-in
+// and reset links, and their failed sign-ins. With revokeTokens their API
+// tokens are revoked too, for good: re-enabling a user revives none of it.
+func endCredentials(ctx context.Context, tx *Tx, user uuid.UUID, keep *uuid.UUID, revokeTokens bool) error {
+	now := time.Now()
+	if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR session_id <> $3)`,
+		tx.TenantID(), user, keep); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE login_tokens SET used_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL`, tx.TenantID(), user, now); err != nil {
+		return fmt.Errorf("end links: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user); err != nil {
+		return fmt.Errorf("end lockout: %w", err)
+	}
+	if revokeTokens {
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, tx.TenantID(), user, now); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+	}
+	return nil
 }

@@ -19,6 +19,7 @@ type Principal struct {
 	Role       Role
 	CustomerID *uuid.UUID // set for RoleCustomer only
 	TokenID    *uuid.UUID // the API token used, when one was
+	SessionID  *uuid.UUID // the web session used, when one was
 }
 
 type principalKey struct{}

@@ -88,6 +88,7 @@ type env struct {
 	acme, bolt uuid.UUID
 	// acme's things
 	c1, c2, p1, p2, t1, tv, ti, tpl, csm uuid.UUID
+	contact                              uuid.UUID // contact1, of c1
 	pub, internal                        uuid.UUID // articles
 	// Seeded for the matrix only (seedMatrix): a webhook endpoint with a
 	// delivery, a notification of the contact with an email delivery, and
@@ -147,6 +148,7 @@ func newEnvWithPool(t *testing.T, conns int) *env {
 			q(&e.p2, `SELECT project_id FROM projects WHERE name = 'Customer Two onboarding'`),
 			q(&e.tpl, `SELECT template_id FROM templates WHERE is_default`),
 			q(&e.csm, `SELECT user_id FROM tenant_users WHERE email = 'csm@acme.test'`),
+			q(&e.contact, `SELECT user_id FROM tenant_users WHERE email = 'contact1@customer.test'`),
 			q(&e.pub, `SELECT article_id FROM knowledge_base WHERE title = 'Public article'`),
 			q(&e.internal, `SELECT article_id FROM knowledge_base WHERE title = 'Internal article'`),
 			// A customer-visible task assigned to the owning customer's contact,

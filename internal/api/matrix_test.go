@@ -68,7 +68,10 @@ var routes = []route{
 
 	{"list users", "GET", fixed("/users"), nil, "200 200 200 200 403 403 200 401"},
 	{"create user", "POST", fixed("/users"), func(*env) any { return map[string]any{"email": "new@acme.test", "name": "New", "role": "viewer"} }, "201 403 403 403 403 403 201 401"},
-	{"get user", "GET", func(e *env) string { return "/users/" + e.csm.String() }, nil, "200 200 200 200 404 404 404 401"},
+	{"get user", "GET", func(e *env) string { return "/users/" + e.csm.String() }, nil, "200 200 200 200 403 403 404 401"},
+	// Users are for staff: a contact may not read even their own record
+	// here (they have /me).
+	{"get contact user", "GET", func(e *env) string { return "/users/" + e.contact.String() }, nil, "200 200 200 200 403 403 404 401"},
 	{"update user", "PATCH", func(e *env) string { return "/users/" + e.csm.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 403 403 403 403 403 404 401"},
 
 	{"create article", "POST", fixed("/kb/articles"), func(*env) any { return map[string]any{"title": "New", "visibility": "public"} }, "201 201 403 403 403 403 201 401"},

@@ -64,7 +64,7 @@ func (h *handlers) registerUsers(api huma.API) {
 			return &userPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}",
-		Summary: "Get a user", Description: "Staff see everyone; a customer contact only themself.", Tags: tags, Security: bearer},
+		Summary: "Get a user", Description: "Staff only; a customer contact reads themself at /me.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *IDParam) (*userOutput, error) {
 			u, err := h.DB.GetUser(ctx, in.ID())
 			return &userOutput{u}, h.problem(ctx, err)

@@ -70,7 +70,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			reg := prometheus.NewRegistry()
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
 				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
-				Registry: reg})
+				Registry: reg, TrustedProxies: cfg.TrustedProxies})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			ctx, stop := context.WithCancel(ctx)
 			defer stop()

@@ -71,7 +71,36 @@ func (w *EmailWorker) Timeout(*river.Job[postgres.EmailArgs]) time.Duration { re
 
 // Work sends the delivery.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArgs]) error {
-	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.EmailMaxAttempts, w.Mailer.Send)
+	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.EmailMaxAttempts,
+		func(ctx context.Context, o *postgres.Outbound) notify.Outcome {
+			if postgres.IsLinkEmail(o) && w.Mailer.SMTPURL != "" {
+				if out, ok := w.reissue(ctx, job.Args.TenantID, o); !ok {
+					return out
+				}
+			}
+			return w.Mailer.Send(ctx, o)
+		})
+}
+
+// reissue makes the link of a sign-in or reset email just before it is
+// sent: the delivery holds no secret, and each attempt sends a new one, so
+// a link from an earlier attempt stops working. Without an SMTP server
+// nothing is sent and nothing reissued: the link the request made (logged,
+// or in the development mailbox) stays the one that works.
+func (w *EmailWorker) reissue(ctx context.Context, tenant uuid.UUID, o *postgres.Outbound) (notify.Outcome, bool) {
+	var live bool
+	err := w.DB.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		live, err = postgres.ReissueLink(ctx, tx, o)
+		return err
+	})
+	switch {
+	case err != nil:
+		return notify.Outcome{Result: "could not issue the link: " + err.Error(), Retry: true}, false
+	case !live:
+		return notify.Outcome{Result: "not sent: the link was used or has expired"}, false
+	}
+	return notify.Outcome{}, true
 }
 
 // deliver loads a delivery, sends it, and logs the attempt. A failure worth

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -93,6 +94,9 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 		// A message written whole by its sender: sign-in and reset links.
 		text, _ := o.Payload["text"].(string)
 		link, _ := o.Payload["link"].(string)
+		if postgres.IsLinkEmail(o) && link == "" {
+			return nil, errors.New("not sent: the link was not issued") // see postgres.ReissueLink
+		}
 		v.Subject = subject
 		v.Items = []emailItem{{Title: subject, Body: text, Link: link}}
 	} else if o.EventType == "digest" {

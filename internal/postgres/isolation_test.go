@@ -59,6 +59,8 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 SELECT $1, user_id, 'magic_link', sha256(user_id::text::bytea), now() + interval '15 minutes' FROM tenant_users WHERE tenant_id = $1`,
 			`INSERT INTO delivery_attempts (tenant_id, delivery_id, attempt, ok, result, duration_ms)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000d1', 1, true, '200 OK', 12)`,
+			`INSERT INTO signin_failures (tenant_id, user_id, failures, window_start)
+			 SELECT $1, user_id, 1, now() FROM tenant_users WHERE tenant_id = $1`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

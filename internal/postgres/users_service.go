@@ -56,11 +56,12 @@ func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserReco
 	return u, err
 }
 
-// GetUser returns a user: staff see everyone, a contact only themself.
+// GetUser returns a user of the tenant (staff only, like ListUsers: a
+// contact reads themself through /me).
 func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*UserRecord, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*UserRecord, error) {
-		if p.IsCustomer() && id != p.UserID {
-			return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "user not found")
+		if err := p.Require("read users", onboardiq.Staff...); err != nil {
+			return nil, err
 		}
 		return getUser(ctx, tx, id, false)
 	})
@@ -111,8 +112,9 @@ ORDER BY u.email LIMIT $5`, tx.TenantID(), f.Role, f.CustomerID, after, f.Limit+
 
 // UpdateUser changes a user's name, role, password or disabled state
 // (admins only). An admin cannot demote or disable themself, a contact
-// cannot become staff nor staff a contact (create a new user instead), and
-// disabling a user stops their tokens at once.
+// cannot become staff nor staff a contact (create a new user instead). A
+// new password ends the user's other sessions and links; disabling a user
+// ends their sessions and links and revokes their API tokens, for good.
 func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.UserPatch) (*UserRecord, error) {
 	var u *UserRecord
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
@@ -166,6 +168,18 @@ WHERE u.tenant_id = $1 AND u.user_id = $2
 RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Role, after.Disabled, patch.Password.Set, hash))
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
+		}
+		// A new password ends the user's other ways in (the caller's own
+		// session stays when they change their own); disabling ends them
+		// all, API tokens included, so re-enabling revives none.
+		if patch.Password.Set || u.Disabled {
+			var keep *uuid.UUID
+			if id == p.UserID {
+				keep = p.SessionID
+			}
+			if err := endCredentials(ctx, tx, id, keep, u.Disabled); err != nil {
+				return err
+			}
 		}
 		// Support members are the active csm and admin users.
 		if u.Role.CanSupport() {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,8 +24,21 @@ const (
 
 var errSignIn = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the workspace, email or password is wrong")
 
-// SignIn checks a password and opens a web session; any mismatch is the
-// same error, so it tells nothing about which part was wrong.
+// Sign-in lockout: after LockoutFailures wrong passwords within
+// LockoutWindow, an account refuses every password, the right one too,
+// until LockoutDuration has passed. The count is per existing account and
+// lives in the database (signin_failures), so it holds across app servers
+// and whatever else arrives meanwhile. Any sign-in that succeeds (a link,
+// or a password reset) clears it.
+const (
+	LockoutFailures = 10
+	LockoutWindow   = 10 * time.Minute
+	LockoutDuration = 10 * time.Minute
+)
+
+// SignIn checks a password and opens a web session; any mismatch, and a
+// locked account, is the same error, so it tells nothing about which part
+// was wrong or whether the account exists.
 func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onboardiq.Principal, error) {
 	tenant, err := db.TenantIDBySlug(ctx, slug)
 	if err != nil {
@@ -33,24 +47,59 @@ func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onbo
 		return "", nil, errSignIn
 	}
 	var (
-		user uuid.UUID
-		hash *string
+		user   uuid.UUID
+		hash   *string
+		locked bool
 	)
+	now := time.Now()
 	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT user_id, password_hash FROM tenant_users WHERE tenant_id = $1 AND email = lower($2) AND disabled_at IS NULL`,
-			tenant, email).Scan(&user, &hash)
+		return tx.QueryRow(ctx, `
+SELECT u.user_id, u.password_hash, coalesce(f.locked_until > $3, false)
+FROM tenant_users u
+LEFT JOIN signin_failures f ON f.tenant_id = u.tenant_id AND f.user_id = u.user_id
+WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenant, email, now).Scan(&user, &hash, &locked)
 	})
-	if errors.Is(err, pgx.ErrNoRows) || hash == nil {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hash == nil) {
 		_, _ = password.Check(dummyHash, pw)
 		return "", nil, errSignIn
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	if ok, err := password.Check(*hash, pw); err != nil || !ok {
+	// Checked even when locked, so a locked account answers as slowly.
+	ok, err := password.Check(*hash, pw)
+	if locked {
+		return "", nil, errSignIn
+	}
+	if err != nil || !ok {
+		// Counted even if the client has gone: hanging up must not buy
+		// an attacker a free guess.
+		if err := db.countSignInFailure(context.WithoutCancel(ctx), tenant, user, now); err != nil {
+			return "", nil, err
+		}
 		return "", nil, errSignIn
 	}
 	return db.openSession(ctx, tenant, user)
+}
+
+// countSignInFailure counts a wrong password against an account, and locks
+// it at the LockoutFailures-th within LockoutWindow. Failures while it is
+// locked are not counted, so the lock ends LockoutDuration after it began.
+func (db *DB) countSignInFailure(ctx context.Context, tenant, user uuid.UUID, now time.Time) error {
+	return db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, `
+INSERT INTO signin_failures AS f (tenant_id, user_id, failures, window_start) VALUES ($1, $2, 1, $3)
+ON CONFLICT (tenant_id, user_id) DO UPDATE SET
+    failures     = CASE WHEN f.window_start > $4 THEN f.failures + 1 ELSE 1 END,
+    window_start = CASE WHEN f.window_start > $4 THEN f.window_start ELSE $3 END,
+    locked_until = CASE WHEN f.window_start > $4 AND f.failures + 1 >= $5 THEN $6 ELSE f.locked_until END
+WHERE f.locked_until IS NULL OR f.locked_until <= $3`,
+			tenant, user, now, now.Add(-LockoutWindow), LockoutFailures, now.Add(LockoutDuration))
+		if err != nil {
+			return fmt.Errorf("count sign-in failure: %w", err)
+		}
+		return nil
+	})
 }
 
 var dummyHash = func() string { h, _ := password.Hash("a password nobody has"); return h }()
@@ -64,6 +113,9 @@ func (db *DB) openSession(ctx context.Context, tenant, user uuid.UUID) (string, 
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO web_sessions (tenant_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
 			tenant, user, sum[:], time.Now().Add(SessionTTL)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE tenant_id = $1 AND user_id = $2`, tenant, user); err != nil {
 			return err
 		}
 		return RecordEvent(onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user}), tx,
@@ -94,9 +146,9 @@ WITH s AS (
     UPDATE web_sessions w SET last_seen_at = now() FROM s
     WHERE w.tenant_id = $1 AND w.session_id = s.session_id AND s.last_seen_at < now() - interval '5 minutes'
 )
-SELECT u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+SELECT s.session_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
 FROM s JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`, tenant, hash).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+JOIN tenants t ON t.tenant_id = $1`, tenant, hash).Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errNoSession
@@ -125,27 +177,39 @@ const (
 	LinkReset  = "password_reset"
 )
 
+// SentLink is a one-time link SendLoginLink made.
+type SentLink struct {
+	URL, Subject string
+}
+
+// linkPlaceholder stands for the link in a link email's stored text: the
+// link itself is made when the email is sent (ReissueLink), so no delivery
+// ever holds a secret.
+const linkPlaceholder = "{link}"
+
 // SendLoginLink emails a one-time link to a user of the workspace: a
 // sign-in link for a customer contact (15 minutes), a password-reset link
-// for anyone (1 hour). It returns the link when one was made, for the
-// development mailbox, and nothing (and no error) when the email matches
-// no such user, so callers cannot tell.
-func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (string, error) {
+// for anyone (1 hour). The queued delivery holds the link token's id, not
+// the token: the email worker issues a fresh secret for it when it sends.
+// SendLoginLink returns the link it made for this request, which works
+// until then: for the log and the development mailbox when there is no SMTP
+// server. It returns nil (and no error) when the email matches no such
+// user, so callers cannot tell.
+func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (*SentLink, error) {
 	tenant, err := db.TenantIDBySlug(ctx, slug)
 	if err != nil {
-		return "", nil
+		return nil, nil
 	}
 	token, err := newTokenWith(linkPrefix, tenant)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	sum := sha256.Sum256([]byte(token))
 	ttl, path, subject := 15*time.Minute, "/portal/"+slug+"/magic?token=", "Your sign-in link for "
 	if purpose == LinkReset {
 		ttl, path, subject = time.Hour, "/reset?token=", "Reset your OnboardIQ password for "
 	}
-	link := baseURL + path + token
-	made := false
+	var sent *SentLink
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var user uuid.UUID
 		var role onboardiq.Role
@@ -158,25 +222,66 @@ WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenan
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			tenant, user, purpose, sum[:], time.Now().Add(ttl)); err != nil {
+		var tokenID uuid.UUID
+		if err := tx.QueryRow(ctx, `INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING token_id`,
+			tenant, user, purpose, sum[:], time.Now().Add(ttl)).Scan(&tokenID); err != nil {
 			return err
 		}
 		var id uuid.UUID
-		text := fmt.Sprintf("Open this link within %s to continue (it works once):\n\n%s\n\nIf you did not ask for it, ignore this email.", ttl, link)
+		text := fmt.Sprintf("Open this link within %s to continue (it works once):\n\n%s\n\nIf you did not ask for it, ignore this email.", ttl, linkPlaceholder)
 		if err := tx.QueryRow(ctx, `
 INSERT INTO deliveries (tenant_id, channel, event_type, payload, recipient, message_id)
 VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tenant, purpose,
-			map[string]any{"subject": subject + tenantName, "text": text, "link": link}, email, newMessageID()).Scan(&id); err != nil {
+			map[string]any{"subject": subject + tenantName, "text": text, "token_id": tokenID, "link_prefix": baseURL + path},
+			email, newMessageID()).Scan(&id); err != nil {
 			return err
 		}
-		made = true
+		sent = &SentLink{URL: baseURL + path + token, Subject: subject + tenantName}
 		return tx.Enqueue(ctx, EmailArgs{TenantID: tenant, DeliveryID: id})
 	})
-	if err != nil || !made {
-		return "", err
+	if err != nil {
+		return nil, err
 	}
-	return link, nil
+	return sent, nil
+}
+
+// IsLinkEmail reports whether o is a sign-in or reset email, whose link
+// ReissueLink makes at send time.
+func IsLinkEmail(o *Outbound) bool {
+	_, ok := o.Payload["token_id"].(string)
+	return ok && o.Channel == "email"
+}
+
+// ReissueLink gives the one-time link of a link email a new secret, in the
+// tenant tx runs in, and fills the link into o's payload ("link", and the
+// text's placeholder) for sending. The link's earlier secret, and so any
+// link sent before, stops working. It returns false, changing nothing, when
+// the link was used or has expired: there is nothing left to send.
+func ReissueLink(ctx context.Context, tx *Tx, o *Outbound) (bool, error) {
+	id, err := uuid.Parse(fmt.Sprint(o.Payload["token_id"]))
+	if err != nil {
+		return false, fmt.Errorf("link email %s: token_id: %w", o.ID, err)
+	}
+	prefix, _ := o.Payload["link_prefix"].(string)
+	token, err := newTokenWith(linkPrefix, tx.TenantID())
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	tag, err := tx.Exec(ctx, `
+UPDATE login_tokens SET token_hash = $3
+WHERE tenant_id = $1 AND token_id = $2 AND used_at IS NULL AND expires_at > $4`, tx.TenantID(), id, sum[:], time.Now())
+	if err != nil {
+		return false, fmt.Errorf("reissue link: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
+	link := prefix + token
+	text, _ := o.Payload["text"].(string)
+	o.Payload["link"] = link
+	o.Payload["text"] = strings.ReplaceAll(text, linkPlaceholder, link)
+	return true, nil
 }
 
 var errLink = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "this link is invalid, used or expired; ask for a new one")
@@ -204,8 +309,16 @@ RETURNING user_id`, tenant, hash, purpose).Scan(&user)
 	return tenant, user, err
 }
 
-// SignInWithLink consumes a sign-in link and opens a session.
-func (db *DB) SignInWithLink(ctx context.Context, token string) (string, *onboardiq.Principal, error) {
+// SignInWithLink consumes a sign-in link to the workspace slug and opens a
+// session. A link to another workspace is refused without being consumed.
+func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *onboardiq.Principal, error) {
+	linkTenant, _, ok := parseTokenWith(linkPrefix, token)
+	if !ok {
+		return "", nil, errLink
+	}
+	if tenant, err := db.TenantIDBySlug(ctx, slug); err != nil || tenant != linkTenant {
+		return "", nil, errLink
+	}
 	tenant, user, err := db.useLink(ctx, token, LinkSignIn, nil)
 	if err != nil {
 		return "", nil, err
@@ -214,7 +327,8 @@ func (db *DB) SignInWithLink(ctx context.Context, token string) (string, *onboar
 }
 
 // ResetPassword consumes a reset link, sets the new password, ends the
-// user's other sessions, and opens a new one.
+// user's sessions and other links (and any sign-in lockout), and opens a
+// new session.
 func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (string, *onboardiq.Principal, error) {
 	if n := len(newPassword); n < 10 || n > 200 {
 		return "", nil, onboardiq.Invalid("password", "must be 10 to 200 characters")
@@ -227,8 +341,7 @@ func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (str
 		if _, err := tx.Exec(ctx, `UPDATE tenant_users SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user, h); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user)
-		return err
+		return endCredentials(ctx, tx, user, nil, false)
 	})
 	if err != nil {
 		return "", nil, err
@@ -236,34 +349,27 @@ func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (str
 	return db.openSession(ctx, tenant, user)
 }
 
-// MailboxItem is a sign-in or reset email, for the development mailbox.
-type MailboxItem struct {
-	To, Subject, Link string
-	At                time.Time
-}
-
-// DevMailbox lists the workspace's sign-in and reset emails of the last
-// hour, newest first: the development stand-in for an inbox when no SMTP
-// server is configured.
-func (db *DB) DevMailbox(ctx context.Context, slug string) ([]MailboxItem, error) {
-	tenant, err := db.TenantIDBySlug(ctx, slug)
-	if err != nil {
-		return nil, err
+// endCredentials ends what lets user in other than their password, after
+// it changed or when they are disabled: their web sessions (all but keep,
+// the session of a user changing their own password), their unused sign-in
+// and reset links, and their failed sign-ins. With revokeTokens their API
+// tokens are revoked too, for good: re-enabling a user revives none of it.
+func endCredentials(ctx context.Context, tx *Tx, user uuid.UUID, keep *uuid.UUID, revokeTokens bool) error {
+	now := time.Now()
+	if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR session_id <> $3)`,
+		tx.TenantID(), user, keep); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
 	}
-	var out []MailboxItem
-	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		rows, err := tx.Query(ctx, `
-SELECT recipient, payload->>'subject', payload->>'link', created_at FROM deliveries
-WHERE tenant_id = $1 AND event_type IN ('magic_link', 'password_reset') AND created_at > now() - interval '1 hour'
-ORDER BY created_at DESC LIMIT 50`, tenant)
-		if err != nil {
-			return err
+	if _, err := tx.Exec(ctx, `UPDATE login_tokens SET used_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL`, tx.TenantID(), user, now); err != nil {
+		return fmt.Errorf("end links: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user); err != nil {
+		return fmt.Errorf("end lockout: %w", err)
+	}
+	if revokeTokens {
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`, tx.TenantID(), user, now); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MailboxItem, error) {
-			var m MailboxItem
-			return m, r.Scan(&m.To, &m.Subject, &m.Link, &m.At)
-		})
-		return err
-	})
-	return out, err
+	}
+	return nil
 }

@@ -5,16 +5,16 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
-
-	"crypto/subtle"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,6 +46,10 @@ type Options struct {
 	// Registry receives the server's metrics; serve it with
 	// MetricsHandler, on an address of its own. Default: a private one.
 	Registry *prometheus.Registry
+
+	// TrustedProxies are the reverse proxies whose forwarding headers
+	// name the client.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the server's handler. Its metrics go to o.Registry; /metrics
@@ -78,7 +82,8 @@ func New(o Options) http.Handler {
 	}
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}
 	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
-	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard}).Register(mux)
+	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
+		Metrics: reg, TrustedProxies: o.TrustedProxies}).Register(mux)
 
 	return headers(requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux))))
 }

@@ -94,7 +94,7 @@ func actPortalClient(t *testing.T, a *app, email string) *http.Client {
 		r := page{doc: row}
 		links := r.all("a.link")
 		if len(links) == 1 && strings.Contains(r.text("td"), email) {
-			if p := get(t, c, attr(links[0], "href")); p.status != http.StatusSeeOther {
+			if p := openLink(t, c, a, attr(links[0], "href")); p.status != http.StatusSeeOther {
 				t.Fatalf("magic link for %s: %d", email, p.status)
 			}
 			return c
@@ -102,6 +102,23 @@ func actPortalClient(t *testing.T, a *app, email string) *http.Client {
 	}
 	t.Fatalf("no link for %s in the mailbox", email)
 	return nil
+}
+
+// openLink opens an emailed sign-in link as a person does: the link's page,
+// then its Continue button. It returns the button's answer.
+func openLink(t *testing.T, c *http.Client, a *app, link string) page {
+	t.Helper()
+	p := get(t, c, link)
+	forms := p.all("form#continue")
+	if p.status != http.StatusOK || len(forms) != 1 {
+		t.Fatalf("the link's page: %d, %d Continue forms", p.status, len(forms))
+	}
+	action := attr(forms[0], "action")
+	token := p.all(`form#continue input[name="token"]`)
+	if len(token) != 1 {
+		t.Fatal("the Continue form carries no token")
+	}
+	return post(t, c, a.url+action, url.Values{"token": {attr(token[0], "value")}}, a.url)
 }
 
 // actSessionCookie is the session cookie the client holds for the app.

@@ -2,9 +2,12 @@ package web
 
 import (
 	"encoding/base64"
-	"net"
+	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
+	"time"
 
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
@@ -52,47 +55,84 @@ func (h *Handler) takeFlash(w http.ResponseWriter, r *http.Request) string {
 	return string(msg)
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// signinFailed is the one answer to a failed sign-in, whatever failed.
+const signinFailed = "The workspace, email or password is wrong. After ten failed attempts an account is locked for ten minutes; resetting its password unlocks it."
 
 type signinForm struct {
 	Workspace, Email, Next string
 }
 
 func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: safeNext(r.URL.Query().Get("next"))}})
+	h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: consoleNext(r.URL.Query().Get("next"))}})
 }
 
-// safeNext keeps a redirect inside the console.
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/app") && !strings.HasPrefix(next, "//") {
-		return next
+// safeNext returns where to send a user after signing in: next, cleaned,
+// when it is a path inside base ("/app", or "/portal/{slug}" for a
+// contact), and false otherwise. Anything that a browser could read as
+// another origin is refused outright rather than repaired: a scheme, a
+// host, a backslash or a doubled slash (also percent-encoded), or a control
+// character.
+func safeNext(next, base string) (string, bool) {
+	if next == "" || len(next) > maxNext || next[0] != '/' || strings.HasPrefix(next, "//") ||
+		strings.Contains(next, `\`) || hasControl(next) {
+		return "", false
 	}
-	return "/app"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "", false
+	}
+	if strings.Contains(u.Path, `\`) || strings.Contains(u.Path, "//") || hasControl(u.Path) {
+		return "", false
+	}
+	clean := path.Clean(u.Path)
+	if clean != base && !strings.HasPrefix(clean, base+"/") {
+		return "", false
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String(), true
+}
+
+// maxNext bounds the next parameter of the sign-in form.
+const maxNext = 2048
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) })
 }
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
-	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: safeNext(r.FormValue("next"))}
-	if !h.allowAttempt(r, "signin:"+f.Workspace+"/"+strings.ToLower(f.Email)) {
+	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: r.FormValue("next")}
+	if msg := tooLong(r, limitWorkspace, limitEmail, limitPassword, limitNext); msg != "" {
+		h.render(w, r, http.StatusUnprocessableEntity, "signin.html", view{Title: "Sign in", Error: msg, Data: signinForm{Next: consoleNext(f.Next)}})
+		return
+	}
+	if !h.allowAddress(r) {
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
 	}
+	// Failed passwords per account are counted, and the account locked,
+	// by the store: a locked account gets the same answer.
 	token, p, err := h.DB.SignIn(r.Context(), f.Workspace, f.Email, r.FormValue("password"))
 	if err != nil {
-		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: "The workspace, email or password is wrong.", Data: f})
+		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: signinFailed, Data: f})
 		return
 	}
 	h.setSession(w, r, token)
+	home := "/app"
 	if p.IsCustomer() {
-		http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
-		return
+		home = "/portal/" + p.TenantSlug
 	}
-	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+	if to, ok := safeNext(f.Next, home); ok {
+		home = to
+	}
+	http.Redirect(w, r, home, http.StatusSeeOther)
+}
+
+// consoleNext is next when it is safe to carry in the sign-in form, else
+// the console's home.
+func consoleNext(next string) string {
+	if to, ok := safeNext(next, "/app"); ok {
+		return to
+	}
+	return "/app"
 }
 
 func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +156,16 @@ func (h *Handler) forgotPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose, page string) {
 	email := strings.TrimSpace(r.FormValue("email"))
 	f := signinForm{Workspace: slug, Email: email}
-	if !h.allowAttempt(r, "link:"+slug+"/"+strings.ToLower(email)) {
+	if msg := tooLong(r, limitWorkspace, limitEmail); msg != "" || len(slug) > limitWorkspace.max {
+		if msg == "" {
+			msg = fmt.Sprintf("The workspace is too long: at most %d characters.", limitWorkspace.max)
+		}
+		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
+		return
+	}
+	// Links are limited per address and per recipient, apart from
+	// passwords: a locked account still gets its own link.
+	if !h.allowAddress(r) || !h.perUser.allow("link:"+slug+"/"+strings.ToLower(email)) {
 		h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 		return
 	}
@@ -124,9 +173,14 @@ func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose
 	if err != nil {
 		h.Logger.ErrorContext(r.Context(), "send login link", "err", err)
 	}
-	if link != "" && (h.LogLinks || h.DevMailbox) {
-		// No SMTP server: this log (and in development the mailbox) shows it.
-		h.Logger.InfoContext(r.Context(), "sign-in link (no SMTP server configured)", "workspace", slug, "email", email, "link", link)
+	if link != nil && (h.LogLinks || h.DevMailbox) {
+		// No SMTP server: this log (and in development the mailbox) shows
+		// the link; the email worker, with nothing to send through, leaves
+		// it working.
+		h.Logger.InfoContext(r.Context(), "sign-in link (no SMTP server configured)", "workspace", slug, "email", email, "link", link.URL)
+		if h.DevMailbox {
+			h.outbox.add(mailboxItem{Workspace: slug, To: email, Subject: link.Subject, Link: link.URL, At: time.Now()})
+		}
 	}
 	h.render(w, r, http.StatusOK, page, view{Title: "Check your email", Slug: slug, Data: f,
 		Flash: "If that address has access to this workspace, a link is on its way. It works once."})
@@ -136,12 +190,20 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 	h.sendLink(w, r, strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), postgres.LinkReset, "forgot.html")
 }
 
+// resetPage shows the form of a reset link; like magicPage, it consumes
+// nothing, and only the form's POST uses the link.
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: r.URL.Query().Get("token")})
 }
 
 func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	token := r.FormValue("token")
+	if msg := tooLong(r, limitToken, limitPassword, limitConfirm); msg != "" {
+		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: msg})
+		return
+	}
 	if r.FormValue("password") != r.FormValue("confirm") {
 		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: "The two passwords differ.", Data: token})
 		return
@@ -167,28 +229,39 @@ func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) {
 	h.sendLink(w, r, r.PathValue("slug"), postgres.LinkSignIn, "portal_signin.html")
 }
 
+// magicPage is where an emailed sign-in link lands. It consumes nothing:
+// mail scanners fetch every link in a message, so a GET only shows a
+// Continue button, whose POST (magic) uses the link.
+func (h *Handler) magicPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	token := r.FormValue("token")
+	if tooLong(r, limitToken) != "" {
+		token = ""
+	}
+	h.render(w, r, http.StatusOK, "magic.html", view{Title: "Sign in", Slug: r.PathValue("slug"), Data: token})
+}
+
 func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
-	token, p, err := h.DB.SignInWithLink(r.Context(), r.URL.Query().Get("token"))
-	if err != nil || p.TenantSlug != r.PathValue("slug") {
-		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug"),
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	slug := r.PathValue("slug")
+	session, p, err := h.DB.SignInWithLink(r.Context(), slug, r.FormValue("token"))
+	if err != nil {
+		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: slug,
 			Error: "This link is invalid, used or expired. Ask for a new one below."})
 		return
 	}
-	h.setSession(w, r, token)
+	h.setSession(w, r, session)
 	http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
 }
 
 // mailbox is the development stand-in for an inbox, served only when
 // DevMailbox is on and only to clients on the same machine.
 func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request) {
-	if ip := net.ParseIP(clientIP(r)); !h.DevMailbox || ip == nil || !ip.IsLoopback() {
+	if !h.DevMailbox || !h.clientAddr(r).IsLoopback() {
 		h.notFound(w, r)
 		return
 	}
 	slug := r.URL.Query().Get("workspace")
-	var items []postgres.MailboxItem
-	if slug != "" {
-		items, _ = h.DB.DevMailbox(r.Context(), slug)
-	}
-	h.render(w, r, http.StatusOK, "mailbox.html", view{Title: "Development mailbox", Slug: slug, Data: items})
+	h.render(w, r, http.StatusOK, "mailbox.html", view{Title: "Development mailbox", Slug: slug, Data: h.outbox.list(slug, time.Now())})
 }

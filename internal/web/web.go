@@ -15,11 +15,12 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/api"
@@ -44,9 +45,15 @@ type Handler struct {
 	DevMailbox bool // development without SMTP: show sign-in emails at /dev/mailbox (to loopback clients)
 	LogLinks   bool // no SMTP server: log sign-in links for the operator
 	Guard      *notify.Guard
+	// Metrics, when set, gets the pages' gauges (the limiters' sizes).
+	Metrics prometheus.Registerer
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// Forwarded headers name the client (ONBOARDIQ_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 
-	perUser *limiter // sign-in and link attempts per workspace and email
-	perIP   *limiter // and per client address, more generously (offices share one)
+	perUser *limiter   // link requests per workspace and email (failed passwords are counted in the database)
+	perIP   *limiter   // sign-in and link attempts per client address, more generously (offices share one)
+	outbox  devMailbox // links made, for the development mailbox
 	pages   map[string]*template.Template
 }
 
@@ -104,14 +111,22 @@ var funcs = template.FuncMap{
 // Register adds the pages to mux. The console and the portal refuse
 // cross-origin form posts (http.CrossOriginProtection).
 func (h *Handler) Register(mux *http.ServeMux) {
-	h.perUser = newLimiter(10, 10*time.Minute)
-	h.perIP = newLimiter(100, 10*time.Minute)
+	h.perUser = newLimiter(10, 10*time.Minute, limiterKeys)
+	h.perIP = newLimiter(100, 10*time.Minute, limiterKeys)
+	if h.Metrics != nil {
+		for name, l := range map[string]*limiter{"account": h.perUser, "address": h.perIP} {
+			h.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "onboardiq_web_limiter_keys", Help: "Keys the sign-in and link limiters remember, per limiter (capped).",
+				ConstLabels: prometheus.Labels{"limiter": name},
+			}, func() float64 { return float64(l.size()) }))
+		}
+	}
 	h.pages = parsePages()
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 
 	cop := http.NewCrossOriginProtection()
-	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, cop.Handler(fn)) }
+	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, cop.Handler(h.form(fn))) }
 
 	handle("GET /{$}", h.home)
 	handle("GET /signin", h.signinPage)
@@ -151,7 +166,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)
 	handle("POST /portal/{slug}/signin", h.portalSignin)
-	handle("GET /portal/{slug}/magic", h.magic)
+	handle("GET /portal/{slug}/magic", h.magicPage)
+	handle("POST /portal/{slug}/magic", h.magic)
 	handle("GET /portal/{slug}", h.customer0(h.portalHome))
 	handle("GET /portal/{slug}/projects/{id}", h.customer0(h.portalProject))
 	handle("POST /portal/{slug}/tasks/{id}/status", h.customer0(h.portalTaskStatus))
@@ -331,48 +347,8 @@ func pathID(r *http.Request) (uuid.UUID, bool) {
 	return id, err == nil
 }
 
-// allowAttempt counts a sign-in or link attempt against its user and its
-// client address, and reports whether both are within their limits.
-func (h *Handler) allowAttempt(r *http.Request, user string) bool {
-	u := h.perUser.allow(user)
-	ip := h.perIP.allow(clientIP(r))
-	return u && ip
-}
-
-// limiter allows n attempts per key in a sliding window.
-type limiter struct {
-	mu     sync.Mutex
-	n      int
-	window time.Duration
-	hits   map[string][]time.Time
-}
-
-func newLimiter(n int, window time.Duration) *limiter {
-	return &limiter{n: n, window: window, hits: map[string][]time.Time{}}
-}
-
-// allow records an attempt for each key and reports whether all are
-// within the limit.
-func (l *limiter) allow(keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	ok := true
-	for _, k := range keys {
-		kept := l.hits[k][:0]
-		for _, t := range l.hits[k] {
-			if now.Sub(t) < l.window {
-				kept = append(kept, t)
-			}
-		}
-		kept = append(kept, now)
-		l.hits[k] = kept
-		if len(kept) > l.n {
-			ok = false
-		}
-	}
-	if len(l.hits) > 100000 { // bound memory under a flood: forget everyone
-		l.hits = map[string][]time.Time{}
-	}
-	return ok
+// allowAddress counts a sign-in or link attempt against the client's
+// address and reports whether it is within the limit.
+func (h *Handler) allowAddress(r *http.Request) bool {
+	return h.perIP.allow(addrKey(r, h.clientAddr(r)))
 }

@@ -41,6 +41,9 @@ const (
 // was wrong or whether the account exists.
 func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onboardiq.Principal, error) {
 	tenant, err := db.TenantIDBySlug(ctx, slug)
+	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+		return "", nil, err
+	}
 	if err != nil {
 		// Spend the time a check would, so timing tells nothing either.
 		_, _ = password.Check(dummyHash, pw)
@@ -316,7 +319,9 @@ func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *
 	if !ok {
 		return "", nil, errLink
 	}
-	if tenant, err := db.TenantIDBySlug(ctx, slug); err != nil || tenant != linkTenant {
+	if tenant, err := db.TenantIDBySlug(ctx, slug); onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+		return "", nil, err
+	} else if err != nil || tenant != linkTenant {
 		return "", nil, errLink
 	}
 	tenant, user, err := db.useLink(ctx, token, LinkSignIn, nil)

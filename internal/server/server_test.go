@@ -266,12 +266,19 @@ func TestDatabaseOutage(t *testing.T) {
 	defer srv.Close()
 	// Well-formed tokens (a tenant in hex, 43 characters of secret).
 	const tenant, secret = "0b6f3f8e6a3e4a8e9d3c2f0c9b7d1a11", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	for _, tc := range []struct{ path, token, cookie string }{
-		{"/api/v1/me", "oiq_" + tenant + "_" + secret, ""},
-		{"/app", "", "oiqs_" + tenant + "_" + secret},
-		{"/readyz", "", ""},
+	for _, tc := range []struct{ path, token, cookie, form string }{
+		{"/api/v1/me", "oiq_" + tenant + "_" + secret, "", ""},
+		{"/app", "", "oiqs_" + tenant + "_" + secret, ""},
+		{"/portal/acme", "", "oiqs_" + tenant + "_" + secret, ""},
+		{"/readyz", "", "", ""},
+		{"/signin", "", "", "workspace=acme&email=a%40acme.test&password=whatever+it+is"},
+		{"/portal/acme/magic", "", "", "token=oiql_" + tenant + "_" + secret},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+		if tc.form != "" {
+			req, _ = http.NewRequest(http.MethodPost, srv.URL+tc.path, strings.NewReader(tc.form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
 		if tc.token != "" {
 			req.Header.Set("Authorization", "Bearer "+tc.token)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -111,6 +112,10 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	// Failed passwords per account are counted, and the account locked,
 	// by the store: a locked account gets the same answer.
 	token, p, err := h.DB.SignIn(r.Context(), f.Workspace, f.Email, r.FormValue("password"))
+	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+		h.unavailable(w, r, err)
+		return
+	}
 	if err != nil {
 		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: signinFailed, Data: f})
 		return
@@ -246,6 +251,10 @@ func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	slug := r.PathValue("slug")
 	session, p, err := h.DB.SignInWithLink(r.Context(), slug, r.FormValue("token"))
+	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+		h.unavailable(w, r, err)
+		return
+	}
 	if err != nil {
 		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: slug,
 			Error: "This link is invalid, used or expired. Ask for a new one below."})

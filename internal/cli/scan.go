@@ -30,36 +30,41 @@ nothing. The emails and webhooks it queues are sent by onboardiq serve.`,
 				return err
 			}
 			defer db.Close()
-			results, err := db.Scan(cmd.Context(), time.Now())
-			if err != nil {
+			// A tenant that fails is reported after the others' results.
+			results, scanErr := db.Scan(cmd.Context(), time.Now())
+			if err := a.printScan(results, asJSON); err != nil {
 				return err
 			}
-			var all []postgres.Notified
-			overdue, risk := 0, 0
-			for _, r := range results {
-				all = append(all, r.Notifications...)
-				overdue, risk = overdue+r.Overdue, risk+r.AtRisk
-			}
-			if asJSON {
-				if all == nil {
-					all = []postgres.Notified{}
-				}
-				return a.printJSON(map[string]any{"tenants": len(results), "overdue_projects": overdue, "at_risk_projects": risk, "notifications": all})
-			}
-			fmt.Fprintf(a.env.Stdout, "Scanned %d tenant(s): %d overdue and %d at-risk project(s); %d new notification(s).\n", len(results), overdue, risk, len(all))
-			if len(all) == 0 {
-				return nil
-			}
-			w := a.table("KIND\tTO\tEMAIL\tTITLE")
-			for _, n := range all {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Kind, n.Email, n.EmailDelivery, n.Title)
-			}
-			return w.Flush()
+			return scanErr
 		},
 	}
 	c.Flags().BoolVar(&once, "once", false, "run one scan now")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+func (a *app) printScan(results []*postgres.ScanResult, asJSON bool) error {
+	var all []postgres.Notified
+	overdue, risk := 0, 0
+	for _, r := range results {
+		all = append(all, r.Notifications...)
+		overdue, risk = overdue+r.Overdue, risk+r.AtRisk
+	}
+	if asJSON {
+		if all == nil {
+			all = []postgres.Notified{}
+		}
+		return a.printJSON(map[string]any{"tenants": len(results), "overdue_projects": overdue, "at_risk_projects": risk, "notifications": all})
+	}
+	fmt.Fprintf(a.env.Stdout, "Scanned %d tenant(s): %d overdue and %d at-risk project(s); %d new notification(s).\n", len(results), overdue, risk, len(all))
+	if len(all) == 0 {
+		return nil
+	}
+	w := a.table("KIND\tTO\tEMAIL\tTITLE")
+	for _, n := range all {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Kind, n.Email, n.EmailDelivery, n.Title)
+	}
+	return w.Flush()
 }
 
 func (a *app) deliveriesCmd() *cobra.Command {

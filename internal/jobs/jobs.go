@@ -41,20 +41,26 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &EmbedWorker{DB: d.DB, Embedder: d.Embedder})
 	river.AddWorker(w, &EmailWorker{DB: d.DB, Mailer: d.Mailer})
 	river.AddWorker(w, &WebhookWorker{DB: d.DB, Webhooks: d.Webhooks, Logger: d.Logger})
-	river.AddWorker(w, &ScanWorker{DB: d.DB, Logger: d.Logger})
+	river.AddWorker(w, &ScanWorker{DB: d.DB, Period: d.scanEvery()})
+	river.AddWorker(w, &ScanTenantWorker{DB: d.DB, Logger: d.Logger})
 	river.AddWorker(w, &DigestWorker{DB: d.DB})
+	river.AddWorker(w, &DigestTenantWorker{DB: d.DB})
 	return w
 }
 
-// periodic are the jobs the elected leader enqueues on a schedule: the delay
-// scan and the hourly check for digests to send.
-func periodic(d Deps) []*river.PeriodicJob {
-	every := d.ScanInterval
-	if every <= 0 {
-		every = 5 * time.Minute
+func (d Deps) scanEvery() time.Duration {
+	if d.ScanInterval <= 0 {
+		return 5 * time.Minute
 	}
+	return d.ScanInterval
+}
+
+// periodic are the jobs the elected leader enqueues on a schedule: the delay
+// scan and the hourly check for digests to send, each of which enqueues one
+// job per tenant (tenants.go).
+func periodic(d Deps) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+		river.NewPeriodicJob(river.PeriodicInterval(d.scanEvery()), func() (river.JobArgs, *river.InsertOpts) {
 			return postgres.ScanArgs{}, &river.InsertOpts{MaxAttempts: 3}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {

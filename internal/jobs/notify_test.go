@@ -582,8 +582,8 @@ func TestWorkersDeliverAfterRestart(t *testing.T) {
 	var settled bool
 	for !settled && time.Now().Before(deadline) {
 		err := f.db.App.Pool.QueryRow(context.Background(), `
-SELECT EXISTS (SELECT FROM river_job WHERE kind = 'delay_scan' AND state = 'completed')
-   AND NOT EXISTS (SELECT FROM river_job WHERE kind IN ('delay_scan', 'webhook') AND state IN ('available', 'running', 'pending'))`).Scan(&settled)
+SELECT EXISTS (SELECT FROM river_job WHERE kind = 'delay_scan_tenant' AND args->>'tenant_id' = $1 AND state = 'completed')
+   AND NOT EXISTS (SELECT FROM river_job WHERE kind IN ('delay_scan', 'delay_scan_tenant', 'webhook') AND state IN ('available', 'running', 'pending'))`, other.Tenant.ID.String()).Scan(&settled)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,11 +19,13 @@ func TestTimeoutsAreShorterThanTheRescueWindow(t *testing.T) {
 		t.Errorf("RescueAfter %s: a crashed delivery would wait that long", RescueAfter)
 	}
 	timeouts := map[string]time.Duration{
-		"email":   (&EmailWorker{}).Timeout(&river.Job[postgres.EmailArgs]{}),
-		"webhook": (&WebhookWorker{}).Timeout(&river.Job[postgres.WebhookArgs]{}),
-		"embed":   (&EmbedWorker{}).Timeout(&river.Job[postgres.EmbedArgs]{}),
-		"scan":    (&ScanWorker{}).Timeout(&river.Job[postgres.ScanArgs]{}),
-		"digest":  (&DigestWorker{}).Timeout(&river.Job[postgres.DigestArgs]{}),
+		"email":             (&EmailWorker{}).Timeout(&river.Job[postgres.EmailArgs]{}),
+		"webhook":           (&WebhookWorker{}).Timeout(&river.Job[postgres.WebhookArgs]{}),
+		"embed":             (&EmbedWorker{}).Timeout(&river.Job[postgres.EmbedArgs]{}),
+		"scan":              (&ScanWorker{}).Timeout(&river.Job[postgres.ScanArgs]{}),
+		"digest":            (&DigestWorker{}).Timeout(&river.Job[postgres.DigestArgs]{}),
+		"scan one tenant":   (&ScanTenantWorker{}).Timeout(&river.Job[postgres.ScanTenantArgs]{}),
+		"digest one tenant": (&DigestTenantWorker{}).Timeout(&river.Job[postgres.DigestTenantArgs]{}),
 	}
 	for name, d := range timeouts {
 		if d <= 0 || d >= RescueAfter {

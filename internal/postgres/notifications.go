@@ -93,6 +93,14 @@ type DigestArgs struct{}
 // Kind is River's name for the job.
 func (DigestArgs) Kind() string { return "digest" }
 
+// DigestTenantArgs queues the digests of one tenant whose hour has come.
+type DigestTenantArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+// Kind is River's name for the job.
+func (DigestTenantArgs) Kind() string { return "digest_tenant" }
+
 // QueueDigests, once a day at the tenant's digest hour, gathers each
 // user's notifications waiting for the digest into one email delivery. The
 // tenant's last_digest_on makes it once a day however often it runs.

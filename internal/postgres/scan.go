@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,11 +12,21 @@ import (
 	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
 )
 
-// ScanArgs is the periodic delay scan; it goes through every tenant.
+// ScanArgs is the periodic delay scan: it enqueues one ScanTenantArgs per
+// tenant.
 type ScanArgs struct{}
 
 // Kind is River's name for the job.
 func (ScanArgs) Kind() string { return "delay_scan" }
+
+// ScanTenantArgs is the delay scan of one tenant: it fails, and is
+// retried, on its own.
+type ScanTenantArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+// Kind is River's name for the job.
+func (ScanTenantArgs) Kind() string { return "delay_scan_tenant" }
 
 // ScanResult is what one scan of one tenant did.
 type ScanResult struct {
@@ -202,23 +213,38 @@ WHERE p.tenant_id = $1 AND p.project_id = f.project_id`,
 }
 
 // Scan runs the delay scan over every tenant, each in its own transaction.
+// A tenant that fails is reported in the joined error and never stops the
+// others.
 func (db *DB) Scan(ctx context.Context, now time.Time) ([]*ScanResult, error) {
 	tenants, err := db.AllTenantIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []*ScanResult
+	var (
+		out  []*ScanResult
+		errs []error
+	)
 	for _, id := range tenants {
-		var r *ScanResult
-		err := db.InTenant(ctx, id, func(ctx context.Context, tx *Tx) error {
-			var err error
-			r, err = ScanTenant(ctx, tx, now)
-			return err
-		})
+		r, err := db.ScanOne(ctx, id, now)
 		if err != nil {
-			return out, fmt.Errorf("scan tenant %s: %w", id, err)
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// ScanOne runs the delay scan of one tenant.
+func (db *DB) ScanOne(ctx context.Context, tenant uuid.UUID, now time.Time) (*ScanResult, error) {
+	var r *ScanResult
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		var err error
+		r, err = ScanTenant(ctx, tx, now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan tenant %s: %w", tenant, err)
+	}
+	return r, nil
 }

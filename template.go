@@ -8,14 +8,14 @@ import (
 	"github.com/google/uuid"
 )
 
-// Template is a playbook: phases of tasks with due dates relative to the
+// Template is a plan of tasks: phases of tasks with due dates relative to the
 // project start.
 type Template struct {
 	ID          uuid.UUID      `json:"id"`
 	Name        string         `json:"name"`
 	Description string         `json:"description"`
 	IsDefault   bool           `json:"is_default"`
-	Tasks       []PlaybookTask `json:"tasks"`
+	Tasks       []TemplateTask `json:"tasks"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 }
@@ -43,7 +43,7 @@ func (t *Template) Validate() error {
 	return nil
 }
 
-func (pt *PlaybookTask) validate() error {
+func (pt *TemplateTask) validate() error {
 	pt.Phase, pt.Description = strings.TrimSpace(pt.Phase), strings.TrimSpace(pt.Description)
 	if pt.Visibility == "" {
 		pt.Visibility = VisibilityCustomer
@@ -68,4 +68,45 @@ func (pt *PlaybookTask) validate() error {
 		return Invalid("visibility", "must be customer or internal")
 	}
 	return nil
+}
+
+// TemplateTask is one task of a template: when it is due relative to the
+// project start, who does it, and who sees it.
+type TemplateTask struct {
+	Phase        string     `json:"phase"`
+	Description  string     `json:"description"`
+	Details      string     `json:"details"`
+	OffsetDays   int        `json:"offset_days"`
+	DurationDays int        `json:"duration_days"`
+	Side         string     `json:"side"` // "customer" or "vendor"
+	Visibility   Visibility `json:"visibility"`
+}
+
+// DefaultTemplateName is the template every new tenant starts with.
+const DefaultTemplateName = "Standard B2B onboarding"
+
+// DefaultTemplate is the classic eight-week B2B onboarding plan: kickoff
+// (week 1), technical setup (weeks 1–2), training (weeks 2–3), go-live
+// (weeks 3–4) and post-launch (weeks 4–8).
+var DefaultTemplate = []TemplateTask{
+	{"Kickoff", "Internal: review the sales handoff notes", "Read the deal notes, success criteria and any promises made during the sale before the kickoff call.", 0, 1, "vendor", VisibilityInternal},
+	{"Kickoff", "Kickoff call: goals, scope and success criteria", "Introduce both teams, agree the goals, the scope of the first phase, and how success will be measured.", 0, 2, "vendor", VisibilityCustomer},
+	{"Kickoff", "Name a project owner and a technical contact", "Tell us who owns the project on your side and who will handle the technical setup (SSO, API, data).", 1, 3, "customer", VisibilityCustomer},
+	{"Kickoff", "Share the project plan and communication channels", "Send the agreed plan, the weekly check-in slot and the shared channel for questions.", 2, 3, "vendor", VisibilityCustomer},
+	{"Technical setup", "Create the production workspace", "Provision the customer's production workspace and the sandbox, and invite the technical contact.", 3, 2, "vendor", VisibilityCustomer},
+	{"Technical setup", "Configure single sign-on (SSO)", "Connect your identity provider (Okta, Microsoft Entra ID or Google Workspace) with SAML 2.0 or OpenID Connect. See the SSO set-up article.", 5, 5, "customer", VisibilityCustomer},
+	{"Technical setup", "Create API keys and connect the first integration", "Create a production API key, store it in your secret manager, and make a first authenticated call.", 7, 5, "customer", VisibilityCustomer},
+	{"Technical setup", "Import your historical data", "Export your data as CSV, run a dry-run import in the sandbox, fix the reported rows, then import into production.", 8, 5, "customer", VisibilityCustomer},
+	{"Technical setup", "Register webhooks for downstream systems", "Register your endpoints, verify the signatures, and send a test event.", 10, 3, "customer", VisibilityCustomer},
+	{"Training", "Admin training session", "A 60-minute session for workspace admins: users and roles, security settings, integrations.", 10, 3, "vendor", VisibilityCustomer},
+	{"Training", "End-user training session", "A 45-minute session for everyday users, recorded for those who cannot attend.", 14, 3, "vendor", VisibilityCustomer},
+	{"Training", "Invite all users and assign roles", "Invite your users (or provision them through SSO) and give each the right role.", 15, 4, "customer", VisibilityCustomer},
+	{"Go-live", "Complete the go-live checklist", "Work through the go-live checklist: SSO enforced, keys rotated, imports verified, webhooks live.", 18, 4, "customer", VisibilityCustomer},
+	{"Go-live", "Go-live readiness review", "Review the checklist together and agree the go-live date and the rollback plan.", 21, 2, "vendor", VisibilityCustomer},
+	{"Go-live", "Switch production traffic on", "Point your production systems at Acme Platform and confirm the first live transactions.", 23, 2, "customer", VisibilityCustomer},
+	{"Go-live", "Hypercare: daily check-ins for the first week", "Daily 15-minute check-ins during the first week live; watch error rates and adoption.", 24, 5, "vendor", VisibilityCustomer},
+	{"Post-launch", "30-day adoption review", "Review usage, open issues and the success criteria agreed at kickoff.", 30, 5, "vendor", VisibilityCustomer},
+	{"Post-launch", "Share feedback on the onboarding", "Tell us what went well and what did not; a short survey arrives by email.", 40, 7, "customer", VisibilityCustomer},
+	{"Post-launch", "Internal: hand off to account management", "Write the handoff note: contacts, open risks, expansion opportunities.", 48, 4, "vendor", VisibilityInternal},
+	{"Post-launch", "Onboarding close-out and success plan", "Close the onboarding and agree the success plan for the next quarter.", 52, 4, "vendor", VisibilityCustomer},
 }

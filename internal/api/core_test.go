@@ -215,12 +215,12 @@ func TestTemplateInstantiation(t *testing.T) {
 		t.Errorf("deadline %v, want %v", p.Deadline, start.AddDate(0, 0, 56))
 	}
 	tasks := e.tasks(t, "admin", p.ID)
-	if len(tasks) != len(onboardiq.DefaultPlaybook) {
-		t.Fatalf("%d tasks, want %d", len(tasks), len(onboardiq.DefaultPlaybook))
+	if len(tasks) != len(onboardiq.DefaultTemplate) {
+		t.Fatalf("%d tasks, want %d", len(tasks), len(onboardiq.DefaultTemplate))
 	}
 	var phases []string
 	for i, task := range tasks {
-		want := onboardiq.DefaultPlaybook[i]
+		want := onboardiq.DefaultTemplate[i]
 		due := start.AddDate(0, 0, want.OffsetDays+want.DurationDays)
 		if task.Description != want.Description || task.Phase != want.Phase || task.Position != i ||
 			task.DueAt == nil || !task.DueAt.Equal(due) || task.Visibility != string(want.Visibility) || task.AssignedTo == nil {
@@ -242,7 +242,7 @@ func TestTemplateInstantiation(t *testing.T) {
 	st, body = e.do(t, "other_contact", "GET", "/projects/"+p.ID+"/tasks?assigned_to=me&limit=200", nil)
 	mine := decode[struct{ Items []taskJSON }](t, st, body, 200).Items
 	customerSide := 0
-	for _, pt := range onboardiq.DefaultPlaybook {
+	for _, pt := range onboardiq.DefaultTemplate {
 		if pt.Side == "customer" {
 			customerSide++
 		}

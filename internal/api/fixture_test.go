@@ -22,7 +22,7 @@ import (
 )
 
 // The fixture: tenant "acme" with a user of every role, two customers with
-// a contact each, a project per customer made from the default playbook;
+// a contact each, a project per customer made from the default template;
 // and tenant "bolt" with its admin.
 var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app *postgres.DB) error {
 	create := func(slug string, fn func(ctx context.Context, tx *postgres.Tx) error) error {

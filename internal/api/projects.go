@@ -25,7 +25,7 @@ type createProjectInput struct {
 		Description string     `json:"description,omitempty" maxLength:"10000"`
 		StartDate   *time.Time `json:"start_date,omitempty" doc:"When the project starts; tasks from a template are due relative to it. Default: now."`
 		Deadline    *time.Time `json:"deadline,omitempty" doc:"Default with a template: the end of its last task."`
-		TemplateID  *uuid.UUID `json:"template_id,omitempty" doc:"A playbook whose tasks the project starts with."`
+		TemplateID  *uuid.UUID `json:"template_id,omitempty" doc:"A template whose tasks the project starts with."`
 	}
 }
 
@@ -50,7 +50,7 @@ type updateProjectInput struct {
 func (h *handlers) registerProjects(api huma.API) {
 	tags := []string{"Projects"}
 	huma.Register(api, huma.Operation{OperationID: "create-project", Method: http.MethodPost, Path: "/projects",
-		Summary: "Create a project", Description: "With template_id, the playbook's tasks are created with due dates counted from start_date.",
+		Summary: "Create a project", Description: "With template_id, the template's tasks are created with due dates counted from start_date.",
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createProjectInput) (*projectOutput, error) {
 			np := onboardiq.NewProject{CustomerID: in.Body.CustomerID, Name: in.Body.Name, Description: in.Body.Description,

@@ -13,7 +13,7 @@ import (
 
 const day = 24 * time.Hour
 
-// project is a demo project: the default playbook started on start, with
+// project is a demo project: the default template started on start, with
 // the tasks due before doneBefore completed (lateDays after their due date)
 // and some tasks held in another state.
 type project struct {

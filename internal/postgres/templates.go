@@ -9,9 +9,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// CreateTemplate adds a playbook with its tasks, in order, to the tenant tx
+// CreateTemplate adds a template with its tasks, in order, to the tenant tx
 // runs in.
-func CreateTemplate(ctx context.Context, tx *Tx, name, description string, tasks []onboardiq.PlaybookTask, isDefault bool) (uuid.UUID, error) {
+func CreateTemplate(ctx context.Context, tx *Tx, name, description string, tasks []onboardiq.TemplateTask, isDefault bool) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := tx.QueryRow(ctx, `
 INSERT INTO templates (tenant_id, name, description, is_default) VALUES ($1, $2, $3, $4)
@@ -26,7 +26,7 @@ RETURNING template_id`, tx.TenantID(), name, description, isDefault).Scan(&id)
 }
 
 // insertTemplateTasks adds tasks, in order, to a template.
-func insertTemplateTasks(ctx context.Context, tx *Tx, id uuid.UUID, tasks []onboardiq.PlaybookTask) error {
+func insertTemplateTasks(ctx context.Context, tx *Tx, id uuid.UUID, tasks []onboardiq.TemplateTask) error {
 	n := len(tasks)
 	phases, descs, details, sides, vis := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	offsets, durations := make([]int32, n), make([]int32, n)

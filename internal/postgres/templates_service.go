@@ -46,7 +46,7 @@ func getTemplate(ctx context.Context, tx *Tx, id uuid.UUID) (*onboardiq.Template
 	return ts[0], nil
 }
 
-// ListTemplates lists the tenant's playbooks, the default first (staff).
+// ListTemplates lists the tenant's templates, the default first (staff).
 func (db *DB) ListTemplates(ctx context.Context) ([]*onboardiq.Template, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) ([]*onboardiq.Template, error) {
 		if err := p.Require("read templates", onboardiq.Staff...); err != nil {
@@ -56,7 +56,7 @@ func (db *DB) ListTemplates(ctx context.Context) ([]*onboardiq.Template, error) 
 	})
 }
 
-// GetTemplate returns a playbook (staff).
+// GetTemplate returns a template (staff).
 func (db *DB) GetTemplate(ctx context.Context, id uuid.UUID) (*onboardiq.Template, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Template, error) {
 		if err := p.Require("read templates", onboardiq.Staff...); err != nil {
@@ -73,7 +73,7 @@ func clearDefault(ctx context.Context, tx *Tx) error {
 	return err
 }
 
-// CreateTemplateAs adds a playbook (admins). Making it the default takes
+// CreateTemplateAs adds a template (admins). Making it the default takes
 // that from the previous one.
 func (db *DB) CreateTemplateAs(ctx context.Context, in onboardiq.Template) (*onboardiq.Template, error) {
 	if err := in.Validate(); err != nil {
@@ -102,7 +102,7 @@ func (db *DB) CreateTemplateAs(ctx context.Context, in onboardiq.Template) (*onb
 	return out, err
 }
 
-// UpdateTemplate replaces a playbook's name, description, default flag and
+// UpdateTemplate replaces a template's name, description, default flag and
 // tasks (admins). Projects made from it keep their tasks.
 func (db *DB) UpdateTemplate(ctx context.Context, id uuid.UUID, in onboardiq.Template) (*onboardiq.Template, error) {
 	if err := in.Validate(); err != nil {
@@ -151,7 +151,7 @@ UPDATE templates SET name = $3, description = $4, is_default = $5, updated_at = 
 	return out, err
 }
 
-// DeleteTemplate deletes a playbook (admins); projects made from it keep
+// DeleteTemplate deletes a template (admins); projects made from it keep
 // their tasks.
 func (db *DB) DeleteTemplate(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {

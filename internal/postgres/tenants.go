@@ -68,7 +68,7 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 	}
 	if _, err := CreateTemplate(ctx, tx, onboardiq.DefaultTemplateName,
 		"The classic eight-week plan: kickoff, technical setup, training, go-live and post-launch.",
-		onboardiq.DefaultPlaybook, true); err != nil {
+		onboardiq.DefaultTemplate, true); err != nil {
 		return nil, err
 	}
 	admin, err := CreateUser(ctx, tx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})

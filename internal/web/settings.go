@@ -99,7 +99,7 @@ type templateData struct {
 	Lines    string
 }
 
-// templateLines writes a playbook's tasks one per line:
+// templateLines writes a template's tasks one per line:
 // phase | description | offset days | duration days | customer or vendor | customer or internal.
 func templateLines(t *onboardiq.Template) string {
 	var b strings.Builder
@@ -111,12 +111,12 @@ func templateLines(t *onboardiq.Template) string {
 
 // parseTemplateLines reads them back, keeping each task's details by
 // position when its description is unchanged.
-func parseTemplateLines(text string, old []onboardiq.PlaybookTask) ([]onboardiq.PlaybookTask, error) {
+func parseTemplateLines(text string, old []onboardiq.TemplateTask) ([]onboardiq.TemplateTask, error) {
 	details := map[string]string{}
 	for _, pt := range old {
 		details[pt.Description] = pt.Details
 	}
-	var out []onboardiq.PlaybookTask
+	var out []onboardiq.TemplateTask
 	for n, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
@@ -133,7 +133,7 @@ func parseTemplateLines(text string, old []onboardiq.PlaybookTask) ([]onboardiq.
 		if err1 != nil || err2 != nil {
 			return nil, onboardiq.Invalid("tasks", "line %d: the offset and the duration are whole numbers of days", n+1)
 		}
-		out = append(out, onboardiq.PlaybookTask{Phase: f[0], Description: f[1], Details: details[f[1]], OffsetDays: offset, DurationDays: duration,
+		out = append(out, onboardiq.TemplateTask{Phase: f[0], Description: f[1], Details: details[f[1]], OffsetDays: offset, DurationDays: duration,
 			Side: f[4], Visibility: onboardiq.Visibility(f[5])})
 	}
 	return out, nil

@@ -29,9 +29,9 @@ type templateTaskInput struct {
 }
 
 type templateBody struct {
-	Name        string         `json:"name" minLength:"1" maxLength:"200"`
-	Description string         `json:"description,omitempty" maxLength:"10000"`
-	IsDefault   bool           `json:"is_default,omitempty" doc:"Make it the tenant's default template."`
+	Name        string              `json:"name" minLength:"1" maxLength:"200"`
+	Description string              `json:"description,omitempty" maxLength:"10000"`
+	IsDefault   bool                `json:"is_default,omitempty" doc:"Make it the tenant's default template."`
 	Tasks       []templateTaskInput `json:"tasks" minItems:"1" maxItems:"500"`
 }
 

@@ -70,8 +70,23 @@ func (in *NewUser) Validate() error {
 	case in.Role != RoleCustomer && in.CustomerID != nil:
 		return Invalid("customer_id", "is only for users with role customer")
 	}
-	if in.Password != "" && (len(in.Password) < 10 || len(in.Password) > 200) {
-		return Invalid("password", "must be 10 to 200 characters")
+	if in.Password != "" {
+		return CheckPassword("password", in.Password)
+	}
+	return nil
+}
+
+// The length a password must have, in characters.
+const (
+	MinPassword = 10
+	MaxPassword = 200
+)
+
+// CheckPassword is the one rule for a new password: 10 to 200 characters
+// (not bytes: a passphrase in any script counts the same).
+func CheckPassword(field, pw string) error {
+	if n := utf8.RuneCountInString(pw); n < MinPassword || n > MaxPassword {
+		return Invalid(field, "must be %d to %d characters", MinPassword, MaxPassword)
 	}
 	return nil
 }

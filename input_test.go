@@ -1,6 +1,7 @@
 package onboardiq_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -65,3 +66,20 @@ func TestErrorHelpers(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestCheckPasswordCountsCharacters(t *testing.T) {
+	t.Parallel()
+	for pw, ok := range map[string]bool{
+		"short":                  false,
+		"ten chars!":             true,
+		"пароль-пароль":          true, // 13 characters, 25 bytes
+		strings.Repeat("é", 200): true, // 200 characters, 400 bytes
+		strings.Repeat("é", 201): false,
+		"ééééé":                  false, // 5 characters, 10 bytes
+		strings.Repeat("a", 200): true,
+	} {
+		if err := onboardiq.CheckPassword("password", pw); (err == nil) != ok {
+			t.Errorf("CheckPassword(%d characters, %d bytes): %v", len([]rune(pw)), len(pw), err)
+		}
+	}
+}

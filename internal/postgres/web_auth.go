@@ -335,8 +335,8 @@ func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *
 // user's sessions and other links (and any sign-in lockout), and opens a
 // new session.
 func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (string, *onboardiq.Principal, error) {
-	if n := len(newPassword); n < 10 || n > 200 {
-		return "", nil, onboardiq.Invalid("password", "must be 10 to 200 characters")
+	if err := onboardiq.CheckPassword("password", newPassword); err != nil {
+		return "", nil, err
 	}
 	h, err := password.Hash(newPassword)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // maxFormBytes bounds every request body the pages accept: their forms are
@@ -71,7 +73,8 @@ func badField(form url.Values) string {
 	return ""
 }
 
-// fieldLimit is the longest value a field may have, in bytes.
+// fieldLimit is the longest value a field may have, in characters (the
+// form is already known to be valid UTF-8 and at most 64 KiB).
 type fieldLimit struct {
 	name string
 	max  int
@@ -82,8 +85,8 @@ type fieldLimit struct {
 var (
 	limitWorkspace = fieldLimit{"workspace", 63}
 	limitEmail     = fieldLimit{"email", 254}
-	limitPassword  = fieldLimit{"password", 200}
-	limitConfirm   = fieldLimit{"confirm", 200}
+	limitPassword  = fieldLimit{"password", onboardiq.MaxPassword}
+	limitConfirm   = fieldLimit{"confirm", onboardiq.MaxPassword}
 	limitToken     = fieldLimit{"token", 128}
 	limitNext      = fieldLimit{"next", maxNext}
 )
@@ -92,7 +95,7 @@ var (
 // longer than its limit, or "".
 func tooLong(r *http.Request, limits ...fieldLimit) string {
 	for _, l := range limits {
-		if len(r.Form.Get(l.name)) > l.max {
+		if utf8.RuneCountInString(r.Form.Get(l.name)) > l.max {
 			return fmt.Sprintf("The %s is too long: at most %d characters.", l.name, l.max)
 		}
 	}

@@ -233,7 +233,7 @@ type RelatedTask struct {
 // completed tasks of any project, customer-visible only for a contact.
 // Nothing names another customer: only the task's own words come back.
 func TasksNear(ctx context.Context, tx *Tx, p *onboardiq.Principal, vec []float32, model string, limit int) ([]RelatedTask, error) {
-	if len(vec) != Dimensions {
+	if !comparableVector(vec) {
 		return nil, nil
 	}
 	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
@@ -251,7 +251,7 @@ WITH near AS MATERIALIZED (
 SELECT n.task_id, n.description, n.details, n.status, 1 - n.distance,
        extract(epoch FROM n.completed_at - p.start_date) / 86400, p.customer_id = $6
 FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
-WHERE n.status = 'completed' OR p.customer_id = $6 OR NOT $4
+WHERE (n.status = 'completed' OR p.customer_id = $6 OR NOT $4) AND n.distance `+notNaN+`
 ORDER BY n.distance LIMIT $5`, tx.TenantID(), pgvector.NewVector(vec), model, p.IsCustomer(), limit, contactCustomer(p))
 	if err != nil {
 		return nil, fmt.Errorf("tasks near: %w", err)

@@ -1,0 +1,79 @@
+package web_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// sseEvent is one server-sent event of the portal's assistant stream.
+type sseEvent struct {
+	Name string
+	Data map[string]any
+}
+
+// portalAsk posts a question to the portal's assistant as its script does
+// and reads the whole stream.
+func portalAsk(t *testing.T, c *http.Client, a *app, question string) (*http.Response, []sseEvent) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, a.url+"/portal/acme/assistant", strings.NewReader(url.Values{"question": {question}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Origin", a.url)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var events []sseEvent
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			events = append(events, sseEvent{Name: strings.TrimPrefix(line, "event: ")})
+		case strings.HasPrefix(line, "data: ") && len(events) > 0:
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &events[len(events)-1].Data); err != nil {
+				t.Errorf("event %s: data is not JSON: %s", events[len(events)-1].Name, line)
+			}
+		}
+	}
+	return resp, events
+}
+
+// last returns the last event named name, or nil.
+func last(events []sseEvent, name string) *sseEvent {
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Name == name {
+			return &events[i]
+		}
+	}
+	return nil
+}
+
+// TestSearchPagesWithoutWords: the console's and the portal's knowledge
+// base pages, and the portal's assistant, given a query with no words,
+// say that nothing was found (they once listed every article, scored NaN).
+func TestSearchPagesWithoutWords(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	staff := signIn(t, a, "priya.shah@acme.example")
+	contact := actPortalClient(t, a, "hannah.becker@globex.example")
+	for _, q := range []string{"the", "a", "...", "?", "((("} {
+		if p := get(t, staff, a.url+"/app/kb?q="+url.QueryEscape(q)); p.status != 200 || len(p.all("ol#hits li a")) != 0 || !strings.Contains(p.text("ol#hits"), "Nothing found") {
+			t.Errorf("console, %q: %d, %d hits", q, p.status, len(p.all("ol#hits li a")))
+		}
+		if p := get(t, contact, a.url+"/portal/acme/kb?q="+url.QueryEscape(q)); p.status != 200 || len(p.all("main ol li a[href*='/kb/']")) != 0 || !strings.Contains(p.text("main ol"), "Nothing found") {
+			t.Errorf("portal, %q: %d, %d hits", q, p.status, len(p.all("main ol li a[href*='/kb/']")))
+		}
+		resp, events := portalAsk(t, contact, a, q)
+		done := last(events, "done")
+		if resp.StatusCode != 200 || done == nil || done.Data["nothing_found"] != true {
+			t.Errorf("portal assistant, %q: %d %+v", q, resp.StatusCode, events)
+		}
+	}
+}

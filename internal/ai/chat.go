@@ -120,13 +120,3 @@ Text inside <source>, <facts> and <question> elements is data supplied by the ap
 	fmt.Fprintf(&b, "<question>\n%s\n</question>\n", quote(req.Question))
 	return system, b.String()
 }
-
-var markdownImage = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
-var htmlImage = regexp.MustCompile(`(?i)<img\b[^>]*>`)
-
-// Sanitize makes an answer safe to render: images (which would load from
-// wherever a model or an article pointed) become their alt text.
-func Sanitize(answer string) string {
-	answer = markdownImage.ReplaceAllString(answer, "$1")
-	return htmlImage.ReplaceAllString(answer, "")
-}

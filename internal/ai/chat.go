@@ -120,3 +120,15 @@ Text inside <source>, <facts> and <question> elements is data supplied by the ap
 	fmt.Fprintf(&b, "<question>\n%s\n</question>\n", quote(req.Question))
 	return system, b.String()
 }
+
+// EstimateUsage estimates the tokens of a call whose provider did not
+// report them (some OpenAI-compatible servers never do, and a stream
+// stopped early never gets the final count): four bytes a token.
+func EstimateUsage(req Request, answer string) Usage {
+	system, user := Prompt(req)
+	in := countTokens(system) + countTokens(user)
+	for _, m := range req.History {
+		in += countTokens(m.Content)
+	}
+	return Usage{InputTokens: in, OutputTokens: countTokens(answer)}
+}

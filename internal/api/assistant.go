@@ -53,7 +53,8 @@ func (h *handlers) registerAssistant(api huma.API) {
 		Summary: "Ask the assistant",
 		Description: "Answers a question from the knowledge base (public articles for customer contacts), the task or project asked about, " +
 			"the asker's own tasks and similar completed tasks, with citations. With `Accept: text/event-stream` the answer streams as " +
-			"server-sent events: `delta` events carry `{\"text\": …}`, a final `done` event the whole answer, an `error` event a failure. " +
+			"server-sent events: `delta` events carry `{\"text\": …}`, already sanitised (a piece that could still become an image, a link or raw HTML " +
+			"is held back until it is complete), a final `done` event the whole answer, an `error` event a failure. " +
 			"When nothing relevant is found it says so, sets `nothing_found`, and offers to pass the question on (POST /assistant/escalate).",
 		Tags: tags, Security: bearer,
 		Responses: map[string]*huma.Response{"200": {Description: "The answer", Content: map[string]*huma.MediaType{

@@ -39,7 +39,7 @@ type Citation struct {
 
 // Answer is the assistant's reply.
 type Answer struct {
-	Answer         string     `json:"answer" doc:"Markdown; images are removed."`
+	Answer         string     `json:"answer" doc:"Markdown, sanitised: no images (their alt text stays), no raw HTML, links to http, https and mailto only; at most 50,000 characters (a longer answer is cut with a note)."`
 	Citations      []Citation `json:"citations"`
 	ConversationID *uuid.UUID `json:"conversation_id,omitempty"`
 	// NothingFound is true when nothing relevant was found: the answer
@@ -202,8 +202,9 @@ func (pr *Prepared) add(s ai.Source, c Citation) {
 	pr.cites = append(pr.cites, c)
 }
 
-// Run has the model answer a prepared question, streaming the text through
-// onDelta, then stores the conversation turn and the audit record.
+// Run has the model answer a prepared question, streaming the sanitised
+// text through onDelta, then stores the conversation turn and the audit
+// record. An answer longer than MaxAnswer is cut there, with a note.
 func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) error) (*Answer, error) {
 	ans := &Answer{Provider: s.Chat.Provider(), Model: s.Chat.Model(), Citations: []Citation{}, NothingFound: pr.nothingFound}
 	start := time.Now()
@@ -222,15 +223,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 			callErr = onDelta(ans.Answer)
 		}
 	} else {
-		var b strings.Builder
-		usage, callErr = s.Chat.Stream(ctx, pr.req, func(d string) error {
-			b.WriteString(d)
-			if onDelta != nil {
-				return onDelta(d)
-			}
-			return nil
-		})
-		ans.Answer = ai.Sanitize(b.String())
+		ans.Answer, usage, callErr = s.complete(ctx, pr.req, onDelta)
 		ans.Citations = citations(ans.Answer, pr.cites, pr.req.Sources)
 	}
 	latency := time.Since(start)

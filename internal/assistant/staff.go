@@ -48,9 +48,7 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 		return "", nil, budgetErr
 	}
 	start := time.Now()
-	var b strings.Builder
-	usage, callErr := s.Chat.Stream(ctx, req, func(d string) error { b.WriteString(d); return nil })
-	text := ai.Sanitize(b.String())
+	text, usage, callErr := s.complete(ctx, req, nil)
 	err = s.DB.InTenant(context.WithoutCancel(ctx), p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		call := postgres.AICall{Kind: string(req.Task), Question: req.Question, Provider: s.Chat.Provider(), Model: s.Chat.Model(),
 			InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens, LatencyMS: int(time.Since(start).Milliseconds()),

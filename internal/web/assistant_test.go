@@ -2,11 +2,15 @@ package web_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/server"
 )
 
 // sseEvent is one server-sent event of the portal's assistant stream.
@@ -75,5 +79,54 @@ func TestSearchPagesWithoutWords(t *testing.T) {
 		if resp.StatusCode != 200 || done == nil || done.Data["nothing_found"] != true {
 			t.Errorf("portal assistant, %q: %d %+v", q, resp.StatusCode, events)
 		}
+	}
+}
+
+// scripted is a chat model that answers with the given pieces.
+type scripted struct{ pieces []string }
+
+func (m scripted) Provider() string { return "test" }
+func (m scripted) Model() string    { return "scripted" }
+
+func (m scripted) Stream(ctx context.Context, req ai.Request, onDelta func(string) error) (ai.Usage, error) {
+	for _, p := range m.pieces {
+		if err := onDelta(p); err != nil {
+			return ai.Usage{}, err
+		}
+	}
+	return ai.Usage{InputTokens: 10, OutputTokens: 10}, nil
+}
+
+// TestPortalAnswersAreSanitised: the portal's stream and its final answer
+// carry no image, raw HTML or javascript: link of the model's, however its
+// text is cut into pieces.
+func TestPortalAnswersAreSanitised(t *testing.T) {
+	t.Parallel()
+	evil := "Open Settings ![tracker](http://t.example/p.gif) <img src=http://t.example/i.gif> ![x][1] [click](javascript:alert(1))\n\n[1]: http://t.example/r.gif"
+	var pieces []string
+	for i := 0; i < len(evil); i += 2 {
+		pieces = append(pieces, evil[i:min(i+2, len(evil))])
+	}
+	a := newAppWith(t, func(o *server.Options) { o.Chat = scripted{pieces} })
+	c := actPortalClient(t, a, "hannah.becker@globex.example")
+	resp, events := portalAsk(t, c, a, "How do I set up SSO?")
+	done := last(events, "done")
+	if resp.StatusCode != 200 || done == nil {
+		t.Fatalf("%d %+v", resp.StatusCode, events)
+	}
+	var streamed strings.Builder
+	for _, ev := range events {
+		if ev.Name == "delta" {
+			d, _ := ev.Data["text"].(string)
+			streamed.WriteString(d)
+			for _, bad := range []string{"![", "<img", "](javascript", "](http://t.example"} {
+				if strings.Contains(d, bad) {
+					t.Errorf("a delta holds %q: %q", bad, d)
+				}
+			}
+		}
+	}
+	if answer, _ := done.Data["answer"].(string); answer != ai.Sanitize(evil) || streamed.String() != answer {
+		t.Errorf("answer %q, streamed %q, want %q", answer, streamed.String(), ai.Sanitize(evil))
 	}
 }

@@ -81,8 +81,7 @@ func relevant(h onboardiq.ArticleHit) bool {
 
 // Prepare checks the question and the budget and retrieves the sources
 // the asker may see: public articles (all articles for staff), the task or
-// project asked about, the asker's own tasks, and similar completed tasks
-// described by their own words only.
+// project asked about, and similar tasks (relatedSource).
 func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 	p := onboardiq.PrincipalFromContext(ctx)
 	if p == nil {
@@ -171,19 +170,9 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 			if t.Similarity < minSimilarity || (q.TaskID != nil && t.ID == *q.TaskID) {
 				continue
 			}
-			text := t.Description + "\n" + t.Details
-			title := t.Description
-			if !t.Own {
-				// Another customer's task: its own words and outcome, nothing
-				// that names them.
-				title = "A similar task of an earlier onboarding"
-				text = fmt.Sprintf("%s\nOutcome: %s", t.Description, t.Status)
-				if t.DaysToDo != nil {
-					text += fmt.Sprintf(", done %.0f days after that project started", *t.DaysToDo)
-				}
+			if src, c, ok := relatedSource(t); ok {
+				pr.add(src, c)
 			}
-			pr.add(ai.Source{Type: "task", ID: t.ID.String(), Title: title, Text: text, Cite: t.Own, Score: t.Similarity},
-				Citation{Type: "task", ID: t.ID.String(), Title: title, Snippet: snippet(t.Details)})
 		}
 		if p.CustomerID != nil {
 			pr.support, _ = postgres.SupportMemberName(ctx, tx, *p.CustomerID)

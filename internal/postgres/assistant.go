@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -215,54 +214,6 @@ func TaskInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.
 // ProjectInContext returns a project the principal may see.
 func ProjectInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
 	return getProject(ctx, tx, p, id, false)
-}
-
-// RelatedTask is a task retrieved for the assistant.
-type RelatedTask struct {
-	ID          uuid.UUID
-	Description string
-	Details     string
-	Status      onboardiq.Status
-	Similarity  float64
-	DaysToDo    *float64 // from the project start to completion
-	Own         bool     // of the asking contact's customer
-}
-
-// TasksNear retrieves, for the assistant, tasks nearest to a question's
-// vector: the asker's own customer's visible tasks (a contact), and
-// completed tasks of any project, customer-visible only for a contact.
-// Nothing names another customer: only the task's own words come back.
-func TasksNear(ctx context.Context, tx *Tx, p *onboardiq.Principal, vec []float32, model string, limit int) ([]RelatedTask, error) {
-	if !comparableVector(vec) {
-		return nil, nil
-	}
-	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, `
-WITH near AS MATERIALIZED (
-    SELECT t.task_id, t.project_id, t.description, t.details, t.status, t.completed_at, t.vector_embedding <=> $2 AS distance
-    FROM tasks t
-    WHERE t.tenant_id = $1 AND t.vector_embedding IS NOT NULL AND t.embedding_model = $3
-      AND (NOT $4 OR t.visibility = 'customer')
-    ORDER BY t.vector_embedding <=> $2
-    LIMIT $5 * 4
-)
-SELECT n.task_id, n.description, n.details, n.status, 1 - n.distance,
-       extract(epoch FROM n.completed_at - p.start_date) / 86400, p.customer_id = $6
-FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
-WHERE (n.status = 'completed' OR p.customer_id = $6 OR NOT $4) AND n.distance `+notNaN+`
-ORDER BY n.distance LIMIT $5`, tx.TenantID(), pgvector.NewVector(vec), model, p.IsCustomer(), limit, contactCustomer(p))
-	if err != nil {
-		return nil, fmt.Errorf("tasks near: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RelatedTask, error) {
-		var t RelatedTask
-		var own *bool
-		err := r.Scan(&t.ID, &t.Description, &t.Details, &t.Status, &t.Similarity, &t.DaysToDo, &own)
-		t.Own = own != nil && *own
-		return t, err
-	})
 }
 
 // SimilarTasksFor is querySimilarTasks for the assistant's troubleshooting.

@@ -77,3 +77,20 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestBlockerKind(t *testing.T) {
+	t.Parallel()
+	for reason, want := range map[string]string{
+		"Waiting for Initech's DBA to export the legacy scheduling data; the export fails on its date formats.": "a technical problem",
+		"Their Okta admin has not granted us access yet":                                                        "access or credentials",
+		"Legal is still reviewing the DPA":                                                                      "an approval or a review",
+		"Waiting on the payment processor's sign-off":                                                           "an approval or a review",
+		"The ERP vendor has not answered":                                                                       "a third party",
+		"Jane is on holiday until Monday":                                                                       "someone's availability",
+		"Jane Roe at Initech said qx7canary":                                                                    "something else",
+	} {
+		if got := postgres.BlockerKind(reason); got != want {
+			t.Errorf("BlockerKind(%q) = %q, want %q", reason, got, want)
+		}
+	}
+}

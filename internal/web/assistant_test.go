@@ -2,14 +2,21 @@ package web_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/jobs"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
 )
 
@@ -128,5 +135,104 @@ func TestPortalAnswersAreSanitised(t *testing.T) {
 	}
 	if answer, _ := done.Data["answer"].(string); answer != ai.Sanitize(evil) || streamed.String() != answer {
 		t.Errorf("answer %q, streamed %q, want %q", answer, streamed.String(), ai.Sanitize(evil))
+	}
+}
+
+// echo is a language model that answers with its whole prompt, and
+// records it.
+type echo struct {
+	mu      sync.Mutex
+	prompts []string
+}
+
+func (m *echo) Provider() string { return "test" }
+func (m *echo) Model() string    { return "echo" }
+
+func (m *echo) Stream(ctx context.Context, req ai.Request, onDelta func(string) error) (ai.Usage, error) {
+	system, user := ai.Prompt(req)
+	m.mu.Lock()
+	m.prompts = append(m.prompts, system+"\n"+user)
+	m.mu.Unlock()
+	prompt := system + "\n" + user
+	for i := 0; i < len(prompt); i += 500 {
+		if err := onDelta(prompt[i:min(i+500, len(prompt))]); err != nil {
+			return ai.Usage{}, err
+		}
+	}
+	return ai.Usage{InputTokens: 10, OutputTokens: 10}, nil
+}
+
+// api calls the JSON API with a demo user's token.
+func (a *app) api(t *testing.T, email, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var token string
+	for _, l := range a.demo.Logins {
+		if l.Email == email {
+			token = l.Token
+		}
+	}
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, a.url+"/api/v1"+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// TestPortalGroundingNamesNoOtherCustomer: in the portal, a contact's
+// question close to another customer's task is grounded in the template's
+// words only; the canary in that customer's task, comment and blocked
+// reason reaches neither the prompt, the stream nor the audit log.
+func TestPortalGroundingNamesNoOtherCustomer(t *testing.T) {
+	t.Parallel()
+	model := &echo{}
+	a := newAppWith(t, func(o *server.Options) { o.Chat = model })
+	const canary = "qx7canary"
+	csm := "priya.shah@acme.example"
+	var task string
+	actScan(t, a, `SELECT t.task_id::text FROM tasks t JOIN projects p ON p.project_id = t.project_id
+	               WHERE p.name = 'Initech Health onboarding' AND t.description = 'Create API keys and connect the first integration'`, nil, &task)
+	for _, s := range []struct {
+		method, path string
+		body         map[string]any
+	}{
+		{"PATCH", "/tasks/" + task, map[string]any{"description": "Create API keys for the payments gateway with a rotation script " + canary + "desc",
+			"details": "Initech ran the " + canary + "details rotation script."}},
+		{"PATCH", "/tasks/" + task, map[string]any{"status": "blocked", "blocked_reason": "Waiting for the security approval " + canary + "block"}},
+		{"PATCH", "/tasks/" + task, map[string]any{"status": "completed"}},
+		{"POST", "/tasks/" + task + "/comments", map[string]any{"body": canary + "comment from Jane Roe"}},
+	} {
+		if st, body := a.api(t, csm, s.method, s.path, s.body); st >= 300 {
+			t.Fatalf("%s %s: %d %s", s.method, s.path, st, body)
+		}
+	}
+	if _, err := jobs.EmbedBatch(context.Background(), a.db.App, ai.Local{}, a.demo.TenantID,
+		[]postgres.EmbedArgs{{TenantID: a.demo.TenantID, Entity: postgres.EntityTask, ID: uuid.MustParse(task)}}); err != nil {
+		t.Fatal(err)
+	}
+	c := actPortalClient(t, a, "hannah.becker@globex.example")
+	resp, events := portalAsk(t, c, a, "How do I create API keys for the payments gateway with a rotation script?")
+	if resp.StatusCode != 200 || last(events, "done") == nil {
+		t.Fatalf("%d %+v", resp.StatusCode, events)
+	}
+	model.mu.Lock()
+	prompt := strings.Join(model.prompts, "\n")
+	model.mu.Unlock()
+	if !strings.Contains(prompt, "A similar task of an earlier onboarding") {
+		t.Errorf("the similar task is not in the prompt:\n%s", prompt)
+	}
+	stream, _ := json.Marshal(events)
+	_, calls := a.api(t, "alex.morgan@acme.example", "GET", "/ai/calls", nil)
+	for what, text := range map[string]string{"prompt": prompt, "stream": string(stream), "audit log": string(calls)} {
+		for _, leak := range []string{canary, "Initech", "Jane Roe"} {
+			if strings.Contains(text, leak) {
+				t.Errorf("the %s holds %q", what, leak)
+			}
+		}
 	}
 }

@@ -20,10 +20,13 @@ import (
 )
 
 // scripted is a chat model that answers with the given pieces, in order,
-// and counts how many it was let to send.
+// reports usage (default 100 in, 10 out), and counts its calls and the
+// pieces it was let to send.
 type scripted struct {
 	pieces []string
+	usage  ai.Usage
 	mu     sync.Mutex
+	calls  int
 	sent   int
 }
 
@@ -31,21 +34,42 @@ func (m *scripted) Provider() string { return "test" }
 func (m *scripted) Model() string    { return "scripted" }
 
 func (m *scripted) Stream(ctx context.Context, req ai.Request, onDelta func(string) error) (ai.Usage, error) {
+	usage := m.usage
+	if usage == (ai.Usage{}) {
+		usage = ai.Usage{InputTokens: 100, OutputTokens: 10}
+	}
+	m.mu.Lock()
+	m.calls++
+	m.mu.Unlock()
 	for _, p := range m.pieces {
 		m.mu.Lock()
 		m.sent++
 		m.mu.Unlock()
 		if err := onDelta(p); err != nil {
-			return ai.Usage{InputTokens: 100, OutputTokens: 10}, err
+			return usage, err
 		}
 	}
-	return ai.Usage{InputTokens: 100, OutputTokens: 10}, nil
+	return usage, nil
+}
+
+func (m *scripted) callCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls
 }
 
 // withChat serves the demo environment with chat as the model.
 func withChat(t *testing.T, e *demoEnv, chat ai.Chat) {
 	t.Helper()
-	e.srv = httptest.NewServer(server.New(server.Options{DB: e.db.App, Logger: slog.New(slog.DiscardHandler), Version: "test", Chat: chat}))
+	withOptions(t, e, func(o *server.Options) { o.Chat = chat })
+}
+
+// withOptions serves the demo environment with options changed by opts.
+func withOptions(t *testing.T, e *demoEnv, opts func(*server.Options)) {
+	t.Helper()
+	o := server.Options{DB: e.db.App, Logger: slog.New(slog.DiscardHandler), Version: "test"}
+	opts(&o)
+	e.srv = httptest.NewServer(server.New(o))
 	t.Cleanup(e.srv.Close)
 }
 

@@ -27,6 +27,46 @@ type Service struct {
 	Embedder ai.Embedder
 	Chat     ai.Chat
 	Logger   *slog.Logger
+	// Limits bound every call that may reach the model; zero values take
+	// DefaultLimits'.
+	Limits Limits
+}
+
+// Limits bound the calls to the assistant: per user and per tenant in a
+// window, and one user's share of the tenant's monthly token budget.
+type Limits = postgres.AskLimits
+
+// Rate is N calls per Window.
+type Rate = postgres.Rate
+
+// DefaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
+// ONBOARDIQ_ASSISTANT_TENANT_LIMIT, ONBOARDIQ_AI_USER_BUDGET_PERCENT).
+var DefaultLimits = Limits{User: Rate{N: 20, Window: 10 * time.Minute}, Tenant: Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
+
+func (s *Service) limits() Limits {
+	l := s.Limits
+	if l.User.N <= 0 || l.User.Window <= 0 {
+		l.User = DefaultLimits.User
+	}
+	if l.Tenant.N <= 0 || l.Tenant.Window <= 0 {
+		l.Tenant = DefaultLimits.Tenant
+	}
+	if l.UserBudgetPercent <= 0 || l.UserBudgetPercent > 100 {
+		l.UserBudgetPercent = DefaultLimits.UserBudgetPercent
+	}
+	return l
+}
+
+// abandon completes the record of an admitted call that ended before the
+// model was asked.
+func (s *Service) abandon(ctx context.Context, p *onboardiq.Principal, id uuid.UUID, cause error) {
+	msg := cause.Error()
+	err := s.DB.InTenant(context.WithoutCancel(ctx), p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		return postgres.FinishAICall(ctx, tx, id, postgres.AICall{Provider: "none", Model: "none", Error: &msg})
+	})
+	if err != nil {
+		s.Logger.ErrorContext(ctx, "record an abandoned ai call", "err", err)
+	}
 }
 
 // Citation is a source an answer used.
@@ -66,7 +106,8 @@ type Prepared struct {
 	nothingFound bool
 	cites        []Citation // by source index
 	principal    *onboardiq.Principal
-	support      string // the support member's name, for the offer
+	support      string    // the support member's name, for the offer
+	callID       uuid.UUID // the audit record, begun when the ask was admitted
 }
 
 // minSimilarity is the cosine similarity above which a semantic match
@@ -91,6 +132,23 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 	if n := utf8.RuneCountInString(q.Text); n == 0 || n > 2000 {
 		return nil, onboardiq.Invalid("question", "must be 1 to 2000 characters")
 	}
+	// Admitted first: a refused ask costs nothing, not even an embedding.
+	callID, err := s.DB.BeginAICall(ctx, postgres.AICall{Kind: string(ai.TaskAnswer), Question: q.Text,
+		Provider: s.Chat.Provider(), Model: s.Chat.Model()}, s.limits())
+	if err != nil {
+		return nil, err
+	}
+	pr, err := s.retrieve(ctx, p, q)
+	if err != nil {
+		s.abandon(ctx, p, callID, err)
+		return nil, err
+	}
+	pr.callID = callID
+	return pr, nil
+}
+
+// retrieve gathers the sources of a question.
+func (s *Service) retrieve(ctx context.Context, p *onboardiq.Principal, q Question) (*Prepared, error) {
 	var vec []float32
 	if v, err := s.Embedder.Embed(ctx, []string{q.Text}); err != nil {
 		s.Logger.WarnContext(ctx, "embed the question; retrieving by keyword only", "err", err)
@@ -104,13 +162,6 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 	pr := &Prepared{q: q, principal: p, req: ai.Request{Task: ai.TaskAnswer, Question: q.Text, Audience: audience}}
 	grounded := false
 	err := s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		b, err := postgres.LoadBudget(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if b.Spent() {
-			return postgres.ErrBudgetSpent
-		}
 		if q.ConversationID != nil {
 			conv, err := postgres.LoadConversation(ctx, tx, p, *q.ConversationID)
 			if err != nil {
@@ -219,11 +270,8 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 	// Record the call even when it failed; store the turn only when it
 	// did not.
 	err := s.DB.InTenant(context.WithoutCancel(ctx), pr.principal.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		call := postgres.AICall{Kind: string(ai.TaskAnswer), Question: pr.q.Text, Provider: ans.Provider, Model: ans.Model,
-			InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens, LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
-		if !pr.principal.IsSystem() {
-			call.UserID = &pr.principal.UserID
-		}
+		call := postgres.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
+			LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
 		if callErr == nil {
 			id, err := postgres.SaveTurn(ctx, tx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
 			if err != nil {
@@ -234,7 +282,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.RecordAICall(ctx, tx, call)
+		return postgres.FinishAICall(ctx, tx, pr.callID, call)
 	})
 	if callErr != nil {
 		return nil, fmt.Errorf("assistant: %w", callErr)

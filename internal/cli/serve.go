@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/server"
@@ -54,7 +55,9 @@ gracefully on SIGTERM or SIGINT.`,
 				return err
 			}
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
-				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == ""})
+				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
+				AssistantLimits: assistant.Limits{User: assistant.Rate(cfg.AssistantUserAsks), Tenant: assistant.Rate(cfg.AssistantTenantAsks),
+					UserBudgetPercent: cfg.AIUserBudgetPercent}})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
 			if stopErr := runner.Stop(grace); stopErr != nil && err == nil {

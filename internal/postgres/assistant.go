@@ -36,29 +36,11 @@ type CallSource struct {
 	Title string `json:"title"`
 }
 
-// RecordAICall appends c to the tenant's audit log of AI calls.
-func RecordAICall(ctx context.Context, tx *Tx, c AICall) error {
-	if c.Sources == nil {
-		c.Sources = []CallSource{}
-	}
-	_, err := tx.Exec(ctx, `
-INSERT INTO ai_calls (tenant_id, user_id, kind, conversation_id, question, sources, provider, model, input_tokens, output_tokens, latency_ms, error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		tx.TenantID(), c.UserID, c.Kind, c.ConversationID, c.Question, c.Sources, c.Provider, c.Model, c.InputTokens, c.OutputTokens, c.LatencyMS, c.Error)
-	if err != nil {
-		return fmt.Errorf("record ai call: %w", err)
-	}
-	return nil
-}
-
 // Budget is a tenant's monthly token budget and what it has used this month.
 type Budget struct {
 	MonthlyTokens *int64 `json:"monthly_tokens" doc:"null: no limit."`
 	UsedTokens    int64  `json:"used_tokens" doc:"Tokens used since the start of this month (UTC)."`
 }
-
-// Spent reports whether no tokens are left this month.
-func (b Budget) Spent() bool { return b.MonthlyTokens != nil && b.UsedTokens >= *b.MonthlyTokens }
 
 // LoadBudget reads the budget of the tenant tx runs in.
 func LoadBudget(ctx context.Context, tx *Tx) (Budget, error) {
@@ -70,10 +52,6 @@ SELECT t.ai_monthly_token_budget,
 FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b.UsedTokens)
 	return b, err
 }
-
-// ErrBudgetSpent is the error of an AI call when the month's tokens are
-// used up.
-var ErrBudgetSpent = onboardiq.Errorf(onboardiq.ELIMIT, "this workspace has used its AI token budget for the month; an admin can raise it (PUT /api/v1/ai/budget)")
 
 // SetBudget sets the caller's tenant's monthly token budget (admins); nil
 // removes the limit.

@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
@@ -234,5 +236,38 @@ func TestPortalGroundingNamesNoOtherCustomer(t *testing.T) {
 				t.Errorf("the %s holds %q", what, leak)
 			}
 		}
+	}
+}
+
+// TestAssistantLimitsInPages: past the user's limit, the portal's
+// assistant answers 429 with Retry-After and an error event that says
+// which limit; past the tenant's, the console's AI summary answers a 429
+// page that says so.
+func TestAssistantLimitsInPages(t *testing.T) {
+	t.Parallel()
+	a := newAppWith(t, func(o *server.Options) {
+		o.AssistantLimits = assistant.Limits{User: assistant.Rate{N: 2, Window: time.Hour}, Tenant: assistant.Rate{N: 3, Window: time.Hour}}
+	})
+	c := actPortalClient(t, a, "hannah.becker@globex.example")
+	for range 2 {
+		if resp, events := portalAsk(t, c, a, "How do I set up SSO?"); resp.StatusCode != 200 || last(events, "done") == nil {
+			t.Fatalf("an ask within the limit: %d %+v", resp.StatusCode, events)
+		}
+	}
+	resp, events := portalAsk(t, c, a, "How do I set up SSO?")
+	ev := last(events, "error")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || ev == nil ||
+		!strings.Contains(ev.Data["detail"].(string), "as many as one person may") {
+		t.Errorf("third ask: %d, Retry-After %q, %+v", resp.StatusCode, resp.Header.Get("Retry-After"), events)
+	}
+	staff := signIn(t, a, "priya.shah@acme.example")
+	var globex string
+	actScan(t, a, `SELECT customer_id::text FROM customers WHERE name = 'Globex Logistics'`, nil, &globex)
+	if p := post(t, staff, a.url+"/app/customers/"+globex+"/summary", nil, a.url); p.status != 200 {
+		t.Errorf("a summary within the limits: %d", p.status)
+	}
+	p := post(t, staff, a.url+"/app/customers/"+globex+"/summary", nil, a.url)
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(p.text(".error"), "This workspace has asked the assistant 3 times in the last hour") {
+		t.Errorf("a summary past the tenant's limit: %d, Retry-After %q, %q", p.status, p.header.Get("Retry-After"), p.text(".error"))
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -230,7 +231,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.render(w, r, http.StatusForbidden, "error.html", view{Title: "Not allowed", Error: onboardiq.ErrorMessage(err)})
 	case onboardiq.EUNAUTHORIZED:
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-	case onboardiq.EINVALID, onboardiq.ECONFLICT, onboardiq.ELIMIT:
+	case onboardiq.ELIMIT:
+		setRetryAfter(w, err)
+		h.render(w, r, http.StatusTooManyRequests, "error.html", view{Title: "Limit reached", Error: onboardiq.ErrorMessage(err)})
+	case onboardiq.EINVALID, onboardiq.ECONFLICT:
 		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: onboardiq.ErrorMessage(err)})
 	default:
 		if errors.Is(err, context.Canceled) {
@@ -238,6 +242,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		h.Logger.ErrorContext(r.Context(), "internal error", "err", err)
 		h.render(w, r, http.StatusInternalServerError, "error.html", view{Title: "Something went wrong", Error: "Something went wrong on our side; try again."})
+	}
+}
+
+// setRetryAfter says when a limit lets the user try again, when it is known.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if d := onboardiq.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 	}
 }
 

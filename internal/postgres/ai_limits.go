@@ -27,32 +27,62 @@ type AskLimits struct {
 	UserBudgetPercent int
 }
 
-// BeginAICall admits a call of the caller to the assistant, or refuses it
-// with an ELIMIT error naming the limit and when it allows another try:
-// the user's or the tenant's rate of calls, the tenant's monthly token
-// budget, or the user's share of it. An admitted call is recorded at once
-// (no tokens yet), so it counts against the limits on every server;
-// admissions of a tenant are serialised by a transaction-scoped advisory
-// lock, so concurrent calls cannot all pass the same count. FinishAICall
-// completes the record.
+// BeginAICall admits a call of the caller to the assistant in a
+// transaction of its own (AdmitAICall).
 func (db *DB) BeginAICall(ctx context.Context, c AICall, lim AskLimits) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('onboardiq.ai_calls:' || $1::text, 0))`, tx.TenantID()); err != nil {
-			return fmt.Errorf("admit ai call: %w", err)
-		}
-		var user *uuid.UUID
-		if !p.IsSystem() {
-			user = &p.UserID
-		}
-		var (
-			now                   time.Time
-			userN, tenantN        int
-			userOldest, tenantOld *time.Time
-			budget                *int64
-			tenantUsed, userUsed  int64
-		)
-		err := tx.QueryRow(ctx, `
+		var err error
+		id, err = AdmitAICall(ctx, tx, p, c, lim)
+		return err
+	})
+	return id, err
+}
+
+// AdmitAICall admits a call of p to the assistant, or refuses it with an
+// ELIMIT error naming the limit and when it allows another try: the user's
+// or the tenant's rate of calls, the tenant's monthly token budget, or the
+// user's share of it. An admitted call is recorded at once (no tokens
+// yet), so it counts against the limits on every server; admissions of a
+// tenant are serialised by a transaction-scoped advisory lock, so
+// concurrent calls cannot all pass the same count. FinishAICall completes
+// the record.
+func AdmitAICall(ctx context.Context, tx *Tx, p *onboardiq.Principal, c AICall, lim AskLimits) (uuid.UUID, error) {
+	var user *uuid.UUID
+	if !p.IsSystem() {
+		user = &p.UserID
+	}
+	if err := checkAskLimits(ctx, tx, user, lim); err != nil {
+		return uuid.Nil, err
+	}
+	if c.Sources == nil {
+		c.Sources = []CallSource{}
+	}
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `
+INSERT INTO ai_calls (tenant_id, user_id, kind, question, sources, provider, model, latency_ms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING call_id`,
+		tx.TenantID(), user, c.Kind, c.Question, c.Sources, c.Provider, c.Model).Scan(&id)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("record ai call: %w", err)
+	}
+	return id, nil
+}
+
+// checkAskLimits takes the tenant's admission lock and refuses a call
+// past a limit (user nil: the command line, limited by the tenant's only).
+func checkAskLimits(ctx context.Context, tx *Tx, user *uuid.UUID, lim AskLimits) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('onboardiq.ai_calls:' || $1::text, 0))`, tx.TenantID()); err != nil {
+		return fmt.Errorf("admit ai call: %w", err)
+	}
+	var (
+		now                   time.Time
+		userN, tenantN        int
+		userOldest, tenantOld *time.Time
+		budget                *int64
+		tenantUsed, userUsed  int64
+	)
+	err := tx.QueryRow(ctx, `
 SELECT now(), u.n, u.oldest, t.n, t.oldest, tn.ai_monthly_token_budget, m.tenant_used, m.user_used
 FROM tenants tn,
 LATERAL (SELECT count(*), min(created_at) FROM (
@@ -65,36 +95,28 @@ LATERAL (SELECT coalesce(sum(input_tokens + output_tokens), 0),
                 coalesce(sum(input_tokens + output_tokens) FILTER (WHERE user_id = $2), 0)
          FROM ai_calls WHERE tenant_id = $1 AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') m (tenant_used, user_used)
 WHERE tn.tenant_id = $1`, tx.TenantID(), user, lim.User.Window.Seconds(), lim.User.N, lim.Tenant.Window.Seconds(), lim.Tenant.N).
-			Scan(&now, &userN, &userOldest, &tenantN, &tenantOld, &budget, &tenantUsed, &userUsed)
-		if err != nil {
-			return fmt.Errorf("admit ai call: %w", err)
-		}
-		nextMonth := time.Date(now.UTC().Year(), now.UTC().Month()+1, 1, 0, 0, 0, 0, time.UTC)
-		switch {
-		case user != nil && userN >= lim.User.N:
-			wait := userOldest.Add(lim.User.Window).Sub(now)
-			return onboardiq.Limited(wait, "You have asked the assistant %s in the last %s, as many as one person may; try again in %s.",
-				count(lim.User.N, "time"), strings.TrimPrefix(span(lim.User.Window), "1 "), span(wait))
-		case tenantN >= lim.Tenant.N:
-			wait := tenantOld.Add(lim.Tenant.Window).Sub(now)
-			return onboardiq.Limited(wait, "This workspace has asked the assistant %s in the last %s, as many as it may; try again in %s.",
-				count(lim.Tenant.N, "time"), strings.TrimPrefix(span(lim.Tenant.Window), "1 "), span(wait))
-		case budget != nil && tenantUsed >= *budget:
-			return onboardiq.Limited(nextMonth.Sub(now), "This workspace has used its AI token budget for the month; it renews on %s (UTC), or an admin can raise it (PUT /api/v1/ai/budget).",
-				nextMonth.Format("2 January"))
-		case budget != nil && user != nil && lim.UserBudgetPercent < 100 && userUsed >= *budget*int64(lim.UserBudgetPercent)/100:
-			return onboardiq.Limited(nextMonth.Sub(now), "You have used your share (%d%%) of this workspace's monthly AI token budget; it renews on %s (UTC), or an admin can raise the budget.",
-				lim.UserBudgetPercent, nextMonth.Format("2 January"))
-		}
-		if c.Sources == nil {
-			c.Sources = []CallSource{}
-		}
-		return tx.QueryRow(ctx, `
-INSERT INTO ai_calls (tenant_id, user_id, kind, question, sources, provider, model, latency_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING call_id`,
-			tx.TenantID(), user, c.Kind, c.Question, c.Sources, c.Provider, c.Model).Scan(&id)
-	})
-	return id, err
+		Scan(&now, &userN, &userOldest, &tenantN, &tenantOld, &budget, &tenantUsed, &userUsed)
+	if err != nil {
+		return fmt.Errorf("admit ai call: %w", err)
+	}
+	nextMonth := time.Date(now.UTC().Year(), now.UTC().Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	switch {
+	case user != nil && userN >= lim.User.N:
+		wait := userOldest.Add(lim.User.Window).Sub(now)
+		return onboardiq.Limited(wait, "You have asked the assistant %s in the last %s, as many as one person may; try again in %s.",
+			count(lim.User.N, "time"), strings.TrimPrefix(span(lim.User.Window), "1 "), span(wait))
+	case tenantN >= lim.Tenant.N:
+		wait := tenantOld.Add(lim.Tenant.Window).Sub(now)
+		return onboardiq.Limited(wait, "This workspace has asked the assistant %s in the last %s, as many as it may; try again in %s.",
+			count(lim.Tenant.N, "time"), strings.TrimPrefix(span(lim.Tenant.Window), "1 "), span(wait))
+	case budget != nil && tenantUsed >= *budget:
+		return onboardiq.Limited(nextMonth.Sub(now), "This workspace has used its AI token budget for the month; it renews on %s (UTC), or an admin can raise it (PUT /api/v1/ai/budget).",
+			nextMonth.Format("2 January"))
+	case budget != nil && user != nil && lim.UserBudgetPercent < 100 && userUsed >= *budget*int64(lim.UserBudgetPercent)/100:
+		return onboardiq.Limited(nextMonth.Sub(now), "You have used your share (%d%%) of this workspace's monthly AI token budget; it renews on %s (UTC), or an admin can raise the budget.",
+			lim.UserBudgetPercent, nextMonth.Format("2 January"))
+	}
+	return nil
 }
 
 // FinishAICall completes the record of a call begun by BeginAICall: the

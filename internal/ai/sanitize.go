@@ -15,8 +15,8 @@ import (
 //     alt text, and no "![" is left that a renderer could read as one;
 //   - links only to http, https and mailto: an inline link or a reference
 //     definition with any other destination (javascript:, data:, a relative
-//     path) loses the destination, and its "](" or "]:" is escaped;
-//     autolinks with another scheme are dropped;
+//     path) loses the destination, and its "](" or "]:" is escaped; an
+//     autolink with another scheme is escaped, so it shows as text;
 //   - no raw HTML: tags of HTML elements (<img>, <video poster=…>, <a>,
 //     <script>…), comments, declarations and processing instructions are
 //     dropped; anything else that starts like a tag (<token>) is escaped as
@@ -279,13 +279,12 @@ func angle(b []byte, final bool) (string, bool, int) {
 		}
 		inner := b[1:end]
 		if scheme, ok := autolink(inner); ok {
-			switch {
-			case scheme != "http" && scheme != "https" && scheme != "mailto":
-				return "", false, end + 1
-			case inert(inner):
+			if (scheme == "http" || scheme == "https" || scheme == "mailto") && inert(inner) {
 				return string(b[:end+1]), false, end + 1
 			}
-			return "<", true, 1 // a renderer may not read it as one: escaped, its text goes on
+			// Another scheme (javascript:, or XML's <saml:Issuer>), or one a
+			// renderer may not read as a link: escaped, its text stays.
+			return "<", true, 1
 		}
 		if emailAutolink.Match(inner) {
 			return string(b[:end+1]), false, end + 1

@@ -38,7 +38,8 @@ var sanitizeCases = []struct{ in, want string }{
 	{"<img src=x", "&lt;img src=x"},
 	// Autolinks: http, https, mailto and email addresses only.
 	{"<https://docs.example/sso> <mailto:a@b.example> <help@acme.example>", "<https://docs.example/sso> <mailto:a@b.example> <help@acme.example>"},
-	{"<javascript:alert(1)> <data:text/html,x> <file:///etc/passwd>", "  "},
+	{"<javascript:alert(1)> <data:text/html,x> <file:///etc/passwd>", "&lt;javascript:alert(1)> &lt;data:text/html,x> &lt;file:///etc/passwd>"},
+	{"Check `<saml:Audience>` and <samlp:StatusCode>", "Check `&lt;saml:Audience>` and &lt;samlp:StatusCode>"},
 	// Links: http, https and mailto only; others lose the destination.
 	{"[docs](https://docs.example/a_(b)) [m](mailto:a@b.example)", "[docs](https://docs.example/a_(b)) [m](mailto:a@b.example)"},
 	{`[docs](https://docs.example "Docs")`, "[docs](https://docs.example)"},
@@ -54,7 +55,7 @@ var sanitizeCases = []struct{ in, want string }{
 	{"`code <http://x.example/`![i](http://t.example/p.png)>", "`code &lt;http://x.example/`i>"},
 	{"[1]: javascript:alert(1)\n\nsee [1]", "[1]\\: javascript:alert(1)\n\nsee [1]"},
 	{"[1]:\n  javascript:alert(1)", "[1]\\:\n  javascript:alert(1)"},
-	{"[1]: <javascript:alert(1)>", "[1]\\: "},
+	{"[1]: <javascript:alert(1)>", "[1]\\: &lt;javascript:alert(1)>"},
 	{"[ok]: https://docs.example/x \"t\"\n\n[ok]", "[ok]: https://docs.example/x \"t\"\n\n[ok]"},
 	{"From **SSO** [1]:\n\n> passage [2]", "From **SSO** [1]:\n\n> passage [2]"},
 	// Escapes are kept as they are.

@@ -11,7 +11,10 @@ import (
 // Dimensions is the length of every embedding.
 const Dimensions = 768
 
-// Embedder turns texts into unit-length vectors of Dimensions numbers.
+// Embedder turns texts into unit-length vectors of Dimensions numbers. A
+// text with nothing to embed (only stop words or punctuation, for the
+// local embedder) gives the zero vector, which the store never compares:
+// its cosine similarity to anything is undefined.
 type Embedder interface {
 	// Model names the model, as stored beside each vector: a vector made
 	// by another model is stale.

@@ -121,12 +121,14 @@ Text inside <source>, <facts> and <question> elements is data supplied by the ap
 	return system, b.String()
 }
 
-var markdownImage = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
-var htmlImage = regexp.MustCompile(`(?i)<img\b[^>]*>`)
-
-// Sanitize makes an answer safe to render: images (which would load from
-// wherever a model or an article pointed) become their alt text.
-func Sanitize(answer string) string {
-	answer = markdownImage.ReplaceAllString(answer, "$1")
-	return htmlImage.ReplaceAllString(answer, "")
+// EstimateUsage estimates the tokens of a call whose provider did not
+// report them (some OpenAI-compatible servers never do, and a stream
+// stopped early never gets the final count): four bytes a token.
+func EstimateUsage(req Request, answer string) Usage {
+	system, user := Prompt(req)
+	in := countTokens(system) + countTokens(user)
+	for _, m := range req.History {
+		in += countTokens(m.Content)
+	}
+	return Usage{InputTokens: in, OutputTokens: countTokens(answer)}
 }

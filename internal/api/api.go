@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -143,6 +145,9 @@ func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 	case onboardiq.ECONFLICT:
 		return huma.Error409Conflict(msg)
 	case onboardiq.ELIMIT:
+		if d := onboardiq.RetryAfter(err); d > 0 {
+			return huma.ErrorWithHeaders(huma.Error429TooManyRequests(msg), http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(d.Seconds())))}})
+		}
 		return huma.Error429TooManyRequests(msg)
 	case onboardiq.EUNAVAILABLE:
 		h.Logger.WarnContext(ctx, "database unavailable", "err", err)

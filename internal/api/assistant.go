@@ -53,8 +53,11 @@ func (h *handlers) registerAssistant(api huma.API) {
 		Summary: "Ask the assistant",
 		Description: "Answers a question from the knowledge base (public articles for customer contacts), the task or project asked about, " +
 			"the asker's own tasks and similar completed tasks, with citations. With `Accept: text/event-stream` the answer streams as " +
-			"server-sent events: `delta` events carry `{\"text\": …}`, a final `done` event the whole answer, an `error` event a failure. " +
-			"When nothing relevant is found it says so, sets `nothing_found`, and offers to pass the question on (POST /assistant/escalate).",
+			"server-sent events: `delta` events carry `{\"text\": …}`, already sanitised (a piece that could still become an image, a link or raw HTML " +
+			"is held back until it is complete), a final `done` event the whole answer, an `error` event a failure. " +
+			"When nothing relevant is found it says so, sets `nothing_found`, and offers to pass the question on (POST /assistant/escalate). " +
+			"Every call that may reach the model (this, summaries, troubleshooting, unblocking) counts against a limit per user and per tenant " +
+			"and the monthly token budget, of which one user may use a share: past one, 429 with Retry-After and a message naming it.",
 		Tags: tags, Security: bearer,
 		Responses: map[string]*huma.Response{"200": {Description: "The answer", Content: map[string]*huma.MediaType{
 			"application/json":  {Schema: answerSchema},
@@ -169,7 +172,8 @@ func (h *handlers) registerAssistant(api huma.API) {
 			return &struct{ Body postgres.Budget }{b}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "set-ai-budget", Method: http.MethodPut, Path: "/ai/budget",
-		Summary: "Set the AI token budget", Description: "Admins. When the month's tokens are used, the assistant answers 429 until the month ends.",
+		Summary: "Set the AI token budget", Description: "Admins. When the month's tokens are used, the assistant answers 429 until the month ends; " +
+			"one user may use a share of them (ONBOARDIQ_AI_USER_BUDGET_PERCENT, 25% by default).",
 		Tags: []string{"AI"}, Security: bearer},
 		func(ctx context.Context, in *budgetInput) (*struct{ Body postgres.Budget }, error) {
 			b, err := h.DB.SetBudget(ctx, in.Body.MonthlyTokens)

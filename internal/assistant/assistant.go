@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -27,6 +26,34 @@ type Service struct {
 	Embedder ai.Embedder
 	Chat     ai.Chat
 	Logger   *slog.Logger
+	// Limits bound every call that may reach the model; zero values take
+	// DefaultLimits'.
+	Limits Limits
+}
+
+// Limits bound the calls to the assistant: per user and per tenant in a
+// window, and one user's share of the tenant's monthly token budget.
+type Limits = postgres.AskLimits
+
+// Rate is N calls per Window.
+type Rate = postgres.Rate
+
+// DefaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
+// ONBOARDIQ_ASSISTANT_TENANT_LIMIT, ONBOARDIQ_AI_USER_BUDGET_PERCENT).
+var DefaultLimits = Limits{User: Rate{N: 20, Window: 10 * time.Minute}, Tenant: Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
+
+func (s *Service) limits() Limits {
+	l := s.Limits
+	if l.User.N <= 0 || l.User.Window <= 0 {
+		l.User = DefaultLimits.User
+	}
+	if l.Tenant.N <= 0 || l.Tenant.Window <= 0 {
+		l.Tenant = DefaultLimits.Tenant
+	}
+	if l.UserBudgetPercent <= 0 || l.UserBudgetPercent > 100 {
+		l.UserBudgetPercent = DefaultLimits.UserBudgetPercent
+	}
+	return l
 }
 
 // Citation is a source an answer used.
@@ -39,7 +66,7 @@ type Citation struct {
 
 // Answer is the assistant's reply.
 type Answer struct {
-	Answer         string     `json:"answer" doc:"Markdown; images are removed."`
+	Answer         string     `json:"answer" doc:"Markdown, sanitised: no images (their alt text stays), no raw HTML, links to http, https and mailto only; at most 50,000 characters (a longer answer is cut with a note)."`
 	Citations      []Citation `json:"citations"`
 	ConversationID *uuid.UUID `json:"conversation_id,omitempty"`
 	// NothingFound is true when nothing relevant was found: the answer
@@ -66,7 +93,8 @@ type Prepared struct {
 	nothingFound bool
 	cites        []Citation // by source index
 	principal    *onboardiq.Principal
-	support      string // the support member's name, for the offer
+	support      string    // the support member's name, for the offer
+	callID       uuid.UUID // the audit record, begun when the ask was admitted
 }
 
 // minSimilarity is the cosine similarity above which a semantic match
@@ -79,131 +107,14 @@ func relevant(h onboardiq.ArticleHit) bool {
 	return h.KeywordRank != nil || (h.Similarity != nil && *h.Similarity >= minSimilarity)
 }
 
-// Prepare checks the question and the budget and retrieves the sources
-// the asker may see: public articles (all articles for staff), the task or
-// project asked about, the asker's own tasks, and similar completed tasks
-// described by their own words only.
-func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
-	p := onboardiq.PrincipalFromContext(ctx)
-	if p == nil {
-		return nil, onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "not signed in")
-	}
-	q.Text = strings.TrimSpace(q.Text)
-	if n := utf8.RuneCountInString(q.Text); n == 0 || n > 2000 {
-		return nil, onboardiq.Invalid("question", "must be 1 to 2000 characters")
-	}
-	var vec []float32
-	if v, err := s.Embedder.Embed(ctx, []string{q.Text}); err != nil {
-		s.Logger.WarnContext(ctx, "embed the question; retrieving by keyword only", "err", err)
-	} else {
-		vec = v[0]
-	}
-	audience := "staff"
-	if p.IsCustomer() {
-		audience = "customer"
-	}
-	pr := &Prepared{q: q, principal: p, req: ai.Request{Task: ai.TaskAnswer, Question: q.Text, Audience: audience}}
-	grounded := false
-	err := s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		b, err := postgres.LoadBudget(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if b.Spent() {
-			return postgres.ErrBudgetSpent
-		}
-		if q.ConversationID != nil {
-			conv, err := postgres.LoadConversation(ctx, tx, p, *q.ConversationID)
-			if err != nil {
-				return onboardiq.Invalid("conversation_id", "no such conversation of yours")
-			}
-			for _, m := range conv.Messages {
-				pr.req.History = append(pr.req.History, ai.Message{Role: m.Role, Content: m.Content})
-			}
-			if q.TaskID == nil {
-				q.TaskID = conv.TaskID
-			}
-			if q.ProjectID == nil {
-				q.ProjectID = conv.ProjectID
-			}
-			pr.q = q
-		}
-		if q.TaskID != nil {
-			t, err := postgres.TaskInContext(ctx, tx, p, *q.TaskID)
-			if err != nil {
-				return onboardiq.Invalid("task_id", "no such task")
-			}
-			pr.add(ai.Source{Type: "task", ID: t.ID.String(), Title: t.Description, Text: taskText(t), Cite: true, Score: 1},
-				Citation{Type: "task", ID: t.ID.String(), Title: t.Description, Snippet: snippet(t.Details)})
-			grounded = true
-		}
-		if q.ProjectID != nil {
-			if _, err := postgres.ProjectInContext(ctx, tx, p, *q.ProjectID); err != nil {
-				return onboardiq.Invalid("project_id", "no such project")
-			}
-		}
-		mode := onboardiq.SearchHybrid
-		if vec == nil {
-			mode = onboardiq.SearchKeyword
-		}
-		hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: q.Text, Vector: vec, Model: s.Embedder.Model(),
-			Mode: mode, Limit: 4, PublicOnly: p.IsCustomer()})
-		if err != nil {
-			return err
-		}
-		for _, h := range hits {
-			if !relevant(h) {
-				continue
-			}
-			a, err := postgres.ArticleText(ctx, tx, h.ID, p.IsCustomer())
-			if err != nil {
-				return err
-			}
-			pr.add(ai.Source{Type: "article", ID: h.ID.String(), Title: h.Title, Text: a, Cite: true, Score: h.Score},
-				Citation{Type: "article", ID: h.ID.String(), Title: h.Title, Snippet: h.Snippet})
-			grounded = true
-		}
-		tasks, err := postgres.TasksNear(ctx, tx, p, vec, s.Embedder.Model(), 3)
-		if err != nil {
-			return err
-		}
-		for _, t := range tasks {
-			if t.Similarity < minSimilarity || (q.TaskID != nil && t.ID == *q.TaskID) {
-				continue
-			}
-			text := t.Description + "\n" + t.Details
-			title := t.Description
-			if !t.Own {
-				// Another customer's task: its own words and outcome, nothing
-				// that names them.
-				title = "A similar task of an earlier onboarding"
-				text = fmt.Sprintf("%s\nOutcome: %s", t.Description, t.Status)
-				if t.DaysToDo != nil {
-					text += fmt.Sprintf(", done %.0f days after that project started", *t.DaysToDo)
-				}
-			}
-			pr.add(ai.Source{Type: "task", ID: t.ID.String(), Title: title, Text: text, Cite: t.Own, Score: t.Similarity},
-				Citation{Type: "task", ID: t.ID.String(), Title: title, Snippet: snippet(t.Details)})
-		}
-		if p.CustomerID != nil {
-			pr.support, _ = postgres.SupportMemberName(ctx, tx, *p.CustomerID)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	pr.nothingFound = !grounded
-	return pr, nil
-}
-
 func (pr *Prepared) add(s ai.Source, c Citation) {
 	pr.req.Sources = append(pr.req.Sources, s)
 	pr.cites = append(pr.cites, c)
 }
 
-// Run has the model answer a prepared question, streaming the text through
-// onDelta, then stores the conversation turn and the audit record.
+// Run has the model answer a prepared question, streaming the sanitised
+// text through onDelta, then stores the conversation turn and the audit
+// record. An answer longer than MaxAnswer is cut there, with a note.
 func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) error) (*Answer, error) {
 	ans := &Answer{Provider: s.Chat.Provider(), Model: s.Chat.Model(), Citations: []Citation{}, NothingFound: pr.nothingFound}
 	start := time.Now()
@@ -222,26 +133,15 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 			callErr = onDelta(ans.Answer)
 		}
 	} else {
-		var b strings.Builder
-		usage, callErr = s.Chat.Stream(ctx, pr.req, func(d string) error {
-			b.WriteString(d)
-			if onDelta != nil {
-				return onDelta(d)
-			}
-			return nil
-		})
-		ans.Answer = ai.Sanitize(b.String())
+		ans.Answer, usage, callErr = s.complete(ctx, pr.req, onDelta)
 		ans.Citations = citations(ans.Answer, pr.cites, pr.req.Sources)
 	}
 	latency := time.Since(start)
 	// Record the call even when it failed; store the turn only when it
 	// did not.
 	err := s.DB.InTenant(context.WithoutCancel(ctx), pr.principal.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		call := postgres.AICall{Kind: string(ai.TaskAnswer), Question: pr.q.Text, Provider: ans.Provider, Model: ans.Model,
-			InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens, LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
-		if !pr.principal.IsSystem() {
-			call.UserID = &pr.principal.UserID
-		}
+		call := postgres.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
+			LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
 		if callErr == nil {
 			id, err := postgres.SaveTurn(ctx, tx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
 			if err != nil {
@@ -252,7 +152,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.RecordAICall(ctx, tx, call)
+		return postgres.FinishAICall(ctx, tx, pr.callID, call)
 	})
 	if callErr != nil {
 		return nil, fmt.Errorf("assistant: %w", callErr)

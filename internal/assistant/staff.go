@@ -31,38 +31,24 @@ func staffOnly(ctx context.Context, what string) (*onboardiq.Principal, error) {
 	return p, p.Require(what, onboardiq.Staff...)
 }
 
-// generate runs a staff request through the model and records the call.
+// generate runs a staff request through the model, once the call is
+// admitted (limits and budget), and records it.
 func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.Request, cites []Citation) (string, []Citation, error) {
-	var budgetErr error
-	err := s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		b, err := postgres.LoadBudget(ctx, tx)
-		if err == nil && b.Spent() {
-			budgetErr = postgres.ErrBudgetSpent
-		}
-		return err
-	})
+	callID, err := s.DB.BeginAICall(ctx, postgres.AICall{Kind: string(req.Task), Question: req.Question,
+		Provider: s.Chat.Provider(), Model: s.Chat.Model()}, s.limits())
 	if err != nil {
 		return "", nil, err
 	}
-	if budgetErr != nil {
-		return "", nil, budgetErr
-	}
 	start := time.Now()
-	var b strings.Builder
-	usage, callErr := s.Chat.Stream(ctx, req, func(d string) error { b.WriteString(d); return nil })
-	text := ai.Sanitize(b.String())
+	text, usage, callErr := s.complete(ctx, req, nil)
 	err = s.DB.InTenant(context.WithoutCancel(ctx), p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		call := postgres.AICall{Kind: string(req.Task), Question: req.Question, Provider: s.Chat.Provider(), Model: s.Chat.Model(),
-			InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens, LatencyMS: int(time.Since(start).Milliseconds()),
-			Sources: callSources(req.Sources)}
-		if !p.IsSystem() {
-			call.UserID = &p.UserID
-		}
+		call := postgres.AICall{Provider: s.Chat.Provider(), Model: s.Chat.Model(), InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
+			LatencyMS: int(time.Since(start).Milliseconds()), Sources: callSources(req.Sources)}
 		if callErr != nil {
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.RecordAICall(ctx, tx, call)
+		return postgres.FinishAICall(ctx, tx, callID, call)
 	})
 	if callErr != nil {
 		return "", nil, fmt.Errorf("assistant: %w", callErr)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
@@ -70,7 +71,9 @@ stops gracefully on SIGTERM or SIGINT.`,
 			reg := prometheus.NewRegistry()
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
 				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
-				Registry: reg, TrustedProxies: cfg.TrustedProxies})
+				Registry: reg, TrustedProxies: cfg.TrustedProxies,
+				AssistantLimits: assistant.Limits{User: assistant.Rate(cfg.AssistantUserAsks), Tenant: assistant.Rate(cfg.AssistantTenantAsks),
+					UserBudgetPercent: cfg.AIUserBudgetPercent}})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			ctx, stop := context.WithCancel(ctx)
 			defer stop()

@@ -177,9 +177,14 @@ const rrfK = 60
 // reciprocal rank. Each list contributes up to 4×limit candidates.
 func SearchArticles(ctx context.Context, tx *Tx, s SearchParams) ([]onboardiq.ArticleHit, error) {
 	keyword := s.Mode != onboardiq.SearchSemantic
-	semantic := s.Mode != onboardiq.SearchKeyword && len(s.Vector) == Dimensions
-	if s.Mode == onboardiq.SearchSemantic && !semantic {
+	if s.Mode == onboardiq.SearchSemantic && len(s.Vector) != Dimensions {
 		return nil, fmt.Errorf("search: semantic mode needs a %d-dimension query vector", Dimensions)
+	}
+	// A query with no words embeds to the zero vector: it is like nothing
+	// else, and the semantic half finds nothing (never NaN scores).
+	semantic := s.Mode != onboardiq.SearchKeyword && comparableVector(s.Vector)
+	if !keyword && !semantic {
+		return nil, nil
 	}
 	var vec any
 	if semantic {
@@ -213,9 +218,10 @@ near AS MATERIALIZED (
 ),
 sem AS (
     SELECT article_id, rank() OVER (ORDER BY distance, article_id) AS rank, 1 - distance AS score FROM near
+    WHERE distance `+notNaN+`
 )
 SELECT a.article_id, a.title, a.visibility, a.tags,
-       CASE WHEN $3 AND $4 THEN coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + kw.rank), 0) + coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + sem.rank), 0)
+       CASE WHEN $10 THEN coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + kw.rank), 0) + coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + sem.rank), 0)
             WHEN $3 THEN kw.score ELSE sem.score END AS fused,
        ts_headline('english', a.content, query.q,
            'StartSel=«, StopSel=», MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
@@ -224,7 +230,7 @@ FROM kw FULL OUTER JOIN sem USING (article_id)
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)
 CROSS JOIN query
 ORDER BY fused DESC, a.article_id
-LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q))
+LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q), s.Mode == onboardiq.SearchHybrid)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -37,29 +36,11 @@ type CallSource struct {
 	Title string `json:"title"`
 }
 
-// RecordAICall appends c to the tenant's audit log of AI calls.
-func RecordAICall(ctx context.Context, tx *Tx, c AICall) error {
-	if c.Sources == nil {
-		c.Sources = []CallSource{}
-	}
-	_, err := tx.Exec(ctx, `
-INSERT INTO ai_calls (tenant_id, user_id, kind, conversation_id, question, sources, provider, model, input_tokens, output_tokens, latency_ms, error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		tx.TenantID(), c.UserID, c.Kind, c.ConversationID, c.Question, c.Sources, c.Provider, c.Model, c.InputTokens, c.OutputTokens, c.LatencyMS, c.Error)
-	if err != nil {
-		return fmt.Errorf("record ai call: %w", err)
-	}
-	return nil
-}
-
 // Budget is a tenant's monthly token budget and what it has used this month.
 type Budget struct {
 	MonthlyTokens *int64 `json:"monthly_tokens" doc:"null: no limit."`
 	UsedTokens    int64  `json:"used_tokens" doc:"Tokens used since the start of this month (UTC)."`
 }
-
-// Spent reports whether no tokens are left this month.
-func (b Budget) Spent() bool { return b.MonthlyTokens != nil && b.UsedTokens >= *b.MonthlyTokens }
 
 // LoadBudget reads the budget of the tenant tx runs in.
 func LoadBudget(ctx context.Context, tx *Tx) (Budget, error) {
@@ -71,10 +52,6 @@ SELECT t.ai_monthly_token_budget,
 FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b.UsedTokens)
 	return b, err
 }
-
-// ErrBudgetSpent is the error of an AI call when the month's tokens are
-// used up.
-var ErrBudgetSpent = onboardiq.Errorf(onboardiq.ELIMIT, "this workspace has used its AI token budget for the month; an admin can raise it (PUT /api/v1/ai/budget)")
 
 // SetBudget sets the caller's tenant's monthly token budget (admins); nil
 // removes the limit.
@@ -215,54 +192,6 @@ func TaskInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.
 // ProjectInContext returns a project the principal may see.
 func ProjectInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
 	return getProject(ctx, tx, p, id, false)
-}
-
-// RelatedTask is a task retrieved for the assistant.
-type RelatedTask struct {
-	ID          uuid.UUID
-	Description string
-	Details     string
-	Status      onboardiq.Status
-	Similarity  float64
-	DaysToDo    *float64 // from the project start to completion
-	Own         bool     // of the asking contact's customer
-}
-
-// TasksNear retrieves, for the assistant, tasks nearest to a question's
-// vector: the asker's own customer's visible tasks (a contact), and
-// completed tasks of any project, customer-visible only for a contact.
-// Nothing names another customer: only the task's own words come back.
-func TasksNear(ctx context.Context, tx *Tx, p *onboardiq.Principal, vec []float32, model string, limit int) ([]RelatedTask, error) {
-	if len(vec) != Dimensions {
-		return nil, nil
-	}
-	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, `
-WITH near AS MATERIALIZED (
-    SELECT t.task_id, t.project_id, t.description, t.details, t.status, t.completed_at, t.vector_embedding <=> $2 AS distance
-    FROM tasks t
-    WHERE t.tenant_id = $1 AND t.vector_embedding IS NOT NULL AND t.embedding_model = $3
-      AND (NOT $4 OR t.visibility = 'customer')
-    ORDER BY t.vector_embedding <=> $2
-    LIMIT $5 * 4
-)
-SELECT n.task_id, n.description, n.details, n.status, 1 - n.distance,
-       extract(epoch FROM n.completed_at - p.start_date) / 86400, p.customer_id = $6
-FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
-WHERE n.status = 'completed' OR p.customer_id = $6 OR NOT $4
-ORDER BY n.distance LIMIT $5`, tx.TenantID(), pgvector.NewVector(vec), model, p.IsCustomer(), limit, contactCustomer(p))
-	if err != nil {
-		return nil, fmt.Errorf("tasks near: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RelatedTask, error) {
-		var t RelatedTask
-		var own *bool
-		err := r.Scan(&t.ID, &t.Description, &t.Details, &t.Status, &t.Similarity, &t.DaysToDo, &own)
-		t.Own = own != nil && *own
-		return t, err
-	})
 }
 
 // SimilarTasksFor is querySimilarTasks for the assistant's troubleshooting.

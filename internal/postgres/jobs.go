@@ -128,12 +128,19 @@ func LoadEmbeddingSource(ctx context.Context, tx *Tx, entity string, id uuid.UUI
 }
 
 // StoreEmbedding saves an item's vector with the model and source hash
-// that made it.
+// that made it. A zero vector (a text with no words) is stored as none,
+// with the model and hash, so the item counts as embedded and matches
+// nothing.
 func StoreEmbedding(ctx context.Context, tx *Tx, entity string, id uuid.UUID, vec []float32, model string, hash []byte) error {
 	if len(vec) != Dimensions {
 		return fmt.Errorf("embed: %d dimensions, want %d", len(vec), Dimensions)
 	}
-	if _, err := tx.Exec(ctx, embeddingUpdate[entity], tx.TenantID(), id, pgvector.NewVector(vec), model, hash); err != nil {
+	var v *pgvector.Vector
+	if comparableVector(vec) {
+		pv := pgvector.NewVector(vec)
+		v = &pv
+	}
+	if _, err := tx.Exec(ctx, embeddingUpdate[entity], tx.TenantID(), id, v, model, hash); err != nil {
 		return fmt.Errorf("embed: store %s: %w", entity, err)
 	}
 	return nil

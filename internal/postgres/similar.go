@@ -31,6 +31,10 @@ type SimilarProject struct {
 	LateTasks    []LateTask `json:"late_tasks"`
 }
 
+// embedded is true for an item whose embedding has been made: a vector, or
+// none because its text has no words (StoreEmbedding keeps the hash).
+const embedded = `(vector_embedding IS NOT NULL OR embedding_hash IS NOT NULL)`
+
 // Similar is an answer of the similar-items endpoints.
 type Similar[T any] struct {
 	// Ready is false while the item's own embedding is still being made.
@@ -70,8 +74,8 @@ SELECT n.project_id, n.name, n.customer_id, 1 - n.distance,
                      'days_late', round((extract(epoch FROM t.completed_at - t.due_at) / 86400)::numeric, 1))
                      ORDER BY t.completed_at - t.due_at DESC)
                  FROM tasks t WHERE t.tenant_id = $1 AND t.project_id = n.project_id AND t.completed_at > t.due_at + interval '1 hour'), '[]'),
-       (SELECT v IS NOT NULL FROM me)
-FROM near n ORDER BY n.distance`, tx.TenantID(), id, limit)
+       true
+FROM near n WHERE n.distance `+notNaN+` ORDER BY n.distance`, tx.TenantID(), id, limit)
 		if err != nil {
 			return fmt.Errorf("similar projects: %w", err)
 		}
@@ -86,7 +90,7 @@ FROM near n ORDER BY n.distance`, tx.TenantID(), id, limit)
 			return err
 		}
 		if len(out.Items) == 0 {
-			return tx.QueryRow(ctx, `SELECT vector_embedding IS NOT NULL FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
+			return tx.QueryRow(ctx, `SELECT `+embedded+` FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
 		}
 		return nil
 	})
@@ -136,6 +140,7 @@ SELECT n.task_id, n.project_id, p.name, n.description, n.status, 1 - n.distance,
                  FROM events e LEFT JOIN tenant_users u ON u.tenant_id = e.tenant_id AND u.user_id = e.actor_user_id
                  WHERE e.tenant_id = $1 AND e.task_id = n.task_id AND e.kind = 'task.commented'), '[]')
 FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
+WHERE n.distance ` + notNaN + `
 ORDER BY n.distance`
 
 func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, customerVisibleOnly bool) ([]SimilarTask, error) {
@@ -171,7 +176,7 @@ func (db *DB) SimilarTasks(ctx context.Context, id uuid.UUID, limit int) (Simila
 		if items != nil {
 			out.Items = items
 		}
-		return tx.QueryRow(ctx, `SELECT vector_embedding IS NOT NULL FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
+		return tx.QueryRow(ctx, `SELECT `+embedded+` FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
 	})
 	return out, err
 }

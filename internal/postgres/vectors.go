@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,31 @@ import (
 
 // Dimensions is the length of every stored embedding.
 const Dimensions = 768
+
+// comparableVector reports whether v can take part in a cosine comparison:
+// the stored length, finite, and not zero. A text with no words (only stop
+// words or punctuation) embeds to the zero vector, whose cosine similarity
+// to anything is NaN; such a vector is never stored (StoreEmbedding) and
+// never used as a query, so it matches nothing.
+func comparableVector(v []float32) bool {
+	if len(v) != Dimensions {
+		return false
+	}
+	var sum float64
+	for _, x := range v {
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return false
+		}
+		sum += f * f
+	}
+	return sum > 0 && !math.IsInf(sum, 0)
+}
+
+// notNaN filters out the cosine distances of vectors stored with zero
+// length before StoreEmbedding refused them: their distance is NaN (which
+// PostgreSQL sorts last and counts equal to itself).
+const notNaN = "<> 'NaN'::float8"
 
 // Neighbour is an item found by vector search and its cosine distance.
 type Neighbour struct {
@@ -31,6 +57,9 @@ func NearestArticles(ctx context.Context, tx *Tx, v pgvector.Vector, k int) ([]N
 	if len(v.Slice()) != Dimensions {
 		return nil, fmt.Errorf("nearest articles: vector has %d dimensions, want %d", len(v.Slice()), Dimensions)
 	}
+	if !comparableVector(v.Slice()) {
+		return nil, nil
+	}
 	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
 		return nil, fmt.Errorf("nearest articles: %w", err)
 	}
@@ -42,7 +71,7 @@ WITH nearest AS MATERIALIZED (
     ORDER BY vector_embedding <=> $2
     LIMIT $3
 )
-SELECT article_id, distance FROM nearest ORDER BY distance`, tx.TenantID(), v, k)
+SELECT article_id, distance FROM nearest WHERE distance `+notNaN+` ORDER BY distance`, tx.TenantID(), v, k)
 	if err != nil {
 		return nil, fmt.Errorf("nearest articles: %w", err)
 	}

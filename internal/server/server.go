@@ -50,6 +50,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose forwarding headers
 	// name the client.
 	TrustedProxies []netip.Prefix
+
+	// AssistantLimits bound the assistant's calls (default: assistant.DefaultLimits).
+	AssistantLimits assistant.Limits
 }
 
 // New returns the server's handler. Its metrics go to o.Registry; /metrics
@@ -80,7 +83,7 @@ func New(o Options) http.Handler {
 	if o.Guard == nil {
 		o.Guard = &notify.Guard{}
 	}
-	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger}
+	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger, Limits: o.AssistantLimits}
 	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
 	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
 		Metrics: reg, TrustedProxies: o.TrustedProxies}).Register(mux)

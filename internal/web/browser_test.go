@@ -32,6 +32,12 @@ type app struct {
 
 func newApp(t *testing.T) *app {
 	t.Helper()
+	return newAppWith(t, func(*server.Options) {})
+}
+
+// newAppWith is newApp with the server's options changed by opts.
+func newAppWith(t *testing.T, opts func(*server.Options)) *app {
+	t.Helper()
 	ctx := context.Background()
 	d := testdb.New(t)
 	res, err := demo.Seed(ctx, d.App, time.Now())
@@ -46,7 +52,9 @@ func newApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	srv := httptest.NewUnstartedServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: url, Version: "test", DevMailbox: true}))
+	o := server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: url, Version: "test", DevMailbox: true}
+	opts(&o)
+	srv := httptest.NewUnstartedServer(server.New(o))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

@@ -153,6 +153,10 @@ func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush()
 	}
 	if err != nil {
+		if onboardiq.ErrorCode(err) == onboardiq.ELIMIT {
+			setRetryAfter(w, err)
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
 		_ = send("error", map[string]string{"detail": errText(err)})
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -247,7 +248,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.render(w, r, http.StatusForbidden, "error.html", view{Title: "Not allowed", Error: onboardiq.ErrorMessage(err)})
 	case onboardiq.EUNAUTHORIZED:
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-	case onboardiq.EINVALID, onboardiq.ECONFLICT, onboardiq.ELIMIT:
+	case onboardiq.ELIMIT:
+		setRetryAfter(w, err)
+		h.render(w, r, http.StatusTooManyRequests, "error.html", view{Title: "Limit reached", Error: onboardiq.ErrorMessage(err)})
+	case onboardiq.EINVALID, onboardiq.ECONFLICT:
 		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: onboardiq.ErrorMessage(err)})
 	case onboardiq.EUNAVAILABLE:
 		h.unavailable(w, r, err)
@@ -267,6 +271,13 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write([]byte("OnboardIQ is briefly unavailable. Try again in a few seconds.\n"))
+}
+
+// setRetryAfter says when a limit lets the user try again, when it is known.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if d := onboardiq.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+	}
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -319,11 +318,6 @@ func (h *Handler) search(r *http.Request, q string) ([]onboardiq.ArticleHit, err
 	return h.DB.Search(r.Context(), s)
 }
 
-type articleData struct {
-	Article *onboardiq.Article
-	Body    string // sanitised markdown, shown as preformatted text
-}
-
 func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
@@ -339,7 +333,7 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 	if onboardiq.PrincipalFromContext(r.Context()).IsCustomer() {
 		page = "portal_article.html"
 	}
-	h.render(w, r, http.StatusOK, page, view{Title: a.Title, Data: articleData{a, ai.Sanitize(a.Content)}})
+	h.render(w, r, http.StatusOK, page, view{Title: a.Title, Data: a})
 }
 
 func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request) {

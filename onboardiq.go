@@ -117,3 +117,8 @@ type Project struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 }
+
+// EmbeddingDimensions is the length of every embedding: what the embedders
+// produce and what the schema's vector(768) columns hold. Changing it
+// needs a migration.
+const EmbeddingDimensions = 768

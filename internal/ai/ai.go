@@ -8,10 +8,7 @@ import (
 	"math"
 )
 
-// Dimensions is the length of every embedding.
-const Dimensions = 768
-
-// Embedder turns texts into unit-length vectors of Dimensions numbers. A
+// Embedder turns texts into unit-length vectors of onboardiq.EmbeddingDimensions numbers. A
 // text with nothing to embed (only stop words or punctuation, for the
 // local embedder) gives the zero vector, which the store never compares:
 // its cosine similarity to anything is undefined.

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"unicode"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // LocalModel is the name stored for the local embedder's vectors; change
@@ -65,12 +67,12 @@ func embedLocal(text string) []float32 {
 			}
 		}
 	}
-	v := make([]float32, Dimensions)
+	v := make([]float32, onboardiq.EmbeddingDimensions)
 	for f, c := range counts {
 		h := fnv.New64a()
 		h.Write([]byte(f))
 		sum := h.Sum64()
-		idx := sum % Dimensions
+		idx := sum % onboardiq.EmbeddingDimensions
 		w := float32(math.Log1p(c))
 		if sum>>63 == 1 {
 			w = -w

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/onboardiq/onboardiq/internal/ai"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 func embed(t *testing.T, texts ...string) [][]float32 {
@@ -21,8 +23,8 @@ func TestLocalEmbedderIsDeterministicUnitLength(t *testing.T) {
 	t.Parallel()
 	a := embed(t, "How do I set up single sign-on with Okta?")[0]
 	b := embed(t, "How do I set up single sign-on with Okta?")[0]
-	if len(a) != ai.Dimensions {
-		t.Fatalf("%d dimensions, want %d", len(a), ai.Dimensions)
+	if len(a) != onboardiq.EmbeddingDimensions {
+		t.Fatalf("%d dimensions, want %d", len(a), onboardiq.EmbeddingDimensions)
 	}
 	var norm float64
 	for i := range a {

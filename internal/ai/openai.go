@@ -9,6 +9,8 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // Options configure the providers.
@@ -79,7 +81,7 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		Model: e.model,
 	}
 	if strings.HasPrefix(e.model, "text-embedding-3") {
-		params.Dimensions = openai.Int(Dimensions)
+		params.Dimensions = openai.Int(onboardiq.EmbeddingDimensions)
 	}
 	resp, err := e.client.Embeddings.New(ctx, params)
 	if err != nil {
@@ -93,11 +95,11 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		if d.Index < 0 || int(d.Index) >= len(texts) {
 			return nil, fmt.Errorf("openai embeddings (%s): index %d out of range", e.model, d.Index)
 		}
-		if len(d.Embedding) != Dimensions {
+		if len(d.Embedding) != onboardiq.EmbeddingDimensions {
 			return nil, fmt.Errorf("openai embeddings: model %s returns %d dimensions; OnboardIQ stores %d (choose a %d-dimension model, or a text-embedding-3 model)",
-				e.model, len(d.Embedding), Dimensions, Dimensions)
+				e.model, len(d.Embedding), onboardiq.EmbeddingDimensions, onboardiq.EmbeddingDimensions)
 		}
-		v := make([]float32, Dimensions)
+		v := make([]float32, onboardiq.EmbeddingDimensions)
 		for i, x := range d.Embedding {
 			v[i] = float32(x)
 		}

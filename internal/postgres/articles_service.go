@@ -177,8 +177,8 @@ const rrfK = 60
 // reciprocal rank. Each list contributes up to 4×limit candidates.
 func SearchArticles(ctx context.Context, tx *Tx, s SearchParams) ([]onboardiq.ArticleHit, error) {
 	keyword := s.Mode != onboardiq.SearchSemantic
-	if s.Mode == onboardiq.SearchSemantic && len(s.Vector) != Dimensions {
-		return nil, fmt.Errorf("search: semantic mode needs a %d-dimension query vector", Dimensions)
+	if s.Mode == onboardiq.SearchSemantic && len(s.Vector) != onboardiq.EmbeddingDimensions {
+		return nil, fmt.Errorf("search: semantic mode needs a %d-dimension query vector", onboardiq.EmbeddingDimensions)
 	}
 	// A query with no words embeds to the zero vector: it is like nothing
 	// else, and the semantic half finds nothing (never NaN scores).

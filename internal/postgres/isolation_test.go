@@ -80,7 +80,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 }
 
 func randomVector(r *rand.Rand) []float32 {
-	v := make([]float32, postgres.Dimensions)
+	v := make([]float32, onboardiq.EmbeddingDimensions)
 	for i := range v {
 		v[i] = float32(r.NormFloat64())
 	}

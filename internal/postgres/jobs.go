@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 	"github.com/riverqueue/river"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // Things that carry an embedding.
@@ -132,8 +134,8 @@ func LoadEmbeddingSource(ctx context.Context, tx *Tx, entity string, id uuid.UUI
 // with the model and hash, so the item counts as embedded and matches
 // nothing.
 func StoreEmbedding(ctx context.Context, tx *Tx, entity string, id uuid.UUID, vec []float32, model string, hash []byte) error {
-	if len(vec) != Dimensions {
-		return fmt.Errorf("embed: %d dimensions, want %d", len(vec), Dimensions)
+	if len(vec) != onboardiq.EmbeddingDimensions {
+		return fmt.Errorf("embed: %d dimensions, want %d", len(vec), onboardiq.EmbeddingDimensions)
 	}
 	var v *pgvector.Vector
 	if comparableVector(vec) {

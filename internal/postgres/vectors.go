@@ -8,10 +8,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
-)
 
-// Dimensions is the length of every stored embedding.
-const Dimensions = 768
+	"github.com/onboardiq/onboardiq"
+)
 
 // comparableVector reports whether v can take part in a cosine comparison:
 // the stored length, finite, and not zero. A text with no words (only stop
@@ -19,7 +18,7 @@ const Dimensions = 768
 // to anything is NaN; such a vector is never stored (StoreEmbedding) and
 // never used as a query, so it matches nothing.
 func comparableVector(v []float32) bool {
-	if len(v) != Dimensions {
+	if len(v) != onboardiq.EmbeddingDimensions {
 		return false
 	}
 	var sum float64
@@ -54,8 +53,8 @@ const enableIterativeScan = "SELECT set_config('hnsw.iterative_scan', 'relaxed_o
 // in whose embeddings are closest to v, nearest first. Relaxed order lets
 // the index return rows slightly out of order; the outer ORDER BY restores it.
 func NearestArticles(ctx context.Context, tx *Tx, v pgvector.Vector, k int) ([]Neighbour, error) {
-	if len(v.Slice()) != Dimensions {
-		return nil, fmt.Errorf("nearest articles: vector has %d dimensions, want %d", len(v.Slice()), Dimensions)
+	if len(v.Slice()) != onboardiq.EmbeddingDimensions {
+		return nil, fmt.Errorf("nearest articles: vector has %d dimensions, want %d", len(v.Slice()), onboardiq.EmbeddingDimensions)
 	}
 	if !comparableVector(v.Slice()) {
 		return nil, nil

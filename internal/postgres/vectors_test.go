@@ -43,7 +43,7 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zero := make([]float32, postgres.Dimensions)
+	zero := make([]float32, onboardiq.EmbeddingDimensions)
 	err = d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var stored bool
 		var storedModel *string

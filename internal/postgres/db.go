@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,7 +34,14 @@ type DB struct {
 	// secrets); nil when no ONBOARDIQ_SECRET_KEY was given, and then
 	// storing or reading one fails.
 	secrets *secret.Keyring
+	// retries counts transactions run again after a serialization failure
+	// or a deadlock.
+	retries atomic.Int64
 }
+
+// Retries is how many transactions have been run again after a
+// serialization failure or a deadlock, for the metrics.
+func (db *DB) Retries() int64 { return db.retries.Load() }
 
 // Option configures a DB at Open.
 type Option func(*DB)
@@ -102,7 +111,23 @@ func (db *DB) inTenant(ctx context.Context, tenantID uuid.UUID, opts pgx.TxOptio
 		if err == nil || attempt == maxAttempts || !isRetryable(err) || ctx.Err() != nil {
 			return unavailable(err)
 		}
+		db.retries.Add(1)
+		// Back off, with jitter, so transactions that collided do not
+		// collide again in step: about 2, 4, 8 ms.
+		wait := retryBackoff(attempt)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
+}
+
+// retryBackoff is the wait before the attempt after attempt: 2^attempt
+// milliseconds, give or take half.
+func retryBackoff(attempt int) time.Duration {
+	base := time.Duration(1<<attempt) * time.Millisecond
+	return base/2 + rand.N(base)
 }
 
 func (db *DB) inTenantOnce(ctx context.Context, tenantID uuid.UUID, opts pgx.TxOptions, fn func(context.Context, *Tx) error) (err error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -238,7 +239,7 @@ func TestInTenantRetries(t *testing.T) {
 		{&pgconn.PgError{Code: "23505"}, 1},
 		{onboardiq.Errorf(onboardiq.EINVALID, "no"), 1},
 	} {
-		n := 0
+		n, before := 0, db.Retries()
 		err := db.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
 			n++
 			if _, err := tx.Exec(ctx, "SELECT 1"); err != nil {
@@ -248,6 +249,9 @@ func TestInTenantRetries(t *testing.T) {
 		})
 		if n != tc.attempts || !errors.Is(err, tc.err) {
 			t.Errorf("%v: %d attempts, err %v; want %d attempts and the error", tc.err, n, err, tc.attempts)
+		}
+		if got := db.Retries() - before; got != int64(tc.attempts-1) {
+			t.Errorf("%v: %d retries counted, want %d", tc.err, got, tc.attempts-1)
 		}
 	}
 	// Recovering: the second attempt succeeds.
@@ -267,6 +271,24 @@ func TestInTenantRetries(t *testing.T) {
 // a transaction (the server restarts: here it ends our own backend) is
 // reported as onboardiq.EUNAVAILABLE, which front ends answer with 503 and
 // Retry-After, while other failures stay internal.
+func TestRetryBackoff(t *testing.T) {
+	t.Parallel()
+	for attempt := 1; attempt < maxAttempts; attempt++ {
+		base := time.Duration(1<<attempt) * time.Millisecond
+		seen := map[time.Duration]bool{}
+		for range 50 {
+			d := retryBackoff(attempt)
+			if d < base/2 || d >= base/2+base {
+				t.Errorf("attempt %d: %s outside [%s, %s)", attempt, d, base/2, base/2+base)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 10 {
+			t.Errorf("attempt %d: only %d distinct waits in 50: no jitter", attempt, len(seen))
+		}
+	}
+}
+
 func TestLostConnectionIsUnavailable(t *testing.T) {
 	t.Parallel()
 	db := tracedDB(t, testAppURL(t), &tracer{})

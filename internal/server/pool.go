@@ -12,6 +12,7 @@ type poolCollector struct {
 	total, idle, inUse, maxConn *prometheus.Desc
 	acquires, waits             *prometheus.Desc
 	waitSeconds                 *prometheus.Desc
+	retries                     *prometheus.Desc
 }
 
 func newPoolCollector(db *postgres.DB) *poolCollector {
@@ -27,6 +28,8 @@ func newPoolCollector(db *postgres.DB) *poolCollector {
 		acquires:    d("acquires_total", "Connections acquired."),
 		waits:       d("empty_acquires_total", "Acquires that had to wait for a connection."),
 		waitSeconds: d("acquire_wait_seconds_total", "Time spent waiting for a connection."),
+		retries: prometheus.NewDesc("onboardiq_db_tx_retries_total",
+			"Transactions run again after a serialization failure or a deadlock.", nil, nil),
 	}
 }
 
@@ -47,4 +50,5 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	k(c.acquires, float64(s.AcquireCount()))
 	k(c.waits, float64(s.EmptyAcquireCount()))
 	k(c.waitSeconds, s.AcquireDuration().Seconds())
+	k(c.retries, float64(c.db.Retries()))
 }

@@ -158,6 +158,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`onboardiq_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
 		`onboardiq_http_requests_total{method="GET",route="GET /readyz",status="200"} 1`,
 		"onboardiq_db_pool_max_connections",
+		"onboardiq_db_tx_retries_total",
 		"go_goroutines",
 	} {
 		if !strings.Contains(string(body), want) {

@@ -217,3 +217,23 @@ func headers(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// requestAttrs adds the request's id, and its tenant and user once known,
+// to every record logged with the request's context.
+type requestAttrs struct{ slog.Handler }
+
+func (h requestAttrs) Handle(ctx context.Context, r slog.Record) error {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		r.AddAttrs(slog.String("request_id", info.id))
+		if info.tenantID != "" {
+			r.AddAttrs(slog.String("tenant_id", info.tenantID), slog.String("user_id", info.userID))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestAttrs) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestAttrs{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestAttrs) WithGroup(name string) slog.Handler { return requestAttrs{h.Handler.WithGroup(name)} }

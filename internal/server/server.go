@@ -83,10 +83,12 @@ func New(o Options) http.Handler {
 	if o.Guard == nil {
 		o.Guard = &notify.Guard{}
 	}
-	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: o.Logger, Limits: o.AssistantLimits}
-	api.New(mux, api.Deps{DB: o.DB, Logger: o.Logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
-	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: o.Logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
-		Metrics: reg, TrustedProxies: o.TrustedProxies}).Register(mux)
+	// What handlers log carries the request's id, tenant and user.
+	logger := slog.New(requestAttrs{o.Logger.Handler()})
+	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: logger, Limits: o.AssistantLimits}
+	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
+	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
+		Metrics: reg, TrustedProxies: o.TrustedProxies, OnAuth: noteIdentity}).Register(mux)
 
 	return headers(requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux))))
 }

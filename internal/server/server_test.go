@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -263,7 +265,8 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	srv := httptest.NewServer(server.New(server.Options{DB: &postgres.DB{Pool: pool}, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://x", Version: "test"}))
+	var logs syncBuffer
+	srv := httptest.NewServer(server.New(server.Options{DB: &postgres.DB{Pool: pool}, Logger: slog.New(slog.NewJSONHandler(&logs, nil)), BaseURL: "http://x", Version: "test"}))
 	defer srv.Close()
 	// Well-formed tokens (a tenant in hex, 43 characters of secret).
 	const tenant, secret = "0b6f3f8e6a3e4a8e9d3c2f0c9b7d1a11", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -295,4 +298,81 @@ func TestDatabaseOutage(t *testing.T) {
 			t.Errorf("%s with the database down: %d, Retry-After %q; want 503 with Retry-After", tc.path, resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
 	}
+	// What the handlers logged names the request it was about.
+	warned := 0
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "database unavailable" {
+			warned++
+			if id, _ := m["request_id"].(string); id == "" {
+				t.Errorf("a handler's log line without the request id: %s", line)
+			}
+		}
+	}
+	if warned == 0 {
+		t.Error("no handler logged the outage")
+	}
+}
+
+// TestLogsNameTheRequest: the request log of a page names its tenant and
+// user, as the API's does.
+func TestLogsNameTheRequest(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	a, err := d.App.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme", Slug: "acme", AdminEmail: "a@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.App.Authenticate(ctx, a.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.App.UpdateUser(onboardiq.NewContextWithPrincipal(ctx, p), a.Admin.ID, onboardiq.UserPatch{Password: onboardiq.Patch[string]{Set: true, Value: "a long password"}}); err != nil {
+		t.Fatal(err)
+	}
+	session, _, err := d.App.SignIn(ctx, "acme", "a@acme.test", "a long password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf syncBuffer
+	srv := httptest.NewServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.NewJSONHandler(&buf, nil)), BaseURL: "http://x", Version: "test"}))
+	defer srv.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/app", nil)
+	req.Header.Set("X-Request-Id", "page-1")
+	req.AddCookie(&http.Cookie{Name: "oiq_session", Value: session})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var pageLine map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "request" && m["request_id"] == "page-1" {
+			pageLine = m
+		}
+	}
+	if pageLine == nil || pageLine["tenant_id"] != a.Tenant.ID.String() || pageLine["user_id"] != a.Admin.ID.String() {
+		t.Errorf("the page's request log: %v; want its tenant and user", pageLine)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

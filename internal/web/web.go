@@ -52,6 +52,9 @@ type Handler struct {
 	// Forwarded headers name the client (ONBOARDIQ_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
 
+	// OnAuth, when set, is told who a request is (for the request log).
+	OnAuth func(ctx context.Context, p *onboardiq.Principal)
+
 	perUser *limiter   // link requests per workspace and email (failed passwords are counted in the database)
 	perIP   *limiter   // sign-in and link attempts per client address, more generously (offices share one)
 	outbox  devMailbox // links made, for the development mailbox
@@ -318,7 +321,15 @@ func (h *Handler) staff(next http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
 			return
 		}
+		h.noteIdentity(r, p)
 		next(w, r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p)))
+	}
+}
+
+// noteIdentity tells OnAuth who the request is.
+func (h *Handler) noteIdentity(r *http.Request, p *onboardiq.Principal) {
+	if h.OnAuth != nil {
+		h.OnAuth(r.Context(), p)
 	}
 }
 
@@ -336,6 +347,7 @@ func (h *Handler) customer0(next http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/portal/"+slug+"/signin", http.StatusSeeOther)
 			return
 		}
+		h.noteIdentity(r, p)
 		next(w, r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p)))
 	}
 }

@@ -236,4 +236,6 @@ func (h requestAttrs) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return requestAttrs{h.Handler.WithAttrs(attrs)}
 }
 
-func (h requestAttrs) WithGroup(name string) slog.Handler { return requestAttrs{h.Handler.WithGroup(name)} }
+func (h requestAttrs) WithGroup(name string) slog.Handler {
+	return requestAttrs{h.Handler.WithGroup(name)}
+}

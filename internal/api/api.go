@@ -150,7 +150,7 @@ func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 		}
 		return huma.Error429TooManyRequests(msg)
 	case onboardiq.EUNAVAILABLE:
-		h.Logger.WarnContext(ctx, "database unavailable", "err", err)
+		h.Logger.WarnContext(ctx, "unavailable", "err", err)
 		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(msg), http.Header{"Retry-After": {RetryAfter}})
 	}
 	if errors.Is(err, context.Canceled) {

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -102,18 +103,10 @@ func (h *handlers) registerKB(api huma.API) {
 			if err != nil {
 				return nil, h.queryProblem(ctx, err)
 			}
-			s := postgres.SearchParams{Q: q, Mode: onboardiq.SearchMode(in.Mode), Limit: in.Limit, Model: h.Embedder.Model()}
-			if s.Mode != onboardiq.SearchKeyword {
-				vecs, err := h.Embedder.Embed(ctx, []string{q})
-				if err != nil {
-					h.Logger.WarnContext(ctx, "embed the query; searching by keyword", "err", err)
-					if s.Mode == onboardiq.SearchSemantic {
-						return nil, huma.Error503ServiceUnavailable("the embedding model is unavailable; try mode=keyword")
-					}
-					s.Mode = onboardiq.SearchKeyword
-				} else {
-					s.Vector = vecs[0]
-				}
+			s := postgres.SearchParams{Q: q, Limit: in.Limit, Model: h.Embedder.Model()}
+			s.Vector, s.Mode, err = ai.SearchVector(ctx, h.Logger, h.Embedder, q, onboardiq.SearchMode(in.Mode))
+			if err != nil {
+				return nil, h.queryProblem(ctx, err)
 			}
 			hits, err := h.DB.Search(ctx, s)
 			out := &searchOutput{}

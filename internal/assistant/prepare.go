@@ -90,18 +90,12 @@ func (pr *Prepared) loadContext(ctx context.Context, tx *postgres.Tx) error {
 // retrieve embeds the question and gathers the articles and tasks near it.
 func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 	p, q := pr.principal, pr.q
-	var vec []float32
-	if v, err := s.Embedder.Embed(ctx, []string{q.Text}); err != nil {
-		s.Logger.WarnContext(ctx, "embed the question; retrieving by keyword only", "err", err)
-	} else {
-		vec = v[0]
+	vec, mode, err := ai.SearchVector(ctx, s.Logger, s.Embedder, q.Text, onboardiq.SearchHybrid)
+	if err != nil {
+		return err
 	}
 	grounded := len(pr.req.Sources) > 0 // the task asked about
-	err := s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		mode := onboardiq.SearchHybrid
-		if vec == nil {
-			mode = onboardiq.SearchKeyword
-		}
+	err = s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: q.Text, Vector: vec, Model: s.Embedder.Model(),
 			Mode: mode, Limit: 4, PublicOnly: p.IsCustomer()})
 		if err != nil {

@@ -181,13 +181,9 @@ func (s *Service) Troubleshoot(ctx context.Context, taskID uuid.UUID) (*Report[*
 // addArticles retrieves the articles (public and internal: staff) most
 // relevant to query into the request.
 func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query string, req *ai.Request, cites *[]Citation) error {
-	var vec []float32
-	if v, err := s.Embedder.Embed(ctx, []string{query}); err == nil {
-		vec = v[0]
-	}
-	mode := onboardiq.SearchHybrid
-	if vec == nil {
-		mode = onboardiq.SearchKeyword
+	vec, mode, err := ai.SearchVector(ctx, s.Logger, s.Embedder, query, onboardiq.SearchHybrid)
+	if err != nil {
+		return err
 	}
 	return s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: query, Vector: vec, Model: s.Embedder.Model(), Mode: mode, Limit: 3})

@@ -302,7 +302,7 @@ func TestDatabaseOutage(t *testing.T) {
 	warned := 0
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "database unavailable" {
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "unavailable" {
 			warned++
 			if id, _ := m["request_id"].(string); id == "" {
 				t.Errorf("a handler's log line without the request id: %s", line)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -309,11 +310,10 @@ func (h *Handler) search(r *http.Request, q string) ([]onboardiq.ArticleHit, err
 	if err != nil {
 		return nil, err
 	}
-	s := postgres.SearchParams{Q: q, Mode: onboardiq.SearchHybrid, Limit: 10, Model: h.Assistant.Embedder.Model()}
-	if v, err := h.Assistant.Embedder.Embed(r.Context(), []string{q}); err == nil {
-		s.Vector = v[0]
-	} else {
-		s.Mode = onboardiq.SearchKeyword
+	s := postgres.SearchParams{Q: q, Limit: 10, Model: h.Assistant.Embedder.Model()}
+	s.Vector, s.Mode, err = ai.SearchVector(r.Context(), h.Logger, h.Assistant.Embedder, q, onboardiq.SearchHybrid)
+	if err != nil {
+		return nil, err
 	}
 	return h.DB.Search(r.Context(), s)
 }

@@ -267,9 +267,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// unavailable answers 503 with Retry-After: the database cannot be reached.
+// unavailable answers 503 with Retry-After: the database (or a model the
+// page needs) cannot be reached.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.Logger.WarnContext(r.Context(), "database unavailable", "err", err)
+	h.Logger.WarnContext(r.Context(), "unavailable", "err", err)
 	w.Header().Set("Retry-After", api.RetryAfter)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusServiceUnavailable)

@@ -2,6 +2,7 @@ package onboardiq
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -26,18 +27,88 @@ func (p *Principal) Actor() *uuid.UUID {
 // IsCustomer reports whether p is a contact of one of the tenant's customers.
 func (p *Principal) IsCustomer() bool { return p.Role == RoleCustomer }
 
-// Require returns EFORBIDDEN unless p's role is one of roles; what names
-// the action for the message.
-func (p *Principal) Require(what string, roles ...Role) error {
-	for _, r := range roles {
-		if p.Role == r {
-			return nil
-		}
+// Action is something a role may or may not do. The store checks it
+// (p.Check) and the pages ask it (p.Can) before showing a control, so a
+// page shows a control exactly when the store would accept it.
+type Action string
+
+// The actions. Reading what one's role may see is not listed: the store
+// scopes reads (customer contacts see only their own customer's part).
+const (
+	ReadActivity     Action = "read_activity"      // staff
+	ReadDashboard    Action = "read_dashboard"     // staff
+	ReadUsers        Action = "read_users"         // staff
+	ReadTemplates    Action = "read_templates"     // staff
+	ReadSettings     Action = "read_settings"      // staff: notification settings
+	UseStaffAI       Action = "use_staff_ai"       // staff: summaries, troubleshooting, similar items
+	EditCustomers    Action = "edit_customers"     // managers: create, change, delete, assign a CSM
+	EditProjects     Action = "edit_projects"      // managers
+	EditTasks        Action = "edit_tasks"         // managers: create, change, delete, status
+	CommentOnTasks   Action = "comment_on_tasks"   // managers (contacts comment through the portal's own rule)
+	EditArticles     Action = "edit_articles"      // managers
+	ManageUsers      Action = "manage_users"       // admins
+	ManageTemplates  Action = "manage_templates"   // admins
+	ManageWebhooks   Action = "manage_webhooks"    // admins: endpoints and the delivery log
+	ManageSettings   Action = "manage_settings"    // admins: notification settings
+	ManageAI         Action = "manage_ai"          // admins: budget, audit log, status
+	ManageOthersKeys Action = "manage_others_keys" // admins: other users' API tokens
+)
+
+// actions says who may do each action, and how the refusal reads.
+var actions = map[Action]struct {
+	roles []Role
+	what  string // "your role (viewer) may not <what>"
+}{
+	ReadActivity:     {Staff, "read the activity log"},
+	ReadDashboard:    {Staff, "see the dashboard"},
+	ReadUsers:        {Staff, "read users"},
+	ReadTemplates:    {Staff, "read templates"},
+	ReadSettings:     {Staff, "read notification settings"},
+	UseStaffAI:       {Staff, "use the staff assistant"},
+	EditCustomers:    {Managers, "change customers"},
+	EditProjects:     {Managers, "change projects"},
+	EditTasks:        {Managers, "change tasks"},
+	CommentOnTasks:   {Managers, "comment on tasks"},
+	EditArticles:     {Managers, "write articles"},
+	ManageUsers:      {Admins, "manage users"},
+	ManageTemplates:  {Admins, "manage templates"},
+	ManageWebhooks:   {Admins, "manage webhooks"},
+	ManageSettings:   {Admins, "change notification settings"},
+	ManageAI:         {Admins, "manage the AI settings"},
+	ManageOthersKeys: {Admins, "manage other users' tokens"},
+}
+
+// Actions lists every action.
+func Actions() []Action {
+	out := make([]Action, 0, len(actions))
+	for a := range actions {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Can reports whether p may do a. An unknown action is never allowed.
+func (p *Principal) Can(a Action) bool {
+	if p == nil {
+		return false
+	}
+	return slices.Contains(actions[a].roles, p.Role)
+}
+
+// Check returns EFORBIDDEN, saying what was refused, unless p may do a.
+func (p *Principal) Check(a Action) error {
+	if p.Can(a) {
+		return nil
+	}
+	what := actions[a].what
+	if what == "" {
+		what = string(a)
 	}
 	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf("your role (%s) may not %s", p.Role, what)}
 }
 
-// Role sets used by the services.
+// Role sets.
 var (
 	// Managers run the onboarding: customers, projects, tasks, articles.
 	Managers = []Role{RoleAdmin, RoleCSM}

@@ -23,12 +23,12 @@ type Report[T any] struct {
 }
 
 // staffOnly refuses customer contacts the staff assistant.
-func staffOnly(ctx context.Context, what string) (*onboardiq.Principal, error) {
+func staffOnly(ctx context.Context) (*onboardiq.Principal, error) {
 	p := onboardiq.PrincipalFromContext(ctx)
 	if p == nil {
 		return nil, onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "not signed in")
 	}
-	return p, p.Require(what, onboardiq.Staff...)
+	return p, p.Check(onboardiq.UseStaffAI)
 }
 
 // generate runs a staff request through the model, once the call is
@@ -64,7 +64,7 @@ func (s *Service) Summary(ctx context.Context, customerID uuid.UUID, since, unti
 	if err != nil {
 		return nil, err
 	}
-	p, err := staffOnly(ctx, "use the staff assistant")
+	p, err := staffOnly(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (s *Service) Troubleshoot(ctx context.Context, taskID uuid.UUID) (*Report[*
 	if err != nil {
 		return nil, err
 	}
-	p, err := staffOnly(ctx, "use the staff assistant")
+	p, err := staffOnly(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*po
 	if err != nil {
 		return nil, err
 	}
-	p, err := staffOnly(ctx, "use the staff assistant")
+	p, err := staffOnly(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) (Page[*onboard
 		default:
 			return fmt.Errorf("list activity: no customer or project")
 		}
-		if err := p.Require("read the activity log", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadActivity); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+eventColumns+eventFrom+`
@@ -85,7 +85,7 @@ func taskForComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID 
 		return nil, err
 	}
 	if !p.IsCustomer() {
-		return t, p.Require("comment on tasks", onboardiq.Managers...)
+		return t, p.Check(onboardiq.CommentOnTasks)
 	}
 	ok, err := isCompanyTask(ctx, tx, t, *p.CustomerID)
 	if err == nil && !ok {

@@ -35,7 +35,7 @@ type AIStatus struct {
 func (db *DB) AIStatusAs(ctx context.Context, model string) (*AIStatus, error) {
 	st := &AIStatus{Embeddings: map[string]EmbeddingCounts{}, Jobs: map[string]int{}, Errors: []JobError{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("see the AI status", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `

@@ -42,7 +42,7 @@ func getArticle(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUI
 func (db *DB) CreateArticleAs(ctx context.Context, in onboardiq.NewArticle) (*onboardiq.Article, error) {
 	var a *onboardiq.Article
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("write articles", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditArticles); err != nil {
 			return err
 		}
 		id, err := CreateArticle(ctx, tx, in)
@@ -108,7 +108,7 @@ func (db *DB) UpdateArticle(ctx context.Context, id uuid.UUID, patch onboardiq.A
 		if err != nil {
 			return err
 		}
-		if err := p.Require("write articles", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditArticles); err != nil {
 			return err
 		}
 		after := *before
@@ -147,7 +147,7 @@ func (db *DB) DeleteArticle(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := p.Require("write articles", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditArticles); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id); err != nil {

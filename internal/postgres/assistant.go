@@ -58,7 +58,7 @@ FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b
 func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
 	var b Budget
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("set the AI budget", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return err
 		}
 		if tokens != nil && *tokens < 0 {
@@ -80,7 +80,7 @@ func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
 // GetBudget reads the caller's tenant's budget (admins).
 func (db *DB) GetBudget(ctx context.Context) (Budget, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (Budget, error) {
-		if err := p.Require("see the AI budget", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return Budget{}, err
 		}
 		return LoadBudget(ctx, tx)
@@ -98,7 +98,7 @@ func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (Page[*A
 		return out, err
 	}
 	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("see AI calls", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `

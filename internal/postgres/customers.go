@@ -65,7 +65,7 @@ SELECT EXISTS (
 func (db *DB) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
 	var c *onboardiq.Customer
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("create customers", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
 		var err error
@@ -161,7 +161,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, id uuid.UUID, patch onboardiq.
 		if err != nil {
 			return err
 		}
-		if err := p.Require("change customers", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
 		after := *before
@@ -200,7 +200,7 @@ func (db *DB) AssignSupportMember(ctx context.Context, customerID uuid.UUID, mem
 		if err != nil {
 			return err
 		}
-		if err := p.Require("assign support members", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
 		if memberID != nil {
@@ -231,7 +231,7 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := p.Require("delete customers", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM customers WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), id); err != nil {

@@ -30,7 +30,7 @@ type WeekCount struct {
 func (db *DB) LoadDashboard(ctx context.Context, now time.Time) (*Dashboard, error) {
 	d := &Dashboard{ByStatus: map[string]int{}, Customers: map[string]string{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("see the dashboard", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadDashboard); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.tenant_id = $1 AND p.status NOT IN ('completed', 'cancelled')

@@ -189,7 +189,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*Deliv
 		var owner *uuid.UUID
 		if p.Role != onboardiq.RoleAdmin {
 			if f.NotificationID == nil {
-				return p.Require("read the delivery log", onboardiq.Admins...)
+				return p.Check(onboardiq.ManageWebhooks)
 			}
 			owner = &p.UserID
 		}

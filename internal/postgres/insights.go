@@ -60,7 +60,7 @@ func (db *DB) SummaryFacts(ctx context.Context, customerID uuid.UUID, since, unt
 		if err != nil {
 			return err
 		}
-		if err := p.Require("summarise customers", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.UseStaffAI); err != nil {
 			return err
 		}
 		f.Customer = c.Name
@@ -142,7 +142,7 @@ func (db *DB) ProjectBlockers(ctx context.Context, id uuid.UUID) (*Blockers, err
 		if err != nil {
 			return err
 		}
-		if err := p.Require("unblock projects", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.UseStaffAI); err != nil {
 			return err
 		}
 		b.Project, b.Progress, b.Deadline, b.Overdue = pr.Name, pr.Progress, pr.Deadline, pr.Overdue

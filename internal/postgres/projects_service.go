@@ -52,7 +52,7 @@ func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*on
 	}
 	var pr *onboardiq.Project
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("create projects", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditProjects); err != nil {
 			return err
 		}
 		if _, err := getCustomer(ctx, tx, p, in.CustomerID, true); err != nil {
@@ -190,7 +190,7 @@ func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, patch onboardiq.P
 		if err != nil {
 			return err
 		}
-		if err := p.Require("change projects", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditProjects); err != nil {
 			return err
 		}
 		after := *before
@@ -225,7 +225,7 @@ func (db *DB) DeleteProject(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := p.Require("delete projects", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditProjects); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id); err != nil {

@@ -65,7 +65,7 @@ func (s NotificationSettings) quietUntil(now time.Time) time.Time {
 // GetNotificationSettings returns the caller's tenant's settings (staff).
 func (db *DB) GetNotificationSettings(ctx context.Context) (NotificationSettings, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (NotificationSettings, error) {
-		if err := p.Require("read notification settings", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadSettings); err != nil {
 			return NotificationSettings{}, err
 		}
 		return loadSettings(ctx, tx)
@@ -81,7 +81,7 @@ func (db *DB) SetNotificationSettings(ctx context.Context, s NotificationSetting
 		return s, onboardiq.Invalid("quiet_hours_end", "set both quiet_hours_start and quiet_hours_end, or neither")
 	}
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("change notification settings", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageSettings); err != nil {
 			return err
 		}
 		before, err := loadSettings(ctx, tx)

@@ -50,7 +50,7 @@ func (db *DB) SimilarProjects(ctx context.Context, id uuid.UUID, limit int) (Sim
 		if _, err := getProject(ctx, tx, p, id, false); err != nil {
 			return err
 		}
-		if err := p.Require("see similar projects", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.UseStaffAI); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
@@ -166,7 +166,7 @@ func (db *DB) SimilarTasks(ctx context.Context, id uuid.UUID, limit int) (Simila
 		if _, err := getTask(ctx, tx, p, id, false); err != nil {
 			return err
 		}
-		if err := p.Require("see similar tasks", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.UseStaffAI); err != nil {
 			return err
 		}
 		items, err := querySimilarTasks(ctx, tx, id, limit, false)

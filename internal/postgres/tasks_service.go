@@ -81,7 +81,7 @@ func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.
 		if err != nil {
 			return err
 		}
-		if err := p.Require("create tasks", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditTasks); err != nil {
 			return err
 		}
 		draft := &onboardiq.Task{ProjectID: pr.ID, CustomerID: pr.CustomerID, Status: onboardiq.StatusNotStarted, Visibility: onboardiq.VisibilityCustomer}
@@ -188,7 +188,7 @@ func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.Task
 			return err
 		}
 		if !p.IsCustomer() {
-			if err := p.Require("change tasks", onboardiq.Managers...); err != nil {
+			if err := p.Check(onboardiq.EditTasks); err != nil {
 				return err
 			}
 		} else if !patch.OnlyStatus() {
@@ -274,7 +274,7 @@ func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := p.Require("delete tasks", onboardiq.Managers...); err != nil {
+		if err := p.Check(onboardiq.EditTasks); err != nil {
 			return err
 		}
 		if _, err := getProject(ctx, tx, p, t.ProjectID, true); err != nil {

@@ -49,7 +49,7 @@ func getTemplate(ctx context.Context, tx *Tx, id uuid.UUID) (*onboardiq.Template
 // ListTemplates lists the tenant's templates, the default first (staff).
 func (db *DB) ListTemplates(ctx context.Context) ([]*onboardiq.Template, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) ([]*onboardiq.Template, error) {
-		if err := p.Require("read templates", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadTemplates); err != nil {
 			return nil, err
 		}
 		return loadTemplates(ctx, tx, nil)
@@ -59,7 +59,7 @@ func (db *DB) ListTemplates(ctx context.Context) ([]*onboardiq.Template, error) 
 // GetTemplate returns a template (staff).
 func (db *DB) GetTemplate(ctx context.Context, id uuid.UUID) (*onboardiq.Template, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Template, error) {
-		if err := p.Require("read templates", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadTemplates); err != nil {
 			return nil, err
 		}
 		return getTemplate(ctx, tx, id)
@@ -81,7 +81,7 @@ func (db *DB) CreateTemplateAs(ctx context.Context, in onboardiq.Template) (*onb
 	}
 	var out *onboardiq.Template
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage templates", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageTemplates); err != nil {
 			return err
 		}
 		if in.IsDefault {
@@ -110,7 +110,7 @@ func (db *DB) UpdateTemplate(ctx context.Context, id uuid.UUID, in onboardiq.Tem
 	}
 	var out *onboardiq.Template
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage templates", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageTemplates); err != nil {
 			return err
 		}
 		before, err := getTemplate(ctx, tx, id)
@@ -155,7 +155,7 @@ UPDATE templates SET name = $3, description = $4, is_default = $5, updated_at = 
 // their tasks.
 func (db *DB) DeleteTemplate(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage templates", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageTemplates); err != nil {
 			return err
 		}
 		var name string

@@ -31,7 +31,7 @@ func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, ex
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		owner := p.UserID
 		if userID != nil && *userID != p.UserID {
-			if err := p.Require("create tokens for other users", onboardiq.Admins...); err != nil {
+			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
 				return err
 			}
 			if _, err := getUser(ctx, tx, *userID, false); err != nil {
@@ -73,7 +73,7 @@ func (db *DB) ListTokens(ctx context.Context, userID *uuid.UUID, all bool) ([]*T
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		owner := &p.UserID
 		if all || (userID != nil && *userID != p.UserID) {
-			if err := p.Require("list other users' tokens", onboardiq.Admins...); err != nil {
+			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
 				return err
 			}
 			owner = userID

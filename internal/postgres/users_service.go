@@ -43,7 +43,7 @@ func getUser(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*UserRecord,
 func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserRecord, error) {
 	var u *UserRecord
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage users", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageUsers); err != nil {
 			return err
 		}
 		created, err := CreateUser(ctx, tx, in)
@@ -60,7 +60,7 @@ func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserReco
 // contact reads themself through /me).
 func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*UserRecord, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*UserRecord, error) {
-		if err := p.Require("read users", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadUsers); err != nil {
 			return nil, err
 		}
 		return getUser(ctx, tx, id, false)
@@ -92,7 +92,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) (Page[*UserRecord], e
 		after = &email
 	}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("list users", onboardiq.Staff...); err != nil {
+		if err := p.Check(onboardiq.ReadUsers); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `
@@ -118,7 +118,7 @@ ORDER BY u.email LIMIT $5`, tx.TenantID(), f.Role, f.CustomerID, after, f.Limit+
 func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.UserPatch) (*UserRecord, error) {
 	var u *UserRecord
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage users", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageUsers); err != nil {
 			return err
 		}
 		before, err := getUser(ctx, tx, id, true)

@@ -99,7 +99,7 @@ func authorizeWebhookChange(ctx context.Context, in *WebhookInput) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+	if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 		return err
 	}
 	return in.validate()
@@ -126,7 +126,7 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput, urls URLChecke
 	secret := newWebhookSecret()
 	var w *WebhookEndpoint
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
 		id := uuid.New()
@@ -149,7 +149,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+webhookColumns, tx.TenantID(
 func (db *DB) ListWebhooks(ctx context.Context) ([]*WebhookEndpoint, error) {
 	out := []*WebhookEndpoint{}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, endpoint_id`, tx.TenantID())
@@ -165,7 +165,7 @@ func (db *DB) ListWebhooks(ctx context.Context) ([]*WebhookEndpoint, error) {
 // GetWebhook returns an endpoint (admins).
 func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*WebhookEndpoint, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*WebhookEndpoint, error) {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return nil, err
 		}
 		return getWebhook(ctx, tx, id)
@@ -192,7 +192,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, 
 	}
 	var w *WebhookEndpoint
 	err = db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
 		before, err := getWebhook(ctx, tx, id)
@@ -219,7 +219,7 @@ WHERE tenant_id = $1 AND endpoint_id = $2 RETURNING `+webhookColumns,
 // DeleteWebhook removes an endpoint and its delivery log (admins).
 func (db *DB) DeleteWebhook(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`, tx.TenantID(), id)
@@ -238,7 +238,7 @@ func (db *DB) DeleteWebhook(ctx context.Context, id uuid.UUID) error {
 func (db *DB) RotateWebhookSecret(ctx context.Context, id uuid.UUID) (string, error) {
 	secret := newWebhookSecret()
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
 		sealed, err := tx.sealWebhookSecret(id, secret)
@@ -264,7 +264,7 @@ UPDATE webhook_endpoints SET secret = NULL, secret_sealed = $3, secret_rotated_a
 func (db *DB) TestWebhook(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
 	var delivery uuid.UUID
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Require("manage webhooks", onboardiq.Admins...); err != nil {
+		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
 		w, err := getWebhook(ctx, tx, id)

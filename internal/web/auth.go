@@ -214,6 +214,10 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	session, p, err := h.DB.ResetPassword(r.Context(), token, r.FormValue("password"))
+	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+		h.unavailable(w, r, err)
+		return
+	}
 	if err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: errText(err), Data: token})
 		return

@@ -337,6 +337,10 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request) {
+	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.EditArticles); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "New article", Data: &onboardiq.Article{Visibility: onboardiq.VisibilityInternal}})
 }
 
@@ -354,6 +358,10 @@ func articleForm(r *http.Request) onboardiq.NewArticle {
 func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request) {
 	in := articleForm(r)
 	a, err := h.DB.CreateArticleAs(r.Context(), in)
+	if err != nil && !aboutInput(err) {
+		h.fail(w, r, err)
+		return
+	}
 	if err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "New article", Error: errText(err),
 			Data: &onboardiq.Article{Title: in.Title, Content: in.Content, Visibility: in.Visibility, Tags: in.Tags}})
@@ -366,6 +374,10 @@ func (h *Handler) articleEdit(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
 		h.notFound(w, r)
+		return
+	}
+	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.EditArticles); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	a, err := h.DB.GetArticle(r.Context(), id)
@@ -385,6 +397,10 @@ func (h *Handler) articleUpdate(w http.ResponseWriter, r *http.Request) {
 	in := articleForm(r)
 	_, err := h.DB.UpdateArticle(r.Context(), id, onboardiq.ArticlePatch{Title: onboardiq.Set(in.Title), Content: onboardiq.Set(in.Content),
 		Visibility: onboardiq.Set(in.Visibility), Tags: onboardiq.Set(in.Tags)})
+	if err != nil && !aboutInput(err) {
+		h.fail(w, r, err)
+		return
+	}
 	if err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "Edit article", Error: errText(err),
 			Data: &onboardiq.Article{ID: id, Title: in.Title, Content: in.Content, Visibility: in.Visibility, Tags: in.Tags}})
@@ -420,30 +436,47 @@ type settingsData struct {
 	LLM         string
 	Preferences []postgres.Preference
 	Settings    postgres.NotificationSettings
-	Admin       bool
 }
 
+// settings reads everything the page shows, each part only when the
+// caller may see it; any failure is the error page, never half a page.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := onboardiq.PrincipalFromContext(ctx)
-	d := &settingsData{Admin: p.Role == onboardiq.RoleAdmin, Embedder: h.Assistant.Embedder.Model(),
-		LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
-	var err error
-	if d.Preferences, err = h.DB.GetPreferences(ctx); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d.Settings, _ = h.DB.GetNotificationSettings(ctx)
-	if users, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}}); err == nil {
+	d := &settingsData{Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
+	var users postgres.Page[*postgres.UserRecord]
+	err := func() (err error) {
+		if d.Preferences, err = h.DB.GetPreferences(ctx); err != nil {
+			return err
+		}
+		if d.Settings, err = h.DB.GetNotificationSettings(ctx); err != nil {
+			return err
+		}
+		if users, err = h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}}); err != nil {
+			return err
+		}
 		d.Users = users.Items
-	}
-	d.Templates, _ = h.DB.ListTemplates(ctx)
-	if d.Admin {
-		d.Webhooks, _ = h.DB.ListWebhooks(ctx)
-		if log, err := h.DB.ListDeliveries(ctx, postgres.DeliveryFilter{ListOptions: onboardiq.ListOptions{Limit: 20}}); err == nil {
+		if d.Templates, err = h.DB.ListTemplates(ctx); err != nil {
+			return err
+		}
+		if p.Can(onboardiq.ManageWebhooks) {
+			if d.Webhooks, err = h.DB.ListWebhooks(ctx); err != nil {
+				return err
+			}
+			log, err := h.DB.ListDeliveries(ctx, postgres.DeliveryFilter{ListOptions: onboardiq.ListOptions{Limit: 20}})
+			if err != nil {
+				return err
+			}
 			d.Deliveries = log.Items
 		}
-		d.AI, _ = h.DB.AIStatusAs(ctx, d.Embedder)
+		if p.Can(onboardiq.ManageAI) {
+			d.AI, err = h.DB.AIStatusAs(ctx, d.Embedder)
+		}
+		return err
+	}()
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d})
 }

@@ -171,6 +171,10 @@ func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) {
 		edited.Tasks = tasks
 		_, err = h.DB.UpdateTemplate(ctx, id, *edited)
 	}
+	if err != nil && !aboutInput(err) {
+		h.fail(w, r, err)
+		return
+	}
 	if err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "template_edit.html", view{Title: "Edit " + old.Name, Error: errText(err),
 			Data: templateData{edited, r.FormValue("tasks")}})

@@ -267,6 +267,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// aboutInput tells an error the user can fix on the form they sent (shown
+// beside it, their input kept) from one the error page answers (not
+// allowed, not found, unavailable, internal).
+func aboutInput(err error) bool {
+	switch onboardiq.ErrorCode(err) {
+	case onboardiq.EINVALID, onboardiq.ECONFLICT:
+		return true
+	}
+	return false
+}
+
 // unavailable answers 503 with Retry-After: the database (or a model the
 // page needs) cannot be reached.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {

@@ -1,0 +1,120 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// TestTemplatesAskKnownActions: every permission a page asks about
+// ({{.P.Can "…"}}) is an action of the policy; a misspelt one would hide
+// its control from everyone.
+func TestTemplatesAskKnownActions(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	known := map[string]bool{}
+	for _, a := range onboardiq.Actions() {
+		known[string(a)] = true
+	}
+	asks := regexp.MustCompile(`\.Can "([^"]*)"`)
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range asks.FindAllStringSubmatch(string(b), -1) {
+			n++
+			if !known[m[1]] {
+				t.Errorf("%s asks about %q, which is no action", f, m[1])
+			}
+		}
+	}
+	if n < 8 {
+		t.Errorf("only %d permission checks in the templates", n)
+	}
+}
+
+// TestControlsFollowPermissions: for every staff role, each page shows a
+// control exactly when the policy allows its action, and the store agrees:
+// using the control succeeds for those who see it and is refused (403) for
+// those who do not.
+func TestControlsFollowPermissions(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	ctx := context.Background()
+	var article, task, project string
+	if err := a.db.App.InTenant(ctx, a.demo.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT (SELECT article_id::text FROM knowledge_base ORDER BY title LIMIT 1),
+       (SELECT task_id::text FROM tasks WHERE status <> 'completed' ORDER BY position LIMIT 1),
+       (SELECT project_id::text FROM tasks WHERE status <> 'completed' ORDER BY position LIMIT 1)`).Scan(&article, &task, &project)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	controls := []struct {
+		name, path, sel string
+		action          onboardiq.Action
+	}{
+		{"write an article", "/app/kb", `a[href="/app/kb/new"]`, onboardiq.EditArticles},
+		{"edit an article", "/app/kb/" + article, `a[href$="/edit"]`, onboardiq.EditArticles},
+		{"change a task's status", "/app/tasks/" + task, `form[action$="/status"]`, onboardiq.EditTasks},
+		{"comment on a task", "/app/tasks/" + task, `form[action$="/comments"]`, onboardiq.CommentOnTasks},
+		{"change statuses on the project", "/app/projects/" + project, `form.status-form`, onboardiq.EditTasks},
+		{"add a user", "/app/settings", `form#invite`, onboardiq.ManageUsers},
+		{"register a webhook", "/app/settings", `form#new-webhook`, onboardiq.ManageWebhooks},
+		{"edit a template", "/app/settings", `a[href^="/app/settings/templates/"]`, onboardiq.ManageTemplates},
+	}
+	uses := []struct {
+		name, path string
+		form       url.Values
+		action     onboardiq.Action
+	}{
+		{"open the article editor", "/app/kb/new", nil, onboardiq.EditArticles},
+		{"write an article", "/app/kb", url.Values{"title": {"A note"}, "content": {"Text."}, "visibility": {"internal"}}, onboardiq.EditArticles},
+		{"comment on a task", "/app/tasks/" + task + "/comments", url.Values{"body": {"On it."}}, onboardiq.CommentOnTasks},
+		{"change a task's status", "/app/tasks/" + task + "/status", url.Values{"status": {"in_progress"}}, onboardiq.EditTasks},
+		{"add a user", "/app/settings/users", url.Values{"email": {"new.person@acme.example"}, "name": {"New Person"}, "role": {"viewer"}}, onboardiq.ManageUsers},
+	}
+	for _, u := range []struct {
+		email string
+		role  onboardiq.Role
+	}{
+		{"alex.morgan@acme.example", onboardiq.RoleAdmin},
+		{"priya.shah@acme.example", onboardiq.RoleCSM},
+		{"dana.whitfield@acme.example", onboardiq.RoleSalesLeader},
+		{"sam.lee@acme.example", onboardiq.RoleViewer},
+	} {
+		p := &onboardiq.Principal{Role: u.role}
+		c := signIn(t, a, u.email)
+		for _, ctl := range controls {
+			pg := get(t, c, a.url+ctl.path)
+			if pg.status != 200 {
+				t.Errorf("%s: %s answered %d", u.role, ctl.path, pg.status)
+				continue
+			}
+			if shown := len(pg.all(ctl.sel)) > 0; shown != p.Can(ctl.action) {
+				t.Errorf("%s: %q shown %v on %s, but may %s: %v", u.role, ctl.name, shown, ctl.path, ctl.action, p.Can(ctl.action))
+			}
+		}
+		for _, use := range uses {
+			var status int
+			if use.form == nil {
+				status = get(t, c, a.url+use.path).status
+			} else {
+				status = post(t, c, a.url+use.path, use.form, a.url).status
+			}
+			if refused := status == 403; refused == p.Can(use.action) {
+				t.Errorf("%s: %s answered %d, but may %s: %v", u.role, use.name, status, use.action, p.Can(use.action))
+			}
+		}
+	}
+}

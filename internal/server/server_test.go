@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
@@ -347,11 +348,14 @@ func TestLogsNameTheRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// The request line is written once the response has gone out.
 	var pageLine map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "request" && m["request_id"] == "page-1" {
-			pageLine = m
+	for end := time.Now().Add(5 * time.Second); pageLine == nil && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "request" && m["request_id"] == "page-1" {
+				pageLine = m
+			}
 		}
 	}
 	if pageLine == nil || pageLine["tenant_id"] != a.Tenant.ID.String() || pageLine["user_id"] != a.Admin.ID.String() {

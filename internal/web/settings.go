@@ -182,3 +182,70 @@ func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) {
 	}
 	h.settingsFlash(w, r, "Saved the template "+edited.Name+".")
 }
+
+type settingsData struct {
+	Users       []*postgres.UserRecord
+	Templates   []*onboardiq.Template
+	Webhooks    []*postgres.WebhookEndpoint
+	Deliveries  []*postgres.Delivery
+	AI          *postgres.AIStatus
+	Embedder    string
+	LLM         string
+	Preferences []postgres.Preference
+	Settings    postgres.NotificationSettings
+}
+
+// settings reads everything the page shows, each part only when the
+// caller may see it; any failure is the error page, never half a page.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := onboardiq.PrincipalFromContext(ctx)
+	d := &settingsData{Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
+	var users postgres.Page[*postgres.UserRecord]
+	err := func() (err error) {
+		if d.Preferences, err = h.DB.GetPreferences(ctx); err != nil {
+			return err
+		}
+		if d.Settings, err = h.DB.GetNotificationSettings(ctx); err != nil {
+			return err
+		}
+		if users, err = h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}}); err != nil {
+			return err
+		}
+		d.Users = users.Items
+		if d.Templates, err = h.DB.ListTemplates(ctx); err != nil {
+			return err
+		}
+		if p.Can(onboardiq.ManageWebhooks) {
+			if d.Webhooks, err = h.DB.ListWebhooks(ctx); err != nil {
+				return err
+			}
+			log, err := h.DB.ListDeliveries(ctx, postgres.DeliveryFilter{ListOptions: onboardiq.ListOptions{Limit: 20}})
+			if err != nil {
+				return err
+			}
+			d.Deliveries = log.Items
+		}
+		if p.Can(onboardiq.ManageAI) {
+			d.AI, err = h.DB.AIStatusAs(ctx, d.Embedder)
+		}
+		return err
+	}()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d})
+}
+
+func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
+	var prefs []postgres.Preference
+	for _, k := range postgres.NotificationKinds {
+		prefs = append(prefs, postgres.Preference{Kind: k, InApp: r.FormValue(k+".in_app") == "on", Email: r.FormValue(k + ".email")})
+	}
+	if _, err := h.DB.SetPreferences(r.Context(), prefs); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.settingsFlash(w, r, "Preferences saved.")
+}

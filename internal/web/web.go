@@ -267,6 +267,15 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// errText is an error as a sentence for a page, naming the field.
+func errText(err error) string {
+	msg := onboardiq.ErrorMessage(err)
+	if f := onboardiq.ErrorField(err); f != "" {
+		return strings.ReplaceAll(f, "_", " ") + ": " + msg
+	}
+	return msg
+}
+
 // aboutInput tells an error the user can fix on the form they sent (shown
 // beside it, their input kept) from one the error page answers (not
 // allowed, not found, unavailable, internal).

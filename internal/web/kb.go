@@ -1,0 +1,140 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+func (h *Handler) kb(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	data := map[string]any{"Q": q}
+	if q != "" {
+		hits, err := h.search(r, q)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		data["Hits"] = hits
+	} else {
+		p, err := h.DB.ListArticles(r.Context(), postgres.ArticleFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		data["Articles"] = p.Items
+	}
+	page := "kb.html"
+	if onboardiq.PrincipalFromContext(r.Context()).IsCustomer() {
+		page = "portal_kb.html"
+	}
+	h.render(w, r, http.StatusOK, page, view{Title: "Knowledge base", Data: data})
+}
+
+// search runs a hybrid search as the caller.
+func (h *Handler) search(r *http.Request, q string) ([]onboardiq.ArticleHit, error) {
+	q, err := onboardiq.TrimQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	s := postgres.SearchParams{Q: q, Limit: 10, Model: h.Assistant.Embedder.Model()}
+	s.Vector, s.Mode, err = ai.SearchVector(r.Context(), h.Logger, h.Assistant.Embedder, q, onboardiq.SearchHybrid)
+	if err != nil {
+		return nil, err
+	}
+	return h.DB.Search(r.Context(), s)
+}
+
+func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	a, err := h.DB.GetArticle(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page := "article.html"
+	if onboardiq.PrincipalFromContext(r.Context()).IsCustomer() {
+		page = "portal_article.html"
+	}
+	h.render(w, r, http.StatusOK, page, view{Title: a.Title, Data: a})
+}
+
+func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request) {
+	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.EditArticles); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "New article", Data: &onboardiq.Article{Visibility: onboardiq.VisibilityInternal}})
+}
+
+func articleForm(r *http.Request) onboardiq.NewArticle {
+	var tags []string
+	for _, t := range strings.Split(r.FormValue("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return onboardiq.NewArticle{Title: r.FormValue("title"), Content: r.FormValue("content"),
+		Visibility: onboardiq.Visibility(r.FormValue("visibility")), Tags: tags}
+}
+
+func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request) {
+	in := articleForm(r)
+	a, err := h.DB.CreateArticleAs(r.Context(), in)
+	if err != nil && !aboutInput(err) {
+		h.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "New article", Error: errText(err),
+			Data: &onboardiq.Article{Title: in.Title, Content: in.Content, Visibility: in.Visibility, Tags: in.Tags}})
+		return
+	}
+	http.Redirect(w, r, "/app/kb/"+a.ID.String(), http.StatusSeeOther)
+}
+
+func (h *Handler) articleEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.EditArticles); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.DB.GetArticle(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "Edit " + a.Title, Data: a})
+}
+
+func (h *Handler) articleUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	in := articleForm(r)
+	_, err := h.DB.UpdateArticle(r.Context(), id, onboardiq.ArticlePatch{Title: onboardiq.Set(in.Title), Content: onboardiq.Set(in.Content),
+		Visibility: onboardiq.Set(in.Visibility), Tags: onboardiq.Set(in.Tags)})
+	if err != nil && !aboutInput(err) {
+		h.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "Edit article", Error: errText(err),
+			Data: &onboardiq.Article{ID: id, Title: in.Title, Content: in.Content, Visibility: in.Visibility, Tags: in.Tags}})
+		return
+	}
+	http.Redirect(w, r, "/app/kb/"+id.String(), http.StatusSeeOther)
+}

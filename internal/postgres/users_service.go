@@ -205,22 +205,3 @@ ON CONFLICT (tenant_id, support_member_id) DO UPDATE SET name = excluded.name, a
 	return u, err
 }
 
-// CompanyContacts returns the ids and names of the calling contact's
-// company's contacts (a contact may change tasks assigned to any of them).
-func (db *DB) CompanyContacts(ctx context.Context) (map[uuid.UUID]string, error) {
-	out := map[uuid.UUID]string{}
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if p.CustomerID == nil {
-			return nil
-		}
-		rows, err := tx.Query(ctx, `SELECT user_id, name FROM tenant_users WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), *p.CustomerID)
-		if err != nil {
-			return err
-		}
-		var id uuid.UUID
-		var name string
-		_, err = pgx.ForEachRow(rows, []any{&id, &name}, func() error { out[id] = name; return nil })
-		return err
-	})
-	return out, err
-}

@@ -57,33 +57,19 @@ func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	ctx := r.Context()
-	pr, err := h.DB.GetProject(ctx, id)
+	pg, err := h.DB.LoadProjectPage(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	tasks, err := h.DB.ListTasks(ctx, id, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d := portalProjectData{Project: pr, Phases: phases(tasks.Items), Mine: map[uuid.UUID]bool{}, Names: map[string]string{},
-		Comments: map[uuid.UUID][]*onboardiq.Comment{}}
-	contacts, err := h.DB.CompanyContacts(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	for id, name := range contacts {
+	pr := pg.Project
+	d := portalProjectData{Project: pr, Phases: phases(pg.Tasks), Mine: map[uuid.UUID]bool{}, Names: map[string]string{}, Comments: pg.Comments}
+	for id, name := range pg.Contacts {
 		d.Names[id.String()] = name
 	}
-	for _, t := range tasks.Items {
+	for _, t := range pg.Tasks {
 		if t.AssignedTo != nil {
-			_, d.Mine[t.ID] = contacts[*t.AssignedTo]
-		}
-		if cs, err := h.DB.ListComments(ctx, t.ID, onboardiq.ListOptions{Limit: 50}); err == nil && len(cs.Items) > 0 {
-			d.Comments[t.ID] = cs.Items
+			_, d.Mine[t.ID] = pg.Contacts[*t.AssignedTo]
 		}
 	}
 	h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Data: d})

@@ -204,4 +204,3 @@ ON CONFLICT (tenant_id, support_member_id) DO UPDATE SET name = excluded.name, a
 	})
 	return u, err
 }
-

@@ -35,24 +35,40 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &projectData{Project: p, Assignee: map[string]string{}}
-	if c, err := h.DB.GetCustomer(ctx, p.CustomerID); err == nil {
+	// Every part or the error page: never half a page.
+	err = func() error {
+		c, err := h.DB.GetCustomer(ctx, p.CustomerID)
+		if err != nil {
+			return err
+		}
 		d.Customer = c.Name
-	}
-	tasks, err := h.DB.ListTasks(ctx, id, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+		tasks, err := h.DB.ListTasks(ctx, id, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+		if err != nil {
+			return err
+		}
+		d.Phases = phases(tasks.Items)
+		users, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+		if err != nil {
+			return err
+		}
+		for _, u := range users.Items {
+			d.Assignee[u.ID.String()] = u.Name
+		}
+		s, err := h.DB.SimilarProjects(ctx, id, 3)
+		if err != nil {
+			return err
+		}
+		d.Similar = s.Items
+		a, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: onboardiq.ListOptions{Limit: 20}, ProjectID: &id})
+		if err != nil {
+			return err
+		}
+		d.Activity = a.Items
+		return nil
+	}()
 	if err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	d.Phases = phases(tasks.Items)
-	users, _ := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-	for _, u := range users.Items {
-		d.Assignee[u.ID.String()] = u.Name
-	}
-	if s, err := h.DB.SimilarProjects(ctx, id, 3); err == nil {
-		d.Similar = s.Items
-	}
-	if a, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: onboardiq.ListOptions{Limit: 20}, ProjectID: &id}); err == nil {
-		d.Activity = a.Items
 	}
 	h.render(w, r, http.StatusOK, "project.html", view{Title: p.Name, Data: d})
 }

@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+// Rate is N events per Window: a rate limit.
+type Rate struct {
+	N      int
+	Window time.Duration
+}
+
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
+
 // limitError is an ELIMIT error that knows when the limit lets the caller
 // try again.
 type limitError struct {

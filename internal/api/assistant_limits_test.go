@@ -17,6 +17,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/server"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // doH is do, with the response's headers.
@@ -72,7 +74,7 @@ func TestAssistantRateLimits(t *testing.T) {
 	model := &scripted{pieces: []string{"Open Settings [1]."}}
 	withOptions(t, e, func(o *server.Options) {
 		o.Chat = model
-		o.AssistantLimits = assistant.Limits{User: assistant.Rate{N: 2, Window: time.Hour}, Tenant: assistant.Rate{N: 4, Window: time.Hour}}
+		o.AssistantLimits = assistant.Limits{User: onboardiq.Rate{N: 2, Window: time.Hour}, Tenant: onboardiq.Rate{N: 4, Window: time.Hour}}
 	})
 	ask := map[string]any{"question": "How do I set up SSO?"}
 	for i := range 2 {
@@ -115,7 +117,7 @@ func TestAssistantLimitHoldsUnderConcurrency(t *testing.T) {
 	model := &scripted{pieces: []string{"Open Settings [1]."}}
 	withOptions(t, e, func(o *server.Options) {
 		o.Chat = model
-		o.AssistantLimits = assistant.Limits{User: assistant.Rate{N: 3, Window: time.Hour}}
+		o.AssistantLimits = assistant.Limits{User: onboardiq.Rate{N: 3, Window: time.Hour}}
 	})
 	var wg sync.WaitGroup
 	statuses := make([]int, 12)

@@ -35,12 +35,9 @@ type Service struct {
 // window, and one user's share of the tenant's monthly token budget.
 type Limits = postgres.AskLimits
 
-// Rate is N calls per Window.
-type Rate = postgres.Rate
-
 // DefaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
 // ONBOARDIQ_ASSISTANT_TENANT_LIMIT, ONBOARDIQ_AI_USER_BUDGET_PERCENT).
-var DefaultLimits = Limits{User: Rate{N: 20, Window: 10 * time.Minute}, Tenant: Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
+var DefaultLimits = Limits{User: onboardiq.Rate{N: 20, Window: 10 * time.Minute}, Tenant: onboardiq.Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
 
 func (s *Service) limits() Limits {
 	l := s.Limits

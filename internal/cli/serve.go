@@ -72,7 +72,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
 				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
 				Registry: reg, TrustedProxies: cfg.TrustedProxies,
-				AssistantLimits: assistant.Limits{User: assistant.Rate(cfg.AssistantUserAsks), Tenant: assistant.Rate(cfg.AssistantTenantAsks),
+				AssistantLimits: assistant.Limits{User: cfg.AssistantUserAsks, Tenant: cfg.AssistantTenantAsks,
 					UserBudgetPercent: cfg.AIUserBudgetPercent}})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			ctx, stop := context.WithCancel(ctx)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 )
 
@@ -66,18 +67,10 @@ type Config struct {
 
 	// The assistant's limits: asks per user and per tenant in a window,
 	// and the share of the tenant's monthly token budget one user may use.
-	AssistantUserAsks   Rate
-	AssistantTenantAsks Rate
+	AssistantUserAsks   onboardiq.Rate
+	AssistantTenantAsks onboardiq.Rate
 	AIUserBudgetPercent int
 }
-
-// Rate is N events per Window.
-type Rate struct {
-	N      int
-	Window time.Duration
-}
-
-func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
 type Getenv func(string) string
@@ -114,8 +107,8 @@ func Load(getenv Getenv) (*Config, error) {
 		SecretKeys:          r.keys("ONBOARDIQ_SECRET_KEY"),
 		MetricsAddr:         r.str("ONBOARDIQ_METRICS_ADDR", "127.0.0.1:9464"),
 		MetricsToken:        r.secret("ONBOARDIQ_METRICS_TOKEN"),
-		AssistantUserAsks:   r.rate("ONBOARDIQ_ASSISTANT_USER_LIMIT", Rate{20, 10 * time.Minute}),
-		AssistantTenantAsks: r.rate("ONBOARDIQ_ASSISTANT_TENANT_LIMIT", Rate{300, 10 * time.Minute}),
+		AssistantUserAsks:   r.rate("ONBOARDIQ_ASSISTANT_USER_LIMIT", onboardiq.Rate{N: 20, Window: 10 * time.Minute}),
+		AssistantTenantAsks: r.rate("ONBOARDIQ_ASSISTANT_TENANT_LIMIT", onboardiq.Rate{N: 300, Window: 10 * time.Minute}),
 		AIUserBudgetPercent: r.integer("ONBOARDIQ_AI_USER_BUDGET_PERCENT", 25, 1, 100),
 	}
 	if c.MetricsAddr == "off" {
@@ -444,7 +437,7 @@ func (r *reader) keys(name string) [][]byte {
 }
 
 // rate reads N/duration, such as 20/10m.
-func (r *reader) rate(name string, def Rate) Rate {
+func (r *reader) rate(name string, def onboardiq.Rate) onboardiq.Rate {
 	v := r.str(name, "")
 	if v == "" {
 		return def
@@ -456,5 +449,5 @@ func (r *reader) rate(name string, def Rate) Rate {
 		r.fail(name, "want a count per duration such as 20/10m, got %q", v)
 		return def
 	}
-	return Rate{N: count, Window: window}
+	return onboardiq.Rate{N: count, Window: window}
 }

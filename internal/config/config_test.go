@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/onboardiq/onboardiq/internal/config"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 func env(m map[string]string) config.Getenv {
@@ -157,7 +159,7 @@ func TestSecuritySettings(t *testing.T) {
 	if len(c.SecretKeys) != 2 || len(c.SecretKeys[0]) != 32 || c.SecretKeys[0][0] != 0 {
 		t.Errorf("secret keys: %d", len(c.SecretKeys))
 	}
-	if c.MetricsAddr != "" || c.AssistantUserAsks != (config.Rate{N: 5, Window: time.Minute}) || c.DBMaxConns != 12 {
+	if c.MetricsAddr != "" || c.AssistantUserAsks != (onboardiq.Rate{N: 5, Window: time.Minute}) || c.DBMaxConns != 12 {
 		t.Errorf("got %+v", c)
 	}
 	if strings.Contains(c.String(), key1) {

@@ -11,17 +11,11 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// Rate is N events per Window.
-type Rate struct {
-	N      int
-	Window time.Duration
-}
-
 // AskLimits bound the calls to the assistant (asks, summaries,
 // troubleshooting, unblocking: everything that may call the model).
 type AskLimits struct {
-	User   Rate // per user
-	Tenant Rate // per tenant, all users together
+	User   onboardiq.Rate // per user
+	Tenant onboardiq.Rate // per tenant, all users together
 	// UserBudgetPercent is the share of the tenant's monthly token budget
 	// (when it has one) that one user may use.
 	UserBudgetPercent int

@@ -20,6 +20,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // sseEvent is one server-sent event of the portal's assistant stream.
@@ -246,7 +248,7 @@ func TestPortalGroundingNamesNoOtherCustomer(t *testing.T) {
 func TestAssistantLimitsInPages(t *testing.T) {
 	t.Parallel()
 	a := newAppWith(t, func(o *server.Options) {
-		o.AssistantLimits = assistant.Limits{User: assistant.Rate{N: 2, Window: time.Hour}, Tenant: assistant.Rate{N: 3, Window: time.Hour}}
+		o.AssistantLimits = assistant.Limits{User: onboardiq.Rate{N: 2, Window: time.Hour}, Tenant: onboardiq.Rate{N: 3, Window: time.Hour}}
 	})
 	c := actPortalClient(t, a, "hannah.becker@globex.example")
 	for range 2 {

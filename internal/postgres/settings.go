@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
 // NotificationSettings are a tenant's rules for notifying people.
@@ -44,22 +45,12 @@ func (s NotificationSettings) location() *time.Location {
 }
 
 // quietUntil returns when an email due at now may go: now, or the end of
-// the quiet hours that now falls in (which may wrap past midnight).
+// the quiet hours that now falls in (internal/schedule).
 func (s NotificationSettings) quietUntil(now time.Time) time.Time {
-	if s.QuietHoursStart == nil || s.QuietHoursEnd == nil || *s.QuietHoursStart == *s.QuietHoursEnd {
+	if s.QuietHoursStart == nil || s.QuietHoursEnd == nil {
 		return now
 	}
-	local := now.In(s.location())
-	h, start, end := local.Hour(), *s.QuietHoursStart, *s.QuietHoursEnd
-	quiet := (start < end && h >= start && h < end) || (start > end && (h >= start || h < end))
-	if !quiet {
-		return now
-	}
-	next := time.Date(local.Year(), local.Month(), local.Day(), end, 0, 0, 0, local.Location())
-	if !next.After(local) {
-		next = next.AddDate(0, 0, 1)
-	}
-	return next.UTC()
+	return schedule.QuietHours{Start: *s.QuietHoursStart, End: *s.QuietHoursEnd, Loc: s.location()}.Until(now)
 }
 
 // GetNotificationSettings returns the caller's tenant's settings (staff).

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
+	"github.com/onboardiq/onboardiq/internal/notify/wording"
 )
 
 // ScanArgs is the periodic delay scan: it enqueues one ScanTenantArgs per
@@ -106,22 +107,20 @@ ORDER BY p.deadline`, tx.TenantID())
 		data := map[string]any{"project": map[string]any{"id": p.id, "name": p.name, "deadline": deadline, "progress": p.progress,
 			"customer": map[string]any{"id": p.customerID, "name": p.customer}}}
 		var notified []Notified
+		words := wording.Project{Name: p.name, Customer: p.customer, Deadline: p.deadline, Progress: p.progress}
 		if p.deadline.Before(now) {
 			res.Overdue++
 			late := now.Sub(p.deadline)
-			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline,
-				Title:      fmt.Sprintf("%s is past its deadline", p.name),
-				Body:       fmt.Sprintf("%s (%s) was due %s and is %.0f%% done.", p.name, p.customer, p.deadline.Format("2 Jan 2006"), p.progress),
+			msg := wording.Overdue(words)
+			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
 				Recipients: recipients, Event: EventProjectOverdue, EventData: data}, now)
 			if err != nil {
 				return nil, err
 			}
 			notified = append(notified, n...)
 			if late >= time.Duration(settings.EscalateAfterDays)*24*time.Hour {
-				n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline,
-					Title: fmt.Sprintf("%s is still overdue after %d days", p.name, int(late.Hours()/24)),
-					Body: fmt.Sprintf("%s (%s) was due %s and is %.0f%% done. Its support member and the sales leaders were told when it ran late.",
-						p.name, p.customer, p.deadline.Format("2 Jan 2006"), p.progress),
+				msg := wording.OverdueEscalated(words, now)
+				n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
 					Recipients: admins}, now)
 				if err != nil {
 					return nil, err
@@ -131,8 +130,8 @@ ORDER BY p.deadline`, tx.TenantID())
 		} else if f := forecasts[p.id]; f.AtRisk {
 			res.AtRisk++
 			data["reason"], data["forecast_finish"] = f.Reason, f.Finish.UTC().Format(time.RFC3339)
-			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline,
-				Title: fmt.Sprintf("%s is at risk of missing its deadline", p.name), Body: f.Reason, Reason: f.Reason,
+			msg := wording.AtRisk(words, f.Reason)
+			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: f.Reason,
 				Recipients: recipients, Event: EventProjectAtRisk, EventData: data}, now)
 			if err != nil {
 				return nil, err

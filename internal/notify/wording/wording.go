@@ -1,0 +1,43 @@
+// Package wording writes what notifications say, from facts: pure, so the
+// words are tested without a database and change in one place.
+package wording
+
+import (
+	"fmt"
+	"time"
+)
+
+// Project is what an alert about a project says of it.
+type Project struct {
+	Name, Customer string
+	Deadline       time.Time
+	Progress       float64 // percent done
+}
+
+// Message is a notification's title and body.
+type Message struct{ Title, Body string }
+
+// Overdue tells the support member and the sales leaders that a project
+// has passed its deadline.
+func Overdue(p Project) Message {
+	return Message{
+		Title: fmt.Sprintf("%s is past its deadline", p.Name),
+		Body:  fmt.Sprintf("%s (%s) was due %s and is %.0f%% done.", p.Name, p.Customer, p.Deadline.Format("2 Jan 2006"), p.Progress),
+	}
+}
+
+// OverdueEscalated tells the admins that a project is still overdue at
+// now, after the others were told.
+func OverdueEscalated(p Project, now time.Time) Message {
+	return Message{
+		Title: fmt.Sprintf("%s is still overdue after %d days", p.Name, int(now.Sub(p.Deadline).Hours()/24)),
+		Body: fmt.Sprintf("%s (%s) was due %s and is %.0f%% done. Its support member and the sales leaders were told when it ran late.",
+			p.Name, p.Customer, p.Deadline.Format("2 Jan 2006"), p.Progress),
+	}
+}
+
+// AtRisk tells the support member and the sales leaders that a project is
+// forecast to miss its deadline, and why (the forecast's reason).
+func AtRisk(p Project, reason string) Message {
+	return Message{Title: fmt.Sprintf("%s is at risk of missing its deadline", p.Name), Body: reason}
+}

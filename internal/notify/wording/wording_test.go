@@ -1,0 +1,33 @@
+package wording_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/onboardiq/onboardiq/internal/notify/wording"
+)
+
+func TestMessages(t *testing.T) {
+	t.Parallel()
+	p := wording.Project{Name: "Initech Health onboarding", Customer: "Initech Health", Deadline: time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC), Progress: 62.5}
+	for _, tc := range []struct {
+		name      string
+		got, want wording.Message
+	}{
+		{"overdue", wording.Overdue(p), wording.Message{
+			Title: "Initech Health onboarding is past its deadline",
+			Body:  "Initech Health onboarding (Initech Health) was due 2 Mar 2026 and is 62% done."}},
+		{"escalated", wording.OverdueEscalated(p, p.Deadline.Add(4*24*time.Hour+time.Hour)), wording.Message{
+			Title: "Initech Health onboarding is still overdue after 4 days",
+			Body:  "Initech Health onboarding (Initech Health) was due 2 Mar 2026 and is 62% done. Its support member and the sales leaders were told when it ran late."}},
+		{"at risk", wording.AtRisk(p, "Forecast finish 9 Mar, deadline 2 Mar"), wording.Message{
+			Title: "Initech Health onboarding is at risk of missing its deadline",
+			Body:  "Forecast finish 9 Mar, deadline 2 Mar"}},
+	} {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}

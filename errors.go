@@ -15,6 +15,7 @@ const (
 	ECONFLICT     = "conflict"
 	ELIMIT        = "limit"       // a quota is used up
 	EUNAVAILABLE  = "unavailable" // the database cannot be reached: try again shortly
+	EMODEL        = "model"       // the language model failed to answer
 	EINTERNAL     = "internal"
 )
 
@@ -46,6 +47,10 @@ func Invalid(field, format string, args ...any) *Error {
 // ErrUnavailable is the error of a request that could not reach the
 // database. Front ends answer 503 with Retry-After.
 var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the service is briefly unavailable; try again in a few seconds"}
+
+// ErrModel is the error of a call the language model failed (timed out,
+// refused, unreachable). Front ends answer 502; the cause is logged.
+var ErrModel = &Error{Code: EMODEL, Message: "the language model failed to answer; try again"}
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other error, and "" for nil.

@@ -149,6 +149,9 @@ func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 			return huma.ErrorWithHeaders(huma.Error429TooManyRequests(msg), http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(d.Seconds())))}})
 		}
 		return huma.Error429TooManyRequests(msg)
+	case onboardiq.EMODEL:
+		h.Logger.ErrorContext(ctx, "language model", "err", err)
+		return huma.Error502BadGateway(msg)
 	case onboardiq.EUNAVAILABLE:
 		h.Logger.WarnContext(ctx, "unavailable", "err", err)
 		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(msg), http.Header{"Retry-After": {RetryAfter}})

@@ -3,18 +3,19 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
-	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
 type askInput struct {
@@ -79,8 +80,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 			}
 			ans, err := h.Assistant.Run(ctx, prep, nil)
 			if err != nil {
-				h.Logger.ErrorContext(ctx, "assistant", "err", err)
-				_ = huma.WriteErr(api, hc, http.StatusBadGateway, "the language model failed to answer; try again")
+				writeProblem(api, hc, h.problem(ctx, err))
 				return
 			}
 			hc.SetHeader("Content-Type", "application/json")
@@ -128,7 +128,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 			r, err := h.Assistant.Summary(ctx, in.ID(), since, until)
 			return &struct {
 				Body *assistant.Report[*postgres.CustomerFacts]
-			}{r}, h.aiProblem(ctx, err)
+			}{r}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "troubleshoot-task", Method: http.MethodPost, Path: "/tasks/{id}/troubleshoot",
 		Summary:     "Troubleshoot a task",
@@ -140,7 +140,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 			r, err := h.Assistant.Troubleshoot(ctx, in.ID())
 			return &struct {
 				Body *assistant.Report[*assistant.TaskFacts]
-			}{r}, h.aiProblem(ctx, err)
+			}{r}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "unblock-project", Method: http.MethodPost, Path: "/projects/{id}/unblock",
 		Summary:     "Unblock a project",
@@ -152,7 +152,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 			r, err := h.Assistant.Unblock(ctx, in.ID())
 			return &struct {
 				Body *assistant.Report[*postgres.Blockers]
-			}{r}, h.aiProblem(ctx, err)
+			}{r}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-ai-calls", Method: http.MethodGet, Path: "/ai/calls",
 		Summary: "AI calls", Description: "Admins: every assistant call with its question, sources, provider, model, tokens and latency, newest first.",
@@ -181,38 +181,34 @@ func (h *handlers) registerAssistant(api huma.API) {
 		})
 }
 
-// aiProblem is problem, with a model's failure answered as 502.
-func (h *handlers) aiProblem(ctx context.Context, err error) error {
-	if err != nil && onboardiq.ErrorCode(err) == onboardiq.EINTERNAL && strings.HasPrefix(err.Error(), "assistant:") {
-		h.Logger.ErrorContext(ctx, "assistant", "err", err)
-		return huma.Error502BadGateway("the language model failed to answer; try again")
-	}
-	return h.problem(ctx, err)
-}
-
 // streamAnswer runs the model and sends its answer as server-sent events.
 func (h *handlers) streamAnswer(ctx context.Context, hc huma.Context, prep *assistant.Prepared) {
-	hc.SetHeader("Content-Type", "text/event-stream")
-	hc.SetHeader("Cache-Control", "no-cache")
-	hc.SetHeader("X-Accel-Buffering", "no")
+	_, w := humago.Unwrap(hc)
+	s := sse.New(w)
 	hc.SetStatus(http.StatusOK)
-	w := hc.BodyWriter()
-	rc := http.NewResponseController(w.(http.ResponseWriter))
-	send := func(event string, v any) error {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
-	ans, err := h.Assistant.Run(ctx, prep, func(d string) error { return send("delta", map[string]string{"text": d}) })
+	ans, err := h.Assistant.Run(ctx, prep, func(d string) error { return s.Send("delta", map[string]string{"text": d}) })
 	if err != nil {
 		h.Logger.ErrorContext(ctx, "assistant", "err", err)
-		_ = send("error", map[string]string{"detail": "the language model failed to answer; try again"})
+		_ = s.Send("error", map[string]string{"detail": "the language model failed to answer; try again"})
 		return
 	}
-	_ = send("done", ans)
+	_ = s.Send("done", ans)
+}
+
+// writeProblem writes a problem from h.problem where a handler writes its
+// own response (a stream's body).
+func writeProblem(api huma.API, hc huma.Context, err error) {
+	var se huma.StatusError
+	if !errors.As(err, &se) {
+		se = huma.Error500InternalServerError("internal error")
+	}
+	var he huma.HeadersError
+	if errors.As(err, &he) {
+		for k, vs := range he.GetHeaders() {
+			for _, v := range vs {
+				hc.AppendHeader(k, v)
+			}
+		}
+	}
+	_ = huma.WriteErr(api, hc, se.GetStatus(), se.Error())
 }

@@ -6,6 +6,7 @@ package assistant
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -152,9 +153,18 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 		return postgres.FinishAICall(ctx, tx, pr.callID, call)
 	})
 	if callErr != nil {
-		return nil, fmt.Errorf("assistant: %w", callErr)
+		return nil, modelError(callErr)
 	}
 	return ans, err
+}
+
+// modelError marks a failed model call as onboardiq.ErrModel, keeping the
+// cause; a call the asker gave up on stays a cancellation.
+func modelError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", onboardiq.ErrModel, err)
 }
 
 var citeMark = regexp.MustCompile(`\[(\d{1,2})\]`)

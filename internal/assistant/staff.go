@@ -51,7 +51,7 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 		return postgres.FinishAICall(ctx, tx, callID, call)
 	})
 	if callErr != nil {
-		return "", nil, fmt.Errorf("assistant: %w", callErr)
+		return "", nil, modelError(callErr)
 	}
 	return text, citations(text, cites, req.Sources), err
 }

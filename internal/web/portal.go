@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
 type portalProject struct {
@@ -128,16 +128,8 @@ func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) {
 		q.TaskID = &id
 	}
 	prep, err := h.Assistant.Prepare(ctx, q)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	rc := http.NewResponseController(w)
-	send := func(event string, v any) error {
-		b, _ := json.Marshal(v)
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
+	s := sse.New(w)
+	send := s.Send
 	if err != nil {
 		if onboardiq.ErrorCode(err) == onboardiq.ELIMIT {
 			setRetryAfter(w, err)

@@ -258,6 +258,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: onboardiq.ErrorMessage(err)})
 	case onboardiq.EUNAVAILABLE:
 		h.unavailable(w, r, err)
+	case onboardiq.EMODEL:
+		h.Logger.ErrorContext(r.Context(), "language model", "err", err)
+		h.render(w, r, http.StatusBadGateway, "error.html", view{Title: "The assistant could not answer", Error: "The language model failed to answer; try again."})
 	default:
 		if errors.Is(err, context.Canceled) {
 			return

@@ -47,9 +47,10 @@ stops gracefully on SIGTERM or SIGINT.`,
 				return fmt.Errorf("refusing to start: %w", err)
 			}
 			logger := a.logger(cfg)
-			if have, want, err := db.SchemaVersion(ctx); err == nil && have < want {
+			switch have, want, err := db.SchemaVersion(ctx); {
+			case err == nil && have < want:
 				logger.Warn("the schema is behind this binary: run onboardiq migrate; /readyz answers 503 until then", "schema_version", have, "want_version", want)
-			} else {
+			case err == nil:
 				sealStoredSecrets(ctx, db, logger)
 			}
 			embedder, err := ai.NewEmbedder(cfg.AIOptions())

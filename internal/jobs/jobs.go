@@ -69,6 +69,19 @@ func periodic(d Deps) []*river.PeriodicJob {
 	}
 }
 
+// config is the River client's configuration: the workers, the periodic
+// jobs, and the timeouts and rescue window (RescueAfter).
+func config(d Deps, maxWorkers int) *river.Config {
+	return &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers:              Workers(d),
+		PeriodicJobs:         periodic(d),
+		Logger:               d.Logger,
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: RescueAfter,
+	}
+}
+
 // Runner runs the workers until stopped.
 type Runner struct {
 	client *river.Client[pgx.Tx]
@@ -76,14 +89,7 @@ type Runner struct {
 
 // Start starts working the queue with d's workers.
 func Start(ctx context.Context, d Deps, maxWorkers int) (*Runner, error) {
-	client, err := river.NewClient(riverpgxv5.New(d.DB.Pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
-		Workers:              Workers(d),
-		PeriodicJobs:         periodic(d),
-		Logger:               d.Logger,
-		JobTimeout:           time.Minute,
-		RescueStuckJobsAfter: RescueAfter,
-	})
+	client, err := river.NewClient(riverpgxv5.New(d.DB.Pool), config(d, maxWorkers))
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}

@@ -18,6 +18,9 @@ func TestTimeoutsAreShorterThanTheRescueWindow(t *testing.T) {
 	if RescueAfter > 10*time.Minute {
 		t.Errorf("RescueAfter %s: a crashed delivery would wait that long", RescueAfter)
 	}
+	if c := config(Deps{}, 1); c.RescueStuckJobsAfter != RescueAfter || c.JobTimeout <= 0 || c.JobTimeout >= RescueAfter {
+		t.Errorf("River is configured to rescue after %s with a default timeout of %s; want %s and less", c.RescueStuckJobsAfter, c.JobTimeout, RescueAfter)
+	}
 	timeouts := map[string]time.Duration{
 		"email":             (&EmailWorker{}).Timeout(&river.Job[postgres.EmailArgs]{}),
 		"webhook":           (&WebhookWorker{}).Timeout(&river.Job[postgres.WebhookArgs]{}),

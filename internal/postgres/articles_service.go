@@ -226,7 +226,7 @@ SELECT a.article_id, a.title, a.visibility, a.tags,
        ts_headline('english', a.content, query.q,
            'StartSel=«, StopSel=», MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
        kw.rank::int, sem.rank::int, sem.score
-FROM kw FULL OUTER JOIN sem USING (article_id)
+FROM kw FULL OUTER JOIN sem ON sem.article_id = kw.article_id
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)
 CROSS JOIN query
 ORDER BY fused DESC, a.article_id

@@ -117,7 +117,7 @@ func (db *DB) inTenant(ctx context.Context, tenantID uuid.UUID, opts pgx.TxOptio
 		wait := retryBackoff(attempt)
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return unavailable(err)
 		case <-time.After(wait):
 		}
 	}

@@ -201,6 +201,9 @@ WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('complet
 		saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
 		saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
 	}
+	if len(saveIDs) == 0 {
+		return out, nil
+	}
 	if _, err := tx.Exec(ctx, `
 UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reason = f.reason, forecast_at = $6
 FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f(project_id, finish, at_risk, reason)

@@ -249,8 +249,6 @@ func (e errBatch) QueryRow() pgx.Row                { return &row{err: e.err} }
 func (e errBatch) Close() error                     { return e.err }
 func (e errBatch) Tx() pgx.Tx                       { return nil }
 
-// isRetryable reports whether err is a serialization failure or a deadlock,
-// after which the whole transaction may be run again.
 // unavailable wraps an error that says the database cannot be reached (a
 // refused or broken connection, a server shutting down or starting up, too
 // many connections) as onboardiq.ErrUnavailable, keeping the cause.
@@ -283,6 +281,8 @@ func isUnavailable(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
+// isRetryable reports whether err is a serialization failure or a deadlock,
+// after which the whole transaction may be run again.
 func isRetryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")

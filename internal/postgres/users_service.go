@@ -172,7 +172,7 @@ RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Role, after.Disabl
 		// A new password ends the user's other ways in (the caller's own
 		// session stays when they change their own); disabling ends them
 		// all, API tokens included, so re-enabling revives none.
-		if patch.Password.Set || u.Disabled {
+		if patch.Password.Set || (u.Disabled && !before.Disabled) {
 			var keep *uuid.UUID
 			if id == p.UserID {
 				keep = p.SessionID

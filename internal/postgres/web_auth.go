@@ -50,17 +50,13 @@ func (db *DB) SignIn(ctx context.Context, slug, email, pw string) (string, *onbo
 		return "", nil, errSignIn
 	}
 	var (
-		user   uuid.UUID
-		hash   *string
-		locked bool
+		user uuid.UUID
+		hash *string
 	)
 	now := time.Now()
 	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `
-SELECT u.user_id, u.password_hash, coalesce(f.locked_until > $3, false)
-FROM tenant_users u
-LEFT JOIN signin_failures f ON f.tenant_id = u.tenant_id AND f.user_id = u.user_id
-WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenant, email, now).Scan(&user, &hash, &locked)
+		return tx.QueryRow(ctx, `SELECT user_id, password_hash FROM tenant_users WHERE tenant_id = $1 AND email = lower($2) AND disabled_at IS NULL`,
+			tenant, email).Scan(&user, &hash)
 	})
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hash == nil) {
 		_, _ = password.Check(dummyHash, pw)
@@ -69,28 +65,30 @@ WHERE u.tenant_id = $1 AND u.email = lower($2) AND u.disabled_at IS NULL`, tenan
 	if err != nil {
 		return "", nil, err
 	}
+	// The attempt is counted before the password is checked, in one
+	// statement that also tells whether the account was locked, so
+	// attempts sent at once cannot all pass one count; a sign-in that
+	// succeeds clears it (openSession). Counted even if the client has
+	// gone: hanging up must not buy an attacker a free guess.
+	locked, err := db.countSignInAttempt(context.WithoutCancel(ctx), tenant, user, now)
+	if err != nil {
+		return "", nil, err
+	}
 	// Checked even when locked, so a locked account answers as slowly.
 	ok, err := password.Check(*hash, pw)
-	if locked {
-		return "", nil, errSignIn
-	}
-	if err != nil || !ok {
-		// Counted even if the client has gone: hanging up must not buy
-		// an attacker a free guess.
-		if err := db.countSignInFailure(context.WithoutCancel(ctx), tenant, user, now); err != nil {
-			return "", nil, err
-		}
+	if locked || err != nil || !ok {
 		return "", nil, errSignIn
 	}
 	return db.openSession(ctx, tenant, user)
 }
 
-// countSignInFailure counts a wrong password against an account, and locks
-// it at the LockoutFailures-th within LockoutWindow. Failures while it is
-// locked are not counted, so the lock ends LockoutDuration after it began.
-func (db *DB) countSignInFailure(ctx context.Context, tenant, user uuid.UUID, now time.Time) error {
-	return db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		_, err := tx.Exec(ctx, `
+// countSignInAttempt counts a password attempt against an account, locks it
+// at the LockoutFailures-th within LockoutWindow, and reports whether it
+// was locked already. Attempts while it is locked are not counted, so the
+// lock ends LockoutDuration after it began.
+func (db *DB) countSignInAttempt(ctx context.Context, tenant, user uuid.UUID, now time.Time) (locked bool, err error) {
+	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		tag, err := tx.Exec(ctx, `
 INSERT INTO signin_failures AS f (tenant_id, user_id, failures, window_start) VALUES ($1, $2, 1, $3)
 ON CONFLICT (tenant_id, user_id) DO UPDATE SET
     failures     = CASE WHEN f.window_start > $4 THEN f.failures + 1 ELSE 1 END,
@@ -99,10 +97,12 @@ ON CONFLICT (tenant_id, user_id) DO UPDATE SET
 WHERE f.locked_until IS NULL OR f.locked_until <= $3`,
 			tenant, user, now, now.Add(-LockoutWindow), LockoutFailures, now.Add(LockoutDuration))
 		if err != nil {
-			return fmt.Errorf("count sign-in failure: %w", err)
+			return fmt.Errorf("count sign-in attempt: %w", err)
 		}
+		locked = tag.RowsAffected() == 0 // the row exists and is locked: nothing was counted
 		return nil
 	})
+	return locked, err
 }
 
 var dummyHash = func() string { h, _ := password.Hash("a password nobody has"); return h }()

@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -101,9 +100,6 @@ func keyID(key []byte) [idSize]byte {
 	copy(id[:], h[:idSize])
 	return id
 }
-
-// KeyID returns the id of the sealing key, in hex (for logs and output).
-func (k *Keyring) KeyID() string { return hex.EncodeToString(k.keys[0].id[:]) }
 
 func newGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)

@@ -142,6 +142,7 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lw := &lazyWriter{ResponseWriter: w}
+		kept := w.Header().Clone() // what the middleware set: request id, nosniff
 		defer func() {
 			p := recover()
 			if p == nil {
@@ -155,7 +156,9 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 				panic(http.ErrAbortHandler) // too late for a status: cut the response short
 			}
 			for k := range w.Header() {
-				w.Header().Del(k)
+				if _, ok := kept[k]; !ok {
+					w.Header().Del(k) // only what the handler set
+				}
 			}
 			if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
 				w.Header().Set("Content-Type", "application/problem+json")

@@ -45,9 +45,11 @@ func (h *Handler) loadCustomer(r *http.Request) (*customerData, error) {
 	}
 	d := &customerData{Customer: c}
 	if c.SupportMemberID != nil {
-		if u, err := h.DB.GetUser(ctx, *c.SupportMemberID); err == nil {
-			d.CSM = u.Name
+		u, err := h.DB.GetUser(ctx, *c.SupportMemberID)
+		if err != nil {
+			return nil, err
 		}
+		d.CSM = u.Name
 	}
 	users, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}, CustomerID: &id})
 	if err != nil {

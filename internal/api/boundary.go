@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,14 +26,15 @@ import (
 // that breaks every list it appears in.
 func checkInput(api huma.API) func(huma.Context, func(huma.Context)) {
 	schemas := api.OpenAPI().Components.Schemas
+	var shapes sync.Map // *huma.Operation → *opShape, worked out once
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
-		formats := map[string]string{}
-		for _, p := range op.Parameters {
-			if p != nil && p.In == "query" && p.Schema != nil {
-				formats[p.Name] = p.Schema.Format
-			}
+		v, ok := shapes.Load(op)
+		if !ok {
+			v, _ = shapes.LoadOrStore(op, newOpShape(op, schemas))
 		}
+		shape := v.(*opShape)
+		formats := shape.queryFormats
 		u := ctx.URL()
 		for name, values := range u.Query() {
 			for _, v := range values {
@@ -58,6 +60,11 @@ func checkInput(api huma.API) func(huma.Context, func(huma.Context)) {
 			next(&bodyContext{humaContext: ctx, body: io.MultiReader(bytes.NewReader(buf), body)})
 			return
 		}
+		if !shape.bodyTimes && utf8.Valid(buf) && !bytes.Contains(buf, []byte(`\u0000`)) {
+			// Nothing the walk could refuse: no time to bound, no bad text.
+			next(&bodyContext{humaContext: ctx, body: bytes.NewReader(buf)})
+			return
+		}
 		w := jsonWalker{dec: json.NewDecoder(bytes.NewReader(buf)), raw: buf, schemas: schemas}
 		w.dec.UseNumber()
 		if at, value, msg := w.value("body", op.RequestBody.Content["application/json"].Schema); msg != "" {
@@ -66,6 +73,53 @@ func checkInput(api huma.API) func(huma.Context, func(huma.Context)) {
 		}
 		next(&bodyContext{humaContext: ctx, body: bytes.NewReader(buf)})
 	}
+}
+
+// opShape is what checkInput needs to know of an operation.
+type opShape struct {
+	queryFormats map[string]string // query parameter → its schema's format
+	bodyTimes    bool              // the body has a date-time somewhere
+}
+
+func newOpShape(op *huma.Operation, schemas huma.Registry) *opShape {
+	s := &opShape{queryFormats: map[string]string{}}
+	for _, p := range op.Parameters {
+		if p != nil && p.In == "query" && p.Schema != nil {
+			s.queryFormats[p.Name] = p.Schema.Format
+		}
+	}
+	if op.RequestBody != nil && op.RequestBody.Content["application/json"] != nil {
+		s.bodyTimes = hasDateTime(op.RequestBody.Content["application/json"].Schema, schemas, map[*huma.Schema]bool{})
+	}
+	return s
+}
+
+// hasDateTime reports whether a date-time appears anywhere in s.
+func hasDateTime(s *huma.Schema, schemas huma.Registry, seen map[*huma.Schema]bool) bool {
+	for s != nil && s.Ref != "" {
+		s = schemas.SchemaFromRef(s.Ref)
+	}
+	if s == nil || seen[s] {
+		return false
+	}
+	seen[s] = true
+	if s.Format == "date-time" || hasDateTime(s.Items, schemas, seen) {
+		return true
+	}
+	if ap, ok := s.AdditionalProperties.(*huma.Schema); ok && hasDateTime(ap, schemas, seen) {
+		return true
+	}
+	for _, p := range s.Properties {
+		if hasDateTime(p, schemas, seen) {
+			return true
+		}
+	}
+	for _, sub := range append(append([]*huma.Schema{}, s.OneOf...), s.AnyOf...) {
+		if hasDateTime(sub, schemas, seen) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeInputErr(api huma.API, ctx huma.Context, location, value, msg string) {

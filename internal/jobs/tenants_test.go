@@ -35,7 +35,12 @@ func TestFailingTenantDoesNotStopTheScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().AddDate(0, 0, 30)
-	if _, err := f.db.App.CreateProjectAs(as, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", Deadline: &deadline}); err != nil {
+	pr, err := f.db.App.CreateProjectAs(as, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", Deadline: &deadline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An open task, so the scan forecasts the project (and writes it).
+	if _, err := f.db.App.CreateTask(as, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set("Kickoff"), DueAt: onboardiq.Set(deadline)}); err != nil {
 		t.Fatal(err)
 	}
 	super, err := pgx.Connect(ctx, f.db.SuperURL)

@@ -146,17 +146,3 @@ type Comment struct {
 	Body      string     `json:"body"`
 	CreatedAt time.Time  `json:"created_at"`
 }
-
-// Event is one entry of the activity log.
-type Event struct {
-	ID         int64          `json:"id"`
-	OccurredAt time.Time      `json:"occurred_at"`
-	ActorID    *uuid.UUID     `json:"actor_id,omitempty"`
-	Actor      string         `json:"actor"`
-	Kind       string         `json:"kind"`
-	CustomerID *uuid.UUID     `json:"customer_id,omitempty"`
-	ProjectID  *uuid.UUID     `json:"project_id,omitempty"`
-	TaskID     *uuid.UUID     `json:"task_id,omitempty"`
-	Changes    map[string]any `json:"changes"`
-	Data       map[string]any `json:"data"`
-}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 	"testing"
 
@@ -66,8 +65,9 @@ func scanOnce(t *testing.T, d *testdb.DB) scanOutput {
 
 // TestScanOnceAndDeliveries: scan --once --json on the demo workspace
 // reports its one overdue project and the three people it notified, a
-// second scan adds nothing, and deliveries list shows the emails and the
-// webhook the first one queued.
+// second scan adds nothing, deliveries list shows the emails the first one
+// queued, and the overdue project is recorded once as an event for the
+// fan-out (which queues the webhook when the server's workers run).
 func TestScanOnceAndDeliveries(t *testing.T) {
 	t.Parallel()
 	d := testdb.New(t)
@@ -79,11 +79,11 @@ func TestScanOnceAndDeliveries(t *testing.T) {
 	public := &notify.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
 	}}
-	overdueHook, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{postgres.EventProjectOverdue}}, public)
+	overdueHook, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{string(onboardiq.EventProjectOverdue)}}, public)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{postgres.EventTaskCompleted}}, public); err != nil {
+	if _, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{string(onboardiq.EventTaskCompleted)}}, public); err != nil {
 		t.Fatal(err)
 	}
 	r := runCLI(t, ctx, env, nil, "project", "list", "--tenant", "acme", "--json")
@@ -180,8 +180,17 @@ func TestScanOnceAndDeliveries(t *testing.T) {
 	if !maps.Equal(emails, want) {
 		t.Errorf("emails queued %v, want one to each person notified: %v", emails, want)
 	}
-	if !slices.Equal(hooks, []string{postgres.EventProjectOverdue}) {
-		t.Errorf("webhooks queued %v, want one project.overdue", hooks)
+	if len(hooks) != 0 {
+		t.Errorf("webhooks queued %v by the scan itself, want none before the fan-out", hooks)
+	}
+	var events, fanOuts int
+	err = d.App.InTenant(ctx, seed.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `
+SELECT count(*), (SELECT count(*) FROM river_job j WHERE j.kind = 'event' AND (j.args->>'event_id')::bigint = ANY (array_agg(e.event_id)))
+FROM events e WHERE e.kind = $1 AND e.project_id = $2`, onboardiq.EventProjectOverdue, initech).Scan(&events, &fanOuts)
+	})
+	if err != nil || events != 1 || fanOuts != 1 {
+		t.Errorf("project.overdue events for Initech: %d with %d fan-out jobs (%v); want one each", events, fanOuts, err)
 	}
 	if r := runCLI(t, ctx, env, nil, "deliveries", "list", "--json"); r.code == 0 || !strings.Contains(r.stderr, "--tenant") {
 		t.Errorf("deliveries list without --tenant: exit %d %q", r.code, r.stderr)

@@ -87,8 +87,8 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 	f := newFixture(t)
 	tasksRcv := newReceiver(t, nil)
 	projectsRcv := newReceiver(t, nil)
-	tasksEP, tasksSecret := f.register(t, tasksRcv.URL, postgres.EventTaskCompleted, postgres.EventTaskBlocked)
-	projectsEP, projectsSecret := f.register(t, projectsRcv.URL, postgres.EventProjectCompleted, postgres.EventProjectStatusChanged)
+	tasksEP, tasksSecret := f.register(t, tasksRcv.URL, string(onboardiq.EventTaskCompleted), string(onboardiq.EventTaskBlocked))
+	projectsEP, projectsSecret := f.register(t, projectsRcv.URL, string(onboardiq.EventProjectCompleted), string(onboardiq.EventProjectStatusChanged))
 
 	var customer uuid.UUID
 	if err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
@@ -109,6 +109,7 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 		}
 		tasks = append(tasks, task)
 	}
+	f.fanOut(t)
 	if n := f.count(t, `SELECT count(*) FROM deliveries WHERE channel = 'webhook'`); n != 0 {
 		t.Fatalf("creating a project and its tasks queued %d webhooks, want none", n)
 	}
@@ -126,6 +127,7 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 	update(tasks[0].ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusCompleted)})
 	// in_progress -> completed: task.completed, project.status_changed, project.completed.
 	update(tasks[1].ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusCompleted)})
+	f.fanOut(t)
 
 	// Queued, before any worker runs: each endpoint has a delivery of each
 	// event it subscribed to, and none of the others.
@@ -140,8 +142,8 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 		}
 		return out
 	}
-	wantTasks := []string{postgres.EventTaskBlocked, postgres.EventTaskCompleted, postgres.EventTaskCompleted}
-	wantProjects := []string{postgres.EventProjectCompleted, postgres.EventProjectStatusChanged, postgres.EventProjectStatusChanged}
+	wantTasks := []string{string(onboardiq.EventTaskBlocked), string(onboardiq.EventTaskCompleted), string(onboardiq.EventTaskCompleted)}
+	wantProjects := []string{string(onboardiq.EventProjectCompleted), string(onboardiq.EventProjectStatusChanged), string(onboardiq.EventProjectStatusChanged)}
 	slices.Sort(wantTasks)
 	slices.Sort(wantProjects)
 	if got := queued(tasksEP); !slices.Equal(got, wantTasks) {
@@ -174,11 +176,11 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 			continue
 		}
 		switch e.Type {
-		case postgres.EventTaskBlocked:
+		case string(onboardiq.EventTaskBlocked):
 			if e.Data.Task.ID != tasks[0].ID || e.Data.Task.Status != "blocked" || e.Data.Task.BlockedReason == nil || *e.Data.Task.BlockedReason != reason {
 				t.Errorf("task.blocked: %+v", *e.Data.Task)
 			}
-		case postgres.EventTaskCompleted:
+		case string(onboardiq.EventTaskCompleted):
 			if e.Data.Task.Status != "completed" {
 				t.Errorf("task.completed: %+v", *e.Data.Task)
 			}
@@ -200,9 +202,9 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 			continue
 		}
 		switch e.Type {
-		case postgres.EventProjectStatusChanged:
+		case string(onboardiq.EventProjectStatusChanged):
 			transitions = append(transitions, e.Data.PreviousStatus+"->"+e.Data.Project.Status)
-		case postgres.EventProjectCompleted:
+		case string(onboardiq.EventProjectCompleted):
 			if e.Data.Project.Status != "completed" {
 				t.Errorf("project.completed with status %q", e.Data.Project.Status)
 			}

@@ -1,6 +1,7 @@
 // Package jobs runs OnboardIQ's background work on River, in the same
-// database: embeddings now; notifications, email and webhooks later. Every
-// job carries its tenant and re-enters it before touching data.
+// database: the event fan-out and its consumers (fanout.go), embeddings,
+// email and webhook deliveries, and the per-tenant periodic jobs. Every job
+// carries its tenant and re-enters it before touching data.
 package jobs
 
 import (
@@ -26,6 +27,7 @@ type Deps struct {
 	Webhooks     *notify.Webhooks
 	Logger       *slog.Logger
 	ScanInterval time.Duration // the delay scan's period; 0: 5 minutes
+	Consumers    []Consumer    // more consumers of events, after the built-in ones (fanout.go)
 }
 
 // RescueAfter is how long a job may stay running before River takes it for
@@ -38,6 +40,7 @@ const RescueAfter = 5 * time.Minute
 // Workers registers every worker.
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
+	river.AddWorker(w, &FanOutWorker{DB: d.DB, Consumers: consumers(d)})
 	river.AddWorker(w, &EmbedWorker{DB: d.DB, Embedder: d.Embedder})
 	river.AddWorker(w, &EmailWorker{DB: d.DB, Mailer: d.Mailer})
 	river.AddWorker(w, &WebhookWorker{DB: d.DB, Webhooks: d.Webhooks, Logger: d.Logger})

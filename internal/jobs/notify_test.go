@@ -17,6 +17,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -174,6 +175,33 @@ func (f *fixture) register(t *testing.T, url string, events ...string) (uuid.UUI
 	return w.ID, secret
 }
 
+// fanOut works the tenant's queued event jobs now, as the running workers
+// would, and marks them done: the deliveries they make are queued, not sent.
+func (f *fixture) fanOut(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	w := &FanOutWorker{DB: f.db.App, Consumers: consumers(Deps{})}
+	rows, err := f.db.App.Pool.Query(ctx, `
+SELECT id, (args->>'event_id')::bigint FROM river_job WHERE kind = 'event' AND args->>'tenant_id' = $1 AND state IN ('available', 'scheduled') ORDER BY id`,
+		f.tenant.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pendingJob struct{ Job, Event int64 }
+	jobs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[pendingJob])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if err := w.Work(ctx, job(postgres.EventArgs{TenantID: f.tenant, EventID: j.Event}, 1)); err != nil {
+			t.Fatalf("fan-out of event %d: %v", j.Event, err)
+		}
+		if _, err := f.db.App.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, j.Job); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // pending lists the queued delivery jobs of a kind for the tenant.
 func (f *fixture) pending(t *testing.T, kind string) []uuid.UUID {
 	t.Helper()
@@ -224,6 +252,7 @@ func (f *fixture) scan(t *testing.T) *postgres.ScanResult {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.fanOut(t)
 	return r
 }
 
@@ -403,7 +432,7 @@ func TestWebhookDelivery(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	_, secret := f.register(t, rcv.URL, postgres.EventProjectOverdue)
+	_, secret := f.register(t, rcv.URL, string(onboardiq.EventProjectOverdue))
 	f.scan(t)
 	ids := f.pending(t, "webhook")
 	if len(ids) != 1 {
@@ -521,8 +550,10 @@ func TestRollbackSendsNothing(t *testing.T) {
 	f := newFixture(t)
 	rcv := newReceiver(t, nil)
 	f.register(t, rcv.URL)
+	f.fanOut(t)
+	events := f.count(t, `SELECT count(*) FROM events`)
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		if err := postgres.EmitWebhookEvent(ctx, tx, postgres.EventTaskCompleted, map[string]any{}, time.Now()); err != nil {
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCompleted}); err != nil {
 			return err
 		}
 		return fmt.Errorf("roll back")
@@ -530,8 +561,11 @@ func TestRollbackSendsNothing(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if n := len(f.pending(t, "webhook")); n != 0 {
-		t.Errorf("%d webhook jobs after a rollback", n)
+	if n := len(f.pending(t, "event")) + len(f.pending(t, "webhook")); n != 0 {
+		t.Errorf("%d event or webhook jobs after a rollback", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM events`); n != events {
+		t.Errorf("%d events after a rollback, want %d as before", n, events)
 	}
 	if n := f.count(t, `SELECT count(*) FROM deliveries`); n != 0 {
 		t.Errorf("%d deliveries after a rollback", n)

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -38,12 +39,12 @@ func TestWebhookSecretsSealedAtRest(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	rcv := newReceiver(t, nil)
-	id, secret := f.register(t, rcv.URL, postgres.EventProjectOverdue)
+	id, secret := f.register(t, rcv.URL, string(onboardiq.EventProjectOverdue))
 	rotated, err := f.db.App.RotateWebhookSecret(f.admin, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, otherSecret := f.register(t, rcv.URL+"/other", postgres.EventTaskCompleted)
+	other, otherSecret := f.register(t, rcv.URL+"/other", string(onboardiq.EventTaskCompleted))
 
 	rows := endpointRows(t, f)
 	if !strings.Contains(rows, id.String()) || !strings.Contains(rows, other.String()) {
@@ -93,8 +94,8 @@ func TestSealedSecretBoundToItsEndpoint(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	rcv := newReceiver(t, nil)
-	victim, _ := f.register(t, rcv.URL+"/victim", postgres.EventProjectOverdue)
-	attacker, _ := f.register(t, rcv.URL+"/attacker", postgres.EventProjectOverdue)
+	victim, _ := f.register(t, rcv.URL+"/victim", string(onboardiq.EventProjectOverdue))
+	attacker, _ := f.register(t, rcv.URL+"/attacker", string(onboardiq.EventProjectOverdue))
 	f.count(t, `WITH m AS (UPDATE webhook_endpoints SET secret_sealed = (SELECT secret_sealed FROM webhook_endpoints WHERE endpoint_id = $1)
 WHERE endpoint_id = $2 RETURNING 1) SELECT count(*) FROM m`, victim, attacker)
 	f.scan(t)

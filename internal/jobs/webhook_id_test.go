@@ -8,8 +8,8 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
-	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // TestWebhookIDSurvivesACrash: a webhook job that sent its request and
@@ -21,7 +21,7 @@ func TestWebhookIDSurvivesACrash(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	rcv := newReceiver(t, nil)
-	_, secret := f.register(t, rcv.URL, postgres.EventProjectOverdue)
+	_, secret := f.register(t, rcv.URL, string(onboardiq.EventProjectOverdue))
 	f.scan(t)
 	ids := f.pending(t, "webhook")
 	if len(ids) != 1 {

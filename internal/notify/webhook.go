@@ -11,6 +11,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -109,17 +110,17 @@ func SlackText(p map[string]any) string {
 	task, _ := data["task"].(map[string]any)
 	name, _ := project["name"].(string)
 	switch typ {
-	case postgres.EventProjectOverdue:
+	case string(onboardiq.EventProjectOverdue):
 		return fmt.Sprintf(":rotating_light: *%s* is past its deadline (%v). Progress: %v%%.", name, project["deadline"], project["progress"])
-	case postgres.EventProjectAtRisk:
+	case string(onboardiq.EventProjectAtRisk):
 		return fmt.Sprintf(":warning: *%s* is at risk: %v", name, data["reason"])
-	case postgres.EventProjectCompleted:
+	case string(onboardiq.EventProjectCompleted):
 		return fmt.Sprintf(":tada: *%s* is completed.", name)
-	case postgres.EventProjectStatusChanged:
+	case string(onboardiq.EventProjectStatusChanged):
 		return fmt.Sprintf("*%s* is now %v.", name, project["status"])
-	case postgres.EventTaskCompleted:
+	case string(onboardiq.EventTaskCompleted):
 		return fmt.Sprintf(":white_check_mark: Task *%v* is completed.", task["description"])
-	case postgres.EventTaskBlocked:
+	case string(onboardiq.EventTaskBlocked):
 		return fmt.Sprintf(":no_entry: Task *%v* is blocked: %v", task["description"], task["blocked_reason"])
 	}
 	return fmt.Sprintf("OnboardIQ event %s.", typ)

@@ -106,7 +106,7 @@ func (db *DB) AddComment(ctx context.Context, taskID uuid.UUID, body string) (*o
 		if err != nil {
 			return err
 		}
-		if err := RecordEvent(ctx, tx, Event{Kind: "task.commented", CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCommented, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
 			Data: map[string]any{"body": body}}); err != nil {
 			return err
 		}

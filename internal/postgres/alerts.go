@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // Notification kinds.
@@ -21,19 +23,9 @@ const (
 // NotificationKinds are the kinds a user can set preferences for.
 var NotificationKinds = []string{KindProjectOverdue, KindOverdueEscalated, KindProjectAtRisk}
 
-// Webhook event types.
-const (
-	EventProjectOverdue       = "project.overdue"
-	EventProjectAtRisk        = "project.at_risk"
-	EventProjectCompleted     = "project.completed"
-	EventProjectStatusChanged = "project.status_changed"
-	EventTaskCompleted        = "task.completed"
-	EventTaskBlocked          = "task.blocked"
-	EventWebhookTest          = "webhook.test"
-)
-
-// WebhookEvents are the event types an endpoint can subscribe to.
-var WebhookEvents = []string{EventProjectOverdue, EventProjectAtRisk, EventProjectCompleted, EventProjectStatusChanged, EventTaskCompleted, EventTaskBlocked}
+// EventWebhookTest is the webhook type of the test event an admin sends to
+// one endpoint: a delivery, not a recorded change.
+const EventWebhookTest = "webhook.test"
 
 // EmailArgs sends one email delivery.
 type EmailArgs struct {
@@ -79,8 +71,7 @@ type Alert struct {
 	Body       string
 	Reason     string
 	Recipients []uuid.UUID
-	Event      string         // the webhook event it also is, if any
-	EventData  map[string]any // the webhook event's data
+	Event      *onboardiq.Event // the change it also records, if any
 }
 
 // Notified is a notification an alert created.
@@ -98,7 +89,7 @@ type Notified struct {
 // been alerted already (by this or a concurrent scan), it does nothing. It
 // notifies each recipient in the app (unless they turned the kind off, or
 // were notified of the same kind for the project within the cooldown),
-// queues their email as they prefer, and emits the webhook event.
+// queues their email as they prefer, and records the alert's event.
 func RaiseAlert(ctx context.Context, tx *Tx, a Alert, now time.Time) ([]Notified, error) {
 	tag, err := tx.Exec(ctx, `
 INSERT INTO project_alerts (tenant_id, project_id, kind, dedupe, reason) VALUES ($1, $2, $3, $4, $5)
@@ -156,8 +147,8 @@ RETURNING notification_id, user_id, (SELECT email FROM tenant_users x WHERE x.te
 			out[i].EmailDelivery = "off"
 		}
 	}
-	if a.Event != "" {
-		if err := EmitWebhookEvent(ctx, tx, a.Event, a.EventData, now); err != nil {
+	if a.Event != nil {
+		if err := tx.Emit(ctx, *a.Event); err != nil {
 			return nil, err
 		}
 	}
@@ -182,39 +173,6 @@ VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`,
 		return fmt.Errorf("queue email: %w", err)
 	}
 	return tx.EnqueueAt(ctx, EmailArgs{TenantID: tx.TenantID(), DeliveryID: id}, at)
-}
-
-// EmitWebhookEvent records a delivery of the event to every enabled
-// endpoint of the tenant that subscribed to it (or to everything), and
-// enqueues them. Each delivery keeps one message id across its retries.
-func EmitWebhookEvent(ctx context.Context, tx *Tx, eventType string, data map[string]any, now time.Time) error {
-	body := map[string]any{"type": eventType, "timestamp": now.UTC().Format(time.RFC3339), "data": data}
-	rows, err := tx.Query(ctx, `
-INSERT INTO deliveries (tenant_id, channel, endpoint_id, event_type, payload, recipient, message_id)
-SELECT $1, 'webhook', e.endpoint_id, $2, $3, e.url, 'msg_' || replace(gen_random_uuid()::text, '-', '')
-FROM webhook_endpoints e
-WHERE e.tenant_id = $1 AND e.disabled_at IS NULL AND (cardinality(e.events) = 0 OR $2 = ANY (e.events))
-RETURNING delivery_id`, tx.TenantID(), eventType, body)
-	if err != nil {
-		return fmt.Errorf("emit %s: %w", eventType, err)
-	}
-	var jobs []WebhookArgs
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		jobs = append(jobs, WebhookArgs{TenantID: tx.TenantID(), DeliveryID: id})
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, j := range jobs {
-		if err := tx.Enqueue(ctx, j); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func newMessageID() string {

@@ -31,7 +31,7 @@ RETURNING article_id`, tx.TenantID(), in.Title, in.Content, in.Visibility, in.Ta
 	if err != nil {
 		return uuid.Nil, storeError(err, fmt.Sprintf("article %q", in.Title))
 	}
-	if err := RecordEvent(ctx, tx, Event{Kind: "article.created", Data: map[string]any{"article_id": id, "title": in.Title}}); err != nil {
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleCreated, Data: map[string]any{"article_id": id, "title": in.Title}}); err != nil {
 		return uuid.Nil, err
 	}
 	return id, enqueueEmbed(ctx, tx, EntityArticle, id)

@@ -135,7 +135,7 @@ WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id, after.Title, after
 				return err
 			}
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "article.updated", Data: map[string]any{"article_id": id}, Changes: ch})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleUpdated, Data: map[string]any{"article_id": id}, Changes: ch})
 	})
 	return a, err
 }
@@ -153,7 +153,7 @@ func (db *DB) DeleteArticle(ctx context.Context, id uuid.UUID) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete article: %w", err)
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "article.deleted", Data: map[string]any{"article_id": id, "title": a.Title}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleDeleted, Data: map[string]any{"article_id": id, "title": a.Title}})
 	})
 }
 

@@ -67,7 +67,7 @@ func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
 		if _, err := tx.Exec(ctx, `UPDATE tenants SET ai_monthly_token_budget = $2, updated_at = now() WHERE tenant_id = $1`, tx.TenantID(), tokens); err != nil {
 			return err
 		}
-		if err := RecordEvent(ctx, tx, Event{Kind: "ai.budget_set", Data: map[string]any{"monthly_tokens": tokens}}); err != nil {
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventBudgetSet, Data: map[string]any{"monthly_tokens": tokens}}); err != nil {
 			return err
 		}
 		var err error

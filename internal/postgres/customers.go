@@ -38,7 +38,7 @@ RETURNING `+customerColumns, tx.TenantID(), in.Name, in.ContactInfo, in.SupportM
 	if err != nil {
 		return nil, fmt.Errorf("insert customer: %w", err)
 	}
-	err = RecordEvent(ctx, tx, Event{Kind: "customer.created", CustomerID: &c.ID,
+	err = tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerCreated, CustomerID: &c.ID,
 		Data: map[string]any{"name": c.Name, "support_member_id": c.SupportMemberID}})
 	return c, err
 }
@@ -184,7 +184,7 @@ RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo))
 			return fmt.Errorf("update customer: %w", err)
 		}
 		if ch := changes(before, c, "name", "contact_info"); len(ch) > 0 {
-			return RecordEvent(ctx, tx, Event{Kind: "customer.updated", CustomerID: &c.ID, Changes: ch})
+			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerUpdated, CustomerID: &c.ID, Changes: ch})
 		}
 		return nil
 	})
@@ -216,7 +216,7 @@ RETURNING `+customerColumns, tx.TenantID(), customerID, memberID))
 			return fmt.Errorf("assign support member: %w", err)
 		}
 		if ch := changes(before, c, "support_member_id"); len(ch) > 0 {
-			return RecordEvent(ctx, tx, Event{Kind: "customer.support_member_assigned", CustomerID: &c.ID, Changes: ch})
+			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventSupportMemberAssigned, CustomerID: &c.ID, Changes: ch})
 		}
 		return nil
 	})
@@ -241,6 +241,6 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 			}
 			return fmt.Errorf("delete customer: %w", err)
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "customer.deleted", CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerDeleted, CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
 	})
 }

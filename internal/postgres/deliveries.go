@@ -162,7 +162,7 @@ UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $3, updated_
 			tx.TenantID(), *o.EndpointID, r.Disable); err != nil {
 			return err
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "webhook.disabled", Data: map[string]any{"endpoint_id": *o.EndpointID, "reason": r.Disable}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventWebhookDisabled, Data: map[string]any{"endpoint_id": *o.EndpointID, "reason": r.Disable}})
 	}
 	return nil
 }

@@ -2,29 +2,43 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
 )
 
-// Event is one entry of the activity log.
-type Event struct {
-	Kind       string
-	CustomerID *uuid.UUID
-	ProjectID  *uuid.UUID
-	TaskID     *uuid.UUID
-	Changes    map[string]any // field → {"from": …, "to": …}
-	Data       map[string]any
+// EventArgs hands one recorded event to the fan-out (internal/jobs), which
+// passes it to every consumer. Emit enqueues it in the changing
+// transaction: the job exists if and only if the change committed.
+type EventArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	EventID  int64     `json:"event_id"`
 }
 
-// RecordEvent appends e to the activity log in tx, as the principal in ctx
-// (none for the command line).
-func RecordEvent(ctx context.Context, tx *Tx, e Event) error {
-	var actor *uuid.UUID
-	if p := onboardiq.PrincipalFromContext(ctx); p != nil {
-		actor = p.Actor()
+// Kind is River's name for the job.
+func (EventArgs) Kind() string { return "event" }
+
+// InsertOpts bounds the attempts: a consumer that keeps failing is retried
+// for about a day, like a webhook.
+func (EventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: WebhookMaxAttempts}
+}
+
+// Emit records a change: the activity log's row and, in the same
+// transaction, the fan-out job naming it. It is the only way a change is
+// recorded. The actor is the principal in ctx (none for the command line
+// and for jobs); the time is the transaction's.
+func (t *Tx) Emit(ctx context.Context, e onboardiq.Event) error {
+	if e.Kind == "" {
+		return errors.New("emit: an event without a kind")
+	}
+	if p := onboardiq.PrincipalFromContext(ctx); p != nil && e.ActorID == nil {
+		e.ActorID = p.Actor()
 	}
 	if e.Changes == nil {
 		e.Changes = map[string]any{}
@@ -32,12 +46,57 @@ func RecordEvent(ctx context.Context, tx *Tx, e Event) error {
 	if e.Data == nil {
 		e.Data = map[string]any{}
 	}
-	_, err := tx.Exec(ctx, `
-INSERT INTO events (tenant_id, actor_user_id, kind, customer_id, project_id, task_id, changes, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		tx.TenantID(), actor, e.Kind, e.CustomerID, e.ProjectID, e.TaskID, e.Changes, e.Data)
+	var id int64
+	err := t.QueryRow(ctx, `
+INSERT INTO events (tenant_id, actor_user_id, kind, customer_id, project_id, task_id, changes, data, occurred_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING event_id`,
+		t.TenantID(), e.ActorID, e.Kind, e.CustomerID, e.ProjectID, e.TaskID, e.Changes, e.Data).Scan(&id)
 	if err != nil {
-		return fmt.Errorf("record event %s: %w", e.Kind, err)
+		return fmt.Errorf("emit %s: %w", e.Kind, err)
 	}
-	return nil
+	return t.Enqueue(ctx, EventArgs{TenantID: t.TenantID(), EventID: id})
+}
+
+// Event reads one recorded event, for the fan-out.
+func (t *Tx) Event(ctx context.Context, id int64) (*onboardiq.Event, error) {
+	rows, err := t.Query(ctx, `SELECT `+eventColumns+eventFrom+`WHERE e.tenant_id = $1 AND e.event_id = $2`, t.TenantID(), id)
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, scanEvent)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "event %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	return e, nil
+}
+
+// QueueWebhook records a delivery of body, as webhook type typ, to every
+// enabled endpoint that subscribed to typ (or to everything) and existed
+// when the event happened, and enqueues them. It is idempotent per event: an endpoint gets each type of an event
+// once, however often the fan-out runs. Each delivery keeps one message id
+// across its retries.
+func (t *Tx) QueueWebhook(ctx context.Context, eventID int64, typ string, body map[string]any) error {
+	rows, err := t.Query(ctx, `
+INSERT INTO deliveries (tenant_id, channel, endpoint_id, event_id, event_type, payload, recipient, message_id)
+SELECT $1, 'webhook', e.endpoint_id, $2, $3, $4, e.url, 'msg_' || replace(gen_random_uuid()::text, '-', '')
+FROM webhook_endpoints e
+WHERE e.tenant_id = $1 AND e.disabled_at IS NULL AND (cardinality(e.events) = 0 OR $3 = ANY (e.events))
+  AND e.created_at <= (SELECT occurred_at FROM events WHERE tenant_id = $1 AND event_id = $2)
+ON CONFLICT (tenant_id, event_id, endpoint_id, event_type) WHERE event_id IS NOT NULL DO NOTHING
+RETURNING delivery_id`, t.TenantID(), eventID, typ, body)
+	if err != nil {
+		return fmt.Errorf("queue webhook %s: %w", typ, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return fmt.Errorf("queue webhook %s: %w", typ, err)
+	}
+	jobs := make([]river.JobArgs, len(ids))
+	for i, id := range ids {
+		jobs[i] = WebhookArgs{TenantID: t.TenantID(), DeliveryID: id}
+	}
+	return t.Enqueue(ctx, jobs...)
 }

@@ -187,10 +187,10 @@ func (db *DB) RecordQuestion(ctx context.Context, question string, projectID, ta
 				return err
 			}
 			where = "task"
-			return RecordEvent(ctx, tx, Event{Kind: "task.commented", CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCommented, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
 				Data: map[string]any{"body": body, "from_assistant": true}})
 		}
-		e := Event{Kind: "assistant.question", Data: map[string]any{"body": body}}
+		e := onboardiq.Event{Kind: onboardiq.EventAssistantQuestion, Data: map[string]any{"body": body}}
 		if projectID != nil {
 			pr, err := getProject(ctx, tx, p, *projectID, false)
 			if err != nil {
@@ -202,7 +202,7 @@ func (db *DB) RecordQuestion(ctx context.Context, question string, projectID, ta
 		} else {
 			return onboardiq.Invalid("conversation_id", "the conversation is about no task, project or customer to post the question on")
 		}
-		return RecordEvent(ctx, tx, e)
+		return tx.Emit(ctx, e)
 	})
 	return where, err
 }

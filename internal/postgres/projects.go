@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -70,7 +69,7 @@ ORDER BY tt.position`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 			return nil, fmt.Errorf("instantiate template: %w", err)
 		}
 	}
-	if err := RecordEvent(ctx, tx, Event{Kind: "project.created", CustomerID: &p.CustomerID, ProjectID: &p.ID,
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventProjectCreated, CustomerID: &p.CustomerID, ProjectID: &p.ID,
 		Data: map[string]any{"name": p.Name, "template_id": p.TemplateID}}); err != nil {
 		return nil, err
 	}
@@ -131,22 +130,11 @@ RETURNING p.customer_id, p.name, old.status, p.status, p.progress`,
 	if from == to {
 		return nil
 	}
-	kind := "project.status_changed"
+	kind := onboardiq.EventProjectStatusChanged
 	if to == string(onboardiq.StatusCompleted) {
-		kind = "project.completed"
+		kind = onboardiq.EventProjectCompleted
 	}
-	if err := RecordEvent(ctx, tx, Event{Kind: kind, CustomerID: &customerID, ProjectID: &projectID,
+	return tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &customerID, ProjectID: &projectID,
 		Changes: map[string]any{"status": map[string]any{"from": from, "to": to}},
-		Data:    map[string]any{"name": name, "progress": progress}}); err != nil {
-		return err
-	}
-	data := map[string]any{"project": map[string]any{"id": projectID, "name": name, "customer_id": customerID, "status": to, "progress": progress},
-		"previous_status": from}
-	if err := EmitWebhookEvent(ctx, tx, EventProjectStatusChanged, data, time.Now()); err != nil {
-		return err
-	}
-	if to == string(onboardiq.StatusCompleted) {
-		return EmitWebhookEvent(ctx, tx, EventProjectCompleted, data, time.Now())
-	}
-	return nil
+		Data:    map[string]any{"name": name, "progress": progress, "status": to, "previous_status": from}})
 }

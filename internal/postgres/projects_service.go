@@ -213,7 +213,7 @@ RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, af
 				return err
 			}
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "project.updated", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Changes: ch})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventProjectUpdated, CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Changes: ch})
 	})
 	return pr, err
 }
@@ -231,6 +231,6 @@ func (db *DB) DeleteProject(ctx context.Context, id uuid.UUID) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete project: %w", err)
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "project.deleted", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Data: map[string]any{"name": pr.Name}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventProjectDeleted, CustomerID: &pr.CustomerID, ProjectID: &pr.ID, Data: map[string]any{"name": pr.Name}})
 	})
 }

@@ -11,6 +11,8 @@ import (
 
 	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
 	"github.com/onboardiq/onboardiq/internal/notify/wording"
+
+	"github.com/onboardiq/onboardiq"
 )
 
 // ScanArgs is the periodic delay scan: it enqueues one ScanTenantArgs per
@@ -106,6 +108,9 @@ ORDER BY p.deadline`, tx.TenantID())
 		deadline := p.deadline.UTC().Format(time.RFC3339)
 		data := map[string]any{"project": map[string]any{"id": p.id, "name": p.name, "deadline": deadline, "progress": p.progress,
 			"customer": map[string]any{"id": p.customerID, "name": p.customer}}}
+		projectEvent := func(kind onboardiq.EventKind) *onboardiq.Event {
+			return &onboardiq.Event{Kind: kind, CustomerID: &p.customerID, ProjectID: &p.id, Data: data}
+		}
 		var notified []Notified
 		words := wording.Project{Name: p.name, Customer: p.customer, Deadline: p.deadline, Progress: p.progress}
 		if p.deadline.Before(now) {
@@ -113,7 +118,7 @@ ORDER BY p.deadline`, tx.TenantID())
 			late := now.Sub(p.deadline)
 			msg := wording.Overdue(words)
 			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
-				Recipients: recipients, Event: EventProjectOverdue, EventData: data}, now)
+				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectOverdue)}, now)
 			if err != nil {
 				return nil, err
 			}
@@ -132,7 +137,7 @@ ORDER BY p.deadline`, tx.TenantID())
 			data["reason"], data["forecast_finish"] = f.Reason, f.Finish.UTC().Format(time.RFC3339)
 			msg := wording.AtRisk(words, f.Reason)
 			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: f.Reason,
-				Recipients: recipients, Event: EventProjectAtRisk, EventData: data}, now)
+				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectAtRisk)}, now)
 			if err != nil {
 				return nil, err
 			}

@@ -90,7 +90,7 @@ WHERE tenant_id = $1`, tx.TenantID(), s.TimeZone, s.QuietHoursStart, s.QuietHour
 		if len(ch) == 0 {
 			return nil
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "settings.notifications_changed", Changes: ch})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventNotificationSettingsChanged, Changes: ch})
 	})
 	return s, err
 }

@@ -111,7 +111,7 @@ RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draf
 		if t, err = getTask(ctx, tx, p, id, false); err != nil {
 			return err
 		}
-		if err := RecordEvent(ctx, tx, Event{Kind: "task.created", CustomerID: &pr.CustomerID, ProjectID: &pr.ID, TaskID: &t.ID,
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCreated, CustomerID: &pr.CustomerID, ProjectID: &pr.ID, TaskID: &t.ID,
 			Data: map[string]any{"description": t.Description, "status": t.Status}}); err != nil {
 			return err
 		}
@@ -239,28 +239,21 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, af
 				return err
 			}
 		}
-		kind := "task.updated"
+		kind := onboardiq.EventTaskUpdated
 		switch {
 		case before.Status == t.Status:
 		case t.Status == onboardiq.StatusCompleted:
-			kind = "task.completed"
+			kind = onboardiq.EventTaskCompleted
 		case t.Status == onboardiq.StatusBlocked:
-			kind = "task.blocked"
+			kind = onboardiq.EventTaskBlocked
 		case before.Status == onboardiq.StatusCompleted:
-			kind = "task.reopened"
+			kind = onboardiq.EventTaskReopened
 		default:
-			kind = "task.status_changed"
+			kind = onboardiq.EventTaskStatusChanged
 		}
-		if err := RecordEvent(ctx, tx, Event{Kind: kind, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
-			Changes: ch, Data: map[string]any{"description": t.Description}}); err != nil {
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+			Changes: ch, Data: map[string]any{"description": t.Description, "status": t.Status, "blocked_reason": t.BlockedReason}}); err != nil {
 			return err
-		}
-		if kind == "task.completed" || kind == "task.blocked" {
-			data := map[string]any{"task": map[string]any{"id": t.ID, "description": t.Description, "status": t.Status,
-				"blocked_reason": t.BlockedReason, "project_id": t.ProjectID, "customer_id": t.CustomerID}}
-			if err := EmitWebhookEvent(ctx, tx, kind, data, time.Now()); err != nil {
-				return err
-			}
 		}
 		return RefreshProject(ctx, tx, t.ProjectID)
 	})
@@ -283,7 +276,7 @@ func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete task: %w", err)
 		}
-		if err := RecordEvent(ctx, tx, Event{Kind: "task.deleted", CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskDeleted, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
 			Data: map[string]any{"description": t.Description}}); err != nil {
 			return err
 		}

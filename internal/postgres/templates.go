@@ -22,7 +22,7 @@ RETURNING template_id`, tx.TenantID(), name, description, isDefault).Scan(&id)
 	if err := insertTemplateTasks(ctx, tx, id, tasks); err != nil {
 		return uuid.Nil, err
 	}
-	return id, RecordEvent(ctx, tx, Event{Kind: "template.created", Data: map[string]any{"template_id": id, "name": name}})
+	return id, tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTemplateCreated, Data: map[string]any{"template_id": id, "name": name}})
 }
 
 // insertTemplateTasks adds tasks, in order, to a template.

@@ -146,7 +146,7 @@ UPDATE templates SET name = $3, description = $4, is_default = $5, updated_at = 
 		if _, ok := ch["tasks"]; ok { // the whole list is too long for the log
 			ch["tasks"] = map[string]any{"from": len(before.Tasks), "to": len(out.Tasks)}
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "template.updated", Data: map[string]any{"template_id": id}, Changes: ch})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTemplateUpdated, Data: map[string]any{"template_id": id}, Changes: ch})
 	})
 	return out, err
 }
@@ -166,6 +166,6 @@ func (db *DB) DeleteTemplate(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return fmt.Errorf("delete template: %w", err)
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "template.deleted", Data: map[string]any{"template_id": id, "name": name}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTemplateDeleted, Data: map[string]any{"template_id": id, "name": name}})
 	})
 }

@@ -63,7 +63,7 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 		}
 		return nil, fmt.Errorf("insert tenant: %w", err)
 	}
-	if err := RecordEvent(ctx, tx, Event{Kind: "tenant.created", Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTenantCreated, Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
 		return nil, err
 	}
 	if _, err := CreateTemplate(ctx, tx, onboardiq.DefaultTemplateName,

@@ -61,7 +61,7 @@ func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, ex
 			}
 			rec.ExpiresAt = expiresAt
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "token.created", Data: map[string]any{"token_id": rec.ID, "user_id": owner, "name": rec.Name}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTokenCreated, Data: map[string]any{"token_id": rec.ID, "user_id": owner, "name": rec.Name}})
 	})
 	return token, rec, err
 }
@@ -111,6 +111,6 @@ func (db *DB) RevokeTokenAs(ctx context.Context, id uuid.UUID) error {
 		if err := RevokeToken(ctx, tx, id); err != nil {
 			return err
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "token.revoked", Data: map[string]any{"token_id": id, "user_id": t.UserID}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTokenRevoked, Data: map[string]any{"token_id": id, "user_id": t.UserID}})
 	})
 }

@@ -50,7 +50,7 @@ INSERT INTO support_members (tenant_id, support_member_id, name, email) VALUES (
 			return nil, fmt.Errorf("insert support member: %w", err)
 		}
 	}
-	err = RecordEvent(ctx, tx, Event{Kind: "user.created", CustomerID: u.CustomerID,
+	err = tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventUserCreated, CustomerID: u.CustomerID,
 		Data: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role}})
 	return u, err
 }

@@ -200,7 +200,7 @@ ON CONFLICT (tenant_id, support_member_id) DO UPDATE SET name = excluded.name, a
 		if len(ch) == 0 {
 			return nil
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "user.updated", CustomerID: u.CustomerID, Data: map[string]any{"user_id": id}, Changes: ch})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventUserUpdated, CustomerID: u.CustomerID, Data: map[string]any{"user_id": id}, Changes: ch})
 	})
 	return u, err
 }

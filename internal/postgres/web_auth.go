@@ -121,8 +121,7 @@ func (db *DB) openSession(ctx context.Context, tenant, user uuid.UUID) (string, 
 		if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE tenant_id = $1 AND user_id = $2`, tenant, user); err != nil {
 			return err
 		}
-		return RecordEvent(onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user}), tx,
-			Event{Kind: "auth.signed_in", Data: map[string]any{"user_id": user}})
+		return tx.Emit(onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user}), onboardiq.Event{Kind: onboardiq.EventSignedIn, Data: map[string]any{"user_id": user}})
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("open session: %w", err)

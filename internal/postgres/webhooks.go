@@ -47,6 +47,15 @@ func scanWebhook(r pgx.Row) (*WebhookEndpoint, error) {
 	return w, err
 }
 
+// webhookEventNames lists the types an endpoint can subscribe to, for errors.
+var webhookEventNames = func() string {
+	names := make([]string, len(onboardiq.WebhookEvents))
+	for i, k := range onboardiq.WebhookEvents {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}()
+
 func (in *WebhookInput) validate() error {
 	if in.Format == "" {
 		in.Format = "standard"
@@ -58,8 +67,8 @@ func (in *WebhookInput) validate() error {
 		in.Events = []string{}
 	}
 	for i, e := range in.Events {
-		if !slices.Contains(WebhookEvents, e) {
-			return onboardiq.Invalid(fmt.Sprintf("events[%d]", i), "must be one of %s", strings.Join(WebhookEvents, ", "))
+		if !slices.Contains(onboardiq.WebhookEvents, onboardiq.EventKind(e)) {
+			return onboardiq.Invalid(fmt.Sprintf("events[%d]", i), "must be one of %s", webhookEventNames)
 		}
 	}
 	if len([]rune(in.Description)) > 500 {
@@ -140,7 +149,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+webhookColumns, tx.TenantID(
 		if err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "webhook.created", Data: map[string]any{"endpoint_id": w.ID, "url": w.URL, "events": w.Events}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventWebhookCreated, Data: map[string]any{"endpoint_id": w.ID, "url": w.URL, "events": w.Events}})
 	})
 	return w, secret, err
 }
@@ -209,7 +218,7 @@ WHERE tenant_id = $1 AND endpoint_id = $2 RETURNING `+webhookColumns,
 			return fmt.Errorf("update webhook: %w", err)
 		}
 		if ch := changes(before, w, "url", "events", "format", "description", "allow_http", "disabled"); len(ch) > 0 {
-			return RecordEvent(ctx, tx, Event{Kind: "webhook.updated", Data: map[string]any{"endpoint_id": id}, Changes: ch})
+			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventWebhookUpdated, Data: map[string]any{"endpoint_id": id}, Changes: ch})
 		}
 		return nil
 	})
@@ -229,7 +238,7 @@ func (db *DB) DeleteWebhook(ctx context.Context, id uuid.UUID) error {
 		if tag.RowsAffected() == 0 {
 			return onboardiq.Errorf(onboardiq.ENOTFOUND, "webhook endpoint not found")
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "webhook.deleted", Data: map[string]any{"endpoint_id": id}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventWebhookDeleted, Data: map[string]any{"endpoint_id": id}})
 	})
 }
 
@@ -254,7 +263,7 @@ UPDATE webhook_endpoints SET secret = NULL, secret_sealed = $3, secret_rotated_a
 		if tag.RowsAffected() == 0 {
 			return onboardiq.Errorf(onboardiq.ENOTFOUND, "webhook endpoint not found")
 		}
-		return RecordEvent(ctx, tx, Event{Kind: "webhook.secret_rotated", Data: map[string]any{"endpoint_id": id}})
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventWebhookSecretRotated, Data: map[string]any{"endpoint_id": id}})
 	})
 	return secret, err
 }

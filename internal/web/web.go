@@ -108,7 +108,7 @@ var funcs = template.FuncMap{
 	"statuses":      func() []onboardiq.Status { return onboardiq.TaskStatuses },
 	"emailModes":    func() []string { return []string{"immediate", "digest", "off"} },
 	"staffRoles":    func() []string { return []string{"admin", "csm", "sales_leader", "viewer"} },
-	"webhookEvents": func() []string { return postgres.WebhookEvents },
+	"webhookEvents": func() []onboardiq.EventKind { return onboardiq.WebhookEvents },
 	"mul":           func(a, b int) int { return a * b },
 }
 

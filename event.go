@@ -1,0 +1,105 @@
+package onboardiq
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// EventKind names a kind of change. Every change is recorded once as an
+// Event of one of these kinds (the store's tx.Emit); the fan-out hands it to
+// every consumer (webhooks now; customer emails, playbooks and health
+// later). docs/decisions/0008-events.md says how to add a kind.
+type EventKind string
+
+// The kinds of event. A kind's name is public: it appears in the activity
+// log of the API and, for the webhook kinds, as the webhook's event type.
+const (
+	EventTenantCreated = EventKind("tenant.created")
+
+	EventUserCreated = EventKind("user.created")
+	EventUserUpdated = EventKind("user.updated")
+	EventSignedIn    = EventKind("auth.signed_in")
+
+	EventTokenCreated = EventKind("token.created")
+	EventTokenRevoked = EventKind("token.revoked")
+
+	EventCustomerCreated       = EventKind("customer.created")
+	EventCustomerUpdated       = EventKind("customer.updated")
+	EventSupportMemberAssigned = EventKind("customer.support_member_assigned")
+	EventCustomerDeleted       = EventKind("customer.deleted")
+
+	EventProjectCreated       = EventKind("project.created")
+	EventProjectUpdated       = EventKind("project.updated")
+	EventProjectDeleted       = EventKind("project.deleted")
+	EventProjectStatusChanged = EventKind("project.status_changed")
+	EventProjectCompleted     = EventKind("project.completed")
+	EventProjectOverdue       = EventKind("project.overdue")
+	EventProjectAtRisk        = EventKind("project.at_risk")
+
+	EventTaskCreated       = EventKind("task.created")
+	EventTaskUpdated       = EventKind("task.updated")
+	EventTaskStatusChanged = EventKind("task.status_changed")
+	EventTaskCompleted     = EventKind("task.completed")
+	EventTaskBlocked       = EventKind("task.blocked")
+	EventTaskReopened      = EventKind("task.reopened")
+	EventTaskDeleted       = EventKind("task.deleted")
+	EventTaskCommented     = EventKind("task.commented")
+
+	EventArticleCreated = EventKind("article.created")
+	EventArticleUpdated = EventKind("article.updated")
+	EventArticleDeleted = EventKind("article.deleted")
+
+	EventTemplateCreated = EventKind("template.created")
+	EventTemplateUpdated = EventKind("template.updated")
+	EventTemplateDeleted = EventKind("template.deleted")
+
+	EventWebhookCreated       = EventKind("webhook.created")
+	EventWebhookUpdated       = EventKind("webhook.updated")
+	EventWebhookDeleted       = EventKind("webhook.deleted")
+	EventWebhookSecretRotated = EventKind("webhook.secret_rotated")
+	EventWebhookDisabled      = EventKind("webhook.disabled")
+
+	EventNotificationSettingsChanged = EventKind("settings.notifications_changed")
+	EventBudgetSet                   = EventKind("ai.budget_set")
+	EventAssistantQuestion           = EventKind("assistant.question")
+)
+
+// EventKinds lists every kind, in the order above.
+var EventKinds = []EventKind{
+	EventTenantCreated,
+	EventUserCreated, EventUserUpdated, EventSignedIn,
+	EventTokenCreated, EventTokenRevoked,
+	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
+	EventProjectCreated, EventProjectUpdated, EventProjectDeleted, EventProjectStatusChanged,
+	EventProjectCompleted, EventProjectOverdue, EventProjectAtRisk,
+	EventTaskCreated, EventTaskUpdated, EventTaskStatusChanged, EventTaskCompleted, EventTaskBlocked,
+	EventTaskReopened, EventTaskDeleted, EventTaskCommented,
+	EventArticleCreated, EventArticleUpdated, EventArticleDeleted,
+	EventTemplateCreated, EventTemplateUpdated, EventTemplateDeleted,
+	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookSecretRotated, EventWebhookDisabled,
+	EventNotificationSettingsChanged, EventBudgetSet, EventAssistantQuestion,
+}
+
+// WebhookEvents are the kinds published to webhooks, the types an endpoint
+// can subscribe to. Their names are public (docs/notifications.md).
+var WebhookEvents = []EventKind{
+	EventProjectOverdue, EventProjectAtRisk, EventProjectCompleted,
+	EventProjectStatusChanged, EventTaskCompleted, EventTaskBlocked,
+}
+
+// Event is one change: an entry of the activity log, and what the
+// fan-out hands to its consumers. Emit fills ID, OccurredAt and ActorID
+// (from the principal); Actor is the actor's name, read back from the log.
+type Event struct {
+	ID         int64          `json:"id"`
+	OccurredAt time.Time      `json:"occurred_at"`
+	ActorID    *uuid.UUID     `json:"actor_id,omitempty"`
+	Actor      string         `json:"actor"`
+	Kind       EventKind      `json:"kind"`
+	CustomerID *uuid.UUID     `json:"customer_id,omitempty"`
+	ProjectID  *uuid.UUID     `json:"project_id,omitempty"`
+	TaskID     *uuid.UUID     `json:"task_id,omitempty"`
+	Changes    map[string]any `json:"changes"` // field → {"from": …, "to": …}
+	Data       map[string]any `json:"data"`
+}

@@ -1,0 +1,74 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// A Consumer reacts to recorded events. It runs inside the fan-out's tenant
+// transaction, so what it writes (deliveries, jobs) commits with the
+// others' or not at all; and it must be idempotent per event, because the
+// fan-out runs again when any consumer fails. It does its slow work (HTTP,
+// SMTP, models) in jobs it enqueues, never in Consume.
+type Consumer struct {
+	Name    string
+	Consume func(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error
+}
+
+// consumers are the built-in consumers, in the order they run, followed by
+// d.Consumers.
+func consumers(d Deps) []Consumer {
+	return append([]Consumer{
+		{Name: "webhooks", Consume: publishWebhooks},
+	}, d.Consumers...)
+}
+
+// publishWebhooks records a delivery of the event's webhook messages to
+// every endpoint that subscribed to them (QueueWebhook is idempotent per
+// event).
+func publishWebhooks(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
+	for _, m := range notify.WebhookMessages(e) {
+		if err := tx.QueueWebhook(ctx, e.ID, m.Type, m.Body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FanOutWorker hands one event to every consumer.
+type FanOutWorker struct {
+	river.WorkerDefaults[postgres.EventArgs]
+	DB        *postgres.DB
+	Consumers []Consumer
+}
+
+// Timeout: consumers only write rows and enqueue jobs.
+func (w *FanOutWorker) Timeout(*river.Job[postgres.EventArgs]) time.Duration { return 30 * time.Second }
+
+// Work reads the event in its tenant and runs the consumers in one
+// transaction. An event that no longer exists (its tenant was deleted) is
+// done.
+func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EventArgs]) error {
+	return w.DB.InTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		e, err := tx.Event(ctx, job.Args.EventID)
+		if onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, c := range w.Consumers {
+			if err := c.Consume(ctx, tx, e); err != nil {
+				return fmt.Errorf("event %d (%s), consumer %s: %w", e.ID, e.Kind, c.Name, err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,276 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// recorder is a consumer that counts the events it is handed.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[int64]int // event id: times handed over
+	kind map[int64]onboardiq.EventKind
+}
+
+func (r *recorder) consumer() Consumer {
+	return Consumer{Name: "record", Consume: func(_ context.Context, _ *postgres.Tx, e *onboardiq.Event) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.seen[e.ID]++
+		r.kind[e.ID] = e.Kind
+		return nil
+	}}
+}
+
+func (r *recorder) has(ids []int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if r.seen[id] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestEveryEventKindReachesTheFanOutOnce produces every kind of event
+// through the store, as the API and pages do, and sees each recorded event
+// handed to a consumer exactly once by the running workers; the list of
+// kinds is the root package's, so a kind added without a way to produce it
+// here fails the test.
+func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.fanOut(t) // the seed's own events
+	ctx := context.Background()
+	admin := f.admin
+	db := f.db.App
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mark int64
+	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT coalesce(max(event_id), 0) FROM events`).Scan(&mark)
+	}))
+
+	// A second tenant: tenant.created (with its admin and token).
+	other, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Events Inc", Slug: "events-inc", AdminEmail: "admin@events.example", AdminName: "Eve Admin"})
+	must(err)
+
+	// Customers, a contact, a support member.
+	c, err := db.CreateCustomer(admin, onboardiq.NewCustomer{Name: "Eventful Co"})
+	must(err)
+	_, err = db.UpdateCustomer(admin, c.ID, onboardiq.CustomerPatch{Name: onboardiq.Set("Eventful Company")})
+	must(err)
+	staff, err := db.ListUsers(admin, postgres.UserFilter{})
+	must(err)
+	var csm uuid.UUID
+	for _, u := range staff.Items {
+		if u.Role == onboardiq.RoleCSM {
+			csm = u.ID
+		}
+	}
+	_, err = db.AssignSupportMember(admin, c.ID, &csm)
+	must(err)
+	gone, err := db.CreateCustomer(admin, onboardiq.NewCustomer{Name: "Short-lived Ltd"})
+	must(err)
+	must(db.DeleteCustomer(admin, gone.ID))
+
+	const password = "correct horse battery staple"
+	contact, err := db.CreateUserAs(admin, onboardiq.NewUser{Email: "pat@eventful.example", Name: "Pat", Role: onboardiq.RoleCustomer, CustomerID: &c.ID, Password: password})
+	must(err)
+	_, err = db.UpdateUser(admin, contact.ID, onboardiq.UserPatch{Name: onboardiq.Set("Pat Eventful")})
+	must(err)
+	_, _, err = db.SignIn(ctx, "acme", "pat@eventful.example", password)
+	must(err)
+	_, tok, err := db.IssueToken(admin, nil, "events", nil)
+	must(err)
+	must(db.RevokeTokenAs(admin, tok.ID))
+
+	// A project and its tasks through every status.
+	deadline := time.Now().Add(60 * 24 * time.Hour)
+	pr, err := db.CreateProjectAs(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Eventful onboarding", Deadline: &deadline})
+	must(err)
+	_, err = db.UpdateProject(admin, pr.ID, onboardiq.ProjectPatch{Description: onboardiq.Set("Every kind of event")})
+	must(err)
+	scrap, err := db.CreateProjectAs(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Scrapped", Deadline: &deadline})
+	must(err)
+	must(db.DeleteProject(admin, scrap.ID))
+	task, err := db.CreateTask(admin, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set("Connect the data feed")})
+	must(err)
+	extra, err := db.CreateTask(admin, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set("Not needed")})
+	must(err)
+	must(db.DeleteTask(admin, extra.ID))
+	update := func(id uuid.UUID, p onboardiq.TaskPatch) {
+		t.Helper()
+		_, err := db.UpdateTask(admin, id, p)
+		must(err)
+	}
+	update(task.ID, onboardiq.TaskPatch{Details: onboardiq.Set("Use the sandbox first.")})
+	update(task.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusInProgress)})
+	update(task.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusBlocked), BlockedReason: onboardiq.Set("No credentials")})
+	update(task.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusCompleted)})
+	update(task.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusInProgress)})
+	_, err = db.AddComment(admin, task.ID, "Credentials arrived.")
+	must(err)
+	tasks, err := db.ListTasks(admin, pr.ID, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 100}})
+	must(err)
+	for _, x := range tasks.Items {
+		update(x.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusCompleted)})
+	}
+	contactCtx := onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: f.tenant, UserID: contact.ID, Role: onboardiq.RoleCustomer, CustomerID: &c.ID})
+	_, err = db.RecordQuestion(contactCtx, "Can we import from our old tool?", &pr.ID, nil)
+	must(err)
+
+	// The knowledge base and templates.
+	a, err := db.CreateArticleAs(admin, onboardiq.NewArticle{Title: "Event stream", Content: "Every change is recorded once.", Visibility: onboardiq.VisibilityInternal})
+	must(err)
+	_, err = db.UpdateArticle(admin, a.ID, onboardiq.ArticlePatch{Content: onboardiq.Set("Every change is recorded once, and fanned out.")})
+	must(err)
+	must(db.DeleteArticle(admin, a.ID))
+	tpl, err := db.CreateTemplateAs(admin, onboardiq.Template{Name: "Events", Tasks: []onboardiq.TemplateTask{{Phase: "Setup", Description: "Kick-off", Side: "vendor"}}})
+	must(err)
+	tpl.Description = "Renamed plan"
+	_, err = db.UpdateTemplate(admin, tpl.ID, *tpl)
+	must(err)
+	must(db.DeleteTemplate(admin, tpl.ID))
+
+	// Webhooks: one that answers 410 is disabled by its first delivery.
+	goneRcv := newReceiver(t, func(int) int { return http.StatusGone })
+	f.register(t, goneRcv.URL, string(onboardiq.EventTaskCompleted))
+	okRcv := newReceiver(t, nil)
+	ep, _ := f.register(t, okRcv.URL)
+	_, err = db.UpdateWebhook(admin, ep, postgres.WebhookInput{URL: okRcv.URL, AllowHTTP: true, Description: "all events"}, false, f.guard)
+	must(err)
+	_, err = db.RotateWebhookSecret(admin, ep)
+	must(err)
+	dropped, _ := f.register(t, okRcv.URL)
+	must(db.DeleteWebhook(admin, dropped))
+	update(task.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusInProgress)})
+	update(task.ID, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusCompleted)})
+
+	// Settings and the assistant's budget.
+	s, err := db.GetNotificationSettings(admin)
+	must(err)
+	s.CooldownHours++
+	_, err = db.SetNotificationSettings(admin, s)
+	must(err)
+	budget := int64(1_000_000)
+	_, err = db.SetBudget(admin, &budget)
+	must(err)
+
+	// The scan: Initech is overdue; Globex's rollout, pulled in, is at risk.
+	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)
+	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := postgres.ScanTenant(ctx, tx, time.Now())
+		return err
+	}))
+
+	rec := &recorder{seen: map[int64]int{}, kind: map[int64]onboardiq.EventKind{}}
+	runner, err := Start(ctx, Deps{DB: db, Embedder: ai.Local{}, Logger: slog.New(slog.DiscardHandler), Mailer: f.mailer, Webhooks: f.hooks,
+		ScanInterval: time.Hour, Consumers: []Consumer{rec.consumer()}}, 4)
+	must(err)
+	defer runner.Stop(5 * time.Second)
+
+	// Every event recorded since the mark (and the new tenant's) reaches
+	// the consumer; webhook.disabled follows the 410, so it is waited for.
+	events := func() (ids []int64, kinds map[onboardiq.EventKind]int) {
+		kinds = map[onboardiq.EventKind]int{}
+		for _, tenant := range []uuid.UUID{f.tenant, other.Tenant.ID} {
+			must(db.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+				rows, err := tx.Query(ctx, `SELECT event_id, kind FROM events WHERE event_id > $1 ORDER BY event_id`, mark)
+				if err != nil {
+					return err
+				}
+				var id int64
+				var k onboardiq.EventKind
+				_, err = pgx.ForEachRow(rows, []any{&id, &k}, func() error {
+					ids = append(ids, id)
+					kinds[k]++
+					return nil
+				})
+				return err
+			}))
+		}
+		return ids, kinds
+	}
+	deadlineWait := time.Now().Add(60 * time.Second)
+	var ids []int64
+	var kinds map[onboardiq.EventKind]int
+	for {
+		ids, kinds = events()
+		if (kinds[onboardiq.EventWebhookDisabled] > 0 && rec.has(ids)) || time.Now().After(deadlineWait) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a second, wrong, hand-over
+	for _, k := range onboardiq.EventKinds {
+		if kinds[k] == 0 {
+			t.Errorf("no %s event was produced", k)
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, id := range ids {
+		if n := rec.seen[id]; n != 1 {
+			t.Errorf("event %d (%s) reached the consumer %d times, want once", id, rec.kind[id], n)
+		}
+	}
+}
+
+// TestFanOutTwicePublishesOnce: the fan-out of one event, run again (a
+// retry after a consumer failed, or a rescued job), queues no second
+// delivery; an endpoint registered after the event gets none of it.
+func TestFanOutTwicePublishesOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.fanOut(t)
+	ctx := context.Background()
+	f.register(t, newReceiver(t, nil).URL)
+	var id int64
+	if err := f.db.App.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventProjectCompleted, Data: map[string]any{"name": "Rollout"}}); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT max(event_id) FROM events`).Scan(&id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	late := newReceiver(t, nil)
+	time.Sleep(10 * time.Millisecond)
+	lateEP, _ := f.register(t, late.URL)
+	w := &FanOutWorker{DB: f.db.App, Consumers: consumers(Deps{})}
+	for range 3 {
+		if err := w.Work(ctx, job(postgres.EventArgs{TenantID: f.tenant, EventID: id}, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM deliveries WHERE event_id = $1`, id); n != 2 {
+		t.Errorf("%d deliveries of a completion, want 2 (status_changed and completed, once each)", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM deliveries WHERE endpoint_id = $1`, lateEP); n != 0 {
+		t.Errorf("an endpoint registered after the event got %d deliveries of it", n)
+	}
+	if n := len(f.pending(t, "webhook")); n != 2 {
+		t.Errorf("%d webhook jobs, want 2", n)
+	}
+	// An event whose tenant's log no longer has it is done, not retried.
+	if err := w.Work(ctx, job(postgres.EventArgs{TenantID: f.tenant, EventID: id + 1_000_000}, 1)); err != nil {
+		t.Errorf("a missing event: %v", err)
+	}
+}

@@ -65,7 +65,7 @@ var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app
 			if err != nil {
 				return err
 			}
-			if err := postgres.RefreshProject(ctx, tx, p.ID); err != nil {
+			if err := tx.RefreshProject(ctx, p.ID); err != nil {
 				return err
 			}
 		}

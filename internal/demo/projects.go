@@ -114,7 +114,7 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), t.id, status, completedAt
 			return err
 		}
 	}
-	return postgres.RefreshProject(ctx, tx, pr.ID)
+	return tx.RefreshProject(ctx, pr.ID)
 }
 
 func mustHash() string {

@@ -175,10 +175,8 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 
 	// The scan: Initech is overdue; Globex's rollout, pulled in, is at risk.
 	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)
-	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := postgres.ScanTenant(ctx, tx, time.Now())
-		return err
-	}))
+	_, err = db.ScanOne(ctx, f.tenant, time.Now())
+	must(err)
 
 	rec := &recorder{seen: map[int64]int{}, kind: map[int64]onboardiq.EventKind{}}
 	runner, err := Start(ctx, Deps{DB: db, Embedder: ai.Local{}, Logger: slog.New(slog.DiscardHandler), Mailer: f.mailer, Webhooks: f.hooks,

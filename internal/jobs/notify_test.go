@@ -243,12 +243,7 @@ func job[T river.JobArgs](args T, attempt int) *river.Job[T] {
 
 func (f *fixture) scan(t *testing.T) *postgres.ScanResult {
 	t.Helper()
-	var r *postgres.ScanResult
-	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		var err error
-		r, err = postgres.ScanTenant(ctx, tx, time.Now())
-		return err
-	})
+	r, err := f.db.App.ScanOne(context.Background(), f.tenant, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -729,10 +724,10 @@ func TestNoiseControl(t *testing.T) {
 	var queued, again int
 	err = f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		if queued, err = postgres.QueueDigests(ctx, tx, time.Now()); err != nil {
+		if queued, err = tx.QueueDigests(ctx, time.Now()); err != nil {
 			return err
 		}
-		again, err = postgres.QueueDigests(ctx, tx, time.Now())
+		again, err = tx.QueueDigests(ctx, time.Now())
 		return err
 	})
 	if err != nil || queued != 1 || again != 0 {

@@ -110,7 +110,7 @@ func (w *DigestTenantWorker) Timeout(*river.Job[postgres.DigestTenantArgs]) time
 // Work queues digests.
 func (w *DigestTenantWorker) Work(ctx context.Context, job *river.Job[postgres.DigestTenantArgs]) error {
 	return w.DB.InTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := postgres.QueueDigests(ctx, tx, time.Now())
+		_, err := tx.QueueDigests(ctx, time.Now())
 		return err
 	})
 }

@@ -85,12 +85,12 @@ type Notified struct {
 	EmailDelivery  string    `json:"email_delivery" doc:"immediate, digest, off or quiet (sent when quiet hours end)."`
 }
 
-// RaiseAlert raises an alert once: when this project, kind and dedupe has
+// raiseAlert raises an alert once: when this project, kind and dedupe has
 // been alerted already (by this or a concurrent scan), it does nothing. It
 // notifies each recipient in the app (unless they turned the kind off, or
 // were notified of the same kind for the project within the cooldown),
 // queues their email as they prefer, and records the alert's event.
-func RaiseAlert(ctx context.Context, tx *Tx, a Alert, now time.Time) ([]Notified, error) {
+func raiseAlert(ctx context.Context, tx *Tx, a Alert, now time.Time) ([]Notified, error) {
 	tag, err := tx.Exec(ctx, `
 INSERT INTO project_alerts (tenant_id, project_id, kind, dedupe, reason) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT DO NOTHING`, tx.TenantID(), a.ProjectID, a.Kind, a.Dedupe, nullIfEmpty(a.Reason))

@@ -104,7 +104,7 @@ func (DigestTenantArgs) Kind() string { return "digest_tenant" }
 // QueueDigests, once a day at the tenant's digest hour, gathers each
 // user's notifications waiting for the digest into one email delivery. The
 // tenant's last_digest_on makes it once a day however often it runs.
-func QueueDigests(ctx context.Context, tx *Tx, now time.Time) (int, error) {
+func (tx *Tx) QueueDigests(ctx context.Context, now time.Time) (int, error) {
 	settings, err := loadSettings(ctx, tx)
 	if err != nil {
 		return 0, err

@@ -94,7 +94,7 @@ ORDER BY tt.position`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 // left alone. A change of status is recorded as an event. Callers change
 // tasks and refresh in one transaction, holding the project row's lock, so
 // concurrent changes cannot lose updates.
-func RefreshProject(ctx context.Context, tx *Tx, projectID uuid.UUID) error {
+func (tx *Tx) RefreshProject(ctx context.Context, projectID uuid.UUID) error {
 	var (
 		customerID     uuid.UUID
 		from, to, name string

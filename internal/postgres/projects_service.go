@@ -71,7 +71,7 @@ func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*on
 		if err != nil {
 			return err
 		}
-		if err := RefreshProject(ctx, tx, created.ID); err != nil {
+		if err := tx.RefreshProject(ctx, created.ID); err != nil {
 			return err
 		}
 		pr, err = getProject(ctx, tx, p, created.ID, false)

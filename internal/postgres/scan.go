@@ -51,13 +51,13 @@ type openProject struct {
 	progress         float64
 }
 
-// ScanTenant looks at every open project with a deadline in the tenant tx
+// scanTenant looks at every open project with a deadline in the tenant tx
 // runs in: a project past its deadline alerts the sales leaders and the
 // customer's support member (and, after the escalation delay, the admins);
 // a project whose forecast passes its deadline alerts them that it is at
 // risk. Each alert happens once per project, kind and deadline, so moving
 // the deadline re-arms it and concurrent scans cannot double it.
-func ScanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
+func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
 	res := &ScanResult{TenantID: tx.TenantID(), Notifications: []Notified{}}
 	settings, err := loadSettings(ctx, tx)
 	if err != nil {
@@ -117,16 +117,18 @@ ORDER BY p.deadline`, tx.TenantID())
 			res.Overdue++
 			late := now.Sub(p.deadline)
 			msg := wording.Overdue(words)
-			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
+			n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
 				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectOverdue)}, now)
+
 			if err != nil {
 				return nil, err
 			}
 			notified = append(notified, n...)
 			if late >= time.Duration(settings.EscalateAfterDays)*24*time.Hour {
 				msg := wording.OverdueEscalated(words, now)
-				n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
+				n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
 					Recipients: admins}, now)
+
 				if err != nil {
 					return nil, err
 				}
@@ -136,8 +138,9 @@ ORDER BY p.deadline`, tx.TenantID())
 			res.AtRisk++
 			data["reason"], data["forecast_finish"] = f.Reason, f.Finish.UTC().Format(time.RFC3339)
 			msg := wording.AtRisk(words, f.Reason)
-			n, err := RaiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: f.Reason,
+			n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: f.Reason,
 				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectAtRisk)}, now)
+
 			if err != nil {
 				return nil, err
 			}
@@ -247,7 +250,7 @@ func (db *DB) ScanOne(ctx context.Context, tenant uuid.UUID, now time.Time) (*Sc
 	var r *ScanResult
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var err error
-		r, err = ScanTenant(ctx, tx, now)
+		r, err = scanTenant(ctx, tx, now)
 		return err
 	})
 	if err != nil {

@@ -118,7 +118,7 @@ RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draf
 		if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
 			return err
 		}
-		return RefreshProject(ctx, tx, pr.ID)
+		return tx.RefreshProject(ctx, pr.ID)
 	})
 	return t, err
 }
@@ -255,7 +255,7 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, af
 			Changes: ch, Data: map[string]any{"description": t.Description, "status": t.Status, "blocked_reason": t.BlockedReason}}); err != nil {
 			return err
 		}
-		return RefreshProject(ctx, tx, t.ProjectID)
+		return tx.RefreshProject(ctx, t.ProjectID)
 	})
 	return t, err
 }
@@ -280,6 +280,6 @@ func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 			Data: map[string]any{"description": t.Description}}); err != nil {
 			return err
 		}
-		return RefreshProject(ctx, tx, t.ProjectID)
+		return tx.RefreshProject(ctx, t.ProjectID)
 	})
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkPointRead reads one row inside a tenant: through InTenant (BEGIN,
-// set_config and the SELECT in one batch, then COMMIT) and the plain way
+// SET LOCAL and the SELECT in one batch, then COMMIT) and the plain way
 // (four round trips). Compare with benchstat; the ratio is the point.
 func BenchmarkPointRead(b *testing.B) {
 	ctx := context.Background()
@@ -38,7 +38,7 @@ func BenchmarkPointRead(b *testing.B) {
 		for b.Loop() {
 			var name string
 			err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, setTenantSQL, tenant.String()); err != nil {
+				if _, err := tx.Exec(ctx, setTenantSQL(tenant)); err != nil {
 					return err
 				}
 				return tx.QueryRow(ctx, q, tenant).Scan(&name)

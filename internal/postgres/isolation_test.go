@@ -114,7 +114,7 @@ WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerat
 // the way the store does, but on a bare connection.
 func asTenant(ctx context.Context, conn *pgx.Conn, tenant uuid.UUID, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
+		if _, err := tx.Exec(ctx, "SET LOCAL app.tenant_id = '"+tenant.String()+"'"); err != nil {
 			return err
 		}
 		return fn(tx)

@@ -20,8 +20,8 @@ import (
 
 // Tx is a transaction inside one tenant.
 //
-// It starts lazily: BEGIN, set_config('app.tenant_id', …, true) and the
-// first statement travel together in one pipelined batch, so a point read
+// It starts lazily: BEGIN, SET LOCAL app.tenant_id and the first statement
+// travel together in one pipelined batch, so a point read
 // costs two round trips (that batch and COMMIT) instead of four. The setting
 // is transaction-local: it ends with the transaction, and a pooled
 // connection never carries one tenant into the next request.
@@ -43,9 +43,17 @@ var _ pgx.Tx = (*Tx)(nil)
 // TenantID returns the tenant the transaction runs in.
 func (t *Tx) TenantID() uuid.UUID { return t.tenantID }
 
-const setTenantSQL = "SELECT set_config('app.tenant_id', $1, true)"
+// setTenantSQL is the statement that enters a tenant: SET LOCAL, because it
+// is what Citus propagates to the workers (with citus.propagate_set_commands
+// = 'local', which migrate sets on the application role); set_config() is
+// not. A SET takes no parameters, so the id is written into the statement:
+// only ever from a parsed uuid.UUID, whose text is hex digits and dashes.
+// Each tenant's statement is prepared once per connection and cached.
+func setTenantSQL(tenant uuid.UUID) string {
+	return "SET LOCAL app.tenant_id = '" + tenant.String() + "'"
+}
 
-// start sends BEGIN and set_config followed by queued, and returns the
+// start sends BEGIN and SET LOCAL followed by queued, and returns the
 // results of queued.
 func (t *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchResults, error) {
 	if t.closed {
@@ -53,7 +61,7 @@ func (t *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchRes
 	}
 	b := &pgx.Batch{}
 	b.BeginTx(t.opts)
-	b.Queue(setTenantSQL, t.tenantID.String())
+	b.Queue(setTenantSQL(t.tenantID))
 	b.QueuedQueries = append(b.QueuedQueries, queued...)
 	br := t.conn.SendBatch(ctx, b)
 	t.tx = br.Tx()
@@ -120,7 +128,7 @@ func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 }
 
 // SendBatch sends b; when it is the transaction's first work, BEGIN and
-// set_config ride in front of it.
+// SET LOCAL ride in front of it.
 func (t *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if t.tx != nil {
 		return t.tx.SendBatch(ctx, b)

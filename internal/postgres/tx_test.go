@@ -62,8 +62,8 @@ func firstWord(sql string) string {
 	if len(f) == 0 {
 		return ""
 	}
-	if f[0] == "SELECT" && len(f) > 1 && strings.HasPrefix(f[1], "set_config") {
-		return "set_config"
+	if f[0] == "SET" && len(f) > 2 && f[1] == "LOCAL" && f[2] == "app.tenant_id" {
+		return "set local"
 	}
 	return strings.ToLower(f[0])
 }
@@ -89,7 +89,7 @@ func tracedDB(t testing.TB, url string, tr *tracer) *DB {
 	return &DB{Pool: pool}
 }
 
-// TestTxRoundTrips checks that BEGIN, set_config and the first statement
+// TestTxRoundTrips checks that BEGIN, SET LOCAL and the first statement
 // leave in one batch, whatever kind the first statement is, and that the
 // tenant is set for it.
 func TestTxRoundTrips(t *testing.T) {
@@ -129,10 +129,10 @@ func TestTxRoundTrips(t *testing.T) {
 		},
 	}
 	want := map[string][]string{
-		"QueryRow":  {"batch: begin + set_config + select", "query: commit"},
-		"Query":     {"batch: begin + set_config + select", "query: commit"},
-		"Exec":      {"batch: begin + set_config + select", "query: select", "query: commit"},
-		"SendBatch": {"batch: begin + set_config + select", "query: commit"},
+		"QueryRow":  {"batch: begin + set local + select", "query: commit"},
+		"Query":     {"batch: begin + set local + select", "query: commit"},
+		"Exec":      {"batch: begin + set local + select", "query: select", "query: commit"},
+		"SendBatch": {"batch: begin + set local + select", "query: commit"},
 	}
 	for name, fn := range first {
 		var got string

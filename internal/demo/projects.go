@@ -109,8 +109,8 @@ func createProject(ctx context.Context, tx *postgres.Tx, p project, customerID, 
 			why = &reason
 		}
 		if _, err := tx.Exec(ctx, `
-UPDATE tasks SET status = $3, completed_at = $4, blocked_reason = $5, updated_at = coalesce($4, now())
-WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), t.id, status, completedAt, why); err != nil {
+UPDATE tasks SET status = $3, completed_at = $4, blocked_reason = $5, updated_at = coalesce($4::timestamptz, $6::timestamptz)
+WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), t.id, status, completedAt, why, now); err != nil {
 			return err
 		}
 	}

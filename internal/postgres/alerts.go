@@ -104,7 +104,10 @@ ON CONFLICT DO NOTHING`, tx.TenantID(), a.ProjectID, a.Kind, a.Dedupe, nullIfEmp
 	if err != nil {
 		return nil, err
 	}
+	// The emails are joined after the insert: a RETURNING subquery with a
+	// parameter is refused by Citus.
 	rows, err := tx.Query(ctx, `
+WITH ins AS (
 INSERT INTO notifications (tenant_id, user_id, kind, project_id, title, body, data, dedupe_key, email_state)
 SELECT $1, u.user_id, $2, $3, $4, $5, $6, $7,
        CASE coalesce(np.email, 'immediate') WHEN 'immediate' THEN 'pending' WHEN 'digest' THEN 'digest' ELSE 'none' END
@@ -115,7 +118,10 @@ WHERE u.tenant_id = $1 AND u.user_id = ANY ($8) AND u.disabled_at IS NULL AND co
       SELECT FROM notifications n WHERE n.tenant_id = $1 AND n.user_id = u.user_id AND n.project_id = $3 AND n.kind = $2
         AND n.created_at > $9::timestamptz - make_interval(hours => $10))
 ON CONFLICT DO NOTHING
-RETURNING notification_id, user_id, (SELECT email FROM tenant_users x WHERE x.tenant_id = $1 AND x.user_id = notifications.user_id), email_state`,
+RETURNING notification_id, user_id, email_state
+)
+SELECT ins.notification_id, ins.user_id, u.email, ins.email_state
+FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
 		tx.TenantID(), a.Kind, a.ProjectID, a.Title, a.Body, map[string]any{"reason": a.Reason}, a.Kind+":"+a.ProjectID.String()+":"+a.Dedupe,
 		a.Recipients, now, settings.CooldownHours)
 	if err != nil {

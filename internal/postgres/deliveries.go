@@ -141,14 +141,14 @@ func RecordAttempt(ctx context.Context, tx *Tx, o *Outbound, r AttemptResult) er
 	}
 	if _, err := tx.Exec(ctx, `
 INSERT INTO delivery_attempts (tenant_id, delivery_id, attempt, ok, result, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (tenant_id, delivery_id, attempt) DO UPDATE SET at = now(), ok = excluded.ok, result = excluded.result, duration_ms = excluded.duration_ms`,
+ON CONFLICT (tenant_id, delivery_id, attempt) DO UPDATE SET at = excluded.at, ok = excluded.ok, result = excluded.result, duration_ms = excluded.duration_ms`,
 		tx.TenantID(), o.ID, r.Attempt, r.OK, r.Result, int(r.Duration.Milliseconds())); err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `
 UPDATE deliveries SET status = $3, attempts = greatest(attempts, $4), last_error = $5,
-    delivered_at = CASE WHEN $3 = 'delivered' THEN now() END, updated_at = now()
-WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), o.ID, status, r.Attempt, lastErr); err != nil {
+    delivered_at = CASE WHEN $3 = 'delivered' THEN $6::timestamptz END, updated_at = now()
+WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), o.ID, status, r.Attempt, lastErr, time.Now()); err != nil {
 		return fmt.Errorf("record delivery: %w", err)
 	}
 	if o.NotificationID != nil && r.OK {

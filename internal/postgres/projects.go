@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -115,12 +116,12 @@ UPDATE projects p SET
     status = CASE WHEN s.total > 0 AND s.done = s.total THEN 'completed'
                   WHEN s.started > 0 THEN 'in_progress'
                   ELSE 'not_started' END,
-    completed_at = CASE WHEN s.total > 0 AND s.done = s.total THEN coalesce(p.completed_at, s.last_done, now()) END,
+    completed_at = CASE WHEN s.total > 0 AND s.done = s.total THEN coalesce(p.completed_at, s.last_done, @now) END,
     updated_at = now()
 FROM s, old
 WHERE p.tenant_id = @tenant AND p.project_id = @project AND p.status <> 'cancelled'
 RETURNING p.customer_id, p.name, old.status, p.status, p.progress`,
-		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID}).Scan(&customerID, &name, &from, &to, &progress)
+		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID, "now": time.Now()}).Scan(&customerID, &name, &from, &to, &progress)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // cancelled
 	}

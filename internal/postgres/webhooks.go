@@ -210,10 +210,10 @@ func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, 
 		}
 		w, err = scanWebhook(tx.QueryRow(ctx, `
 UPDATE webhook_endpoints SET url = $3, events = $4, format = $5, description = $6, allow_http = $7,
-    disabled_at = CASE WHEN $8 THEN coalesce(disabled_at, now()) END,
+    disabled_at = CASE WHEN $8 THEN coalesce(disabled_at, $9) END,
     disabled_reason = CASE WHEN $8 THEN coalesce(disabled_reason, 'disabled by an admin') END, updated_at = now()
 WHERE tenant_id = $1 AND endpoint_id = $2 RETURNING `+webhookColumns,
-			tx.TenantID(), id, in.URL, in.Events, in.Format, in.Description, in.AllowHTTP, disabled))
+			tx.TenantID(), id, in.URL, in.Events, in.Format, in.Description, in.AllowHTTP, disabled, time.Now()))
 		if err != nil {
 			return fmt.Errorf("update webhook: %w", err)
 		}

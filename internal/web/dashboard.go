@@ -23,5 +23,5 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 			max = wk.Count
 		}
 	}
-	return h.render(w, r, http.StatusOK, "dashboard.html", view{Title: "Dashboard", Data: dashboardData{d, max}})
+	return h.render(w, r, http.StatusOK, "dashboard.html", view{Title: "Dashboard", Data: dashboardData{d, max}, Unread: d.Unread, counted: true})
 }

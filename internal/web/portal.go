@@ -8,37 +8,25 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
-	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
 type portalProject struct {
 	Project *onboardiq.Project
-	Next    []*onboardiq.Task // the company's open tasks, soonest due first
+	Next    []*onboardiq.Task // the project's next open tasks, in plan order
 }
 
 func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p := onboardiq.PrincipalFromContext(ctx)
-	projects, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: onboardiq.ListOptions{Limit: 50}})
+	home, err := h.DB.LoadPortalHome(ctx)
 	if err != nil {
 		return err
 	}
-	var out []portalProject
-	for _, pr := range projects.Items {
-		tasks, err := h.DB.ListTasks(ctx, pr.ID, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-		if err != nil {
-			return err
-		}
-		pp := portalProject{Project: pr}
-		for _, t := range tasks.Items {
-			if t.Status != onboardiq.StatusCompleted && t.Status != onboardiq.StatusCancelled && len(pp.Next) < 3 {
-				pp.Next = append(pp.Next, t)
-			}
-		}
-		out = append(out, pp)
+	out := make([]portalProject, len(home.Projects))
+	for i, pr := range home.Projects {
+		out[i] = portalProject{Project: pr, Next: home.Next[pr.ID]}
 	}
-	return h.render(w, r, http.StatusOK, "portal_home.html", view{Title: p.TenantName, Data: out})
+	return h.render(w, r, http.StatusOK, "portal_home.html", view{Title: onboardiq.PrincipalFromContext(ctx).TenantName, Data: out})
 }
 
 type portalProjectData struct {

@@ -27,41 +27,16 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	p, err := h.DB.GetProject(ctx, id)
+	pg, err := h.DB.LoadStaffProjectPage(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	d := &projectData{Project: p, Assignee: map[string]string{}}
-	// Every part or the error page: never half a page.
-	c, err := h.DB.GetCustomer(ctx, p.CustomerID)
-	if err != nil {
-		return err
+	d := &projectData{Project: pg.Project, Customer: pg.Customer, Phases: phases(pg.Tasks), Similar: pg.Similar, Activity: pg.Activity,
+		Assignee: map[string]string{}}
+	for id, name := range pg.Assignees {
+		d.Assignee[id.String()] = name
 	}
-	d.Customer = c.Name
-	tasks, err := h.DB.ListTasks(ctx, id, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-	if err != nil {
-		return err
-	}
-	d.Phases = phases(tasks.Items)
-	users, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-	if err != nil {
-		return err
-	}
-	for _, u := range users.Items {
-		d.Assignee[u.ID.String()] = u.Name
-	}
-	s, err := h.DB.SimilarProjects(ctx, id, 3)
-	if err != nil {
-		return err
-	}
-	d.Similar = s.Items
-	a, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: onboardiq.ListOptions{Limit: 20}, ProjectID: &id})
-	if err != nil {
-		return err
-	}
-	d.Activity = a.Items
-	return h.render(w, r, http.StatusOK, "project.html", view{Title: p.Name, Data: d})
+	return h.render(w, r, http.StatusOK, "project.html", view{Title: pg.Project.Name, Data: d, Unread: pg.Unread, counted: true})
 }
 
 // phases groups tasks, already in plan order, by phase.

@@ -170,54 +170,20 @@ func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) error {
 }
 
 type settingsData struct {
-	Users       []*postgres.UserRecord
-	Templates   []*onboardiq.Template
-	Webhooks    []*postgres.WebhookEndpoint
-	Deliveries  []*postgres.Delivery
-	AI          *postgres.AIStatus
-	Embedder    string
-	LLM         string
-	Preferences []postgres.Preference
-	Settings    postgres.NotificationSettings
+	*postgres.SettingsPage
+	Embedder string
+	LLM      string
 }
 
-// settings reads everything the page shows, each part only when the
-// caller may see it; any failure is the error page, never half a page.
+// settings shows the settings page, each part only to those who may see
+// it, read whole in one transaction.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	p := onboardiq.PrincipalFromContext(ctx)
-	d := &settingsData{Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
-	var err error
-	if d.Preferences, err = h.DB.GetPreferences(ctx); err != nil {
-		return err
-	}
-	if d.Settings, err = h.DB.GetNotificationSettings(ctx); err != nil {
-		return err
-	}
-	users, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
+	pg, err := h.DB.LoadSettingsPage(r.Context(), h.Assistant.Embedder.Model())
 	if err != nil {
 		return err
 	}
-	d.Users = users.Items
-	if d.Templates, err = h.DB.ListTemplates(ctx); err != nil {
-		return err
-	}
-	if p.Can(onboardiq.ManageWebhooks) {
-		if d.Webhooks, err = h.DB.ListWebhooks(ctx); err != nil {
-			return err
-		}
-		log, err := h.DB.ListDeliveries(ctx, postgres.DeliveryFilter{ListOptions: onboardiq.ListOptions{Limit: 20}})
-		if err != nil {
-			return err
-		}
-		d.Deliveries = log.Items
-	}
-	if p.Can(onboardiq.ManageAI) {
-		if d.AI, err = h.DB.AIStatusAs(ctx, d.Embedder); err != nil {
-			return err
-		}
-	}
-	return h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d})
+	d := &settingsData{SettingsPage: pg, Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
+	return h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d, Unread: pg.Unread, counted: true})
 }
 
 func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error {

@@ -5,16 +5,28 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
-// TestProjectPageReadsInFixedRoundTrips: a project's page costs the same
-// statements with 5 tasks as with 50 (each commented on), for staff and
-// for a customer contact: one read-only transaction, no query per task.
-func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
-	t.Parallel()
+// pageFixture is a workspace with one customer and its contact, and a pool
+// whose statements tr records, for the page-shaped reads.
+type pageFixture struct {
+	db, traced *DB
+	tr         *tracer
+	tenant     uuid.UUID
+	as         context.Context // the admin
+	asContact  context.Context
+	customer   *onboardiq.Customer
+	contact    *UserRecord
+}
+
+func newPageFixture(t *testing.T) *pageFixture {
+	t.Helper()
 	ctx := context.Background()
 	url := testAppURL(t)
 	ring, err := secret.NewKeyring([][]byte{make([]byte, 32)})
@@ -25,7 +37,7 @@ func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(db.Close)
 	ten, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme", Slug: "acme", AdminEmail: "a@acme.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -34,40 +46,72 @@ func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	as := onboardiq.NewContextWithPrincipal(ctx, admin)
-	c, err := db.CreateCustomer(as, onboardiq.NewCustomer{Name: "Globex"})
+	f := &pageFixture{db: db, tr: &tracer{}, tenant: ten.Tenant.ID, as: onboardiq.NewContextWithPrincipal(ctx, admin)}
+	if f.customer, err = db.CreateCustomer(f.as, onboardiq.NewCustomer{Name: "Globex"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.contact, err = db.CreateUserAs(f.as, onboardiq.NewUser{Email: "c@globex.test", Name: "Contact", Role: onboardiq.RoleCustomer, CustomerID: &f.customer.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f.asContact = onboardiq.NewContextWithPrincipal(ctx, f.principal(onboardiq.RoleCustomer, f.contact.ID))
+	f.traced = tracedDB(t, url, f.tr)
+	return f
+}
+
+func (f *pageFixture) principal(role onboardiq.Role, user uuid.UUID) *onboardiq.Principal {
+	p := &onboardiq.Principal{TenantID: f.tenant, UserID: user, Role: role}
+	if role == onboardiq.RoleCustomer {
+		p.CustomerID = &f.customer.ID
+	}
+	return p
+}
+
+// project creates a project of customer c with n tasks, each commented on
+// and, in the contact's customer, assigned to the contact.
+func (f *pageFixture) project(t *testing.T, c *onboardiq.Customer, name string, n int) *onboardiq.Project {
+	t.Helper()
+	pr, err := f.db.CreateProjectAs(f.as, onboardiq.NewProject{CustomerID: c.ID, Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	contact, err := db.CreateUserAs(as, onboardiq.NewUser{Email: "c@globex.test", Name: "Contact", Role: onboardiq.RoleCustomer, CustomerID: &c.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var projects []*onboardiq.Project
-	for _, n := range []int{5, 50} {
-		pr, err := db.CreateProjectAs(as, onboardiq.NewProject{CustomerID: c.ID, Name: fmt.Sprintf("%d tasks", n)})
+	for i := range n {
+		in := onboardiq.TaskPatch{Description: onboardiq.Set(fmt.Sprintf("Task %d", i))}
+		if c.ID == f.customer.ID {
+			in.AssignedTo = onboardiq.Set(f.contact.ID)
+		}
+		task, err := f.db.CreateTask(f.as, pr.ID, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range n {
-			task, err := db.CreateTask(as, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set(fmt.Sprintf("Task %d", i)), AssignedTo: onboardiq.Set(contact.ID)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.AddComment(as, task.ID, "Noted."); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := f.db.AddComment(f.as, task.ID, "Noted."); err != nil {
+			t.Fatal(err)
 		}
-		projects = append(projects, pr)
 	}
-	tr := &tracer{}
-	traced := tracedDB(t, url, tr)
-	asContact := onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: ten.Tenant.ID, UserID: contact.ID,
-		Role: onboardiq.RoleCustomer, CustomerID: &c.ID})
-	for who, ctx := range map[string]context.Context{"staff": as, "contact": asContact} {
+	return pr
+}
+
+// sameCost fails unless every run sent the same few round trips.
+func sameCost(t *testing.T, what string, runs [][]string) {
+	t.Helper()
+	for _, r := range runs {
+		t.Logf("%s: %d round trips: %v", what, len(r), r)
+		if !slices.Equal(r, runs[0]) || len(r) < 2 || len(r) > 6 {
+			t.Errorf("%s: %v, then %v; want the same few round trips", what, runs[0], r)
+		}
+	}
+}
+
+// TestProjectPageReadsInFixedRoundTrips: a project's page costs the same
+// statements with 5 tasks as with 50 (each commented on), for staff and
+// for a customer contact: one read-only transaction, no query per task.
+func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	projects := []*onboardiq.Project{f.project(t, f.customer, "5 tasks", 5), f.project(t, f.customer, "50 tasks", 50)}
+	for who, ctx := range map[string]context.Context{"staff": f.as, "contact": f.asContact} {
 		var sent [][]string
 		for i, pr := range projects {
-			page, err := traced.LoadProjectPage(ctx, pr.ID)
+			page, err := f.traced.LoadProjectPage(ctx, pr.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,14 +119,232 @@ func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
 			if len(page.Tasks) != want || len(page.Comments) != want {
 				t.Errorf("%s: %d tasks, %d commented; want %d", who, len(page.Tasks), len(page.Comments), want)
 			}
-			if who == "contact" && page.Contacts[contact.ID] != "Contact" {
+			if who == "contact" && page.Contacts[f.contact.ID] != "Contact" {
 				t.Errorf("the contact's company: %v", page.Contacts)
 			}
-			sent = append(sent, tr.take())
-			t.Logf("%s, %d tasks: %v", who, want, sent[len(sent)-1])
+			sent = append(sent, f.tr.take())
 		}
-		if !slices.Equal(sent[0], sent[1]) || len(sent[0]) < 2 || len(sent[0]) > 6 {
-			t.Errorf("%s: 5 tasks cost %v, 50 cost %v; want the same few round trips", who, sent[0], sent[1])
+		sameCost(t, who, sent)
+	}
+}
+
+// TestStaffProjectPageReadsInFixedRoundTrips: the console's project page
+// costs the same statements with 5 tasks as with 50, and holds everything
+// the page shows.
+func TestStaffProjectPageReadsInFixedRoundTrips(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	var sent [][]string
+	for _, n := range []int{5, 50} {
+		pr := f.project(t, f.customer, fmt.Sprintf("%d tasks", n), n)
+		f.tr.take()
+		page, err := f.traced.LoadStaffProjectPage(f.as, pr.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sent = append(sent, f.tr.take())
+		// The activity: the project's creation, and each task's creation
+		// and comment, the latest 20.
+		if page.Project.ID != pr.ID || page.Customer != "Globex" || len(page.Tasks) != n || page.Assignees[f.contact.ID] != "Contact" ||
+			len(page.Assignees) != 1 || len(page.Activity) != min(20, 1+2*n) || page.Similar == nil {
+			t.Errorf("%d tasks: the page is %q of %q, %d tasks, assignees %v, %d events, similar %v",
+				n, page.Project.Name, page.Customer, len(page.Tasks), page.Assignees, len(page.Activity), page.Similar)
+		}
+	}
+	sameCost(t, "staff project page", sent)
+}
+
+// TestStaffProjectPageChecksTheCaller: the console's project page is
+// staff's, and another workspace's project, or none, is not found.
+func TestStaffProjectPageChecksTheCaller(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	pr := f.project(t, f.customer, "Rollout", 1)
+	other, err := f.db.CreateCustomer(f.as, onboardiq.NewCustomer{Name: "Initech"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := f.project(t, other, "Initech rollout", 1)
+	viewer := onboardiq.NewContextWithPrincipal(context.Background(), f.principal(onboardiq.RoleViewer, uuid.New()))
+	for _, tc := range []struct {
+		who  string
+		ctx  context.Context
+		id   uuid.UUID
+		want string
+	}{
+		{"a viewer", viewer, pr.ID, ""},
+		{"the contact, their own project", f.asContact, pr.ID, onboardiq.EFORBIDDEN},
+		{"the contact, another customer's", f.asContact, theirs.ID, onboardiq.ENOTFOUND},
+		{"staff, no such project", f.as, uuid.New(), onboardiq.ENOTFOUND},
+		{"nobody", context.Background(), pr.ID, onboardiq.EUNAUTHORIZED},
+	} {
+		if _, err := f.db.LoadStaffProjectPage(tc.ctx, tc.id); onboardiq.ErrorCode(err) != tc.want {
+			t.Errorf("%s: %v, want code %q", tc.who, err, tc.want)
+		}
+	}
+}
+
+// TestPortalHomeReadsInFixedRoundTrips: a contact's home costs the same
+// statements with one project as with ten, and shows each project's next
+// open steps, in plan order, among those customers see.
+func TestPortalHomeReadsInFixedRoundTrips(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	first := f.project(t, f.customer, "Project 0", 5)
+	// Its first task is done, its second internal: the next steps are
+	// tasks 2, 3 and 4.
+	var done, internal uuid.UUID
+	if err := f.db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT (array_agg(task_id ORDER BY position))[1], (array_agg(task_id ORDER BY position))[2] FROM tasks WHERE project_id = $1`, first.ID).Scan(&done, &internal)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.UpdateTask(f.as, done, onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusCompleted)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.UpdateTask(f.as, internal, onboardiq.TaskPatch{Visibility: onboardiq.Set(onboardiq.VisibilityInternal)}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.db.CreateCustomer(f.as, onboardiq.NewCustomer{Name: "Initech"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.project(t, other, "Initech rollout", 1)
+
+	f.tr.take()
+	var sent [][]string
+	for _, n := range []int{1, 10} {
+		for i := range n - 1 {
+			f.project(t, f.customer, fmt.Sprintf("Project %d", i+1), 4)
+		}
+		f.tr.take()
+		home, err := f.traced.LoadPortalHome(f.asContact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, f.tr.take())
+		if len(home.Projects) != n {
+			t.Fatalf("%d projects shown, want %d (their own only)", len(home.Projects), n)
+		}
+		for _, pr := range home.Projects {
+			var steps []string
+			for _, task := range home.Next[pr.ID] {
+				steps = append(steps, task.Description)
+			}
+			want := []string{"Task 0", "Task 1", "Task 2"}
+			if pr.ID == first.ID {
+				want = []string{"Task 2", "Task 3", "Task 4"}
+			}
+			if !slices.Equal(steps, want) {
+				t.Errorf("%s: next steps %v, want %v", pr.Name, steps, want)
+			}
+		}
+		if home.Projects[n-1].ID != first.ID {
+			t.Errorf("the oldest project is not last: %s", home.Projects[n-1].Name)
+		}
+	}
+	sameCost(t, "portal home", sent)
+}
+
+// TestDashboardReadsInFixedRoundTrips: the dashboard costs the same
+// statements with one project as with ten, and is staff's.
+func TestDashboardReadsInFixedRoundTrips(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	now := time.Now()
+	var sent [][]string
+	for _, n := range []int{1, 10} {
+		for i := range n - len(sent) {
+			f.project(t, f.customer, fmt.Sprintf("Project %d", i), 2)
+		}
+		f.tr.take()
+		d, err := f.traced.LoadDashboard(f.as, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, f.tr.take())
+		if len(d.Active) != n || d.ByStatus["not_started"] != n || len(d.Weekly) != 26 || d.Customers[f.customer.ID.String()] != "Globex" || len(d.Customers) != 1 {
+			t.Errorf("%d projects: %d active, by status %v, %d weeks, customers %v", n, len(d.Active), d.ByStatus, len(d.Weekly), d.Customers)
+		}
+	}
+	sameCost(t, "dashboard", sent)
+	if _, err := f.db.LoadDashboard(f.asContact, now); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+		t.Errorf("a contact's dashboard: %v", err)
+	}
+}
+
+// TestPagesCountTheUnread: the console pages bring the caller's unread
+// notifications for the navigation's badge, so that rendering them asks
+// nothing more.
+func TestPagesCountTheUnread(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	pr := f.project(t, f.customer, "Rollout", 1)
+	admin := onboardiq.PrincipalFromContext(f.as)
+	if err := f.db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO notifications (tenant_id, user_id, kind, title, read_at)
+VALUES ($1, $2, 'project_overdue', 'Overdue', now()), ($1, $2, 'project_overdue', 'Overdue', NULL), ($1, $2, 'project_overdue', 'Overdue', NULL)`,
+			f.tenant, admin.UserID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.db.LoadDashboard(f.as, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, err := f.db.LoadStaffProjectPage(f.as, pr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := f.db.LoadSettingsPage(f.as, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Unread != 2 || pp.Unread != 2 || sp.Unread != 2 {
+		t.Errorf("unread: dashboard %d, project page %d, settings %d; want 2", d.Unread, pp.Unread, sp.Unread)
+	}
+}
+
+// TestSettingsPageShowsWhatTheCallerManages: admins get the webhooks and
+// the AI status; other staff the rest; a contact nothing. Each costs the
+// same statements however many users and templates there are.
+func TestSettingsPageShowsWhatTheCallerManages(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	csm, err := f.db.CreateUserAs(f.as, onboardiq.NewUser{Email: "csm@acme.test", Name: "CSM", Role: onboardiq.RoleCSM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asCSM := onboardiq.NewContextWithPrincipal(context.Background(), f.principal(onboardiq.RoleCSM, csm.ID))
+	var sent [][]string
+	for range 2 {
+		f.tr.take()
+		admin, err := f.traced.LoadSettingsPage(f.as, "local")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, f.tr.take())
+		if len(admin.Preferences) != len(NotificationKinds) || admin.Settings.TimeZone == "" || len(admin.Users) < 3 ||
+			admin.Webhooks == nil || admin.Deliveries == nil || admin.AI == nil {
+			t.Errorf("the admin's page: %+v", admin)
+		}
+		// More of everything.
+		if _, err := f.db.CreateUserAs(f.as, onboardiq.NewUser{Email: fmt.Sprintf("u%d@acme.test", len(sent)), Name: "User", Role: onboardiq.RoleViewer}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(sent[0], sent[1]) {
+		t.Errorf("settings: %v, then %v", sent[0], sent[1])
+	}
+	page, err := f.db.LoadSettingsPage(asCSM, "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Webhooks != nil || page.Deliveries != nil || page.AI != nil || len(page.Users) < 3 {
+		t.Errorf("a CSM's page: webhooks %v, deliveries %v, AI %v, %d users", page.Webhooks, page.Deliveries, page.AI, len(page.Users))
+	}
+	if _, err := f.db.LoadSettingsPage(f.asContact, "local"); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+		t.Errorf("a contact's settings: %v", err)
 	}
 }

@@ -18,6 +18,10 @@ import (
 // open; false for a project without a deadline.
 const overdueSQL = `coalesce(p.deadline < now() AND p.status NOT IN ('completed', 'cancelled'), false)`
 
+// projectVisible limits a customer contact ($2) to their own customer's
+// projects; staff ($2 NULL) see all.
+const projectVisible = `($2::uuid IS NULL OR p.customer_id = $2)`
+
 const projectColumns = `p.tenant_id, p.project_id, p.customer_id, p.template_id, p.name, p.description, p.status,
     p.progress, p.start_date, p.deadline, p.completed_at, ` + overdueSQL + `, p.forecast_finish, p.at_risk, p.risk_reason,
     p.created_at, p.updated_at`
@@ -33,7 +37,7 @@ func scanProject(row pgx.Row) (*onboardiq.Project, error) {
 // lock, which every change to the project's tasks holds.
 func getProject(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID, lock bool) (*onboardiq.Project, error) {
 	q := `SELECT ` + projectColumns + ` FROM projects p
-WHERE p.tenant_id = $1 AND ($2::uuid IS NULL OR p.customer_id = $2) AND p.project_id = $3`
+WHERE p.tenant_id = $1 AND ` + projectVisible + ` AND p.project_id = $3`
 	if lock {
 		q += ` FOR UPDATE`
 	}
@@ -161,7 +165,7 @@ func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (Page[*onboardi
 	// The ordering's pieces come from the whitelist above, never from input.
 	q := fmt.Sprintf(`
 SELECT `+projectColumns+` FROM projects p
-WHERE p.tenant_id = $1 AND ($2::uuid IS NULL OR p.customer_id = $2)
+WHERE p.tenant_id = $1 AND `+projectVisible+`
   AND ($3::uuid IS NULL OR p.customer_id = $3)
   AND ($4::text = '' OR p.status = $4)
   AND (NOT $5 OR `+overdueSQL+`)

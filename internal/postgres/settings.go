@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/schedule"
 )
@@ -105,26 +108,24 @@ type Preference struct {
 // GetPreferences returns the caller's preferences, with the defaults (in
 // the app, email at once) for kinds they did not set.
 func (db *DB) GetPreferences(ctx context.Context) ([]Preference, error) {
-	var out []Preference
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		rows, err := tx.Query(ctx, `
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) ([]Preference, error) {
+		return loadPreferences(ctx, tx, p.UserID)
+	})
+}
+
+func loadPreferences(ctx context.Context, tx *Tx, userID uuid.UUID) ([]Preference, error) {
+	rows, err := tx.Query(ctx, `
 SELECT k, coalesce(np.in_app, true), coalesce(np.email, 'immediate')
 FROM unnest($3::text[]) AS k
 LEFT JOIN notification_preferences np ON np.tenant_id = $1 AND np.user_id = $2 AND np.kind = k
-ORDER BY array_position($3::text[], k)`, tx.TenantID(), p.UserID, NotificationKinds)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var pr Preference
-			if err := rows.Scan(&pr.Kind, &pr.InApp, &pr.Email); err != nil {
-				return err
-			}
-			out = append(out, pr)
-		}
-		return rows.Err()
+ORDER BY array_position($3::text[], k)`, tx.TenantID(), userID, NotificationKinds)
+	if err != nil {
+		return nil, fmt.Errorf("preferences: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Preference, error) {
+		var pr Preference
+		return pr, r.Scan(&pr.Kind, &pr.InApp, &pr.Email)
 	})
-	return out, err
 }
 
 // SetPreferences saves the caller's preferences for the kinds given.

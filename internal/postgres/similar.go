@@ -56,7 +56,27 @@ func (db *DB) SimilarProjects(ctx context.Context, id uuid.UUID, limit int) (Sim
 		if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
+		rows, err := tx.Query(ctx, similarProjectsQuery, tx.TenantID(), id, limit)
+		if err != nil {
+			return fmt.Errorf("similar projects: %w", err)
+		}
+		items, err := pgx.CollectRows(rows, scanSimilarProject)
+		if err != nil {
+			return err
+		}
+		if len(items) > 0 {
+			out.Items, out.Ready = items, true
+			return nil
+		}
+		return tx.QueryRow(ctx, `SELECT `+embedded+` FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
+	})
+	return out, err
+}
+
+// similarProjectsQuery finds, in the tenant ($1), the $3 completed projects
+// nearest to project $2, with their tasks that finished late. Run it after
+// enableIterativeScan, in the same transaction.
+const similarProjectsQuery = `
 WITH me AS (SELECT vector_embedding AS v, embedding_model AS m FROM projects WHERE tenant_id = $1 AND project_id = $2),
 near AS MATERIALIZED (
     SELECT p.project_id, p.name, p.customer_id, p.start_date, p.deadline, p.completed_at, p.vector_embedding <=> me.v AS distance
@@ -73,28 +93,13 @@ SELECT n.project_id, n.name, n.customer_id, 1 - n.distance,
        coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.task_id, 'description', t.description,
                      'days_late', round((extract(epoch FROM t.completed_at - t.due_at) / 86400)::numeric, 1))
                      ORDER BY t.completed_at - t.due_at DESC)
-                 FROM tasks t WHERE t.tenant_id = $1 AND t.project_id = n.project_id AND t.completed_at > t.due_at + interval '1 hour'), '[]'),
-       true
-FROM near n WHERE n.distance `+notNaN+` ORDER BY n.distance`, tx.TenantID(), id, limit)
-		if err != nil {
-			return fmt.Errorf("similar projects: %w", err)
-		}
-		for rows.Next() {
-			var s SimilarProject
-			if err := rows.Scan(&s.ID, &s.Name, &s.CustomerID, &s.Similarity, &s.DurationDays, &s.Deadline, &s.CompletedAt, &s.DaysLate, &s.LateTasks, &out.Ready); err != nil {
-				return err
-			}
-			out.Items = append(out.Items, s)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(out.Items) == 0 {
-			return tx.QueryRow(ctx, `SELECT `+embedded+` FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id).Scan(&out.Ready)
-		}
-		return nil
-	})
-	return out, err
+                 FROM tasks t WHERE t.tenant_id = $1 AND t.project_id = n.project_id AND t.completed_at > t.due_at + interval '1 hour'), '[]')
+FROM near n WHERE n.distance ` + notNaN + ` ORDER BY n.distance`
+
+func scanSimilarProject(row pgx.CollectableRow) (SimilarProject, error) {
+	var s SimilarProject
+	err := row.Scan(&s.ID, &s.Name, &s.CustomerID, &s.Similarity, &s.DurationDays, &s.Deadline, &s.CompletedAt, &s.DaysLate, &s.LateTasks)
+	return s, err
 }
 
 // SimilarTask is a task of another project like the one asked about.

@@ -63,8 +63,8 @@ type signinForm struct {
 	Workspace, Email, Next string
 }
 
-func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: consoleNext(r.URL.Query().Get("next"))}})
+func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "signin.html", view{Title: "Sign in", Data: signinForm{Workspace: r.URL.Query().Get("workspace"), Next: consoleNext(r.URL.Query().Get("next"))}})
 }
 
 // safeNext returns where to send a user after signing in: next, cleaned,
@@ -99,26 +99,22 @@ func hasControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) })
 }
 
-func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 	f := signinForm{Workspace: strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), Email: strings.TrimSpace(r.FormValue("email")), Next: r.FormValue("next")}
 	if msg := tooLong(r, limitWorkspace, limitEmail, limitPassword, limitNext); msg != "" {
-		h.render(w, r, http.StatusUnprocessableEntity, "signin.html", view{Title: "Sign in", Error: msg, Data: signinForm{Next: consoleNext(f.Next)}})
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, "signin.html", view{Title: "Sign in", Error: msg, Data: signinForm{Next: consoleNext(f.Next)}})
 	}
 	if !h.allowAddress(r) {
-		h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
-		return
+		return h.render(w, r, http.StatusTooManyRequests, "signin.html", view{Title: "Sign in", Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 	}
 	// Failed passwords per account are counted, and the account locked,
 	// by the store: a locked account gets the same answer.
 	token, p, err := h.DB.SignIn(r.Context(), f.Workspace, f.Email, r.FormValue("password"))
 	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
-		h.unavailable(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
-		h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: signinFailed, Data: f})
-		return
+		return h.render(w, r, http.StatusUnauthorized, "signin.html", view{Title: "Sign in", Error: signinFailed, Data: f})
 	}
 	h.setSession(w, r, token)
 	home := "/app"
@@ -129,6 +125,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		home = to
 	}
 	http.Redirect(w, r, home, http.StatusSeeOther)
+	return nil
 }
 
 // consoleNext is next when it is safe to carry in the sign-in form, else
@@ -140,39 +137,47 @@ func consoleNext(next string) string {
 	return "/app"
 }
 
-func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
+// signout ends the session. When the database cannot end it, the answer
+// is a 503 and the cookie stays: the user is not told they are signed out
+// while the session still works.
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.session(r)
+	if err != nil && !signedOut(err) {
+		return err
+	}
 	dest := "/signin"
-	if p := h.session(r); p != nil && p.IsCustomer() {
+	if err == nil && p.IsCustomer() {
 		dest = "/portal/" + p.TenantSlug + "/signin"
 	}
 	if c, err := r.Cookie(cookieName); err == nil {
-		_ = h.DB.SignOut(r.Context(), c.Value)
+		if err := h.DB.SignOut(r.Context(), c.Value); err != nil {
+			return err
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, dest, http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) forgotPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "forgot.html", view{Title: "Reset your password", Data: signinForm{Workspace: r.URL.Query().Get("workspace")}})
+func (h *Handler) forgotPage(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "forgot.html", view{Title: "Reset your password", Data: signinForm{Workspace: r.URL.Query().Get("workspace")}})
 }
 
 // sendLink sends a one-time link; whatever happens, the page says the same
 // thing, so it reveals nothing about who has an account.
-func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose, page string) {
+func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose, page string) error {
 	email := strings.TrimSpace(r.FormValue("email"))
 	f := signinForm{Workspace: slug, Email: email}
 	if msg := tooLong(r, limitWorkspace, limitEmail); msg != "" || len(slug) > limitWorkspace.max {
 		if msg == "" {
 			msg = fmt.Sprintf("The workspace is too long: at most %d characters.", limitWorkspace.max)
 		}
-		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
 	}
 	// Links are limited per address and per recipient, apart from
 	// passwords: a locked account still gets its own link.
 	if !h.allowAddress(r) || !h.perUser.allow("link:"+slug+"/"+strings.ToLower(email)) {
-		h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
-		return
+		return h.render(w, r, http.StatusTooManyRequests, page, view{Title: "Too many attempts", Slug: slug, Error: "Too many attempts. Wait ten minutes and try again.", Data: f})
 	}
 	link, err := h.DB.SendLoginLink(r.Context(), slug, email, purpose, strings.TrimRight(h.BaseURL, "/"))
 	if err != nil {
@@ -187,94 +192,89 @@ func (h *Handler) sendLink(w http.ResponseWriter, r *http.Request, slug, purpose
 			h.outbox.add(mailboxItem{Workspace: slug, To: email, Subject: link.Subject, Link: link.URL, At: time.Now()})
 		}
 	}
-	h.render(w, r, http.StatusOK, page, view{Title: "Check your email", Slug: slug, Data: f,
+	return h.render(w, r, http.StatusOK, page, view{Title: "Check your email", Slug: slug, Data: f,
 		Flash: "If that address has access to this workspace, a link is on its way. It works once."})
 }
 
-func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
-	h.sendLink(w, r, strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), postgres.LinkReset, "forgot.html")
+func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) error {
+	return h.sendLink(w, r, strings.TrimSpace(strings.ToLower(r.FormValue("workspace"))), postgres.LinkReset, "forgot.html")
 }
 
 // resetPage shows the form of a reset link; like magicPage, it consumes
 // nothing, and only the form's POST uses the link.
-func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
-	h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: r.URL.Query().Get("token")})
+	return h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: r.URL.Query().Get("token")})
 }
 
-func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) reset(w http.ResponseWriter, r *http.Request) error {
 	token := r.FormValue("token")
 	if msg := tooLong(r, limitToken, limitPassword, limitConfirm); msg != "" {
-		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: msg})
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: msg})
 	}
 	if r.FormValue("password") != r.FormValue("confirm") {
-		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: "The two passwords differ.", Data: token})
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: "The two passwords differ.", Data: token})
 	}
 	session, p, err := h.DB.ResetPassword(r.Context(), token, r.FormValue("password"))
 	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
-		h.unavailable(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
-		h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: errText(err), Data: token})
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: errText(err), Data: token})
 	}
 	h.setSession(w, r, session)
 	if p.IsCustomer() {
 		http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
-		return
+		return nil
 	}
 	http.Redirect(w, r, "/app", http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) portalSigninPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug")})
+func (h *Handler) portalSigninPage(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug")})
 }
 
-func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) {
-	h.sendLink(w, r, r.PathValue("slug"), postgres.LinkSignIn, "portal_signin.html")
+func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) error {
+	return h.sendLink(w, r, r.PathValue("slug"), postgres.LinkSignIn, "portal_signin.html")
 }
 
 // magicPage is where an emailed sign-in link lands. It consumes nothing:
 // mail scanners fetch every link in a message, so a GET only shows a
 // Continue button, whose POST (magic) uses the link.
-func (h *Handler) magicPage(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) magicPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 	token := r.FormValue("token")
 	if tooLong(r, limitToken) != "" {
 		token = ""
 	}
-	h.render(w, r, http.StatusOK, "magic.html", view{Title: "Sign in", Slug: r.PathValue("slug"), Data: token})
+	return h.render(w, r, http.StatusOK, "magic.html", view{Title: "Sign in", Slug: r.PathValue("slug"), Data: token})
 }
 
-func (h *Handler) magic(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) magic(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	slug := r.PathValue("slug")
 	session, p, err := h.DB.SignInWithLink(r.Context(), slug, r.FormValue("token"))
 	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
-		h.unavailable(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
-		h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: slug,
+		return h.render(w, r, http.StatusUnauthorized, "portal_signin.html", view{Title: "Sign in", Slug: slug,
 			Error: "This link is invalid, used or expired. Ask for a new one below."})
-		return
 	}
 	h.setSession(w, r, session)
 	http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+	return nil
 }
 
 // mailbox is the development stand-in for an inbox, served only when
 // DevMailbox is on and only to clients on the same machine.
-func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request) error {
 	if !h.DevMailbox || !h.clientAddr(r).IsLoopback() {
-		h.notFound(w, r)
-		return
+		return errNotFound
 	}
 	slug := r.URL.Query().Get("workspace")
-	h.render(w, r, http.StatusOK, "mailbox.html", view{Title: "Development mailbox", Slug: slug, Data: h.outbox.list(slug, time.Now())})
+	return h.render(w, r, http.StatusOK, "mailbox.html", view{Title: "Development mailbox", Slug: slug, Data: h.outbox.list(slug, time.Now())})
 }

@@ -8,14 +8,13 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-func (h *Handler) customers(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) customers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query().Get("q")
 	p, err := h.DB.ListCustomers(r.Context(), postgres.CustomerFilter{ListOptions: onboardiq.ListOptions{Limit: 200}, Q: q})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "customers.html", view{Title: "Customers", Data: map[string]any{"Q": q, "Customers": p.Items}})
+	return h.render(w, r, http.StatusOK, "customers.html", view{Title: "Customers", Data: map[string]any{"Q": q, "Customers": p.Items}})
 }
 
 type customerData struct {
@@ -34,9 +33,9 @@ type aiReport struct {
 }
 
 func (h *Handler) loadCustomer(r *http.Request) (*customerData, error) {
-	id, ok := pathID(r)
-	if !ok {
-		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "not found")
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	ctx := r.Context()
 	c, err := h.DB.GetCustomer(ctx, id)
@@ -67,26 +66,23 @@ func (h *Handler) loadCustomer(r *http.Request) (*customerData, error) {
 	return d, nil
 }
 
-func (h *Handler) customer(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) customer(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.loadCustomer(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "customer.html", view{Title: d.Customer.Name, Data: d})
+	return h.render(w, r, http.StatusOK, "customer.html", view{Title: d.Customer.Name, Data: d})
 }
 
-func (h *Handler) summary(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) summary(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.loadCustomer(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rep, err := h.Assistant.Summary(r.Context(), d.Customer.ID, time.Now().AddDate(0, 0, -30), time.Now())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Summary = &aiReport{Text: rep.Text, Facts: rep.Facts}
-	h.render(w, r, http.StatusOK, "customer.html", view{Title: d.Customer.Name, Data: d})
+	return h.render(w, r, http.StatusOK, "customer.html", view{Title: d.Customer.Name, Data: d})
 }

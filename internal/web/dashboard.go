@@ -12,11 +12,10 @@ type dashboardData struct {
 	MaxWeek int
 }
 
-func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.DB.LoadDashboard(r.Context(), time.Now())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	max := 1
 	for _, wk := range d.Weekly {
@@ -24,5 +23,5 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			max = wk.Count
 		}
 	}
-	h.render(w, r, http.StatusOK, "dashboard.html", view{Title: "Dashboard", Data: dashboardData{d, max}})
+	return h.render(w, r, http.StatusOK, "dashboard.html", view{Title: "Dashboard", Data: dashboardData{d, max}, Unread: d.Unread, counted: true})
 }

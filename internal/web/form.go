@@ -21,8 +21,8 @@ const maxFormBytes = 64 << 10
 // the same limits: a body over maxFormBytes answers 413, and a field whose
 // name or value holds a NUL byte or invalid UTF-8 (which PostgreSQL would
 // refuse) answers 422 naming the field. Handlers then read r.Form.
-func (h *Handler) form(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) form(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		var err error
 		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
@@ -33,18 +33,15 @@ func (h *Handler) form(next http.HandlerFunc) http.HandlerFunc {
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			h.render(w, r, http.StatusRequestEntityTooLarge, "error.html", view{Title: "Too much to send",
+			return h.render(w, r, http.StatusRequestEntityTooLarge, "error.html", view{Title: "Too much to send",
 				Error: fmt.Sprintf("The form is larger than the %d KiB a page accepts; shorten it and try again.", maxFormBytes>>10)})
-			return
 		case err != nil:
-			h.render(w, r, http.StatusBadRequest, "error.html", view{Title: "Could not read the form", Error: "The form could not be read; reload the page and try again."})
-			return
+			return h.render(w, r, http.StatusBadRequest, "error.html", view{Title: "Could not read the form", Error: "The form could not be read; reload the page and try again."})
 		}
 		if msg := badField(r.Form); msg != "" {
-			h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
-			return
+			return h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: msg})
 		}
-		next(w, r)
+		return next(w, r)
 	}
 }
 

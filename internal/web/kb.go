@@ -9,21 +9,19 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-func (h *Handler) kb(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) kb(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	data := map[string]any{"Q": q}
 	if q != "" {
 		hits, err := h.search(r, q)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		data["Hits"] = hits
 	} else {
 		p, err := h.DB.ListArticles(r.Context(), postgres.ArticleFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		data["Articles"] = p.Items
 	}
@@ -31,7 +29,7 @@ func (h *Handler) kb(w http.ResponseWriter, r *http.Request) {
 	if onboardiq.PrincipalFromContext(r.Context()).IsCustomer() {
 		page = "portal_kb.html"
 	}
-	h.render(w, r, http.StatusOK, page, view{Title: "Knowledge base", Data: data})
+	return h.render(w, r, http.StatusOK, page, view{Title: "Knowledge base", Data: data})
 }
 
 // search runs a hybrid search as the caller.
@@ -48,30 +46,27 @@ func (h *Handler) search(r *http.Request, q string) ([]onboardiq.ArticleHit, err
 	return h.DB.Search(r.Context(), s)
 }
 
-func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) article(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	a, err := h.DB.GetArticle(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	page := "article.html"
 	if onboardiq.PrincipalFromContext(r.Context()).IsCustomer() {
 		page = "portal_article.html"
 	}
-	h.render(w, r, http.StatusOK, page, view{Title: a.Title, Data: a})
+	return h.render(w, r, http.StatusOK, page, view{Title: a.Title, Data: a})
 }
 
-func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request) error {
 	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.EditArticles); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "New article", Data: &onboardiq.Article{Visibility: onboardiq.VisibilityInternal}})
+	return h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "New article", Data: &onboardiq.Article{Visibility: onboardiq.VisibilityInternal}})
 }
 
 func articleForm(r *http.Request) onboardiq.NewArticle {
@@ -85,56 +80,50 @@ func articleForm(r *http.Request) onboardiq.NewArticle {
 		Visibility: onboardiq.Visibility(r.FormValue("visibility")), Tags: tags}
 }
 
-func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request) error {
 	in := articleForm(r)
 	a, err := h.DB.CreateArticleAs(r.Context(), in)
 	if err != nil && !aboutInput(err) {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
-		h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "New article", Error: errText(err),
+		return h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "New article", Error: errText(err),
 			Data: &onboardiq.Article{Title: in.Title, Content: in.Content, Visibility: in.Visibility, Tags: in.Tags}})
-		return
 	}
 	http.Redirect(w, r, "/app/kb/"+a.ID.String(), http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) articleEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) articleEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.EditArticles); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	a, err := h.DB.GetArticle(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "Edit " + a.Title, Data: a})
+	return h.render(w, r, http.StatusOK, "article_edit.html", view{Title: "Edit " + a.Title, Data: a})
 }
 
-func (h *Handler) articleUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) articleUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	in := articleForm(r)
-	_, err := h.DB.UpdateArticle(r.Context(), id, onboardiq.ArticlePatch{Title: onboardiq.Set(in.Title), Content: onboardiq.Set(in.Content),
+	_, err = h.DB.UpdateArticle(r.Context(), id, onboardiq.ArticlePatch{Title: onboardiq.Set(in.Title), Content: onboardiq.Set(in.Content),
 		Visibility: onboardiq.Set(in.Visibility), Tags: onboardiq.Set(in.Tags)})
 	if err != nil && !aboutInput(err) {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
-		h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "Edit article", Error: errText(err),
+		return h.render(w, r, http.StatusUnprocessableEntity, "article_edit.html", view{Title: "Edit article", Error: errText(err),
 			Data: &onboardiq.Article{ID: id, Title: in.Title, Content: in.Content, Visibility: in.Visibility, Tags: in.Tags}})
-		return
 	}
 	http.Redirect(w, r, "/app/kb/"+id.String(), http.StatusSeeOther)
+	return nil
 }

@@ -8,39 +8,25 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
-	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
 type portalProject struct {
 	Project *onboardiq.Project
-	Next    []*onboardiq.Task // the company's open tasks, soonest due first
+	Next    []*onboardiq.Task // the project's next open tasks, in plan order
 }
 
-func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p := onboardiq.PrincipalFromContext(ctx)
-	projects, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: onboardiq.ListOptions{Limit: 50}})
+	home, err := h.DB.LoadPortalHome(ctx)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	var out []portalProject
-	for _, pr := range projects.Items {
-		tasks, err := h.DB.ListTasks(ctx, pr.ID, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		pp := portalProject{Project: pr}
-		for _, t := range tasks.Items {
-			if t.Status != onboardiq.StatusCompleted && t.Status != onboardiq.StatusCancelled && len(pp.Next) < 3 {
-				pp.Next = append(pp.Next, t)
-			}
-		}
-		out = append(out, pp)
+	out := make([]portalProject, len(home.Projects))
+	for i, pr := range home.Projects {
+		out[i] = portalProject{Project: pr, Next: home.Next[pr.ID]}
 	}
-	h.render(w, r, http.StatusOK, "portal_home.html", view{Title: p.TenantName, Data: out})
+	return h.render(w, r, http.StatusOK, "portal_home.html", view{Title: onboardiq.PrincipalFromContext(ctx).TenantName, Data: out})
 }
 
 type portalProjectData struct {
@@ -51,16 +37,14 @@ type portalProjectData struct {
 	Comments map[uuid.UUID][]*onboardiq.Comment
 }
 
-func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	pg, err := h.DB.LoadProjectPage(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pr := pg.Project
 	d := portalProjectData{Project: pr, Phases: phases(pg.Tasks), Mine: map[uuid.UUID]bool{}, Names: map[string]string{}, Comments: pg.Comments}
@@ -72,53 +56,51 @@ func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) {
 			_, d.Mine[t.ID] = pg.Contacts[*t.AssignedTo]
 		}
 	}
-	h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Data: d})
+	return h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Data: d})
 }
 
-func (h *Handler) portalTaskStatus(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) portalTaskStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	t, err := h.DB.UpdateTask(r.Context(), id, statusPatch(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/portal/%s/projects/%s#task-%s", r.PathValue("slug"), t.ProjectID, t.ID), http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) portalComment(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) portalComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	if _, err := h.DB.AddComment(ctx, id, r.FormValue("body")); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := h.DB.GetTask(ctx, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/portal/%s/projects/%s#task-%s", r.PathValue("slug"), t.ProjectID, t.ID), http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) portalKB(w http.ResponseWriter, r *http.Request) { h.kb(w, r) }
+func (h *Handler) portalKB(w http.ResponseWriter, r *http.Request) error { return h.kb(w, r) }
 
-func (h *Handler) portalArticle(w http.ResponseWriter, r *http.Request) { h.article(w, r) }
+func (h *Handler) portalArticle(w http.ResponseWriter, r *http.Request) error { return h.article(w, r) }
 
-func (h *Handler) portalAssistant(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "portal_assistant.html", view{Title: "Ask the assistant", Data: r.URL.Query().Get("task")})
+func (h *Handler) portalAssistant(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "portal_assistant.html", view{Title: "Ask the assistant", Data: r.URL.Query().Get("task")})
 }
 
 // portalAsk answers a question as server-sent events, for the chat page's
-// script: delta events with text, then done with the citations.
-func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) {
+// script: delta events with text, then done with the citations. Its errors
+// are events of the stream, which has begun: it returns none.
+func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := assistant.Question{Text: r.FormValue("question")}
 	if id, err := uuid.Parse(r.FormValue("conversation_id")); err == nil {
@@ -136,13 +118,14 @@ func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusTooManyRequests)
 		}
 		_ = send("error", map[string]string{"detail": errText(err)})
-		return
+		return nil
 	}
 	ans, err := h.Assistant.Run(ctx, prep, func(d string) error { return send("delta", map[string]string{"text": d}) })
 	if err != nil {
 		h.Logger.ErrorContext(ctx, "assistant", "err", err)
 		_ = send("error", map[string]string{"detail": "The assistant could not answer; try again."})
-		return
+		return nil
 	}
 	_ = send("done", ans)
+	return nil
 }

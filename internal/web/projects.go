@@ -22,55 +22,21 @@ type projectData struct {
 	Assignee map[string]string
 }
 
-func (h *Handler) project(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	ctx := r.Context()
-	p, err := h.DB.GetProject(ctx, id)
+func (h *Handler) project(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	d := &projectData{Project: p, Assignee: map[string]string{}}
-	// Every part or the error page: never half a page.
-	err = func() error {
-		c, err := h.DB.GetCustomer(ctx, p.CustomerID)
-		if err != nil {
-			return err
-		}
-		d.Customer = c.Name
-		tasks, err := h.DB.ListTasks(ctx, id, postgres.TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-		if err != nil {
-			return err
-		}
-		d.Phases = phases(tasks.Items)
-		users, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}})
-		if err != nil {
-			return err
-		}
-		for _, u := range users.Items {
-			d.Assignee[u.ID.String()] = u.Name
-		}
-		s, err := h.DB.SimilarProjects(ctx, id, 3)
-		if err != nil {
-			return err
-		}
-		d.Similar = s.Items
-		a, err := h.DB.ListActivity(ctx, postgres.ActivityFilter{ListOptions: onboardiq.ListOptions{Limit: 20}, ProjectID: &id})
-		if err != nil {
-			return err
-		}
-		d.Activity = a.Items
-		return nil
-	}()
+	pg, err := h.DB.LoadStaffProjectPage(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "project.html", view{Title: p.Name, Data: d})
+	d := &projectData{Project: pg.Project, Customer: pg.Customer, Phases: phases(pg.Tasks), Similar: pg.Similar, Activity: pg.Activity,
+		Assignee: map[string]string{}}
+	for id, name := range pg.Assignees {
+		d.Assignee[id.String()] = name
+	}
+	return h.render(w, r, http.StatusOK, "project.html", view{Title: pg.Project.Name, Data: d, Unread: pg.Unread, counted: true})
 }
 
 // phases groups tasks, already in plan order, by phase.
@@ -94,23 +60,21 @@ func statusPatch(r *http.Request) onboardiq.TaskPatch {
 	return patch
 }
 
-func (h *Handler) taskStatus(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) taskStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	t, err := h.DB.UpdateTask(r.Context(), id, statusPatch(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	back := r.FormValue("back")
-	if back != "task" {
+	if r.FormValue("back") != "task" {
 		http.Redirect(w, r, "/app/projects/"+t.ProjectID.String()+"#task-"+t.ID.String(), http.StatusSeeOther)
-		return
+		return nil
 	}
 	http.Redirect(w, r, "/app/tasks/"+t.ID.String(), http.StatusSeeOther)
+	return nil
 }
 
 type taskData struct {
@@ -122,9 +86,9 @@ type taskData struct {
 }
 
 func (h *Handler) loadTask(r *http.Request) (*taskData, error) {
-	id, ok := pathID(r)
-	if !ok {
-		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "not found")
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	ctx := r.Context()
 	t, err := h.DB.GetTask(ctx, id)
@@ -140,45 +104,43 @@ func (h *Handler) loadTask(r *http.Request) (*taskData, error) {
 		return nil, err
 	}
 	d.Comments = cs.Items
-	if s, err := h.DB.SimilarTasks(ctx, id, 3); err == nil {
-		d.Similar = s.Items
+	s, err := h.DB.SimilarTasks(ctx, id, 3)
+	if err != nil {
+		return nil, err
 	}
+	d.Similar = s.Items
 	return d, nil
 }
 
-func (h *Handler) task(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) task(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.loadTask(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "task.html", view{Title: d.Task.Description, Data: d})
+	return h.render(w, r, http.StatusOK, "task.html", view{Title: d.Task.Description, Data: d})
 }
 
-func (h *Handler) comment(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) comment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	if _, err := h.DB.AddComment(r.Context(), id, r.FormValue("body")); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/app/tasks/"+id.String()+"#comments", http.StatusSeeOther)
+	return nil
 }
 
-func (h *Handler) troubleshoot(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) troubleshoot(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.loadTask(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rep, err := h.Assistant.Troubleshoot(r.Context(), d.Task.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Troubleshoot = &aiReport{Text: rep.Text, Citations: rep.Citations}
-	h.render(w, r, http.StatusOK, "task.html", view{Title: d.Task.Description, Data: d})
+	return h.render(w, r, http.StatusOK, "task.html", view{Title: d.Task.Description, Data: d})
 }

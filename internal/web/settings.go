@@ -12,13 +12,14 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-func (h *Handler) settingsFlash(w http.ResponseWriter, r *http.Request, msg string) {
+func (h *Handler) settingsFlash(w http.ResponseWriter, r *http.Request, msg string) error {
 	h.redirectFlash(w, r, "/app/settings", msg)
+	return nil
 }
 
 // inviteUser creates a user (admins): staff sign in after a password reset;
 // customer contacts with a sign-in link.
-func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	in := onboardiq.NewUser{Email: r.FormValue("email"), Name: r.FormValue("name"), Role: onboardiq.Role(r.FormValue("role"))}
 	if c := r.FormValue("customer_id"); c != "" {
 		if id, err := uuid.Parse(c); err == nil {
@@ -27,71 +28,62 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := h.DB.CreateUserAs(r.Context(), in)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.settingsFlash(w, r, fmt.Sprintf("Added %s (%s). They can set a password with “Forgot your password?”, or a contact signs in by email link.", u.Name, u.Role))
+	return h.settingsFlash(w, r, fmt.Sprintf("Added %s (%s). They can set a password with “Forgot your password?”, or a contact signs in by email link.", u.Name, u.Role))
 }
 
 // updateUser changes a user's role or disables them (admins).
-func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	patch := onboardiq.UserPatch{Role: onboardiq.Set(onboardiq.Role(r.FormValue("role"))), Disabled: onboardiq.Set(r.FormValue("disabled") == "on")}
 	u, err := h.DB.UpdateUser(r.Context(), id, patch)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.settingsFlash(w, r, "Saved "+u.Name+".")
+	return h.settingsFlash(w, r, "Saved "+u.Name+".")
 }
 
 // createWebhook registers an endpoint (admins) and shows its secret once.
-func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
 	in := postgres.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
 		AllowHTTP: r.FormValue("allow_http") == "on"}
 	ep, secret, err := h.DB.CreateWebhook(r.Context(), in, h.Guard)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.settingsFlash(w, r, fmt.Sprintf("Registered %s. Its signing secret, shown only now: %s", ep.URL, secret))
+	return h.settingsFlash(w, r, fmt.Sprintf("Registered %s. Its signing secret, shown only now: %s", ep.URL, secret))
 }
 
 // webhookAction sends a test event, or disables or enables an endpoint.
-func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	switch r.PathValue("action") {
 	case "test":
 		if _, err := h.DB.TestWebhook(ctx, id); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.settingsFlash(w, r, "A test event is on its way; see the deliveries below.")
+		return h.settingsFlash(w, r, "A test event is on its way; see the deliveries below.")
 	case "disable", "enable":
 		ep, err := h.DB.GetWebhook(ctx, id)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		in := postgres.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
 		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable", h.Guard); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.settingsFlash(w, r, "Saved "+ep.URL+".")
-	default:
-		h.notFound(w, r)
+		return h.settingsFlash(w, r, "Saved "+ep.URL+".")
 	}
+	return errNotFound
 }
 
 type templateData struct {
@@ -139,31 +131,27 @@ func parseTemplateLines(text string, old []onboardiq.TemplateTask) ([]onboardiq.
 	return out, nil
 }
 
-func (h *Handler) templateEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) templateEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	t, err := h.DB.GetTemplate(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "template_edit.html", view{Title: "Edit " + t.Name, Data: templateData{t, templateLines(t)}})
+	return h.render(w, r, http.StatusOK, "template_edit.html", view{Title: "Edit " + t.Name, Data: templateData{t, templateLines(t)}})
 }
 
-func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
+func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	old, err := h.DB.GetTemplate(ctx, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	edited := &onboardiq.Template{ID: id, Name: r.FormValue("name"), Description: r.FormValue("description"), IsDefault: r.FormValue("is_default") == "on"}
 	tasks, err := parseTemplateLines(r.FormValue("tasks"), old.Tasks)
@@ -172,80 +160,39 @@ func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) {
 		_, err = h.DB.UpdateTemplate(ctx, id, *edited)
 	}
 	if err != nil && !aboutInput(err) {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
-		h.render(w, r, http.StatusUnprocessableEntity, "template_edit.html", view{Title: "Edit " + old.Name, Error: errText(err),
+		return h.render(w, r, http.StatusUnprocessableEntity, "template_edit.html", view{Title: "Edit " + old.Name, Error: errText(err),
 			Data: templateData{edited, r.FormValue("tasks")}})
-		return
 	}
-	h.settingsFlash(w, r, "Saved the template "+edited.Name+".")
+	return h.settingsFlash(w, r, "Saved the template "+edited.Name+".")
 }
 
 type settingsData struct {
-	Users       []*postgres.UserRecord
-	Templates   []*onboardiq.Template
-	Webhooks    []*postgres.WebhookEndpoint
-	Deliveries  []*postgres.Delivery
-	AI          *postgres.AIStatus
-	Embedder    string
-	LLM         string
-	Preferences []postgres.Preference
-	Settings    postgres.NotificationSettings
+	*postgres.SettingsPage
+	Embedder string
+	LLM      string
 }
 
-// settings reads everything the page shows, each part only when the
-// caller may see it; any failure is the error page, never half a page.
-func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p := onboardiq.PrincipalFromContext(ctx)
-	d := &settingsData{Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
-	var users postgres.Page[*postgres.UserRecord]
-	err := func() (err error) {
-		if d.Preferences, err = h.DB.GetPreferences(ctx); err != nil {
-			return err
-		}
-		if d.Settings, err = h.DB.GetNotificationSettings(ctx); err != nil {
-			return err
-		}
-		if users, err = h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: onboardiq.ListOptions{Limit: 200}}); err != nil {
-			return err
-		}
-		d.Users = users.Items
-		if d.Templates, err = h.DB.ListTemplates(ctx); err != nil {
-			return err
-		}
-		if p.Can(onboardiq.ManageWebhooks) {
-			if d.Webhooks, err = h.DB.ListWebhooks(ctx); err != nil {
-				return err
-			}
-			log, err := h.DB.ListDeliveries(ctx, postgres.DeliveryFilter{ListOptions: onboardiq.ListOptions{Limit: 20}})
-			if err != nil {
-				return err
-			}
-			d.Deliveries = log.Items
-		}
-		if p.Can(onboardiq.ManageAI) {
-			d.AI, err = h.DB.AIStatusAs(ctx, d.Embedder)
-		}
-		return err
-	}()
+// settings shows the settings page, each part only to those who may see
+// it, read whole in one transaction.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
+	pg, err := h.DB.LoadSettingsPage(r.Context(), h.Assistant.Embedder.Model())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d})
+	d := &settingsData{SettingsPage: pg, Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
+	return h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d, Unread: pg.Unread, counted: true})
 }
 
-func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error {
 	var prefs []postgres.Preference
 	for _, k := range postgres.NotificationKinds {
 		prefs = append(prefs, postgres.Preference{Kind: k, InApp: r.FormValue(k+".in_app") == "on", Email: r.FormValue(k + ".email")})
 	}
 	if _, err := h.DB.SetPreferences(r.Context(), prefs); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.settingsFlash(w, r, "Preferences saved.")
+	return h.settingsFlash(w, r, "Preferences saved.")
 }

@@ -130,7 +130,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 
 	cop := http.NewCrossOriginProtection()
-	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, cop.Handler(h.form(fn))) }
+	handle := func(pattern string, fn handlerFunc) { mux.Handle(pattern, cop.Handler(h.serve(h.form(fn)))) }
 
 	handle("GET /{$}", h.home)
 	handle("GET /signin", h.signinPage)
@@ -193,6 +193,10 @@ type view struct {
 	Error   string
 	Version string
 	Data    any
+
+	// counted says Unread is known already: a page-shaped read brought
+	// it, or the page is an error page, which asks the database nothing.
+	counted bool
 }
 
 func parsePages() map[string]*template.Template {
@@ -209,65 +213,109 @@ func parsePages() map[string]*template.Template {
 	return pages
 }
 
-// render executes a page into a buffer first, so a failing template
-// answers 500 instead of half a page.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
-	v.P = onboardiq.PrincipalFromContext(r.Context())
-	v.Version = h.Version
-	if v.P != nil && !v.Portal && v.P.Role.IsStaff() {
-		v.Unread, _ = h.DB.UnreadCount(r.Context())
+// handlerFunc is a page. It writes a whole answer, or returns an error
+// having written nothing, and serveError answers the error.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// asker is who a request turned out to be from, noted by staff and
+// customer0 for serveError: an error page keeps the signed-in navigation.
+type asker struct{ p *onboardiq.Principal }
+
+type askerKey struct{}
+
+// serve adapts a page to net/http: the error it returns is answered by
+// serveError.
+func (h *Handler) serve(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who := &asker{}
+		r = r.WithContext(context.WithValue(r.Context(), askerKey{}, who))
+		if err := fn(w, r); err != nil {
+			if who.p != nil {
+				r = r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), who.p))
+			}
+			h.serveError(w, r, err)
+		}
 	}
+}
+
+// statusClientClosed answers a request whose client went away (nginx's
+// 499): nobody reads it, and it is neither a success nor our fault.
+const statusClientClosed = 499
+
+// serveError answers an error a page returned: the one place that maps
+// error codes to statuses and pages. Only failures on our side are logged
+// as errors, and no internal error's text reaches the page.
+func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	status, v := http.StatusInternalServerError, view{Error: onboardiq.ErrorMessage(err), counted: true}
+	switch onboardiq.ErrorCode(err) {
+	case onboardiq.EUNAUTHORIZED:
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	case onboardiq.ENOTFOUND:
+		status, v.Title, v.Error = http.StatusNotFound, "Not found", "There is nothing here, or nothing you may see."
+	case onboardiq.EFORBIDDEN:
+		status, v.Title = http.StatusForbidden, "Not allowed"
+	case onboardiq.ELIMIT:
+		setRetryAfter(w, err)
+		status, v.Title = http.StatusTooManyRequests, "Limit reached"
+	case onboardiq.EINVALID, onboardiq.ECONFLICT:
+		status, v.Title = http.StatusUnprocessableEntity, "Could not do that"
+	case onboardiq.EUNAVAILABLE:
+		h.Logger.WarnContext(ctx, "unavailable", "err", err)
+		w.Header().Set("Retry-After", api.RetryAfter)
+		status, v.Title, v.Error = http.StatusServiceUnavailable, "Briefly unavailable", "OnboardIQ is briefly unavailable. Try again in a few seconds."
+	case onboardiq.EMODEL:
+		h.Logger.ErrorContext(ctx, "language model", "err", err)
+		status, v.Title, v.Error = http.StatusBadGateway, "The assistant could not answer", "The language model failed to answer; try again."
+	default:
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			w.WriteHeader(statusClientClosed)
+			return
+		}
+		h.Logger.ErrorContext(ctx, "internal error", "err", err)
+		v.Title, v.Error = "Something went wrong", "Something went wrong on our side; try again."
+	}
+	if err := h.render(w, r, status, "error.html", v); err != nil {
+		h.Logger.ErrorContext(ctx, "error page", "err", err)
+		http.Error(w, v.Error, status)
+	}
+}
+
+// render executes a page into a buffer, and writes it only when it is
+// whole: a failure (the unread count of the navigation, or the template)
+// writes nothing and returns the error, for serveError to answer.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) error {
+	ctx := r.Context()
+	v.P = onboardiq.PrincipalFromContext(ctx)
+	v.Version = h.Version
 	if v.P != nil && v.P.IsCustomer() {
 		v.Portal, v.Slug = true, v.P.TenantSlug
+	}
+	if v.P != nil && !v.Portal && v.P.Role.IsStaff() && !v.counted {
+		n, err := h.DB.UnreadCount(ctx)
+		if err != nil {
+			return err
+		}
+		v.Unread = n
+	}
+	t, ok := h.pages[page]
+	if !ok {
+		return fmt.Errorf("no page %q", page)
 	}
 	if v.Flash == "" {
 		v.Flash = h.takeFlash(w, r)
 	}
 	var buf bytes.Buffer
-	t, ok := h.pages[page]
-	if !ok {
-		h.Logger.ErrorContext(r.Context(), "no such page", "page", page)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
-		h.Logger.ErrorContext(r.Context(), "render", "page", page, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return fmt.Errorf("render %s: %w", page, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
-}
-
-// fail renders the page for an error from the services.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch onboardiq.ErrorCode(err) {
-	case onboardiq.ENOTFOUND:
-		h.notFound(w, r)
-	case onboardiq.EFORBIDDEN:
-		h.render(w, r, http.StatusForbidden, "error.html", view{Title: "Not allowed", Error: onboardiq.ErrorMessage(err)})
-	case onboardiq.EUNAUTHORIZED:
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-	case onboardiq.ELIMIT:
-		setRetryAfter(w, err)
-		h.render(w, r, http.StatusTooManyRequests, "error.html", view{Title: "Limit reached", Error: onboardiq.ErrorMessage(err)})
-	case onboardiq.EINVALID, onboardiq.ECONFLICT:
-		h.render(w, r, http.StatusUnprocessableEntity, "error.html", view{Title: "Could not do that", Error: onboardiq.ErrorMessage(err)})
-	case onboardiq.EUNAVAILABLE:
-		h.unavailable(w, r, err)
-	case onboardiq.EMODEL:
-		h.Logger.ErrorContext(r.Context(), "language model", "err", err)
-		h.render(w, r, http.StatusBadGateway, "error.html", view{Title: "The assistant could not answer", Error: "The language model failed to answer; try again."})
-	default:
-		if errors.Is(err, context.Canceled) {
-			return
-		}
-		h.Logger.ErrorContext(r.Context(), "internal error", "err", err)
-		h.render(w, r, http.StatusInternalServerError, "error.html", view{Title: "Something went wrong", Error: "Something went wrong on our side; try again."})
-	}
+	return nil
 }
 
 // errText is an error as a sentence for a page, naming the field.
@@ -290,16 +338,6 @@ func aboutInput(err error) bool {
 	return false
 }
 
-// unavailable answers 503 with Retry-After: the database (or a model the
-// page needs) cannot be reached.
-func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.Logger.WarnContext(r.Context(), "unavailable", "err", err)
-	w.Header().Set("Retry-After", api.RetryAfter)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = w.Write([]byte("OnboardIQ is briefly unavailable. Try again in a few seconds.\n"))
-}
-
 // setRetryAfter says when a limit lets the user try again, when it is known.
 func setRetryAfter(w http.ResponseWriter, err error) {
 	if d := onboardiq.RetryAfter(err); d > 0 {
@@ -307,91 +345,104 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
-func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusNotFound, "error.html", view{Title: "Not found", Error: "There is nothing here, or nothing you may see."})
-}
+// errNotFound answers a path that names nothing: a malformed id, or a
+// page that is off.
+var errNotFound = onboardiq.Errorf(onboardiq.ENOTFOUND, "not found")
 
-// session reads the signed-in user from the cookie, or nil.
-func (h *Handler) session(r *http.Request) *onboardiq.Principal {
-	p, _ := h.sessionErr(r)
-	return p
-}
-
-// sessionErr is session, with the error when the database cannot tell.
-func (h *Handler) sessionErr(r *http.Request) (*onboardiq.Principal, error) {
+// session reads the signed-in user from the cookie. Without a live session
+// (no cookie, or one that names none) it returns an EUNAUTHORIZED error
+// (see signedOut). Any other failure is ErrUnavailable, a 503: a fault
+// must not send a signed-in user to sign in again.
+func (h *Handler) session(r *http.Request) (*onboardiq.Principal, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
-		return nil, nil
+		return nil, errSignedOut
 	}
 	p, err := h.DB.AuthenticateSession(r.Context(), c.Value)
-	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
+	switch onboardiq.ErrorCode(err) {
+	case "":
+		return p, nil
+	case onboardiq.EUNAUTHORIZED, onboardiq.EUNAVAILABLE:
 		return nil, err
 	}
-	return p, nil
+	h.Logger.ErrorContext(r.Context(), "session lookup", "err", err)
+	return nil, fmt.Errorf("%w: %w", onboardiq.ErrUnavailable, err)
 }
+
+var errSignedOut = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "please sign in")
+
+// signedOut tells session's "no session" from its failures.
+func signedOut(err error) bool { return onboardiq.ErrorCode(err) == onboardiq.EUNAUTHORIZED }
 
 // staff wraps a console page: staff only; customers go to their portal.
-func (h *Handler) staff(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.sessionErr(r)
+func (h *Handler) staff(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := h.session(r)
 		switch {
-		case err != nil:
-			h.unavailable(w, r, err)
-			return
-		case p == nil:
+		case signedOut(err):
 			http.Redirect(w, r, "/signin?next="+r.URL.Path, http.StatusSeeOther)
-			return
+			return nil
+		case err != nil:
+			return err
 		case p.IsCustomer():
 			http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
-			return
+			return nil
 		}
-		h.noteIdentity(r, p)
-		next(w, r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p)))
-	}
-}
-
-// noteIdentity tells OnAuth who the request is.
-func (h *Handler) noteIdentity(r *http.Request, p *onboardiq.Principal) {
-	if h.OnAuth != nil {
-		h.OnAuth(r.Context(), p)
+		return next(w, h.enter(r, p))
 	}
 }
 
 // customer0 wraps a portal page: a contact of this workspace only; anyone
 // else is sent to sign in to it.
-func (h *Handler) customer0(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.sessionErr(r)
-		if err != nil {
-			h.unavailable(w, r, err)
-			return
+func (h *Handler) customer0(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := h.session(r)
+		if err != nil && !signedOut(err) {
+			return err
 		}
 		slug := r.PathValue("slug")
-		if p == nil || !p.IsCustomer() || p.TenantSlug != slug {
+		if err != nil || !p.IsCustomer() || p.TenantSlug != slug {
 			http.Redirect(w, r, "/portal/"+slug+"/signin", http.StatusSeeOther)
-			return
+			return nil
 		}
-		h.noteIdentity(r, p)
-		next(w, r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p)))
+		return next(w, h.enter(r, p))
 	}
 }
 
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	if p := h.session(r); p != nil {
-		if p.IsCustomer() {
-			http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
-		} else {
-			http.Redirect(w, r, "/app", http.StatusSeeOther)
-		}
-		return
+// enter makes p who r is from: for the page, for the request log
+// (OnAuth), and for serveError should the page fail.
+func (h *Handler) enter(r *http.Request, p *onboardiq.Principal) *http.Request {
+	if h.OnAuth != nil {
+		h.OnAuth(r.Context(), p)
 	}
-	h.render(w, r, http.StatusOK, "home.html", view{Title: "OnboardIQ", Data: h.BaseURL})
+	if who, ok := r.Context().Value(askerKey{}).(*asker); ok {
+		who.p = p
+	}
+	return r.WithContext(onboardiq.NewContextWithPrincipal(r.Context(), p))
 }
 
-// pathID parses the {id} of a path; a bad one is not found.
-func pathID(r *http.Request) (uuid.UUID, bool) {
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.session(r)
+	switch {
+	case signedOut(err):
+		return h.render(w, r, http.StatusOK, "home.html", view{Title: "OnboardIQ", Data: h.BaseURL})
+	case err != nil:
+		return err
+	case p.IsCustomer():
+		http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/app", http.StatusSeeOther)
+	}
+	return nil
+}
+
+// pathID parses the {id} of a path; a malformed one is not found.
+func pathID(r *http.Request) (uuid.UUID, error) {
 	id, err := uuid.Parse(r.PathValue("id"))
-	return id, err == nil
+	if err != nil {
+		return uuid.Nil, errNotFound
+	}
+	return id, nil
 }
 
 // allowAddress counts a sign-in or link attempt against the client's

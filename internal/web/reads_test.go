@@ -1,0 +1,98 @@
+package web_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// transactions counts the transactions in what statements recorded.
+func transactions(sent []string) int {
+	n := 0
+	for _, e := range sent {
+		if strings.HasPrefix(e, "[begin") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPagesReadInOneTransaction: a page costs two transactions, the
+// session's and the page's own, and the same statements however many
+// tasks or projects it shows. Each page is compared with itself at 5 and
+// 50 tasks, or at 1 and 10 projects.
+func TestPagesReadInOneTransaction(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	f := newReadsFixture(t, a)
+	small := f.project(t, "Small rollout", 5)
+	staff := actSessionCookie(t, a, signIn(t, a, "alex.morgan@acme.example"))
+	contact := actSessionCookie(t, a, actPortalClient(t, a, f.contact.Email))
+
+	s := &statements{}
+	base := tracedServer(t, a, s, slog.New(slog.DiscardHandler))
+	cost := func(path string, ck *http.Cookie, check func(page) string) []string {
+		t.Helper()
+		s.take()
+		p := actGetWithCookie(t, base+path, ck)
+		sent := s.take()
+		if p.status != http.StatusOK {
+			t.Fatalf("%s: %d", path, p.status)
+		}
+		if msg := check(p); msg != "" {
+			t.Errorf("%s: %s", path, msg)
+		}
+		return sent
+	}
+	count := func(sel string, want int) func(page) string {
+		return func(p page) string {
+			if n := len(p.all(sel)); n != want {
+				return fmt.Sprintf("%d %q, want %d", n, sel, want)
+			}
+			return ""
+		}
+	}
+	var openProjects int
+	actScan(t, a, `SELECT count(*) FROM projects WHERE status NOT IN ('completed', 'cancelled')`, nil, &openProjects)
+
+	type measure struct{ page, what string }
+	sent := map[measure][]string{}
+	// One project, then ten.
+	sent[measure{"portal home", "1 project"}] = cost("/portal/acme", contact, count("section.project", 1))
+	sent[measure{"dashboard", fmt.Sprintf("%d open projects", openProjects)}] = cost("/app", staff, count("table#active tbody tr", openProjects))
+	for i := range 9 {
+		f.project(t, fmt.Sprintf("Rollout %d", i), 1)
+	}
+	sent[measure{"portal home", "10 projects"}] = cost("/portal/acme", contact, count("section.project", 10))
+	sent[measure{"dashboard", fmt.Sprintf("%d open projects", openProjects+9)}] = cost("/app", staff, count("table#active tbody tr", openProjects+9))
+	// Five tasks, then fifty.
+	large := f.project(t, "Large rollout", 50)
+	for _, p := range []struct {
+		id    string
+		tasks int
+	}{{small, 5}, {large, 50}} {
+		what := fmt.Sprintf("%d tasks", p.tasks)
+		sent[measure{"staff project", what}] = cost("/app/projects/"+p.id, staff, count("div.task", p.tasks+1))
+		sent[measure{"portal project", what}] = cost("/portal/acme/projects/"+p.id, contact, count("div.task", p.tasks))
+	}
+	sent[measure{"settings", ""}] = cost("/app/settings", staff, count("section#webhooks", 1))
+
+	byPage := map[string][][]string{}
+	for m, s := range sent {
+		t.Logf("%s, %s: %d transactions, %d round trips: %v", m.page, m.what, transactions(s), len(s), s)
+		if n := transactions(s); n != 2 {
+			t.Errorf("%s, %s: %d transactions, want 2 (the session's and the page's)", m.page, m.what, n)
+		}
+		byPage[m.page] = append(byPage[m.page], s)
+	}
+	for name, runs := range byPage {
+		for _, r := range runs[1:] {
+			if !slices.Equal(r, runs[0]) {
+				t.Errorf("%s: %v, then %v; want the same statements", name, runs[0], r)
+			}
+		}
+	}
+}

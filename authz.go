@@ -117,3 +117,30 @@ var (
 	// Admins manage users, templates and settings.
 	Admins = []Role{RoleAdmin}
 )
+
+// CanChangeTaskStatus reports whether p may change t's status (and its
+// blocked reason): staff who may edit tasks; a customer contact, for a task
+// of their own customer assigned to one of its contacts. The store checks
+// it and the pages ask it before showing the status controls.
+func CanChangeTaskStatus(p *Principal, t *Task) bool {
+	if p == nil || t == nil {
+		return false
+	}
+	if !p.IsCustomer() {
+		return p.Can(EditTasks)
+	}
+	return p.CustomerID != nil && *p.CustomerID == t.CustomerID && t.CustomerSide
+}
+
+// CanCommentOnTask reports whether p may comment on t: staff who may
+// comment; a customer contact, on the same tasks whose status they may
+// change.
+func CanCommentOnTask(p *Principal, t *Task) bool {
+	if p == nil || t == nil {
+		return false
+	}
+	if !p.IsCustomer() {
+		return p.Can(CommentOnTasks)
+	}
+	return p.CustomerID != nil && *p.CustomerID == t.CustomerID && t.CustomerSide
+}

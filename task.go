@@ -26,6 +26,10 @@ type Task struct {
 	CompletedAt   *time.Time `json:"completed_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+
+	// CustomerSide: the task is assigned to a contact of its customer (not
+	// shown in the API; CanChangeTaskStatus decides by it).
+	CustomerSide bool `json:"-"`
 }
 
 // TaskStatuses are the states a task may be in.

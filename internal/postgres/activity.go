@@ -87,11 +87,10 @@ func taskForComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID 
 	if !p.IsCustomer() {
 		return t, p.Check(onboardiq.CommentOnTasks)
 	}
-	ok, err := isCompanyTask(ctx, tx, t, *p.CustomerID)
-	if err == nil && !ok {
-		err = onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may comment only on tasks assigned to your company's contacts")
+	if !onboardiq.CanCommentOnTask(p, t) {
+		return t, onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may comment only on tasks assigned to your company's contacts")
 	}
-	return t, err
+	return t, nil
 }
 
 // AddComment comments on a task. A comment is an event of the task.

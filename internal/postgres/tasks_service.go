@@ -13,7 +13,9 @@ import (
 )
 
 const taskColumns = `t.tenant_id, t.task_id, t.project_id, p.customer_id, t.description, t.details, t.assigned_to,
-    t.status, t.phase, t.position, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at`
+    t.status, t.phase, t.position, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at,
+    t.assigned_to IS NOT NULL AND EXISTS (SELECT FROM tenant_users a
+        WHERE a.tenant_id = t.tenant_id AND a.user_id = t.assigned_to AND a.customer_id = p.customer_id)`
 
 const taskFrom = ` FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id `
 
@@ -24,7 +26,7 @@ const taskVisible = `($2::uuid IS NULL OR (p.customer_id = $2 AND t.visibility =
 func scanTask(row pgx.Row) (*onboardiq.Task, error) {
 	t := &onboardiq.Task{}
 	err := row.Scan(&t.TenantID, &t.ID, &t.ProjectID, &t.CustomerID, &t.Description, &t.Details, &t.AssignedTo,
-		&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt)
+		&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.CustomerSide)
 	return t, err
 }
 
@@ -58,17 +60,6 @@ SELECT EXISTS (
 		return onboardiq.Invalid("assigned_to", "must be a contact of the project's customer or a support member of this workspace")
 	}
 	return nil
-}
-
-// isCompanyTask reports whether a task is assigned to a contact of customer.
-func isCompanyTask(ctx context.Context, tx *Tx, t *onboardiq.Task, customerID uuid.UUID) (bool, error) {
-	if t.AssignedTo == nil {
-		return false, nil
-	}
-	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM tenant_users WHERE tenant_id = $1 AND user_id = $2 AND customer_id = $3)`,
-		tx.TenantID(), *t.AssignedTo, customerID).Scan(&ok)
-	return ok, err
 }
 
 // CreateTask adds a task to a project (admin or csm). Unset fields take
@@ -201,14 +192,8 @@ func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.Task
 		if err != nil {
 			return err
 		}
-		if p.IsCustomer() {
-			ok, err := isCompanyTask(ctx, tx, before, *p.CustomerID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return onboardiq.Errorf(onboardiq.EFORBIDDEN, "only tasks assigned to your company's contacts can be changed by you")
-			}
+		if p.IsCustomer() && !onboardiq.CanChangeTaskStatus(p, before) {
+			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "only tasks assigned to your company's contacts can be changed by you")
 		}
 		after := *before
 		if err := patch.Apply(&after, time.Now()); err != nil {

@@ -32,7 +32,6 @@ func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) error {
 type portalProjectData struct {
 	Project  *onboardiq.Project
 	Phases   []phase
-	Mine     map[uuid.UUID]bool // tasks assigned to the company's contacts: the ones they may change
 	Names    map[string]string
 	Comments map[uuid.UUID][]*onboardiq.Comment
 }
@@ -47,14 +46,9 @@ func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pr := pg.Project
-	d := portalProjectData{Project: pr, Phases: phases(pg.Tasks), Mine: map[uuid.UUID]bool{}, Names: map[string]string{}, Comments: pg.Comments}
+	d := portalProjectData{Project: pr, Phases: phases(pg.Tasks), Names: map[string]string{}, Comments: pg.Comments}
 	for id, name := range pg.Contacts {
 		d.Names[id.String()] = name
-	}
-	for _, t := range pg.Tasks {
-		if t.AssignedTo != nil {
-			_, d.Mine[t.ID] = pg.Contacts[*t.AssignedTo]
-		}
 	}
 	return h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Data: d})
 }

@@ -110,6 +110,9 @@ var funcs = template.FuncMap{
 	"staffRoles":    func() []string { return []string{"admin", "csm", "sales_leader", "viewer"} },
 	"webhookEvents": func() []onboardiq.EventKind { return onboardiq.WebhookEvents },
 	"mul":           func(a, b int) int { return a * b },
+	// What may be done to one task: the store's own predicates.
+	"canChangeTaskStatus": onboardiq.CanChangeTaskStatus,
+	"canCommentOnTask":    onboardiq.CanCommentOnTask,
 }
 
 // Register adds the pages to mux. The console and the portal refuse

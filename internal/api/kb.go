@@ -14,7 +14,7 @@ import (
 type articleOutput struct{ Body *onboardiq.Article }
 
 type articlePage struct {
-	Body postgres.Page[*onboardiq.Article]
+	Body onboardiq.Page[*onboardiq.Article]
 }
 
 type createArticleInput struct {

@@ -15,7 +15,7 @@ import (
 type projectOutput struct{ Body *onboardiq.Project }
 
 type projectPage struct {
-	Body postgres.Page[*onboardiq.Project]
+	Body onboardiq.Page[*onboardiq.Project]
 }
 
 type createProjectInput struct {

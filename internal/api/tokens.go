@@ -8,11 +8,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq"
 )
 
 type newToken struct {
-	*postgres.Token
+	*onboardiq.Token
 	Secret string `json:"token" doc:"The token itself: shown only now."`
 }
 
@@ -45,7 +45,7 @@ func (h *handlers) registerTokens(api huma.API) {
 		Summary: "List API tokens", Description: "Your own; admins may ask for another user's or everyone's.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *listTokensInput) (*struct {
 			Body struct {
-				Items []*postgres.Token `json:"items"`
+				Items []*onboardiq.Token `json:"items"`
 			}
 		}, error) {
 			uid, err := optionalUUID("user_id", in.UserID)
@@ -55,7 +55,7 @@ func (h *handlers) registerTokens(api huma.API) {
 			ts, err := h.DB.ListTokens(ctx, uid, in.All)
 			out := &struct {
 				Body struct {
-					Items []*postgres.Token `json:"items"`
+					Items []*onboardiq.Token `json:"items"`
 				}
 			}{}
 			out.Body.Items = ts

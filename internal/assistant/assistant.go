@@ -138,7 +138,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 	// Record the call even when it failed; store the turn only when it
 	// did not.
 	err := s.DB.InTenant(context.WithoutCancel(ctx), pr.principal.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		call := postgres.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
+		call := onboardiq.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
 			LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
 		if callErr == nil {
 			id, err := postgres.SaveTurn(ctx, tx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
@@ -192,10 +192,10 @@ func citations(answer string, cites []Citation, sources []ai.Source) []Citation 
 	return out
 }
 
-func callSources(src []ai.Source) []postgres.CallSource {
-	out := make([]postgres.CallSource, len(src))
+func callSources(src []ai.Source) []onboardiq.CallSource {
+	out := make([]onboardiq.CallSource, len(src))
 	for i, s := range src {
-		out[i] = postgres.CallSource{Type: s.Type, ID: s.ID, Title: s.Title}
+		out[i] = onboardiq.CallSource{Type: s.Type, ID: s.ID, Title: s.Title}
 	}
 	return out
 }

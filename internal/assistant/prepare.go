@@ -37,7 +37,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 			return err
 		}
 		var err error
-		pr.callID, err = postgres.AdmitAICall(ctx, tx, p, postgres.AICall{Kind: string(ai.TaskAnswer), Question: q.Text,
+		pr.callID, err = postgres.AdmitAICall(ctx, tx, p, onboardiq.AICall{Kind: string(ai.TaskAnswer), Question: q.Text,
 			Provider: s.Chat.Provider(), Model: s.Chat.Model()}, s.limits())
 		return err
 	})
@@ -139,7 +139,7 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 func (s *Service) abandon(ctx context.Context, p *onboardiq.Principal, id uuid.UUID, cause error) {
 	msg := cause.Error()
 	err := s.DB.InTenant(context.WithoutCancel(ctx), p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		return postgres.FinishAICall(ctx, tx, id, postgres.AICall{Provider: "none", Model: "none", Error: &msg})
+		return postgres.FinishAICall(ctx, tx, id, onboardiq.AICall{Provider: "none", Model: "none", Error: &msg})
 	})
 	if err != nil {
 		s.Logger.ErrorContext(ctx, "record an abandoned ai call", "err", err)

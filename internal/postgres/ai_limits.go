@@ -23,7 +23,7 @@ type AskLimits struct {
 
 // BeginAICall admits a call of the caller to the assistant in a
 // transaction of its own (AdmitAICall).
-func (db *DB) BeginAICall(ctx context.Context, c AICall, lim AskLimits) (uuid.UUID, error) {
+func (db *DB) BeginAICall(ctx context.Context, c onboardiq.AICall, lim AskLimits) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		var err error
@@ -41,7 +41,7 @@ func (db *DB) BeginAICall(ctx context.Context, c AICall, lim AskLimits) (uuid.UU
 // tenant are serialised by a transaction-scoped advisory lock, so
 // concurrent calls cannot all pass the same count. FinishAICall completes
 // the record.
-func AdmitAICall(ctx context.Context, tx *Tx, p *onboardiq.Principal, c AICall, lim AskLimits) (uuid.UUID, error) {
+func AdmitAICall(ctx context.Context, tx *Tx, p *onboardiq.Principal, c onboardiq.AICall, lim AskLimits) (uuid.UUID, error) {
 	var user *uuid.UUID
 	if !p.IsSystem() {
 		user = &p.UserID
@@ -50,7 +50,7 @@ func AdmitAICall(ctx context.Context, tx *Tx, p *onboardiq.Principal, c AICall, 
 		return uuid.Nil, err
 	}
 	if c.Sources == nil {
-		c.Sources = []CallSource{}
+		c.Sources = []onboardiq.CallSource{}
 	}
 	var id uuid.UUID
 	err := tx.QueryRow(ctx, `
@@ -116,9 +116,9 @@ WHERE tn.tenant_id = $1`, tx.TenantID(), user, lim.User.Window.Seconds(), lim.Us
 // FinishAICall completes the record of a call begun by BeginAICall: the
 // sources given, the provider and model that answered, the tokens, the
 // latency, the conversation, and the error if it failed.
-func FinishAICall(ctx context.Context, tx *Tx, id uuid.UUID, c AICall) error {
+func FinishAICall(ctx context.Context, tx *Tx, id uuid.UUID, c onboardiq.AICall) error {
 	if c.Sources == nil {
-		c.Sources = []CallSource{}
+		c.Sources = []onboardiq.CallSource{}
 	}
 	_, err := tx.Exec(ctx, `
 UPDATE ai_calls SET conversation_id = $3, sources = $4, provider = $5, model = $6, input_tokens = $7, output_tokens = $8, latency_ms = $9, error = $10

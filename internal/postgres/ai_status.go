@@ -2,38 +2,13 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/onboardiq/onboardiq"
 )
 
-// EmbeddingCounts says how many items have a vector from the current model.
-type EmbeddingCounts struct {
-	Total   int `json:"total"`
-	Current int `json:"current" doc:"Embedded by the configured model."`
-	Stale   int `json:"stale" doc:"Not embedded yet, or by another model: waiting for a job or onboardiq reembed."`
-}
-
-// JobError is a failed attempt of an embedding job.
-type JobError struct {
-	Entity  string    `json:"entity"`
-	ID      string    `json:"id"`
-	State   string    `json:"state" doc:"retryable (will run again) or discarded (gave up)."`
-	Attempt int       `json:"attempt"`
-	Error   string    `json:"error"`
-	At      time.Time `json:"at"`
-}
-
-// AIStatus is the state of the tenant's embeddings and their jobs.
-type AIStatus struct {
-	Embeddings map[string]EmbeddingCounts `json:"embeddings"`
-	Jobs       map[string]int             `json:"jobs" doc:"Embedding jobs by state."`
-	Errors     []JobError                 `json:"errors" doc:"The latest failed attempts."`
-}
-
 // AIStatusAs reports the caller's tenant's embeddings for model (admins).
-func (db *DB) AIStatusAs(ctx context.Context, model string) (*AIStatus, error) {
-	st := &AIStatus{Embeddings: map[string]EmbeddingCounts{}, Jobs: map[string]int{}, Errors: []JobError{}}
+func (db *DB) AIStatusAs(ctx context.Context, model string) (*onboardiq.AIStatus, error) {
+	st := &onboardiq.AIStatus{Embeddings: map[string]onboardiq.EmbeddingCounts{}, Jobs: map[string]int{}, Errors: []onboardiq.JobError{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return err
@@ -48,7 +23,7 @@ UNION ALL SELECT 'projects', count(*), count(*) FILTER (WHERE embedding_model = 
 		}
 		for rows.Next() {
 			var name string
-			var c EmbeddingCounts
+			var c onboardiq.EmbeddingCounts
 			if err := rows.Scan(&name, &c.Total, &c.Current); err != nil {
 				return err
 			}
@@ -87,7 +62,7 @@ ORDER BY coalesce(attempted_at, created_at) DESC LIMIT 20`, tx.TenantID())
 			return err
 		}
 		for rows.Next() {
-			var e JobError
+			var e onboardiq.JobError
 			if err := rows.Scan(&e.Entity, &e.ID, &e.State, &e.Attempt, &e.Error, &e.At); err != nil {
 				return err
 			}

@@ -144,7 +144,7 @@ RETURNING notification_id, user_id, (SELECT email FROM tenant_users x WHERE x.te
 	for i, n := range out {
 		switch n.EmailDelivery {
 		case "pending":
-			at := settings.quietUntil(now)
+			at := quietUntil(settings, now)
 			if err := queueEmail(ctx, tx, n.NotificationID, n.Email, a.Kind, at); err != nil {
 				return nil, err
 			}

@@ -70,8 +70,8 @@ type ArticleFilter struct {
 }
 
 // ListArticles lists the articles the caller may see, by title.
-func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (Page[*onboardiq.Article], error) {
-	var out Page[*onboardiq.Article]
+func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (onboardiq.Page[*onboardiq.Article], error) {
+	var out onboardiq.Page[*onboardiq.Article]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}

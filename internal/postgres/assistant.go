@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -12,39 +11,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// AICall is one call to the assistant, as recorded for audit.
-type AICall struct {
-	ID             uuid.UUID    `json:"id"`
-	UserID         *uuid.UUID   `json:"user_id,omitempty"`
-	Kind           string       `json:"kind"`
-	ConversationID *uuid.UUID   `json:"conversation_id,omitempty"`
-	Question       string       `json:"question"`
-	Sources        []CallSource `json:"sources"`
-	Provider       string       `json:"provider"`
-	Model          string       `json:"model"`
-	InputTokens    int          `json:"input_tokens"`
-	OutputTokens   int          `json:"output_tokens"`
-	LatencyMS      int          `json:"latency_ms"`
-	Error          *string      `json:"error,omitempty"`
-	CreatedAt      time.Time    `json:"created_at"`
-}
-
-// CallSource is a source an AI call was given.
-type CallSource struct {
-	Type  string `json:"type"`
-	ID    string `json:"id"`
-	Title string `json:"title"`
-}
-
-// Budget is a tenant's monthly token budget and what it has used this month.
-type Budget struct {
-	MonthlyTokens *int64 `json:"monthly_tokens" doc:"null: no limit."`
-	UsedTokens    int64  `json:"used_tokens" doc:"Tokens used since the start of this month (UTC)."`
-}
-
 // LoadBudget reads the budget of the tenant tx runs in.
-func LoadBudget(ctx context.Context, tx *Tx) (Budget, error) {
-	var b Budget
+func LoadBudget(ctx context.Context, tx *Tx) (onboardiq.Budget, error) {
+	var b onboardiq.Budget
 	err := tx.QueryRow(ctx, `
 SELECT t.ai_monthly_token_budget,
        coalesce((SELECT sum(input_tokens + output_tokens) FROM ai_calls
@@ -55,8 +24,8 @@ FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b
 
 // SetBudget sets the caller's tenant's monthly token budget (admins); nil
 // removes the limit.
-func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
-	var b Budget
+func (db *DB) SetBudget(ctx context.Context, tokens *int64) (onboardiq.Budget, error) {
+	var b onboardiq.Budget
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return err
@@ -78,18 +47,18 @@ func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
 }
 
 // GetBudget reads the caller's tenant's budget (admins).
-func (db *DB) GetBudget(ctx context.Context) (Budget, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (Budget, error) {
+func (db *DB) GetBudget(ctx context.Context) (onboardiq.Budget, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (onboardiq.Budget, error) {
 		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return Budget{}, err
+			return onboardiq.Budget{}, err
 		}
 		return LoadBudget(ctx, tx)
 	})
 }
 
 // ListAICalls lists the tenant's AI calls, newest first (admins).
-func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (Page[*AICall], error) {
-	var out Page[*AICall]
+func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (onboardiq.Page[*onboardiq.AICall], error) {
+	var out onboardiq.Page[*onboardiq.AICall]
 	if err := o.Normalise(); err != nil {
 		return out, err
 	}
@@ -108,13 +77,13 @@ ORDER BY created_at DESC, call_id DESC LIMIT $4`, tx.TenantID(), before, beforeI
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*AICall, error) {
-			c := &AICall{}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.AICall, error) {
+			c := &onboardiq.AICall{}
 			err := r.Scan(&c.ID, &c.UserID, &c.Kind, &c.ConversationID, &c.Question, &c.Sources, &c.Provider, &c.Model,
 				&c.InputTokens, &c.OutputTokens, &c.LatencyMS, &c.Error, &c.CreatedAt)
 			return c, err
 		})
-		out = page(items, o.Limit, func(c *AICall) []any { return []any{c.CreatedAt, c.ID} })
+		out = page(items, o.Limit, func(c *onboardiq.AICall) []any { return []any{c.CreatedAt, c.ID} })
 		return err
 	})
 	return out, err
@@ -195,7 +164,7 @@ func ProjectInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uu
 }
 
 // SimilarTasksFor is querySimilarTasks for the assistant's troubleshooting.
-func SimilarTasksFor(ctx context.Context, tx *Tx, id uuid.UUID, limit int) ([]SimilarTask, error) {
+func SimilarTasksFor(ctx context.Context, tx *Tx, id uuid.UUID, limit int) ([]onboardiq.SimilarTask, error) {
 	return querySimilarTasks(ctx, tx, id, limit, false)
 }
 

@@ -114,8 +114,8 @@ type CustomerFilter struct {
 }
 
 // ListCustomers lists the customers the caller may see, by name.
-func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (Page[*onboardiq.Customer], error) {
-	var out Page[*onboardiq.Customer]
+func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (onboardiq.Page[*onboardiq.Customer], error) {
+	var out onboardiq.Page[*onboardiq.Customer]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}

@@ -9,26 +9,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// Dashboard is the staff console's overview.
-type Dashboard struct {
-	ByStatus   map[string]int // by project status
-	Overdue    []*onboardiq.Project
-	AtRisk     []*onboardiq.Project
-	Active     []*onboardiq.Project
-	OnTimeRate *float64 // completed on or before the deadline, of those with one
-	Weekly     []WeekCount
-	Customers  map[string]string // id → name, for the lists
-}
-
-// WeekCount is how many projects finished in a week.
-type WeekCount struct {
-	Week  time.Time
-	Count int
-}
-
 // LoadDashboard gathers the overview of the caller's tenant (staff).
-func (db *DB) LoadDashboard(ctx context.Context, now time.Time) (*Dashboard, error) {
-	d := &Dashboard{ByStatus: map[string]int{}, Customers: map[string]string{}}
+func (db *DB) LoadDashboard(ctx context.Context, now time.Time) (*onboardiq.Dashboard, error) {
+	d := &onboardiq.Dashboard{ByStatus: map[string]int{}, Customers: map[string]string{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ReadDashboard); err != nil {
 			return err
@@ -78,8 +61,8 @@ ORDER BY w`, tx.TenantID(), now)
 		if err != nil {
 			return err
 		}
-		d.Weekly, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WeekCount, error) {
-			var w WeekCount
+		d.Weekly, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.WeekCount, error) {
+			var w onboardiq.WeekCount
 			return w, r.Scan(&w.Week, &w.Count)
 		})
 		if err != nil {

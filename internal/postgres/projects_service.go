@@ -130,8 +130,8 @@ func init() {
 }
 
 // ListProjects lists the projects the caller may see.
-func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (Page[*onboardiq.Project], error) {
-	var out Page[*onboardiq.Project]
+func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page[*onboardiq.Project], error) {
+	var out onboardiq.Page[*onboardiq.Project]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}

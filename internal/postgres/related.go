@@ -40,8 +40,8 @@ type RelatedTask struct {
 	// what kind of thing, in generic words (BlockerKind).
 	WasBlocked    bool
 	BlockedKind   string
-	BlockedReason *string          // the latest reason, in its own words (not Anonymous)
-	Comments      []SimilarComment // the latest few, for staff
+	BlockedReason *string                    // the latest reason, in its own words (not Anonymous)
+	Comments      []onboardiq.SimilarComment // the latest few, for staff
 }
 
 // TemplateText is a template task's description and details.

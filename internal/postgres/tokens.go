@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -23,18 +22,6 @@ import (
 // like every other query; only the token's SHA-256 is stored (the secret
 // has 256 bits of entropy, so a slow hash would add nothing).
 const tokenPrefix = "oiq_"
-
-// Token is an API token's record; the token itself is never stored.
-type Token struct {
-	ID         uuid.UUID  `json:"id"`
-	UserID     uuid.UUID  `json:"user_id"`
-	Name       string     `json:"name"`
-	Hint       string     `json:"hint"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-}
 
 func newToken(tenantID uuid.UUID) (string, error) { return newTokenWith(tokenPrefix, tenantID) }
 
@@ -70,7 +57,7 @@ func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
 
 // CreateToken issues an API token for a user of the tenant tx runs in and
 // returns it (to be shown once) with its record.
-func CreateToken(ctx context.Context, tx *Tx, userID uuid.UUID, name string) (string, *Token, error) {
+func CreateToken(ctx context.Context, tx *Tx, userID uuid.UUID, name string) (string, *onboardiq.Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 100 {
 		return "", nil, onboardiq.Invalid("name", "must be 1 to 100 characters")
@@ -80,7 +67,7 @@ func CreateToken(ctx context.Context, tx *Tx, userID uuid.UUID, name string) (st
 		return "", nil, err
 	}
 	sum := sha256.Sum256([]byte(token))
-	t := &Token{UserID: userID, Name: name, Hint: token[len(token)-4:]}
+	t := &onboardiq.Token{UserID: userID, Name: name, Hint: token[len(token)-4:]}
 	err = tx.QueryRow(ctx, `
 INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, hint)
 VALUES ($1, $2, $3, $4, $5)

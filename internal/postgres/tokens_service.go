@@ -14,8 +14,8 @@ import (
 
 const tokenColumns = `t.token_id, t.user_id, t.name, t.hint, t.created_at, t.last_used_at, t.expires_at, t.revoked_at`
 
-func scanToken(row pgx.Row) (*Token, error) {
-	t := &Token{}
+func scanToken(row pgx.Row) (*onboardiq.Token, error) {
+	t := &onboardiq.Token{}
 	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hint, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt)
 	return t, err
 }
@@ -23,10 +23,10 @@ func scanToken(row pgx.Row) (*Token, error) {
 // IssueToken creates an API token for the caller, or, for an admin, for
 // another user of the tenant. The token is returned once; only its hash is
 // kept.
-func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, expiresAt *time.Time) (string, *Token, error) {
+func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, expiresAt *time.Time) (string, *onboardiq.Token, error) {
 	var (
 		token string
-		rec   *Token
+		rec   *onboardiq.Token
 	)
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		owner := p.UserID
@@ -68,8 +68,8 @@ func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, ex
 
 // ListTokens lists the caller's tokens, newest first; an admin may list
 // another user's (userID) or everyone's (all).
-func (db *DB) ListTokens(ctx context.Context, userID *uuid.UUID, all bool) ([]*Token, error) {
-	var out []*Token
+func (db *DB) ListTokens(ctx context.Context, userID *uuid.UUID, all bool) ([]*onboardiq.Token, error) {
+	var out []*onboardiq.Token
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		owner := &p.UserID
 		if all || (userID != nil && *userID != p.UserID) {
@@ -85,11 +85,11 @@ ORDER BY t.created_at DESC, t.token_id LIMIT 1000`, tx.TenantID(), owner)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Token, error) { return scanToken(r) })
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Token, error) { return scanToken(r) })
 		return err
 	})
 	if out == nil {
-		out = []*Token{}
+		out = []*onboardiq.Token{}
 	}
 	return out, err
 }

@@ -15,19 +15,13 @@ import (
 
 const userColumns = `u.tenant_id, u.user_id, u.email, u.name, u.role, u.customer_id, u.created_at, u.disabled_at IS NOT NULL`
 
-// UserRecord is a user as the API shows it.
-type UserRecord struct {
-	onboardiq.User
-	Disabled bool `json:"disabled"`
-}
-
-func scanUser(row pgx.Row) (*UserRecord, error) {
-	u := &UserRecord{}
+func scanUser(row pgx.Row) (*onboardiq.User, error) {
+	u := &onboardiq.User{}
 	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.CustomerID, &u.CreatedAt, &u.Disabled)
 	return u, err
 }
 
-func getUser(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*UserRecord, error) {
+func getUser(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*onboardiq.User, error) {
 	q := `SELECT ` + userColumns + ` FROM tenant_users u WHERE u.tenant_id = $1 AND u.user_id = $2`
 	if lock {
 		q += ` FOR UPDATE`
@@ -40,8 +34,8 @@ func getUser(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*UserRecord,
 }
 
 // CreateUserAs adds a user to the caller's tenant (admins only).
-func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserRecord, error) {
-	var u *UserRecord
+func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*onboardiq.User, error) {
+	var u *onboardiq.User
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageUsers); err != nil {
 			return err
@@ -50,7 +44,7 @@ func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserReco
 		if err != nil {
 			return err
 		}
-		u = &UserRecord{User: *created}
+		u = created
 		return nil
 	})
 	return u, err
@@ -58,8 +52,8 @@ func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*UserReco
 
 // GetUser returns a user of the tenant (staff only, like ListUsers: a
 // contact reads themself through /me).
-func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*UserRecord, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*UserRecord, error) {
+func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*onboardiq.User, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.User, error) {
 		if err := p.Check(onboardiq.ReadUsers); err != nil {
 			return nil, err
 		}
@@ -75,8 +69,8 @@ type UserFilter struct {
 }
 
 // ListUsers lists the tenant's users by email (staff only).
-func (db *DB) ListUsers(ctx context.Context, f UserFilter) (Page[*UserRecord], error) {
-	var out Page[*UserRecord]
+func (db *DB) ListUsers(ctx context.Context, f UserFilter) (onboardiq.Page[*onboardiq.User], error) {
+	var out onboardiq.Page[*onboardiq.User]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}
@@ -103,8 +97,8 @@ ORDER BY u.email LIMIT $5`, tx.TenantID(), f.Role, f.CustomerID, after, f.Limit+
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*UserRecord, error) { return scanUser(r) })
-		out = page(items, f.Limit, func(u *UserRecord) []any { return []any{u.Email} })
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.User, error) { return scanUser(r) })
+		out = page(items, f.Limit, func(u *onboardiq.User) []any { return []any{u.Email} })
 		return err
 	})
 	return out, err
@@ -115,8 +109,8 @@ ORDER BY u.email LIMIT $5`, tx.TenantID(), f.Role, f.CustomerID, after, f.Limit+
 // cannot become staff nor staff a contact (create a new user instead). A
 // new password ends the user's other sessions and links; disabling a user
 // ends their sessions and links and revokes their API tokens, for good.
-func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.UserPatch) (*UserRecord, error) {
-	var u *UserRecord
+func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.UserPatch) (*onboardiq.User, error) {
+	var u *onboardiq.User
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageUsers); err != nil {
 			return err

@@ -74,7 +74,7 @@ func TestMe(t *testing.T) {
 	// A second token of A's admin, then revoked.
 	var revoked string
 	err := b.db.App.InTenant(ctx, b.a.Tenant.ID, func(ctx context.Context, tx *postgres.Tx) error {
-		var tok *postgres.Token
+		var tok *onboardiq.Token
 		var err error
 		revoked, tok, err = postgres.CreateToken(ctx, tx, b.a.Admin.ID, "to revoke")
 		if err != nil {

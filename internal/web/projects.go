@@ -17,7 +17,7 @@ type projectData struct {
 	Project  *onboardiq.Project
 	Customer string
 	Phases   []phase
-	Similar  []postgres.SimilarProject
+	Similar  []onboardiq.SimilarProject
 	Activity []*onboardiq.Event
 	Assignee map[string]string
 }
@@ -117,7 +117,7 @@ type taskData struct {
 	Task         *onboardiq.Task
 	Project      *onboardiq.Project
 	Comments     []*onboardiq.Comment
-	Similar      []postgres.SimilarTask
+	Similar      []onboardiq.SimilarTask
 	Troubleshoot *aiReport
 }
 

@@ -52,7 +52,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
 // createWebhook registers an endpoint (admins) and shows its secret once.
 func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	in := postgres.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
+	in := onboardiq.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
 		AllowHTTP: r.FormValue("allow_http") == "on"}
 	ep, secret, err := h.DB.CreateWebhook(r.Context(), in, h.Guard)
 	if err != nil {
@@ -83,7 +83,7 @@ func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		in := postgres.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
+		in := onboardiq.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
 		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable", h.Guard); err != nil {
 			h.fail(w, r, err)
 			return
@@ -184,15 +184,15 @@ func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) {
 }
 
 type settingsData struct {
-	Users       []*postgres.UserRecord
+	Users       []*onboardiq.User
 	Templates   []*onboardiq.Template
-	Webhooks    []*postgres.WebhookEndpoint
-	Deliveries  []*postgres.Delivery
-	AI          *postgres.AIStatus
+	Webhooks    []*onboardiq.WebhookEndpoint
+	Deliveries  []*onboardiq.Delivery
+	AI          *onboardiq.AIStatus
 	Embedder    string
 	LLM         string
-	Preferences []postgres.Preference
-	Settings    postgres.NotificationSettings
+	Preferences []onboardiq.Preference
+	Settings    onboardiq.NotificationSettings
 }
 
 // settings reads everything the page shows, each part only when the
@@ -201,7 +201,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := onboardiq.PrincipalFromContext(ctx)
 	d := &settingsData{Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
-	var users postgres.Page[*postgres.UserRecord]
+	var users onboardiq.Page[*onboardiq.User]
 	err := func() (err error) {
 		if d.Preferences, err = h.DB.GetPreferences(ctx); err != nil {
 			return err
@@ -239,9 +239,9 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
-	var prefs []postgres.Preference
+	var prefs []onboardiq.Preference
 	for _, k := range postgres.NotificationKinds {
-		prefs = append(prefs, postgres.Preference{Kind: k, InApp: r.FormValue(k+".in_app") == "on", Email: r.FormValue(k + ".email")})
+		prefs = append(prefs, onboardiq.Preference{Kind: k, InApp: r.FormValue(k+".in_app") == "on", Email: r.FormValue(k + ".email")})
 	}
 	if _, err := h.DB.SetPreferences(r.Context(), prefs); err != nil {
 		h.fail(w, r, err)

@@ -22,7 +22,7 @@ func (h *handlers) registerAI(api huma.API) {
 		Summary: "AI status", Description: "Admins: the embedding model, how much is embedded with it, and failing embedding jobs.",
 		Tags: tags, Security: bearer},
 		func(ctx context.Context, _ *struct{}) (*aiStatusOutput, error) {
-			st, err := h.DB.AIStatusAs(ctx, h.Embedder.Model())
+			st, err := h.DB.GetAIStatus(ctx, h.Embedder.Model())
 			out := &aiStatusOutput{}
 			out.Body.Embedder, out.Body.AIStatus = h.Embedder.Model(), st
 			return out, h.problem(ctx, err)
@@ -42,7 +42,7 @@ func (h *handlers) registerSimilar(api huma.API) {
 		func(ctx context.Context, in *similarInput) (*struct {
 			Body onboardiq.Similar[onboardiq.SimilarProject]
 		}, error) {
-			s, err := h.DB.SimilarProjects(ctx, in.ID(), in.Limit)
+			s, err := h.DB.FindSimilarProjects(ctx, in.ID(), in.Limit)
 			return &struct {
 				Body onboardiq.Similar[onboardiq.SimilarProject]
 			}{s}, h.problem(ctx, err)
@@ -54,7 +54,7 @@ func (h *handlers) registerSimilar(api huma.API) {
 		func(ctx context.Context, in *similarInput) (*struct {
 			Body onboardiq.Similar[onboardiq.SimilarTask]
 		}, error) {
-			s, err := h.DB.SimilarTasks(ctx, in.ID(), in.Limit)
+			s, err := h.DB.FindSimilarTasks(ctx, in.ID(), in.Limit)
 			return &struct {
 				Body onboardiq.Similar[onboardiq.SimilarTask]
 			}{s}, h.problem(ctx, err)

@@ -103,7 +103,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 					PostedOn string `json:"posted_on" enum:"task,project,customer"`
 				}
 			}{}
-			q, err := h.DB.LastQuestion(ctx, in.Body.ConversationID)
+			q, err := h.DB.GetLastQuestion(ctx, in.Body.ConversationID)
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}

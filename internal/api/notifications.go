@@ -36,7 +36,7 @@ func (h *handlers) registerNotifications(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "unread-count", Method: http.MethodGet, Path: "/notifications/unread-count",
 		Summary: "How many of your notifications are unread", Tags: tags, Security: bearer},
 		func(ctx context.Context, _ *struct{}) (*countOutput, error) {
-			n, err := h.DB.UnreadCount(ctx)
+			n, err := h.DB.CountUnread(ctx)
 			out := &countOutput{}
 			out.Body.Count = n
 			return out, h.problem(ctx, err)

@@ -35,7 +35,7 @@ func (h *handlers) registerTokens(api huma.API) {
 		Summary: "Create an API token", Description: "The token is in the response once; only its hash is kept.", Tags: tags, Security: bearer,
 		DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createTokenInput) (*struct{ Body newToken }, error) {
-			tok, rec, err := h.DB.IssueToken(ctx, in.Body.UserID, in.Body.Name, in.Body.ExpiresAt)
+			tok, rec, err := h.DB.CreateToken(ctx, onboardiq.NewToken{UserID: in.Body.UserID, Name: in.Body.Name, ExpiresAt: in.Body.ExpiresAt})
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -64,6 +64,6 @@ func (h *handlers) registerTokens(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}",
 		Summary: "Revoke an API token", Description: "Your own; admins any.", Tags: tags, Security: bearer, DefaultStatus: http.StatusNoContent},
 		func(ctx context.Context, in *IDParam) (*struct{}, error) {
-			return nil, h.problem(ctx, h.DB.RevokeTokenAs(ctx, in.ID()))
+			return nil, h.problem(ctx, h.DB.RevokeToken(ctx, in.ID()))
 		})
 }

@@ -63,7 +63,7 @@ func (h *handlers) registerUsers(api huma.API) {
 		Summary: "Create a user", Description: "Admins only. A csm or admin also becomes a support member.", Tags: tags, Security: bearer,
 		DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createUserInput) (*userOutput, error) {
-			u, err := h.DB.CreateUserAs(ctx, onboardiq.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: onboardiq.Role(in.Body.Role),
+			u, err := h.DB.CreateUser(ctx, onboardiq.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: onboardiq.Role(in.Body.Role),
 				CustomerID: in.Body.CustomerID, Password: in.Body.Password})
 			return newUserOutput(u), h.problem(ctx, err)
 		})

@@ -141,7 +141,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 		call := onboardiq.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
 			LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
 		if callErr == nil {
-			id, err := postgres.SaveTurn(ctx, tx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
+			id, err := tx.SaveTurn(ctx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.FinishAICall(ctx, tx, pr.callID, call)
+		return tx.FinishAICall(ctx, pr.callID, call)
 	})
 	if callErr != nil {
 		return nil, modelError(callErr)

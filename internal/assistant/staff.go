@@ -48,7 +48,7 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.FinishAICall(ctx, tx, callID, call)
+		return tx.FinishAICall(ctx, callID, call)
 	})
 	if callErr != nil {
 		return "", nil, modelError(callErr)
@@ -60,7 +60,7 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 // activity log, with the facts beside the prose (staff).
 func (s *Service) Summary(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*Report[*onboardiq.CustomerFacts], error) {
 	// The facts come first: they check visibility (404) before role.
-	f, err := s.DB.SummaryFacts(ctx, customerID, since, until)
+	f, err := s.DB.GetCustomerFacts(ctx, customerID, since, until)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Service) Troubleshoot(ctx context.Context, taskID uuid.UUID) (*Report[*
 	if err != nil {
 		return nil, err
 	}
-	similar, err := s.DB.SimilarTasks(ctx, taskID, 4)
+	similar, err := s.DB.FindSimilarTasks(ctx, taskID, 4)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 		return err
 	}
 	return s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: query, Vector: vec, Model: s.Embedder.Model(), Mode: mode, Limit: 3})
+		hits, err := tx.SearchArticles(ctx, postgres.SearchParams{Q: query, Vector: vec, Model: s.Embedder.Model(), Mode: mode, Limit: 3})
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 			if !relevant(h) {
 				continue
 			}
-			text, err := postgres.ArticleText(ctx, tx, h.ID, false)
+			text, err := tx.ArticleText(ctx, h.ID, false)
 			if err != nil {
 				return err
 			}
@@ -207,7 +207,7 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 
 // Unblock says what blocks a project and who must act (staff).
 func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*onboardiq.Blockers], error) {
-	b, err := s.DB.ProjectBlockers(ctx, projectID)
+	b, err := s.DB.GetProjectBlockers(ctx, projectID)
 	if err != nil {
 		return nil, err
 	}

@@ -178,7 +178,7 @@ func TestTenantAndUserCreate(t *testing.T) {
 		}
 		var c *onboardiq.Customer
 		err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			c, err = postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: name})
+			c, err = tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: name})
 			return err
 		})
 		if err != nil {

@@ -99,12 +99,12 @@ customers; a customer contact needs --customer-id.`,
 			}
 			var out created
 			err = db.InTenant(ctx, tenantID, func(ctx context.Context, tx *postgres.Tx) error {
-				u, err := postgres.CreateUser(ctx, tx, in)
+				u, err := tx.CreateUser(ctx, in)
 				if err != nil {
 					return err
 				}
 				out = created{TenantID: tenantID, UserID: u.ID}
-				out.Token, _, err = postgres.CreateToken(ctx, tx, u.ID, tokenName)
+				out.Token, _, err = tx.CreateToken(ctx, u.ID, tokenName)
 				return err
 			})
 			if err != nil {

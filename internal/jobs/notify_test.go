@@ -200,7 +200,7 @@ func (f *fixture) delivery(t *testing.T, id uuid.UUID) *postgres.Outbound {
 	var o *postgres.Outbound
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		o, err = postgres.LoadOutbound(ctx, tx, id)
+		o, err = tx.LoadOutbound(ctx, id)
 		return err
 	})
 	if err != nil || o == nil {

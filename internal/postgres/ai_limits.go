@@ -27,7 +27,7 @@ func (db *DB) BeginAICall(ctx context.Context, c onboardiq.AICall, lim AskLimits
 	var id uuid.UUID
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		var err error
-		id, err = AdmitAICall(ctx, tx, p, c, lim)
+		id, err = tx.AdmitAICall(ctx, p, c, lim)
 		return err
 	})
 	return id, err
@@ -41,7 +41,7 @@ func (db *DB) BeginAICall(ctx context.Context, c onboardiq.AICall, lim AskLimits
 // tenant are serialised by a transaction-scoped advisory lock, so
 // concurrent calls cannot all pass the same count. FinishAICall completes
 // the record.
-func AdmitAICall(ctx context.Context, tx *Tx, p *onboardiq.Principal, c onboardiq.AICall, lim AskLimits) (uuid.UUID, error) {
+func (tx *Tx) AdmitAICall(ctx context.Context, p *onboardiq.Principal, c onboardiq.AICall, lim AskLimits) (uuid.UUID, error) {
 	var user *uuid.UUID
 	if !p.IsSystem() {
 		user = &p.UserID
@@ -116,7 +116,7 @@ WHERE tn.tenant_id = $1`, tx.TenantID(), user, lim.User.Window.Seconds(), lim.Us
 // FinishAICall completes the record of a call begun by BeginAICall: the
 // sources given, the provider and model that answered, the tokens, the
 // latency, the conversation, and the error if it failed.
-func FinishAICall(ctx context.Context, tx *Tx, id uuid.UUID, c onboardiq.AICall) error {
+func (tx *Tx) FinishAICall(ctx context.Context, id uuid.UUID, c onboardiq.AICall) error {
 	if c.Sources == nil {
 		c.Sources = []onboardiq.CallSource{}
 	}

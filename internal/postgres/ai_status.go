@@ -6,8 +6,8 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// AIStatusAs reports the caller's tenant's embeddings for model (admins).
-func (db *DB) AIStatusAs(ctx context.Context, model string) (*onboardiq.AIStatus, error) {
+// GetAIStatus reports the caller's tenant's embeddings for model (admins).
+func (db *DB) GetAIStatus(ctx context.Context, model string) (*onboardiq.AIStatus, error) {
 	st := &onboardiq.AIStatus{Embeddings: map[string]onboardiq.EmbeddingCounts{}, Jobs: map[string]int{}, Errors: []onboardiq.JobError{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageAI); err != nil {

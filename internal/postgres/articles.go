@@ -11,7 +11,7 @@ import (
 
 // CreateArticle adds a knowledge-base article to the tenant tx runs in and
 // returns its id.
-func CreateArticle(ctx context.Context, tx *Tx, in onboardiq.NewArticle) (uuid.UUID, error) {
+func (tx *Tx) CreateArticle(ctx context.Context, in onboardiq.NewArticle) (uuid.UUID, error) {
 	if err := in.Validate(); err != nil {
 		return uuid.Nil, err
 	}

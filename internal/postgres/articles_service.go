@@ -38,14 +38,14 @@ func getArticle(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUI
 	return a, err
 }
 
-// CreateArticleAs adds an article (admin or csm); its embedding follows.
-func (db *DB) CreateArticleAs(ctx context.Context, in onboardiq.NewArticle) (*onboardiq.Article, error) {
+// CreateArticle adds an article (admin or csm); its embedding follows.
+func (db *DB) CreateArticle(ctx context.Context, in onboardiq.NewArticle) (*onboardiq.Article, error) {
 	var a *onboardiq.Article
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.EditArticles); err != nil {
 			return err
 		}
-		id, err := CreateArticle(ctx, tx, in)
+		id, err := tx.CreateArticle(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ const rrfK = 60
 // (websearch syntax, title weighted above content) and HNSW cosine search
 // (with iterative scans, so a filter cannot starve it), fused by
 // reciprocal rank. Each list contributes up to 4×limit candidates.
-func SearchArticles(ctx context.Context, tx *Tx, s SearchParams) ([]onboardiq.ArticleHit, error) {
+func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHit, error) {
 	keyword := s.Mode != onboardiq.SearchSemantic
 	if s.Mode == onboardiq.SearchSemantic && len(s.Vector) != onboardiq.EmbeddingDimensions {
 		return nil, fmt.Errorf("search: semantic mode needs a %d-dimension query vector", onboardiq.EmbeddingDimensions)
@@ -241,13 +241,13 @@ LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.
 	})
 }
 
-// Search searches the articles the caller may see.
-func (db *DB) Search(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHit, error) {
+// SearchArticles searches the articles the caller may see.
+func (db *DB) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHit, error) {
 	var hits []onboardiq.ArticleHit
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		s.PublicOnly = publicOnly(p)
 		var err error
-		hits, err = SearchArticles(ctx, tx, s)
+		hits, err = tx.SearchArticles(ctx, s)
 		return err
 	})
 	if hits == nil {
@@ -258,7 +258,7 @@ func (db *DB) Search(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHi
 
 // ArticleText returns an article's title and content, for the assistant;
 // publicOnly refuses internal articles.
-func ArticleText(ctx context.Context, tx *Tx, id uuid.UUID, publicOnly bool) (string, error) {
+func (tx *Tx) ArticleText(ctx context.Context, id uuid.UUID, publicOnly bool) (string, error) {
 	var text string
 	err := tx.QueryRow(ctx, `SELECT title || E'\n\n' || content FROM knowledge_base a WHERE a.tenant_id = $1 AND `+articleVisible+` AND a.article_id = $3`,
 		tx.TenantID(), publicOnly, id).Scan(&text)
@@ -269,7 +269,7 @@ func ArticleText(ctx context.Context, tx *Tx, id uuid.UUID, publicOnly bool) (st
 }
 
 // SupportMemberName returns the name of a customer's support member, or "".
-func SupportMemberName(ctx context.Context, tx *Tx, customerID uuid.UUID) (string, error) {
+func (tx *Tx) SupportMemberName(ctx context.Context, customerID uuid.UUID) (string, error) {
 	var name *string
 	err := tx.QueryRow(ctx, `
 SELECT s.name FROM customers c LEFT JOIN support_members s ON s.tenant_id = c.tenant_id AND s.support_member_id = c.support_member_id

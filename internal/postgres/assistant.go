@@ -11,8 +11,8 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// LoadBudget reads the budget of the tenant tx runs in.
-func LoadBudget(ctx context.Context, tx *Tx) (onboardiq.Budget, error) {
+// loadBudget reads the budget of the tenant tx runs in.
+func loadBudget(ctx context.Context, tx *Tx) (onboardiq.Budget, error) {
 	var b onboardiq.Budget
 	err := tx.QueryRow(ctx, `
 SELECT t.ai_monthly_token_budget,
@@ -40,7 +40,7 @@ func (db *DB) SetBudget(ctx context.Context, tokens *int64) (onboardiq.Budget, e
 			return err
 		}
 		var err error
-		b, err = LoadBudget(ctx, tx)
+		b, err = loadBudget(ctx, tx)
 		return err
 	})
 	return b, err
@@ -52,7 +52,7 @@ func (db *DB) GetBudget(ctx context.Context) (onboardiq.Budget, error) {
 		if err := p.Check(onboardiq.ManageAI); err != nil {
 			return onboardiq.Budget{}, err
 		}
-		return LoadBudget(ctx, tx)
+		return loadBudget(ctx, tx)
 	})
 }
 
@@ -105,7 +105,7 @@ type ConversationMessage struct {
 
 // LoadConversation reads the principal's own conversation; anyone else's
 // is ENOTFOUND.
-func LoadConversation(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*Conversation, error) {
+func (tx *Tx) LoadConversation(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*Conversation, error) {
 	c := &Conversation{ID: id}
 	err := tx.QueryRow(ctx, `SELECT project_id, task_id FROM assistant_conversations WHERE tenant_id = $1 AND conversation_id = $2 AND user_id = $3`,
 		tx.TenantID(), id, p.UserID).Scan(&c.ProjectID, &c.TaskID)
@@ -131,7 +131,7 @@ SELECT role, content FROM (
 
 // SaveTurn stores a question and its answer, starting the conversation
 // when id is nil, and returns the conversation's id.
-func SaveTurn(ctx context.Context, tx *Tx, p *onboardiq.Principal, id *uuid.UUID, projectID, taskID *uuid.UUID, question, answer string, citations any) (uuid.UUID, error) {
+func (tx *Tx) SaveTurn(ctx context.Context, p *onboardiq.Principal, id *uuid.UUID, projectID, taskID *uuid.UUID, question, answer string, citations any) (uuid.UUID, error) {
 	var conv uuid.UUID
 	if id == nil {
 		if err := tx.QueryRow(ctx, `INSERT INTO assistant_conversations (tenant_id, user_id, project_id, task_id) VALUES ($1, $2, $3, $4) RETURNING conversation_id`,
@@ -154,18 +154,13 @@ VALUES ($1, $2, 'user', $3, '[]'), ($1, $2, 'assistant', $4, $5)`, tx.TenantID()
 }
 
 // TaskInContext returns a task the principal may see, for the assistant.
-func TaskInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Task, error) {
+func (tx *Tx) TaskInContext(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Task, error) {
 	return getTask(ctx, tx, p, id, false)
 }
 
 // ProjectInContext returns a project the principal may see.
-func ProjectInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
+func (tx *Tx) ProjectInContext(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
 	return getProject(ctx, tx, p, id, false)
-}
-
-// SimilarTasksFor is querySimilarTasks for the assistant's troubleshooting.
-func SimilarTasksFor(ctx context.Context, tx *Tx, id uuid.UUID, limit int) ([]onboardiq.SimilarTask, error) {
-	return querySimilarTasks(ctx, tx, id, limit, false)
 }
 
 // AskedQuestion is the last question of a conversation.
@@ -175,11 +170,11 @@ type AskedQuestion struct {
 	TaskID    *uuid.UUID
 }
 
-// LastQuestion returns the last question of the caller's own conversation.
-func (db *DB) LastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
+// GetLastQuestion returns the last question of the caller's own conversation.
+func (db *DB) GetLastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
 	var q *AskedQuestion
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		c, err := LoadConversation(ctx, tx, p, conversationID)
+		c, err := tx.LoadConversation(ctx, p, conversationID)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func scanCustomer(row pgx.Row) (*onboardiq.Customer, error) {
 }
 
 // CreateCustomer adds a customer to the tenant tx runs in.
-func CreateCustomer(ctx context.Context, tx *Tx, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
+func (tx *Tx) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (db *DB) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*on
 			return err
 		}
 		var err error
-		c, err = CreateCustomer(ctx, tx, in)
+		c, err = tx.CreateCustomer(ctx, in)
 		return err
 	})
 	return c, err

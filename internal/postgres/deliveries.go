@@ -47,7 +47,7 @@ func scanDelivery(r pgx.Row) (*onboardiq.Delivery, error) {
 }
 
 // LoadOutbound reads a delivery for sending, in the tenant tx runs in.
-func LoadOutbound(ctx context.Context, tx *Tx, id uuid.UUID) (*Outbound, error) {
+func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error) {
 	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.tenant_id = $1 AND d.delivery_id = $2`, tx.TenantID(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -102,7 +102,7 @@ type AttemptResult struct {
 
 // RecordAttempt logs an attempt and moves the delivery to delivered,
 // retrying or failed.
-func RecordAttempt(ctx context.Context, tx *Tx, o *Outbound, r AttemptResult) error {
+func (tx *Tx) RecordAttempt(ctx context.Context, o *Outbound, r AttemptResult) error {
 	status := "retrying"
 	switch {
 	case r.OK:

@@ -12,8 +12,8 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// SummaryFacts gathers what a customer did between since and until (staff).
-func (db *DB) SummaryFacts(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*onboardiq.CustomerFacts, error) {
+// GetCustomerFacts gathers what a customer did between since and until (staff).
+func (db *DB) GetCustomerFacts(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*onboardiq.CustomerFacts, error) {
 	if !until.After(since) {
 		return nil, onboardiq.Invalid("until", "must be after since")
 	}
@@ -86,9 +86,9 @@ FROM projects p WHERE p.tenant_id = @tenant AND p.customer_id = @customer ORDER 
 	return f, err
 }
 
-// ProjectBlockers lists a project's blocked tasks and open tasks past due,
+// GetProjectBlockers lists a project's blocked tasks and open tasks past due,
 // with who holds them (staff).
-func (db *DB) ProjectBlockers(ctx context.Context, id uuid.UUID) (*onboardiq.Blockers, error) {
+func (db *DB) GetProjectBlockers(ctx context.Context, id uuid.UUID) (*onboardiq.Blockers, error) {
 	b := &onboardiq.Blockers{Blocked: []onboardiq.TaskFact{}, OverdueOpen: []onboardiq.TaskFact{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		pr, err := getProject(ctx, tx, p, id, false)

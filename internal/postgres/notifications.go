@@ -39,8 +39,8 @@ ORDER BY created_at DESC, notification_id DESC LIMIT $6`, tx.TenantID(), p.UserI
 	return out, err
 }
 
-// UnreadCount counts the caller's unread notifications.
-func (db *DB) UnreadCount(ctx context.Context) (int, error) {
+// CountUnread counts the caller's unread notifications.
+func (db *DB) CountUnread(ctx context.Context) (int, error) {
 	var n int
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`, tx.TenantID(), p.UserID).Scan(&n)

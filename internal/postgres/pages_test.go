@@ -39,13 +39,13 @@ func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contact, err := db.CreateUserAs(as, onboardiq.NewUser{Email: "c@globex.test", Name: "Contact", Role: onboardiq.RoleCustomer, CustomerID: &c.ID})
+	contact, err := db.CreateUser(as, onboardiq.NewUser{Email: "c@globex.test", Name: "Contact", Role: onboardiq.RoleCustomer, CustomerID: &c.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var projects []*onboardiq.Project
 	for _, n := range []int{5, 50} {
-		pr, err := db.CreateProjectAs(as, onboardiq.NewProject{CustomerID: c.ID, Name: fmt.Sprintf("%d tasks", n)})
+		pr, err := db.CreateProject(as, onboardiq.NewProject{CustomerID: c.ID, Name: fmt.Sprintf("%d tasks", n)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,9 +44,9 @@ WHERE p.tenant_id = $1 AND ($2::uuid IS NULL OR p.customer_id = $2) AND p.projec
 	return pr, err
 }
 
-// CreateProjectAs creates a project for a customer (admin or csm); with a
+// CreateProject creates a project for a customer (admin or csm); with a
 // template, its tasks come with it.
-func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
+func (db *DB) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*on
 				return onboardiq.Invalid("template_id", "no such template")
 			}
 		}
-		created, err := CreateProject(ctx, tx, in)
+		created, err := tx.CreateProject(ctx, in)
 		if err != nil {
 			return err
 		}

@@ -21,27 +21,27 @@ func webhookSecretAD(tenant, endpoint uuid.UUID) []byte {
 	return []byte("webhook_endpoints.secret_sealed\x00" + tenant.String() + "\x00" + endpoint.String())
 }
 
-func (t *Tx) sealWebhookSecret(endpoint uuid.UUID, plain string) ([]byte, error) {
-	if t.secrets == nil {
+func (tx *Tx) sealWebhookSecret(endpoint uuid.UUID, plain string) ([]byte, error) {
+	if tx.secrets == nil {
 		return nil, ErrNoSecretKey
 	}
-	return t.secrets.Seal([]byte(plain), webhookSecretAD(t.tenantID, endpoint))
+	return tx.secrets.Seal([]byte(plain), webhookSecretAD(tx.tenantID, endpoint))
 }
 
 // openWebhookSecret returns an endpoint's signing secret from its row: the
 // sealed value, or the plaintext a row stored before secrets were sealed
 // still holds until serve or `secrets rotate` seals it.
-func (t *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte) (string, error) {
+func (tx *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte) (string, error) {
 	if sealed == nil {
 		if plain == nil {
 			return "", fmt.Errorf("webhook endpoint %s has no secret", endpoint)
 		}
 		return *plain, nil
 	}
-	if t.secrets == nil {
+	if tx.secrets == nil {
 		return "", ErrNoSecretKey
 	}
-	b, err := t.secrets.Open(sealed, webhookSecretAD(t.tenantID, endpoint))
+	b, err := tx.secrets.Open(sealed, webhookSecretAD(tx.tenantID, endpoint))
 	if err != nil {
 		return "", fmt.Errorf("webhook endpoint %s: %w", endpoint, err)
 	}

@@ -14,9 +14,9 @@ import (
 // none because its text has no words (StoreEmbedding keeps the hash).
 const embedded = `(vector_embedding IS NOT NULL OR embedding_hash IS NOT NULL)`
 
-// SimilarProjects lists the tenant's completed projects most like a
+// FindSimilarProjects lists the tenant's completed projects most like a
 // project, by embedding (staff only).
-func (db *DB) SimilarProjects(ctx context.Context, id uuid.UUID, limit int) (onboardiq.Similar[onboardiq.SimilarProject], error) {
+func (db *DB) FindSimilarProjects(ctx context.Context, id uuid.UUID, limit int) (onboardiq.Similar[onboardiq.SimilarProject], error) {
 	out := onboardiq.Similar[onboardiq.SimilarProject]{Items: []onboardiq.SimilarProject{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if _, err := getProject(ctx, tx, p, id, false); err != nil {
@@ -71,7 +71,7 @@ FROM near n WHERE n.distance `+notNaN+` ORDER BY n.distance`, tx.TenantID(), id,
 
 // similarTasksQuery finds, in the tenant ($1), the tasks of other projects
 // nearest to task $2, with their comments; $4 limits it to customer-visible
-// tasks. Shared by the staff endpoint and the assistant's retrieval.
+// tasks.
 const similarTasksQuery = `
 WITH me AS (SELECT vector_embedding AS v, embedding_model AS m, project_id FROM tasks WHERE tenant_id = $1 AND task_id = $2),
 near AS MATERIALIZED (
@@ -109,9 +109,9 @@ func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, cus
 	})
 }
 
-// SimilarTasks lists tasks of the tenant's other projects most like a task,
+// FindSimilarTasks lists tasks of the tenant's other projects most like a task,
 // with their outcome and comments (staff only).
-func (db *DB) SimilarTasks(ctx context.Context, id uuid.UUID, limit int) (onboardiq.Similar[onboardiq.SimilarTask], error) {
+func (db *DB) FindSimilarTasks(ctx context.Context, id uuid.UUID, limit int) (onboardiq.Similar[onboardiq.SimilarTask], error) {
 	out := onboardiq.Similar[onboardiq.SimilarTask]{Items: []onboardiq.SimilarTask{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if _, err := getTask(ctx, tx, p, id, false); err != nil {

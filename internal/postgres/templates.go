@@ -9,9 +9,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// CreateTemplate adds a template with its tasks, in order, to the tenant tx
+// createTemplate adds a template with its tasks, in order, to the tenant tx
 // runs in.
-func CreateTemplate(ctx context.Context, tx *Tx, name, description string, tasks []onboardiq.TemplateTask, isDefault bool) (uuid.UUID, error) {
+func createTemplate(ctx context.Context, tx *Tx, name, description string, tasks []onboardiq.TemplateTask, isDefault bool) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := tx.QueryRow(ctx, `
 INSERT INTO templates (tenant_id, name, description, is_default) VALUES ($1, $2, $3, $4)

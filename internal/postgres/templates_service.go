@@ -73,9 +73,9 @@ func clearDefault(ctx context.Context, tx *Tx) error {
 	return err
 }
 
-// CreateTemplateAs adds a template (admins). Making it the default takes
+// CreateTemplate adds a template (admins). Making it the default takes
 // that from the previous one.
-func (db *DB) CreateTemplateAs(ctx context.Context, in onboardiq.Template) (*onboardiq.Template, error) {
+func (db *DB) CreateTemplate(ctx context.Context, in onboardiq.Template) (*onboardiq.Template, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (db *DB) CreateTemplateAs(ctx context.Context, in onboardiq.Template) (*onb
 				return err
 			}
 		}
-		id, err := CreateTemplate(ctx, tx, in.Name, in.Description, in.Tasks, in.IsDefault)
+		id, err := createTemplate(ctx, tx, in.Name, in.Description, in.Tasks, in.IsDefault)
 		if onboardiq.ErrorCode(err) == onboardiq.ECONFLICT {
 			return &onboardiq.Error{Code: onboardiq.ECONFLICT, Field: "name", Message: fmt.Sprintf("a template named %q exists", in.Name)}
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -57,11 +58,12 @@ func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
 
 // CreateToken issues an API token for a user of the tenant tx runs in and
 // returns it (to be shown once) with its record.
-func CreateToken(ctx context.Context, tx *Tx, userID uuid.UUID, name string) (string, *onboardiq.Token, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len([]rune(name)) > 100 {
-		return "", nil, onboardiq.Invalid("name", "must be 1 to 100 characters")
+func (tx *Tx) CreateToken(ctx context.Context, userID uuid.UUID, name string) (string, *onboardiq.Token, error) {
+	in := onboardiq.NewToken{Name: name}
+	if err := in.Validate(time.Now()); err != nil {
+		return "", nil, err
 	}
+	name = in.Name
 	token, err := newToken(tx.TenantID())
 	if err != nil {
 		return "", nil, err
@@ -79,7 +81,7 @@ RETURNING token_id, created_at`, tx.TenantID(), userID, name, sum[:], t.Hint).Sc
 }
 
 // RevokeToken revokes a token of the tenant tx runs in.
-func RevokeToken(ctx context.Context, tx *Tx, tokenID uuid.UUID) error {
+func (tx *Tx) RevokeToken(ctx context.Context, tokenID uuid.UUID) error {
 	tag, err := tx.Exec(ctx, `
 UPDATE api_tokens SET revoked_at = now()
 WHERE tenant_id = $1 AND token_id = $2 AND revoked_at IS NULL`, tx.TenantID(), tokenID)

@@ -20,46 +20,41 @@ func scanToken(row pgx.Row) (*onboardiq.Token, error) {
 	return t, err
 }
 
-// IssueToken creates an API token for the caller, or, for an admin, for
+// CreateToken creates an API token for the caller, or, for an admin, for
 // another user of the tenant. The token is returned once; only its hash is
 // kept.
-func (db *DB) IssueToken(ctx context.Context, userID *uuid.UUID, name string, expiresAt *time.Time) (string, *onboardiq.Token, error) {
+func (db *DB) CreateToken(ctx context.Context, in onboardiq.NewToken) (string, *onboardiq.Token, error) {
 	var (
 		token string
 		rec   *onboardiq.Token
 	)
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		owner := p.UserID
-		if userID != nil && *userID != p.UserID {
+		if in.UserID != nil && *in.UserID != p.UserID {
 			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
 				return err
 			}
-			if _, err := getUser(ctx, tx, *userID, false); err != nil {
+			if _, err := getUser(ctx, tx, *in.UserID, false); err != nil {
 				return onboardiq.Invalid("user_id", "no such user")
 			}
-			owner = *userID
+			owner = *in.UserID
 		}
 		if owner == uuid.Nil {
 			return onboardiq.Invalid("user_id", "is required from the command line")
 		}
-		if expiresAt != nil && !expiresAt.After(time.Now()) {
-			return onboardiq.Invalid("expires_at", "must be in the future")
-		}
-		if expiresAt != nil {
-			if err := onboardiq.CheckTime("expires_at", *expiresAt); err != nil {
-				return err
-			}
+		if err := in.Validate(time.Now()); err != nil {
+			return err
 		}
 		var err error
-		token, rec, err = CreateToken(ctx, tx, owner, name)
+		token, rec, err = tx.CreateToken(ctx, owner, in.Name)
 		if err != nil {
 			return err
 		}
-		if expiresAt != nil {
-			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET expires_at = $3 WHERE tenant_id = $1 AND token_id = $2`, tx.TenantID(), rec.ID, *expiresAt); err != nil {
+		if in.ExpiresAt != nil {
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET expires_at = $3 WHERE tenant_id = $1 AND token_id = $2`, tx.TenantID(), rec.ID, *in.ExpiresAt); err != nil {
 				return err
 			}
-			rec.ExpiresAt = expiresAt
+			rec.ExpiresAt = in.ExpiresAt
 		}
 		return RecordEvent(ctx, tx, Event{Kind: "token.created", Data: map[string]any{"token_id": rec.ID, "user_id": owner, "name": rec.Name}})
 	})
@@ -94,9 +89,9 @@ ORDER BY t.created_at DESC, t.token_id LIMIT 1000`, tx.TenantID(), owner)
 	return out, err
 }
 
-// RevokeTokenAs revokes one of the caller's tokens, or any token for an
+// RevokeToken revokes one of the caller's tokens, or any token for an
 // admin. Another user's token is ENOTFOUND for everyone else.
-func (db *DB) RevokeTokenAs(ctx context.Context, id uuid.UUID) error {
+func (db *DB) RevokeToken(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.tenant_id = $1 AND t.token_id = $2 FOR UPDATE`, tx.TenantID(), id))
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && t.UserID != p.UserID && p.Role != onboardiq.RoleAdmin) {
@@ -108,7 +103,7 @@ func (db *DB) RevokeTokenAs(ctx context.Context, id uuid.UUID) error {
 		if t.RevokedAt != nil {
 			return nil
 		}
-		if err := RevokeToken(ctx, tx, id); err != nil {
+		if err := tx.RevokeToken(ctx, id); err != nil {
 			return err
 		}
 		return RecordEvent(ctx, tx, Event{Kind: "token.revoked", Data: map[string]any{"token_id": id, "user_id": t.UserID}})

@@ -13,7 +13,7 @@ import (
 
 // CreateUser adds a user to the tenant tx runs in. A csm or admin is also
 // recorded as a support member, who can be assigned to customers.
-func CreateUser(ctx context.Context, tx *Tx, in onboardiq.NewUser) (*onboardiq.User, error) {
+func (tx *Tx) CreateUser(ctx context.Context, in onboardiq.NewUser) (*onboardiq.User, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

@@ -33,14 +33,14 @@ func getUser(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*onboardiq.U
 	return u, err
 }
 
-// CreateUserAs adds a user to the caller's tenant (admins only).
-func (db *DB) CreateUserAs(ctx context.Context, in onboardiq.NewUser) (*onboardiq.User, error) {
+// CreateUser adds a user to the caller's tenant (admins only).
+func (db *DB) CreateUser(ctx context.Context, in onboardiq.NewUser) (*onboardiq.User, error) {
 	var u *onboardiq.User
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageUsers); err != nil {
 			return err
 		}
-		created, err := CreateUser(ctx, tx, in)
+		created, err := tx.CreateUser(ctx, in)
 		if err != nil {
 			return err
 		}

@@ -54,7 +54,7 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request) {
 		for _, u := range users.Items {
 			d.Assignee[u.ID.String()] = u.Name
 		}
-		s, err := h.DB.SimilarProjects(ctx, id, 3)
+		s, err := h.DB.FindSimilarProjects(ctx, id, 3)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (h *Handler) loadTask(r *http.Request) (*taskData, error) {
 		return nil, err
 	}
 	d.Comments = cs.Items
-	if s, err := h.DB.SimilarTasks(ctx, id, 3); err == nil {
+	if s, err := h.DB.FindSimilarTasks(ctx, id, 3); err == nil {
 		d.Similar = s.Items
 	}
 	return d, nil

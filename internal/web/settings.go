@@ -25,7 +25,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) {
 			in.CustomerID = &id
 		}
 	}
-	u, err := h.DB.CreateUserAs(r.Context(), in)
+	u, err := h.DB.CreateUser(r.Context(), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -227,7 +227,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 			d.Deliveries = log.Items
 		}
 		if p.Can(onboardiq.ManageAI) {
-			d.AI, err = h.DB.AIStatusAs(ctx, d.Embedder)
+			d.AI, err = h.DB.GetAIStatus(ctx, d.Embedder)
 		}
 		return err
 	}()

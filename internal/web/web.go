@@ -215,7 +215,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	v.P = onboardiq.PrincipalFromContext(r.Context())
 	v.Version = h.Version
 	if v.P != nil && !v.Portal && v.P.Role.IsStaff() {
-		v.Unread, _ = h.DB.UnreadCount(r.Context())
+		v.Unread, _ = h.DB.CountUnread(r.Context())
 	}
 	if v.P != nil && v.P.IsCustomer() {
 		v.Portal, v.Slug = true, v.P.TenantSlug

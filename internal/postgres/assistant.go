@@ -11,82 +11,30 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// loadBudget reads the budget of the tenant tx runs in.
-func loadBudget(ctx context.Context, tx *Tx) (onboardiq.Budget, error) {
-	var b onboardiq.Budget
-	err := tx.QueryRow(ctx, `
-SELECT t.ai_monthly_token_budget,
-       coalesce((SELECT sum(input_tokens + output_tokens) FROM ai_calls
-                 WHERE tenant_id = $1 AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0)
-FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b.UsedTokens)
-	return b, err
+// AskedQuestion is the last question of a conversation.
+type AskedQuestion struct {
+	Question  string
+	ProjectID *uuid.UUID
+	TaskID    *uuid.UUID
 }
 
-// SetBudget sets the caller's tenant's monthly token budget (admins); nil
-// removes the limit.
-func (db *DB) SetBudget(ctx context.Context, tokens *int64) (onboardiq.Budget, error) {
-	var b onboardiq.Budget
-	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return err
-		}
-		if tokens != nil && *tokens < 0 {
-			return onboardiq.Invalid("monthly_tokens", "must be 0 or more, or null for no limit")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE tenants SET ai_monthly_token_budget = $2, updated_at = now() WHERE tenant_id = $1`, tx.TenantID(), tokens); err != nil {
-			return err
-		}
-		if err := RecordEvent(ctx, tx, Event{Kind: "ai.budget_set", Data: map[string]any{"monthly_tokens": tokens}}); err != nil {
-			return err
-		}
-		var err error
-		b, err = loadBudget(ctx, tx)
-		return err
-	})
-	return b, err
-}
-
-// GetBudget reads the caller's tenant's budget (admins).
-func (db *DB) GetBudget(ctx context.Context) (onboardiq.Budget, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (onboardiq.Budget, error) {
-		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return onboardiq.Budget{}, err
-		}
-		return loadBudget(ctx, tx)
-	})
-}
-
-// ListAICalls lists the tenant's AI calls, newest first (admins).
-func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (onboardiq.Page[*onboardiq.AICall], error) {
-	var out onboardiq.Page[*onboardiq.AICall]
-	if err := o.Normalise(); err != nil {
-		return out, err
-	}
-	before, beforeID, err := newestFirst(o.Cursor)
-	if err != nil {
-		return out, err
-	}
-	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `
-SELECT call_id, user_id, kind, conversation_id, question, sources, provider, model, input_tokens, output_tokens, latency_ms, error, created_at
-FROM ai_calls WHERE tenant_id = $1 AND (created_at, call_id) < ($2, $3)
-ORDER BY created_at DESC, call_id DESC LIMIT $4`, tx.TenantID(), before, beforeID, o.Limit+1)
+// GetLastQuestion returns the last question of the caller's own conversation.
+func (db *DB) GetLastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
+	var q *AskedQuestion
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		c, err := tx.LoadConversation(ctx, p, conversationID)
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.AICall, error) {
-			c := &onboardiq.AICall{}
-			err := r.Scan(&c.ID, &c.UserID, &c.Kind, &c.ConversationID, &c.Question, &c.Sources, &c.Provider, &c.Model,
-				&c.InputTokens, &c.OutputTokens, &c.LatencyMS, &c.Error, &c.CreatedAt)
-			return c, err
-		})
-		out = page(items, o.Limit, func(c *onboardiq.AICall) []any { return []any{c.CreatedAt, c.ID} })
-		return err
+		for i := len(c.Messages) - 1; i >= 0; i-- {
+			if c.Messages[i].Role == "user" {
+				q = &AskedQuestion{Question: c.Messages[i].Content, ProjectID: c.ProjectID, TaskID: c.TaskID}
+				return nil
+			}
+		}
+		return onboardiq.Errorf(onboardiq.ENOTFOUND, "the conversation has no question")
 	})
-	return out, err
+	return q, err
 }
 
 // Conversation is an assistant conversation of one user.
@@ -161,30 +109,4 @@ func (tx *Tx) TaskInContext(ctx context.Context, p *onboardiq.Principal, id uuid
 // ProjectInContext returns a project the principal may see.
 func (tx *Tx) ProjectInContext(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
 	return getProject(ctx, tx, p, id, false)
-}
-
-// AskedQuestion is the last question of a conversation.
-type AskedQuestion struct {
-	Question  string
-	ProjectID *uuid.UUID
-	TaskID    *uuid.UUID
-}
-
-// GetLastQuestion returns the last question of the caller's own conversation.
-func (db *DB) GetLastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
-	var q *AskedQuestion
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		c, err := tx.LoadConversation(ctx, p, conversationID)
-		if err != nil {
-			return err
-		}
-		for i := len(c.Messages) - 1; i >= 0; i-- {
-			if c.Messages[i].Role == "user" {
-				q = &AskedQuestion{Question: c.Messages[i].Content, ProjectID: c.ProjectID, TaskID: c.TaskID}
-				return nil
-			}
-		}
-		return onboardiq.Errorf(onboardiq.ENOTFOUND, "the conversation has no question")
-	})
-	return q, err
 }

@@ -244,3 +244,15 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 		return RecordEvent(ctx, tx, Event{Kind: "customer.deleted", CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
 	})
 }
+
+// SupportMemberName returns the name of a customer's support member, or "".
+func (tx *Tx) SupportMemberName(ctx context.Context, customerID uuid.UUID) (string, error) {
+	var name *string
+	err := tx.QueryRow(ctx, `
+SELECT s.name FROM customers c LEFT JOIN support_members s ON s.tenant_id = c.tenant_id AND s.support_member_id = c.support_member_id
+WHERE c.tenant_id = $1 AND c.customer_id = $2`, tx.TenantID(), customerID).Scan(&name)
+	if err != nil || name == nil {
+		return "", err
+	}
+	return *name, nil
+}

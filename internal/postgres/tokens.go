@@ -17,43 +17,130 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// An API token reads oiq_<tenant id as 32 hex digits>_<43 characters of
-// base64url secret>. The tenant part lets authentication enter the tenant
-// before it looks the token up, so the lookup runs under row-level security
-// like every other query; only the token's SHA-256 is stored (the secret
-// has 256 bits of entropy, so a slow hash would add nothing).
-const tokenPrefix = "oiq_"
-
-func newToken(tenantID uuid.UUID) (string, error) { return newTokenWith(tokenPrefix, tenantID) }
-
-// newTokenWith makes a secret that names its tenant: prefix, the tenant id
-// in hex, and 32 random bytes. Sessions and one-time links use other
-// prefixes than API tokens, so one can never stand for another.
-func newTokenWith(prefix string, tenantID uuid.UUID) (string, error) {
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return "", err
-	}
-	return prefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
+// CreateToken creates an API token for the caller, or, for an admin, for
+// another user of the tenant. The token is returned once; only its hash is
+// kept.
+func (db *DB) CreateToken(ctx context.Context, in onboardiq.NewToken) (string, *onboardiq.Token, error) {
+	var (
+		token string
+		rec   *onboardiq.Token
+	)
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		owner := p.UserID
+		if in.UserID != nil && *in.UserID != p.UserID {
+			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
+				return err
+			}
+			if _, err := getUser(ctx, tx, *in.UserID, false); err != nil {
+				return onboardiq.Invalid("user_id", "no such user")
+			}
+			owner = *in.UserID
+		}
+		if owner == uuid.Nil {
+			return onboardiq.Invalid("user_id", "is required from the command line")
+		}
+		if err := in.Validate(time.Now()); err != nil {
+			return err
+		}
+		var err error
+		token, rec, err = tx.CreateToken(ctx, owner, in.Name)
+		if err != nil {
+			return err
+		}
+		if in.ExpiresAt != nil {
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET expires_at = $3 WHERE tenant_id = $1 AND token_id = $2`, tx.TenantID(), rec.ID, *in.ExpiresAt); err != nil {
+				return err
+			}
+			rec.ExpiresAt = in.ExpiresAt
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "token.created", Data: map[string]any{"token_id": rec.ID, "user_id": owner, "name": rec.Name}})
+	})
+	return token, rec, err
 }
 
-// parseToken returns the tenant an API token names and the token's hash.
-func parseToken(token string) (uuid.UUID, []byte, bool) { return parseTokenWith(tokenPrefix, token) }
+// ListTokens lists the caller's tokens, newest first; an admin may list
+// another user's (userID) or everyone's (all).
+func (db *DB) ListTokens(ctx context.Context, userID *uuid.UUID, all bool) ([]*onboardiq.Token, error) {
+	var out []*onboardiq.Token
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		owner := &p.UserID
+		if all || (userID != nil && *userID != p.UserID) {
+			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
+				return err
+			}
+			owner = userID
+		}
+		rows, err := tx.Query(ctx, `
+SELECT `+tokenColumns+` FROM api_tokens t
+WHERE t.tenant_id = $1 AND ($2::uuid IS NULL OR t.user_id = $2)
+ORDER BY t.created_at DESC, t.token_id LIMIT 1000`, tx.TenantID(), owner)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Token, error) { return scanToken(r) })
+		return err
+	})
+	if out == nil {
+		out = []*onboardiq.Token{}
+	}
+	return out, err
+}
 
-func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
-	rest, ok := strings.CutPrefix(token, prefix)
-	if !ok || len(rest) != 32+1+43 || rest[32] != '_' {
-		return uuid.Nil, nil, false
+// RevokeToken revokes one of the caller's tokens, or any token for an
+// admin. Another user's token is ENOTFOUND for everyone else.
+func (db *DB) RevokeToken(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.tenant_id = $1 AND t.token_id = $2 FOR UPDATE`, tx.TenantID(), id))
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && t.UserID != p.UserID && p.Role != onboardiq.RoleAdmin) {
+			return onboardiq.Errorf(onboardiq.ENOTFOUND, "token not found")
+		}
+		if err != nil {
+			return fmt.Errorf("find token: %w", err)
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		if err := tx.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		return RecordEvent(ctx, tx, Event{Kind: "token.revoked", Data: map[string]any{"token_id": id, "user_id": t.UserID}})
+	})
+}
+
+// Authenticate returns the principal an API token stands for, or
+// EUNAUTHORIZED. It records when the token was last used, at most once a
+// minute, in the same statement.
+func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
+	tenantID, hash, ok := parseToken(token)
+	if !ok {
+		return nil, errBadToken
 	}
-	var id uuid.UUID
-	if _, err := hex.Decode(id[:], []byte(rest[:32])); err != nil || id == uuid.Nil {
-		return uuid.Nil, nil, false
+	p := &onboardiq.Principal{TenantID: tenantID}
+	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `
+WITH tok AS (
+    SELECT token_id, user_id, last_used_at FROM api_tokens
+    WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL
+      AND (expires_at IS NULL OR expires_at > now())
+), touch AS (
+    UPDATE api_tokens a SET last_used_at = now()
+    FROM tok
+    WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
+      AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
+)
+SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+FROM tok
+JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
+JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
+			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errBadToken
 	}
-	if _, err := base64.RawURLEncoding.DecodeString(rest[33:]); err != nil {
-		return uuid.Nil, nil, false
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	sum := sha256.Sum256([]byte(token))
-	return id, sum[:], true
+	return p, nil
 }
 
 // CreateToken issues an API token for a user of the tenant tx runs in and
@@ -94,40 +181,51 @@ WHERE tenant_id = $1 AND token_id = $2 AND revoked_at IS NULL`, tx.TenantID(), t
 	return nil
 }
 
+// An API token reads oiq_<tenant id as 32 hex digits>_<43 characters of
+// base64url secret>. The tenant part lets authentication enter the tenant
+// before it looks the token up, so the lookup runs under row-level security
+// like every other query; only the token's SHA-256 is stored (the secret
+// has 256 bits of entropy, so a slow hash would add nothing).
+const tokenPrefix = "oiq_"
+
+func newToken(tenantID uuid.UUID) (string, error) { return newTokenWith(tokenPrefix, tenantID) }
+
+// newTokenWith makes a secret that names its tenant: prefix, the tenant id
+// in hex, and 32 random bytes. Sessions and one-time links use other
+// prefixes than API tokens, so one can never stand for another.
+func newTokenWith(prefix string, tenantID uuid.UUID) (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	return prefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
+}
+
+// parseToken returns the tenant an API token names and the token's hash.
+func parseToken(token string) (uuid.UUID, []byte, bool) { return parseTokenWith(tokenPrefix, token) }
+
+func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
+	rest, ok := strings.CutPrefix(token, prefix)
+	if !ok || len(rest) != 32+1+43 || rest[32] != '_' {
+		return uuid.Nil, nil, false
+	}
+	var id uuid.UUID
+	if _, err := hex.Decode(id[:], []byte(rest[:32])); err != nil || id == uuid.Nil {
+		return uuid.Nil, nil, false
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(rest[33:]); err != nil {
+		return uuid.Nil, nil, false
+	}
+	sum := sha256.Sum256([]byte(token))
+	return id, sum[:], true
+}
+
 var errBadToken = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the API token is missing, unknown, expired or revoked")
 
-// Authenticate returns the principal an API token stands for, or
-// EUNAUTHORIZED. It records when the token was last used, at most once a
-// minute, in the same statement.
-func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
-	tenantID, hash, ok := parseToken(token)
-	if !ok {
-		return nil, errBadToken
-	}
-	p := &onboardiq.Principal{TenantID: tenantID}
-	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `
-WITH tok AS (
-    SELECT token_id, user_id, last_used_at FROM api_tokens
-    WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL
-      AND (expires_at IS NULL OR expires_at > now())
-), touch AS (
-    UPDATE api_tokens a SET last_used_at = now()
-    FROM tok
-    WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
-      AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
-)
-SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
-FROM tok
-JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
-			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errBadToken
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	return p, nil
+const tokenColumns = `t.token_id, t.user_id, t.name, t.hint, t.created_at, t.last_used_at, t.expires_at, t.revoked_at`
+
+func scanToken(row pgx.Row) (*onboardiq.Token, error) {
+	t := &onboardiq.Token{}
+	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hint, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt)
+	return t, err
 }

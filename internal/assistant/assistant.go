@@ -28,7 +28,7 @@ type Service struct {
 	Chat     ai.Chat
 	Logger   *slog.Logger
 	// Limits bound every call that may reach the model; zero values take
-	// DefaultLimits'.
+	// defaultLimits'.
 	Limits Limits
 }
 
@@ -36,20 +36,20 @@ type Service struct {
 // window, and one user's share of the tenant's monthly token budget.
 type Limits = postgres.AskLimits
 
-// DefaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
+// defaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
 // ONBOARDIQ_ASSISTANT_TENANT_LIMIT, ONBOARDIQ_AI_USER_BUDGET_PERCENT).
-var DefaultLimits = Limits{User: onboardiq.Rate{N: 20, Window: 10 * time.Minute}, Tenant: onboardiq.Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
+var defaultLimits = Limits{User: onboardiq.Rate{N: 20, Window: 10 * time.Minute}, Tenant: onboardiq.Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
 
 func (s *Service) limits() Limits {
 	l := s.Limits
 	if l.User.N <= 0 || l.User.Window <= 0 {
-		l.User = DefaultLimits.User
+		l.User = defaultLimits.User
 	}
 	if l.Tenant.N <= 0 || l.Tenant.Window <= 0 {
-		l.Tenant = DefaultLimits.Tenant
+		l.Tenant = defaultLimits.Tenant
 	}
 	if l.UserBudgetPercent <= 0 || l.UserBudgetPercent > 100 {
-		l.UserBudgetPercent = DefaultLimits.UserBudgetPercent
+		l.UserBudgetPercent = defaultLimits.UserBudgetPercent
 	}
 	return l
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-// Slug is the demo workspace's slug.
-const Slug = "acme"
+// workspaceSlug is the demo workspace's slug.
+const workspaceSlug = "acme"
 
 // Password is every demo user's password.
 const Password = "onboardiq-demo"
@@ -83,8 +83,8 @@ var customers = []customer{
 // token (named "demo") to every demo user, revoking the previous ones, and
 // returns the logins. Running it again changes nothing else.
 func Seed(ctx context.Context, db *postgres.DB, now time.Time) (*Result, error) {
-	res := &Result{Slug: Slug, Password: Password}
-	id, err := db.TenantIDBySlug(ctx, Slug)
+	res := &Result{Slug: workspaceSlug, Password: Password}
+	id, err := db.TenantIDBySlug(ctx, workspaceSlug)
 	switch onboardiq.ErrorCode(err) {
 	case "":
 	case onboardiq.ENOTFOUND:
@@ -111,7 +111,7 @@ func Seed(ctx context.Context, db *postgres.DB, now time.Time) (*Result, error) 
 
 func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 	admin := staff[0]
-	if _, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme Software", Slug: Slug, AdminEmail: admin.email, AdminName: admin.name}); err != nil {
+	if _, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme Software", Slug: workspaceSlug, AdminEmail: admin.email, AdminName: admin.name}); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE tenant_users SET password_hash = $2 WHERE tenant_id = $1`, tx.TenantID(), mustHash()); err != nil {

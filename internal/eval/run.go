@@ -14,8 +14,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-// Modes are the search modes compared.
-var Modes = []onboardiq.SearchMode{onboardiq.SearchKeyword, onboardiq.SearchSemantic, onboardiq.SearchHybrid}
+// modes are the search modes compared.
+var modes = []onboardiq.SearchMode{onboardiq.SearchKeyword, onboardiq.SearchSemantic, onboardiq.SearchHybrid}
 
 // Run loads the corpus into a scratch tenant as knowledge-base articles,
 // embeds them the way the server does, runs every judged query in each
@@ -74,7 +74,7 @@ func Run(ctx context.Context, db *postgres.DB, e ai.Embedder, docs []Doc, querie
 	if judged == 0 {
 		return nil, fmt.Errorf("eval: no query has a relevance judgement")
 	}
-	for _, mode := range Modes {
+	for _, mode := range modes {
 		var s Scorer
 		for _, q := range queries {
 			rel := qrels[q.ID]

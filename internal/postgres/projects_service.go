@@ -94,7 +94,7 @@ type ProjectFilter struct {
 	Status     onboardiq.Status
 	Overdue    bool   // deadline passed and not completed or cancelled
 	Q          string // name contains, case-insensitive
-	Sort       string // one of ProjectSorts; default -created_at
+	Sort       string // one of projectSortNames; default -created_at
 }
 
 // projectSort is a whitelisted ordering: its key expression, the type its
@@ -107,8 +107,8 @@ type projectSort struct {
 
 var projectSorts = map[string]projectSort{}
 
-// ProjectSorts are the orders ListProjects accepts; "-" means descending.
-var ProjectSorts = []string{"created_at", "-created_at", "deadline", "-deadline", "name", "-name", "progress", "-progress"}
+// projectSortNames are the orders ListProjects accepts; "-" means descending.
+var projectSortNames = []string{"created_at", "-created_at", "deadline", "-deadline", "name", "-name", "progress", "-progress"}
 
 func init() {
 	base := map[string]projectSort{
@@ -140,7 +140,7 @@ func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page
 	}
 	sort, ok := projectSorts[f.Sort]
 	if !ok {
-		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(ProjectSorts, ", "))
+		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(projectSortNames, ", "))
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, cancelled")

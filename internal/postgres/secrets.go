@@ -11,9 +11,9 @@ import (
 	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
-// ErrNoSecretKey is returned when a secret must be sealed or opened and the
+// errNoSecretKey is returned when a secret must be sealed or opened and the
 // store was opened without a keyring.
-var ErrNoSecretKey = errors.New("no secret key: webhook signing secrets are stored encrypted; set ONBOARDIQ_SECRET_KEY (onboardiq secret-key prints one)")
+var errNoSecretKey = errors.New("no secret key: webhook signing secrets are stored encrypted; set ONBOARDIQ_SECRET_KEY (onboardiq secret-key prints one)")
 
 // webhookSecretAD binds a sealed webhook secret to its column, tenant and
 // endpoint: copied into another row, it does not open.
@@ -23,7 +23,7 @@ func webhookSecretAD(tenant, endpoint uuid.UUID) []byte {
 
 func (tx *Tx) sealWebhookSecret(endpoint uuid.UUID, plain string) ([]byte, error) {
 	if tx.secrets == nil {
-		return nil, ErrNoSecretKey
+		return nil, errNoSecretKey
 	}
 	return tx.secrets.Seal([]byte(plain), webhookSecretAD(tx.tenantID, endpoint))
 }
@@ -39,7 +39,7 @@ func (tx *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte
 		return *plain, nil
 	}
 	if tx.secrets == nil {
-		return "", ErrNoSecretKey
+		return "", errNoSecretKey
 	}
 	b, err := tx.secrets.Open(sealed, webhookSecretAD(tx.tenantID, endpoint))
 	if err != nil {
@@ -69,7 +69,7 @@ type ResealReport struct {
 func (db *DB) ResealWebhookSecrets(ctx context.Context, rekey bool) (ResealReport, error) {
 	r := ResealReport{Unreadable: []uuid.UUID{}}
 	if db.secrets == nil {
-		return r, ErrNoSecretKey
+		return r, errNoSecretKey
 	}
 	tenants, err := db.AllTenantIDs(ctx)
 	if err != nil {

@@ -19,7 +19,8 @@
 //   - Everything else is unexported.
 //
 // Each area has one file: its exported methods first, its helpers below.
-// The test of the naming rule holds the first two parts to it.
+// TestNamingRule checks what of the rule a parser can: no exported function
+// takes a *Tx, and no (*DB) method is named with an As.
 package postgres
 
 import (

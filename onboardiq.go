@@ -50,8 +50,12 @@ type Tenant struct {
 }
 
 // User is a tenant user: staff, or a contact of one of the tenant's
-// customers (Role customer, CustomerID set).
+// customers (Role customer, CustomerID set). A disabled user cannot sign
+// in, and their API tokens are revoked. Disabled comes first: the API's
+// schema lists required fields in field order, and has always listed it
+// first.
 type User struct {
+	Disabled   bool       `json:"disabled"`
 	TenantID   uuid.UUID  `json:"tenant_id"`
 	ID         uuid.UUID  `json:"id"`
 	Email      string     `json:"email"`

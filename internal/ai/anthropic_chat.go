@@ -8,13 +8,13 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 )
 
-// AnthropicChat streams from Anthropic's Messages API.
-type AnthropicChat struct {
+// anthropicChat streams from Anthropic's Messages API.
+type anthropicChat struct {
 	client anthropic.Client
 	model  string
 }
 
-func newAnthropicChat(o Options, model string) *AnthropicChat {
+func newAnthropicChat(o Options, model string) *anthropicChat {
 	opts := []option.RequestOption{option.WithAPIKey(o.AnthropicKey), option.WithMaxRetries(o.MaxRetries)}
 	if o.AnthropicURL != "" {
 		opts = append(opts, option.WithBaseURL(o.AnthropicURL))
@@ -25,17 +25,17 @@ func newAnthropicChat(o Options, model string) *AnthropicChat {
 	if o.HTTPClient != nil {
 		opts = append(opts, option.WithHTTPClient(o.HTTPClient))
 	}
-	return &AnthropicChat{client: anthropic.NewClient(opts...), model: model}
+	return &anthropicChat{client: anthropic.NewClient(opts...), model: model}
 }
 
 // Provider names it.
-func (c *AnthropicChat) Provider() string { return "anthropic" }
+func (c *anthropicChat) Provider() string { return "anthropic" }
 
 // Model names the model.
-func (c *AnthropicChat) Model() string { return c.model }
+func (c *anthropicChat) Model() string { return c.model }
 
 // Stream sends the request and passes on the text as it arrives.
-func (c *AnthropicChat) Stream(ctx context.Context, req Request, onDelta func(string) error) (Usage, error) {
+func (c *anthropicChat) Stream(ctx context.Context, req Request, onDelta func(string) error) (Usage, error) {
 	system, user := Prompt(req)
 	var msgs []anthropic.MessageParam
 	for _, m := range req.History {

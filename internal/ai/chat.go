@@ -66,7 +66,7 @@ func NewChat(o Options) (Chat, error) {
 		if model == "" {
 			model = "gpt-4o-mini"
 		}
-		return &OpenAIChat{client: o.openAIClient(), model: model}, nil
+		return &openAIChat{client: o.openAIClient(), model: model}, nil
 	case "anthropic":
 		model := o.LLMModel
 		if model == "" {

@@ -3,7 +3,6 @@ package ai
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -171,8 +170,3 @@ func chunks(s string, size int) []string {
 // countTokens estimates tokens as OpenAI's rule of thumb: four characters
 // each.
 func countTokens(s string) int { return (len(s) + 3) / 4 }
-
-// RankSources orders sources by score, best first (stable).
-func RankSources(s []Source) {
-	sort.SliceStable(s, func(i, j int) bool { return s[i].Score > s[j].Score })
-}

@@ -58,24 +58,24 @@ func NewEmbedder(o Options) (Embedder, error) {
 		if model == "" {
 			model = "text-embedding-3-small"
 		}
-		return &OpenAIEmbedder{client: o.openAIClient(), model: model}, nil
+		return &openAIEmbedder{client: o.openAIClient(), model: model}, nil
 	}
 	return nil, fmt.Errorf("ai: unknown embedder %q", o.Embedder)
 }
 
-// OpenAIEmbedder calls an OpenAI-compatible /embeddings endpoint. OpenAI's
+// openAIEmbedder calls an OpenAI-compatible /embeddings endpoint. OpenAI's
 // text-embedding-3 models are asked for 768 dimensions; other models must
 // produce 768 of their own (nomic-embed-text does).
-type OpenAIEmbedder struct {
+type openAIEmbedder struct {
 	client openai.Client
 	model  string
 }
 
 // Model names the provider and model.
-func (e *OpenAIEmbedder) Model() string { return "openai/" + e.model }
+func (e *openAIEmbedder) Model() string { return "openai/" + e.model }
 
 // Embed embeds texts in one request.
-func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+func (e *openAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	params := openai.EmbeddingNewParams{
 		Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: texts},
 		Model: e.model,

@@ -8,20 +8,20 @@ import (
 	"github.com/openai/openai-go/v3"
 )
 
-// OpenAIChat streams from an OpenAI-compatible chat completions endpoint.
-type OpenAIChat struct {
+// openAIChat streams from an OpenAI-compatible chat completions endpoint.
+type openAIChat struct {
 	client openai.Client
 	model  string
 }
 
 // Provider names it.
-func (c *OpenAIChat) Provider() string { return "openai" }
+func (c *openAIChat) Provider() string { return "openai" }
 
 // Model names the model.
-func (c *OpenAIChat) Model() string { return c.model }
+func (c *openAIChat) Model() string { return c.model }
 
 // Stream sends the request and passes on the text as it arrives.
-func (c *OpenAIChat) Stream(ctx context.Context, req Request, onDelta func(string) error) (Usage, error) {
+func (c *openAIChat) Stream(ctx context.Context, req Request, onDelta func(string) error) (Usage, error) {
 	system, user := Prompt(req)
 	msgs := []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(system)}
 	for _, m := range req.History {

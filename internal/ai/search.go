@@ -7,14 +7,14 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// ErrEmbedderUnavailable is the error of a semantic search while the
+// errEmbedderUnavailable is the error of a semantic search while the
 // embedding model cannot be reached: there is nothing to fall back to.
-var ErrEmbedderUnavailable = onboardiq.Errorf(onboardiq.EUNAVAILABLE, "the embedding model is unavailable; try mode=keyword")
+var errEmbedderUnavailable = onboardiq.Errorf(onboardiq.EUNAVAILABLE, "the embedding model is unavailable; try mode=keyword")
 
 // SearchVector embeds q for a search in mode and returns the vector and
 // the mode to search in. Keyword search needs no vector. When the embedder
 // fails, hybrid search falls back to keyword search (logged), and semantic
-// search, which has nothing to fall back to, is ErrEmbedderUnavailable.
+// search, which has nothing to fall back to, is errEmbedderUnavailable.
 func SearchVector(ctx context.Context, logger *slog.Logger, e Embedder, q string, mode onboardiq.SearchMode) ([]float32, onboardiq.SearchMode, error) {
 	if mode == onboardiq.SearchKeyword {
 		return nil, mode, nil
@@ -28,7 +28,7 @@ func SearchVector(ctx context.Context, logger *slog.Logger, e Embedder, q string
 	}
 	logger.WarnContext(ctx, "embed the query; searching by keyword", "model", e.Model(), "err", err)
 	if mode == onboardiq.SearchSemantic {
-		return nil, mode, ErrEmbedderUnavailable
+		return nil, mode, errEmbedderUnavailable
 	}
 	return nil, onboardiq.SearchKeyword, nil
 }

@@ -6,13 +6,13 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq"
 )
 
 type aiStatusOutput struct {
 	Body struct {
 		Embedder string `json:"embedder" doc:"The configured embedding model."`
-		*postgres.AIStatus
+		*onboardiq.AIStatus
 	}
 }
 
@@ -22,7 +22,7 @@ func (h *handlers) registerAI(api huma.API) {
 		Summary: "AI status", Description: "Admins: the embedding model, how much is embedded with it, and failing embedding jobs.",
 		Tags: tags, Security: bearer},
 		func(ctx context.Context, _ *struct{}) (*aiStatusOutput, error) {
-			st, err := h.DB.AIStatusAs(ctx, h.Embedder.Model())
+			st, err := h.DB.GetAIStatus(ctx, h.Embedder.Model())
 			out := &aiStatusOutput{}
 			out.Body.Embedder, out.Body.AIStatus = h.Embedder.Model(), st
 			return out, h.problem(ctx, err)
@@ -40,11 +40,11 @@ func (h *handlers) registerSimilar(api huma.API) {
 		Description: "Staff: the tenant's completed projects most like this one, with how long they took and which tasks ran late.",
 		Tags:        []string{"Projects"}, Security: bearer},
 		func(ctx context.Context, in *similarInput) (*struct {
-			Body postgres.Similar[postgres.SimilarProject]
+			Body onboardiq.Similar[onboardiq.SimilarProject]
 		}, error) {
-			s, err := h.DB.SimilarProjects(ctx, in.ID(), in.Limit)
+			s, err := h.DB.FindSimilarProjects(ctx, in.ID(), in.Limit)
 			return &struct {
-				Body postgres.Similar[postgres.SimilarProject]
+				Body onboardiq.Similar[onboardiq.SimilarProject]
 			}{s}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "similar-tasks", Method: http.MethodGet, Path: "/tasks/{id}/similar",
@@ -52,11 +52,11 @@ func (h *handlers) registerSimilar(api huma.API) {
 		Description: "Staff: tasks of the tenant's other projects most like this one, with their outcome, time to complete and comments.",
 		Tags:        []string{"Tasks"}, Security: bearer},
 		func(ctx context.Context, in *similarInput) (*struct {
-			Body postgres.Similar[postgres.SimilarTask]
+			Body onboardiq.Similar[onboardiq.SimilarTask]
 		}, error) {
-			s, err := h.DB.SimilarTasks(ctx, in.ID(), in.Limit)
+			s, err := h.DB.FindSimilarTasks(ctx, in.ID(), in.Limit)
 			return &struct {
-				Body postgres.Similar[postgres.SimilarTask]
+				Body onboardiq.Similar[onboardiq.SimilarTask]
 			}{s}, h.problem(ctx, err)
 		})
 }

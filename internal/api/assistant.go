@@ -13,8 +13,8 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
-	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
@@ -103,7 +103,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 					PostedOn string `json:"posted_on" enum:"task,project,customer"`
 				}
 			}{}
-			q, err := h.DB.LastQuestion(ctx, in.Body.ConversationID)
+			q, err := h.DB.GetLastQuestion(ctx, in.Body.ConversationID)
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -115,7 +115,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 		Description: "Staff: what the customer did in the period — tasks done, late, blocked, comments and questions, last activity — as prose with the facts beside it.",
 		Tags:        tags, Security: bearer},
 		func(ctx context.Context, in *summaryInput) (*struct {
-			Body *assistant.Report[*postgres.CustomerFacts]
+			Body *assistant.Report[*onboardiq.CustomerFacts]
 		}, error) {
 			until := time.Now()
 			if in.Body.Until != nil {
@@ -127,7 +127,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 			}
 			r, err := h.Assistant.Summary(ctx, in.ID(), since, until)
 			return &struct {
-				Body *assistant.Report[*postgres.CustomerFacts]
+				Body *assistant.Report[*onboardiq.CustomerFacts]
 			}{r}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "troubleshoot-task", Method: http.MethodPost, Path: "/tasks/{id}/troubleshoot",
@@ -147,37 +147,37 @@ func (h *handlers) registerAssistant(api huma.API) {
 		Description: "Staff: what blocks the project and who must act.",
 		Tags:        tags, Security: bearer},
 		func(ctx context.Context, in *IDParam) (*struct {
-			Body *assistant.Report[*postgres.Blockers]
+			Body *assistant.Report[*onboardiq.Blockers]
 		}, error) {
 			r, err := h.Assistant.Unblock(ctx, in.ID())
 			return &struct {
-				Body *assistant.Report[*postgres.Blockers]
+				Body *assistant.Report[*onboardiq.Blockers]
 			}{r}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-ai-calls", Method: http.MethodGet, Path: "/ai/calls",
 		Summary: "AI calls", Description: "Admins: every assistant call with its question, sources, provider, model, tokens and latency, newest first.",
 		Tags: []string{"AI"}, Security: bearer},
 		func(ctx context.Context, in *ListParams) (*struct {
-			Body postgres.Page[*postgres.AICall]
+			Body onboardiq.Page[*onboardiq.AICall]
 		}, error) {
 			p, err := h.DB.ListAICalls(ctx, in.options())
 			return &struct {
-				Body postgres.Page[*postgres.AICall]
+				Body onboardiq.Page[*onboardiq.AICall]
 			}{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-ai-budget", Method: http.MethodGet, Path: "/ai/budget",
 		Summary: "AI token budget", Description: "Admins: the monthly token budget and this month's use.", Tags: []string{"AI"}, Security: bearer},
-		func(ctx context.Context, _ *struct{}) (*struct{ Body postgres.Budget }, error) {
+		func(ctx context.Context, _ *struct{}) (*struct{ Body onboardiq.Budget }, error) {
 			b, err := h.DB.GetBudget(ctx)
-			return &struct{ Body postgres.Budget }{b}, h.problem(ctx, err)
+			return &struct{ Body onboardiq.Budget }{b}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "set-ai-budget", Method: http.MethodPut, Path: "/ai/budget",
 		Summary: "Set the AI token budget", Description: "Admins. When the month's tokens are used, the assistant answers 429 until the month ends; " +
 			"one user may use a share of them (ONBOARDIQ_AI_USER_BUDGET_PERCENT, 25% by default).",
 		Tags: []string{"AI"}, Security: bearer},
-		func(ctx context.Context, in *budgetInput) (*struct{ Body postgres.Budget }, error) {
+		func(ctx context.Context, in *budgetInput) (*struct{ Body onboardiq.Budget }, error) {
 			b, err := h.DB.SetBudget(ctx, in.Body.MonthlyTokens)
-			return &struct{ Body postgres.Budget }{b}, h.problem(ctx, err)
+			return &struct{ Body onboardiq.Budget }{b}, h.problem(ctx, err)
 		})
 }
 

@@ -258,7 +258,7 @@ var jsonFormat = huma.Format{
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(v); err != nil {
-			panic(fmt.Errorf("%w: %w", ErrEncode, err))
+			panic(fmt.Errorf("%w: %w", errEncode, err))
 		}
 		_, err := buf.WriteTo(w)
 		return err
@@ -266,5 +266,5 @@ var jsonFormat = huma.Format{
 	Unmarshal: json.Unmarshal,
 }
 
-// ErrEncode marks a response that could not be encoded.
-var ErrEncode = errors.New("encode response")
+// errEncode marks a response that could not be encoded.
+var errEncode = errors.New("encode response")

@@ -14,7 +14,7 @@ import (
 type customerOutput struct{ Body *onboardiq.Customer }
 
 type customerPage struct {
-	Body postgres.Page[*onboardiq.Customer]
+	Body onboardiq.Page[*onboardiq.Customer]
 }
 
 type createCustomerInput struct {
@@ -100,5 +100,5 @@ func (h *handlers) registerCustomers(api huma.API) {
 }
 
 type eventPage struct {
-	Body postgres.Page[*onboardiq.Event]
+	Body onboardiq.Page[*onboardiq.Event]
 }

@@ -27,7 +27,7 @@ import (
 var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app *postgres.DB) error {
 	create := func(slug string, fn func(ctx context.Context, tx *postgres.Tx) error) error {
 		return app.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *postgres.Tx) error {
-			if _, err := postgres.CreateTenant(ctx, tx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".test"}); err != nil {
+			if _, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".test"}); err != nil {
 				return err
 			}
 			return fn(ctx, tx)
@@ -36,7 +36,7 @@ var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app
 	err := create("acme", func(ctx context.Context, tx *postgres.Tx) error {
 		var csm uuid.UUID
 		for email, role := range map[string]onboardiq.Role{"csm@acme.test": "csm", "sales@acme.test": "sales_leader", "viewer@acme.test": "viewer"} {
-			u, err := postgres.CreateUser(ctx, tx, onboardiq.NewUser{Email: email, Name: strings.Split(email, "@")[0], Role: role})
+			u, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: email, Name: strings.Split(email, "@")[0], Role: role})
 			if err != nil {
 				return err
 			}
@@ -49,19 +49,19 @@ var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app
 			return err
 		}
 		for title, vis := range map[string]onboardiq.Visibility{"Public article": "public", "Internal article": "internal"} {
-			if _, err := postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: title, Content: "How to set up SSO.", Visibility: vis}); err != nil {
+			if _, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: title, Content: "How to set up SSO.", Visibility: vis}); err != nil {
 				return err
 			}
 		}
 		for i, name := range []string{"Customer One", "Customer Two"} {
-			c, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: name, SupportMemberID: &csm})
+			c, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: name, SupportMemberID: &csm})
 			if err != nil {
 				return err
 			}
-			if _, err := postgres.CreateUser(ctx, tx, onboardiq.NewUser{Email: fmt.Sprintf("contact%d@customer.test", i+1), Name: "Contact", Role: "customer", CustomerID: &c.ID}); err != nil {
+			if _, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: fmt.Sprintf("contact%d@customer.test", i+1), Name: "Contact", Role: "customer", CustomerID: &c.ID}); err != nil {
 				return err
 			}
-			p, err := postgres.CreateProject(ctx, tx, onboardiq.NewProject{CustomerID: c.ID, Name: name + " onboarding", TemplateID: &tpl})
+			p, err := tx.CreateProject(ctx, onboardiq.NewProject{CustomerID: c.ID, Name: name + " onboarding", TemplateID: &tpl})
 			if err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func newEnvWithPool(t *testing.T, conns int) *env {
 				if err := tx.QueryRow(ctx, `SELECT user_id FROM tenant_users WHERE email = $1`, email).Scan(&id); err != nil {
 					return fmt.Errorf("%s: %w", email, err)
 				}
-				tok, rec, err := postgres.CreateToken(ctx, tx, id, "test")
+				tok, rec, err := tx.CreateToken(ctx, id, "test")
 				if err != nil {
 					return err
 				}

@@ -14,7 +14,7 @@ import (
 type articleOutput struct{ Body *onboardiq.Article }
 
 type articlePage struct {
-	Body postgres.Page[*onboardiq.Article]
+	Body onboardiq.Page[*onboardiq.Article]
 }
 
 type createArticleInput struct {
@@ -62,7 +62,7 @@ func (h *handlers) registerKB(api huma.API) {
 		Summary: "Write an article", Description: "Admins and CSMs. Its embedding is computed in the background.", Tags: tags, Security: bearer,
 		DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createArticleInput) (*articleOutput, error) {
-			a, err := h.DB.CreateArticleAs(ctx, onboardiq.NewArticle{Title: in.Body.Title, Content: in.Body.Content,
+			a, err := h.DB.CreateArticle(ctx, onboardiq.NewArticle{Title: in.Body.Title, Content: in.Body.Content,
 				Visibility: onboardiq.Visibility(in.Body.Visibility), Tags: in.Body.Tags})
 			return &articleOutput{a}, h.problem(ctx, err)
 		})
@@ -108,7 +108,7 @@ func (h *handlers) registerKB(api huma.API) {
 			if err != nil {
 				return nil, h.queryProblem(ctx, err)
 			}
-			hits, err := h.DB.Search(ctx, s)
+			hits, err := h.DB.SearchArticles(ctx, s)
 			out := &searchOutput{}
 			out.Body.Mode, out.Body.Model, out.Body.Hits = string(s.Mode), s.Model, hits
 			return out, h.queryProblem(ctx, err)

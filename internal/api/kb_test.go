@@ -50,7 +50,7 @@ func newDemoEnv(t *testing.T) *demoEnv {
 	article := func(tenant uuid.UUID, a onboardiq.NewArticle) {
 		t.Helper()
 		err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := postgres.CreateArticle(ctx, tx, a)
+			_, err := tx.CreateArticle(ctx, a)
 			return err
 		})
 		if err != nil {
@@ -178,7 +178,7 @@ func TestSmallTenantGetsKResults(t *testing.T) {
 			rows[i] = []any{tenant, uuid.New(), "Note " + uuid.NewString()[:8], "public", pgvec(vecs[i]), ai.LocalModel}
 		}
 		err := e.db.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := postgres.BulkInsert(ctx, tx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility", "vector_embedding", "embedding_model"}, rowsSource(rows))
+			_, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility", "vector_embedding", "embedding_model"}, rowsSource(rows))
 			return err
 		})
 		if err != nil {

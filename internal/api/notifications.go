@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -25,17 +26,17 @@ func (h *handlers) registerNotifications(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "list-notifications", Method: http.MethodGet, Path: "/notifications",
 		Summary: "Your notifications", Description: "Newest first.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *notificationsInput) (*struct {
-			Body postgres.Page[*postgres.Notification]
+			Body onboardiq.Page[*onboardiq.Notification]
 		}, error) {
 			p, err := h.DB.ListNotifications(ctx, in.Unread, in.options())
 			return &struct {
-				Body postgres.Page[*postgres.Notification]
+				Body onboardiq.Page[*onboardiq.Notification]
 			}{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "unread-count", Method: http.MethodGet, Path: "/notifications/unread-count",
 		Summary: "How many of your notifications are unread", Tags: tags, Security: bearer},
 		func(ctx context.Context, _ *struct{}) (*countOutput, error) {
-			n, err := h.DB.UnreadCount(ctx)
+			n, err := h.DB.CountUnread(ctx)
 			out := &countOutput{}
 			out.Body.Count = n
 			return out, h.problem(ctx, err)
@@ -84,24 +85,34 @@ func (h *handlers) registerNotifications(api huma.API) {
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-notification-settings", Method: http.MethodGet, Path: "/settings/notifications",
 		Summary: "Notification settings", Description: "Staff: time zone, quiet hours, digest hour, cooldown and escalation.", Tags: tags, Security: bearer},
-		func(ctx context.Context, _ *struct{}) (*struct{ Body postgres.NotificationSettings }, error) {
+		func(ctx context.Context, _ *struct{}) (*struct {
+			Body onboardiq.NotificationSettings
+		}, error) {
 			s, err := h.DB.GetNotificationSettings(ctx)
-			return &struct{ Body postgres.NotificationSettings }{s}, h.problem(ctx, err)
+			return &struct {
+				Body onboardiq.NotificationSettings
+			}{s}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "set-notification-settings", Method: http.MethodPut, Path: "/settings/notifications",
 		Summary: "Set notification settings", Description: "Admins.", Tags: tags, Security: bearer},
-		func(ctx context.Context, in *struct{ Body postgres.NotificationSettings }) (*struct{ Body postgres.NotificationSettings }, error) {
+		func(ctx context.Context, in *struct {
+			Body onboardiq.NotificationSettings
+		}) (*struct {
+			Body onboardiq.NotificationSettings
+		}, error) {
 			s, err := h.DB.SetNotificationSettings(ctx, in.Body)
-			return &struct{ Body postgres.NotificationSettings }{s}, h.problem(ctx, err)
+			return &struct {
+				Body onboardiq.NotificationSettings
+			}{s}, h.problem(ctx, err)
 		})
 }
 
 type prefsBody struct {
-	Preferences []postgres.Preference `json:"preferences" maxItems:"20"`
+	Preferences []onboardiq.Preference `json:"preferences" maxItems:"20"`
 }
 
 type prefsOutput struct{ Body prefsBody }
 
 type deliveryPage struct {
-	Body postgres.Page[*postgres.Delivery]
+	Body onboardiq.Page[*onboardiq.Delivery]
 }

@@ -15,7 +15,7 @@ import (
 type projectOutput struct{ Body *onboardiq.Project }
 
 type projectPage struct {
-	Body postgres.Page[*onboardiq.Project]
+	Body onboardiq.Page[*onboardiq.Project]
 }
 
 type createProjectInput struct {
@@ -58,7 +58,7 @@ func (h *handlers) registerProjects(api huma.API) {
 			if in.Body.StartDate != nil {
 				np.StartDate = *in.Body.StartDate
 			}
-			p, err := h.DB.CreateProjectAs(ctx, np)
+			p, err := h.DB.CreateProject(ctx, np)
 			return &projectOutput{p}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-projects", Method: http.MethodGet, Path: "/projects",

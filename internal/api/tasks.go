@@ -15,7 +15,7 @@ import (
 type taskOutput struct{ Body *onboardiq.Task }
 
 type taskPage struct {
-	Body postgres.Page[*onboardiq.Task]
+	Body onboardiq.Page[*onboardiq.Task]
 }
 
 // TaskFields are the writable fields of a task, shared by create and update.
@@ -71,7 +71,7 @@ type listTasksInput struct {
 type commentOutput struct{ Body *onboardiq.Comment }
 
 type commentPage struct {
-	Body postgres.Page[*onboardiq.Comment]
+	Body onboardiq.Page[*onboardiq.Comment]
 }
 
 type addCommentInput struct {

@@ -63,7 +63,7 @@ func (h *handlers) registerTemplates(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "create-template", Method: http.MethodPost, Path: "/templates",
 		Summary: "Create a template", Description: "Admins only.", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct{ Body templateBody }) (*templateOutput, error) {
-			t, err := h.DB.CreateTemplateAs(ctx, in.Body.template())
+			t, err := h.DB.CreateTemplate(ctx, in.Body.template())
 			return &templateOutput{t}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "replace-template", Method: http.MethodPut, Path: "/templates/{id}",

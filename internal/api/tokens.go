@@ -8,11 +8,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq"
 )
 
 type newToken struct {
-	*postgres.Token
+	*onboardiq.Token
 	Secret string `json:"token" doc:"The token itself: shown only now."`
 }
 
@@ -35,7 +35,7 @@ func (h *handlers) registerTokens(api huma.API) {
 		Summary: "Create an API token", Description: "The token is in the response once; only its hash is kept.", Tags: tags, Security: bearer,
 		DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createTokenInput) (*struct{ Body newToken }, error) {
-			tok, rec, err := h.DB.IssueToken(ctx, in.Body.UserID, in.Body.Name, in.Body.ExpiresAt)
+			tok, rec, err := h.DB.CreateToken(ctx, onboardiq.NewToken{UserID: in.Body.UserID, Name: in.Body.Name, ExpiresAt: in.Body.ExpiresAt})
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -45,7 +45,7 @@ func (h *handlers) registerTokens(api huma.API) {
 		Summary: "List API tokens", Description: "Your own; admins may ask for another user's or everyone's.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *listTokensInput) (*struct {
 			Body struct {
-				Items []*postgres.Token `json:"items"`
+				Items []*onboardiq.Token `json:"items"`
 			}
 		}, error) {
 			uid, err := optionalUUID("user_id", in.UserID)
@@ -55,7 +55,7 @@ func (h *handlers) registerTokens(api huma.API) {
 			ts, err := h.DB.ListTokens(ctx, uid, in.All)
 			out := &struct {
 				Body struct {
-					Items []*postgres.Token `json:"items"`
+					Items []*onboardiq.Token `json:"items"`
 				}
 			}{}
 			out.Body.Items = ts
@@ -64,6 +64,6 @@ func (h *handlers) registerTokens(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}",
 		Summary: "Revoke an API token", Description: "Your own; admins any.", Tags: tags, Security: bearer, DefaultStatus: http.StatusNoContent},
 		func(ctx context.Context, in *IDParam) (*struct{}, error) {
-			return nil, h.problem(ctx, h.DB.RevokeTokenAs(ctx, in.ID()))
+			return nil, h.problem(ctx, h.DB.RevokeToken(ctx, in.ID()))
 		})
 }

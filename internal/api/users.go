@@ -11,10 +11,24 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-type userOutput struct{ Body *postgres.UserRecord }
+// userRecord is a user as the API shows it: onboardiq.User under the name
+// its schema has always had (UserRecord).
+type userRecord onboardiq.User
+
+type userOutput struct{ Body *userRecord }
+
+func newUserOutput(u *onboardiq.User) *userOutput { return &userOutput{(*userRecord)(u)} }
 
 type userPage struct {
-	Body postgres.Page[*postgres.UserRecord]
+	Body onboardiq.Page[*userRecord]
+}
+
+func newUserPage(p onboardiq.Page[*onboardiq.User]) *userPage {
+	out := &userPage{onboardiq.Page[*userRecord]{Items: make([]*userRecord, len(p.Items)), NextCursor: p.NextCursor}}
+	for i, u := range p.Items {
+		out.Body.Items[i] = (*userRecord)(u)
+	}
+	return out
 }
 
 type createUserInput struct {
@@ -49,9 +63,9 @@ func (h *handlers) registerUsers(api huma.API) {
 		Summary: "Create a user", Description: "Admins only. A csm or admin also becomes a support member.", Tags: tags, Security: bearer,
 		DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createUserInput) (*userOutput, error) {
-			u, err := h.DB.CreateUserAs(ctx, onboardiq.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: onboardiq.Role(in.Body.Role),
+			u, err := h.DB.CreateUser(ctx, onboardiq.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: onboardiq.Role(in.Body.Role),
 				CustomerID: in.Body.CustomerID, Password: in.Body.Password})
-			return &userOutput{u}, h.problem(ctx, err)
+			return newUserOutput(u), h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-users", Method: http.MethodGet, Path: "/users",
 		Summary: "List users", Description: "Staff only, by email.", Tags: tags, Security: bearer},
@@ -61,13 +75,13 @@ func (h *handlers) registerUsers(api huma.API) {
 				return nil, err
 			}
 			p, err := h.DB.ListUsers(ctx, postgres.UserFilter{ListOptions: in.options(), Role: onboardiq.Role(in.Role), CustomerID: cid})
-			return &userPage{p}, h.queryProblem(ctx, err)
+			return newUserPage(p), h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}",
 		Summary: "Get a user", Description: "Staff only; a customer contact reads themself at /me.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *IDParam) (*userOutput, error) {
 			u, err := h.DB.GetUser(ctx, in.ID())
-			return &userOutput{u}, h.problem(ctx, err)
+			return newUserOutput(u), h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "update-user", Method: http.MethodPatch, Path: "/users/{id}",
 		Summary: "Change a user", Description: "Admins only: name, role, password, disabled.", Tags: tags, Security: bearer},
@@ -76,6 +90,6 @@ func (h *handlers) registerUsers(api huma.API) {
 			u, err := h.DB.UpdateUser(ctx, in.ID(), onboardiq.UserPatch{Name: in.Body.Name.patch(),
 				Role:     onboardiq.Patch[onboardiq.Role]{Set: r.Set, Null: r.Null, Value: onboardiq.Role(r.Value)},
 				Disabled: in.Body.Disabled.patch(), Password: in.Body.Password.patch()})
-			return &userOutput{u}, h.problem(ctx, err)
+			return newUserOutput(u), h.problem(ctx, err)
 		})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -19,18 +20,18 @@ type WebhookBody struct {
 	AllowHTTP   bool     `json:"allow_http,omitempty" doc:"Allow a plain http:// URL for this endpoint."`
 }
 
-func (b WebhookBody) input() postgres.WebhookInput {
-	return postgres.WebhookInput{URL: b.URL, Events: b.Events, Format: b.Format, Description: b.Description, AllowHTTP: b.AllowHTTP}
+func (b WebhookBody) input() onboardiq.WebhookInput {
+	return onboardiq.WebhookInput{URL: b.URL, Events: b.Events, Format: b.Format, Description: b.Description, AllowHTTP: b.AllowHTTP}
 }
 
 type webhookWithSecret struct {
-	*postgres.WebhookEndpoint
+	*onboardiq.WebhookEndpoint
 	Secret string `json:"secret" doc:"The signing secret (whsec_…): shown only now."`
 }
 
 func (h *handlers) registerWebhooks(api huma.API) {
 	tags := []string{"Webhooks"}
-	type one struct{ Body *postgres.WebhookEndpoint }
+	type one struct{ Body *onboardiq.WebhookEndpoint }
 	huma.Register(api, huma.Operation{OperationID: "create-webhook", Method: http.MethodPost, Path: "/webhooks",
 		Summary: "Register a webhook endpoint",
 		Description: "Admins. Deliveries are signed with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature); " +
@@ -47,13 +48,13 @@ func (h *handlers) registerWebhooks(api huma.API) {
 		Summary: "List webhook endpoints", Description: "Admins.", Tags: tags, Security: bearer},
 		func(ctx context.Context, _ *struct{}) (*struct {
 			Body struct {
-				Items []*postgres.WebhookEndpoint `json:"items"`
+				Items []*onboardiq.WebhookEndpoint `json:"items"`
 			}
 		}, error) {
 			ws, err := h.DB.ListWebhooks(ctx)
 			out := &struct {
 				Body struct {
-					Items []*postgres.WebhookEndpoint `json:"items"`
+					Items []*onboardiq.WebhookEndpoint `json:"items"`
 				}
 			}{}
 			out.Body.Items = ws

@@ -28,7 +28,7 @@ type Service struct {
 	Chat     ai.Chat
 	Logger   *slog.Logger
 	// Limits bound every call that may reach the model; zero values take
-	// DefaultLimits'.
+	// defaultLimits'.
 	Limits Limits
 }
 
@@ -36,20 +36,20 @@ type Service struct {
 // window, and one user's share of the tenant's monthly token budget.
 type Limits = postgres.AskLimits
 
-// DefaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
+// defaultLimits are the limits when none are set (ONBOARDIQ_ASSISTANT_USER_LIMIT,
 // ONBOARDIQ_ASSISTANT_TENANT_LIMIT, ONBOARDIQ_AI_USER_BUDGET_PERCENT).
-var DefaultLimits = Limits{User: onboardiq.Rate{N: 20, Window: 10 * time.Minute}, Tenant: onboardiq.Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
+var defaultLimits = Limits{User: onboardiq.Rate{N: 20, Window: 10 * time.Minute}, Tenant: onboardiq.Rate{N: 300, Window: 10 * time.Minute}, UserBudgetPercent: 25}
 
 func (s *Service) limits() Limits {
 	l := s.Limits
 	if l.User.N <= 0 || l.User.Window <= 0 {
-		l.User = DefaultLimits.User
+		l.User = defaultLimits.User
 	}
 	if l.Tenant.N <= 0 || l.Tenant.Window <= 0 {
-		l.Tenant = DefaultLimits.Tenant
+		l.Tenant = defaultLimits.Tenant
 	}
 	if l.UserBudgetPercent <= 0 || l.UserBudgetPercent > 100 {
-		l.UserBudgetPercent = DefaultLimits.UserBudgetPercent
+		l.UserBudgetPercent = defaultLimits.UserBudgetPercent
 	}
 	return l
 }
@@ -138,10 +138,10 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 	// Record the call even when it failed; store the turn only when it
 	// did not.
 	err := s.DB.InTenant(context.WithoutCancel(ctx), pr.principal.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		call := postgres.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
+		call := onboardiq.AICall{Provider: ans.Provider, Model: ans.Model, InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
 			LatencyMS: int(latency.Milliseconds()), Sources: callSources(pr.req.Sources)}
 		if callErr == nil {
-			id, err := postgres.SaveTurn(ctx, tx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
+			id, err := tx.SaveTurn(ctx, pr.principal, pr.q.ConversationID, pr.q.ProjectID, pr.q.TaskID, pr.q.Text, ans.Answer, ans.Citations)
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.FinishAICall(ctx, tx, pr.callID, call)
+		return tx.FinishAICall(ctx, pr.callID, call)
 	})
 	if callErr != nil {
 		return nil, modelError(callErr)
@@ -192,10 +192,10 @@ func citations(answer string, cites []Citation, sources []ai.Source) []Citation 
 	return out
 }
 
-func callSources(src []ai.Source) []postgres.CallSource {
-	out := make([]postgres.CallSource, len(src))
+func callSources(src []ai.Source) []onboardiq.CallSource {
+	out := make([]onboardiq.CallSource, len(src))
 	for i, s := range src {
-		out[i] = postgres.CallSource{Type: s.Type, ID: s.ID, Title: s.Title}
+		out[i] = onboardiq.CallSource{Type: s.Type, ID: s.ID, Title: s.Title}
 	}
 	return out
 }

@@ -37,7 +37,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 			return err
 		}
 		var err error
-		pr.callID, err = postgres.AdmitAICall(ctx, tx, p, postgres.AICall{Kind: string(ai.TaskAnswer), Question: q.Text,
+		pr.callID, err = tx.AdmitAICall(ctx, p, onboardiq.AICall{Kind: string(ai.TaskAnswer), Question: q.Text,
 			Provider: s.Chat.Provider(), Model: s.Chat.Model()}, s.limits())
 		return err
 	})
@@ -56,7 +56,7 @@ func (s *Service) Prepare(ctx context.Context, q Question) (*Prepared, error) {
 func (pr *Prepared) loadContext(ctx context.Context, tx *postgres.Tx) error {
 	p, q := pr.principal, pr.q
 	if q.ConversationID != nil {
-		conv, err := postgres.LoadConversation(ctx, tx, p, *q.ConversationID)
+		conv, err := tx.LoadConversation(ctx, p, *q.ConversationID)
 		if err != nil {
 			return onboardiq.Invalid("conversation_id", "no such conversation of yours")
 		}
@@ -72,7 +72,7 @@ func (pr *Prepared) loadContext(ctx context.Context, tx *postgres.Tx) error {
 		pr.q = q
 	}
 	if q.TaskID != nil {
-		t, err := postgres.TaskInContext(ctx, tx, p, *q.TaskID)
+		t, err := tx.TaskInContext(ctx, p, *q.TaskID)
 		if err != nil {
 			return onboardiq.Invalid("task_id", "no such task")
 		}
@@ -80,7 +80,7 @@ func (pr *Prepared) loadContext(ctx context.Context, tx *postgres.Tx) error {
 			Citation{Type: "task", ID: t.ID.String(), Title: t.Description, Snippet: snippet(t.Details)})
 	}
 	if q.ProjectID != nil {
-		if _, err := postgres.ProjectInContext(ctx, tx, p, *q.ProjectID); err != nil {
+		if _, err := tx.ProjectInContext(ctx, p, *q.ProjectID); err != nil {
 			return onboardiq.Invalid("project_id", "no such project")
 		}
 	}
@@ -96,7 +96,7 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 	}
 	grounded := len(pr.req.Sources) > 0 // the task asked about
 	err = s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: q.Text, Vector: vec, Model: s.Embedder.Model(),
+		hits, err := tx.SearchArticles(ctx, postgres.SearchParams{Q: q.Text, Vector: vec, Model: s.Embedder.Model(),
 			Mode: mode, Limit: 4, PublicOnly: p.IsCustomer()})
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 			if !relevant(h) {
 				continue
 			}
-			a, err := postgres.ArticleText(ctx, tx, h.ID, p.IsCustomer())
+			a, err := tx.ArticleText(ctx, h.ID, p.IsCustomer())
 			if err != nil {
 				return err
 			}
@@ -113,7 +113,7 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 				Citation{Type: "article", ID: h.ID.String(), Title: h.Title, Snippet: h.Snippet})
 			grounded = true
 		}
-		tasks, err := postgres.TasksNear(ctx, tx, p, vec, s.Embedder.Model(), 3)
+		tasks, err := tx.TasksNear(ctx, p, vec, s.Embedder.Model(), 3)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 			}
 		}
 		if p.CustomerID != nil {
-			pr.support, _ = postgres.SupportMemberName(ctx, tx, *p.CustomerID)
+			pr.support, _ = tx.SupportMemberName(ctx, *p.CustomerID)
 		}
 		return nil
 	})
@@ -139,7 +139,7 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 func (s *Service) abandon(ctx context.Context, p *onboardiq.Principal, id uuid.UUID, cause error) {
 	msg := cause.Error()
 	err := s.DB.InTenant(context.WithoutCancel(ctx), p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		return postgres.FinishAICall(ctx, tx, id, postgres.AICall{Provider: "none", Model: "none", Error: &msg})
+		return tx.FinishAICall(ctx, id, onboardiq.AICall{Provider: "none", Model: "none", Error: &msg})
 	})
 	if err != nil {
 		s.Logger.ErrorContext(ctx, "record an abandoned ai call", "err", err)

@@ -34,7 +34,7 @@ func staffOnly(ctx context.Context) (*onboardiq.Principal, error) {
 // generate runs a staff request through the model, once the call is
 // admitted (limits and budget), and records it.
 func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.Request, cites []Citation) (string, []Citation, error) {
-	callID, err := s.DB.BeginAICall(ctx, postgres.AICall{Kind: string(req.Task), Question: req.Question,
+	callID, err := s.DB.BeginAICall(ctx, onboardiq.AICall{Kind: string(req.Task), Question: req.Question,
 		Provider: s.Chat.Provider(), Model: s.Chat.Model()}, s.limits())
 	if err != nil {
 		return "", nil, err
@@ -42,13 +42,13 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 	start := time.Now()
 	text, usage, callErr := s.complete(ctx, req, nil)
 	err = s.DB.InTenant(context.WithoutCancel(ctx), p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		call := postgres.AICall{Provider: s.Chat.Provider(), Model: s.Chat.Model(), InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
+		call := onboardiq.AICall{Provider: s.Chat.Provider(), Model: s.Chat.Model(), InputTokens: usage.InputTokens, OutputTokens: usage.OutputTokens,
 			LatencyMS: int(time.Since(start).Milliseconds()), Sources: callSources(req.Sources)}
 		if callErr != nil {
 			msg := callErr.Error()
 			call.Error = &msg
 		}
-		return postgres.FinishAICall(ctx, tx, callID, call)
+		return tx.FinishAICall(ctx, callID, call)
 	})
 	if callErr != nil {
 		return "", nil, modelError(callErr)
@@ -58,9 +58,9 @@ func (s *Service) generate(ctx context.Context, p *onboardiq.Principal, req ai.R
 
 // Summary tells what a customer did between since and until, from the
 // activity log, with the facts beside the prose (staff).
-func (s *Service) Summary(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*Report[*postgres.CustomerFacts], error) {
+func (s *Service) Summary(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*Report[*onboardiq.CustomerFacts], error) {
 	// The facts come first: they check visibility (404) before role.
-	f, err := s.DB.SummaryFacts(ctx, customerID, since, until)
+	f, err := s.DB.GetCustomerFacts(ctx, customerID, since, until)
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +74,10 @@ func (s *Service) Summary(ctx context.Context, customerID uuid.UUID, since, unti
 	if err != nil {
 		return nil, err
 	}
-	return &Report[*postgres.CustomerFacts]{Text: text, Facts: f, Citations: []Citation{}, Provider: s.Chat.Provider(), Model: s.Chat.Model()}, nil
+	return &Report[*onboardiq.CustomerFacts]{Text: text, Facts: f, Citations: []Citation{}, Provider: s.Chat.Provider(), Model: s.Chat.Model()}, nil
 }
 
-func summaryFacts(f *postgres.CustomerFacts) []string {
+func summaryFacts(f *onboardiq.CustomerFacts) []string {
 	out := []string{fmt.Sprintf("Period: %s to %s.", day(f.Since), day(f.Until))}
 	out = append(out, fmt.Sprintf("%s completed %d task(s) in the period%s.", f.Customer, len(f.Completed), list(f.Completed, 5)))
 	if len(f.CompletedLate) > 0 {
@@ -119,8 +119,8 @@ func summaryFacts(f *postgres.CustomerFacts) []string {
 
 // TaskFacts is what a troubleshooting report is written from.
 type TaskFacts struct {
-	Task         *onboardiq.Task        `json:"task"`
-	SimilarTasks []postgres.SimilarTask `json:"similar_tasks"`
+	Task         *onboardiq.Task         `json:"task"`
+	SimilarTasks []onboardiq.SimilarTask `json:"similar_tasks"`
 }
 
 // Troubleshoot explains why a task may be stuck and what to do next, from
@@ -134,7 +134,7 @@ func (s *Service) Troubleshoot(ctx context.Context, taskID uuid.UUID) (*Report[*
 	if err != nil {
 		return nil, err
 	}
-	similar, err := s.DB.SimilarTasks(ctx, taskID, 4)
+	similar, err := s.DB.FindSimilarTasks(ctx, taskID, 4)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 		return err
 	}
 	return s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: query, Vector: vec, Model: s.Embedder.Model(), Mode: mode, Limit: 3})
+		hits, err := tx.SearchArticles(ctx, postgres.SearchParams{Q: query, Vector: vec, Model: s.Embedder.Model(), Mode: mode, Limit: 3})
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 			if !relevant(h) {
 				continue
 			}
-			text, err := postgres.ArticleText(ctx, tx, h.ID, false)
+			text, err := tx.ArticleText(ctx, h.ID, false)
 			if err != nil {
 				return err
 			}
@@ -206,8 +206,8 @@ func (s *Service) addArticles(ctx context.Context, p *onboardiq.Principal, query
 }
 
 // Unblock says what blocks a project and who must act (staff).
-func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*postgres.Blockers], error) {
-	b, err := s.DB.ProjectBlockers(ctx, projectID)
+func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*onboardiq.Blockers], error) {
+	b, err := s.DB.GetProjectBlockers(ctx, projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,7 @@ func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*po
 	var cites []Citation
 	for _, group := range []struct {
 		label string
-		tasks []postgres.TaskFact
+		tasks []onboardiq.TaskFact
 	}{{"Blocked", b.Blocked}, {"Overdue", b.OverdueOpen}} {
 		for _, t := range group.tasks {
 			who := "nobody (unassigned)"
@@ -250,12 +250,12 @@ func (s *Service) Unblock(ctx context.Context, projectID uuid.UUID) (*Report[*po
 	if err != nil {
 		return nil, err
 	}
-	return &Report[*postgres.Blockers]{Text: text, Facts: b, Citations: used, Provider: s.Chat.Provider(), Model: s.Chat.Model()}, nil
+	return &Report[*onboardiq.Blockers]{Text: text, Facts: b, Citations: used, Provider: s.Chat.Provider(), Model: s.Chat.Model()}, nil
 }
 
 func day(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
-func list(ts []postgres.TaskFact, n int) string {
+func list(ts []onboardiq.TaskFact, n int) string {
 	if len(ts) == 0 {
 		return ""
 	}

@@ -178,7 +178,7 @@ func TestTenantAndUserCreate(t *testing.T) {
 		}
 		var c *onboardiq.Customer
 		err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			c, err = postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: name})
+			c, err = tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: name})
 			return err
 		})
 		if err != nil {
@@ -200,6 +200,8 @@ func TestTenantAndUserCreate(t *testing.T) {
 		{"user create --tenant nope --email c@acme.test --name Cee --role csm", "no workspace \"nope\""},
 		{"user create --tenant acme --email a@acme.test --name Again --role csm", "--email: a user with email a@acme.test already exists"},
 		{"user create --tenant acme --email c@acme.test --role csm", "--name: is required"},
+		{"user create --tenant acme --email c@acme.test --name Cee --role csm --token-name " + strings.Repeat("x", 101), "--token-name: must be 1 to 100 characters"},
+		{"user create --email c@acme.test --name Cee --role csm", "--tenant: is required"},
 	}
 	for _, tc := range refusals {
 		r := cmd(tc.line)
@@ -239,6 +241,28 @@ SELECT (SELECT count(*) FROM tenant_users),
 	if users != 3 || members != 2 || !csmIsMember || tokensInClear != 0 {
 		t.Errorf("acme has %d users (want 3: admin, csm, contact), %d support members (want 2: admin and csm; csm there: %v), %d tokens stored in clear (want 0)",
 			users, members, csmIsMember, tokensInClear)
+	}
+
+	// The users were made through the store's checked methods, as the
+	// operator: each creation and each token is in the activity log, with
+	// no user as its actor, and the token works as its user.
+	var created, tokens, withActor int
+	err = d.App.InTenant(ctx, uuid.MustParse(acme["tenant_id"]), func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `
+SELECT count(*) FILTER (WHERE kind = 'user.created' AND data->>'user_id' = $1),
+       count(*) FILTER (WHERE kind = 'token.created' AND data->>'user_id' = $1),
+       count(*) FILTER (WHERE kind IN ('user.created', 'token.created') AND data->>'user_id' = $1 AND actor_user_id IS NOT NULL)
+FROM events`, csm["user_id"]).Scan(&created, &tokens, &withActor)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != 1 || tokens != 1 || withActor != 0 {
+		t.Errorf("events of the csm: %d user.created, %d token.created (want 1 each), %d with an actor (want 0)", created, tokens, withActor)
+	}
+	p, err := d.App.Authenticate(ctx, csm["token"])
+	if err != nil || p.UserID.String() != csm["user_id"] || p.Role != onboardiq.RoleCSM {
+		t.Errorf("the csm's token: %+v %v", p, err)
 	}
 }
 

@@ -180,7 +180,7 @@ func (a *app) projectCmd() *cobra.Command {
 					}
 				}
 			}
-			p, err := db.CreateProjectAs(ctx, in)
+			p, err := db.CreateProject(ctx, in)
 			if err != nil {
 				return err
 			}

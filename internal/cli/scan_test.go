@@ -79,11 +79,11 @@ func TestScanOnceAndDeliveries(t *testing.T) {
 	public := &notify.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
 	}}
-	overdueHook, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{string(onboardiq.EventProjectOverdue)}}, public)
+	overdueHook, _, err := d.App.CreateWebhook(admin, onboardiq.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{string(onboardiq.EventProjectOverdue)}}, public)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{string(onboardiq.EventTaskCompleted)}}, public); err != nil {
+	if _, _, err := d.App.CreateWebhook(admin, onboardiq.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{string(onboardiq.EventTaskCompleted)}}, public); err != nil {
 		t.Fatal(err)
 	}
 	r := runCLI(t, ctx, env, nil, "project", "list", "--tenant", "acme", "--json")

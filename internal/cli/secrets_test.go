@@ -113,7 +113,7 @@ func TestSecretKeyRotation(t *testing.T) {
 	}
 	admin := onboardiq.NewContextWithPrincipal(ctx, p)
 	guard := &notify.Guard{AllowPrivate: true} // the receiver is on loopback
-	w, wSecret, err := d.App.CreateWebhook(admin, postgres.WebhookInput{URL: rcv.URL + "/registered", AllowHTTP: true}, guard)
+	w, wSecret, err := d.App.CreateWebhook(admin, onboardiq.WebhookInput{URL: rcv.URL + "/registered", AllowHTTP: true}, guard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // created is what tenant create and user create print.
@@ -70,7 +69,8 @@ func (a *app) userCmd() *cobra.Command {
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a user in a tenant, with an API token",
-		Long: `user create adds a user to a tenant and issues an API token for them. A csm
+		Long: `user create adds a user to a tenant and issues an API token for them, as the
+tenant's operator (an admin), through the same checks as the API. A csm
 (or admin) is also recorded as a support member who can be assigned to
 customers; a customer contact needs --customer-id.`,
 		Example: `  onboardiq user create --tenant acme --email csm@acme.test --name "Casey" --role csm --json`,
@@ -87,29 +87,27 @@ customers; a customer contact needs --customer-id.`,
 			if err := in.Validate(); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			db, _, err := a.openApp(ctx)
+			// Both are checked before anything is made, so that a refusal
+			// leaves nothing behind.
+			tok := onboardiq.NewToken{Name: tokenName}
+			if err := tok.Validate(time.Now()); err != nil {
+				return onboardiq.Invalid("token_name", "%s", onboardiq.ErrorMessage(err))
+			}
+			ctx, db, err := a.asTenant(cmd.Context(), slug)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			tenantID, err := db.TenantIDBySlug(ctx, slug)
+			u, err := db.CreateUser(ctx, in)
 			if err != nil {
 				return err
 			}
-			var out created
-			err = db.InTenant(ctx, tenantID, func(ctx context.Context, tx *postgres.Tx) error {
-				u, err := postgres.CreateUser(ctx, tx, in)
-				if err != nil {
-					return err
-				}
-				out = created{TenantID: tenantID, UserID: u.ID}
-				out.Token, _, err = postgres.CreateToken(ctx, tx, u.ID, tokenName)
-				return err
-			})
+			tok.UserID = &u.ID
+			secret, _, err := db.CreateToken(ctx, tok)
 			if err != nil {
-				return err
+				return fmt.Errorf("user %s was created, but not its token: %w", u.ID, err)
 			}
+			out := created{TenantID: u.TenantID, UserID: u.ID, Token: secret}
 			return a.printCreated(fmt.Sprintf("Created %s %s in %s.", in.Role, in.Email, slug), out, asJSON)
 		},
 	}

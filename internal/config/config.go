@@ -102,7 +102,7 @@ func Load(getenv Getenv) (*Config, error) {
 		EmailFrom:           r.str("ONBOARDIQ_EMAIL_FROM", ""),
 		DevMailbox:          r.boolean("ONBOARDIQ_DEV_MAILBOX"),
 
-		DBMaxConns:          r.integer("ONBOARDIQ_DB_MAX_CONNS", DefaultMaxConns(), 2, 1000),
+		DBMaxConns:          r.integer("ONBOARDIQ_DB_MAX_CONNS", defaultMaxConns(), 2, 1000),
 		TrustedProxies:      r.prefixes("ONBOARDIQ_TRUSTED_PROXIES"),
 		SecretKeys:          r.keys("ONBOARDIQ_SECRET_KEY"),
 		MetricsAddr:         r.str("ONBOARDIQ_METRICS_ADDR", "127.0.0.1:9464"),
@@ -179,9 +179,9 @@ func (c *Config) AppURL() (string, error) {
 		return "", fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if c.AppDBPassword != "" {
-		u.User = url.UserPassword(AppRole, c.AppDBPassword)
+		u.User = url.UserPassword(appRole, c.AppDBPassword)
 	} else {
-		u.User = url.User(AppRole)
+		u.User = url.User(appRole)
 	}
 	return u.String(), nil
 }
@@ -208,7 +208,7 @@ func (c *Config) AppRoleName() string {
 			return u.User.Username()
 		}
 	}
-	return AppRole
+	return appRole
 }
 
 // AppPassword returns the password the application role should have, from
@@ -234,13 +234,13 @@ func (c *Config) AIOptions() ai.Options {
 	}
 }
 
-// DefaultMaxConns is the pool size when ONBOARDIQ_DB_MAX_CONNS is unset:
+// defaultMaxConns is the pool size when ONBOARDIQ_DB_MAX_CONNS is unset:
 // four connections per CPU, at least eight. Requests hold a connection for
 // one short transaction, and River's workers take their own.
-func DefaultMaxConns() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
+func defaultMaxConns() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 
-// AppRole is the application role's default name.
-const AppRole = "onboardiq_app"
+// appRole is the application role's default name.
+const appRole = "onboardiq_app"
 
 // LogValue masks the secrets when the configuration is logged.
 func (c *Config) LogValue() slog.Value {

@@ -14,8 +14,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-// Slug is the demo workspace's slug.
-const Slug = "acme"
+// workspaceSlug is the demo workspace's slug.
+const workspaceSlug = "acme"
 
 // Password is every demo user's password.
 const Password = "onboardiq-demo"
@@ -83,8 +83,8 @@ var customers = []customer{
 // token (named "demo") to every demo user, revoking the previous ones, and
 // returns the logins. Running it again changes nothing else.
 func Seed(ctx context.Context, db *postgres.DB, now time.Time) (*Result, error) {
-	res := &Result{Slug: Slug, Password: Password}
-	id, err := db.TenantIDBySlug(ctx, Slug)
+	res := &Result{Slug: workspaceSlug, Password: Password}
+	id, err := db.TenantIDBySlug(ctx, workspaceSlug)
 	switch onboardiq.ErrorCode(err) {
 	case "":
 	case onboardiq.ENOTFOUND:
@@ -111,7 +111,7 @@ func Seed(ctx context.Context, db *postgres.DB, now time.Time) (*Result, error) 
 
 func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 	admin := staff[0]
-	if _, err := postgres.CreateTenant(ctx, tx, onboardiq.NewTenant{Name: "Acme Software", Slug: Slug, AdminEmail: admin.email, AdminName: admin.name}); err != nil {
+	if _, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme Software", Slug: workspaceSlug, AdminEmail: admin.email, AdminName: admin.name}); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE tenant_users SET password_hash = $2 WHERE tenant_id = $1`, tx.TenantID(), mustHash()); err != nil {
@@ -119,7 +119,7 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 	}
 	users := map[string]uuid.UUID{}
 	for _, p := range staff[1:] {
-		u, err := postgres.CreateUser(ctx, tx, onboardiq.NewUser{Email: p.email, Name: p.name, Role: p.role, Password: Password})
+		u, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: p.email, Name: p.name, Role: p.role, Password: Password})
 		if err != nil {
 			return err
 		}
@@ -132,13 +132,13 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 	customerIDs := map[string]uuid.UUID{}
 	for _, c := range customers {
 		csm := users[c.csm]
-		cu, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: c.name, ContactInfo: c.info, SupportMemberID: &csm})
+		cu, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: c.name, ContactInfo: c.info, SupportMemberID: &csm})
 		if err != nil {
 			return err
 		}
 		customerIDs[c.name] = cu.ID
 		for _, p := range c.contact {
-			if _, err := postgres.CreateUser(ctx, tx, onboardiq.NewUser{Email: p.email, Name: p.name, Role: p.role, CustomerID: &cu.ID, Password: Password}); err != nil {
+			if _, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: p.email, Name: p.name, Role: p.role, CustomerID: &cu.ID, Password: Password}); err != nil {
 				return err
 			}
 		}
@@ -153,7 +153,7 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 		return err
 	}
 	for _, a := range articles {
-		if _, err := postgres.CreateArticle(ctx, tx, a); err != nil {
+		if _, err := tx.CreateArticle(ctx, a); err != nil {
 			return err
 		}
 	}
@@ -191,7 +191,7 @@ WHERE tenant_id = $1 AND user_id = ANY($2) AND revoked_at IS NULL AND name IN ('
 		return nil, err
 	}
 	for i := range logins {
-		if logins[i].Token, _, err = postgres.CreateToken(ctx, tx, ids[i], "demo"); err != nil {
+		if logins[i].Token, _, err = tx.CreateToken(ctx, ids[i], "demo"); err != nil {
 			return nil, err
 		}
 	}

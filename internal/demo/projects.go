@@ -64,7 +64,7 @@ func projects(now time.Time) []project {
 }
 
 func createProject(ctx context.Context, tx *postgres.Tx, p project, customerID, templateID uuid.UUID, now time.Time) error {
-	pr, err := postgres.CreateProject(ctx, tx, onboardiq.NewProject{
+	pr, err := tx.CreateProject(ctx, onboardiq.NewProject{
 		CustomerID: customerID, Name: p.name, Description: p.description, StartDate: p.start, TemplateID: &templateID,
 	})
 	if err != nil {

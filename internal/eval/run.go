@@ -14,8 +14,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
-// Modes are the search modes compared.
-var Modes = []onboardiq.SearchMode{onboardiq.SearchKeyword, onboardiq.SearchSemantic, onboardiq.SearchHybrid}
+// modes are the search modes compared.
+var modes = []onboardiq.SearchMode{onboardiq.SearchKeyword, onboardiq.SearchSemantic, onboardiq.SearchHybrid}
 
 // Run loads the corpus into a scratch tenant as knowledge-base articles,
 // embeds them the way the server does, runs every judged query in each
@@ -25,7 +25,7 @@ func Run(ctx context.Context, db *postgres.DB, e ai.Embedder, docs []Doc, querie
 	scratch := uuid.New()
 	slug := "eval-" + scratch.String()[:8]
 	if err := db.InTenant(ctx, scratch, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := postgres.CreateTenant(ctx, tx, onboardiq.NewTenant{Name: "Retrieval evaluation", Slug: slug, AdminEmail: "eval@" + slug + ".invalid"})
+		_, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: "Retrieval evaluation", Slug: slug, AdminEmail: "eval@" + slug + ".invalid"})
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("eval: scratch tenant: %w", err)
@@ -47,7 +47,7 @@ func Run(ctx context.Context, db *postgres.DB, e ai.Embedder, docs []Doc, querie
 		end := min(i+batch, len(docs))
 		err := db.InTenant(ctx, scratch, func(ctx context.Context, tx *postgres.Tx) error {
 			for _, d := range docs[i:end] {
-				id, err := postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: title(d), Content: truncate(d.Text, 100000), Visibility: onboardiq.VisibilityPublic})
+				id, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: title(d), Content: truncate(d.Text, 100000), Visibility: onboardiq.VisibilityPublic})
 				if err != nil {
 					return fmt.Errorf("document %s: %w", d.ID, err)
 				}
@@ -74,7 +74,7 @@ func Run(ctx context.Context, db *postgres.DB, e ai.Embedder, docs []Doc, querie
 	if judged == 0 {
 		return nil, fmt.Errorf("eval: no query has a relevance judgement")
 	}
-	for _, mode := range Modes {
+	for _, mode := range modes {
 		var s Scorer
 		for _, q := range queries {
 			rel := qrels[q.ID]
@@ -93,7 +93,7 @@ func Run(ctx context.Context, db *postgres.DB, e ai.Embedder, docs []Doc, querie
 			var hits []onboardiq.ArticleHit
 			err := db.InTenantReadOnly(ctx, scratch, func(ctx context.Context, tx *postgres.Tx) error {
 				var err error
-				hits, err = postgres.SearchArticles(ctx, tx, params)
+				hits, err = tx.SearchArticles(ctx, params)
 				return err
 			})
 			if err != nil {

@@ -46,7 +46,7 @@ func EmbedBatch(ctx context.Context, db *postgres.DB, e ai.Embedder, tenant uuid
 	)
 	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		for _, a := range items {
-			src, err := postgres.LoadEmbeddingSource(ctx, tx, a.Entity, a.ID, model)
+			src, err := tx.LoadEmbeddingSource(ctx, a.Entity, a.ID, model)
 			if err != nil {
 				return err
 			}
@@ -69,14 +69,14 @@ func EmbedBatch(ctx context.Context, db *postgres.DB, e ai.Embedder, tenant uuid
 		for i, a := range todo {
 			// Store only if the text is still the one embedded; if it
 			// changed meanwhile, the change enqueued a job of its own.
-			now, err := postgres.LoadEmbeddingSource(ctx, tx, a.Entity, a.ID, model)
+			now, err := tx.LoadEmbeddingSource(ctx, a.Entity, a.ID, model)
 			if err != nil {
 				return err
 			}
 			if !now.Found || string(now.Hash) != string(srcs[i].Hash) {
 				continue
 			}
-			if err := postgres.StoreEmbedding(ctx, tx, a.Entity, a.ID, vecs[i], model, srcs[i].Hash); err != nil {
+			if err := tx.StoreEmbedding(ctx, a.Entity, a.ID, vecs[i], model, srcs[i].Hash); err != nil {
 				return err
 			}
 			stored++

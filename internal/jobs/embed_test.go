@@ -56,7 +56,7 @@ func TestEmbeddingIsEnqueuedWithTheChange(t *testing.T) {
 	tenant := newTenant(t, d.App)
 	// A rolled-back change enqueues nothing.
 	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		if _, err := postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: "SSO", Content: "…", Visibility: "public"}); err != nil {
+		if _, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "SSO", Content: "…", Visibility: "public"}); err != nil {
 			return err
 		}
 		return errors.New("roll back")
@@ -69,7 +69,7 @@ func TestEmbeddingIsEnqueuedWithTheChange(t *testing.T) {
 	}
 	var id uuid.UUID
 	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		id, err = postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: "Set up SSO", Content: "Open Settings → Security.", Visibility: "public"})
+		id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Set up SSO", Content: "Open Settings → Security.", Visibility: "public"})
 		return err
 	})
 	if err != nil {
@@ -119,7 +119,7 @@ func TestWorkersEmbedInTheBackground(t *testing.T) {
 	}
 	defer runner.Stop(5 * time.Second)
 	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		c, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: "Globex"})
+		c, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: "Globex"})
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func TestWorkersEmbedInTheBackground(t *testing.T) {
 		if err := tx.QueryRow(ctx, `SELECT template_id FROM templates WHERE is_default`).Scan(&tpl); err != nil {
 			return err
 		}
-		_, err = postgres.CreateProject(ctx, tx, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", TemplateID: &tpl})
+		_, err = tx.CreateProject(ctx, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", TemplateID: &tpl})
 		return err
 	})
 	if err != nil {

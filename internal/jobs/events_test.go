@@ -97,7 +97,7 @@ func TestTaskAndProjectEventsDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(90 * 24 * time.Hour)
-	pr, err := f.db.App.CreateProjectAs(f.admin, onboardiq.NewProject{CustomerID: customer, Name: "Umbrella webhook events", Deadline: &deadline})
+	pr, err := f.db.App.CreateProject(f.admin, onboardiq.NewProject{CustomerID: customer, Name: "Umbrella webhook events", Deadline: &deadline})
 	if err != nil {
 		t.Fatal(err)
 	}

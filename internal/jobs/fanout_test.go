@@ -91,23 +91,23 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(db.DeleteCustomer(admin, gone.ID))
 
 	const password = "correct horse battery staple"
-	contact, err := db.CreateUserAs(admin, onboardiq.NewUser{Email: "pat@eventful.example", Name: "Pat", Role: onboardiq.RoleCustomer, CustomerID: &c.ID, Password: password})
+	contact, err := db.CreateUser(admin, onboardiq.NewUser{Email: "pat@eventful.example", Name: "Pat", Role: onboardiq.RoleCustomer, CustomerID: &c.ID, Password: password})
 	must(err)
 	_, err = db.UpdateUser(admin, contact.ID, onboardiq.UserPatch{Name: onboardiq.Set("Pat Eventful")})
 	must(err)
 	_, _, err = db.SignIn(ctx, "acme", "pat@eventful.example", password)
 	must(err)
-	_, tok, err := db.IssueToken(admin, nil, "events", nil)
+	_, tok, err := db.CreateToken(admin, onboardiq.NewToken{UserID: nil, Name: "events", ExpiresAt: nil})
 	must(err)
-	must(db.RevokeTokenAs(admin, tok.ID))
+	must(db.RevokeToken(admin, tok.ID))
 
 	// A project and its tasks through every status.
 	deadline := time.Now().Add(60 * 24 * time.Hour)
-	pr, err := db.CreateProjectAs(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Eventful onboarding", Deadline: &deadline})
+	pr, err := db.CreateProject(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Eventful onboarding", Deadline: &deadline})
 	must(err)
 	_, err = db.UpdateProject(admin, pr.ID, onboardiq.ProjectPatch{Description: onboardiq.Set("Every kind of event")})
 	must(err)
-	scrap, err := db.CreateProjectAs(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Scrapped", Deadline: &deadline})
+	scrap, err := db.CreateProject(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Scrapped", Deadline: &deadline})
 	must(err)
 	must(db.DeleteProject(admin, scrap.ID))
 	task, err := db.CreateTask(admin, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set("Connect the data feed")})
@@ -137,12 +137,12 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 
 	// The knowledge base and templates.
-	a, err := db.CreateArticleAs(admin, onboardiq.NewArticle{Title: "Event stream", Content: "Every change is recorded once.", Visibility: onboardiq.VisibilityInternal})
+	a, err := db.CreateArticle(admin, onboardiq.NewArticle{Title: "Event stream", Content: "Every change is recorded once.", Visibility: onboardiq.VisibilityInternal})
 	must(err)
 	_, err = db.UpdateArticle(admin, a.ID, onboardiq.ArticlePatch{Content: onboardiq.Set("Every change is recorded once, and fanned out.")})
 	must(err)
 	must(db.DeleteArticle(admin, a.ID))
-	tpl, err := db.CreateTemplateAs(admin, onboardiq.Template{Name: "Events", Tasks: []onboardiq.TemplateTask{{Phase: "Setup", Description: "Kick-off", Side: "vendor"}}})
+	tpl, err := db.CreateTemplate(admin, onboardiq.Template{Name: "Events", Tasks: []onboardiq.TemplateTask{{Phase: "Setup", Description: "Kick-off", Side: "vendor"}}})
 	must(err)
 	tpl.Description = "Renamed plan"
 	_, err = db.UpdateTemplate(admin, tpl.ID, *tpl)
@@ -154,7 +154,7 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	f.register(t, goneRcv.URL, string(onboardiq.EventTaskCompleted))
 	okRcv := newReceiver(t, nil)
 	ep, _ := f.register(t, okRcv.URL)
-	_, err = db.UpdateWebhook(admin, ep, postgres.WebhookInput{URL: okRcv.URL, AllowHTTP: true, Description: "all events"}, false, f.guard)
+	_, err = db.UpdateWebhook(admin, ep, onboardiq.WebhookInput{URL: okRcv.URL, AllowHTTP: true, Description: "all events"}, false, f.guard)
 	must(err)
 	_, err = db.RotateWebhookSecret(admin, ep)
 	must(err)

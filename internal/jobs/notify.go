@@ -91,7 +91,7 @@ func (w *EmailWorker) reissue(ctx context.Context, tenant uuid.UUID, o *postgres
 	var live bool
 	err := w.DB.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		live, err = postgres.ReissueLink(ctx, tx, o)
+		live, err = tx.ReissueLink(ctx, o)
 		return err
 	})
 	switch {
@@ -110,7 +110,7 @@ func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt
 	var o *postgres.Outbound
 	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		o, err = postgres.LoadOutbound(ctx, tx, id)
+		o, err = tx.LoadOutbound(ctx, id)
 		return err
 	})
 	if err != nil || o == nil || o.Status == "delivered" {
@@ -121,7 +121,7 @@ func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt
 	r := postgres.AttemptResult{Attempt: attempt, OK: out.OK, Result: out.Result, Duration: time.Since(start),
 		Final: out.OK || !out.Retry || last, Disable: out.Disable}
 	if err := db.InTenant(context.WithoutCancel(ctx), tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		return postgres.RecordAttempt(ctx, tx, o, r)
+		return tx.RecordAttempt(ctx, o, r)
 	}); err != nil {
 		return err
 	}

@@ -168,7 +168,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) register(t *testing.T, url string, events ...string) (uuid.UUID, string) {
 	t.Helper()
-	w, secret, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: url, Events: events, AllowHTTP: true}, f.guard)
+	w, secret, err := f.db.App.CreateWebhook(f.admin, onboardiq.WebhookInput{URL: url, Events: events, AllowHTTP: true}, f.guard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func (f *fixture) delivery(t *testing.T, id uuid.UUID) *postgres.Outbound {
 	var o *postgres.Outbound
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		o, err = postgres.LoadOutbound(ctx, tx, id)
+		o, err = tx.LoadOutbound(ctx, id)
 		return err
 	})
 	if err != nil || o == nil {
@@ -472,7 +472,7 @@ func TestWebhookGoneRedirectAndSlack(t *testing.T) {
 	slack := newReceiver(t, nil)
 	goneID, _ := f.register(t, gone.URL)
 	f.register(t, moved.URL)
-	sw, _, err := f.db.App.CreateWebhook(f.admin, postgres.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true}, f.guard)
+	sw, _, err := f.db.App.CreateWebhook(f.admin, onboardiq.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true}, f.guard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,7 +583,7 @@ func TestWorkersDeliverAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), postgres.WebhookInput{URL: theirs.URL, AllowHTTP: true}, f.guard); err != nil {
+	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), onboardiq.WebhookInput{URL: theirs.URL, AllowHTTP: true}, f.guard); err != nil {
 		t.Fatal(err)
 	}
 	f.scan(t) // commits deliveries while no worker runs
@@ -686,15 +686,15 @@ func TestNoiseControl(t *testing.T) {
 	}
 	// Marco (Initech's CSM) wants overdue notices in the digest only; Dana
 	// (sales leader) none in the app at all.
-	if _, err := f.db.App.SetPreferences(user("marco.rossi@acme.example"), []postgres.Preference{{Kind: "project_overdue", InApp: true, Email: "digest"}}); err != nil {
+	if _, err := f.db.App.SetPreferences(user("marco.rossi@acme.example"), []onboardiq.Preference{{Kind: "project_overdue", InApp: true, Email: "digest"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.App.SetPreferences(user("dana.whitfield@acme.example"), []postgres.Preference{{Kind: "project_overdue", InApp: false, Email: "immediate"}}); err != nil {
+	if _, err := f.db.App.SetPreferences(user("dana.whitfield@acme.example"), []onboardiq.Preference{{Kind: "project_overdue", InApp: false, Email: "immediate"}}); err != nil {
 		t.Fatal(err)
 	}
 	// Quiet from an hour ago until two hours from now: immediate emails wait.
 	start, end := (time.Now().UTC().Hour()+23)%24, (time.Now().UTC().Hour()+2)%24
-	if _, err := f.db.App.SetNotificationSettings(f.admin, postgres.NotificationSettings{TimeZone: "UTC", QuietHoursStart: &start, QuietHoursEnd: &end,
+	if _, err := f.db.App.SetNotificationSettings(f.admin, onboardiq.NotificationSettings{TimeZone: "UTC", QuietHoursStart: &start, QuietHoursEnd: &end,
 		DigestHour: 0, CooldownHours: 24, EscalateAfterDays: 3}); err != nil {
 		t.Fatal(err)
 	}

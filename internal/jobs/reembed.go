@@ -22,7 +22,7 @@ func Reembed(ctx context.Context, db *postgres.DB, e ai.Embedder, tenants []uuid
 			var stale []postgres.EmbedArgs
 			err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 				var err error
-				stale, err = postgres.StaleEmbeddings(ctx, tx, e.Model(), batch)
+				stale, err = tx.StaleEmbeddings(ctx, e.Model(), batch)
 				return err
 			})
 			if err != nil {

@@ -35,7 +35,7 @@ func TestFailingTenantDoesNotStopTheScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().AddDate(0, 0, 30)
-	pr, err := f.db.App.CreateProjectAs(as, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", Deadline: &deadline})
+	pr, err := f.db.App.CreateProject(as, onboardiq.NewProject{CustomerID: c.ID, Name: "Rollout", Deadline: &deadline})
 	if err != nil {
 		t.Fatal(err)
 	}

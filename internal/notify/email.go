@@ -95,7 +95,7 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 		text, _ := o.Payload["text"].(string)
 		link, _ := o.Payload["link"].(string)
 		if postgres.IsLinkEmail(o) && link == "" {
-			return nil, errors.New("not sent: the link was not issued") // see postgres.ReissueLink
+			return nil, errors.New("not sent: the link was not issued") // see (*postgres.Tx).ReissueLink
 		}
 		v.Subject = subject
 		v.Items = []emailItem{{Title: subject, Body: text, Link: link}}

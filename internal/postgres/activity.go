@@ -32,8 +32,8 @@ type ActivityFilter struct {
 }
 
 // ListActivity lists the activity log, newest first (staff only).
-func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) (Page[*onboardiq.Event], error) {
-	var out Page[*onboardiq.Event]
+func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) (onboardiq.Page[*onboardiq.Event], error) {
+	var out onboardiq.Page[*onboardiq.Event]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}
@@ -134,8 +134,8 @@ func scanComment(row pgx.CollectableRow) (*onboardiq.Comment, error) {
 
 // ListComments lists a task's comments, oldest first, to anyone who may see
 // the task.
-func (db *DB) ListComments(ctx context.Context, taskID uuid.UUID, o onboardiq.ListOptions) (Page[*onboardiq.Comment], error) {
-	var out Page[*onboardiq.Comment]
+func (db *DB) ListComments(ctx context.Context, taskID uuid.UUID, o onboardiq.ListOptions) (onboardiq.Page[*onboardiq.Comment], error) {
+	var out onboardiq.Page[*onboardiq.Comment]
 	if err := o.Normalise(); err != nil {
 		return out, err
 	}

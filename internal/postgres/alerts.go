@@ -141,7 +141,7 @@ FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
 	for i, n := range out {
 		switch n.EmailDelivery {
 		case "pending":
-			at := settings.quietUntil(now)
+			at := quietUntil(settings, now)
 			if err := queueEmail(ctx, tx, n.NotificationID, n.Email, a.Kind, at); err != nil {
 				return nil, err
 			}

@@ -2,16 +2,164 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 )
 
+// CreateArticle adds an article (admin or csm); its embedding follows.
+func (db *DB) CreateArticle(ctx context.Context, in onboardiq.NewArticle) (*onboardiq.Article, error) {
+	var a *onboardiq.Article
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		if err := p.Check(onboardiq.EditArticles); err != nil {
+			return err
+		}
+		id, err := tx.CreateArticle(ctx, in)
+		if err != nil {
+			return err
+		}
+		a, err = getArticle(ctx, tx, p, id, false)
+		return err
+	})
+	return a, err
+}
+
+// GetArticle returns an article the caller may see (a contact: public ones).
+func (db *DB) GetArticle(ctx context.Context, id uuid.UUID) (*onboardiq.Article, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Article, error) {
+		return getArticle(ctx, tx, p, id, false)
+	})
+}
+
+// ArticleFilter narrows ListArticles.
+type ArticleFilter struct {
+	onboardiq.ListOptions
+	Tag        string
+	Visibility onboardiq.Visibility
+}
+
+// ListArticles lists the articles the caller may see, by title.
+func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (onboardiq.Page[*onboardiq.Article], error) {
+	var out onboardiq.Page[*onboardiq.Article]
+	if err := f.Normalise(); err != nil {
+		return out, err
+	}
+	var afterTitle *string
+	var afterID uuid.UUID
+	if f.Cursor != "" {
+		var title string
+		if err := decodeCursor(f.Cursor, &title, &afterID); err != nil {
+			return out, err
+		}
+		afterTitle = &title
+	}
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		rows, err := tx.Query(ctx, `SELECT `+articleColumns+` FROM knowledge_base a
+WHERE a.tenant_id = $1 AND `+articleVisible+` AND ($3::text = '' OR $3 = ANY (a.tags)) AND ($4::text = '' OR a.visibility = $4)
+  AND ($5::text IS NULL OR (a.title, a.article_id) > ($5, $6))
+ORDER BY a.title, a.article_id LIMIT $7`, tx.TenantID(), publicOnly(p), f.Tag, f.Visibility, afterTitle, afterID, f.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Article, error) { return scanArticle(r) })
+		out = page(items, f.Limit, func(a *onboardiq.Article) []any { return []any{a.Title, a.ID} })
+		return err
+	})
+	return out, err
+}
+
+// UpdateArticle changes an article (admin or csm); a new title or content
+// is embedded again.
+func (db *DB) UpdateArticle(ctx context.Context, id uuid.UUID, patch onboardiq.ArticlePatch) (*onboardiq.Article, error) {
+	var a *onboardiq.Article
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		before, err := getArticle(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := p.Check(onboardiq.EditArticles); err != nil {
+			return err
+		}
+		after := *before
+		if err := patch.Apply(&after); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+UPDATE knowledge_base SET title = $3, content = $4, visibility = $5, tags = $6, updated_at = now()
+WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id, after.Title, after.Content, after.Visibility, after.Tags); err != nil {
+			return fmt.Errorf("update article: %w", err)
+		}
+		if a, err = getArticle(ctx, tx, p, id, false); err != nil {
+			return err
+		}
+		ch := changes(before, a, "title", "visibility", "tags")
+		if before.Content != a.Content {
+			ch["content"] = map[string]any{"from": len(before.Content), "to": len(a.Content)} // lengths: the text is in the article
+		}
+		if len(ch) == 0 {
+			return nil
+		}
+		if before.Title != a.Title || before.Content != a.Content {
+			if err := enqueueEmbed(ctx, tx, EntityArticle, id); err != nil {
+				return err
+			}
+		}
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleUpdated, Data: map[string]any{"article_id": id}, Changes: ch})
+	})
+	return a, err
+}
+
+// DeleteArticle deletes an article (admin or csm).
+func (db *DB) DeleteArticle(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		a, err := getArticle(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := p.Check(onboardiq.EditArticles); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id); err != nil {
+			return fmt.Errorf("delete article: %w", err)
+		}
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleDeleted, Data: map[string]any{"article_id": id, "title": a.Title}})
+	})
+}
+
+// SearchParams is a knowledge-base search.
+type SearchParams struct {
+	Q          string
+	Vector     []float32 // the query's embedding (semantic and hybrid)
+	Model      string    // the model that made Vector: only vectors of the same model are compared
+	Mode       onboardiq.SearchMode
+	Limit      int
+	PublicOnly bool
+}
+
+// SearchArticles searches the articles the caller may see.
+func (db *DB) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHit, error) {
+	var hits []onboardiq.ArticleHit
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		s.PublicOnly = publicOnly(p)
+		var err error
+		hits, err = tx.SearchArticles(ctx, s)
+		return err
+	})
+	if hits == nil {
+		hits = []onboardiq.ArticleHit{}
+	}
+	return hits, err
+}
+
 // CreateArticle adds a knowledge-base article to the tenant tx runs in and
 // returns its id.
-func CreateArticle(ctx context.Context, tx *Tx, in onboardiq.NewArticle) (uuid.UUID, error) {
+func (tx *Tx) CreateArticle(ctx context.Context, in onboardiq.NewArticle) (uuid.UUID, error) {
 	if err := in.Validate(); err != nil {
 		return uuid.Nil, err
 	}
@@ -35,4 +183,124 @@ RETURNING article_id`, tx.TenantID(), in.Title, in.Content, in.Visibility, in.Ta
 		return uuid.Nil, err
 	}
 	return id, enqueueEmbed(ctx, tx, EntityArticle, id)
+}
+
+// SearchArticles searches the tenant tx runs in: PostgreSQL full text
+// (websearch syntax, title weighted above content) and HNSW cosine search
+// (with iterative scans, so a filter cannot starve it), fused by
+// reciprocal rank. Each list contributes up to 4×limit candidates.
+func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHit, error) {
+	keyword := s.Mode != onboardiq.SearchSemantic
+	if s.Mode == onboardiq.SearchSemantic && len(s.Vector) != onboardiq.EmbeddingDimensions {
+		return nil, fmt.Errorf("search: semantic mode needs a %d-dimension query vector", onboardiq.EmbeddingDimensions)
+	}
+	// A query with no words embeds to the zero vector: it is like nothing
+	// else, and the semantic half finds nothing (never NaN scores).
+	semantic := s.Mode != onboardiq.SearchKeyword && comparableVector(s.Vector)
+	if !keyword && !semantic {
+		return nil, nil
+	}
+	var vec any
+	if semantic {
+		vec = pgvector.NewVector(s.Vector)
+		if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := tx.Query(ctx, `
+WITH query AS (
+    -- A question in plain words matches any of its words, ranked by how
+    -- many and how close; quotes or a minus keep web-search semantics.
+    SELECT CASE WHEN $9 THEN replace(websearch_to_tsquery('english', $2)::text, ' & ', ' | ')::tsquery
+                ELSE websearch_to_tsquery('english', $2) END AS q
+),
+kw AS (
+    SELECT a.article_id, rank() OVER (ORDER BY ts_rank_cd(a.search, query.q) DESC, a.article_id) AS rank,
+           ts_rank_cd(a.search, query.q) AS score
+    FROM knowledge_base a, query
+    WHERE $3 AND a.tenant_id = $1 AND (NOT $6 OR a.visibility = 'public') AND a.search @@ query.q
+    ORDER BY ts_rank_cd(a.search, query.q) DESC, a.article_id
+    LIMIT $7 * 4
+),
+near AS MATERIALIZED (
+    SELECT a.article_id, a.vector_embedding <=> $5::vector AS distance
+    FROM knowledge_base a
+    WHERE $4 AND a.tenant_id = $1 AND (NOT $6 OR a.visibility = 'public')
+      AND a.vector_embedding IS NOT NULL AND a.embedding_model = $8
+    ORDER BY a.vector_embedding <=> $5::vector
+    LIMIT $7 * 4
+),
+sem AS (
+    SELECT article_id, rank() OVER (ORDER BY distance, article_id) AS rank, 1 - distance AS score FROM near
+    WHERE distance `+notNaN+`
+)
+SELECT a.article_id, a.title, a.visibility, a.tags,
+       CASE WHEN $10 THEN coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + kw.rank), 0) + coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + sem.rank), 0)
+            WHEN $3 THEN kw.score ELSE sem.score END AS fused,
+       ts_headline('english', a.content, query.q,
+           'StartSel=«, StopSel=», MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
+       kw.rank::int, sem.rank::int, sem.score
+FROM kw FULL OUTER JOIN sem ON sem.article_id = kw.article_id
+JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)
+CROSS JOIN query
+ORDER BY fused DESC, a.article_id
+LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q), s.Mode == onboardiq.SearchHybrid)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
+		var h onboardiq.ArticleHit
+		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Snippet, &h.KeywordRank, &h.SemanticRank, &h.Similarity)
+		return h, err
+	})
+}
+
+// ArticleText returns an article's title and content, for the assistant;
+// publicOnly refuses internal articles.
+func (tx *Tx) ArticleText(ctx context.Context, id uuid.UUID, publicOnly bool) (string, error) {
+	var text string
+	err := tx.QueryRow(ctx, `SELECT title || E'\n\n' || content FROM knowledge_base a WHERE a.tenant_id = $1 AND `+articleVisible+` AND a.article_id = $3`,
+		tx.TenantID(), publicOnly, id).Scan(&text)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", onboardiq.Errorf(onboardiq.ENOTFOUND, "article not found")
+	}
+	return text, err
+}
+
+const articleColumns = `a.article_id, a.title, a.content, a.visibility, a.tags, a.slug, a.embedding_model, a.created_at, a.updated_at`
+
+func scanArticle(row pgx.Row) (*onboardiq.Article, error) {
+	a := &onboardiq.Article{}
+	err := row.Scan(&a.ID, &a.Title, &a.Content, &a.Visibility, &a.Tags, &a.Slug, &a.EmbeddingModel, &a.CreatedAt, &a.UpdatedAt)
+	return a, err
+}
+
+// publicOnly is true for a customer contact, who sees public articles only.
+func publicOnly(p *onboardiq.Principal) bool { return p.IsCustomer() }
+
+const articleVisible = `(NOT $2::bool OR a.visibility = 'public')`
+
+func getArticle(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID, lock bool) (*onboardiq.Article, error) {
+	q := `SELECT ` + articleColumns + ` FROM knowledge_base a WHERE a.tenant_id = $1 AND ` + articleVisible + ` AND a.article_id = $3`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	a, err := scanArticle(tx.QueryRow(ctx, q, tx.TenantID(), publicOnly(p), id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "article not found")
+	}
+	return a, err
+}
+
+// rrfK is reciprocal rank fusion's constant: a hit's fused score is the sum
+// over the lists it is in of 1 / (rrfK + rank).
+const rrfK = 60
+
+// anyWord reports whether a query is plain words (no "phrases", no -words,
+// no OR), to be matched by any of them rather than all.
+func anyWord(q string) bool {
+	if strings.ContainsAny(q, "\"") || strings.Contains(" "+q, " -") || strings.Contains(q, " or ") || strings.Contains(q, " OR ") {
+		return false
+	}
+	return true
 }

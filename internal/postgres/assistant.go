@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -12,112 +11,30 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// AICall is one call to the assistant, as recorded for audit.
-type AICall struct {
-	ID             uuid.UUID    `json:"id"`
-	UserID         *uuid.UUID   `json:"user_id,omitempty"`
-	Kind           string       `json:"kind"`
-	ConversationID *uuid.UUID   `json:"conversation_id,omitempty"`
-	Question       string       `json:"question"`
-	Sources        []CallSource `json:"sources"`
-	Provider       string       `json:"provider"`
-	Model          string       `json:"model"`
-	InputTokens    int          `json:"input_tokens"`
-	OutputTokens   int          `json:"output_tokens"`
-	LatencyMS      int          `json:"latency_ms"`
-	Error          *string      `json:"error,omitempty"`
-	CreatedAt      time.Time    `json:"created_at"`
+// AskedQuestion is the last question of a conversation.
+type AskedQuestion struct {
+	Question  string
+	ProjectID *uuid.UUID
+	TaskID    *uuid.UUID
 }
 
-// CallSource is a source an AI call was given.
-type CallSource struct {
-	Type  string `json:"type"`
-	ID    string `json:"id"`
-	Title string `json:"title"`
-}
-
-// Budget is a tenant's monthly token budget and what it has used this month.
-type Budget struct {
-	MonthlyTokens *int64 `json:"monthly_tokens" doc:"null: no limit."`
-	UsedTokens    int64  `json:"used_tokens" doc:"Tokens used since the start of this month (UTC)."`
-}
-
-// LoadBudget reads the budget of the tenant tx runs in.
-func LoadBudget(ctx context.Context, tx *Tx) (Budget, error) {
-	var b Budget
-	err := tx.QueryRow(ctx, `
-SELECT t.ai_monthly_token_budget,
-       coalesce((SELECT sum(input_tokens + output_tokens) FROM ai_calls
-                 WHERE tenant_id = $1 AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0)
-FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&b.MonthlyTokens, &b.UsedTokens)
-	return b, err
-}
-
-// SetBudget sets the caller's tenant's monthly token budget (admins); nil
-// removes the limit.
-func (db *DB) SetBudget(ctx context.Context, tokens *int64) (Budget, error) {
-	var b Budget
-	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return err
-		}
-		if tokens != nil && *tokens < 0 {
-			return onboardiq.Invalid("monthly_tokens", "must be 0 or more, or null for no limit")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE tenants SET ai_monthly_token_budget = $2, updated_at = now() WHERE tenant_id = $1`, tx.TenantID(), tokens); err != nil {
-			return err
-		}
-		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventBudgetSet, Data: map[string]any{"monthly_tokens": tokens}}); err != nil {
-			return err
-		}
-		var err error
-		b, err = LoadBudget(ctx, tx)
-		return err
-	})
-	return b, err
-}
-
-// GetBudget reads the caller's tenant's budget (admins).
-func (db *DB) GetBudget(ctx context.Context) (Budget, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (Budget, error) {
-		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return Budget{}, err
-		}
-		return LoadBudget(ctx, tx)
-	})
-}
-
-// ListAICalls lists the tenant's AI calls, newest first (admins).
-func (db *DB) ListAICalls(ctx context.Context, o onboardiq.ListOptions) (Page[*AICall], error) {
-	var out Page[*AICall]
-	if err := o.Normalise(); err != nil {
-		return out, err
-	}
-	before, beforeID, err := newestFirst(o.Cursor)
-	if err != nil {
-		return out, err
-	}
-	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		if err := p.Check(onboardiq.ManageAI); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `
-SELECT call_id, user_id, kind, conversation_id, question, sources, provider, model, input_tokens, output_tokens, latency_ms, error, created_at
-FROM ai_calls WHERE tenant_id = $1 AND (created_at, call_id) < ($2, $3)
-ORDER BY created_at DESC, call_id DESC LIMIT $4`, tx.TenantID(), before, beforeID, o.Limit+1)
+// GetLastQuestion returns the last question of the caller's own conversation.
+func (db *DB) GetLastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
+	var q *AskedQuestion
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		c, err := tx.LoadConversation(ctx, p, conversationID)
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*AICall, error) {
-			c := &AICall{}
-			err := r.Scan(&c.ID, &c.UserID, &c.Kind, &c.ConversationID, &c.Question, &c.Sources, &c.Provider, &c.Model,
-				&c.InputTokens, &c.OutputTokens, &c.LatencyMS, &c.Error, &c.CreatedAt)
-			return c, err
-		})
-		out = page(items, o.Limit, func(c *AICall) []any { return []any{c.CreatedAt, c.ID} })
-		return err
+		for i := len(c.Messages) - 1; i >= 0; i-- {
+			if c.Messages[i].Role == "user" {
+				q = &AskedQuestion{Question: c.Messages[i].Content, ProjectID: c.ProjectID, TaskID: c.TaskID}
+				return nil
+			}
+		}
+		return onboardiq.Errorf(onboardiq.ENOTFOUND, "the conversation has no question")
 	})
-	return out, err
+	return q, err
 }
 
 // Conversation is an assistant conversation of one user.
@@ -136,7 +53,7 @@ type ConversationMessage struct {
 
 // LoadConversation reads the principal's own conversation; anyone else's
 // is ENOTFOUND.
-func LoadConversation(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*Conversation, error) {
+func (tx *Tx) LoadConversation(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*Conversation, error) {
 	c := &Conversation{ID: id}
 	err := tx.QueryRow(ctx, `SELECT project_id, task_id FROM assistant_conversations WHERE tenant_id = $1 AND conversation_id = $2 AND user_id = $3`,
 		tx.TenantID(), id, p.UserID).Scan(&c.ProjectID, &c.TaskID)
@@ -162,7 +79,7 @@ SELECT role, content FROM (
 
 // SaveTurn stores a question and its answer, starting the conversation
 // when id is nil, and returns the conversation's id.
-func SaveTurn(ctx context.Context, tx *Tx, p *onboardiq.Principal, id *uuid.UUID, projectID, taskID *uuid.UUID, question, answer string, citations any) (uuid.UUID, error) {
+func (tx *Tx) SaveTurn(ctx context.Context, p *onboardiq.Principal, id *uuid.UUID, projectID, taskID *uuid.UUID, question, answer string, citations any) (uuid.UUID, error) {
 	var conv uuid.UUID
 	if id == nil {
 		if err := tx.QueryRow(ctx, `INSERT INTO assistant_conversations (tenant_id, user_id, project_id, task_id) VALUES ($1, $2, $3, $4) RETURNING conversation_id`,
@@ -185,42 +102,11 @@ VALUES ($1, $2, 'user', $3, '[]'), ($1, $2, 'assistant', $4, $5)`, tx.TenantID()
 }
 
 // TaskInContext returns a task the principal may see, for the assistant.
-func TaskInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Task, error) {
+func (tx *Tx) TaskInContext(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Task, error) {
 	return getTask(ctx, tx, p, id, false)
 }
 
 // ProjectInContext returns a project the principal may see.
-func ProjectInContext(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
+func (tx *Tx) ProjectInContext(ctx context.Context, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Project, error) {
 	return getProject(ctx, tx, p, id, false)
-}
-
-// SimilarTasksFor is querySimilarTasks for the assistant's troubleshooting.
-func SimilarTasksFor(ctx context.Context, tx *Tx, id uuid.UUID, limit int) ([]SimilarTask, error) {
-	return querySimilarTasks(ctx, tx, id, limit, false)
-}
-
-// AskedQuestion is the last question of a conversation.
-type AskedQuestion struct {
-	Question  string
-	ProjectID *uuid.UUID
-	TaskID    *uuid.UUID
-}
-
-// LastQuestion returns the last question of the caller's own conversation.
-func (db *DB) LastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
-	var q *AskedQuestion
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		c, err := LoadConversation(ctx, tx, p, conversationID)
-		if err != nil {
-			return err
-		}
-		for i := len(c.Messages) - 1; i >= 0; i-- {
-			if c.Messages[i].Role == "user" {
-				q = &AskedQuestion{Question: c.Messages[i].Content, ProjectID: c.ProjectID, TaskID: c.TaskID}
-				return nil
-			}
-		}
-		return onboardiq.Errorf(onboardiq.ENOTFOUND, "the conversation has no question")
-	})
-	return q, err
 }

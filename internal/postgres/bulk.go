@@ -12,7 +12,7 @@ import (
 // COPY FROM into a table under row-level security, so the rows are copied
 // into a temporary table and moved with one INSERT … SELECT, which the
 // tenant policy checks like any other insert.
-func BulkInsert(ctx context.Context, tx *Tx, table string, columns []string, src pgx.CopyFromSource) (int64, error) {
+func (tx *Tx) BulkInsert(ctx context.Context, table string, columns []string, src pgx.CopyFromSource) (int64, error) {
 	target := pgx.Identifier{table}.Sanitize()
 	staging := pgx.Identifier{"bulk_" + table}.Sanitize()
 	cols := make([]string, len(columns))

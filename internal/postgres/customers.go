@@ -22,7 +22,7 @@ func scanCustomer(row pgx.Row) (*onboardiq.Customer, error) {
 }
 
 // CreateCustomer adds a customer to the tenant tx runs in.
-func CreateCustomer(ctx context.Context, tx *Tx, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
+func (tx *Tx) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*onboardiq.Customer, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (db *DB) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*on
 			return err
 		}
 		var err error
-		c, err = CreateCustomer(ctx, tx, in)
+		c, err = tx.CreateCustomer(ctx, in)
 		return err
 	})
 	return c, err
@@ -114,8 +114,8 @@ type CustomerFilter struct {
 }
 
 // ListCustomers lists the customers the caller may see, by name.
-func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (Page[*onboardiq.Customer], error) {
-	var out Page[*onboardiq.Customer]
+func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (onboardiq.Page[*onboardiq.Customer], error) {
+	var out onboardiq.Page[*onboardiq.Customer]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}
@@ -243,4 +243,16 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 		}
 		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerDeleted, CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
 	})
+}
+
+// SupportMemberName returns the name of a customer's support member, or "".
+func (tx *Tx) SupportMemberName(ctx context.Context, customerID uuid.UUID) (string, error) {
+	var name *string
+	err := tx.QueryRow(ctx, `
+SELECT s.name FROM customers c LEFT JOIN support_members s ON s.tenant_id = c.tenant_id AND s.support_member_id = c.support_member_id
+WHERE c.tenant_id = $1 AND c.customer_id = $2`, tx.TenantID(), customerID).Scan(&name)
+	if err != nil || name == nil {
+		return "", err
+	}
+	return *name, nil
 }

@@ -1,5 +1,26 @@
 // Package postgres is OnboardIQ's store: the connection pool, the tenant
-// transaction, the schema migrations and one file per entity.
+// transaction, the schema migrations and one file per area.
+//
+// What it exports follows one rule:
+//
+//   - Exported (*DB) methods act as the caller in the context (its
+//     onboardiq.Principal): each runs its own transaction in the caller's
+//     tenant and lets the caller do only what the principal's predicates
+//     allow (p.Check(onboardiq.EditArticles)), and each is named Verb+Noun,
+//     with no suffix: CreateArticle, ListTasks, GetAIStatus. The exceptions
+//     say so in their comments: the handle itself (InTenant, Close), the
+//     methods that find out who the caller is (Authenticate, SignIn,
+//     TenantIDBySlug), and the operator's, which work across tenants or
+//     create one (CreateTenant, CheckIsolation, ResealWebhookSecrets).
+//   - Building blocks that other packages need inside a transaction of
+//     their own (the assistant, the jobs, the demo data, test fixtures) are
+//     methods on *Tx: tx.CreateCustomer, tx.SearchArticles. They check no
+//     permission: whoever opened the transaction has decided.
+//   - Everything else is unexported.
+//
+// Each area has one file: its exported methods first, its helpers below.
+// TestNamingRule checks what of the rule a parser can: no exported function
+// takes a *Tx, and no (*DB) method is named with an As.
 package postgres
 
 import (

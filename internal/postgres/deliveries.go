@@ -12,34 +12,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// Delivery is one email or webhook send, with its attempts.
-type Delivery struct {
-	ID             uuid.UUID  `json:"id"`
-	Channel        string     `json:"channel" enum:"email,webhook"`
-	NotificationID *uuid.UUID `json:"notification_id,omitempty"`
-	EndpointID     *uuid.UUID `json:"endpoint_id,omitempty"`
-	EventType      string     `json:"event_type"`
-	Recipient      string     `json:"recipient"`
-	MessageID      string     `json:"message_id" doc:"The webhook-id header (or email Message-ID), the same on every attempt."`
-	Status         string     `json:"status" enum:"pending,delivered,retrying,failed"`
-	Attempts       []Attempt  `json:"attempts"`
-	LastError      *string    `json:"last_error,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
-}
-
-// Attempt is one try of a delivery.
-type Attempt struct {
-	Attempt    int       `json:"attempt"`
-	At         time.Time `json:"at"`
-	OK         bool      `json:"ok"`
-	Result     string    `json:"result" doc:"The endpoint's HTTP status, or for email the server's acceptance or a category of failure with its reply code (the mail server's own text is logged for the operator only); or why it was not sent."`
-	DurationMS int       `json:"duration_ms"`
-}
-
 // Outbound is what a worker needs to send a delivery.
 type Outbound struct {
-	Delivery
+	onboardiq.Delivery
 	Payload map[string]any
 	// Webhook. Secret is the signing secret, opened from its sealed form;
 	// SecretErr says why it could not be (a key missing from
@@ -64,15 +39,15 @@ const deliveryColumns = `d.delivery_id, d.channel, d.notification_id, d.endpoint
               FROM delivery_attempts a WHERE a.tenant_id = d.tenant_id AND a.delivery_id = d.delivery_id), '[]'),
     d.last_error, d.created_at, d.delivered_at`
 
-func scanDelivery(r pgx.Row) (*Delivery, error) {
-	d := &Delivery{}
+func scanDelivery(r pgx.Row) (*onboardiq.Delivery, error) {
+	d := &onboardiq.Delivery{}
 	err := r.Scan(&d.ID, &d.Channel, &d.NotificationID, &d.EndpointID, &d.EventType, &d.Recipient, &d.MessageID, &d.Status,
 		&d.Attempts, &d.LastError, &d.CreatedAt, &d.DeliveredAt)
 	return d, err
 }
 
 // LoadOutbound reads a delivery for sending, in the tenant tx runs in.
-func LoadOutbound(ctx context.Context, tx *Tx, id uuid.UUID) (*Outbound, error) {
+func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error) {
 	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.tenant_id = $1 AND d.delivery_id = $2`, tx.TenantID(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -127,7 +102,7 @@ type AttemptResult struct {
 
 // RecordAttempt logs an attempt and moves the delivery to delivered,
 // retrying or failed.
-func RecordAttempt(ctx context.Context, tx *Tx, o *Outbound, r AttemptResult) error {
+func (tx *Tx) RecordAttempt(ctx context.Context, o *Outbound, r AttemptResult) error {
 	status := "retrying"
 	switch {
 	case r.OK:
@@ -176,8 +151,8 @@ type DeliveryFilter struct {
 
 // ListDeliveries lists deliveries with their attempts, newest first:
 // admins see all; another user the deliveries of their own notifications.
-func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) (Page[*Delivery], error) {
-	var out Page[*Delivery]
+func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) (onboardiq.Page[*onboardiq.Delivery], error) {
+	var out onboardiq.Page[*onboardiq.Delivery]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}
@@ -215,8 +190,8 @@ ORDER BY d.created_at DESC, d.delivery_id DESC LIMIT $6`, tx.TenantID(), f.Endpo
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Delivery, error) { return scanDelivery(r) })
-		out = page(items, f.Limit, func(d *Delivery) []any { return []any{d.CreatedAt, d.ID} })
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Delivery, error) { return scanDelivery(r) })
+		out = page(items, f.Limit, func(d *onboardiq.Delivery) []any { return []any{d.CreatedAt, d.ID} })
 		return err
 	})
 	return out, err

@@ -12,49 +12,12 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// TaskFact is a task named in a summary or a blocker list.
-type TaskFact struct {
-	ID          uuid.UUID  `json:"id"`
-	Description string     `json:"description"`
-	Project     string     `json:"project"`
-	At          *time.Time `json:"at,omitempty"`
-	DaysLate    *float64   `json:"days_late,omitempty"`
-	Reason      *string    `json:"reason,omitempty"`
-	Assignee    *string    `json:"assignee,omitempty"`
-	AssigneeIs  string     `json:"assignee_is,omitempty" doc:"customer (a contact) or vendor (a support member); empty when unassigned."`
-	DueAt       *time.Time `json:"due_at,omitempty"`
-}
-
-// CustomerFacts is what a customer did in a period, from the activity log.
-type CustomerFacts struct {
-	Customer       string        `json:"customer"`
-	Since          time.Time     `json:"since"`
-	Until          time.Time     `json:"until"`
-	Completed      []TaskFact    `json:"tasks_completed"`
-	CompletedLate  []TaskFact    `json:"tasks_completed_late"`
-	Blocked        []TaskFact    `json:"tasks_blocked_now"`
-	Comments       int           `json:"comments_by_customer"`
-	Questions      int           `json:"assistant_questions_by_customer"`
-	LastActivity   *time.Time    `json:"last_customer_activity,omitempty"`
-	LastActivityBy *string       `json:"last_customer_activity_by,omitempty"`
-	Projects       []ProjectFact `json:"projects"`
-}
-
-// ProjectFact is a project's state in a summary.
-type ProjectFact struct {
-	Name     string           `json:"name"`
-	Status   onboardiq.Status `json:"status"`
-	Progress float64          `json:"progress"`
-	Deadline *time.Time       `json:"deadline,omitempty"`
-	Overdue  bool             `json:"overdue"`
-}
-
-// SummaryFacts gathers what a customer did between since and until (staff).
-func (db *DB) SummaryFacts(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*CustomerFacts, error) {
+// GetCustomerFacts gathers what a customer did between since and until (staff).
+func (db *DB) GetCustomerFacts(ctx context.Context, customerID uuid.UUID, since, until time.Time) (*onboardiq.CustomerFacts, error) {
 	if !until.After(since) {
 		return nil, onboardiq.Invalid("until", "must be after since")
 	}
-	f := &CustomerFacts{Since: since, Until: until, Completed: []TaskFact{}, CompletedLate: []TaskFact{}, Blocked: []TaskFact{}, Projects: []ProjectFact{}}
+	f := &onboardiq.CustomerFacts{Since: since, Until: until, Completed: []onboardiq.TaskFact{}, CompletedLate: []onboardiq.TaskFact{}, Blocked: []onboardiq.TaskFact{}, Projects: []onboardiq.ProjectFact{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		c, err := getCustomer(ctx, tx, p, customerID, false)
 		if err != nil {
@@ -65,13 +28,13 @@ func (db *DB) SummaryFacts(ctx context.Context, customerID uuid.UUID, since, unt
 		}
 		f.Customer = c.Name
 		args := pgx.NamedArgs{"tenant": tx.TenantID(), "customer": customerID, "since": since, "until": until}
-		taskFacts := func(q string) ([]TaskFact, error) {
+		taskFacts := func(q string) ([]onboardiq.TaskFact, error) {
 			rows, err := tx.Query(ctx, q, args)
 			if err != nil {
 				return nil, err
 			}
-			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TaskFact, error) {
-				var t TaskFact
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.TaskFact, error) {
+				var t onboardiq.TaskFact
 				return t, r.Scan(&t.ID, &t.Description, &t.Project, &t.At, &t.DaysLate, &t.Reason, &t.Assignee, &t.AssigneeIs, &t.DueAt)
 			})
 		}
@@ -114,8 +77,8 @@ FROM projects p WHERE p.tenant_id = @tenant AND p.customer_id = @customer ORDER 
 		if err != nil {
 			return err
 		}
-		f.Projects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProjectFact, error) {
-			var pf ProjectFact
+		f.Projects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ProjectFact, error) {
+			var pf onboardiq.ProjectFact
 			return pf, r.Scan(&pf.Name, &pf.Status, &pf.Progress, &pf.Deadline, &pf.Overdue)
 		})
 		return err
@@ -123,20 +86,10 @@ FROM projects p WHERE p.tenant_id = @tenant AND p.customer_id = @customer ORDER 
 	return f, err
 }
 
-// Blockers is what stands in a project's way.
-type Blockers struct {
-	Project     string     `json:"project"`
-	Progress    float64    `json:"progress"`
-	Deadline    *time.Time `json:"deadline,omitempty"`
-	Overdue     bool       `json:"overdue"`
-	Blocked     []TaskFact `json:"blocked"`
-	OverdueOpen []TaskFact `json:"overdue_open" doc:"Open tasks past their due date."`
-}
-
-// ProjectBlockers lists a project's blocked tasks and open tasks past due,
+// GetProjectBlockers lists a project's blocked tasks and open tasks past due,
 // with who holds them (staff).
-func (db *DB) ProjectBlockers(ctx context.Context, id uuid.UUID) (*Blockers, error) {
-	b := &Blockers{Blocked: []TaskFact{}, OverdueOpen: []TaskFact{}}
+func (db *DB) GetProjectBlockers(ctx context.Context, id uuid.UUID) (*onboardiq.Blockers, error) {
+	b := &onboardiq.Blockers{Blocked: []onboardiq.TaskFact{}, OverdueOpen: []onboardiq.TaskFact{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		pr, err := getProject(ctx, tx, p, id, false)
 		if err != nil {
@@ -158,7 +111,7 @@ ORDER BY t.due_at NULLS LAST, t.position`, tx.TenantID(), id, pr.Name)
 			return err
 		}
 		for rows.Next() {
-			var t TaskFact
+			var t onboardiq.TaskFact
 			var blocked bool
 			if err := rows.Scan(&t.ID, &t.Description, &t.Project, &t.At, &t.DaysLate, &t.Reason, &t.Assignee, &t.AssigneeIs, &t.DueAt, &blocked); err != nil {
 				return err

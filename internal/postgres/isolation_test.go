@@ -288,7 +288,7 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 			rows[i] = []any{tenant, uuid.New(), fmt.Sprintf("Article %d", i), pgvector.NewVector(randomVector(r))}
 		}
 		err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := postgres.BulkInsert(ctx, tx, "knowledge_base", []string{"tenant_id", "article_id", "title", "vector_embedding"}, pgx.CopyFromRows(rows))
+			_, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "vector_embedding"}, pgx.CopyFromRows(rows))
 			return err
 		})
 		if err != nil {
@@ -366,7 +366,7 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 
 	t.Run("planner's choice", func(t *testing.T) {
 		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
-			got, err := postgres.NearestArticles(ctx, tx, q, 10)
+			got, err := tx.NearestArticles(ctx, q, 10)
 			check(t, got)
 			return err
 		})
@@ -379,7 +379,7 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 			if _, err := tx.Exec(ctx, useIndex); err != nil {
 				return err
 			}
-			got, err := postgres.NearestArticles(ctx, tx, q, 10)
+			got, err := tx.NearestArticles(ctx, q, 10)
 			if plan := explain(tx); !strings.Contains(plan, "knowledge_base_embedding_idx") {
 				t.Fatalf("the HNSW index was not used:\n%s", plan)
 			}

@@ -37,29 +37,29 @@ func (EmbedArgs) Kind() string { return "embed" }
 
 // Enqueue inserts jobs in the transaction: they exist if and only if it
 // commits.
-func (t *Tx) Enqueue(ctx context.Context, jobs ...river.JobArgs) error {
+func (tx *Tx) Enqueue(ctx context.Context, jobs ...river.JobArgs) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if t.jobs == nil {
+	if tx.jobs == nil {
 		return errors.New("postgres: no job client")
 	}
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, j := range jobs {
 		params[i] = river.InsertManyParams{Args: j}
 	}
-	if _, err := t.jobs.InsertManyTx(ctx, t, params); err != nil {
+	if _, err := tx.jobs.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil
 }
 
 // EnqueueAt inserts a job in the transaction to run no earlier than at.
-func (t *Tx) EnqueueAt(ctx context.Context, job river.JobArgs, at time.Time) error {
-	if t.jobs == nil {
+func (tx *Tx) EnqueueAt(ctx context.Context, job river.JobArgs, at time.Time) error {
+	if tx.jobs == nil {
 		return errors.New("postgres: no job client")
 	}
-	if _, err := t.jobs.InsertTx(ctx, t, job, &river.InsertOpts{ScheduledAt: at}); err != nil {
+	if _, err := tx.jobs.InsertTx(ctx, tx, job, &river.InsertOpts{ScheduledAt: at}); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil
@@ -102,7 +102,7 @@ type EmbeddingSource struct {
 
 // LoadEmbeddingSource reads an item's text in the tenant tx runs in and
 // whether its stored vector is current for model.
-func LoadEmbeddingSource(ctx context.Context, tx *Tx, entity string, id uuid.UUID, model string) (EmbeddingSource, error) {
+func (tx *Tx) LoadEmbeddingSource(ctx context.Context, entity string, id uuid.UUID, model string) (EmbeddingSource, error) {
 	q, ok := embeddingText[entity]
 	if !ok {
 		return EmbeddingSource{}, fmt.Errorf("embed: unknown entity %q", entity)
@@ -133,7 +133,7 @@ func LoadEmbeddingSource(ctx context.Context, tx *Tx, entity string, id uuid.UUI
 // that made it. A zero vector (a text with no words) is stored as none,
 // with the model and hash, so the item counts as embedded and matches
 // nothing.
-func StoreEmbedding(ctx context.Context, tx *Tx, entity string, id uuid.UUID, vec []float32, model string, hash []byte) error {
+func (tx *Tx) StoreEmbedding(ctx context.Context, entity string, id uuid.UUID, vec []float32, model string, hash []byte) error {
 	if len(vec) != onboardiq.EmbeddingDimensions {
 		return fmt.Errorf("embed: %d dimensions, want %d", len(vec), onboardiq.EmbeddingDimensions)
 	}
@@ -160,7 +160,7 @@ func (db *DB) AllTenantIDs(ctx context.Context) ([]uuid.UUID, error) {
 
 // StaleEmbeddings lists up to limit items of the tenant tx runs in whose
 // vector is missing or was made by another model.
-func StaleEmbeddings(ctx context.Context, tx *Tx, model string, limit int) ([]EmbedArgs, error) {
+func (tx *Tx) StaleEmbeddings(ctx context.Context, model string, limit int) ([]EmbedArgs, error) {
 	rows, err := tx.Query(ctx, `
 (SELECT 'article', article_id FROM knowledge_base WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
 UNION ALL

@@ -11,21 +11,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// Notification is an in-app notification.
-type Notification struct {
-	ID        uuid.UUID      `json:"id"`
-	Kind      string         `json:"kind"`
-	ProjectID *uuid.UUID     `json:"project_id,omitempty"`
-	Title     string         `json:"title"`
-	Body      string         `json:"body"`
-	Data      map[string]any `json:"data"`
-	Read      bool           `json:"read"`
-	CreatedAt time.Time      `json:"created_at"`
-}
-
 // ListNotifications lists the caller's notifications, newest first.
-func (db *DB) ListNotifications(ctx context.Context, unreadOnly bool, o onboardiq.ListOptions) (Page[*Notification], error) {
-	var out Page[*Notification]
+func (db *DB) ListNotifications(ctx context.Context, unreadOnly bool, o onboardiq.ListOptions) (onboardiq.Page[*onboardiq.Notification], error) {
+	var out onboardiq.Page[*onboardiq.Notification]
 	if err := o.Normalise(); err != nil {
 		return out, err
 	}
@@ -41,11 +29,11 @@ ORDER BY created_at DESC, notification_id DESC LIMIT $6`, tx.TenantID(), p.UserI
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Notification, error) {
-			n := &Notification{}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Notification, error) {
+			n := &onboardiq.Notification{}
 			return n, r.Scan(&n.ID, &n.Kind, &n.ProjectID, &n.Title, &n.Body, &n.Data, &n.Read, &n.CreatedAt)
 		})
-		out = page(items, o.Limit, func(n *Notification) []any { return []any{n.CreatedAt, n.ID} })
+		out = page(items, o.Limit, func(n *onboardiq.Notification) []any { return []any{n.CreatedAt, n.ID} })
 		return err
 	})
 	return out, err
@@ -55,8 +43,8 @@ ORDER BY created_at DESC, notification_id DESC LIMIT $6`, tx.TenantID(), p.UserI
 // console page.
 const unreadQuery = `SELECT count(*) FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL`
 
-// UnreadCount counts the caller's unread notifications.
-func (db *DB) UnreadCount(ctx context.Context) (int, error) {
+// CountUnread counts the caller's unread notifications.
+func (db *DB) CountUnread(ctx context.Context) (int, error) {
 	var n int
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		return tx.QueryRow(ctx, unreadQuery, tx.TenantID(), p.UserID).Scan(&n)
@@ -113,7 +101,7 @@ func (tx *Tx) QueueDigests(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	local := now.In(settings.location())
+	local := now.In(settings.Location())
 	if local.Hour() < settings.DigestHour {
 		return 0, nil
 	}

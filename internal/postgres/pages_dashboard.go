@@ -17,7 +17,7 @@ type Dashboard struct {
 	AtRisk     []*onboardiq.Project
 	Active     []*onboardiq.Project
 	OnTimeRate *float64 // completed on or before the deadline, of those with one
-	Weekly     []WeekCount
+	Weekly     []onboardiq.WeekCount
 	Customers  map[string]string // id → name, of the open projects' customers
 	Unread     int               // the caller's unread notifications (the navigation's badge)
 }
@@ -31,12 +31,12 @@ type WeekCount struct {
 // LoadDashboard gathers the overview of the caller's tenant (staff). Its
 // statements do not depend on one another: they travel in one batch, with
 // the transaction's start.
-func (db *DB) LoadDashboard(ctx context.Context, now time.Time) (*Dashboard, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*Dashboard, error) {
+func (db *DB) LoadDashboard(ctx context.Context, now time.Time) (*onboardiq.Dashboard, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Dashboard, error) {
 		if err := p.Check(onboardiq.ReadDashboard); err != nil {
 			return nil, err
 		}
-		d := &Dashboard{ByStatus: map[string]int{}, Customers: map[string]string{}}
+		d := &onboardiq.Dashboard{ByStatus: map[string]int{}, Customers: map[string]string{}}
 		tenant := tx.TenantID()
 		b := &pgx.Batch{}
 		b.Queue(`SELECT `+projectColumns+` FROM projects p WHERE p.tenant_id = $1 AND p.status NOT IN ('completed', 'cancelled')
@@ -77,8 +77,8 @@ SELECT w, (SELECT count(*) FROM projects p WHERE p.tenant_id = $1 AND p.status =
            AND p.completed_at >= w AND p.completed_at < w + interval '7 days')
 FROM generate_series(date_trunc('week', $2::timestamptz) - interval '25 weeks', date_trunc('week', $2::timestamptz), interval '7 days') AS w
 ORDER BY w`, tenant, now).Query(func(rows pgx.Rows) (err error) {
-			d.Weekly, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (WeekCount, error) {
-				var w WeekCount
+			d.Weekly, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.WeekCount, error) {
+				var w onboardiq.WeekCount
 				return w, r.Scan(&w.Week, &w.Count)
 			})
 			return err

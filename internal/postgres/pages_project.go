@@ -25,7 +25,7 @@ type StaffProjectPage struct {
 	Customer  string
 	Tasks     []*onboardiq.Task
 	Assignees map[uuid.UUID]string
-	Similar   []SimilarProject
+	Similar   []onboardiq.SimilarProject
 	Activity  []*onboardiq.Event
 	Unread    int
 }

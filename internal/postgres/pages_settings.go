@@ -21,13 +21,13 @@ const (
 // manage them, the webhooks with the latest deliveries, and the state of
 // the embeddings (for model); and the caller's unread notifications.
 type SettingsPage struct {
-	Preferences []Preference
-	Settings    NotificationSettings
-	Users       []*UserRecord
+	Preferences []onboardiq.Preference
+	Settings    onboardiq.NotificationSettings
+	Users       []*onboardiq.User
 	Templates   []*onboardiq.Template
-	Webhooks    []*WebhookEndpoint // ManageWebhooks
-	Deliveries  []*Delivery        // ManageWebhooks
-	AI          *AIStatus          // ManageAI
+	Webhooks    []*onboardiq.WebhookEndpoint // ManageWebhooks
+	Deliveries  []*onboardiq.Delivery        // ManageWebhooks
+	AI          *onboardiq.AIStatus          // ManageAI
 	Unread      int
 }
 
@@ -54,7 +54,7 @@ func (db *DB) LoadSettingsPage(ctx context.Context, model string) (*SettingsPage
 		if err != nil {
 			return nil, fmt.Errorf("settings users: %w", err)
 		}
-		if out.Users, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*UserRecord, error) { return scanUser(r) }); err != nil {
+		if out.Users, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.User, error) { return scanUser(r) }); err != nil {
 			return nil, err
 		}
 		if out.Templates, err = loadTemplates(ctx, tx, nil); err != nil {
@@ -65,7 +65,7 @@ func (db *DB) LoadSettingsPage(ctx context.Context, model string) (*SettingsPage
 			if err != nil {
 				return nil, fmt.Errorf("settings webhooks: %w", err)
 			}
-			if out.Webhooks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*WebhookEndpoint, error) { return scanWebhook(r) }); err != nil {
+			if out.Webhooks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.WebhookEndpoint, error) { return scanWebhook(r) }); err != nil {
 				return nil, err
 			}
 			rows, err = tx.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.tenant_id = $1
@@ -73,7 +73,7 @@ ORDER BY d.created_at DESC, d.delivery_id DESC LIMIT $2`, tx.TenantID(), deliver
 			if err != nil {
 				return nil, fmt.Errorf("settings deliveries: %w", err)
 			}
-			if out.Deliveries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Delivery, error) { return scanDelivery(r) }); err != nil {
+			if out.Deliveries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Delivery, error) { return scanDelivery(r) }); err != nil {
 				return nil, err
 			}
 		}

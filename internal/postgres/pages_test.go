@@ -22,7 +22,7 @@ type pageFixture struct {
 	as         context.Context // the admin
 	asContact  context.Context
 	customer   *onboardiq.Customer
-	contact    *UserRecord
+	contact    *onboardiq.User
 }
 
 func newPageFixture(t *testing.T) *pageFixture {
@@ -50,7 +50,7 @@ func newPageFixture(t *testing.T) *pageFixture {
 	if f.customer, err = db.CreateCustomer(f.as, onboardiq.NewCustomer{Name: "Globex"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.contact, err = db.CreateUserAs(f.as, onboardiq.NewUser{Email: "c@globex.test", Name: "Contact", Role: onboardiq.RoleCustomer, CustomerID: &f.customer.ID}); err != nil {
+	if f.contact, err = db.CreateUser(f.as, onboardiq.NewUser{Email: "c@globex.test", Name: "Contact", Role: onboardiq.RoleCustomer, CustomerID: &f.customer.ID}); err != nil {
 		t.Fatal(err)
 	}
 	f.asContact = onboardiq.NewContextWithPrincipal(ctx, f.principal(onboardiq.RoleCustomer, f.contact.ID))
@@ -70,7 +70,7 @@ func (f *pageFixture) principal(role onboardiq.Role, user uuid.UUID) *onboardiq.
 // and, in the contact's customer, assigned to the contact.
 func (f *pageFixture) project(t *testing.T, c *onboardiq.Customer, name string, n int) *onboardiq.Project {
 	t.Helper()
-	pr, err := f.db.CreateProjectAs(f.as, onboardiq.NewProject{CustomerID: c.ID, Name: name})
+	pr, err := f.db.CreateProject(f.as, onboardiq.NewProject{CustomerID: c.ID, Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ VALUES ($1, $2, 'project_overdue', 'Overdue', now()), ($1, $2, 'project_overdue'
 func TestSettingsPageShowsWhatTheCallerManages(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
-	csm, err := f.db.CreateUserAs(f.as, onboardiq.NewUser{Email: "csm@acme.test", Name: "CSM", Role: onboardiq.RoleCSM})
+	csm, err := f.db.CreateUser(f.as, onboardiq.NewUser{Email: "csm@acme.test", Name: "CSM", Role: onboardiq.RoleCSM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestSettingsPageShowsWhatTheCallerManages(t *testing.T) {
 			t.Errorf("the admin's page: %+v", admin)
 		}
 		// More of everything.
-		if _, err := f.db.CreateUserAs(f.as, onboardiq.NewUser{Email: fmt.Sprintf("u%d@acme.test", len(sent)), Name: "User", Role: onboardiq.RoleViewer}); err != nil {
+		if _, err := f.db.CreateUser(f.as, onboardiq.NewUser{Email: fmt.Sprintf("u%d@acme.test", len(sent)), Name: "User", Role: onboardiq.RoleViewer}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // a template, the template's tasks are created too: due at the project start
 // plus their offset and duration, customer-side tasks assigned to the
 // customer's first contact and vendor-side ones to its support member.
-func CreateProject(ctx context.Context, tx *Tx, in onboardiq.NewProject) (*onboardiq.Project, error) {
+func (tx *Tx) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

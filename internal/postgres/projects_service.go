@@ -48,9 +48,9 @@ WHERE p.tenant_id = $1 AND ` + projectVisible + ` AND p.project_id = $3`
 	return pr, err
 }
 
-// CreateProjectAs creates a project for a customer (admin or csm); with a
+// CreateProject creates a project for a customer (admin or csm); with a
 // template, its tasks come with it.
-func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
+func (db *DB) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (db *DB) CreateProjectAs(ctx context.Context, in onboardiq.NewProject) (*on
 				return onboardiq.Invalid("template_id", "no such template")
 			}
 		}
-		created, err := CreateProject(ctx, tx, in)
+		created, err := tx.CreateProject(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ type ProjectFilter struct {
 	Status     onboardiq.Status
 	Overdue    bool   // deadline passed and not completed or cancelled
 	Q          string // name contains, case-insensitive
-	Sort       string // one of ProjectSorts; default -created_at
+	Sort       string // one of projectSortNames; default -created_at
 }
 
 // projectSort is a whitelisted ordering: its key expression, the type its
@@ -111,8 +111,8 @@ type projectSort struct {
 
 var projectSorts = map[string]projectSort{}
 
-// ProjectSorts are the orders ListProjects accepts; "-" means descending.
-var ProjectSorts = []string{"created_at", "-created_at", "deadline", "-deadline", "name", "-name", "progress", "-progress"}
+// projectSortNames are the orders ListProjects accepts; "-" means descending.
+var projectSortNames = []string{"created_at", "-created_at", "deadline", "-deadline", "name", "-name", "progress", "-progress"}
 
 func init() {
 	base := map[string]projectSort{
@@ -134,8 +134,8 @@ func init() {
 }
 
 // ListProjects lists the projects the caller may see.
-func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (Page[*onboardiq.Project], error) {
-	var out Page[*onboardiq.Project]
+func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page[*onboardiq.Project], error) {
+	var out onboardiq.Page[*onboardiq.Project]
 	if err := f.Normalise(); err != nil {
 		return out, err
 	}
@@ -144,7 +144,7 @@ func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (Page[*onboardi
 	}
 	sort, ok := projectSorts[f.Sort]
 	if !ok {
-		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(ProjectSorts, ", "))
+		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(projectSortNames, ", "))
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, cancelled")

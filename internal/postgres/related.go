@@ -40,8 +40,8 @@ type RelatedTask struct {
 	// what kind of thing, in generic words (BlockerKind).
 	WasBlocked    bool
 	BlockedKind   string
-	BlockedReason *string          // the latest reason, in its own words (not Anonymous)
-	Comments      []SimilarComment // the latest few, for staff
+	BlockedReason *string                    // the latest reason, in its own words (not Anonymous)
+	Comments      []onboardiq.SimilarComment // the latest few, for staff
 }
 
 // TemplateText is a template task's description and details.
@@ -54,7 +54,7 @@ type TemplateText struct {
 // vector: for staff, any task of the tenant; for a contact, their own
 // customer's visible tasks and completed visible tasks of other customers,
 // the latter anonymous (see RelatedTask).
-func TasksNear(ctx context.Context, tx *Tx, p *onboardiq.Principal, vec []float32, model string, limit int) ([]RelatedTask, error) {
+func (tx *Tx) TasksNear(ctx context.Context, p *onboardiq.Principal, vec []float32, model string, limit int) ([]RelatedTask, error) {
 	if !comparableVector(vec) {
 		return nil, nil
 	}

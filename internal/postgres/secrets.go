@@ -11,9 +11,9 @@ import (
 	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
-// ErrNoSecretKey is returned when a secret must be sealed or opened and the
+// errNoSecretKey is returned when a secret must be sealed or opened and the
 // store was opened without a keyring.
-var ErrNoSecretKey = errors.New("no secret key: webhook signing secrets are stored encrypted; set ONBOARDIQ_SECRET_KEY (onboardiq secret-key prints one)")
+var errNoSecretKey = errors.New("no secret key: webhook signing secrets are stored encrypted; set ONBOARDIQ_SECRET_KEY (onboardiq secret-key prints one)")
 
 // webhookSecretAD binds a sealed webhook secret to its column, tenant and
 // endpoint: copied into another row, it does not open.
@@ -21,27 +21,27 @@ func webhookSecretAD(tenant, endpoint uuid.UUID) []byte {
 	return []byte("webhook_endpoints.secret_sealed\x00" + tenant.String() + "\x00" + endpoint.String())
 }
 
-func (t *Tx) sealWebhookSecret(endpoint uuid.UUID, plain string) ([]byte, error) {
-	if t.secrets == nil {
-		return nil, ErrNoSecretKey
+func (tx *Tx) sealWebhookSecret(endpoint uuid.UUID, plain string) ([]byte, error) {
+	if tx.secrets == nil {
+		return nil, errNoSecretKey
 	}
-	return t.secrets.Seal([]byte(plain), webhookSecretAD(t.tenantID, endpoint))
+	return tx.secrets.Seal([]byte(plain), webhookSecretAD(tx.tenantID, endpoint))
 }
 
 // openWebhookSecret returns an endpoint's signing secret from its row: the
 // sealed value, or the plaintext a row stored before secrets were sealed
 // still holds until serve or `secrets rotate` seals it.
-func (t *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte) (string, error) {
+func (tx *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte) (string, error) {
 	if sealed == nil {
 		if plain == nil {
 			return "", fmt.Errorf("webhook endpoint %s has no secret", endpoint)
 		}
 		return *plain, nil
 	}
-	if t.secrets == nil {
-		return "", ErrNoSecretKey
+	if tx.secrets == nil {
+		return "", errNoSecretKey
 	}
-	b, err := t.secrets.Open(sealed, webhookSecretAD(t.tenantID, endpoint))
+	b, err := tx.secrets.Open(sealed, webhookSecretAD(tx.tenantID, endpoint))
 	if err != nil {
 		return "", fmt.Errorf("webhook endpoint %s: %w", endpoint, err)
 	}
@@ -69,7 +69,7 @@ type ResealReport struct {
 func (db *DB) ResealWebhookSecrets(ctx context.Context, rekey bool) (ResealReport, error) {
 	r := ResealReport{Unreadable: []uuid.UUID{}}
 	if db.secrets == nil {
-		return r, ErrNoSecretKey
+		return r, errNoSecretKey
 	}
 	tenants, err := db.AllTenantIDs(ctx)
 	if err != nil {

@@ -55,12 +55,6 @@ func readValue[T any](ctx context.Context, db *DB, fn func(context.Context, *Tx,
 	return v, err
 }
 
-// Page is one page of a list and the cursor of the next ("" at the end).
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
 // encodeCursor makes the opaque cursor for a keyset position.
 func encodeCursor(key ...any) string {
 	b, _ := json.Marshal(key)
@@ -88,15 +82,15 @@ func decodeCursor(cursor string, dst ...any) error {
 
 // page cuts rows (fetched with limit+1) to a page, with the cursor of its
 // last item.
-func page[T any](rows []T, limit int, key func(T) []any) Page[T] {
+func page[T any](rows []T, limit int, key func(T) []any) onboardiq.Page[T] {
 	if rows == nil {
 		rows = []T{}
 	}
 	if len(rows) <= limit {
-		return Page[T]{Items: rows}
+		return onboardiq.Page[T]{Items: rows}
 	}
 	rows = rows[:limit]
-	return Page[T]{Items: rows, NextCursor: encodeCursor(key(rows[limit-1])...)}
+	return onboardiq.Page[T]{Items: rows, NextCursor: encodeCursor(key(rows[limit-1])...)}
 }
 
 // changes lists the fields that differ between before and after (as their

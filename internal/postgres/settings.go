@@ -12,18 +12,8 @@ import (
 	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
-// NotificationSettings are a tenant's rules for notifying people.
-type NotificationSettings struct {
-	TimeZone          string `json:"time_zone" doc:"IANA name, for quiet hours and the digest."`
-	QuietHoursStart   *int   `json:"quiet_hours_start,omitempty" minimum:"0" maximum:"23" doc:"Emails wait from this hour…"`
-	QuietHoursEnd     *int   `json:"quiet_hours_end,omitempty" minimum:"0" maximum:"23" doc:"…until this hour (local time); both null: no quiet hours."`
-	DigestHour        int    `json:"digest_hour" minimum:"0" maximum:"23" doc:"When the daily digest goes out (local time)."`
-	CooldownHours     int    `json:"cooldown_hours" minimum:"0" maximum:"720" doc:"A user gets one notification of a kind per project in this window."`
-	EscalateAfterDays int    `json:"escalate_to_admins_after_days" minimum:"1" maximum:"365" doc:"A project still overdue this long after its deadline notifies the admins too."`
-}
-
-func loadSettings(ctx context.Context, tx *Tx) (NotificationSettings, error) {
-	var s NotificationSettings
+func loadSettings(ctx context.Context, tx *Tx) (onboardiq.NotificationSettings, error) {
+	var s onboardiq.NotificationSettings
 	var start, end *int16
 	var digest int16
 	err := tx.QueryRow(ctx, `
@@ -40,34 +30,27 @@ FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&s.TimeZone, &start, &en
 	return s, nil
 }
 
-func (s NotificationSettings) location() *time.Location {
-	if loc, err := time.LoadLocation(s.TimeZone); err == nil {
-		return loc
-	}
-	return time.UTC
-}
-
 // quietUntil returns when an email due at now may go: now, or the end of
 // the quiet hours that now falls in (internal/schedule).
-func (s NotificationSettings) quietUntil(now time.Time) time.Time {
+func quietUntil(s onboardiq.NotificationSettings, now time.Time) time.Time {
 	if s.QuietHoursStart == nil || s.QuietHoursEnd == nil {
 		return now
 	}
-	return schedule.QuietHours{Start: *s.QuietHoursStart, End: *s.QuietHoursEnd, Loc: s.location()}.Until(now)
+	return schedule.QuietHours{Start: *s.QuietHoursStart, End: *s.QuietHoursEnd, Loc: s.Location()}.Until(now)
 }
 
 // GetNotificationSettings returns the caller's tenant's settings (staff).
-func (db *DB) GetNotificationSettings(ctx context.Context) (NotificationSettings, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (NotificationSettings, error) {
+func (db *DB) GetNotificationSettings(ctx context.Context) (onboardiq.NotificationSettings, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (onboardiq.NotificationSettings, error) {
 		if err := p.Check(onboardiq.ReadSettings); err != nil {
-			return NotificationSettings{}, err
+			return onboardiq.NotificationSettings{}, err
 		}
 		return loadSettings(ctx, tx)
 	})
 }
 
 // SetNotificationSettings replaces the caller's tenant's settings (admins).
-func (db *DB) SetNotificationSettings(ctx context.Context, s NotificationSettings) (NotificationSettings, error) {
+func (db *DB) SetNotificationSettings(ctx context.Context, s onboardiq.NotificationSettings) (onboardiq.NotificationSettings, error) {
 	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" {
 		return s, onboardiq.Invalid("time_zone", "must be an IANA time zone such as Europe/Berlin")
 	}
@@ -98,22 +81,15 @@ WHERE tenant_id = $1`, tx.TenantID(), s.TimeZone, s.QuietHoursStart, s.QuietHour
 	return s, err
 }
 
-// Preference is a user's choice for one kind of notification.
-type Preference struct {
-	Kind  string `json:"kind" enum:"project_overdue,project_overdue_escalated,project_at_risk"`
-	InApp bool   `json:"in_app"`
-	Email string `json:"email" enum:"immediate,digest,off"`
-}
-
 // GetPreferences returns the caller's preferences, with the defaults (in
 // the app, email at once) for kinds they did not set.
-func (db *DB) GetPreferences(ctx context.Context) ([]Preference, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) ([]Preference, error) {
+func (db *DB) GetPreferences(ctx context.Context) ([]onboardiq.Preference, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) ([]onboardiq.Preference, error) {
 		return loadPreferences(ctx, tx, p.UserID)
 	})
 }
 
-func loadPreferences(ctx context.Context, tx *Tx, userID uuid.UUID) ([]Preference, error) {
+func loadPreferences(ctx context.Context, tx *Tx, userID uuid.UUID) ([]onboardiq.Preference, error) {
 	rows, err := tx.Query(ctx, `
 SELECT k, coalesce(np.in_app, true), coalesce(np.email, 'immediate')
 FROM unnest($3::text[]) AS k
@@ -122,14 +98,14 @@ ORDER BY array_position($3::text[], k)`, tx.TenantID(), userID, NotificationKind
 	if err != nil {
 		return nil, fmt.Errorf("preferences: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Preference, error) {
-		var pr Preference
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.Preference, error) {
+		var pr onboardiq.Preference
 		return pr, r.Scan(&pr.Kind, &pr.InApp, &pr.Email)
 	})
 }
 
 // SetPreferences saves the caller's preferences for the kinds given.
-func (db *DB) SetPreferences(ctx context.Context, prefs []Preference) ([]Preference, error) {
+func (db *DB) SetPreferences(ctx context.Context, prefs []onboardiq.Preference) ([]onboardiq.Preference, error) {
 	for i, pr := range prefs {
 		known := false
 		for _, k := range NotificationKinds {

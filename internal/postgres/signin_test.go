@@ -26,16 +26,16 @@ func signinTenant(t *testing.T, db *postgres.DB) (tenant, staff uuid.UUID) {
 	}
 	tenant = res.Tenant.ID
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		u, err := postgres.CreateUser(ctx, tx, onboardiq.NewUser{Email: "staff@lock.test", Name: "Staff", Role: onboardiq.RoleCSM, Password: signinPassword})
+		u, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: "staff@lock.test", Name: "Staff", Role: onboardiq.RoleCSM, Password: signinPassword})
 		if err != nil {
 			return err
 		}
 		staff = u.ID
-		c, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: "Customer"})
+		c, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: "Customer"})
 		if err != nil {
 			return err
 		}
-		_, err = postgres.CreateUser(ctx, tx, onboardiq.NewUser{Email: "contact@lock.test", Name: "Contact", Role: onboardiq.RoleCustomer,
+		_, err = tx.CreateUser(ctx, onboardiq.NewUser{Email: "contact@lock.test", Name: "Contact", Role: onboardiq.RoleCustomer,
 			CustomerID: &c.ID, Password: signinPassword})
 		return err
 	})

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -11,41 +10,14 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// LateTask is a task that finished after its due date.
-type LateTask struct {
-	ID          uuid.UUID `json:"id"`
-	Description string    `json:"description"`
-	DaysLate    float64   `json:"days_late"`
-}
-
-// SimilarProject is a completed project like the one asked about.
-type SimilarProject struct {
-	ID           uuid.UUID  `json:"id"`
-	Name         string     `json:"name"`
-	CustomerID   uuid.UUID  `json:"customer_id"`
-	Similarity   float64    `json:"similarity" doc:"Cosine similarity of the projects' embeddings, -1 to 1."`
-	DurationDays float64    `json:"duration_days" doc:"From start to completion."`
-	Deadline     *time.Time `json:"deadline,omitempty"`
-	CompletedAt  time.Time  `json:"completed_at"`
-	DaysLate     float64    `json:"days_late" doc:"How long after its deadline it completed (0 if on time)."`
-	LateTasks    []LateTask `json:"late_tasks"`
-}
-
 // embedded is true for an item whose embedding has been made: a vector, or
 // none because its text has no words (StoreEmbedding keeps the hash).
 const embedded = `(vector_embedding IS NOT NULL OR embedding_hash IS NOT NULL)`
 
-// Similar is an answer of the similar-items endpoints.
-type Similar[T any] struct {
-	// Ready is false while the item's own embedding is still being made.
-	Ready bool `json:"ready"`
-	Items []T  `json:"items"`
-}
-
-// SimilarProjects lists the tenant's completed projects most like a
+// FindSimilarProjects lists the tenant's completed projects most like a
 // project, by embedding (staff only).
-func (db *DB) SimilarProjects(ctx context.Context, id uuid.UUID, limit int) (Similar[SimilarProject], error) {
-	out := Similar[SimilarProject]{Items: []SimilarProject{}}
+func (db *DB) FindSimilarProjects(ctx context.Context, id uuid.UUID, limit int) (onboardiq.Similar[onboardiq.SimilarProject], error) {
+	out := onboardiq.Similar[onboardiq.SimilarProject]{Items: []onboardiq.SimilarProject{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if _, err := getProject(ctx, tx, p, id, false); err != nil {
 			return err
@@ -96,36 +68,15 @@ SELECT n.project_id, n.name, n.customer_id, 1 - n.distance,
                  FROM tasks t WHERE t.tenant_id = $1 AND t.project_id = n.project_id AND t.completed_at > t.due_at + interval '1 hour'), '[]')
 FROM near n WHERE n.distance ` + notNaN + ` ORDER BY n.distance`
 
-func scanSimilarProject(row pgx.CollectableRow) (SimilarProject, error) {
-	var s SimilarProject
+func scanSimilarProject(row pgx.CollectableRow) (onboardiq.SimilarProject, error) {
+	var s onboardiq.SimilarProject
 	err := row.Scan(&s.ID, &s.Name, &s.CustomerID, &s.Similarity, &s.DurationDays, &s.Deadline, &s.CompletedAt, &s.DaysLate, &s.LateTasks)
 	return s, err
 }
 
-// SimilarTask is a task of another project like the one asked about.
-type SimilarTask struct {
-	ID           uuid.UUID        `json:"id"`
-	ProjectID    uuid.UUID        `json:"project_id"`
-	ProjectName  string           `json:"project_name"`
-	Description  string           `json:"description"`
-	Status       onboardiq.Status `json:"status" doc:"The outcome."`
-	Similarity   float64          `json:"similarity"`
-	DaysToFinish *float64         `json:"days_to_finish,omitempty" doc:"From the project start to completion."`
-	DaysLate     *float64         `json:"days_late,omitempty" doc:"Completion after the due date (negative: early)."`
-	BlockedFor   *string          `json:"blocked_reason,omitempty"`
-	Comments     []SimilarComment `json:"comments"`
-}
-
-// SimilarComment is a comment on a similar task.
-type SimilarComment struct {
-	Author string    `json:"author"`
-	Body   string    `json:"body"`
-	At     time.Time `json:"at"`
-}
-
 // similarTasksQuery finds, in the tenant ($1), the tasks of other projects
 // nearest to task $2, with their comments; $4 limits it to customer-visible
-// tasks. Shared by the staff endpoint and the assistant's retrieval.
+// tasks.
 const similarTasksQuery = `
 WITH me AS (SELECT vector_embedding AS v, embedding_model AS m, project_id FROM tasks WHERE tenant_id = $1 AND task_id = $2),
 near AS MATERIALIZED (
@@ -148,7 +99,7 @@ FROM near n JOIN projects p ON p.tenant_id = $1 AND p.project_id = n.project_id
 WHERE n.distance ` + notNaN + `
 ORDER BY n.distance`
 
-func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, customerVisibleOnly bool) ([]SimilarTask, error) {
+func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, customerVisibleOnly bool) ([]onboardiq.SimilarTask, error) {
 	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
 		return nil, err
 	}
@@ -156,17 +107,17 @@ func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, cus
 	if err != nil {
 		return nil, fmt.Errorf("similar tasks: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SimilarTask, error) {
-		var s SimilarTask
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.SimilarTask, error) {
+		var s onboardiq.SimilarTask
 		err := r.Scan(&s.ID, &s.ProjectID, &s.ProjectName, &s.Description, &s.Status, &s.Similarity, &s.DaysToFinish, &s.DaysLate, &s.BlockedFor, &s.Comments)
 		return s, err
 	})
 }
 
-// SimilarTasks lists tasks of the tenant's other projects most like a task,
+// FindSimilarTasks lists tasks of the tenant's other projects most like a task,
 // with their outcome and comments (staff only).
-func (db *DB) SimilarTasks(ctx context.Context, id uuid.UUID, limit int) (Similar[SimilarTask], error) {
-	out := Similar[SimilarTask]{Items: []SimilarTask{}}
+func (db *DB) FindSimilarTasks(ctx context.Context, id uuid.UUID, limit int) (onboardiq.Similar[onboardiq.SimilarTask], error) {
+	out := onboardiq.Similar[onboardiq.SimilarTask]{Items: []onboardiq.SimilarTask{}}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if _, err := getTask(ctx, tx, p, id, false); err != nil {
 			return err

@@ -130,8 +130,8 @@ type TaskFilter struct {
 
 // ListTasks lists the tasks of a project the caller may see, in plan order
 // (a contact sees only the tasks visible to customers).
-func (db *DB) ListTasks(ctx context.Context, projectID uuid.UUID, f TaskFilter) (Page[*onboardiq.Task], error) {
-	var out Page[*onboardiq.Task]
+func (db *DB) ListTasks(ctx context.Context, projectID uuid.UUID, f TaskFilter) (onboardiq.Page[*onboardiq.Task], error) {
+	var out onboardiq.Page[*onboardiq.Task]
 	o := &f.ListOptions
 	if err := o.Normalise(); err != nil {
 		return out, err

@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -42,14 +40,14 @@ func (db *DB) CreateTenant(ctx context.Context, in onboardiq.NewTenant) (*NewTen
 	var res *NewTenantResult
 	err := db.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
 		var err error
-		res, err = CreateTenant(ctx, tx, in)
+		res, err = tx.CreateTenant(ctx, in)
 		return err
 	})
 	return res, err
 }
 
 // CreateTenant creates the tenant that tx runs in, with its admin and token.
-func CreateTenant(ctx context.Context, tx *Tx, in onboardiq.NewTenant) (*NewTenantResult, error) {
+func (tx *Tx) CreateTenant(ctx context.Context, in onboardiq.NewTenant) (*NewTenantResult, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -66,29 +64,18 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTenantCreated, Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
 		return nil, err
 	}
-	if _, err := CreateTemplate(ctx, tx, onboardiq.DefaultTemplateName,
+	if _, err := createTemplate(ctx, tx, onboardiq.DefaultTemplateName,
 		"The classic eight-week plan: kickoff, technical setup, training, go-live and post-launch.",
 		onboardiq.DefaultTemplate, true); err != nil {
 		return nil, err
 	}
-	admin, err := CreateUser(ctx, tx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})
+	admin, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})
 	if err != nil {
 		return nil, err
 	}
-	token, _, err := CreateToken(ctx, tx, admin.ID, "created with the tenant")
+	token, _, err := tx.CreateToken(ctx, admin.ID, "created with the tenant")
 	if err != nil {
 		return nil, err
 	}
 	return &NewTenantResult{Tenant: t, Admin: admin, Token: token}, nil
-}
-
-// Tenant returns the tenant tx runs in.
-func Tenant(ctx context.Context, tx *Tx) (*onboardiq.Tenant, error) {
-	t := &onboardiq.Tenant{}
-	err := tx.QueryRow(ctx, `SELECT tenant_id, name, slug, time_zone, created_at FROM tenants WHERE tenant_id = $1`, tx.TenantID()).
-		Scan(&t.ID, &t.Name, &t.Slug, &t.TimeZone, &t.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "tenant not found")
-	}
-	return t, err
 }

@@ -17,95 +17,95 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// An API token reads oiq_<tenant id as 32 hex digits>_<43 characters of
-// base64url secret>. The tenant part lets authentication enter the tenant
-// before it looks the token up, so the lookup runs under row-level security
-// like every other query; only the token's SHA-256 is stored (the secret
-// has 256 bits of entropy, so a slow hash would add nothing).
-const tokenPrefix = "oiq_"
-
-// Token is an API token's record; the token itself is never stored.
-type Token struct {
-	ID         uuid.UUID  `json:"id"`
-	UserID     uuid.UUID  `json:"user_id"`
-	Name       string     `json:"name"`
-	Hint       string     `json:"hint"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+// CreateToken creates an API token for the caller, or, for an admin, for
+// another user of the tenant. The token is returned once; only its hash is
+// kept.
+func (db *DB) CreateToken(ctx context.Context, in onboardiq.NewToken) (string, *onboardiq.Token, error) {
+	var (
+		token string
+		rec   *onboardiq.Token
+	)
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		owner := p.UserID
+		if in.UserID != nil && *in.UserID != p.UserID {
+			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
+				return err
+			}
+			if _, err := getUser(ctx, tx, *in.UserID, false); err != nil {
+				return onboardiq.Invalid("user_id", "no such user")
+			}
+			owner = *in.UserID
+		}
+		if owner == uuid.Nil {
+			return onboardiq.Invalid("user_id", "is required from the command line")
+		}
+		if err := in.Validate(time.Now()); err != nil {
+			return err
+		}
+		var err error
+		token, rec, err = tx.CreateToken(ctx, owner, in.Name)
+		if err != nil {
+			return err
+		}
+		if in.ExpiresAt != nil {
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET expires_at = $3 WHERE tenant_id = $1 AND token_id = $2`, tx.TenantID(), rec.ID, *in.ExpiresAt); err != nil {
+				return err
+			}
+			rec.ExpiresAt = in.ExpiresAt
+		}
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTokenCreated, Data: map[string]any{"token_id": rec.ID, "user_id": owner, "name": rec.Name}})
+	})
+	return token, rec, err
 }
 
-func newToken(tenantID uuid.UUID) (string, error) { return newTokenWith(tokenPrefix, tenantID) }
-
-// newTokenWith makes a secret that names its tenant: prefix, the tenant id
-// in hex, and 32 random bytes. Sessions and one-time links use other
-// prefixes than API tokens, so one can never stand for another.
-func newTokenWith(prefix string, tenantID uuid.UUID) (string, error) {
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return "", err
+// ListTokens lists the caller's tokens, newest first; an admin may list
+// another user's (userID) or everyone's (all).
+func (db *DB) ListTokens(ctx context.Context, userID *uuid.UUID, all bool) ([]*onboardiq.Token, error) {
+	var out []*onboardiq.Token
+	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		owner := &p.UserID
+		if all || (userID != nil && *userID != p.UserID) {
+			if err := p.Check(onboardiq.ManageOthersKeys); err != nil {
+				return err
+			}
+			owner = userID
+		}
+		rows, err := tx.Query(ctx, `
+SELECT `+tokenColumns+` FROM api_tokens t
+WHERE t.tenant_id = $1 AND ($2::uuid IS NULL OR t.user_id = $2)
+ORDER BY t.created_at DESC, t.token_id LIMIT 1000`, tx.TenantID(), owner)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Token, error) { return scanToken(r) })
+		return err
+	})
+	if out == nil {
+		out = []*onboardiq.Token{}
 	}
-	return prefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
+	return out, err
 }
 
-// parseToken returns the tenant an API token names and the token's hash.
-func parseToken(token string) (uuid.UUID, []byte, bool) { return parseTokenWith(tokenPrefix, token) }
-
-func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
-	rest, ok := strings.CutPrefix(token, prefix)
-	if !ok || len(rest) != 32+1+43 || rest[32] != '_' {
-		return uuid.Nil, nil, false
-	}
-	var id uuid.UUID
-	if _, err := hex.Decode(id[:], []byte(rest[:32])); err != nil || id == uuid.Nil {
-		return uuid.Nil, nil, false
-	}
-	if _, err := base64.RawURLEncoding.DecodeString(rest[33:]); err != nil {
-		return uuid.Nil, nil, false
-	}
-	sum := sha256.Sum256([]byte(token))
-	return id, sum[:], true
+// RevokeToken revokes one of the caller's tokens, or any token for an
+// admin. Another user's token is ENOTFOUND for everyone else.
+func (db *DB) RevokeToken(ctx context.Context, id uuid.UUID) error {
+	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens t WHERE t.tenant_id = $1 AND t.token_id = $2 FOR UPDATE`, tx.TenantID(), id))
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && t.UserID != p.UserID && p.Role != onboardiq.RoleAdmin) {
+			return onboardiq.Errorf(onboardiq.ENOTFOUND, "token not found")
+		}
+		if err != nil {
+			return fmt.Errorf("find token: %w", err)
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		if err := tx.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTokenRevoked, Data: map[string]any{"token_id": id, "user_id": t.UserID}})
+	})
 }
-
-// CreateToken issues an API token for a user of the tenant tx runs in and
-// returns it (to be shown once) with its record.
-func CreateToken(ctx context.Context, tx *Tx, userID uuid.UUID, name string) (string, *Token, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len([]rune(name)) > 100 {
-		return "", nil, onboardiq.Invalid("name", "must be 1 to 100 characters")
-	}
-	token, err := newToken(tx.TenantID())
-	if err != nil {
-		return "", nil, err
-	}
-	sum := sha256.Sum256([]byte(token))
-	t := &Token{UserID: userID, Name: name, Hint: token[len(token)-4:]}
-	err = tx.QueryRow(ctx, `
-INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, hint)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING token_id, created_at`, tx.TenantID(), userID, name, sum[:], t.Hint).Scan(&t.ID, &t.CreatedAt)
-	if err != nil {
-		return "", nil, storeError(err, "user")
-	}
-	return token, t, nil
-}
-
-// RevokeToken revokes a token of the tenant tx runs in.
-func RevokeToken(ctx context.Context, tx *Tx, tokenID uuid.UUID) error {
-	tag, err := tx.Exec(ctx, `
-UPDATE api_tokens SET revoked_at = now()
-WHERE tenant_id = $1 AND token_id = $2 AND revoked_at IS NULL`, tx.TenantID(), tokenID)
-	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return onboardiq.Errorf(onboardiq.ENOTFOUND, "token not found")
-	}
-	return nil
-}
-
-var errBadToken = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the API token is missing, unknown, expired or revoked")
 
 // Authenticate returns the principal an API token stands for, or
 // EUNAUTHORIZED. It records when the token was last used, at most once a
@@ -141,4 +141,91 @@ JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
 	return p, nil
+}
+
+// CreateToken issues an API token for a user of the tenant tx runs in and
+// returns it (to be shown once) with its record.
+func (tx *Tx) CreateToken(ctx context.Context, userID uuid.UUID, name string) (string, *onboardiq.Token, error) {
+	in := onboardiq.NewToken{Name: name}
+	if err := in.Validate(time.Now()); err != nil {
+		return "", nil, err
+	}
+	name = in.Name
+	token, err := newToken(tx.TenantID())
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	t := &onboardiq.Token{UserID: userID, Name: name, Hint: token[len(token)-4:]}
+	err = tx.QueryRow(ctx, `
+INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, hint)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING token_id, created_at`, tx.TenantID(), userID, name, sum[:], t.Hint).Scan(&t.ID, &t.CreatedAt)
+	if err != nil {
+		return "", nil, storeError(err, "user")
+	}
+	return token, t, nil
+}
+
+// RevokeToken revokes a token of the tenant tx runs in.
+func (tx *Tx) RevokeToken(ctx context.Context, tokenID uuid.UUID) error {
+	tag, err := tx.Exec(ctx, `
+UPDATE api_tokens SET revoked_at = now()
+WHERE tenant_id = $1 AND token_id = $2 AND revoked_at IS NULL`, tx.TenantID(), tokenID)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return onboardiq.Errorf(onboardiq.ENOTFOUND, "token not found")
+	}
+	return nil
+}
+
+// An API token reads oiq_<tenant id as 32 hex digits>_<43 characters of
+// base64url secret>. The tenant part lets authentication enter the tenant
+// before it looks the token up, so the lookup runs under row-level security
+// like every other query; only the token's SHA-256 is stored (the secret
+// has 256 bits of entropy, so a slow hash would add nothing).
+const tokenPrefix = "oiq_"
+
+func newToken(tenantID uuid.UUID) (string, error) { return newTokenWith(tokenPrefix, tenantID) }
+
+// newTokenWith makes a secret that names its tenant: prefix, the tenant id
+// in hex, and 32 random bytes. Sessions and one-time links use other
+// prefixes than API tokens, so one can never stand for another.
+func newTokenWith(prefix string, tenantID uuid.UUID) (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	return prefix + hex.EncodeToString(tenantID[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret), nil
+}
+
+// parseToken returns the tenant an API token names and the token's hash.
+func parseToken(token string) (uuid.UUID, []byte, bool) { return parseTokenWith(tokenPrefix, token) }
+
+func parseTokenWith(prefix, token string) (uuid.UUID, []byte, bool) {
+	rest, ok := strings.CutPrefix(token, prefix)
+	if !ok || len(rest) != 32+1+43 || rest[32] != '_' {
+		return uuid.Nil, nil, false
+	}
+	var id uuid.UUID
+	if _, err := hex.Decode(id[:], []byte(rest[:32])); err != nil || id == uuid.Nil {
+		return uuid.Nil, nil, false
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(rest[33:]); err != nil {
+		return uuid.Nil, nil, false
+	}
+	sum := sha256.Sum256([]byte(token))
+	return id, sum[:], true
+}
+
+var errBadToken = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the API token is missing, unknown, expired or revoked")
+
+const tokenColumns = `t.token_id, t.user_id, t.name, t.hint, t.created_at, t.last_used_at, t.expires_at, t.revoked_at`
+
+func scanToken(row pgx.Row) (*onboardiq.Token, error) {
+	t := &onboardiq.Token{}
+	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hint, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt)
+	return t, err
 }

@@ -32,7 +32,7 @@ type Tx struct {
 	conn     *pgx.Conn
 	tenantID uuid.UUID
 	opts     pgx.TxOptions
-	tx       pgx.Tx // nil until the first statement
+	inner    pgx.Tx // the started transaction; nil until the first statement
 	closed   bool
 	jobs     *river.Client[pgx.Tx]
 	secrets  *secret.Keyring
@@ -41,7 +41,7 @@ type Tx struct {
 var _ pgx.Tx = (*Tx)(nil)
 
 // TenantID returns the tenant the transaction runs in.
-func (t *Tx) TenantID() uuid.UUID { return t.tenantID }
+func (tx *Tx) TenantID() uuid.UUID { return tx.tenantID }
 
 // setTenantSQL is the statement that enters a tenant: SET LOCAL, because it
 // is what Citus propagates to the workers (with citus.propagate_set_commands
@@ -55,16 +55,16 @@ func setTenantSQL(tenant uuid.UUID) string {
 
 // start sends BEGIN and SET LOCAL followed by queued, and returns the
 // results of queued.
-func (t *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchResults, error) {
-	if t.closed {
+func (tx *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchResults, error) {
+	if tx.closed {
 		return nil, pgx.ErrTxClosed
 	}
 	b := &pgx.Batch{}
-	b.BeginTx(t.opts)
-	b.Queue(setTenantSQL(t.tenantID))
+	b.BeginTx(tx.opts)
+	b.Queue(setTenantSQL(tx.tenantID))
 	b.QueuedQueries = append(b.QueuedQueries, queued...)
-	br := t.conn.SendBatch(ctx, b)
-	t.tx = br.Tx()
+	br := tx.conn.SendBatch(ctx, b)
+	tx.inner = br.Tx()
 	for range 2 {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
@@ -74,11 +74,11 @@ func (t *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchRes
 	return br, nil
 }
 
-func (t *Tx) ensureStarted(ctx context.Context) error {
-	if t.tx != nil {
+func (tx *Tx) ensureStarted(ctx context.Context) error {
+	if tx.inner != nil {
 		return nil
 	}
-	br, err := t.start(ctx, nil)
+	br, err := tx.start(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -86,11 +86,11 @@ func (t *Tx) ensureStarted(ctx context.Context) error {
 }
 
 // Exec runs a statement that returns no rows.
-func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if t.tx != nil {
-		return t.tx.Exec(ctx, sql, args...)
+func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if tx.inner != nil {
+		return tx.inner.Exec(ctx, sql, args...)
 	}
-	br, err := t.start(ctx, []*pgx.QueuedQuery{{SQL: sql, Arguments: args}})
+	br, err := tx.start(ctx, []*pgx.QueuedQuery{{SQL: sql, Arguments: args}})
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -102,11 +102,11 @@ func (t *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandT
 }
 
 // Query runs a statement that returns rows.
-func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if t.tx != nil {
-		return t.tx.Query(ctx, sql, args...)
+func (tx *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if tx.inner != nil {
+		return tx.inner.Query(ctx, sql, args...)
 	}
-	br, err := t.start(ctx, []*pgx.QueuedQuery{{SQL: sql, Arguments: args}})
+	br, err := tx.start(ctx, []*pgx.QueuedQuery{{SQL: sql, Arguments: args}})
 	if err != nil {
 		return nil, err
 	}
@@ -119,21 +119,21 @@ func (t *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, erro
 }
 
 // QueryRow runs a statement that returns at most one row.
-func (t *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if t.tx != nil {
-		return t.tx.QueryRow(ctx, sql, args...)
+func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if tx.inner != nil {
+		return tx.inner.QueryRow(ctx, sql, args...)
 	}
-	rows, err := t.Query(ctx, sql, args...)
+	rows, err := tx.Query(ctx, sql, args...)
 	return &row{rows: rows, err: err}
 }
 
 // SendBatch sends b; when it is the transaction's first work, BEGIN and
 // SET LOCAL ride in front of it.
-func (t *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if t.tx != nil {
-		return t.tx.SendBatch(ctx, b)
+func (tx *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if tx.inner != nil {
+		return tx.inner.SendBatch(ctx, b)
 	}
-	br, err := t.start(ctx, b.QueuedQueries)
+	br, err := tx.start(ctx, b.QueuedQueries)
 	if err != nil {
 		return errBatch{err}
 	}
@@ -141,55 +141,55 @@ func (t *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 }
 
 // CopyFrom bulk-loads rows with COPY.
-func (t *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
-	if err := t.ensureStarted(ctx); err != nil {
+func (tx *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if err := tx.ensureStarted(ctx); err != nil {
 		return 0, err
 	}
-	return t.tx.CopyFrom(ctx, table, columns, src)
+	return tx.inner.CopyFrom(ctx, table, columns, src)
 }
 
 // Prepare prepares a statement on the transaction's connection.
-func (t *Tx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
-	return t.conn.Prepare(ctx, name, sql)
+func (tx *Tx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	return tx.conn.Prepare(ctx, name, sql)
 }
 
 // LargeObjects is not supported: OnboardIQ stores no large objects.
-func (t *Tx) LargeObjects() pgx.LargeObjects {
+func (tx *Tx) LargeObjects() pgx.LargeObjects {
 	panic("postgres: large objects are not supported in tenant transactions")
 }
 
 // Conn returns the underlying connection.
-func (t *Tx) Conn() *pgx.Conn { return t.conn }
+func (tx *Tx) Conn() *pgx.Conn { return tx.conn }
 
 // Begin opens a savepoint inside the transaction.
-func (t *Tx) Begin(ctx context.Context) (pgx.Tx, error) {
-	if err := t.ensureStarted(ctx); err != nil {
+func (tx *Tx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if err := tx.ensureStarted(ctx); err != nil {
 		return nil, err
 	}
-	return t.tx.Begin(ctx)
+	return tx.inner.Begin(ctx)
 }
 
 // Commit commits the transaction. One that never ran a statement has
 // nothing to commit.
-func (t *Tx) Commit(ctx context.Context) error {
-	if t.closed {
+func (tx *Tx) Commit(ctx context.Context) error {
+	if tx.closed {
 		return pgx.ErrTxClosed
 	}
-	t.closed = true
-	if t.tx == nil {
+	tx.closed = true
+	if tx.inner == nil {
 		return nil
 	}
-	return t.tx.Commit(ctx)
+	return tx.inner.Commit(ctx)
 }
 
 // Rollback rolls the transaction back; after Commit it does nothing.
-func (t *Tx) Rollback(ctx context.Context) error {
-	if t.tx == nil {
-		t.closed = true
+func (tx *Tx) Rollback(ctx context.Context) error {
+	if tx.inner == nil {
+		tx.closed = true
 		return nil
 	}
-	t.closed = true
-	return t.tx.Rollback(ctx)
+	tx.closed = true
+	return tx.inner.Rollback(ctx)
 }
 
 // batchRows are the rows of a statement that came in a batch: closing them

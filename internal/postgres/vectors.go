@@ -52,7 +52,7 @@ const enableIterativeScan = "SELECT set_config('hnsw.iterative_scan', 'relaxed_o
 // NearestArticles returns the k knowledge-base articles of the tenant tx runs
 // in whose embeddings are closest to v, nearest first. Relaxed order lets
 // the index return rows slightly out of order; the outer ORDER BY restores it.
-func NearestArticles(ctx context.Context, tx *Tx, v pgvector.Vector, k int) ([]Neighbour, error) {
+func (tx *Tx) NearestArticles(ctx context.Context, v pgvector.Vector, k int) ([]Neighbour, error) {
 	if len(v.Slice()) != onboardiq.EmbeddingDimensions {
 		return nil, fmt.Errorf("nearest articles: vector has %d dimensions, want %d", len(v.Slice()), onboardiq.EmbeddingDimensions)
 	}

@@ -25,7 +25,7 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 	var id uuid.UUID
 	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		id, err = postgres.CreateArticle(ctx, tx, onboardiq.NewArticle{Title: "The", Content: "And then, to the ... of it!", Visibility: "public"})
+		id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "The", Content: "And then, to the ... of it!", Visibility: "public"})
 		return err
 	})
 	if err != nil {
@@ -33,12 +33,12 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 	}
 	model := ai.LocalModel
 	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		src, err := postgres.LoadEmbeddingSource(ctx, tx, postgres.EntityArticle, id, model)
+		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityArticle, id, model)
 		if err != nil {
 			return err
 		}
 		vecs, _ := ai.Local{}.Embed(ctx, []string{src.Text})
-		return postgres.StoreEmbedding(ctx, tx, postgres.EntityArticle, id, vecs[0], model, src.Hash)
+		return tx.StoreEmbedding(ctx, postgres.EntityArticle, id, vecs[0], model, src.Hash)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -53,21 +53,21 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 		if stored || storedModel == nil || *storedModel != model {
 			t.Errorf("a text without words: vector stored %v, model %v; want none, and the model", stored, storedModel)
 		}
-		src, err := postgres.LoadEmbeddingSource(ctx, tx, postgres.EntityArticle, id, model)
+		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityArticle, id, model)
 		if err != nil || !src.Current {
 			t.Errorf("the article is not current after embedding (%v): it would be embedded again and again", err)
 		}
 		for _, mode := range []onboardiq.SearchMode{onboardiq.SearchSemantic, onboardiq.SearchHybrid} {
-			hits, err := postgres.SearchArticles(ctx, tx, postgres.SearchParams{Q: "the", Vector: zero, Model: model, Mode: mode, Limit: 10})
+			hits, err := tx.SearchArticles(ctx, postgres.SearchParams{Q: "the", Vector: zero, Model: model, Mode: mode, Limit: 10})
 			if err != nil || len(hits) != 0 {
 				t.Errorf("%s search with a zero vector: %v, %+v; want nothing, no error", mode, err, hits)
 			}
 		}
-		tasks, err := postgres.TasksNear(ctx, tx, &onboardiq.Principal{TenantID: tenant, Role: onboardiq.RoleAdmin}, zero, model, 3)
+		tasks, err := tx.TasksNear(ctx, &onboardiq.Principal{TenantID: tenant, Role: onboardiq.RoleAdmin}, zero, model, 3)
 		if err != nil || len(tasks) != 0 {
 			t.Errorf("tasks near a zero vector: %v, %+v", err, tasks)
 		}
-		near, err := postgres.NearestArticles(ctx, tx, pgvector.NewVector(zero), 3)
+		near, err := tx.NearestArticles(ctx, pgvector.NewVector(zero), 3)
 		if err != nil || len(near) != 0 {
 			t.Errorf("nearest articles to a zero vector: %v, %+v", err, near)
 		}

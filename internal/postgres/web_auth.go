@@ -259,7 +259,7 @@ func IsLinkEmail(o *Outbound) bool {
 // text's placeholder) for sending. The link's earlier secret, and so any
 // link sent before, stops working. It returns false, changing nothing, when
 // the link was used or has expired: there is nothing left to send.
-func ReissueLink(ctx context.Context, tx *Tx, o *Outbound) (bool, error) {
+func (tx *Tx) ReissueLink(ctx context.Context, o *Outbound) (bool, error) {
 	id, err := uuid.Parse(fmt.Sprint(o.Payload["token_id"]))
 	if err != nil {
 		return false, fmt.Errorf("link email %s: token_id: %w", o.ID, err)

@@ -16,33 +16,10 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// WebhookEndpoint is a URL a tenant's events are sent to.
-type WebhookEndpoint struct {
-	ID              uuid.UUID  `json:"id"`
-	URL             string     `json:"url"`
-	Events          []string   `json:"events" doc:"Event types it receives; empty: all."`
-	Format          string     `json:"format" enum:"standard,slack" doc:"standard: the event as JSON; slack: a Slack-compatible {\"text\"} body (Slack, n8n). Both are signed."`
-	Description     string     `json:"description"`
-	AllowHTTP       bool       `json:"allow_http"`
-	Disabled        bool       `json:"disabled"`
-	DisabledReason  *string    `json:"disabled_reason,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	SecretRotatedAt *time.Time `json:"secret_rotated_at,omitempty"`
-}
-
-// WebhookInput is what registering or changing an endpoint takes.
-type WebhookInput struct {
-	URL         string
-	Events      []string
-	Format      string
-	Description string
-	AllowHTTP   bool
-}
-
 const webhookColumns = `endpoint_id, url, events, format, description, allow_http, disabled_at IS NOT NULL, disabled_reason, created_at, secret_rotated_at`
 
-func scanWebhook(r pgx.Row) (*WebhookEndpoint, error) {
-	w := &WebhookEndpoint{}
+func scanWebhook(r pgx.Row) (*onboardiq.WebhookEndpoint, error) {
+	w := &onboardiq.WebhookEndpoint{}
 	err := r.Scan(&w.ID, &w.URL, &w.Events, &w.Format, &w.Description, &w.AllowHTTP, &w.Disabled, &w.DisabledReason, &w.CreatedAt, &w.SecretRotatedAt)
 	return w, err
 }
@@ -56,7 +33,9 @@ var webhookEventNames = func() string {
 	return strings.Join(names, ", ")
 }()
 
-func (in *WebhookInput) validate() error {
+// validateWebhook normalises an endpoint's settings and reports the first
+// bad one.
+func validateWebhook(in *onboardiq.WebhookInput) error {
 	if in.Format == "" {
 		in.Format = "standard"
 	}
@@ -85,7 +64,7 @@ func newWebhookSecret() string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
 
-func getWebhook(ctx context.Context, tx *Tx, id uuid.UUID) (*WebhookEndpoint, error) {
+func getWebhook(ctx context.Context, tx *Tx, id uuid.UUID) (*onboardiq.WebhookEndpoint, error) {
 	w, err := scanWebhook(tx.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2`, tx.TenantID(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "webhook endpoint not found")
@@ -103,7 +82,7 @@ type URLChecker interface {
 // webhooks and that the input is valid. Only then may a URL be checked:
 // checking resolves the host, and a caller who may not register webhooks
 // must not be able to use that as a DNS probe.
-func authorizeWebhookChange(ctx context.Context, in *WebhookInput) error {
+func authorizeWebhookChange(ctx context.Context, in *onboardiq.WebhookInput) error {
 	p, err := caller(ctx)
 	if err != nil {
 		return err
@@ -111,10 +90,10 @@ func authorizeWebhookChange(ctx context.Context, in *WebhookInput) error {
 	if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 		return err
 	}
-	return in.validate()
+	return validateWebhook(in)
 }
 
-func checkWebhookURL(ctx context.Context, urls URLChecker, in WebhookInput) error {
+func checkWebhookURL(ctx context.Context, urls URLChecker, in onboardiq.WebhookInput) error {
 	if urls == nil {
 		return errors.New("postgres: no URL checker for webhook URLs")
 	}
@@ -125,7 +104,7 @@ func checkWebhookURL(ctx context.Context, urls URLChecker, in WebhookInput) erro
 // signing secret, which is shown only now: it is stored sealed with the
 // secret key, bound to this endpoint. The URL is checked with urls once
 // the caller is known to be an admin.
-func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput, urls URLChecker) (*WebhookEndpoint, string, error) {
+func (db *DB) CreateWebhook(ctx context.Context, in onboardiq.WebhookInput, urls URLChecker) (*onboardiq.WebhookEndpoint, string, error) {
 	if err := authorizeWebhookChange(ctx, &in); err != nil {
 		return nil, "", err
 	}
@@ -133,7 +112,7 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput, urls URLChecke
 		return nil, "", err
 	}
 	secret := newWebhookSecret()
-	var w *WebhookEndpoint
+	var w *onboardiq.WebhookEndpoint
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
@@ -155,8 +134,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+webhookColumns, tx.TenantID(
 }
 
 // ListWebhooks lists the tenant's endpoints (admins).
-func (db *DB) ListWebhooks(ctx context.Context) ([]*WebhookEndpoint, error) {
-	out := []*WebhookEndpoint{}
+func (db *DB) ListWebhooks(ctx context.Context) ([]*onboardiq.WebhookEndpoint, error) {
+	out := []*onboardiq.WebhookEndpoint{}
 	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
@@ -165,15 +144,15 @@ func (db *DB) ListWebhooks(ctx context.Context) ([]*WebhookEndpoint, error) {
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*WebhookEndpoint, error) { return scanWebhook(r) })
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.WebhookEndpoint, error) { return scanWebhook(r) })
 		return err
 	})
 	return out, err
 }
 
 // GetWebhook returns an endpoint (admins).
-func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*WebhookEndpoint, error) {
-	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*WebhookEndpoint, error) {
+func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*onboardiq.WebhookEndpoint, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.WebhookEndpoint, error) {
 		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return nil, err
 		}
@@ -186,7 +165,7 @@ func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*WebhookEndpoint, e
 // the caller is known to be an admin and the endpoint to exist; an
 // unchanged one is not, so that an endpoint whose host no longer resolves
 // can still be disabled (sends check every address again when they dial).
-func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, disabled bool, urls URLChecker) (*WebhookEndpoint, error) {
+func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in onboardiq.WebhookInput, disabled bool, urls URLChecker) (*onboardiq.WebhookEndpoint, error) {
 	if err := authorizeWebhookChange(ctx, &in); err != nil {
 		return nil, err
 	}
@@ -199,7 +178,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in WebhookInput, 
 			return nil, err
 		}
 	}
-	var w *WebhookEndpoint
+	var w *onboardiq.WebhookEndpoint
 	err = db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err

@@ -25,8 +25,8 @@ type requestInfo struct {
 	userID   string
 }
 
-// RequestID returns the id of the request ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
+// requestIDOf returns the id of the request ctx belongs to, or "".
+func requestIDOf(ctx context.Context) string {
 	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
 		return info.id
 	}
@@ -136,9 +136,9 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 
 // recoverPanics turns a panicking handler into a logged 500. The status of
 // a response waits for its first byte, so a handler that panics after
-// setting one (the API's encoder, see api.ErrEncode) still answers a clean
-// 500 instead of a 200 with a broken body: an API request gets a problem
-// document, others plain text.
+// setting one (the API's encoder) still answers a clean 500 instead of a
+// 200 with a broken body: an API request gets a problem document, others
+// plain text.
 func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lw := &lazyWriter{ResponseWriter: w}
@@ -151,7 +151,7 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			logger.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", p)
+			logger.ErrorContext(r.Context(), "panic", "request_id", requestIDOf(r.Context()), "panic", p)
 			if lw.wrote {
 				panic(http.ErrAbortHandler) // too late for a status: cut the response short
 			}

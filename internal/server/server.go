@@ -51,7 +51,7 @@ type Options struct {
 	// name the client.
 	TrustedProxies []netip.Prefix
 
-	// AssistantLimits bound the assistant's calls (default: assistant.DefaultLimits).
+	// AssistantLimits bound the assistant's calls (default: the assistant's own).
 	AssistantLimits assistant.Limits
 }
 

@@ -74,13 +74,13 @@ func TestMe(t *testing.T) {
 	// A second token of A's admin, then revoked.
 	var revoked string
 	err := b.db.App.InTenant(ctx, b.a.Tenant.ID, func(ctx context.Context, tx *postgres.Tx) error {
-		var tok *postgres.Token
+		var tok *onboardiq.Token
 		var err error
-		revoked, tok, err = postgres.CreateToken(ctx, tx, b.a.Admin.ID, "to revoke")
+		revoked, tok, err = tx.CreateToken(ctx, b.a.Admin.ID, "to revoke")
 		if err != nil {
 			return err
 		}
-		return postgres.RevokeToken(ctx, tx, tok.ID)
+		return tx.RevokeToken(ctx, tok.ID)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -152,14 +152,14 @@ func actGetWithCookie(t *testing.T, u string, ck *http.Cookie) page {
 func actOtherTenant(t *testing.T, a *app) (customerID, taskID string) {
 	t.Helper()
 	err := a.db.App.InTenant(context.Background(), uuid.New(), func(ctx context.Context, tx *postgres.Tx) error {
-		if _, err := postgres.CreateTenant(ctx, tx, onboardiq.NewTenant{Name: "Hooli", Slug: "hooli", AdminEmail: "gavin@hooli.example", AdminName: "Gavin"}); err != nil {
+		if _, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: "Hooli", Slug: "hooli", AdminEmail: "gavin@hooli.example", AdminName: "Gavin"}); err != nil {
 			return err
 		}
-		cu, err := postgres.CreateCustomer(ctx, tx, onboardiq.NewCustomer{Name: "Hooli's customer"})
+		cu, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: "Hooli's customer"})
 		if err != nil {
 			return err
 		}
-		pr, err := postgres.CreateProject(ctx, tx, onboardiq.NewProject{CustomerID: cu.ID, Name: "Hooli secret rollout"})
+		pr, err := tx.CreateProject(ctx, onboardiq.NewProject{CustomerID: cu.ID, Name: "Hooli secret rollout"})
 		if err != nil {
 			return err
 		}

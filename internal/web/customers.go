@@ -20,7 +20,7 @@ func (h *Handler) customers(w http.ResponseWriter, r *http.Request) error {
 type customerData struct {
 	Customer *onboardiq.Customer
 	CSM      string
-	Contacts []*postgres.UserRecord
+	Contacts []*onboardiq.User
 	Projects []*onboardiq.Project
 	Activity []*onboardiq.Event
 	Summary  *aiReport

@@ -4,11 +4,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq"
 )
 
 type dashboardData struct {
-	*postgres.Dashboard
+	*onboardiq.Dashboard
 	MaxWeek int
 }
 

@@ -43,7 +43,7 @@ func (h *Handler) search(r *http.Request, q string) ([]onboardiq.ArticleHit, err
 	if err != nil {
 		return nil, err
 	}
-	return h.DB.Search(r.Context(), s)
+	return h.DB.SearchArticles(r.Context(), s)
 }
 
 func (h *Handler) article(w http.ResponseWriter, r *http.Request) error {
@@ -82,7 +82,7 @@ func articleForm(r *http.Request) onboardiq.NewArticle {
 
 func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request) error {
 	in := articleForm(r)
-	a, err := h.DB.CreateArticleAs(r.Context(), in)
+	a, err := h.DB.CreateArticle(r.Context(), in)
 	if err != nil && !aboutInput(err) {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 type phase struct {
@@ -17,7 +16,7 @@ type projectData struct {
 	Project  *onboardiq.Project
 	Customer string
 	Phases   []phase
-	Similar  []postgres.SimilarProject
+	Similar  []onboardiq.SimilarProject
 	Activity []*onboardiq.Event
 	Assignee map[string]string
 }
@@ -81,7 +80,7 @@ type taskData struct {
 	Task         *onboardiq.Task
 	Project      *onboardiq.Project
 	Comments     []*onboardiq.Comment
-	Similar      []postgres.SimilarTask
+	Similar      []onboardiq.SimilarTask
 	Troubleshoot *aiReport
 }
 
@@ -104,7 +103,7 @@ func (h *Handler) loadTask(r *http.Request) (*taskData, error) {
 		return nil, err
 	}
 	d.Comments = cs.Items
-	s, err := h.DB.SimilarTasks(ctx, id, 3)
+	s, err := h.DB.FindSimilarTasks(ctx, id, 3)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 			in.CustomerID = &id
 		}
 	}
-	u, err := h.DB.CreateUserAs(r.Context(), in)
+	u, err := h.DB.CreateUser(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 // createWebhook registers an endpoint (admins) and shows its secret once.
 func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
-	in := postgres.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
+	in := onboardiq.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
 		AllowHTTP: r.FormValue("allow_http") == "on"}
 	ep, secret, err := h.DB.CreateWebhook(r.Context(), in, h.Guard)
 	if err != nil {
@@ -77,7 +77,7 @@ func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		in := postgres.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
+		in := onboardiq.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
 		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable", h.Guard); err != nil {
 			return err
 		}
@@ -187,9 +187,9 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error {
-	var prefs []postgres.Preference
+	var prefs []onboardiq.Preference
 	for _, k := range postgres.NotificationKinds {
-		prefs = append(prefs, postgres.Preference{Kind: k, InApp: r.FormValue(k+".in_app") == "on", Email: r.FormValue(k + ".email")})
+		prefs = append(prefs, onboardiq.Preference{Kind: k, InApp: r.FormValue(k+".in_app") == "on", Email: r.FormValue(k + ".email")})
 	}
 	if _, err := h.DB.SetPreferences(r.Context(), prefs); err != nil {
 		return err

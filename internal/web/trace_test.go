@@ -116,7 +116,7 @@ type readsFixture struct {
 	a        *app
 	as       context.Context // the workspace's admin
 	customer *onboardiq.Customer
-	contact  *postgres.UserRecord
+	contact  *onboardiq.User
 }
 
 func newReadsFixture(t *testing.T, a *app) *readsFixture {
@@ -129,7 +129,7 @@ func newReadsFixture(t *testing.T, a *app) *readsFixture {
 	if f.customer, err = a.db.App.CreateCustomer(f.as, onboardiq.NewCustomer{Name: "Hooli Games"}); err != nil {
 		t.Fatal(err)
 	}
-	if f.contact, err = a.db.App.CreateUserAs(f.as, onboardiq.NewUser{Email: "erlich@hooli-games.example", Name: "Erlich", Role: onboardiq.RoleCustomer, CustomerID: &f.customer.ID}); err != nil {
+	if f.contact, err = a.db.App.CreateUser(f.as, onboardiq.NewUser{Email: "erlich@hooli-games.example", Name: "Erlich", Role: onboardiq.RoleCustomer, CustomerID: &f.customer.ID}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -140,7 +140,7 @@ func newReadsFixture(t *testing.T, a *app) *readsFixture {
 func (f *readsFixture) project(t *testing.T, name string, n int) string {
 	t.Helper()
 	db := f.a.db.App
-	pr, err := db.CreateProjectAs(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: name})
+	pr, err := db.CreateProject(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -296,7 +296,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		v.Portal, v.Slug = true, v.P.TenantSlug
 	}
 	if v.P != nil && !v.Portal && v.P.Role.IsStaff() && !v.counted {
-		n, err := h.DB.UnreadCount(ctx)
+		n, err := h.DB.CountUnread(ctx)
 		if err != nil {
 			return err
 		}

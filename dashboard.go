@@ -1,0 +1,21 @@
+package onboardiq
+
+import "time"
+
+// Dashboard is the staff console's overview.
+type Dashboard struct {
+	ByStatus   map[string]int // by project status
+	Overdue    []*Project
+	AtRisk     []*Project
+	Active     []*Project
+	OnTimeRate *float64 // completed on or before the deadline, of those with one
+	Weekly     []WeekCount
+	Customers  map[string]string // id → name, for the lists
+	Unread     int               // the caller's unread notifications (the navigation's badge)
+}
+
+// WeekCount is how many projects finished in a week.
+type WeekCount struct {
+	Week  time.Time
+	Count int
+}

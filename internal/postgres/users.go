@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -136,11 +137,11 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.User
 		}
 		u, err = scanUser(tx.QueryRow(ctx, `
 UPDATE tenant_users u SET name = $3, role = $4,
-    disabled_at = CASE WHEN $5 THEN coalesce(u.disabled_at, now()) END,
+    disabled_at = CASE WHEN $5 THEN coalesce(u.disabled_at, $8) END,
     password_hash = CASE WHEN $6 THEN $7 ELSE u.password_hash END,
     updated_at = now()
 WHERE u.tenant_id = $1 AND u.user_id = $2
-RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Role, after.Disabled, patch.Password.Set, hash))
+RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Role, after.Disabled, patch.Password.Set, hash, time.Now()))
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}

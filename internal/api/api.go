@@ -17,7 +17,6 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/assistant"
-	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -29,7 +28,6 @@ type Deps struct {
 	DB        *postgres.DB
 	Embedder  ai.Embedder
 	Assistant *assistant.Service
-	Guard     *notify.Guard
 	Logger    *slog.Logger
 	Version   string
 	// OnAuth, when set, is told who a request is (for the request log).

@@ -38,7 +38,7 @@ func (h *handlers) registerWebhooks(api huma.API) {
 			"the secret is in this response only. Private, loopback and metadata addresses are refused.",
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct{ Body WebhookBody }) (*struct{ Body webhookWithSecret }, error) {
-			w, secret, err := h.DB.CreateWebhook(ctx, in.Body.input(), h.Guard)
+			w, secret, err := h.DB.CreateWebhook(ctx, in.Body.input())
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -75,7 +75,7 @@ func (h *handlers) registerWebhooks(api huma.API) {
 				Disabled bool `json:"disabled,omitempty"`
 			}
 		}) (*one, error) {
-			w, err := h.DB.UpdateWebhook(ctx, in.ID(), in.Body.input(), in.Body.Disabled, h.Guard)
+			w, err := h.DB.UpdateWebhook(ctx, in.ID(), in.Body.input(), in.Body.Disabled)
 			return &one{w}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: "/webhooks/{id}",

@@ -10,7 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/netguard"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
 )
 
@@ -43,8 +44,8 @@ func TestWebhookURLResolvedOnlyForAdmins(t *testing.T) {
 	e := newEnv(t)
 	seedMatrix(t, e)
 	log := &resolverLog{}
-	e.srv = httptest.NewServer(server.New(server.Options{DB: e.db.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test",
-		Guard: &notify.Guard{Lookup: log.lookup}}))
+	db := e.db.Open(t, postgres.WithWebhookGuard(&netguard.Guard{Lookup: log.lookup}))
+	e.srv = httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
 	t.Cleanup(e.srv.Close)
 
 	hook := "/webhooks/" + e.hook.String()

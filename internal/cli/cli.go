@@ -18,6 +18,7 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/config"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/secret"
 )
@@ -140,7 +141,7 @@ func (a *app) openApp(ctx context.Context) (*postgres.DB, *config.Config, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	var opts []postgres.Option
+	opts := []postgres.Option{postgres.WithWebhookGuard(&netguard.Guard{AllowPrivate: cfg.WebhookAllowPrivate})}
 	if len(cfg.SecretKeys) > 0 {
 		ring, err := secret.NewKeyring(cfg.SecretKeys)
 		if err != nil {

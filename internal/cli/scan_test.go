@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
@@ -76,14 +76,15 @@ func TestScanOnceAndDeliveries(t *testing.T) {
 	seed := seedDemo(t, d)
 	// An endpoint for overdue projects, and one that takes only task events.
 	admin := onboardiq.NewContextWithPrincipal(ctx, onboardiq.SystemPrincipal(seed.TenantID))
-	public := &notify.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+	public := &netguard.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
 	}}
-	overdueHook, _, err := d.App.CreateWebhook(admin, onboardiq.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{string(onboardiq.EventProjectOverdue)}}, public)
+	checked := d.Open(t, postgres.WithWebhookGuard(public))
+	overdueHook, _, err := checked.CreateWebhook(admin, onboardiq.WebhookInput{URL: "https://hooks.example.com/overdue", Events: []string{string(onboardiq.EventProjectOverdue)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := d.App.CreateWebhook(admin, onboardiq.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{string(onboardiq.EventTaskCompleted)}}, public); err != nil {
+	if _, _, err := checked.CreateWebhook(admin, onboardiq.WebhookInput{URL: "https://hooks.example.com/tasks", Events: []string{string(onboardiq.EventTaskCompleted)}}); err != nil {
 		t.Fatal(err)
 	}
 	r := runCLI(t, ctx, env, nil, "project", "list", "--tenant", "acme", "--json")

@@ -18,7 +18,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
@@ -112,8 +112,8 @@ func TestSecretKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := onboardiq.NewContextWithPrincipal(ctx, p)
-	guard := &notify.Guard{AllowPrivate: true} // the receiver is on loopback
-	w, wSecret, err := d.App.CreateWebhook(admin, onboardiq.WebhookInput{URL: rcv.URL + "/registered", AllowHTTP: true}, guard)
+	guard := &netguard.Guard{AllowPrivate: true} // the receiver is on loopback
+	w, wSecret, err := d.Open(t, postgres.WithWebhookGuard(guard)).CreateWebhook(admin, onboardiq.WebhookInput{URL: rcv.URL + "/registered", AllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

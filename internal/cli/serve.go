@@ -12,6 +12,7 @@ import (
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/jobs"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
@@ -64,14 +65,14 @@ stops gracefully on SIGTERM or SIGINT.`,
 			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{
 				DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
 				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, Logger: logger},
-				Webhooks: notify.NewWebhooks(&notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
+				Webhooks: notify.NewWebhooks(&netguard.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
 			}, cfg.JobWorkers)
 			if err != nil {
 				return err
 			}
 			reg := prometheus.NewRegistry()
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
-				Guard: &notify.Guard{AllowPrivate: cfg.WebhookAllowPrivate}, DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
+				DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
 				Registry: reg, TrustedProxies: cfg.TrustedProxies,
 				AssistantLimits: assistant.Limits{User: cfg.AssistantUserAsks, Tenant: cfg.AssistantTenantAsks,
 					UserBudgetPercent: cfg.AIUserBudgetPercent}})

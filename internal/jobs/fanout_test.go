@@ -154,7 +154,7 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	f.register(t, goneRcv.URL, string(onboardiq.EventTaskCompleted))
 	okRcv := newReceiver(t, nil)
 	ep, _ := f.register(t, okRcv.URL)
-	_, err = db.UpdateWebhook(admin, ep, onboardiq.WebhookInput{URL: okRcv.URL, AllowHTTP: true, Description: "all events"}, false, f.guard)
+	_, err = db.UpdateWebhook(admin, ep, onboardiq.WebhookInput{URL: okRcv.URL, AllowHTTP: true, Description: "all events"}, false)
 	must(err)
 	_, err = db.RotateWebhookSecret(admin, ep)
 	must(err)

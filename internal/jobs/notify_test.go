@@ -25,6 +25,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/demo"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/testdb"
@@ -143,7 +144,7 @@ type fixture struct {
 	admin  context.Context // as the tenant's admin
 	mailer *notify.Mailer
 	box    *mailbox
-	guard  *notify.Guard
+	guard  *netguard.Guard
 	hooks  *notify.Webhooks
 }
 
@@ -151,6 +152,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	d := testdb.New(t)
+	guard := &netguard.Guard{AllowPrivate: true} // the receivers are on loopback
+	d.App = d.Open(t, postgres.WithWebhookGuard(guard))
 	res, err := demo.Seed(ctx, d.App, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +163,6 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	box := newMailbox(t)
-	guard := &notify.Guard{AllowPrivate: true}
 	return &fixture{db: d, tenant: res.TenantID, admin: onboardiq.NewContextWithPrincipal(ctx, p), box: box,
 		mailer: &notify.Mailer{SMTPURL: "smtp://" + box.addr, From: "OnboardIQ <onboardiq@acme.example>", BaseURL: "http://onboardiq.test"},
 		guard:  guard, hooks: notify.NewWebhooks(guard)}
@@ -168,7 +170,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) register(t *testing.T, url string, events ...string) (uuid.UUID, string) {
 	t.Helper()
-	w, secret, err := f.db.App.CreateWebhook(f.admin, onboardiq.WebhookInput{URL: url, Events: events, AllowHTTP: true}, f.guard)
+	w, secret, err := f.db.App.CreateWebhook(f.admin, onboardiq.WebhookInput{URL: url, Events: events, AllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +474,7 @@ func TestWebhookGoneRedirectAndSlack(t *testing.T) {
 	slack := newReceiver(t, nil)
 	goneID, _ := f.register(t, gone.URL)
 	f.register(t, moved.URL)
-	sw, _, err := f.db.App.CreateWebhook(f.admin, onboardiq.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true}, f.guard)
+	sw, _, err := f.db.App.CreateWebhook(f.admin, onboardiq.WebhookInput{URL: slack.URL, Format: "slack", AllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -518,14 +520,14 @@ func TestPrivateTargetsRefused(t *testing.T) {
 	resolver := func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 	}
-	strict := &notify.Guard{Lookup: resolver}
+	strict := &netguard.Guard{Lookup: resolver}
 	for _, u := range []string{"https://evil.test/hook", "https://127.0.0.1/hook", "https://169.254.169.254/latest", "https://[::1]/x",
 		"https://10.0.0.8/x", "https://100.64.1.1/x", "http://hooks.example.com/x"} {
 		if err := strict.CheckURL(context.Background(), u, false); err == nil {
 			t.Errorf("%s was accepted", u)
 		}
 	}
-	open := &notify.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+	open := &netguard.Guard{Lookup: func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
 	}}
 	if err := open.CheckURL(context.Background(), "https://hooks.example.com/x", false); err != nil {
@@ -583,7 +585,7 @@ func TestWorkersDeliverAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), onboardiq.WebhookInput{URL: theirs.URL, AllowHTTP: true}, f.guard); err != nil {
+	if _, _, err := f.db.App.CreateWebhook(onboardiq.NewContextWithPrincipal(context.Background(), op), onboardiq.WebhookInput{URL: theirs.URL, AllowHTTP: true}); err != nil {
 		t.Fatal(err)
 	}
 	f.scan(t) // commits deliveries while no worker runs

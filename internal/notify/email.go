@@ -1,3 +1,7 @@
+// Package notify sends what OnboardIQ has to tell people and systems: email
+// over SMTP and signed webhooks (through an HTTP client that dials only
+// where internal/netguard allows), and what the event stream publishes as
+// webhooks (WebhookMessages).
 package notify
 
 import (

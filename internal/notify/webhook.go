@@ -12,6 +12,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -21,12 +22,12 @@ const WebhookTimeout = 15 * time.Second
 // Webhooks sends webhook deliveries.
 type Webhooks struct {
 	Client *http.Client
-	Guard  *Guard
+	Guard  *netguard.Guard
 }
 
 // NewWebhooks returns a sender whose client dials through the guard, times
 // out after 15 s, and never follows redirects.
-func NewWebhooks(g *Guard) *Webhooks {
+func NewWebhooks(g *netguard.Guard) *Webhooks {
 	return &Webhooks{Guard: g, Client: &http.Client{
 		Timeout: WebhookTimeout,
 		Transport: &http.Transport{

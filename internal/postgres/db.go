@@ -40,6 +40,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
@@ -55,6 +56,9 @@ type DB struct {
 	// secrets); nil when no ONBOARDIQ_SECRET_KEY was given, and then
 	// storing or reading one fails.
 	secrets *secret.Keyring
+	// webhooks checks a webhook URL before it is stored: by default no
+	// private or special-purpose target (WithWebhookGuard).
+	webhooks *netguard.Guard
 	// retries counts transactions run again after a serialization failure
 	// or a deadlock.
 	retries atomic.Int64
@@ -70,6 +74,12 @@ type Option func(*DB)
 // WithSecrets gives the store the keyring from ONBOARDIQ_SECRET_KEY, which
 // webhook signing secrets are sealed with.
 func WithSecrets(k *secret.Keyring) Option { return func(db *DB) { db.secrets = k } }
+
+// WithWebhookGuard sets what webhook endpoints may point at: every caller
+// that registers or changes an endpoint (the API, the console, automation)
+// is checked by it. Without it, private and special-purpose addresses are
+// refused.
+func WithWebhookGuard(g *netguard.Guard) Option { return func(db *DB) { db.webhooks = g } }
 
 // Open connects to url and registers the pgvector types on each connection.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
@@ -96,7 +106,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("job client: %w", err)
 	}
-	db := &DB{Pool: pool, jobs: jobs}
+	db := &DB{Pool: pool, jobs: jobs, webhooks: &netguard.Guard{}}
 	for _, o := range opts {
 		o(db)
 	}

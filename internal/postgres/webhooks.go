@@ -72,12 +72,6 @@ func getWebhook(ctx context.Context, tx *Tx, id uuid.UUID) (*onboardiq.WebhookEn
 	return w, err
 }
 
-// URLChecker vets a webhook URL against the rules on what the server may
-// reach (notify.Guard): it may resolve the URL's host.
-type URLChecker interface {
-	CheckURL(ctx context.Context, raw string, allowHTTP bool) error
-}
-
 // authorizeWebhookChange checks, in this order, that the caller may manage
 // webhooks and that the input is valid. Only then may a URL be checked:
 // checking resolves the host, and a caller who may not register webhooks
@@ -93,22 +87,21 @@ func authorizeWebhookChange(ctx context.Context, in *onboardiq.WebhookInput) err
 	return validateWebhook(in)
 }
 
-func checkWebhookURL(ctx context.Context, urls URLChecker, in onboardiq.WebhookInput) error {
-	if urls == nil {
-		return errors.New("postgres: no URL checker for webhook URLs")
-	}
-	return urls.CheckURL(ctx, in.URL, in.AllowHTTP)
+// checkWebhookURL checks the URL with the store's guard (WithWebhookGuard),
+// after authorizeWebhookChange.
+func (db *DB) checkWebhookURL(ctx context.Context, in onboardiq.WebhookInput) error {
+	return db.webhooks.CheckURL(ctx, in.URL, in.AllowHTTP)
 }
 
 // CreateWebhook registers an endpoint (admins) and returns it with its
 // signing secret, which is shown only now: it is stored sealed with the
-// secret key, bound to this endpoint. The URL is checked with urls once
-// the caller is known to be an admin.
-func (db *DB) CreateWebhook(ctx context.Context, in onboardiq.WebhookInput, urls URLChecker) (*onboardiq.WebhookEndpoint, string, error) {
+// secret key, bound to this endpoint. The URL is checked against the
+// store's guard once the caller is known to be an admin.
+func (db *DB) CreateWebhook(ctx context.Context, in onboardiq.WebhookInput) (*onboardiq.WebhookEndpoint, string, error) {
 	if err := authorizeWebhookChange(ctx, &in); err != nil {
 		return nil, "", err
 	}
-	if err := checkWebhookURL(ctx, urls, in); err != nil {
+	if err := db.checkWebhookURL(ctx, in); err != nil {
 		return nil, "", err
 	}
 	secret := newWebhookSecret()
@@ -161,11 +154,11 @@ func (db *DB) GetWebhook(ctx context.Context, id uuid.UUID) (*onboardiq.WebhookE
 }
 
 // UpdateWebhook replaces an endpoint's settings and enables or disables it
-// (admins). A new URL, or a change of allow_http, is checked with urls once
-// the caller is known to be an admin and the endpoint to exist; an
+// (admins). A new URL, or a change of allow_http, is checked against the
+// guard once the caller is known to be an admin and the endpoint to exist; an
 // unchanged one is not, so that an endpoint whose host no longer resolves
 // can still be disabled (sends check every address again when they dial).
-func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in onboardiq.WebhookInput, disabled bool, urls URLChecker) (*onboardiq.WebhookEndpoint, error) {
+func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in onboardiq.WebhookInput, disabled bool) (*onboardiq.WebhookEndpoint, error) {
 	if err := authorizeWebhookChange(ctx, &in); err != nil {
 		return nil, err
 	}
@@ -174,7 +167,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, id uuid.UUID, in onboardiq.Webh
 		return nil, err
 	}
 	if current.URL != in.URL || current.AllowHTTP != in.AllowHTTP {
-		if err := checkWebhookURL(ctx, urls, in); err != nil {
+		if err := db.checkWebhookURL(ctx, in); err != nil {
 			return nil, err
 		}
 	}

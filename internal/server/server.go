@@ -24,7 +24,6 @@ import (
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/assistant"
-	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/web"
 )
@@ -32,9 +31,8 @@ import (
 // Options is what the server is built from.
 type Options struct {
 	DB       *postgres.DB
-	Embedder ai.Embedder   // default: the local embedder
-	Chat     ai.Chat       // default: the offline extractive responder
-	Guard    *notify.Guard // checks webhook URLs; default: no private targets
+	Embedder ai.Embedder // default: the local embedder
+	Chat     ai.Chat     // default: the offline extractive responder
 	// DevMailbox serves sign-in emails at /dev/mailbox to loopback
 	// clients: development without an SMTP server only.
 	DevMailbox bool
@@ -80,14 +78,11 @@ func New(o Options) http.Handler {
 	if o.Chat == nil {
 		o.Chat = ai.Extractive{}
 	}
-	if o.Guard == nil {
-		o.Guard = &notify.Guard{}
-	}
 	// What handlers log carries the request's id, tenant and user.
 	logger := slog.New(requestAttrs{o.Logger.Handler()})
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: logger, Limits: o.AssistantLimits}
-	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Guard: o.Guard, Assistant: asst})
-	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks, Guard: o.Guard,
+	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Assistant: asst})
+	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks,
 		Metrics: reg, TrustedProxies: o.TrustedProxies, OnAuth: noteIdentity}).Register(mux)
 
 	return headers(requestID(observe(o.Logger, m, recoverPanics(o.Logger, mux))))

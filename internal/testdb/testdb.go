@@ -52,6 +52,19 @@ type DB struct {
 	App      *postgres.DB
 }
 
+// Open opens another application-role pool on the database, with the test
+// keyring and opts (a webhook guard that lets loopback receivers in, say);
+// it is closed when t ends.
+func (d *DB) Open(t testing.TB, opts ...postgres.Option) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), d.AppURL, append([]postgres.Option{postgres.WithSecrets(Keyring())}, opts...)...)
+	if err != nil {
+		t.Fatalf("open app pool: %v", err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
 // New returns a fresh database for t, migrated and with the application
 // role's pool open. It is dropped when t passes.
 func New(t testing.TB) *DB {

@@ -52,7 +52,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
 	in := onboardiq.WebhookInput{URL: strings.TrimSpace(r.FormValue("url")), Events: r.Form["events"], Format: r.FormValue("format"),
 		AllowHTTP: r.FormValue("allow_http") == "on"}
-	ep, secret, err := h.DB.CreateWebhook(r.Context(), in, h.Guard)
+	ep, secret, err := h.DB.CreateWebhook(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (h *Handler) webhookAction(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		in := onboardiq.WebhookInput{URL: ep.URL, Events: ep.Events, Format: ep.Format, Description: ep.Description, AllowHTTP: ep.AllowHTTP}
-		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable", h.Guard); err != nil {
+		if _, err := h.DB.UpdateWebhook(ctx, id, in, r.PathValue("action") == "disable"); err != nil {
 			return err
 		}
 		return h.settingsFlash(w, r, "Saved "+ep.URL+".")

@@ -26,7 +26,6 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/assistant"
-	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -45,7 +44,6 @@ type Handler struct {
 	Logger     *slog.Logger
 	DevMailbox bool // development without SMTP: show sign-in emails at /dev/mailbox (to loopback clients)
 	LogLinks   bool // no SMTP server: log sign-in links for the operator
-	Guard      *notify.Guard
 	// Metrics, when set, gets the pages' gauges (the limiters' sizes).
 	Metrics prometheus.Registerer
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and

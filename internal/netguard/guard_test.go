@@ -1,4 +1,4 @@
-package notify_test
+package netguard_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onboardiq/onboardiq/internal/notify"
+	"github.com/onboardiq/onboardiq/internal/netguard"
 )
 
 // verdicts in the guard's two modes.
@@ -129,7 +129,7 @@ var addressCases = []struct {
 
 func TestForbiddenAddresses(t *testing.T) {
 	t.Parallel()
-	strict, open := &notify.Guard{}, &notify.Guard{AllowPrivate: true}
+	strict, open := &netguard.Guard{}, &netguard.Guard{AllowPrivate: true}
 	for _, c := range addressCases {
 		a := netip.MustParseAddr(c.addr)
 		s, o := strict.Forbidden(a), open.Forbidden(a)
@@ -161,7 +161,7 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 	for _, allowPrivate := range []bool{false, true} {
-		publicDNS := &notify.Guard{AllowPrivate: allowPrivate, Lookup: resolvesTo("93.184.215.14")}
+		publicDNS := &netguard.Guard{AllowPrivate: allowPrivate, Lookup: resolvesTo("93.184.215.14")}
 		for _, u := range []string{
 			"https://169.254.169.254/latest", "https://[64:ff9b::a9fe:a9fe]/", "https://[::ffff:a9fe:a9fe]/", "https://[2002:a9fe:a9fe::]/",
 			"https://[fd00:ec2::254]/latest", "https://[fe80::a9fe:a9fe%25eth0]/", "https://100.100.100.200/",
@@ -173,7 +173,7 @@ func TestCheckURL(t *testing.T) {
 				t.Errorf("%s accepted (AllowPrivate %v)", u, allowPrivate)
 			}
 		}
-		metadataDNS := &notify.Guard{AllowPrivate: allowPrivate, Lookup: resolvesTo("169.254.169.254")}
+		metadataDNS := &netguard.Guard{AllowPrivate: allowPrivate, Lookup: resolvesTo("169.254.169.254")}
 		if err := metadataDNS.CheckURL(context.Background(), "https://hooks.example.com/", false); err == nil {
 			t.Errorf("a name resolving to the metadata address accepted (AllowPrivate %v)", allowPrivate)
 		}
@@ -181,12 +181,12 @@ func TestCheckURL(t *testing.T) {
 			t.Errorf("a public URL refused (AllowPrivate %v): %v", allowPrivate, err)
 		}
 	}
-	onPrem := &notify.Guard{AllowPrivate: true, Lookup: resolvesTo("10.20.30.40")}
+	onPrem := &netguard.Guard{AllowPrivate: true, Lookup: resolvesTo("10.20.30.40")}
 	for _, u := range []string{"http://n8n.corp.example:5678/webhook/x", "http://127.0.0.1:5678/", "http://[fd12::5]/", "https://[64:ff9b::7f00:1]/"} {
 		if err := onPrem.CheckURL(context.Background(), u, false); err != nil {
 			t.Errorf("%s refused with AllowPrivate: %v", u, err)
 		}
-		if err := (&notify.Guard{Lookup: onPrem.Lookup}).CheckURL(context.Background(), u, true); err == nil {
+		if err := (&netguard.Guard{Lookup: onPrem.Lookup}).CheckURL(context.Background(), u, true); err == nil {
 			t.Errorf("%s accepted without AllowPrivate", u)
 		}
 	}
@@ -208,7 +208,7 @@ func TestDialRefuses(t *testing.T) {
 				continue // loopback, carried: AllowPrivate opens it
 			}
 			asked := false
-			g := &notify.Guard{AllowPrivate: allowPrivate, Lookup: func(context.Context, string) ([]netip.Addr, error) {
+			g := &netguard.Guard{AllowPrivate: allowPrivate, Lookup: func(context.Context, string) ([]netip.Addr, error) {
 				asked = true
 				return []netip.Addr{netip.MustParseAddr(tc.resolves)}, nil
 			}}

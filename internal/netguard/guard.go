@@ -1,7 +1,8 @@
-// Package notify sends what OnboardIQ has to tell people and systems: email
-// over SMTP and signed webhooks, through an HTTP client that refuses to
-// reach private networks.
-package notify
+// Package netguard decides which addresses OnboardIQ may reach on behalf
+// of a tenant (webhook targets): the store checks a URL with it when an
+// endpoint is registered or changed, and the webhook sender dials through
+// it, so a name that later resolves elsewhere is refused too.
+package netguard
 
 import (
 	"context"

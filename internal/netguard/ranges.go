@@ -1,4 +1,4 @@
-package notify
+package netguard
 
 import (
 	"net/netip"

@@ -43,7 +43,7 @@ func TestCredentialChanges(t *testing.T) {
 	patch(map[string]any{"password": "first password 1"})
 	s1, s2 := e.webSession(t, "csm@acme.test", "first password 1"), e.webSession(t, "csm@acme.test", "first password 1")
 	reset, err := e.db.App.SendLoginLink(ctx, "acme", "csm@acme.test", postgres.LinkReset, "http://test")
-	if err != nil || reset == nil {
+	if err != nil || reset.URL == "" {
 		t.Fatalf("reset link: %v", err)
 	}
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/notify"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
@@ -113,8 +114,11 @@ func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt
 		o, err = tx.LoadOutbound(ctx, id)
 		return err
 	})
-	if err != nil || o == nil || o.Status == "delivered" {
-		return err // gone, or already delivered by an earlier run of this job
+	if onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND {
+		return nil // gone (its tenant or endpoint was deleted)
+	}
+	if err != nil || o.Status == "delivered" {
+		return err // or already delivered by an earlier run of this job
 	}
 	start := time.Now()
 	out := send(ctx, o)

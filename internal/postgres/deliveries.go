@@ -50,7 +50,7 @@ func scanDelivery(r pgx.Row) (*onboardiq.Delivery, error) {
 func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error) {
 	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.tenant_id = $1 AND d.delivery_id = $2`, tx.TenantID(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
+		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "delivery not found")
 	}
 	if err != nil {
 		return nil, err

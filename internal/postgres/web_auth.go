@@ -181,7 +181,7 @@ const (
 
 // SentLink is a one-time link SendLoginLink made.
 type SentLink struct {
-	URL, Subject string
+	URL, Subject string // empty when nothing was sent
 }
 
 // linkPlaceholder stands for the link in a link email's stored text: the
@@ -195,23 +195,27 @@ const linkPlaceholder = "{link}"
 // the token: the email worker issues a fresh secret for it when it sends.
 // SendLoginLink returns the link it made for this request, which works
 // until then: for the log and the development mailbox when there is no SMTP
-// server. It returns nil (and no error) when the email matches no such
-// user, so callers cannot tell.
-func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (*SentLink, error) {
+// server. When the workspace or the email matches no such user it sends
+// nothing and returns an empty SentLink (no URL), and no error, so callers
+// cannot tell; an error is a real failure (the database is down).
+func (db *DB) SendLoginLink(ctx context.Context, slug, email, purpose, baseURL string) (SentLink, error) {
 	tenant, err := db.TenantIDBySlug(ctx, slug)
+	if onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND {
+		return SentLink{}, nil
+	}
 	if err != nil {
-		return nil, nil
+		return SentLink{}, err
 	}
 	token, err := newTokenWith(linkPrefix, tenant)
 	if err != nil {
-		return nil, err
+		return SentLink{}, err
 	}
 	sum := sha256.Sum256([]byte(token))
 	ttl, path, subject := 15*time.Minute, "/portal/"+slug+"/magic?token=", "Your sign-in link for "
 	if purpose == LinkReset {
 		ttl, path, subject = time.Hour, "/reset?token=", "Reset your OnboardIQ password for "
 	}
-	var sent *SentLink
+	var sent SentLink
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var user uuid.UUID
 		var role onboardiq.Role
@@ -238,11 +242,11 @@ VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tenant, purpose,
 			email, newMessageID()).Scan(&id); err != nil {
 			return err
 		}
-		sent = &SentLink{URL: baseURL + path + token, Subject: subject + tenantName}
+		sent = SentLink{URL: baseURL + path + token, Subject: subject + tenantName}
 		return tx.Enqueue(ctx, EmailArgs{TenantID: tenant, DeliveryID: id})
 	})
 	if err != nil {
-		return nil, err
+		return SentLink{}, err
 	}
 	return sent, nil
 }

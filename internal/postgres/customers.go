@@ -234,6 +234,9 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
+		if err := clearReferences(ctx, tx, id, customerReferences...); err != nil {
+			return fmt.Errorf("delete customer: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM customers WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), id); err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == "23503" {

@@ -205,3 +205,43 @@ func storeError(err error, what string) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// clearReferences runs, in one round trip, the updates that clear what
+// refers to a row about to be deleted (each statement takes the tenant as
+// $1 and the row's id as $2). They stand for ON DELETE SET NULL, which the
+// schema does not use (migration 00010): a distributed planner refuses it on
+// keys that include tenant_id.
+func clearReferences(ctx context.Context, tx *Tx, id uuid.UUID, stmts ...string) error {
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s, tx.TenantID(), id)
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// projectReferences clear what refers to project $2 and its tasks: the
+// assistant's conversations about them.
+var projectReferences = []string{
+	`UPDATE assistant_conversations SET project_id = NULL WHERE tenant_id = $1 AND project_id = $2`,
+	`UPDATE assistant_conversations SET task_id = NULL
+     WHERE tenant_id = $1 AND task_id IN (SELECT task_id FROM tasks WHERE tenant_id = $1 AND project_id = $2)`,
+}
+
+// customerReferences clear what refers to customer $2's projects, tasks and
+// contacts (who go with the customer): conversations about its projects and
+// tasks, and the contacts' names on the log, tasks, articles and AI calls,
+// which outlive them.
+var customerReferences = []string{
+	`UPDATE assistant_conversations SET project_id = NULL
+     WHERE tenant_id = $1 AND project_id IN (SELECT project_id FROM projects WHERE tenant_id = $1 AND customer_id = $2)`,
+	`UPDATE assistant_conversations SET task_id = NULL
+     WHERE tenant_id = $1 AND task_id IN (SELECT t.task_id FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+                                          WHERE t.tenant_id = $1 AND p.customer_id = $2)`,
+	`UPDATE ai_calls SET conversation_id = NULL
+     WHERE tenant_id = $1 AND conversation_id IN (SELECT c.conversation_id FROM assistant_conversations c JOIN tenant_users u ON u.tenant_id = c.tenant_id AND u.user_id = c.user_id
+                                                  WHERE c.tenant_id = $1 AND u.customer_id = $2)`,
+	`UPDATE ai_calls SET user_id = NULL WHERE tenant_id = $1 AND user_id IN (SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND customer_id = $2)`,
+	`UPDATE events SET actor_user_id = NULL WHERE tenant_id = $1 AND actor_user_id IN (SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND customer_id = $2)`,
+	`UPDATE tasks SET assigned_to = NULL WHERE tenant_id = $1 AND assigned_to IN (SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND customer_id = $2)`,
+	`UPDATE knowledge_base SET created_by = NULL WHERE tenant_id = $1 AND created_by IN (SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND customer_id = $2)`,
+}

@@ -116,6 +116,9 @@ func (db *DB) DeleteTemplate(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.ManageTemplates); err != nil {
 			return err
 		}
+		if err := clearReferences(ctx, tx, id, `UPDATE projects SET template_id = NULL WHERE tenant_id = $1 AND template_id = $2`); err != nil {
+			return fmt.Errorf("delete template: %w", err)
+		}
 		var name string
 		err := tx.QueryRow(ctx, `DELETE FROM templates WHERE tenant_id = $1 AND template_id = $2 RETURNING name`, tx.TenantID(), id).Scan(&name)
 		if errors.Is(err, pgx.ErrNoRows) {

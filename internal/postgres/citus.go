@@ -140,6 +140,15 @@ func distributeTenantTables(ctx context.Context, pool *pgxpool.Pool, logger *slo
 				return fmt.Errorf("re-create foreign key %s on %s (%s): %w", k.name, k.table, def, err)
 			}
 		}
+
+		// Distributing copies the rows a table already had into its shards
+		// and leaves them in the coordinator's local table as well, unread:
+		// drop that copy.
+		for _, t := range pending {
+			if _, err := tx.Exec(ctx, "SELECT truncate_local_data_after_distributing_table($1::regclass)", t.ident()); err != nil {
+				return fmt.Errorf("truncate the local copy of %s: %w", t.name, err)
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -2,10 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -43,8 +39,8 @@ func TestCitusMigrateDistributesTenantTables(t *testing.T) {
 	ctx := context.Background()
 	db := citusDatabase(t, true)
 
-	// The same migrations on a database of the coordinator that has no
-	// citus extension: plain PostgreSQL, the keys as the migrations wrote them.
+	// The same migrations on a database without the citus extension: plain
+	// PostgreSQL, the keys as the migrations wrote them.
 	plain := citusDatabase(t, false)
 	if err := postgres.Migrate(ctx, plain.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
 		t.Fatalf("migrate without citus: %v", err)
@@ -210,6 +206,70 @@ ALTER TABLE project_links ADD FOREIGN KEY (tenant_id, project_id) REFERENCES pro
 	}
 }
 
+// TestCitusMigrateDistributesExistingData: a database that grew on plain
+// PostgreSQL gets the citus extension and its nodes, and the next migrate
+// moves every row into the shards, keeps the keys checked, and leaves no
+// copy in the coordinator's local tables.
+func TestCitusMigrateDistributesExistingData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := citusDatabase(t, false)
+	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+		t.Fatalf("migrate without citus: %v", err)
+	}
+	conn := connect(t, db.super)
+	// As the superuser, which row-level security does not hold back.
+	_, err := conn.Exec(ctx, `
+INSERT INTO tenants (tenant_id, name, slug) VALUES ('00000000-0000-0000-0000-0000000000a1', 'Grown', 'grown');
+INSERT INTO tenant_users (tenant_id, user_id, email, name, role)
+VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1', 'csm@grown.test', 'Csm', 'csm');
+INSERT INTO customers (tenant_id, customer_id, name) VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000c1', 'Customer');
+INSERT INTO projects (tenant_id, project_id, customer_id, name)
+VALUES ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000d1', '00000000-0000-0000-0000-0000000000c1', 'Project');
+INSERT INTO tasks (tenant_id, project_id, description, assigned_to)
+SELECT '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000d1', 'Task ' || i, '00000000-0000-0000-0000-0000000000b1'
+FROM generate_series(1, 50) i;
+INSERT INTO events (tenant_id, actor_user_id, kind, project_id)
+SELECT '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000b1', 'task.created', '00000000-0000-0000-0000-0000000000d1'
+FROM generate_series(1, 50);`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := func() []int {
+		var tenants, users, tasks, events int
+		err := conn.QueryRow(ctx, "SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM tenant_users), (SELECT count(*) FROM tasks), (SELECT count(*) FROM events)").
+			Scan(&tenants, &users, &tasks, &events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []int{tenants, users, tasks, events}
+	}
+	before := counts()
+
+	db.enableCitus(t)
+	conn = connect(t, db.super)
+	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+		t.Fatalf("migrate with citus: %v", err)
+	}
+	checkCitusLayout(t, conn)
+	if after := counts(); !slices.Equal(after, before) {
+		t.Errorf("rows (tenants, users, tasks, events) %v after distributing, want %v", after, before)
+	}
+	var local int64
+	if err := conn.QueryRow(ctx, "SELECT pg_relation_size('tasks') + pg_relation_size('events') + pg_relation_size('tenants')").Scan(&local); err != nil {
+		t.Fatal(err)
+	}
+	if local != 0 {
+		t.Errorf("the coordinator's local tables keep %d bytes after distributing, want none", local)
+	}
+	// The keys are checked on the shards: a task of a project that does
+	// not exist is refused.
+	_, err = conn.Exec(ctx, "INSERT INTO tasks (tenant_id, project_id, description) VALUES ('00000000-0000-0000-0000-0000000000a1', gen_random_uuid(), 'Orphan')")
+	if err == nil || !strings.Contains(err.Error(), "foreign key") {
+		t.Errorf("a task of no project: %v, want a foreign key violation", err)
+	}
+}
+
 // checkCitusLayout checks how the tables of the database are laid out on
 // Citus and returns the tenant tables' colocation group.
 func checkCitusLayout(t *testing.T, conn *pgx.Conn) (group int64) {
@@ -302,118 +362,4 @@ FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace
 		t.Fatal(err)
 	}
 	return keys
-}
-
-// citusDB is a database of the Citus cluster for one test.
-type citusDB struct {
-	// DATABASE_URL's role (a superuser) on this database, which migrate
-	// connects as: on Citus, migration 00001's CREATE EXTENSION IF NOT
-	// EXISTS vector fails for a role that does not own the extension
-	// (docs/scaling.md), and only a superuser can create it.
-	super string
-	app   string // the application role
-}
-
-// citusDatabase makes a fresh database on every node of the Citus cluster
-// whose coordinator DATABASE_URL names (scripts/citus.sh), with the citus
-// extension on every node and the nodes registered, and drops it when the
-// test passes. It is not migrated. With distributed false it makes a database on the
-// coordinator alone, without the extension: plain PostgreSQL. (pgtestdb's
-// clones do not work on Citus: see docs/scaling.md.)
-func citusDatabase(t *testing.T, distributed bool) citusDB {
-	t.Helper()
-	if os.Getenv("ONBOARDIQ_TEST_CITUS") == "" {
-		t.Skip("a Citus test: `make test-citus` runs it (ONBOARDIQ_TEST_CITUS=1, DATABASE_URL on the coordinator)")
-	}
-	ctx := context.Background()
-	admin, err := url.Parse(os.Getenv("DATABASE_URL"))
-	if err != nil || admin.Path == "" {
-		t.Fatalf("DATABASE_URL %q: want the Citus coordinator's database: %v", os.Getenv("DATABASE_URL"), err)
-	}
-	base := connect(t, admin.String())
-
-	type node struct {
-		host, port  string
-		coordinator bool
-	}
-	rows, err := base.Query(ctx, "SELECT nodename, nodeport::text, groupid = 0 FROM pg_dist_node WHERE noderole = 'primary' ORDER BY groupid")
-	if err != nil {
-		t.Fatalf("list the Citus nodes (is DATABASE_URL a Citus coordinator?): %v", err)
-	}
-	nodes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (node, error) {
-		var n node
-		return n, r.Scan(&n.host, &n.port, &n.coordinator)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(nodes) < 2 || !nodes[0].coordinator {
-		t.Fatalf("Citus nodes %v: want the coordinator and at least one worker registered", nodes)
-	}
-
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "citus_test_" + hex.EncodeToString(b)
-	// With propagation on, Citus creates (and drops) the database on every
-	// node; it propagates from a database that has the extension, and
-	// only from template1, which has vector.
-	propagate := "SET citus.enable_create_database_propagation = " + map[bool]string{true: "on", false: "off"}[distributed]
-	if _, err := base.Exec(ctx, propagate); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := base.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			return // left for a look
-		}
-		conn, err := pgx.Connect(ctx, admin.String())
-		if err != nil {
-			t.Errorf("drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, propagate); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-
-	on := func(n node, user *url.Userinfo) string {
-		u := *admin
-		u.Host = n.host + ":" + n.port
-		u.Path = "/" + name
-		if user != nil {
-			u.User = user
-		}
-		return u.String()
-	}
-	db := citusDB{
-		super: on(nodes[0], nil),
-		app:   on(nodes[0], url.UserPassword(postgres.DefaultAppRole, testdb.AppPassword)),
-	}
-	if !distributed {
-		return db
-	}
-	// The extension on every node (a superuser's job: citus is not a
-	// trusted extension), the workers first, then the nodes registered in
-	// the new database.
-	for _, n := range slices.Backward(nodes) {
-		if _, err := connect(t, on(n, nil)).Exec(ctx, "CREATE EXTENSION IF NOT EXISTS citus"); err != nil {
-			t.Fatalf("create extension citus on %s:%s: %v", n.host, n.port, err)
-		}
-	}
-	coord := connect(t, db.super)
-	if _, err := coord.Exec(ctx, "SELECT citus_set_coordinator_host($1, $2::int)", nodes[0].host, nodes[0].port); err != nil {
-		t.Fatalf("citus_set_coordinator_host: %v", err)
-	}
-	for _, n := range nodes[1:] {
-		if _, err := coord.Exec(ctx, "SELECT citus_add_node($1, $2::int)", n.host, n.port); err != nil {
-			t.Fatalf("citus_add_node %s:%s: %v", n.host, n.port, err)
-		}
-	}
-	return db
 }

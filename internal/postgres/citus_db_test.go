@@ -35,10 +35,13 @@ type citusNode struct {
 }
 
 // on returns the URL of the database on node n as DATABASE_URL's role.
-func (db citusDB) on(n citusNode) string {
+func (db citusDB) on(n citusNode) string { return db.node(n, "/"+db.name) }
+
+// node returns the URL of the database path on node n as DATABASE_URL's role.
+func (db citusDB) node(n citusNode, path string) string {
 	u := db.admin
 	u.Host = n.host + ":" + n.port
-	u.Path = "/" + db.name
+	u.Path = path
 	return u.String()
 }
 
@@ -83,14 +86,14 @@ func citusDatabase(t *testing.T, distributed bool) citusDB {
 	app.Path = "/" + db.name
 	db.app = app.String()
 
-	// With propagation on, Citus creates the database on every node. It
-	// propagates only from a database that has the extension, and only from
-	// template1 (which has vector).
-	if _, err := base.Exec(ctx, "SET citus.enable_create_database_propagation = on"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := base.Exec(ctx, "CREATE DATABASE "+db.name); err != nil {
-		t.Fatalf("create database: %v", err)
+	// On every node, from template1 (which has vector). Not through Citus's
+	// propagation of CREATE DATABASE: it records the database in the
+	// metadata of DATABASE_URL's database, and a dropped one left there
+	// breaks citus_add_node later.
+	for _, n := range nodes {
+		if _, err := connect(t, db.node(n, admin.Path)).Exec(ctx, "CREATE DATABASE "+db.name); err != nil {
+			t.Fatalf("create database on %s:%s: %v", n.host, n.port, err)
+		}
 	}
 	t.Cleanup(func() {
 		if !t.Failed() { // else left for a look
@@ -125,20 +128,17 @@ func (db citusDB) enableCitus(t *testing.T) {
 	}
 }
 
-// drop drops the database on every node, the workers first. Not through
-// Citus's propagation: that drops the coordinator's copy first, and a
-// worker's maintenance daemon, busy reaching it, may then keep the worker's
-// copy open past DROP DATABASE's wait.
+// drop drops the database on every node, the workers first, while their
+// maintenance daemons can still reach the coordinator's copy (one that
+// cannot may hold its database open past DROP DATABASE's wait).
 func (db citusDB) drop(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	for _, n := range slices.Backward(db.nodes) {
-		u := db.admin
-		u.Host = n.host + ":" + n.port
 		var err error
 		for attempt := 0; attempt < 3; attempt++ {
 			var conn *pgx.Conn
-			if conn, err = pgx.Connect(ctx, u.String()); err == nil {
+			if conn, err = pgx.Connect(ctx, db.node(n, db.admin.Path)); err == nil {
 				_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db.name+" WITH (FORCE)")
 				conn.Close(ctx)
 			}

@@ -12,7 +12,7 @@ ADDR ?= localhost:8080
 # Sets DATABASE_URL to the project-local server unless it is already set.
 DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); eval "$$dbenv"; fi
 
-.PHONY: run test lint build db db-stop db-psql bench clean screenshots
+.PHONY: run test test-citus lint build db db-stop db-psql citus citus-stop citus-psql bench clean screenshots
 
 ## run: set everything up, load the demo workspace and serve it (a secret
 ## key for webhook secrets is made once in .data/secret-key unless
@@ -34,6 +34,14 @@ run: build
 test:
 	@scripts/browser.sh
 	@$(DB_ENV); $(GO) test -race -count=1 -parallel 8 ./...
+
+## test-citus: the Citus suite against a local coordinator and two workers
+## (scripts/citus.sh; builds Citus from the archive CITUS_SOURCE names when it
+## is not installed)
+CITUS_TESTS ?= Citus
+test-citus:
+	@dbenv=$$(scripts/citus.sh env); eval "$$dbenv"; \
+	ONBOARDIQ_TEST_CITUS=1 $(GO) test -count=1 -run '$(CITUS_TESTS)' ./internal/postgres/...
 
 ## lint: gofmt, go vet and staticcheck
 lint:
@@ -60,6 +68,14 @@ db-stop:
 	@scripts/devdb.sh stop
 db-psql:
 	@scripts/devdb.sh psql
+
+## citus: start the local Citus cluster; citus-stop: stop it; citus-psql: open psql on its coordinator
+citus:
+	@scripts/citus.sh start
+citus-stop:
+	@scripts/citus.sh stop
+citus-psql:
+	@scripts/citus.sh psql
 
 clean:
 	rm -rf bin

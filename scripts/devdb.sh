@@ -178,6 +178,9 @@ stop() {
 	[ -f "$pgdata/PG_VERSION" ] && as_pg "$bindir/pg_ctl" -D "$pgdata" -m fast stop >&2 || true
 }
 
+# Sourced (scripts/citus.sh reuses the installers above): define, run nothing.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
 url="postgres://postgres@127.0.0.1:$port/$dbname?sslmode=disable"
 case "${1:-env}" in
 env)

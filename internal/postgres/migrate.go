@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -46,8 +48,10 @@ type MigrateOptions struct {
 }
 
 // Migrate brings the schema at url up to date (OnboardIQ's migrations, then
-// River's) and creates and grants the application role. It connects as the
-// schema owner. Concurrent runs wait for each other.
+// River's), lays the tenant tables out by tenant when the database has the
+// citus extension (distributeTenantTables), and creates and grants the
+// application role. It connects as the schema owner. Concurrent runs wait
+// for each other.
 func Migrate(ctx context.Context, url string, opts MigrateOptions) error {
 	if opts.AppRole == "" {
 		opts.AppRole = DefaultAppRole
@@ -104,17 +108,50 @@ func Migrate(ctx context.Context, url string, opts MigrateOptions) error {
 		return fmt.Errorf("migrate river: %w", err)
 	}
 
-	if err := setUpAppRole(ctx, pool, opts); err != nil {
-		return fmt.Errorf("migrate: application role %q: %w", opts.AppRole, err)
+	citus, err := citusVersion(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	if citus != "" {
+		if _, err := distributeTenantTables(ctx, pool, opts.Logger); err != nil {
+			return fmt.Errorf("migrate: citus %s: %w", citus, err)
+		}
+	}
+
+	// The role belongs to the whole server, so a migrate of another
+	// database may be changing it at the same moment; PostgreSQL then fails
+	// one of the two ("tuple concurrently updated"), and the set-up, which
+	// is idempotent, is simply run again.
+	for attempt := 1; ; attempt++ {
+		err = setUpAppRole(ctx, pool, opts, citus != "")
+		if err == nil {
+			return nil
+		}
+		if attempt == 5 || !concurrentCatalogUpdate(err) {
+			return fmt.Errorf("migrate: application role %q: %w", opts.AppRole, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("migrate: application role %q: %w", opts.AppRole, err)
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+	}
+}
+
+// concurrentCatalogUpdate tells whether err is PostgreSQL's refusal of a
+// catalog row that another transaction changed meanwhile.
+func concurrentCatalogUpdate(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "XX000" && pgErr.Message == "tuple concurrently updated"
 }
 
 // setUpAppRole creates the application role when it is missing, sets its
 // password and limits, and grants it what it needs on what the owner owns:
 // data on tenant and job tables, read on the migration ledger, and the
-// functions.
-func setUpAppRole(ctx context.Context, pool *pgxpool.Pool, opts MigrateOptions) error {
+// functions. On Citus the role's SET LOCAL commands (the tenant) reach the
+// workers, and its grants are propagated to the shards one node connection
+// at a time.
+func setUpAppRole(ctx context.Context, pool *pgxpool.Pool, opts MigrateOptions, citus bool) error {
 	role := pgx.Identifier{opts.AppRole}.Sanitize()
 	// Roles are shared by every database of the server, so another migrate
 	// may create it at the same moment: both outcomes are fine.
@@ -130,6 +167,12 @@ END $$`, quoteLiteral(opts.AppRole), role)); err != nil {
 	stmts := []string{
 		fmt.Sprintf("ALTER ROLE %s SET statement_timeout = %s", role, quoteLiteral(fmt.Sprintf("%dms", opts.StatementTimeout.Milliseconds()))),
 		fmt.Sprintf("ALTER ROLE %s SET idle_in_transaction_session_timeout = '60s'", role),
+	}
+	if citus {
+		// Citus passes SET LOCAL (never set_config) on to the workers, and
+		// only with this setting: without it the tenant's policy sees no
+		// rows on the shards.
+		stmts = append(stmts, fmt.Sprintf("ALTER ROLE %s SET citus.propagate_set_commands = 'local'", role))
 	}
 	if opts.AppPassword != "" {
 		// A SCRAM verifier, so the password itself never reaches the
@@ -196,7 +239,18 @@ ORDER BY 1`)
 	for _, s := range stmts {
 		batch.Queue(s)
 	}
-	return pool.SendBatch(ctx, batch).Close()
+	if !citus {
+		return pool.SendBatch(ctx, batch).Close()
+	}
+	// A GRANT on a distributed table runs on its shards over parallel
+	// connections, after which Citus refuses DDL on the reference table in
+	// the same transaction ("parallel DDL access"): one connection per node.
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
 }
 
 // quoteLiteral quotes s as an SQL string literal, for the utility statements

@@ -3,7 +3,10 @@
 // connections as the schema owner and as the application role.
 //
 // It needs DATABASE_URL (a role that may create databases and roles); `make
-// test` starts the project-local server and sets it.
+// test` starts the project-local server and sets it. With
+// ONBOARDIQ_TEST_CITUS set, DATABASE_URL is a superuser on a Citus
+// coordinator and every database is distributed over its nodes (citus.go);
+// `make test-citus` runs the Citus suite so.
 package testdb
 
 import (
@@ -12,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -88,6 +92,9 @@ func WithFixture(t testing.TB, f Fixture) *DB {
 
 func newDB(t testing.TB, m migrator) *DB {
 	t.Helper()
+	if Citus() {
+		return newCitusDB(t, m)
+	}
 	admin := os.Getenv("DATABASE_URL")
 	if admin == "" {
 		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts the project-local PostgreSQL, or point DATABASE_URL at a PostgreSQL >= 15 with pgvector")
@@ -155,17 +162,30 @@ func (m migrator) Hash() (string, error) {
 }
 
 func (m migrator) Migrate(ctx context.Context, _ *sql.DB, conf pgtestdb.Config) error {
-	if err := postgres.Migrate(ctx, conf.URL(), postgres.MigrateOptions{AppPassword: AppPassword}); err != nil {
+	return m.migrate(ctx, conf.URL())
+}
+
+// migrate migrates the database that owner names, as that role, then loads
+// the fixture through the application role.
+func (m migrator) migrate(ctx context.Context, owner string) error {
+	if err := postgres.Migrate(ctx, owner, postgres.MigrateOptions{AppPassword: AppPassword}); err != nil {
 		return err
 	}
 	if m.fixture == nil {
 		return nil
 	}
-	conf.User, conf.Password = postgres.DefaultAppRole, AppPassword
-	app, err := postgres.Open(ctx, conf.URL(), postgres.WithSecrets(Keyring()))
+	u, err := url.Parse(owner)
+	if err != nil {
+		return err
+	}
+	u.User = url.UserPassword(postgres.DefaultAppRole, AppPassword)
+	app, err := postgres.Open(ctx, u.String(), postgres.WithSecrets(Keyring()))
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	return m.fixture.Load(ctx, app)
+	if err := m.fixture.Load(ctx, app); err != nil {
+		return fmt.Errorf("load fixture %s: %w", m.fixture.Name, err)
+	}
+	return nil
 }

@@ -336,7 +336,7 @@ func TestConcurrentScans(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	const overdue = `SELECT count(*) FROM notifications n JOIN projects p ON p.project_id = n.project_id WHERE p.name = 'Initech Health onboarding' AND n.kind = $1`
+	const overdue = `SELECT count(*) FROM notifications n JOIN projects p ON p.tenant_id = n.tenant_id AND p.project_id = n.project_id WHERE p.name = 'Initech Health onboarding' AND n.kind = $1`
 	// One notification per recipient, project and kind, however many scans
 	// ran: the sales leader and Initech's CSM are told it is overdue; the
 	// admin, by escalation (7 days late).
@@ -353,13 +353,28 @@ func TestConcurrentScans(t *testing.T) {
 	}
 	// Moving the deadline re-arms it, but the default cooldown (24 h) keeps
 	// the same people from hearing of the same project twice in a day.
-	const move = `UPDATE projects SET deadline = deadline - interval '1 day' WHERE name = 'Initech Health onboarding'`
-	f.count(t, `WITH m AS (`+move+` RETURNING 1) SELECT count(*) FROM m`)
+	// The new deadline is computed here: Citus refuses a STABLE function
+	// (timestamptz - interval) over a column in an UPDATE.
+	move := func() {
+		t.Helper()
+		var deadline time.Time
+		err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT deadline FROM projects WHERE name = 'Initech Health onboarding'`).Scan(&deadline); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `UPDATE projects SET deadline = $1 WHERE name = 'Initech Health onboarding'`, deadline.Add(-24*time.Hour))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	move()
 	if r := f.scan(t); len(r.Notifications) != 0 {
 		t.Errorf("within the cooldown: %d notifications", len(r.Notifications))
 	}
 	f.count(t, `WITH s AS (UPDATE tenants SET notification_cooldown_hours = 0 RETURNING 1) SELECT count(*) FROM s`)
-	f.count(t, `WITH m AS (`+move+` RETURNING 1) SELECT count(*) FROM m`)
+	move()
 	if n := f.count(t, overdue, "project_overdue"); n != 2 {
 		t.Fatalf("before the re-armed scan: %d", n)
 	}

@@ -122,7 +122,11 @@ func (db citusDB) enableCitus(t *testing.T) {
 		t.Fatalf("citus_set_coordinator_host: %v", err)
 	}
 	for _, n := range db.nodes[1:] {
-		if _, err := coord.Exec(ctx, "SELECT citus_add_node($1, $2::int)", n.host, n.port); err != nil {
+		err := testdb.RetryCitusNodeChange(ctx, func() error {
+			_, err := coord.Exec(ctx, "SELECT citus_add_node($1, $2::int)", n.host, n.port)
+			return err
+		})
+		if err != nil {
 			t.Fatalf("citus_add_node %s:%s: %v", n.host, n.port, err)
 		}
 	}

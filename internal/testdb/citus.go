@@ -232,9 +232,9 @@ func (c *citusCluster) build(ctx context.Context, name string, m migrator) error
 	super := c.url(c.nodes[0], name)
 	stmts := []string{fmt.Sprintf("SELECT citus_set_coordinator_host('%s', %s)", c.nodes[0].host, c.nodes[0].port)}
 	for _, n := range c.nodes[1:] {
-		stmts = append(stmts, fmt.Sprintf("SELECT citus_add_node('%s', %s)", n.host, n.port))
+		stmts = append(stmts, fmt.Sprintf("SELECT citus_add_node('%[1]s', %[2]s) WHERE NOT EXISTS (SELECT FROM pg_dist_node WHERE nodename = '%[1]s' AND nodeport = %[2]s)", n.host, n.port))
 	}
-	if err := c.execOn(ctx, super, stmts...); err != nil {
+	if err := RetryCitusNodeChange(ctx, func() error { return c.execOn(ctx, super, stmts...) }); err != nil {
 		return fmt.Errorf("register the nodes: %w", err)
 	}
 	if err := m.migrate(ctx, super); err != nil {
@@ -322,6 +322,27 @@ func (c *citusCluster) dropOrphans(ctx context.Context) {
 			continue
 		}
 		_ = c.drop(ctx, name)
+	}
+}
+
+// RetryCitusNodeChange runs fn, a change to a database's Citus nodes
+// (citus_add_node), again when it fails on a conflict with another
+// database's: adding a worker copies the roles to it (ALTER ROLE …), and
+// two databases doing so at once make one of them fail there ("tuple
+// concurrently updated", which the coordinator reports as a failure on a
+// connection marked as essential). The change is all or nothing, so it
+// can be run again.
+func RetryCitusNodeChange(ctx context.Context, fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "marked as essential") && !strings.Contains(err.Error(), "tuple concurrently updated") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
 	}
 }
 

@@ -37,11 +37,24 @@ test:
 
 ## test-citus: the Citus suite against a local coordinator and two workers
 ## (scripts/citus.sh; builds Citus from the archive CITUS_SOURCE names when it
-## is not installed)
-CITUS_TESTS ?= Citus
+## is not installed): the Citus tests and the tests of the normal suite named
+## in CITUS_TESTS, each test's database distributed over the nodes (testdb)
+CITUS_PACKAGES ?= ./internal/postgres ./internal/api ./internal/jobs ./internal/cli
+# By name; each name is a test of one of CITUS_PACKAGES. TestCitus* skip
+# outside this target.
+CITUS_TESTS ?= TestCitus.* \
+	TestTenantTablesIsolated TestPooledConnectionForgetsTenant TestSchemaKeepsTenantInEveryKey \
+	TestWalkthrough TestCrossTenantRoutes TestProgressAndStatus \
+	TestSearchFindsTheSSOArticle TestCanaries TestSmallTenantGetsKResults \
+	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
+	TestScanOnceAndDeliveries TestConcurrentScans \
+	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground
+empty :=
+space := $(empty) $(empty)
 test-citus:
 	@dbenv=$$(scripts/citus.sh env); eval "$$dbenv"; \
-	ONBOARDIQ_TEST_CITUS=1 $(GO) test -count=1 -run '$(CITUS_TESTS)' ./internal/postgres/...
+	ONBOARDIQ_TEST_CITUS=1 $(GO) test -count=1 -parallel 4 -timeout 15m \
+		-run '^($(subst $(space),|,$(strip $(CITUS_TESTS))))$$' $(CITUS_PACKAGES)
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -258,7 +258,7 @@ func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 		if _, err := getProject(ctx, tx, p, t.ProjectID, true); err != nil {
 			return err
 		}
-		if err := clearReferences(ctx, tx, id, `UPDATE assistant_conversations SET task_id = NULL WHERE tenant_id = $1 AND task_id = $2`); err != nil {
+		if err := clearReferences(ctx, tx, []string{`UPDATE assistant_conversations SET task_id = NULL WHERE tenant_id = $1 AND task_id = $2`}, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete task: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id); err != nil {

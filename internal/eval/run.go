@@ -32,8 +32,7 @@ func Run(ctx context.Context, db *postgres.DB, e ai.Embedder, docs []Doc, querie
 	}
 	defer func() {
 		derr := db.InTenant(context.WithoutCancel(ctx), scratch, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := tx.Exec(ctx, `DELETE FROM tenants WHERE tenant_id = $1`, scratch)
-			return err
+			return tx.DeleteTenant(ctx)
 		})
 		if err == nil && derr != nil {
 			err = fmt.Errorf("eval: remove the scratch tenant: %w", derr)

@@ -203,7 +203,7 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	var vec any
 	if semantic {
 		vec = pgvector.NewVector(s.Vector)
-		if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+		if err := enableIterativeScan(ctx, tx); err != nil {
 			return nil, err
 		}
 	}

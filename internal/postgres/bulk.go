@@ -11,7 +11,9 @@ import (
 // BulkInsert loads rows into a tenant table at COPY speed. PostgreSQL refuses
 // COPY FROM into a table under row-level security, so the rows are copied
 // into a temporary table and moved with one INSERT … SELECT, which the
-// tenant policy checks like any other insert.
+// tenant policy checks like any other insert. The INSERT returns its rows
+// (counted in the statement): without RETURNING, Citus would move them with
+// COPY, which row-level security refuses.
 func (tx *Tx) BulkInsert(ctx context.Context, table string, columns []string, src pgx.CopyFromSource) (int64, error) {
 	target := pgx.Identifier{table}.Sanitize()
 	staging := pgx.Identifier{"bulk_" + table}.Sanitize()
@@ -26,12 +28,13 @@ func (tx *Tx) BulkInsert(ctx context.Context, table string, columns []string, sr
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"bulk_" + table}, columns, src); err != nil {
 		return 0, fmt.Errorf("bulk insert %s: copy: %w", table, err)
 	}
-	tag, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, list, list, staging))
+	var n int64
+	err := tx.QueryRow(ctx, fmt.Sprintf("WITH ins AS (INSERT INTO %s (%s) SELECT %s FROM %s RETURNING 1) SELECT count(*) FROM ins", target, list, list, staging)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("bulk insert %s: %w", table, err)
 	}
 	if _, err := tx.Exec(ctx, "DROP TABLE "+staging); err != nil {
 		return 0, fmt.Errorf("bulk insert %s: %w", table, err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

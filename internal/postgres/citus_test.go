@@ -13,6 +13,12 @@ import (
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
+// setNullKeys are the foreign keys re-created without an ON DELETE SET NULL
+// action, which Citus refuses on keys that include tenant_id: none, since
+// migration 00010 took the action off every key (the delete paths clear
+// references themselves).
+var setNullKeys []string
+
 // TestCitusMigrateDistributesTenantTables runs migrate on a fresh database
 // of the Citus cluster: tenants becomes a reference table, every other
 // table with tenant_id is distributed by it in one colocation group, the
@@ -38,18 +44,22 @@ func TestCitusMigrateDistributesTenantTables(t *testing.T) {
 	conn := connect(t, db.super)
 	first := checkCitusLayout(t, conn)
 
-	// Every key as on plain PostgreSQL: since migration 00010 none has an
-	// action Citus refuses, so none is re-created without it.
 	keys := foreignKeys(t, conn)
+	var stripped []string
 	for name, def := range wantKeys {
-		if got, ok := keys[name]; !ok {
+		got, ok := keys[name]
+		switch {
+		case !ok:
 			t.Errorf("foreign key %s is missing after distribution", name)
-		} else if got != def {
+		case strings.Contains(def, "SET NULL") && !strings.Contains(got, "SET NULL"):
+			stripped = append(stripped, name)
+		case got != def:
 			t.Errorf("foreign key %s is %q, want %q", name, got, def)
 		}
 	}
-	if len(keys) != len(wantKeys) {
-		t.Errorf("%d foreign keys after distribution, %d on plain PostgreSQL", len(keys), len(wantKeys))
+	slices.Sort(stripped)
+	if len(stripped) != len(setNullKeys) || !slices.Equal(stripped, setNullKeys) {
+		t.Errorf("keys re-created without ON DELETE SET NULL:\n got %q\nwant %q", stripped, setNullKeys)
 	}
 
 	var settings []string

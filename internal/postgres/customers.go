@@ -234,7 +234,7 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
-		if err := clearReferences(ctx, tx, id, customerReferences...); err != nil {
+		if err := clearReferences(ctx, tx, customerReferences, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete customer: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM customers WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), id); err != nil {

@@ -207,14 +207,14 @@ func storeError(err error, what string) error {
 }
 
 // clearReferences runs, in one round trip, the updates that clear what
-// refers to a row about to be deleted (each statement takes the tenant as
-// $1 and the row's id as $2). They stand for ON DELETE SET NULL, which the
-// schema does not use (migration 00010): a distributed planner refuses it on
-// keys that include tenant_id.
-func clearReferences(ctx context.Context, tx *Tx, id uuid.UUID, stmts ...string) error {
+// refers to rows about to be deleted, each with args (the tenant as $1,
+// then the row's id). They stand for ON DELETE SET NULL, which the schema
+// does not use (migration 00010): a distributed planner refuses it on keys
+// that include tenant_id.
+func clearReferences(ctx context.Context, tx *Tx, stmts []string, args ...any) error {
 	b := &pgx.Batch{}
 	for _, s := range stmts {
-		b.Queue(s, tx.TenantID(), id)
+		b.Queue(s, args...)
 	}
 	return tx.SendBatch(ctx, b).Close()
 }

@@ -20,20 +20,16 @@ type EventArgs struct {
 	EventID  int64     `json:"event_id"`
 }
 
-// Kind is River's name for the job.
+// Kind is River's name for the job. It keeps River's default attempts and
+// backoff: a consumer that keeps failing is retried for about three weeks,
+// and nothing is dropped sooner.
 func (EventArgs) Kind() string { return "event" }
-
-// InsertOpts bounds the attempts: a consumer that keeps failing is retried
-// for about a day, like a webhook.
-func (EventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: WebhookMaxAttempts}
-}
 
 // Emit records a change: the activity log's row and, in the same
 // transaction, the fan-out job naming it. It is the only way a change is
 // recorded. The actor is the principal in ctx (none for the command line
 // and for jobs); the time is the transaction's.
-func (t *Tx) Emit(ctx context.Context, e onboardiq.Event) error {
+func (tx *Tx) Emit(ctx context.Context, e onboardiq.Event) error {
 	if e.Kind == "" {
 		return errors.New("emit: an event without a kind")
 	}
@@ -47,19 +43,19 @@ func (t *Tx) Emit(ctx context.Context, e onboardiq.Event) error {
 		e.Data = map[string]any{}
 	}
 	var id int64
-	err := t.QueryRow(ctx, `
+	err := tx.QueryRow(ctx, `
 INSERT INTO events (tenant_id, actor_user_id, kind, customer_id, project_id, task_id, changes, data, occurred_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING event_id`,
-		t.TenantID(), e.ActorID, e.Kind, e.CustomerID, e.ProjectID, e.TaskID, e.Changes, e.Data).Scan(&id)
+		tx.TenantID(), e.ActorID, e.Kind, e.CustomerID, e.ProjectID, e.TaskID, e.Changes, e.Data).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("emit %s: %w", e.Kind, err)
 	}
-	return t.Enqueue(ctx, EventArgs{TenantID: t.TenantID(), EventID: id})
+	return tx.Enqueue(ctx, EventArgs{TenantID: tx.TenantID(), EventID: id})
 }
 
 // Event reads one recorded event, for the fan-out.
-func (t *Tx) Event(ctx context.Context, id int64) (*onboardiq.Event, error) {
-	rows, err := t.Query(ctx, `SELECT `+eventColumns+eventFrom+`WHERE e.tenant_id = $1 AND e.event_id = $2`, t.TenantID(), id)
+func (tx *Tx) Event(ctx context.Context, id int64) (*onboardiq.Event, error) {
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+eventFrom+`WHERE e.tenant_id = $1 AND e.event_id = $2`, tx.TenantID(), id)
 	if err != nil {
 		return nil, fmt.Errorf("read event: %w", err)
 	}
@@ -78,15 +74,15 @@ func (t *Tx) Event(ctx context.Context, id int64) (*onboardiq.Event, error) {
 // when the event happened, and enqueues them. It is idempotent per event: an endpoint gets each type of an event
 // once, however often the fan-out runs. Each delivery keeps one message id
 // across its retries.
-func (t *Tx) QueueWebhook(ctx context.Context, eventID int64, typ string, body map[string]any) error {
-	rows, err := t.Query(ctx, `
+func (tx *Tx) QueueWebhook(ctx context.Context, eventID int64, typ string, body map[string]any) error {
+	rows, err := tx.Query(ctx, `
 INSERT INTO deliveries (tenant_id, channel, endpoint_id, event_id, event_type, payload, recipient, message_id)
 SELECT $1, 'webhook', e.endpoint_id, $2, $3, $4, e.url, 'msg_' || replace(gen_random_uuid()::text, '-', '')
 FROM webhook_endpoints e
 WHERE e.tenant_id = $1 AND e.disabled_at IS NULL AND (cardinality(e.events) = 0 OR $3 = ANY (e.events))
   AND e.created_at <= (SELECT occurred_at FROM events WHERE tenant_id = $1 AND event_id = $2)
 ON CONFLICT (tenant_id, event_id, endpoint_id, event_type) WHERE event_id IS NOT NULL DO NOTHING
-RETURNING delivery_id`, t.TenantID(), eventID, typ, body)
+RETURNING delivery_id`, tx.TenantID(), eventID, typ, body)
 	if err != nil {
 		return fmt.Errorf("queue webhook %s: %w", typ, err)
 	}
@@ -96,7 +92,7 @@ RETURNING delivery_id`, t.TenantID(), eventID, typ, body)
 	}
 	jobs := make([]river.JobArgs, len(ids))
 	for i, id := range ids {
-		jobs[i] = WebhookArgs{TenantID: t.TenantID(), DeliveryID: id}
+		jobs[i] = WebhookArgs{TenantID: tx.TenantID(), DeliveryID: id}
 	}
-	return t.Enqueue(ctx, jobs...)
+	return tx.Enqueue(ctx, jobs...)
 }

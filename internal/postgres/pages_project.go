@@ -62,7 +62,9 @@ WHERE u.tenant_id = $1 AND u.user_id IN (SELECT t.assigned_to FROM tasks t WHERE
 			_, err := pgx.ForEachRow(rows, []any{&uid, &name}, func() error { out.Assignees[uid] = name; return nil })
 			return err
 		})
-		b.Queue(enableIterativeScan)
+		for _, s := range iterativeScan {
+			b.Queue(s)
+		}
 		b.Queue(similarProjectsQuery, tenant, id, similarOnProjectPage).Query(func(rows pgx.Rows) (err error) {
 			out.Similar, err = pgx.CollectRows(rows, scanSimilarProject)
 			return err

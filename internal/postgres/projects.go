@@ -52,8 +52,11 @@ RETURNING project_id, status, progress, created_at, updated_at`,
 		}
 		return nil, fmt.Errorf("insert project: %w", err)
 	}
+	var taskIDs []uuid.UUID
 	if in.TemplateID != nil {
-		_, err := tx.Exec(ctx, `
+		// RETURNING: an INSERT … SELECT without it goes through COPY on
+		// Citus, which row-level security refuses.
+		rows, err := tx.Query(ctx, `
 INSERT INTO tasks (tenant_id, project_id, template_task_id, phase, position, description, details, due_at, visibility, assigned_to)
 SELECT $1, $2, tt.template_task_id, tt.phase, tt.position, tt.description, tt.details,
        $3::timestamptz + make_interval(days => tt.offset_days + tt.duration_days), tt.visibility,
@@ -65,21 +68,17 @@ SELECT $1, $2, tt.template_task_id, tt.phase, tt.position, tt.description, tt.de
        END
 FROM template_tasks tt
 WHERE tt.tenant_id = $1 AND tt.template_id = $5
-ORDER BY tt.position`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
+ORDER BY tt.position
+RETURNING task_id`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 		if err != nil {
+			return nil, fmt.Errorf("instantiate template: %w", err)
+		}
+		if taskIDs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
 			return nil, fmt.Errorf("instantiate template: %w", err)
 		}
 	}
 	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventProjectCreated, CustomerID: &p.CustomerID, ProjectID: &p.ID,
 		Data: map[string]any{"name": p.Name, "template_id": p.TemplateID}}); err != nil {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, `SELECT task_id FROM tasks WHERE tenant_id = $1 AND project_id = $2`, tenant, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	taskIDs, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
 		return nil, err
 	}
 	if err := enqueueEmbed(ctx, tx, EntityProject, p.ID); err != nil {

@@ -232,7 +232,7 @@ func (db *DB) DeleteProject(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.EditProjects); err != nil {
 			return err
 		}
-		if err := clearReferences(ctx, tx, id, projectReferences...); err != nil {
+		if err := clearReferences(ctx, tx, projectReferences, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete project: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projects WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), id); err != nil {

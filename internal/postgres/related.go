@@ -58,7 +58,7 @@ func (tx *Tx) TasksNear(ctx context.Context, p *onboardiq.Principal, vec []float
 	if !comparableVector(vec) {
 		return nil, nil
 	}
-	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+	if err := enableIterativeScan(ctx, tx); err != nil {
 		return nil, err
 	}
 	// $4: the asker is a contact; $6: their customer. "hidden" rows are

@@ -25,7 +25,7 @@ func (db *DB) FindSimilarProjects(ctx context.Context, id uuid.UUID, limit int) 
 		if err := p.Check(onboardiq.UseStaffAI); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+		if err := enableIterativeScan(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, similarProjectsQuery, tx.TenantID(), id, limit)
@@ -100,7 +100,7 @@ WHERE n.distance ` + notNaN + `
 ORDER BY n.distance`
 
 func querySimilarTasks(ctx context.Context, tx *Tx, id uuid.UUID, limit int, customerVisibleOnly bool) ([]onboardiq.SimilarTask, error) {
-	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+	if err := enableIterativeScan(ctx, tx); err != nil {
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, similarTasksQuery, tx.TenantID(), id, limit, customerVisibleOnly)

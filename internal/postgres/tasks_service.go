@@ -14,10 +14,12 @@ import (
 
 const taskColumns = `t.tenant_id, t.task_id, t.project_id, p.customer_id, t.description, t.details, t.assigned_to,
     t.status, t.phase, t.position, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at,
-    t.assigned_to IS NOT NULL AND EXISTS (SELECT FROM tenant_users a
-        WHERE a.tenant_id = t.tenant_id AND a.user_id = t.assigned_to AND a.customer_id = p.customer_id)`
+    coalesce(a.customer_id = p.customer_id, false)`
 
-const taskFrom = ` FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id `
+// taskFrom joins a task's project and its assignee (for CustomerSide): a
+// join, not a subquery, so a locking read stays on one shard on Citus.
+const taskFrom = ` FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+    LEFT JOIN tenant_users a ON a.tenant_id = t.tenant_id AND a.user_id = t.assigned_to `
 
 // taskVisible limits a customer contact ($2) to the customer-visible tasks
 // of their own customer's projects.
@@ -258,7 +260,7 @@ func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 		if _, err := getProject(ctx, tx, p, t.ProjectID, true); err != nil {
 			return err
 		}
-		if err := clearReferences(ctx, tx, id, `UPDATE assistant_conversations SET task_id = NULL WHERE tenant_id = $1 AND task_id = $2`); err != nil {
+		if err := clearReferences(ctx, tx, []string{`UPDATE assistant_conversations SET task_id = NULL WHERE tenant_id = $1 AND task_id = $2`}, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete task: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM tasks WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id); err != nil {

@@ -116,7 +116,7 @@ func (db *DB) DeleteTemplate(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.ManageTemplates); err != nil {
 			return err
 		}
-		if err := clearReferences(ctx, tx, id, `UPDATE projects SET template_id = NULL WHERE tenant_id = $1 AND template_id = $2`); err != nil {
+		if err := clearReferences(ctx, tx, []string{`UPDATE projects SET template_id = NULL WHERE tenant_id = $1 AND template_id = $2`}, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete template: %w", err)
 		}
 		var name string
@@ -156,12 +156,18 @@ func insertTemplateTasks(ctx context.Context, tx *Tx, id uuid.UUID, tasks []onbo
 		phases[i], descs[i], details[i], sides[i], vis[i] = t.Phase, t.Description, t.Details, t.Side, string(t.Visibility)
 		offsets[i], durations[i] = int32(t.OffsetDays), int32(t.DurationDays)
 	}
-	_, err := tx.Exec(ctx, `
+	// RETURNING: an INSERT … SELECT without it goes through COPY on Citus,
+	// which row-level security refuses.
+	rows, err := tx.Query(ctx, `
 INSERT INTO template_tasks (tenant_id, template_id, position, phase, description, details, offset_days, duration_days, side, visibility)
 SELECT $1, $2, t.ord - 1, t.phase, t.description, t.details, t.offset_days, t.duration_days, t.side, t.visibility
 FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::text[])
-     WITH ORDINALITY AS t(phase, description, details, offset_days, duration_days, side, visibility, ord)`,
+     WITH ORDINALITY AS t(phase, description, details, offset_days, duration_days, side, visibility, ord)
+RETURNING template_task_id`,
 		tx.TenantID(), id, phases, descs, details, offsets, durations, sides, vis)
+	if err == nil {
+		_, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	}
 	if err != nil {
 		return fmt.Errorf("insert template tasks: %w", err)
 	}

@@ -79,3 +79,29 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 	}
 	return &NewTenantResult{Tenant: t, Admin: admin, Token: token}, nil
 }
+
+// tenantReferences clear, in tenant $1, every column that refers to a row
+// another foreign key's cascade may delete first. On one
+// server a tenant's delete cascades in one statement; a distributed one
+// cascades shard by shard, so the references go first.
+var tenantReferences = []string{
+	`UPDATE tasks SET assigned_to = NULL WHERE tenant_id = $1 AND assigned_to IS NOT NULL`,
+	`UPDATE events SET actor_user_id = NULL WHERE tenant_id = $1 AND actor_user_id IS NOT NULL`,
+	`UPDATE knowledge_base SET created_by = NULL WHERE tenant_id = $1 AND created_by IS NOT NULL`,
+	`UPDATE ai_calls SET user_id = NULL, conversation_id = NULL WHERE tenant_id = $1 AND (user_id IS NOT NULL OR conversation_id IS NOT NULL)`,
+	`UPDATE assistant_conversations SET project_id = NULL, task_id = NULL WHERE tenant_id = $1 AND (project_id IS NOT NULL OR task_id IS NOT NULL)`,
+	`UPDATE projects SET template_id = NULL WHERE tenant_id = $1 AND template_id IS NOT NULL`,
+	`UPDATE customers SET support_member_id = NULL WHERE tenant_id = $1 AND support_member_id IS NOT NULL`,
+}
+
+// DeleteTenant deletes the tenant tx runs in and everything in it (the
+// command line and the retrieval evaluation's scratch tenant).
+func (tx *Tx) DeleteTenant(ctx context.Context) error {
+	if err := clearReferences(ctx, tx, tenantReferences, tx.TenantID()); err != nil {
+		return fmt.Errorf("delete tenant: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM tenants WHERE tenant_id = $1`, tx.TenantID()); err != nil {
+		return fmt.Errorf("delete tenant: %w", err)
+	}
+	return nil
+}

@@ -46,8 +46,19 @@ type Neighbour struct {
 // enableIterativeScan makes an HNSW scan keep going until it has found k rows
 // that pass the tenant filter, instead of stopping after ef_search candidates
 // (most of which belong to other tenants when a tenant is small), and
-// widens the candidate list from 40 to 100 for better recall.
-const enableIterativeScan = "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '100', true)"
+// widens the candidate list from 40 to 100 for better recall. SET LOCAL,
+// like the tenant's setting, because it is what Citus passes on to the
+// workers that run the scan.
+var iterativeScan = []string{"SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = 100"}
+
+// enableIterativeScan applies iterativeScan in tx, in one round trip.
+func enableIterativeScan(ctx context.Context, tx *Tx) error {
+	b := &pgx.Batch{}
+	for _, s := range iterativeScan {
+		b.Queue(s)
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
 
 // NearestArticles returns the k knowledge-base articles of the tenant tx runs
 // in whose embeddings are closest to v, nearest first. Relaxed order lets
@@ -59,7 +70,7 @@ func (tx *Tx) NearestArticles(ctx context.Context, v pgvector.Vector, k int) ([]
 	if !comparableVector(v.Slice()) {
 		return nil, nil
 	}
-	if _, err := tx.Exec(ctx, enableIterativeScan); err != nil {
+	if err := enableIterativeScan(ctx, tx); err != nil {
 		return nil, fmt.Errorf("nearest articles: %w", err)
 	}
 	rows, err := tx.Query(ctx, `

@@ -3,7 +3,18 @@
 -- foreign keys with tenant_id (so it can be distributed by tenant) and is
 -- protected by forced row-level security (00002_rls.sql).
 
-CREATE EXTENSION IF NOT EXISTS vector;
+-- Created only when missing: CREATE EXTENSION IF NOT EXISTS still demands
+-- ownership of an existing extension on Citus, and an operator may have
+-- created it as a superuser for an owner role that is none.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') THEN
+        CREATE EXTENSION vector;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
 
 CREATE TABLE tenants (
     tenant_id   uuid        NOT NULL DEFAULT gen_random_uuid(),

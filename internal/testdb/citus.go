@@ -28,11 +28,11 @@ import (
 // sessions in every database that has it (docs/scaling.md). So:
 //
 //   - a template per process and fixture: a database of that name on every
-//     node with the citus extension, the nodes registered on the
-//     coordinator, migrated by the real Migrate as the superuser (on Citus,
-//     migration 00001's CREATE EXTENSION IF NOT EXISTS vector needs the
-//     extension's owner), the fixture loaded through the application role;
-//     then, on every node, closed to connections and its sessions ended;
+//     node, owned by the schema owner (not a superuser, as on plain
+//     PostgreSQL), with the citus extension and the nodes registered on the
+//     coordinator (a superuser's part), migrated by the real Migrate as the
+//     owner, the fixture loaded through the application role; then, on
+//     every node, closed to connections and its sessions ended;
 //   - a test's database: CREATE DATABASE … TEMPLATE on every node under one
 //     name, so the copies agree on the shards and the nodes; dropped on
 //     every node when the test ends, the workers first.
@@ -169,7 +169,7 @@ func newCitusDB(t testing.TB, m migrator) *DB {
 	var wg sync.WaitGroup
 	for i, n := range c.nodes {
 		wg.Go(func() {
-			if err := c.exec(ctx, n, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tpl)); err != nil {
+			if err := c.exec(ctx, n, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s", name, tpl, ownerRole.Username)); err != nil {
 				errs[i] = fmt.Errorf("create %s from %s on %s:%s: %w", name, tpl, n.host, n.port, err)
 			}
 		})
@@ -178,11 +178,8 @@ func newCitusDB(t testing.TB, m migrator) *DB {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	super := c.url(c.nodes[0], name)
-	app := c.admin
-	app.Path = "/" + name
-	app.User = url.UserPassword(postgres.DefaultAppRole, AppPassword)
-	d := &DB{OwnerURL: super, SuperURL: super, AppURL: app.String()}
+	d := &DB{OwnerURL: c.as(ownerRole.Username, ownerRole.Password, name), SuperURL: c.url(c.nodes[0], name),
+		AppURL: c.as(postgres.DefaultAppRole, AppPassword, name)}
 	d.App, err = postgres.Open(ctx, d.AppURL, postgres.WithSecrets(Keyring()))
 	if err != nil {
 		t.Fatalf("open app pool: %v", err)
@@ -217,8 +214,11 @@ func (c *citusCluster) build(ctx context.Context, name string, m migrator) error
 	if err := c.drop(ctx, name); err != nil {
 		return err
 	}
+	if err := c.createOwner(ctx); err != nil {
+		return err
+	}
 	for _, n := range c.nodes {
-		if err := c.exec(ctx, n, "CREATE DATABASE "+name); err != nil {
+		if err := c.exec(ctx, n, "CREATE DATABASE "+name+" OWNER "+ownerRole.Username); err != nil {
 			return fmt.Errorf("create %s on %s:%s: %w", name, n.host, n.port, err)
 		}
 	}
@@ -229,18 +229,45 @@ func (c *citusCluster) build(ctx context.Context, name string, m migrator) error
 			return fmt.Errorf("create extension citus on %s:%s: %w", n.host, n.port, err)
 		}
 	}
-	super := c.url(c.nodes[0], name)
+	coord := c.url(c.nodes[0], name)
 	stmts := []string{fmt.Sprintf("SELECT citus_set_coordinator_host('%s', %s)", c.nodes[0].host, c.nodes[0].port)}
 	for _, n := range c.nodes[1:] {
 		stmts = append(stmts, fmt.Sprintf("SELECT citus_add_node('%[1]s', %[2]s) WHERE NOT EXISTS (SELECT FROM pg_dist_node WHERE nodename = '%[1]s' AND nodeport = %[2]s)", n.host, n.port))
 	}
-	if err := RetryCitusNodeChange(ctx, func() error { return c.execOn(ctx, super, stmts...) }); err != nil {
+	if err := RetryCitusNodeChange(ctx, func() error { return c.execOn(ctx, coord, stmts...) }); err != nil {
 		return fmt.Errorf("register the nodes: %w", err)
 	}
-	if err := m.migrate(ctx, super); err != nil {
+	if err := m.migrate(ctx, c.as(ownerRole.Username, ownerRole.Password, name)); err != nil {
 		return err
 	}
 	return c.seal(ctx, name)
+}
+
+// createOwner creates the schema owner's role, once: on the coordinator,
+// which passes it on to the workers. Another test process may be creating
+// it at the same moment.
+func (c *citusCluster) createOwner(ctx context.Context) error {
+	create := fmt.Sprintf(`
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%[1]s') THEN
+        CREATE ROLE %[1]s LOGIN PASSWORD '%[2]s' %[3]s;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$`, ownerRole.Username, ownerRole.Password, ownerRole.Capabilities)
+	err := RetryCitusNodeChange(ctx, func() error { return c.exec(ctx, c.nodes[0], create) })
+	if err != nil {
+		return fmt.Errorf("create the owner role: %w", err)
+	}
+	return nil
+}
+
+// as returns the URL of database db on the coordinator as user.
+func (c *citusCluster) as(user, password, db string) string {
+	u := c.admin
+	u.Host = c.nodes[0].host + ":" + c.nodes[0].port
+	u.Path = "/" + db
+	u.User = url.UserPassword(user, password)
+	return u.String()
 }
 
 // seal closes the template to connections on every node and ends the

@@ -48,6 +48,15 @@ func Keyring() *secret.Keyring {
 	return ring
 }
 
+// ownerRole is the schema owner of test databases. It is not a superuser,
+// as in production: row-level security is forced on it too. It creates
+// the application role.
+var ownerRole = pgtestdb.Role{
+	Username:     "onboardiq_owner",
+	Password:     "onboardiq-owner",
+	Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE",
+}
+
 // DB is one test's database.
 type DB struct {
 	OwnerURL string // the schema owner, as migrate connects
@@ -114,11 +123,7 @@ func newDB(t testing.TB, m migrator) *DB {
 		Options:    u.RawQuery,
 		// The owner is not a superuser, as in production: row-level
 		// security is forced on it too. It creates the application role.
-		TestRole: &pgtestdb.Role{
-			Username:     "onboardiq_owner",
-			Password:     "onboardiq-owner",
-			Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE",
-		},
+		TestRole: &ownerRole,
 	}
 	if conf.Port == "" {
 		conf.Port = "5432"

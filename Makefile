@@ -39,13 +39,14 @@ test:
 ## (scripts/citus.sh; builds Citus from the archive CITUS_SOURCE names when it
 ## is not installed): the Citus tests and the tests of the normal suite named
 ## in CITUS_TESTS, each test's database distributed over the nodes (testdb)
-CITUS_PACKAGES ?= ./internal/postgres ./internal/api ./internal/jobs ./internal/cli
+CITUS_PACKAGES ?= ./internal/postgres ./internal/api ./internal/jobs ./internal/cli ./internal/eval
 # By name; each name is a test of one of CITUS_PACKAGES. TestCitus* skip
 # outside this target.
 CITUS_TESTS ?= TestCitus.* \
 	TestTenantTablesIsolated TestPooledConnectionForgetsTenant TestSchemaKeepsTenantInEveryKey \
+	TestDeletesClearWhatReferredToThem \
 	TestWalkthrough TestCrossTenantRoutes TestProgressAndStatus \
-	TestSearchFindsTheSSOArticle TestCanaries TestSmallTenantGetsKResults \
+	TestSearchFindsTheSSOArticle TestCanaries TestSmallTenantGetsKResults TestDevSet \
 	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
 	TestScanOnceAndDeliveries TestConcurrentScans \
 	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -132,23 +133,35 @@ func (db citusDB) enableCitus(t *testing.T) {
 	}
 }
 
-// drop drops the database on every node, the workers first, while their
-// maintenance daemons can still reach the coordinator's copy (one that
-// cannot may hold its database open past DROP DATABASE's wait).
+// drop drops the database on every node, the workers first, after closing
+// it to connections on every node: otherwise a connection between nodes
+// (the coordinator's maintenance daemon reaching a worker's copy) can start
+// a daemon in it again after DROP DATABASE … WITH (FORCE) ended it, and the
+// drop fails on a database "being accessed by other users".
 func (db citusDB) drop(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
+	exec := func(n citusNode, stmt string) error {
+		conn, err := pgx.Connect(ctx, db.node(n, db.admin.Path))
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, stmt)
+		return err
+	}
+	for _, n := range db.nodes {
+		if err := exec(n, "ALTER DATABASE "+db.name+" ALLOW_CONNECTIONS false"); err != nil {
+			t.Errorf("close %s on %s:%s: %v", db.name, n.host, n.port, err)
+		}
+	}
 	for _, n := range slices.Backward(db.nodes) {
 		var err error
-		for attempt := 0; attempt < 3; attempt++ {
-			var conn *pgx.Conn
-			if conn, err = pgx.Connect(ctx, db.node(n, db.admin.Path)); err == nil {
-				_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db.name+" WITH (FORCE)")
-				conn.Close(ctx)
-			}
-			if err == nil {
+		for attempt := 1; attempt <= 5; attempt++ {
+			if err = exec(n, "DROP DATABASE IF EXISTS "+db.name+" WITH (FORCE)"); err == nil {
 				break
 			}
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		}
 		if err != nil {
 			t.Errorf("drop %s on %s:%s: %v", db.name, n.host, n.port, err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
@@ -307,17 +308,27 @@ FROM pg_stat_activity WHERE datname = $1`, name).Scan(&left)
 	return nil
 }
 
-// drop drops database name on every node, the workers first, while their
-// maintenance daemons can still reach the coordinator's copy.
+// drop drops database name on every node. It is closed to connections on
+// every node first: otherwise a connection between nodes (the coordinator's
+// maintenance daemon reaching a worker's copy) can start that database's
+// daemon again after DROP DATABASE … WITH (FORCE) ended it, and the drop
+// fails on a database "being accessed by other users".
 func (c *citusCluster) drop(ctx context.Context, name string) error {
 	var errs []error
+	for _, n := range c.nodes {
+		err := c.exec(ctx, n, "ALTER DATABASE "+name+" ALLOW_CONNECTIONS false")
+		var pgErr *pgconn.PgError
+		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "3D000") { // not there: nothing to close
+			errs = append(errs, fmt.Errorf("close %s on %s:%s: %w", name, n.host, n.port, err))
+		}
+	}
 	for _, n := range slices.Backward(c.nodes) {
 		var err error
-		for range 3 {
+		for attempt := 1; attempt <= 5; attempt++ {
 			if err = c.exec(ctx, n, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
 				break
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("drop %s on %s:%s: %w", name, n.host, n.port, err))

@@ -46,7 +46,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestTenantTablesIsolated TestPooledConnectionForgetsTenant TestSchemaKeepsTenantInEveryKey \
 	TestDeletesClearWhatReferredToThem \
 	TestWalkthrough TestCrossTenantRoutes TestProgressAndStatus \
-	TestSearchFindsTheSSOArticle TestCanaries TestSmallTenantGetsKResults TestDevSet \
+	TestSearchFindsTheSSOArticle TestCanaries TestDevSet \
 	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
 	TestScanOnceAndDeliveries TestConcurrentScans \
 	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground

@@ -111,13 +111,13 @@ type Project struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description"`
 	Status      Status     `json:"status"`
+	Progress    float64    `json:"progress"`
 	// StatusReason says why the project is on hold or cancelled; nil
 	// otherwise.
 	StatusReason *string `json:"status_reason,omitempty"`
 	// StatusChangedAt is when the status last changed (for a project
 	// older than this record, its completion or creation).
 	StatusChangedAt time.Time  `json:"status_changed_at"`
-	Progress        float64    `json:"progress"`
 	StartDate       time.Time  `json:"start_date"`
 	Deadline        *time.Time `json:"deadline,omitempty"`
 	// HeldDays is how many days the project has spent on hold: resuming

@@ -81,6 +81,9 @@ func TestProjectLifecycleForms(t *testing.T) {
 	if overdueListed() {
 		t.Error("the project on hold is still in the overdue list")
 	}
+	if n := strings.TrimSpace(get(t, c, a.url+"/app").text("#on-hold-count")); n != "1" {
+		t.Errorf("the dashboard counts %q projects on hold, want 1", n)
+	}
 	// A second tab still offering "hold": the error shows in the status card.
 	if p := send("hold", "Again", a.url); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#status .error"), "its status is on_hold") {
 		t.Errorf("hold twice: %d %q", p.status, p.text("#status .error"))

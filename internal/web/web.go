@@ -153,6 +153,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/customers/{id}", h.staff(h.customer))
 	handle("POST /app/customers/{id}/summary", h.staff(h.summary))
 	handle("GET /app/projects/{id}", h.staff(h.project))
+	handle("POST /app/projects/{id}/{action}", h.staff(h.projectLifecycle))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
 	handle("POST /app/tasks/{id}/status", h.staff(h.taskStatus))
 	handle("POST /app/tasks/{id}/comments", h.staff(h.comment))

@@ -79,7 +79,7 @@
       const mine = ++latest;
       try {
         const resp = await fetch(preview.dataset.src, { method: "POST", body: new URLSearchParams({ content: content.value }) });
-        if (!resp.ok || mine !== latest) return;
+        if (!resp.ok || resp.redirected || mine !== latest) return; // signed out: a sign-in page is no preview
         const html = await resp.text();
         if (mine === latest) preview.innerHTML = html; // sanitised by the server
       } catch (e) {

@@ -76,6 +76,32 @@ type ArticleHit struct {
 	KeywordRank  *int       `json:"keyword_rank,omitempty"`
 	Similarity   *float64   `json:"similarity,omitempty" doc:"Cosine similarity to the query, when the semantic search found it."`
 	SemanticRank *int       `json:"semantic_rank,omitempty"`
+	// Excerpt is Snippet in parts, matched or not, for pages that mark the
+	// matches themselves: a « or » in the article is text here, never a mark.
+	Excerpt Excerpt `json:"-"`
+}
+
+// Excerpt is a passage of text cut into parts, each one either words a
+// search matched or the text between them.
+type Excerpt []ExcerptPart
+
+// ExcerptPart is one part of an Excerpt.
+type ExcerptPart struct {
+	Text  string
+	Match bool
+}
+
+// Marked is the excerpt as plain text with the matched words «like this».
+func (e Excerpt) Marked() string {
+	var b strings.Builder
+	for _, p := range e {
+		if p.Match {
+			b.WriteString("«" + p.Text + "»")
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
 }
 
 // TrimQuery normalises a search query.

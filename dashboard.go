@@ -5,10 +5,10 @@ import "time"
 // Dashboard is the staff console's overview.
 type Dashboard struct {
 	ByStatus   map[string]int // by project status
-	Overdue    []*Project
-	AtRisk     []*Project
+	Overdue    []*Project     // past the deadline, neither completed, on hold nor cancelled
+	AtRisk     []*Project     // forecast to miss the deadline, as above
 	Active     []*Project
-	OnTimeRate *float64 // completed on or before the deadline, of those with one
+	OnTimeRate *float64 // completed on or before the deadline, of those with one (so never on hold or cancelled)
 	Weekly     []WeekCount
 	Customers  map[string]string // id → name, for the lists
 	Unread     int               // the caller's unread notifications (the navigation's badge)

@@ -36,6 +36,10 @@ const (
 	EventProjectCompleted     = EventKind("project.completed")
 	EventProjectOverdue       = EventKind("project.overdue")
 	EventProjectAtRisk        = EventKind("project.at_risk")
+	EventProjectPutOnHold     = EventKind("project.put_on_hold")
+	EventProjectResumed       = EventKind("project.resumed")
+	EventProjectCancelled     = EventKind("project.cancelled")
+	EventProjectReopened      = EventKind("project.reopened")
 
 	EventTaskCreated       = EventKind("task.created")
 	EventTaskUpdated       = EventKind("task.updated")
@@ -73,6 +77,7 @@ var EventKinds = []EventKind{
 	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
 	EventProjectCreated, EventProjectUpdated, EventProjectDeleted, EventProjectStatusChanged,
 	EventProjectCompleted, EventProjectOverdue, EventProjectAtRisk,
+	EventProjectPutOnHold, EventProjectResumed, EventProjectCancelled, EventProjectReopened,
 	EventTaskCreated, EventTaskUpdated, EventTaskStatusChanged, EventTaskCompleted, EventTaskBlocked,
 	EventTaskReopened, EventTaskDeleted, EventTaskCommented,
 	EventArticleCreated, EventArticleUpdated, EventArticleDeleted,

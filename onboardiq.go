@@ -84,6 +84,7 @@ const (
 	StatusInProgress Status = "in_progress"
 	StatusBlocked    Status = "blocked"
 	StatusCompleted  Status = "completed"
+	StatusOnHold     Status = "on_hold" // projects only
 	StatusCancelled  Status = "cancelled"
 )
 
@@ -98,8 +99,10 @@ const (
 	VisibilityPublic Visibility = "public"
 )
 
-// Project is an onboarding project of a customer. Status and Progress are
-// derived from its tasks, in the transaction that changes them.
+// Project is an onboarding project of a customer. Progress is derived from
+// its tasks, in the transaction that changes them, and so is Status, unless
+// the project is on hold or cancelled: those are set by hand (Lifecycle),
+// with a reason.
 type Project struct {
 	TenantID    uuid.UUID  `json:"tenant_id"`
 	ID          uuid.UUID  `json:"id"`
@@ -109,8 +112,17 @@ type Project struct {
 	Description string     `json:"description"`
 	Status      Status     `json:"status"`
 	Progress    float64    `json:"progress"`
-	StartDate   time.Time  `json:"start_date"`
-	Deadline    *time.Time `json:"deadline,omitempty"`
+	// StatusReason says why the project is on hold or cancelled; nil
+	// otherwise.
+	StatusReason *string `json:"status_reason,omitempty"`
+	// StatusChangedAt is when the status last changed (for a project
+	// older than this record, its completion or creation).
+	StatusChangedAt time.Time  `json:"status_changed_at"`
+	StartDate       time.Time  `json:"start_date"`
+	Deadline        *time.Time `json:"deadline,omitempty"`
+	// HeldDays is how many days the project has spent on hold: resuming
+	// moved its deadline and its open tasks' due dates by them.
+	HeldDays    int        `json:"held_days"`
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	Overdue     bool       `json:"overdue"`
 	// The delay scan's forecast: when the open tasks will likely be done,

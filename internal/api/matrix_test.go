@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,6 +48,10 @@ var routes = []route{
 	{"get project", "GET", func(e *env) string { return "/projects/" + e.p1.String() }, nil, "200 200 200 200 200 404 404 401"},
 	{"update project", "PATCH", func(e *env) string { return "/projects/" + e.p1.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 200 403 403 403 404 404 401"},
 	{"delete project", "DELETE", func(e *env) string { return "/projects/" + e.p1.String() }, nil, "204 204 403 403 403 404 404 401"},
+	{"hold project", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/hold" }, func(*env) any { return map[string]any{"reason": "Customer re-org"} }, "200 200 403 403 403 404 404 401"},
+	{"resume project", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/resume" }, nil, "200 200 403 403 403 404 404 401"},
+	{"cancel project", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/cancel" }, func(*env) any { return map[string]any{"reason": "Churned"} }, "200 200 403 403 403 404 404 401"},
+	{"reopen project", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/reopen" }, nil, "200 200 403 403 403 404 404 401"},
 	{"project activity", "GET", func(e *env) string { return "/projects/" + e.p1.String() + "/activity" }, nil, "200 200 200 200 403 404 404 401"},
 
 	{"create task", "POST", func(e *env) string { return "/projects/" + e.p1.String() + "/tasks" }, func(*env) any { return map[string]any{"description": "Extra step"} }, "201 201 403 403 403 404 404 401"},
@@ -132,11 +137,23 @@ var routes = []route{
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
 }
 
+// setups put the fixture in the state a route needs to succeed, by route
+// name, before the matrix sends it (and before its snapshot).
+var setups = map[string]func(t *testing.T, e *env){
+	"resume project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "hold", "Customer re-org") },
+	"reopen project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "cancel", "Churned") },
+}
+
 // TestAuthorizationMatrix sends every route as every caller, each on a
 // fresh copy of the fixture, and checks the status; a refused request must
 // change nothing, and no response may show a caller what is not theirs.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
+	for name := range setups {
+		if !slices.ContainsFunc(routes, func(r route) bool { return r.name == name }) {
+			t.Errorf("setups names %q, which is no route", name)
+		}
+	}
 	for _, r := range routes {
 		want := strings.Fields(r.want)
 		if len(want) != len(callers) {
@@ -147,6 +164,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t)
 				seedMatrix(t, e)
+				if setup := setups[r.name]; setup != nil {
+					setup(t, e)
+				}
 				var body any
 				if r.body != nil {
 					body = r.body(e)

@@ -32,10 +32,27 @@ type createProjectInput struct {
 type listProjectsInput struct {
 	ListParams
 	CustomerID string `query:"customer_id" format:"uuid"`
-	Status     string `query:"status" enum:"not_started,in_progress,blocked,completed,cancelled"`
-	Overdue    bool   `query:"overdue" doc:"Only projects past their deadline and not completed."`
+	Status     string `query:"status" enum:"not_started,in_progress,blocked,completed,on_hold,cancelled"`
+	Overdue    bool   `query:"overdue" doc:"Only projects past their deadline and still running (not completed, on hold or cancelled)."`
 	Q          string `query:"q" maxLength:"200" doc:"Name contains (case-insensitive)."`
 	Sort       string `query:"sort" enum:"created_at,-created_at,deadline,-deadline,name,-name,progress,-progress" default:"-created_at"`
+}
+
+// projectReasonInput is a lifecycle change that takes a reason. The body is
+// optional in the schema only so that a request without one answers 422
+// naming reason, as one without the field does, rather than 400.
+type projectReasonInput struct {
+	IDParam
+	Body *struct {
+		Reason string `json:"reason" minLength:"1" maxLength:"2000" doc:"Why; shown with the project as status_reason."`
+	}
+}
+
+func (in *projectReasonInput) reason() string {
+	if in.Body == nil {
+		return ""
+	}
+	return in.Body.Reason
 }
 
 type updateProjectInput struct {
@@ -79,10 +96,42 @@ func (h *handlers) registerProjects(api huma.API) {
 			return &projectOutput{p}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "update-project", Method: http.MethodPatch, Path: "/projects/{id}",
-		Summary: "Change a project", Description: "Status and progress follow the tasks and cannot be set.", Tags: tags, Security: bearer},
+		Summary: "Change a project", Description: "Status and progress follow the tasks and cannot be set here; hold, resume, cancel and reopen change the status by hand.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *updateProjectInput) (*projectOutput, error) {
 			p, err := h.DB.UpdateProject(ctx, in.ID(), onboardiq.ProjectPatch{Name: in.Body.Name.patch(),
 				Description: in.Body.Description.patch(), Deadline: in.Body.Deadline.patch()})
+			return &projectOutput{p}, h.problem(ctx, err)
+		})
+	lifecycle := func(l onboardiq.Lifecycle, summary, description string) huma.Operation {
+		return huma.Operation{OperationID: string(l) + "-project", Method: http.MethodPost, Path: "/projects/{id}/" + string(l),
+			Summary: summary, Description: description + " Admins and CSMs; 409 when the project's status does not allow it (the message names the status).",
+			Tags: tags, Security: bearer}
+	}
+	huma.Register(api, lifecycle(onboardiq.LifecycleHold, "Put a project on hold",
+		"A project not started, in progress or blocked goes on hold, with a reason: no delay alerts, never overdue, no forecast, "+
+			"and left out of on-time figures until it is resumed. Its tasks can still change."),
+		func(ctx context.Context, in *projectReasonInput) (*projectOutput, error) {
+			p, err := h.DB.ChangeProjectLifecycle(ctx, in.ID(), onboardiq.LifecycleHold, in.reason())
+			return &projectOutput{p}, h.problem(ctx, err)
+		})
+	huma.Register(api, lifecycle(onboardiq.LifecycleResume, "Resume a project on hold",
+		"The deadline and the due dates of the open tasks move by the whole days spent on hold (added to held_days), "+
+			"and the status follows the tasks again."),
+		func(ctx context.Context, in *IDParam) (*projectOutput, error) {
+			p, err := h.DB.ChangeProjectLifecycle(ctx, in.ID(), onboardiq.LifecycleResume, "")
+			return &projectOutput{p}, h.problem(ctx, err)
+		})
+	huma.Register(api, lifecycle(onboardiq.LifecycleCancel, "Cancel a project",
+		"A project that is not completed is cancelled, with a reason: no delay alerts, never overdue, left out of on-time figures, "+
+			"and its tasks can no longer change (409) until it is reopened."),
+		func(ctx context.Context, in *projectReasonInput) (*projectOutput, error) {
+			p, err := h.DB.ChangeProjectLifecycle(ctx, in.ID(), onboardiq.LifecycleCancel, in.reason())
+			return &projectOutput{p}, h.problem(ctx, err)
+		})
+	huma.Register(api, lifecycle(onboardiq.LifecycleReopen, "Reopen a cancelled project",
+		"The status follows the tasks again; no dates move. A completed project reopens by itself when one of its tasks is reopened or added."),
+		func(ctx context.Context, in *IDParam) (*projectOutput, error) {
+			p, err := h.DB.ChangeProjectLifecycle(ctx, in.ID(), onboardiq.LifecycleReopen, "")
 			return &projectOutput{p}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "delete-project", Method: http.MethodDelete, Path: "/projects/{id}",

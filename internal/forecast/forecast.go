@@ -1,6 +1,13 @@
 // Package forecast estimates when an onboarding project will finish and
 // whether that misses its deadline, with the reason in words. It is pure:
 // the store gathers the facts and saves the result.
+//
+// The forecast pauses while a project is on hold: an on-hold project has
+// none (the delay scan skips it, and putting it on hold clears its
+// forecast and at-risk flag), and when it resumes its deadline and the due
+// dates of its open tasks move by the days it spent on hold (HeldDays), and
+// its pace leaves those days out, so the forecast, the deadline comparison
+// and the overdue checks all count without that time.
 package forecast
 
 import (
@@ -15,6 +22,9 @@ type Project struct {
 	Start, Deadline time.Time
 	// Completed counts its completed tasks.
 	Completed int
+	// HeldDays is how long it has been on hold, in days: its pace counts
+	// the days since Start without them.
+	HeldDays int
 	// AvgLateDays is how many days late its completed tasks ran on
 	// average (early counts as zero).
 	AvgLateDays float64
@@ -50,7 +60,8 @@ const (
 // now, if that passed) plus how late tasks tend to run: the same template
 // task in earlier projects where there is history, otherwise this
 // project's own average lateness. Once the project has some history, it
-// finishes no sooner than its pace so far allows. It is at risk when the
+// finishes no sooner than its pace so far allows (the days on hold left
+// out). It is at risk when the
 // finish passes the deadline by more than the slack: a day, or 5% of the
 // planned duration, whichever is longer. ok is false for a project with no
 // open tasks, which has nothing to forecast.
@@ -91,7 +102,7 @@ func Of(p Project, now time.Time) (r Result, ok bool) {
 			why = append(why, fmt.Sprintf("%d %s task%s overdue by up to %.0f day%s", n, who, plural(n), d, plural(int(d))))
 		}
 	}
-	elapsed := now.Sub(p.Start).Hours() / 24
+	elapsed := now.Sub(p.Start).Hours()/24 - float64(p.HeldDays)
 	if p.Completed >= paceMinTasks && elapsed >= paceMinDays {
 		perDay := float64(p.Completed) / elapsed
 		byPace := now.Add(days(float64(len(p.Open)) / perDay))
@@ -114,6 +125,17 @@ func Of(p Project, now time.Time) (r Result, ok bool) {
 // duration, is noise.
 func Slack(start, deadline time.Time) time.Duration {
 	return max(24*time.Hour, deadline.Sub(start)/20)
+}
+
+// HeldDays is by how many days a project that was on hold from since to
+// until moves its deadline and its open tasks' due dates when it resumes:
+// the time on hold, to the nearest whole day. Whole days keep a due time at
+// its time of day; a hold shorter than half a day moves nothing.
+func HeldDays(since, until time.Time) int {
+	if !until.After(since) {
+		return 0
+	}
+	return int(math.Round(until.Sub(since).Hours() / 24))
 }
 
 func days(d float64) time.Duration { return time.Duration(d * 24 * float64(time.Hour)) }

@@ -85,6 +85,20 @@ func TestOf(t *testing.T) {
 			reason: "At 3.5 tasks a week, the 12 open tasks take until 26 Mar; forecast finish 26 Mar, deadline 22 Mar",
 		},
 		{
+			name: "days on hold do not slow the pace",
+			p: forecast.Project{Start: now.AddDate(0, 0, -40), HeldDays: 30, Deadline: deadline, Completed: 5, Open: []forecast.Task{
+				{Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)}, {Due: at(1)},
+			}},
+			finish: *at(24), // as above: 5 tasks in the 10 days worked, not in 40
+			atRisk: true,
+			reason: "At 3.5 tasks a week, the 12 open tasks take until 26 Mar; forecast finish 26 Mar, deadline 22 Mar",
+		},
+		{
+			name:   "pace needs a week of work, the days on hold left out",
+			p:      forecast.Project{Start: now.AddDate(0, 0, -20), HeldDays: 14, Deadline: deadline, Completed: 10, Open: make([]forecast.Task, 30)},
+			finish: now,
+		},
+		{
 			name:   "pace needs three completed tasks",
 			p:      forecast.Project{Start: start, Deadline: deadline, Completed: 2, Open: make([]forecast.Task, 30)},
 			finish: now,
@@ -135,5 +149,52 @@ func TestSlack(t *testing.T) {
 		if got := forecast.Slack(now, now.Add(tc.plan)); got != tc.want {
 			t.Errorf("Slack for a plan of %s: %s, want %s", tc.plan, got, tc.want)
 		}
+	}
+}
+
+func TestHeldDays(t *testing.T) {
+	t.Parallel()
+	h := func(hours float64) time.Time { return now.Add(time.Duration(hours * float64(time.Hour))) }
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		want         int
+	}{
+		{"resumed at once", now, now, 0},
+		{"a few hours move nothing", now, h(11), 0},
+		{"half a day counts as a day", now, h(12), 1},
+		{"a day", now, h(24), 1},
+		{"two weeks and a bit", now, h(14*24 + 5), 14},
+		{"nearly three weeks", now, h(20*24 + 20), 21},
+		{"a clock that ran backwards moves nothing", now, h(-30), 0},
+	} {
+		if got := forecast.HeldDays(tc.since, tc.until); got != tc.want {
+			t.Errorf("%s: HeldDays = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestResumedProjectIsJudgedWithoutTheHold: a project on plan put on hold
+// for 30 days would be at risk and past its deadline by its old dates;
+// moved by HeldDays, as resuming does, it is on plan again.
+func TestResumedProjectIsJudgedWithoutTheHold(t *testing.T) {
+	t.Parallel()
+	start := now.AddDate(0, 0, -40)
+	deadline := now.AddDate(0, 0, -5) // the plan ended 5 days ago...
+	heldFrom := now.AddDate(0, 0, -30)
+	due := now.AddDate(0, 0, -10) // ...and its last task was due 10 days ago, during the hold
+	p := forecast.Project{Start: start, Deadline: deadline, Open: []forecast.Task{{Due: &due}}}
+	if r, _ := forecast.Of(p, now); !r.AtRisk {
+		t.Fatalf("by its old dates the project should be at risk: %+v", r)
+	}
+	shift := forecast.HeldDays(heldFrom, now)
+	moved := due.AddDate(0, 0, shift)
+	p.Deadline, p.Open = deadline.AddDate(0, 0, shift), []forecast.Task{{Due: &moved}}
+	r, ok := forecast.Of(p, now)
+	if !ok || r.AtRisk || !r.Finish.Equal(moved) {
+		t.Errorf("after the move: %+v, want on plan, finishing %s", r, moved)
+	}
+	if !p.Deadline.After(now) {
+		t.Errorf("the moved deadline %s should be ahead of now", p.Deadline)
 	}
 }

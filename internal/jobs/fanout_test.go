@@ -107,6 +107,11 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 	_, err = db.UpdateProject(admin, pr.ID, onboardiq.ProjectPatch{Description: onboardiq.Set("Every kind of event")})
 	must(err)
+	// Its lifecycle by hand: on hold, resumed, cancelled, reopened.
+	for _, l := range onboardiq.Lifecycles {
+		_, err = db.ChangeProjectLifecycle(admin, pr.ID, l, "Waiting for the customer's budget")
+		must(err)
+	}
 	scrap, err := db.CreateProject(admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Scrapped", Deadline: &deadline})
 	must(err)
 	must(db.DeleteProject(admin, scrap.ID))

@@ -37,6 +37,23 @@ func TestWebhookMessages(t *testing.T) {
 			map[string]string{
 				"project.status_changed": `{"previous_status":"in_progress","project":{"customer_id":"` + customer.String() + `","id":"` + project.String() + `","name":"Rollout","progress":100,"status":"completed"}}`,
 				"project.completed":      `{"previous_status":"in_progress","project":{"customer_id":"` + customer.String() + `","id":"` + project.String() + `","name":"Rollout","progress":100,"status":"completed"}}`}},
+		{"project put on hold is a status change with its reason", onboardiq.Event{Kind: onboardiq.EventProjectPutOnHold, ProjectID: &project, CustomerID: &customer,
+			Data: map[string]any{"name": "Rollout", "progress": 40.0, "status": "on_hold", "previous_status": "in_progress", "reason": "Customer re-org"}},
+			map[string]string{"project.status_changed": `{"previous_status":"in_progress","project":{"customer_id":"` + customer.String() +
+				`","id":"` + project.String() + `","name":"Rollout","progress":40,"status":"on_hold","status_reason":"Customer re-org"}}`}},
+		{"project cancelled", onboardiq.Event{Kind: onboardiq.EventProjectCancelled, ProjectID: &project, CustomerID: &customer,
+			Data: map[string]any{"name": "Rollout", "progress": 40.0, "status": "cancelled", "previous_status": "on_hold", "reason": "Churned"}},
+			map[string]string{"project.status_changed": `{"previous_status":"on_hold","project":{"customer_id":"` + customer.String() +
+				`","id":"` + project.String() + `","name":"Rollout","progress":40,"status":"cancelled","status_reason":"Churned"}}`}},
+		{"project resumed", onboardiq.Event{Kind: onboardiq.EventProjectResumed, ProjectID: &project, CustomerID: &customer,
+			Data: map[string]any{"name": "Rollout", "progress": 40.0, "status": "in_progress", "previous_status": "on_hold", "held_days": 3}},
+			map[string]string{"project.status_changed": `{"previous_status":"on_hold","project":{"customer_id":"` + customer.String() +
+				`","id":"` + project.String() + `","name":"Rollout","progress":40,"status":"in_progress"}}`}},
+		{"project reopened onto completed is a completion too", onboardiq.Event{Kind: onboardiq.EventProjectReopened, ProjectID: &project, CustomerID: &customer,
+			Data: map[string]any{"name": "Rollout", "progress": 100.0, "status": "completed", "previous_status": "cancelled"}},
+			map[string]string{
+				"project.status_changed": `{"previous_status":"cancelled","project":{"customer_id":"` + customer.String() + `","id":"` + project.String() + `","name":"Rollout","progress":100,"status":"completed"}}`,
+				"project.completed":      `{"previous_status":"cancelled","project":{"customer_id":"` + customer.String() + `","id":"` + project.String() + `","name":"Rollout","progress":100,"status":"completed"}}`}},
 		{"overdue keeps the scan's snapshot", onboardiq.Event{Kind: onboardiq.EventProjectOverdue, ProjectID: &project,
 			Data: map[string]any{"project": map[string]any{"name": "Rollout", "deadline": "2026-03-01T00:00:00Z"}}},
 			map[string]string{"project.overdue": `{"project":{"deadline":"2026-03-01T00:00:00Z","name":"Rollout"}}`}},

@@ -237,20 +237,28 @@ sem AS (
 SELECT a.article_id, a.title, a.visibility, a.tags,
        CASE WHEN $10 THEN coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + kw.rank), 0) + coalesce(1.0 / (`+fmt.Sprint(rrfK)+` + sem.rank), 0)
             WHEN $3 THEN kw.score ELSE sem.score END AS fused,
-       ts_headline('english', a.content, query.q,
-           'StartSel=«, StopSel=», MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
+       -- The matched words are marked by two private-use characters,
+       -- taken out of the text first, so no text can pass for a mark.
+       ts_headline('english', translate(a.content, E'\uE000\uE001', ''), query.q,
+           E'StartSel=\uE000, StopSel=\uE001, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
        kw.rank::int, sem.rank::int, sem.score
 FROM kw FULL OUTER JOIN sem ON sem.article_id = kw.article_id
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = coalesce(kw.article_id, sem.article_id)
 CROSS JOIN query
+-- Nearest is not near: an article only the semantic half found must be
+-- similar enough (it still counts in the ranks of the others).
+WHERE kw.article_id IS NOT NULL OR sem.score >= $11
 ORDER BY fused DESC, a.article_id
-LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q), s.Mode == onboardiq.SearchHybrid)
+LIMIT $7`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q), s.Mode == onboardiq.SearchHybrid, MinSimilarity)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
 		var h onboardiq.ArticleHit
-		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Snippet, &h.KeywordRank, &h.SemanticRank, &h.Similarity)
+		var headline string
+		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &headline, &h.KeywordRank, &h.SemanticRank, &h.Similarity)
+		h.Excerpt = parseHeadline(headline)
+		h.Snippet = h.Excerpt.Marked()
 		return h, err
 	})
 }
@@ -303,4 +311,39 @@ func anyWord(q string) bool {
 		return false
 	}
 	return true
+}
+
+// MinSimilarity is the cosine similarity below which the semantic half of
+// a search finds nothing: without it, a query about nothing in the
+// knowledge base (or nonsense) still gets the nearest articles, however
+// far. Measured with the offline embedder on eval/devset (docs/ai.md):
+// relevant articles score from 0.075, the nearest article to nonsense at
+// most 0.071. A keyword match counts whatever its similarity.
+const MinSimilarity = 0.1
+
+// Marks that ts_headline puts around matched words: private-use
+// characters, which SearchArticles removes from the text it cuts first.
+const (
+	headlineStart = "\uE000"
+	headlineStop  = "\uE001"
+)
+
+// parseHeadline cuts ts_headline's output into matched and unmatched parts.
+func parseHeadline(s string) onboardiq.Excerpt {
+	var e onboardiq.Excerpt
+	for s != "" {
+		before, rest, found := strings.Cut(s, headlineStart)
+		if before != "" {
+			e = append(e, onboardiq.ExcerptPart{Text: before})
+		}
+		if !found {
+			break
+		}
+		match, after, _ := strings.Cut(rest, headlineStop)
+		if match != "" {
+			e = append(e, onboardiq.ExcerptPart{Text: match, Match: true})
+		}
+		s = after
+	}
+	return e
 }

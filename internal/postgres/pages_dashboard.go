@@ -44,6 +44,7 @@ ORDER BY p.deadline NULLS LAST, p.name`, tenant).Query(func(rows pgx.Rows) error
 			open, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Project, error) { return scanProject(r) })
 			for _, pr := range open {
 				switch {
+				case pr.Status.Paused(): // on hold: neither overdue nor at risk
 				case pr.Overdue:
 					d.Overdue = append(d.Overdue, pr)
 				case pr.AtRisk:

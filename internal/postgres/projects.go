@@ -90,16 +90,45 @@ RETURNING task_id`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 // RefreshProject derives a project's progress and status from its tasks:
 // progress is completed ÷ non-cancelled tasks as a percentage with two
 // decimals; the project is completed when every such task is, in progress
-// once any has started, and not started otherwise. A cancelled project is
-// left alone. A change of status is recorded as an event. Callers change
-// tasks and refresh in one transaction, holding the project row's lock, so
-// concurrent changes cannot lose updates.
+// once any has started, and not started otherwise. A project on hold keeps
+// its status (its progress follows), and a cancelled one is left alone. A
+// change of status is recorded as an event. Callers change tasks and
+// refresh in one transaction, holding the project row's lock, so concurrent
+// changes cannot lose updates.
 func (tx *Tx) RefreshProject(ctx context.Context, projectID uuid.UUID) error {
-	var (
-		customerID     uuid.UUID
-		from, to, name string
-		progress       float64
-	)
+	ch, err := tx.refreshProject(ctx, projectID, false, time.Now())
+	if err != nil || ch.from == ch.to {
+		return err
+	}
+	kind := onboardiq.EventProjectStatusChanged
+	if ch.to == onboardiq.StatusCompleted {
+		kind = onboardiq.EventProjectCompleted
+	}
+	return tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &ch.customerID, ProjectID: &projectID,
+		Changes: map[string]any{"status": map[string]any{"from": ch.from, "to": ch.to}},
+		Data:    ch.data()})
+}
+
+// statusChange is what refreshProject did to a project.
+type statusChange struct {
+	customerID uuid.UUID
+	name       string
+	from, to   onboardiq.Status
+	progress   float64
+}
+
+// data is what a project status event carries.
+func (c *statusChange) data() map[string]any {
+	return map[string]any{"name": c.name, "progress": c.progress, "status": c.to, "previous_status": c.from}
+}
+
+// refreshProject is RefreshProject without its event. With release, the
+// status follows the tasks even from on hold or cancelled (resuming and
+// reopening); without, those stay, and a cancelled project is left alone
+// (its change is from cancelled to cancelled). The caller holds the
+// project's lock.
+func (tx *Tx) refreshProject(ctx context.Context, projectID uuid.UUID, release bool, now time.Time) (*statusChange, error) {
+	ch := &statusChange{}
 	err := tx.QueryRow(ctx, `
 WITH s AS (
     SELECT count(*) FILTER (WHERE status <> 'cancelled') AS total,
@@ -109,32 +138,30 @@ WITH s AS (
     FROM tasks WHERE tenant_id = @tenant AND project_id = @project
 ), old AS (
     SELECT status FROM projects WHERE tenant_id = @tenant AND project_id = @project
+), n AS (
+    SELECT CASE WHEN old.status = 'on_hold' AND NOT @release THEN 'on_hold'
+                WHEN s.total > 0 AND s.done = s.total THEN 'completed'
+                WHEN s.started > 0 THEN 'in_progress'
+                ELSE 'not_started' END AS status
+    FROM s, old
 )
 UPDATE projects p SET
     progress = CASE WHEN s.total = 0 THEN 0 ELSE round(100.0 * s.done / s.total, 2) END,
-    status = CASE WHEN s.total > 0 AND s.done = s.total THEN 'completed'
-                  WHEN s.started > 0 THEN 'in_progress'
-                  ELSE 'not_started' END,
-    completed_at = CASE WHEN s.total > 0 AND s.done = s.total THEN coalesce(p.completed_at, s.last_done, @now) END,
-    updated_at = now()
-FROM s, old
-WHERE p.tenant_id = @tenant AND p.project_id = @project AND p.status <> 'cancelled'
+    status = n.status,
+    status_reason = CASE WHEN n.status = old.status THEN p.status_reason END,
+    status_changed_at = CASE WHEN n.status = old.status THEN p.status_changed_at ELSE @now END,
+    completed_at = CASE WHEN n.status = 'completed' THEN coalesce(p.completed_at, s.last_done, @now) END,
+    updated_at = @now
+FROM s, old, n
+WHERE p.tenant_id = @tenant AND p.project_id = @project AND (@release OR p.status <> 'cancelled')
 RETURNING p.customer_id, p.name, old.status, p.status, p.progress`,
-		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID, "now": time.Now()}).Scan(&customerID, &name, &from, &to, &progress)
+		pgx.NamedArgs{"tenant": tx.TenantID(), "project": projectID, "release": release, "now": now}).
+		Scan(&ch.customerID, &ch.name, &ch.from, &ch.to, &ch.progress)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // cancelled
+		return &statusChange{from: onboardiq.StatusCancelled, to: onboardiq.StatusCancelled}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("refresh project: %w", err)
+		return nil, fmt.Errorf("refresh project: %w", err)
 	}
-	if from == to {
-		return nil
-	}
-	kind := onboardiq.EventProjectStatusChanged
-	if to == string(onboardiq.StatusCompleted) {
-		kind = onboardiq.EventProjectCompleted
-	}
-	return tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &customerID, ProjectID: &projectID,
-		Changes: map[string]any{"status": map[string]any{"from": from, "to": to}},
-		Data:    map[string]any{"name": name, "progress": progress, "status": to, "previous_status": from}})
+	return ch, nil
 }

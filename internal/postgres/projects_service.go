@@ -15,20 +15,26 @@ import (
 )
 
 // overdueSQL is whether the projects row p is past its deadline and still
-// open; false for a project without a deadline.
-const overdueSQL = `coalesce(p.deadline < now() AND p.status NOT IN ('completed', 'cancelled'), false)`
+// running; false for a project without a deadline, and for one completed,
+// on hold or cancelled.
+const overdueSQL = `coalesce(p.deadline < now() AND p.status NOT IN ('completed', 'on_hold', 'cancelled'), false)`
 
 // projectVisible limits a customer contact ($2) to their own customer's
 // projects; staff ($2 NULL) see all.
 const projectVisible = `($2::uuid IS NULL OR p.customer_id = $2)`
 
+// projectColumns: a project older than the record of status changes
+// (migration 00011) changed status last when it completed, or when it was
+// created, as far as anyone knows.
 const projectColumns = `p.tenant_id, p.project_id, p.customer_id, p.template_id, p.name, p.description, p.status,
+    p.status_reason, coalesce(p.status_changed_at, p.completed_at, p.created_at), p.held_days,
     p.progress, p.start_date, p.deadline, p.completed_at, ` + overdueSQL + `, p.forecast_finish, p.at_risk, p.risk_reason,
     p.created_at, p.updated_at`
 
 func scanProject(row pgx.Row) (*onboardiq.Project, error) {
 	p := &onboardiq.Project{}
 	err := row.Scan(&p.TenantID, &p.ID, &p.CustomerID, &p.TemplateID, &p.Name, &p.Description, &p.Status,
+		&p.StatusReason, &p.StatusChangedAt, &p.HeldDays,
 		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.ForecastFinish, &p.AtRisk, &p.RiskReason, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
@@ -96,7 +102,7 @@ type ProjectFilter struct {
 	onboardiq.ListOptions
 	CustomerID *uuid.UUID
 	Status     onboardiq.Status
-	Overdue    bool   // deadline passed and not completed or cancelled
+	Overdue    bool   // deadline passed and not completed, on hold or cancelled
 	Q          string // name contains, case-insensitive
 	Sort       string // one of projectSortNames; default -created_at
 }
@@ -146,8 +152,8 @@ func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page
 	if !ok {
 		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(projectSortNames, ", "))
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, cancelled")
+	if f.Status != "" && !f.Status.ValidForProject() {
+		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, on_hold, cancelled")
 	}
 	var afterValue *string
 	var afterID uuid.UUID

@@ -45,15 +45,18 @@ type openProject struct {
 	name, customer   string
 	start            time.Time
 	deadline         time.Time
+	heldDays         int
 	supportMember    *uuid.UUID
 	completed, total int
 	avgLateDays      float64
 	progress         float64
 }
 
-// scanTenant looks at every open project with a deadline in the tenant tx
-// runs in: a project past its deadline alerts the sales leaders and the
-// customer's support member (and, after the escalation delay, the admins);
+// scanTenant looks at every running project with a deadline in the tenant
+// tx runs in (not completed, on hold or cancelled: those raise no alerts
+// and get no forecast): a project past its deadline alerts the sales
+// leaders and the customer's support member (and, after the escalation
+// delay, the admins);
 // a project whose forecast passes its deadline alerts them that it is at
 // risk. Each alert happens once per project, kind and deadline, so moving
 // the deadline re-arms it and concurrent scans cannot double it.
@@ -64,14 +67,14 @@ func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error)
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, `
-SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, c.support_member_id, p.progress,
+SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
        count(t.task_id) FILTER (WHERE t.status = 'completed'),
        count(t.task_id) FILTER (WHERE t.status <> 'cancelled'),
        coalesce(avg(greatest(0, extract(epoch FROM t.completed_at - t.due_at) / 86400)) FILTER (WHERE t.status = 'completed' AND t.due_at IS NOT NULL), 0)
 FROM projects p
 JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
 LEFT JOIN tasks t ON t.tenant_id = p.tenant_id AND t.project_id = p.project_id
-WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'cancelled')
+WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
 GROUP BY p.tenant_id, p.project_id, c.name, c.support_member_id
 ORDER BY p.deadline`, tx.TenantID())
 	if err != nil {
@@ -79,7 +82,7 @@ ORDER BY p.deadline`, tx.TenantID())
 	}
 	projects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (openProject, error) {
 		var p openProject
-		err := r.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.supportMember, &p.progress, &p.completed, &p.total, &p.avgLateDays)
+		err := r.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress, &p.completed, &p.total, &p.avgLateDays)
 		return p, err
 	})
 	if err != nil {
@@ -200,7 +203,7 @@ WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('complet
 		saveRisk, saveWhy   = []bool{}, []*string{}
 	)
 	for _, p := range projects {
-		r, ok := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, Completed: p.completed,
+		r, ok := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
 			AvgLateDays: p.avgLateDays, Open: open[p.id]}, now)
 		if !ok {
 			continue

@@ -77,6 +77,9 @@ func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.
 		if err := p.Check(onboardiq.EditTasks); err != nil {
 			return err
 		}
+		if err := checkTasksMayChange(pr); err != nil {
+			return err
+		}
 		draft := &onboardiq.Task{ProjectID: pr.ID, CustomerID: pr.CustomerID, Status: onboardiq.StatusNotStarted, Visibility: onboardiq.VisibilityCustomer}
 		if !in.Position.Set {
 			if err := tx.QueryRow(ctx, `SELECT coalesce(max(position) + 1, 0) FROM tasks WHERE tenant_id = $1 AND project_id = $2`,
@@ -187,7 +190,11 @@ func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.Task
 		} else if !patch.OnlyStatus() {
 			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may change only a task's status")
 		}
-		if _, err := getProject(ctx, tx, p, found.ProjectID, true); err != nil {
+		pr, err := getProject(ctx, tx, p, found.ProjectID, true)
+		if err != nil {
+			return err
+		}
+		if err := checkTasksMayChange(pr); err != nil {
 			return err
 		}
 		before, err := getTask(ctx, tx, p, id, true)
@@ -257,7 +264,11 @@ func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.EditTasks); err != nil {
 			return err
 		}
-		if _, err := getProject(ctx, tx, p, t.ProjectID, true); err != nil {
+		pr, err := getProject(ctx, tx, p, t.ProjectID, true)
+		if err != nil {
+			return err
+		}
+		if err := checkTasksMayChange(pr); err != nil {
 			return err
 		}
 		if err := clearReferences(ctx, tx, []string{`UPDATE assistant_conversations SET task_id = NULL WHERE tenant_id = $1 AND task_id = $2`}, tx.TenantID(), id); err != nil {

@@ -227,6 +227,11 @@ func TestCustomerPortal(t *testing.T) {
 	if answer := text(t, ctx, ".msg.answer"); !strings.Contains(answer, "SAML") {
 		t.Errorf("the answer: %q", answer)
 	}
+	// Streamed as text, the finished answer shows rendered (the server's
+	// sanitised HTML).
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".msg.answer.markdown p").length`)); err != nil || n == 0 {
+		t.Errorf("the answer is not rendered: %d paragraphs (%v)", n, err)
+	}
 	cite, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("a.citation"), "href"))
 	if err != nil || !strings.HasPrefix(cite.Value, "/portal/acme/kb/") {
 		t.Errorf("the citation links to %q (%v)", cite.Value, err)

@@ -75,6 +75,7 @@ func TestControlsFollowPermissions(t *testing.T) {
 		{"change a task's status", "/app/tasks/" + task, `form[action$="/status"]`, onboardiq.EditTasks},
 		{"comment on a task", "/app/tasks/" + task, `form[action$="/comments"]`, onboardiq.CommentOnTasks},
 		{"change statuses on the project", "/app/projects/" + project, `form.status-form`, onboardiq.EditTasks},
+		{"change the project's status by hand", "/app/projects/" + project, `form.lifecycle-form`, onboardiq.EditProjects},
 		{"add a user", "/app/settings", `form#invite`, onboardiq.ManageUsers},
 		{"register a webhook", "/app/settings", `form#new-webhook`, onboardiq.ManageWebhooks},
 		{"edit a template", "/app/settings", `a[href^="/app/settings/templates/"]`, onboardiq.ManageTemplates},
@@ -88,6 +89,9 @@ func TestControlsFollowPermissions(t *testing.T) {
 		{"write an article", "/app/kb", url.Values{"title": {"A note"}, "content": {"Text."}, "visibility": {"internal"}}, onboardiq.EditArticles},
 		{"comment on a task", "/app/tasks/" + task + "/comments", url.Values{"body": {"On it."}}, onboardiq.CommentOnTasks},
 		{"change a task's status", "/app/tasks/" + task + "/status", url.Values{"status": {"in_progress"}}, onboardiq.EditTasks},
+		// The first role to get here puts it on hold; after that, a refusal
+		// of the repeat is 422, not 403.
+		{"put the project on hold", "/app/projects/" + project + "/hold", url.Values{"reason": {"Customer re-org"}}, onboardiq.EditProjects},
 		{"add a user", "/app/settings/users", url.Values{"email": {"new.person@acme.example"}, "name": {"New Person"}, "role": {"viewer"}}, onboardiq.ManageUsers},
 	}
 	for _, u := range []struct {

@@ -134,16 +134,16 @@ func TestConsolePages(t *testing.T) {
 	if len(project.all("section.card h2")) < 5 || len(project.all("form.status-form")) != 20 {
 		t.Errorf("project page: %d phases, %d status forms", len(project.all("section.card h2")), len(project.all("form.status-form")))
 	}
-	// An article's text shows as written: markup in it is text, escaped
-	// once (not sanitised as if a model had written it).
+	// An article's Markdown is rendered; the markup in its code spans is
+	// text, escaped once (not taken out as if a model had written it).
 	var runbook string
 	if err := a.db.App.InTenant(context.Background(), a.demo.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		return tx.QueryRow(ctx, `SELECT article_id::text FROM knowledge_base WHERE content LIKE '%<samlp:StatusCode>%'`).Scan(&runbook)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if art := get(t, c, a.url+"/app/kb/"+runbook); art.status != 200 || !strings.Contains(art.text("pre.article"), "`<samlp:StatusCode>`") {
-		t.Errorf("the runbook: %d, its text does not show `<samlp:StatusCode>` as written", art.status)
+	if art := get(t, c, a.url+"/app/kb/"+runbook); art.status != 200 || !strings.Contains(art.text("article.markdown code"), "<samlp:StatusCode>") {
+		t.Errorf("the runbook: %d, its code does not show <samlp:StatusCode> as written", art.status)
 	}
 	// A cross-origin form post is refused; nothing is read.
 	if p := post(t, c, a.url+"/app/notifications/read-all", nil, "https://evil.example"); p.status != http.StatusForbidden {

@@ -2,12 +2,14 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/markdown"
 	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
@@ -120,6 +122,15 @@ func (h *Handler) portalAsk(w http.ResponseWriter, r *http.Request) error {
 		_ = send("error", map[string]string{"detail": "The assistant could not answer; try again."})
 		return nil
 	}
-	_ = send("done", ans)
+	// The page shows the answer as it streams, as text, then as HTML: the
+	// Markdown rendered here, as every text of the pages is.
+	_ = send("done", renderedAnswer{Answer: ans, HTML: markdown.Render(ans.Answer)})
 	return nil
+}
+
+// renderedAnswer is the chat's done event: the API's answer, and its text
+// rendered.
+type renderedAnswer struct {
+	*assistant.Answer
+	HTML template.HTML `json:"html"`
 }

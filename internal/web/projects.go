@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/onboardiq/onboardiq"
 )
 
@@ -19,6 +21,11 @@ type projectData struct {
 	Similar  []onboardiq.SimilarProject
 	Activity []*onboardiq.Event
 	Assignee map[string]string
+	// Lifecycle: the changes of status its status allows, one form each
+	// (shown to those who may edit projects); LifecycleError, a refused
+	// change its status no longer offers.
+	Lifecycle      []lifecycleForm
+	LifecycleError string
 }
 
 func (h *Handler) project(w http.ResponseWriter, r *http.Request) error {
@@ -26,16 +33,23 @@ func (h *Handler) project(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return h.renderProject(w, r, id, http.StatusOK, nil)
+}
+
+// renderProject answers the project page; failed, when set, is a lifecycle
+// form that was refused, shown again with its error and the reason typed.
+func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.UUID, status int, failed *lifecycleForm) error {
 	pg, err := h.DB.LoadStaffProjectPage(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	d := &projectData{Project: pg.Project, Customer: pg.Customer, Phases: phases(pg.Tasks), Similar: pg.Similar, Activity: pg.Activity,
 		Assignee: map[string]string{}}
+	d.Lifecycle, d.LifecycleError = lifecycleForms(pg.Project.Status, failed)
 	for id, name := range pg.Assignees {
 		d.Assignee[id.String()] = name
 	}
-	return h.render(w, r, http.StatusOK, "project.html", view{Title: pg.Project.Name, Data: d, Unread: pg.Unread, counted: true})
+	return h.render(w, r, status, "project.html", view{Title: pg.Project.Name, Data: d, Unread: pg.Unread, counted: true})
 }
 
 // phases groups tasks, already in plan order, by phase.

@@ -26,6 +26,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/markdown"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -111,6 +112,10 @@ var funcs = template.FuncMap{
 	// What may be done to one task: the store's own predicates.
 	"canChangeTaskStatus": onboardiq.CanChangeTaskStatus,
 	"canCommentOnTask":    onboardiq.CanCommentOnTask,
+	// Text people and models write is Markdown, shown through the one
+	// safe renderer; search excerpts mark their matches.
+	"markdown": markdown.Render,
+	"excerpt":  markdown.Highlight,
 }
 
 // Register adds the pages to mux. The console and the portal refuse
@@ -148,6 +153,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/customers/{id}", h.staff(h.customer))
 	handle("POST /app/customers/{id}/summary", h.staff(h.summary))
 	handle("GET /app/projects/{id}", h.staff(h.project))
+	handle("POST /app/projects/{id}/{action}", h.staff(h.projectLifecycle))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
 	handle("POST /app/tasks/{id}/status", h.staff(h.taskStatus))
 	handle("POST /app/tasks/{id}/comments", h.staff(h.comment))
@@ -155,6 +161,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/kb", h.staff(h.kb))
 	handle("GET /app/kb/new", h.staff(h.articleNew))
 	handle("POST /app/kb", h.staff(h.articleCreate))
+	handle("POST /app/kb/preview", h.staff(h.articlePreview))
 	handle("GET /app/kb/{id}", h.staff(h.article))
 	handle("GET /app/kb/{id}/edit", h.staff(h.articleEdit))
 	handle("POST /app/kb/{id}", h.staff(h.articleUpdate))
@@ -311,12 +318,18 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	htmlHeaders(w.Header())
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 	return nil
+}
+
+// htmlHeaders are the headers of every HTML answer: the strict policy that
+// nothing inline runs or styles, and no sniffing.
+func htmlHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // errText is an error as a sentence for a page, naming the field.

@@ -38,7 +38,12 @@
         if (event === "error") answer.textContent = data.detail;
         if (event === "done") {
           conversation = data.conversation_id || conversation;
-          answer.textContent = data.answer;
+          if (data.html !== undefined) {
+            answer.innerHTML = data.html; // rendered and sanitised by the server
+            answer.classList.add("markdown");
+          } else {
+            answer.textContent = data.answer;
+          }
           if (data.citations && data.citations.length) {
             const cites = document.createElement("p");
             cites.className = "citations";
@@ -59,10 +64,27 @@
   });
 })();
 
-// The article editor's preview follows the text as it is typed.
+// The article editor's preview follows the text as it is typed: the
+// server renders it, with the same renderer as the article's page (without
+// script, the Preview button does the same). A slower answer to an earlier
+// text never replaces a later one.
 (function () {
   const content = document.querySelector("#editor #content");
   const preview = document.querySelector("#preview");
   if (!content || !preview) return;
-  content.addEventListener("input", () => { preview.textContent = content.value; });
+  let timer, latest = 0;
+  content.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const mine = ++latest;
+      try {
+        const resp = await fetch(preview.dataset.src, { method: "POST", body: new URLSearchParams({ content: content.value }) });
+        if (!resp.ok || resp.redirected || mine !== latest) return; // signed out: a sign-in page is no preview
+        const html = await resp.text();
+        if (mine === latest) preview.innerHTML = html; // sanitised by the server
+      } catch (e) {
+        // The preview waits for the next keystroke or the Preview button.
+      }
+    }, 250);
+  });
 })();

@@ -1,0 +1,115 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/demo"
+	"github.com/onboardiq/onboardiq/internal/jobs"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+// TestSearchFindsNothingForNonsense: a query about nothing in the
+// knowledge base finds nothing in any mode, where the nearest articles,
+// however far, used to fill the list; a real question still finds its
+// article, and every hit only the semantic half found is similar enough.
+func TestSearchFindsNothingForNonsense(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	res, err := demo.Seed(ctx, d.App, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jobs.Reembed(ctx, d.App, ai.Local{}, []uuid.UUID{res.TenantID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string, mode onboardiq.SearchMode) []onboardiq.ArticleHit {
+		t.Helper()
+		vecs, _ := ai.Local{}.Embed(ctx, []string{q})
+		var hits []onboardiq.ArticleHit
+		err := d.App.InTenantReadOnly(ctx, res.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+			var err error
+			hits, err = tx.SearchArticles(ctx, postgres.SearchParams{Q: q, Vector: vecs[0], Model: ai.LocalModel, Mode: mode, Limit: 10})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hits
+	}
+	modes := []onboardiq.SearchMode{onboardiq.SearchHybrid, onboardiq.SearchSemantic, onboardiq.SearchKeyword}
+	for _, q := range []string{"zebra xylophone", "blorf snazzle", "banana smoothie recipe", "purple elephant dancing"} {
+		for _, mode := range modes {
+			if hits := search(q, mode); len(hits) != 0 {
+				t.Errorf("%q, %s: %d hits, the first %q (similarity %v); want none", q, mode, len(hits), hits[0].Title, similarity(hits[0].Similarity))
+			}
+		}
+	}
+	for _, mode := range modes {
+		hits := search("How do I connect Okta for single sign-on?", mode)
+		if len(hits) == 0 || !strings.Contains(hits[0].Title, "sign-on") {
+			t.Errorf("the Okta question, %s: %+v", mode, hits)
+			continue
+		}
+		for _, h := range hits {
+			if h.KeywordRank == nil && (h.Similarity == nil || *h.Similarity < postgres.MinSimilarity) {
+				t.Errorf("%s: %q is in the list with similarity %v and no keyword match", mode, h.Title, similarity(h.Similarity))
+			}
+		}
+	}
+}
+
+// TestSearchExcerpt: the excerpt marks the words that matched, and only
+// them: guillemets and the private-use characters that mark matches inside
+// the database are, in an article, text.
+func TestSearchExcerpt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := seedTenant(t, d.App, "excerpt")
+	content := "Prices are in «euros». A stray \uE000mark\uE001 here. **Rotate** the webhook <b>secret</b> every quarter."
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Webhook secrets", Content: content, Visibility: "public"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits []onboardiq.ArticleHit
+	err = d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		hits, err = tx.SearchArticles(ctx, postgres.SearchParams{Q: "rotate webhook secrets", Mode: onboardiq.SearchKeyword, Limit: 10})
+		return err
+	})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%v, %+v", err, hits)
+	}
+	var matched []string
+	for _, p := range hits[0].Excerpt {
+		if p.Match {
+			matched = append(matched, p.Text)
+		}
+	}
+	if strings.Join(matched, ",") != "Rotate,webhook,secret" {
+		t.Errorf("matched parts %q, want Rotate, webhook, secret: %+v", matched, hits[0].Excerpt)
+	}
+	// (ts_headline leaves out HTML tags.)
+	want := "Prices are in «euros». A stray mark here. **«Rotate»** the «webhook»  «secret»  every quarter"
+	if hits[0].Snippet != want {
+		t.Errorf("snippet\n %q\nwant %q", hits[0].Snippet, want)
+	}
+}
+
+func similarity(f *float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return *f
+}

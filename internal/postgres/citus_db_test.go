@@ -123,7 +123,7 @@ func (db citusDB) enableCitus(t *testing.T) {
 		t.Fatalf("citus_set_coordinator_host: %v", err)
 	}
 	for _, n := range db.nodes[1:] {
-		err := testdb.RetryCitusNodeChange(ctx, func() error {
+		err := testdb.RetryCitusConflict(ctx, func() error {
 			_, err := coord.Exec(ctx, "SELECT citus_add_node($1, $2::int)", n.host, n.port)
 			return err
 		})
@@ -167,4 +167,14 @@ func (db citusDB) drop(t *testing.T) {
 			t.Errorf("drop %s on %s:%s: %v", db.name, n.host, n.port, err)
 		}
 	}
+}
+
+// migrate runs the real migrate as DATABASE_URL's role on the database url
+// names, again when it collided with another database's changes to the
+// roles on the nodes (testdb.RetryCitusConflict): each migration commits
+// apart, so a second run goes on from the one that failed.
+func migrate(ctx context.Context, url string) error {
+	return testdb.RetryCitusConflict(ctx, func() error {
+		return postgres.Migrate(ctx, url, postgres.MigrateOptions{AppPassword: testdb.AppPassword})
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq/internal/postgres"
-	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
 // setNullKeys are the foreign keys re-created without an ON DELETE SET NULL
@@ -33,12 +32,12 @@ func TestCitusMigrateDistributesTenantTables(t *testing.T) {
 	// The same migrations on a database without the citus extension: plain
 	// PostgreSQL, the keys as the migrations wrote them.
 	plain := citusDatabase(t, false)
-	if err := postgres.Migrate(ctx, plain.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, plain.super); err != nil {
 		t.Fatalf("migrate without citus: %v", err)
 	}
 	wantKeys := foreignKeys(t, connect(t, plain.super))
 
-	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, db.super); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	conn := connect(t, db.super)
@@ -74,7 +73,7 @@ WHERE r.rolname = $1`, postgres.DefaultAppRole).Scan(&settings)
 		t.Errorf("app role settings %q lack citus.propagate_set_commands=local", settings)
 	}
 
-	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, db.super); err != nil {
 		t.Fatalf("migrate again: %v", err)
 	}
 	if again := checkCitusLayout(t, conn); again != first {
@@ -114,7 +113,7 @@ func TestCitusMigrateDistributesALaterTenantTable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := citusDatabase(t, true)
-	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, db.super); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	conn := connect(t, db.super)
@@ -169,7 +168,7 @@ ALTER TABLE project_links ADD FOREIGN KEY (tenant_id, project_id) REFERENCES pro
 		}
 	}
 	before := foreignKeys(t, conn)
-	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, db.super); err != nil {
 		t.Fatalf("migrate after new tenant tables: %v", err)
 	}
 	if again := checkCitusLayout(t, conn); again != group {
@@ -205,7 +204,7 @@ func TestCitusMigrateDistributesExistingData(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := citusDatabase(t, false)
-	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, db.super); err != nil {
 		t.Fatalf("migrate without citus: %v", err)
 	}
 	conn := connect(t, db.super)
@@ -239,7 +238,7 @@ FROM generate_series(1, 50);`)
 
 	db.enableCitus(t)
 	conn = connect(t, db.super)
-	if err := postgres.Migrate(ctx, db.super, postgres.MigrateOptions{AppPassword: testdb.AppPassword}); err != nil {
+	if err := migrate(ctx, db.super); err != nil {
 		t.Fatalf("migrate with citus: %v", err)
 	}
 	checkCitusLayout(t, conn)

@@ -205,7 +205,9 @@ func (c *citusCluster) template(ctx context.Context, m migrator) (string, error)
 	citusMu.Unlock()
 	tpl.once.Do(func() {
 		citusCleaned.Do(func() { c.dropOrphans(ctx) })
-		tpl.err = c.build(ctx, tpl.name, m)
+		// From the start each time: a fixture's load is not safe to run
+		// twice.
+		tpl.err = RetryCitusConflict(ctx, func() error { return c.build(ctx, tpl.name, m) })
 	})
 	return tpl.name, tpl.err
 }
@@ -235,7 +237,7 @@ func (c *citusCluster) build(ctx context.Context, name string, m migrator) error
 	for _, n := range c.nodes[1:] {
 		stmts = append(stmts, fmt.Sprintf("SELECT citus_add_node('%[1]s', %[2]s) WHERE NOT EXISTS (SELECT FROM pg_dist_node WHERE nodename = '%[1]s' AND nodeport = %[2]s)", n.host, n.port))
 	}
-	if err := RetryCitusNodeChange(ctx, func() error { return c.execOn(ctx, coord, stmts...) }); err != nil {
+	if err := RetryCitusConflict(ctx, func() error { return c.execOn(ctx, coord, stmts...) }); err != nil {
 		return fmt.Errorf("register the nodes: %w", err)
 	}
 	if err := m.migrate(ctx, c.as(ownerRole.Username, ownerRole.Password, name)); err != nil {
@@ -255,7 +257,7 @@ DO $$ BEGIN
     END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$`, ownerRole.Username, ownerRole.Password, ownerRole.Capabilities)
-	err := RetryCitusNodeChange(ctx, func() error { return c.exec(ctx, c.nodes[0], create) })
+	err := RetryCitusConflict(ctx, func() error { return c.exec(ctx, c.nodes[0], create) })
 	if err != nil {
 		return fmt.Errorf("create the owner role: %w", err)
 	}
@@ -363,17 +365,18 @@ func (c *citusCluster) dropOrphans(ctx context.Context) {
 	}
 }
 
-// RetryCitusNodeChange runs fn, a change to a database's Citus nodes
-// (citus_add_node), again when it fails on a conflict with another
-// database's: adding a worker copies the roles to it (ALTER ROLE …), and
-// two databases doing so at once make one of them fail there ("tuple
-// concurrently updated", which the coordinator reports as a failure on a
-// connection marked as essential). The change is all or nothing, so it
-// can be run again.
-func RetryCitusNodeChange(ctx context.Context, fn func() error) error {
+// RetryCitusConflict runs fn again when it failed on a conflict with
+// another database of the cluster. Roles belong to the whole server, and
+// Citus copies to the workers those that a change depends on (ALTER ROLE
+// there, when nodes are registered, or when migrate creates a function or
+// a distributed table); two databases doing so at once make one fail
+// ("tuple concurrently updated", reported from a worker as a failure on a
+// connection marked as essential). fn must be safe to run again: node
+// registration and migrate are all or nothing, step by step.
+func RetryCitusConflict(ctx context.Context, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
-		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "marked as essential") && !strings.Contains(err.Error(), "tuple concurrently updated") {
+		if err == nil || attempt == 5 || !citusConflict(err) {
 			return err
 		}
 		select {
@@ -382,6 +385,10 @@ func RetryCitusNodeChange(ctx context.Context, fn func() error) error {
 		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
 		}
 	}
+}
+
+func citusConflict(err error) bool {
+	return strings.Contains(err.Error(), "tuple concurrently updated") || strings.Contains(err.Error(), "marked as essential")
 }
 
 // exec runs stmt in DATABASE_URL's database on node n.

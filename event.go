@@ -108,3 +108,59 @@ type Event struct {
 	Changes    map[string]any `json:"changes"` // field → {"from": …, "to": …}
 	Data       map[string]any `json:"data"`
 }
+
+// eventLabels say what each kind of event was, for people: the activity
+// log shows "Alex Morgan · completed a task".
+var eventLabels = map[EventKind]string{
+	EventTenantCreated:               "created the workspace",
+	EventUserCreated:                 "added a user",
+	EventUserUpdated:                 "changed a user",
+	EventSignedIn:                    "signed in",
+	EventTokenCreated:                "created an API token",
+	EventTokenRevoked:                "revoked an API token",
+	EventCustomerCreated:             "added the customer",
+	EventCustomerUpdated:             "changed the customer",
+	EventSupportMemberAssigned:       "assigned the CSM",
+	EventCustomerDeleted:             "deleted the customer",
+	EventProjectCreated:              "created the project",
+	EventProjectUpdated:              "changed the project",
+	EventProjectDeleted:              "deleted the project",
+	EventProjectStatusChanged:        "project status changed",
+	EventProjectCompleted:            "project completed",
+	EventProjectOverdue:              "project overdue",
+	EventProjectAtRisk:               "project at risk",
+	EventProjectPutOnHold:            "put the project on hold",
+	EventProjectResumed:              "resumed the project",
+	EventProjectCancelled:            "cancelled the project",
+	EventProjectReopened:             "reopened the project",
+	EventTaskCreated:                 "added a task",
+	EventTaskUpdated:                 "changed a task",
+	EventTaskStatusChanged:           "changed a task’s status",
+	EventTaskCompleted:               "completed a task",
+	EventTaskBlocked:                 "marked a task blocked",
+	EventTaskReopened:                "reopened a task",
+	EventTaskDeleted:                 "deleted a task",
+	EventTaskCommented:               "commented on a task",
+	EventArticleCreated:              "wrote an article",
+	EventArticleUpdated:              "changed an article",
+	EventArticleDeleted:              "deleted an article",
+	EventTemplateCreated:             "created a template",
+	EventTemplateUpdated:             "changed a template",
+	EventTemplateDeleted:             "deleted a template",
+	EventWebhookCreated:              "registered a webhook",
+	EventWebhookUpdated:              "changed a webhook",
+	EventWebhookDeleted:              "deleted a webhook",
+	EventWebhookSecretRotated:        "rotated a webhook secret",
+	EventWebhookDisabled:             "webhook disabled",
+	EventNotificationSettingsChanged: "changed notification settings",
+	EventBudgetSet:                   "set the AI budget",
+	EventAssistantQuestion:           "asked the support team",
+}
+
+// Label is what an event of kind k was, in words; an unknown kind is its name.
+func (k EventKind) Label() string {
+	if l, ok := eventLabels[k]; ok {
+		return l
+	}
+	return string(k)
+}

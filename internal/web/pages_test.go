@@ -14,6 +14,7 @@ import (
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 
+	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/demo"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
@@ -133,6 +134,10 @@ func TestConsolePages(t *testing.T) {
 	project := get(t, c, a.url+"/app/projects/"+a.projectID(t, "Globex platform rollout"))
 	if len(project.all("section.card h2")) < 5 || len(project.all("form.status-form")) != 20 {
 		t.Errorf("project page: %d phases, %d status forms", len(project.all("section.card h2")), len(project.all("form.status-form")))
+	}
+	// The activity log says what happened in words, not the event's name.
+	if !strings.Contains(project.raw, onboardiq.EventProjectCreated.Label()) || strings.Contains(project.raw, "· "+string(onboardiq.EventProjectCreated)) {
+		t.Errorf("project page activity: want %q, not the kind's name", onboardiq.EventProjectCreated.Label())
 	}
 	// An article's Markdown is rendered; the markup in its code spans is
 	// text, escaped once (not taken out as if a model had written it).

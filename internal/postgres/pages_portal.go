@@ -48,7 +48,7 @@ ORDER BY p.created_at DESC, p.project_id DESC LIMIT $3`, tenant, contact, projec
 		rows, err = tx.Query(ctx, `SELECT `+taskColumns+taskFrom+`
 WHERE t.tenant_id = $1 AND `+taskVisible+` AND t.task_id IN (
     SELECT task_id FROM (
-        SELECT t.task_id, row_number() OVER (PARTITION BY t.project_id ORDER BY t.position, t.task_id) AS step`+taskFrom+`
+        SELECT t.task_id, row_number() OVER (PARTITION BY t.project_id ORDER BY t.position, t.task_id) AS step`+taskWithProject+`
         WHERE t.tenant_id = $1 AND `+taskVisible+` AND t.project_id = ANY ($3) AND t.status NOT IN ('completed', 'cancelled')
     ) open WHERE step <= $4)
 ORDER BY t.project_id, t.position, t.task_id`, tenant, contact, ids, nextStepsPerProject)

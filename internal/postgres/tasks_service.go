@@ -18,8 +18,12 @@ const taskColumns = `t.tenant_id, t.task_id, t.project_id, p.customer_id, t.desc
 
 // taskFrom joins a task's project and its assignee (for CustomerSide): a
 // join, not a subquery, so a locking read stays on one shard on Citus.
-const taskFrom = ` FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+const taskFrom = taskWithProject + `
     LEFT JOIN tenant_users a ON a.tenant_id = t.tenant_id AND a.user_id = t.assigned_to `
+
+// taskWithProject is taskFrom without the assignee, for queries that only
+// pick tasks (taskVisible needs the project).
+const taskWithProject = ` FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id `
 
 // taskVisible limits a customer contact ($2) to the customer-visible tasks
 // of their own customer's projects.

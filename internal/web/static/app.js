@@ -88,3 +88,23 @@
     }, 250);
   });
 })();
+
+// ---- phones and narrow screens ----
+
+
+
+// ---- customers and contacts ----
+
+
+
+// ---- project page: task table, timeline ----
+
+
+
+// ---- dependencies and templates ----
+
+
+
+// ---- portal and branding ----
+
+

@@ -1,5 +1,6 @@
-// Package schedule holds the pure rules of when things happen: quiet hours
-// now; digests and reminders as they come. No I/O, table-tested.
+// Package schedule holds the pure rules of when things happen: quiet hours;
+// working days and a tenant's holidays; finish-to-start dependencies
+// (cycles, dependents, the critical path). No I/O, table-tested.
 package schedule
 
 import "time"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +40,7 @@ type BulkTaskChange struct {
 }
 
 func (c *BulkTaskChange) validate() error {
+	c.BlockedReason = strings.TrimSpace(c.BlockedReason)
 	switch {
 	case !c.AssignedTo.Set && c.ShiftDays == 0 && c.Status == "":
 		return onboardiq.Invalid("change", "choose something to change: an assignee, a number of days to shift the due dates by, or a status")
@@ -72,7 +74,8 @@ func (c *BulkTaskChange) patch(t *onboardiq.Task) onboardiq.TaskPatch {
 // BulkUpdateTasks applies one change to several tasks of a project (admin
 // or csm): all of them, or, when one is refused, none. Each task changes as
 // UpdateTask would change it, with its own event; the project's progress
-// and status follow once. An error names the task and the field. It returns
+// and status follow once. An error names the task, and the field of the
+// change it is about (shift_days for a due date out of range). It returns
 // the tasks named, as they are after the change, in plan order.
 func (db *DB) BulkUpdateTasks(ctx context.Context, projectID uuid.UUID, ids []uuid.UUID, change BulkTaskChange) ([]*onboardiq.Task, error) {
 	ids = uniqueIDs(ids)
@@ -113,7 +116,7 @@ func (db *DB) BulkUpdateTasks(ctx context.Context, projectID uuid.UUID, ids []uu
 		for _, before := range tasks {
 			t, changed, err := changeTask(ctx, tx, p, before, change.patch(before), now)
 			if err != nil {
-				return aboutTask(before, err)
+				return aboutTask(before, err, map[string]string{"due_at": "shift_days"})
 			}
 			out = append(out, t)
 			anyChanged = anyChanged || changed
@@ -188,7 +191,7 @@ func (db *DB) MoveTask(ctx context.Context, id uuid.UUID, direction string) (*on
 			}
 			t, _, err := changeTask(ctx, tx, p, before, onboardiq.TaskPatch{Position: onboardiq.Set(positions[k])}, now)
 			if err != nil {
-				return aboutTask(before, err)
+				return aboutTask(before, err, map[string]string{"position": "direction"})
 			}
 			if t.ID == id {
 				moved = t
@@ -240,13 +243,19 @@ FOR UPDATE OF t`, tx.TenantID(), contactCustomer(p), projectID, ids)
 	return tasks, nil
 }
 
-// aboutTask names the task a refusal is about, keeping its code and field.
-func aboutTask(t *onboardiq.Task, err error) error {
+// aboutTask names the task a refusal is about, keeping its code; its field
+// becomes the field of the request that set it (rename maps a task's field
+// to the request's, when they differ).
+func aboutTask(t *onboardiq.Task, err error, rename map[string]string) error {
 	var e *onboardiq.Error
 	if !errors.As(err, &e) || e.Code == onboardiq.EINTERNAL {
 		return err
 	}
-	return &onboardiq.Error{Code: e.Code, Field: e.Field, Message: fmt.Sprintf("task %q: %s", t.Description, e.Message)}
+	field := e.Field
+	if to, ok := rename[field]; ok {
+		field = to
+	}
+	return &onboardiq.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("task %q: %s", t.Description, e.Message)}
 }
 
 // uniqueIDs drops repeated ids, keeping the first of each.

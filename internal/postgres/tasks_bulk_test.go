@@ -243,7 +243,7 @@ func TestBulkUpdateTasksIsAllOrNothing(t *testing.T) {
 		field   string
 		says    string
 	}{
-		{"a date past the last year", f.as, pr.ID, ids(ts...), BulkTaskChange{ShiftDays: 60}, onboardiq.EINVALID, "due_at", `task "Far in the future"`},
+		{"a date past the last year", f.as, pr.ID, ids(ts...), BulkTaskChange{ShiftDays: 60}, onboardiq.EINVALID, "shift_days", `task "Far in the future"`},
 		{"an assignee of another customer", f.as, pr.ID, ids(ts...), BulkTaskChange{AssignedTo: onboardiq.Set(stranger.ID)}, onboardiq.EINVALID, "assigned_to", `task "Kickoff call"`},
 		{"blocked without a reason", f.as, pr.ID, ids(ts...), BulkTaskChange{Status: onboardiq.StatusBlocked}, onboardiq.EINVALID, "blocked_reason", "required"},
 		{"a reason without blocked", f.as, pr.ID, ids(ts...), BulkTaskChange{Status: onboardiq.StatusCompleted, BlockedReason: "x"}, onboardiq.EINVALID, "blocked_reason", ""},

@@ -161,7 +161,7 @@ func SVG(c Chart) template.HTML {
 	for _, t := range ticks(from, to) {
 		x := s.X(t.at)
 		fmt.Fprintf(&b, `<line class="tick" x1="%s" y1="%d" x2="%s" y2="%d"></line>`, num(x), Top, num(x), bodyBottom)
-		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%d" text-anchor="middle">%s</text>`, num(x), Top-6, esc(t.label))
+		fmt.Fprintf(&b, `<text class="tick-label" x="%s" y="%d" text-anchor="%s">%s</text>`, num(x), Top-6, anchor(x), esc(t.label))
 	}
 	b.WriteString(`</g>`)
 
@@ -227,7 +227,7 @@ func SVG(c Chart) template.HTML {
 		lastX = x
 		fmt.Fprintf(&b, `<g class="%s"><title>%s</title>`, esc(classes("marker", m.Class)), esc(m.Label+": "+day(m.At)))
 		fmt.Fprintf(&b, `<line x1="%s" y1="%d" x2="%s" y2="%d"></line>`, num(x), Top, num(x), bodyBottom)
-		fmt.Fprintf(&b, `<text class="marker-label" x="%s" y="%d" text-anchor="middle">%s</text>`, num(x), 12+line*11, esc(m.Label))
+		fmt.Fprintf(&b, `<text class="marker-label" x="%s" y="%d" text-anchor="%s">%s</text>`, num(x), 12+line*11, anchor(x), esc(m.Label))
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)
@@ -272,6 +272,15 @@ func ticks(from, to time.Time) []tick {
 		out = append(out, tick{t, t.Format(format)})
 	}
 	return out
+}
+
+// anchor keeps a label centred on x inside the chart: near its right
+// edge the label ends at x.
+func anchor(x float64) string {
+	if x > Width-40 {
+		return "end"
+	}
+	return "middle"
 }
 
 // rowTitle is a row's tooltip: its whole label and its dates.

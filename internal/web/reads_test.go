@@ -75,7 +75,7 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 		tasks int
 	}{{small, 5}, {large, 50}} {
 		what := fmt.Sprintf("%d tasks", p.tasks)
-		sent[measure{"staff project", what}] = cost("/app/projects/"+p.id, staff, count("div.task", p.tasks+1))
+		sent[measure{"staff project", what}] = cost("/app/projects/"+p.id, staff, count("tr.task", p.tasks+1))
 		sent[measure{"portal project", what}] = cost("/portal/acme/projects/"+p.id, contact, count("div.task", p.tasks))
 	}
 	sent[measure{"settings", ""}] = cost("/app/settings", staff, count("section#webhooks", 1))

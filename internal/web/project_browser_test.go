@@ -61,7 +61,7 @@ func TestProjectTaskTableInBrowser(t *testing.T) {
 	row := `document.getElementById("status-` + target + `")`
 	// With script, a row that is not blocked shows no reason field and no
 	// Save button: choosing a status saves it.
-	if !eval(row+`.querySelector(".reason-field").hidden && `+row+`.querySelector("button").hidden`) {
+	if !eval(row + `.querySelector(".reason-field").hidden && ` + row + `.querySelector("button").hidden`) {
 		t.Fatal("the reason field or the Save button shows before blocked is chosen")
 	}
 	eval(`(() => { const s = ` + row + `.querySelector("select"); s.value = "blocked"; s.dispatchEvent(new Event("change", { bubbles: true })); return true })()`)
@@ -152,4 +152,16 @@ WHERE p.name = $1 AND t.due_at < now() AND t.status NOT IN ('completed', 'cancel
 	if strings.Contains(text(t, ctx, "main"), "Something went wrong") {
 		t.Error("an error page")
 	}
+
+	// On a phone, neither the project page nor the portfolio timeline
+	// scrolls sideways: the table and the chart keep to their boxes.
+	for _, path := range []string{"/app/projects/" + a.projectID(t, name), "/app/timeline"} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(a.url+path), chromedp.WaitVisible(chromedp.CSS("svg.timeline"))); err != nil {
+			t.Fatal(err)
+		}
+		if width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); err != nil || width > 390 {
+			t.Errorf("%s at 390 px: %d px wide (%v)", path, width, err)
+		}
+	}
+	screenshot(t, ctx, "timeline-phone")
 }

@@ -203,8 +203,7 @@ func TestBulkUpdateTasksIsAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherProject, otherTasks := f.plan(t, "Other rollout", planTask{"Kickoff", "Elsewhere", &due})
-	_ = otherProject
+	_, otherTasks := f.plan(t, "Other rollout", planTask{"Kickoff", "Elsewhere", &due})
 
 	// Another workspace's task.
 	ctx := context.Background()
@@ -398,8 +397,7 @@ func TestLoadTimelinePage(t *testing.T) {
 	if _, err := f.db.ChangeProjectLifecycle(f.as, made[0].ID, onboardiq.LifecycleCancel, "Churned"); err != nil {
 		t.Fatal(err)
 	}
-	undated, err := f.db.CreateProject(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: "Undated"})
-	if err != nil {
+	if _, err := f.db.CreateProject(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: "Undated"}); err != nil {
 		t.Fatal(err)
 	}
 	var sent [][]string
@@ -420,7 +418,6 @@ func TestLoadTimelinePage(t *testing.T) {
 		}
 	}
 	sameCost(t, "timeline", sent)
-	_ = undated
 	if _, err := f.db.LoadTimelinePage(f.asContact, 10); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
 		t.Errorf("a contact: %v", err)
 	}

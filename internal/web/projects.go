@@ -29,6 +29,9 @@ type projectData struct {
 	Total  int
 	// Cols is the table's number of columns, for the phase rows' colspan.
 	Cols int
+	// TableError is a refused change of a row the view does not show
+	// (changed meanwhile by someone else).
+	TableError string
 	// EditTasks: the caller may change the tasks (add, select, reorder)
 	// and the project is not cancelled; the store would accept it.
 	EditTasks bool
@@ -164,6 +167,7 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.
 			down[t.ID] = i+1 < len(pg.Tasks) && pg.Tasks[i+1].Phase == t.Phase
 		}
 	}
+	placed := false
 	for _, t := range pg.Shown {
 		row := taskRow{Task: t, Overdue: pg.Overdue[t.ID], CanChange: open && onboardiq.CanChangeTaskStatus(p, t),
 			Up: up[t.ID], Down: down[t.ID], Selected: d.Bulk.selected[t.ID], Status: t.Status, Reason: deref(t.BlockedReason)}
@@ -171,15 +175,18 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.
 			row.Assignee = pg.Assignees[*t.AssignedTo]
 		}
 		if f := st.row; f != nil && f.task == t.ID && f.move {
-			row.MoveError = f.err
+			row.MoveError, placed = f.err, true
 		} else if f != nil && f.task == t.ID {
-			row.Status, row.Reason, row.Error = f.status, f.reason, f.err
+			row.Status, row.Reason, row.Error, placed = f.status, f.reason, f.err, true
 		}
 		if n := len(d.Phases); n == 0 || d.Phases[n-1].Name != t.Phase {
 			d.Phases = append(d.Phases, phaseRows{Name: t.Phase})
 		}
 		last := &d.Phases[len(d.Phases)-1]
 		last.Rows = append(last.Rows, row)
+	}
+	if st.row != nil && !placed {
+		d.TableError = st.row.err
 	}
 	return h.render(w, r, status, "project.html", view{Title: pr.Name, Data: d, Unread: pg.Unread, counted: true})
 }

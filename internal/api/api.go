@@ -63,6 +63,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerCustomers(api)
 	h.registerProjects(api)
 	h.registerTasks(api)
+	h.registerTaskChanges(api)
 	h.registerTemplates(api)
 	h.registerUsers(api)
 	h.registerTokens(api)

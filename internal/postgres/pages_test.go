@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -129,16 +130,23 @@ func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
 }
 
 // TestStaffProjectPageReadsInFixedRoundTrips: the console's project page
-// costs the same statements with 5 tasks as with 50, and holds everything
-// the page shows.
+// costs the same statements with 5 tasks as with 50, whichever view of the
+// tasks it shows, and holds everything the page shows: the tasks, the
+// view's and the counts of every view, and who may be assigned.
 func TestStaffProjectPageReadsInFixedRoundTrips(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
 	var sent [][]string
-	for _, n := range []int{5, 50} {
-		pr := f.project(t, f.customer, fmt.Sprintf("%d tasks", n), n)
+	for _, run := range []struct {
+		n    int
+		view TaskView
+	}{{5, ViewAll}, {50, ViewAll}, {50, ViewOverdue}} {
+		n := run.n
+		pr := f.project(t, f.customer, fmt.Sprintf("%d tasks, %q", n, run.view), n)
+		// Every fifth task is past its due date.
+		f.exec(t, `UPDATE tasks SET due_at = now() - interval '1 day' WHERE tenant_id = $1 AND project_id = $2 AND position % 5 = 0`, f.tenant, pr.ID)
 		f.tr.take()
-		page, err := f.traced.LoadStaffProjectPage(f.as, pr.ID)
+		page, err := f.traced.LoadStaffProjectPage(f.as, pr.ID, run.view)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,6 +157,17 @@ func TestStaffProjectPageReadsInFixedRoundTrips(t *testing.T) {
 			len(page.Assignees) != 1 || len(page.Activity) != min(20, 1+2*n) || page.Similar == nil {
 			t.Errorf("%d tasks: the page is %q of %q, %d tasks, assignees %v, %d events, similar %v",
 				n, page.Project.Name, page.Customer, len(page.Tasks), page.Assignees, len(page.Activity), page.Similar)
+		}
+		shown := n
+		if run.view == ViewOverdue {
+			shown = n / 5
+		}
+		want := map[TaskView]int{ViewAll: n, ViewCustomer: n, ViewOverdue: n / 5}
+		if len(page.Shown) != shown || !maps.Equal(page.Counts, want) || len(page.Overdue) != n/5 {
+			t.Errorf("%d tasks, view %q: %d shown, counts %v, %d overdue; want %d shown, counts %v", n, run.view, len(page.Shown), page.Counts, len(page.Overdue), shown, want)
+		}
+		if len(page.Assignable) != 2 || page.Assignable[0].Contact || !page.Assignable[1].Contact || page.Assignable[1].ID != f.contact.ID {
+			t.Errorf("assignable: %+v; want the admin (a support member), then the contact", page.Assignable)
 		}
 	}
 	sameCost(t, "staff project page", sent)
@@ -178,7 +197,7 @@ func TestStaffProjectPageChecksTheCaller(t *testing.T) {
 		{"staff, no such project", f.as, uuid.New(), onboardiq.ENOTFOUND},
 		{"nobody", context.Background(), pr.ID, onboardiq.EUNAUTHORIZED},
 	} {
-		if _, err := f.db.LoadStaffProjectPage(tc.ctx, tc.id); onboardiq.ErrorCode(err) != tc.want {
+		if _, err := f.db.LoadStaffProjectPage(tc.ctx, tc.id, ViewAll); onboardiq.ErrorCode(err) != tc.want {
 			t.Errorf("%s: %v, want code %q", tc.who, err, tc.want)
 		}
 	}
@@ -293,7 +312,7 @@ VALUES ($1, $2, 'project_overdue', 'Overdue', now()), ($1, $2, 'project_overdue'
 	if err != nil {
 		t.Fatal(err)
 	}
-	pp, err := f.db.LoadStaffProjectPage(f.as, pr.ID)
+	pp, err := f.db.LoadStaffProjectPage(f.as, pr.ID, ViewAll)
 	if err != nil {
 		t.Fatal(err)
 	}

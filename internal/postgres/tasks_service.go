@@ -208,54 +208,68 @@ func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.Task
 		if p.IsCustomer() && !onboardiq.CanChangeTaskStatus(p, before) {
 			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "only tasks assigned to your company's contacts can be changed by you")
 		}
-		after := *before
-		if err := patch.Apply(&after, time.Now()); err != nil {
-			return err
-		}
-		if after.AssignedTo != nil && (before.AssignedTo == nil || *after.AssignedTo != *before.AssignedTo) {
-			if err := checkAssignee(ctx, tx, before.CustomerID, *after.AssignedTo); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, `
-UPDATE tasks SET description = $3, details = $4, assigned_to = $5, status = $6, phase = $7, position = $8,
-    due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, updated_at = now()
-WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, after.Details, after.AssignedTo, after.Status,
-			after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt)
-		if err != nil {
-			return fmt.Errorf("update task: %w", err)
-		}
-		if t, err = getTask(ctx, tx, p, id, false); err != nil {
-			return err
-		}
-		ch := changes(before, t, taskFields...)
-		if len(ch) == 0 {
-			return nil
-		}
-		if before.Description != t.Description || before.Details != t.Details {
-			if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
-				return err
-			}
-		}
-		kind := onboardiq.EventTaskUpdated
-		switch {
-		case before.Status == t.Status:
-		case t.Status == onboardiq.StatusCompleted:
-			kind = onboardiq.EventTaskCompleted
-		case t.Status == onboardiq.StatusBlocked:
-			kind = onboardiq.EventTaskBlocked
-		case before.Status == onboardiq.StatusCompleted:
-			kind = onboardiq.EventTaskReopened
-		default:
-			kind = onboardiq.EventTaskStatusChanged
-		}
-		if err := tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
-			Changes: ch, Data: map[string]any{"description": t.Description, "status": t.Status, "blocked_reason": t.BlockedReason}}); err != nil {
+		var changed bool
+		if t, changed, err = changeTask(ctx, tx, p, before, patch, time.Now()); err != nil || !changed {
 			return err
 		}
 		return tx.RefreshProject(ctx, t.ProjectID)
 	})
 	return t, err
+}
+
+// changeTask applies patch to before, saves the task and records the change:
+// the core of UpdateTask, which BulkUpdateTasks and MoveTask share. The
+// caller has checked the caller's permission, holds the project's lock and
+// then the task's (before is read under it), and refreshes the project when
+// changed. It returns the task as saved and whether anything changed.
+func changeTask(ctx context.Context, tx *Tx, p *onboardiq.Principal, before *onboardiq.Task, patch onboardiq.TaskPatch, now time.Time) (t *onboardiq.Task, changed bool, err error) {
+	id := before.ID
+	after := *before
+	if err := patch.Apply(&after, now); err != nil {
+		return nil, false, err
+	}
+	if after.AssignedTo != nil && (before.AssignedTo == nil || *after.AssignedTo != *before.AssignedTo) {
+		if err := checkAssignee(ctx, tx, before.CustomerID, *after.AssignedTo); err != nil {
+			return nil, false, err
+		}
+	}
+	_, err = tx.Exec(ctx, `
+UPDATE tasks SET description = $3, details = $4, assigned_to = $5, status = $6, phase = $7, position = $8,
+    due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, updated_at = now()
+WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, after.Details, after.AssignedTo, after.Status,
+		after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt)
+	if err != nil {
+		return nil, false, fmt.Errorf("update task: %w", err)
+	}
+	if t, err = getTask(ctx, tx, p, id, false); err != nil {
+		return nil, false, err
+	}
+	ch := changes(before, t, taskFields...)
+	if len(ch) == 0 {
+		return t, false, nil
+	}
+	if before.Description != t.Description || before.Details != t.Details {
+		if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
+			return nil, false, err
+		}
+	}
+	kind := onboardiq.EventTaskUpdated
+	switch {
+	case before.Status == t.Status:
+	case t.Status == onboardiq.StatusCompleted:
+		kind = onboardiq.EventTaskCompleted
+	case t.Status == onboardiq.StatusBlocked:
+		kind = onboardiq.EventTaskBlocked
+	case before.Status == onboardiq.StatusCompleted:
+		kind = onboardiq.EventTaskReopened
+	default:
+		kind = onboardiq.EventTaskStatusChanged
+	}
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+		Changes: ch, Data: map[string]any{"description": t.Description, "status": t.Status, "blocked_reason": t.BlockedReason}}); err != nil {
+		return nil, false, err
+	}
+	return t, true, nil
 }
 
 // DeleteTask deletes a task (admin or csm); the project's progress follows.

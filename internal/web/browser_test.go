@@ -163,12 +163,13 @@ func TestStaffCompletesATask(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := text(t, ctx, "#progress-value")
-	// The first task that is not done yet: choose completed and update.
-	err = chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.Search(`(//select[option[@selected] and not(option[@selected][@value="completed"])])[1]`), "completed"),
-		chromedp.Click(chromedp.Search(`(//select[option[@selected] and not(option[@selected][@value="completed"])])[1]/../button`)),
-	)
-	if err != nil {
+	// The first task that is not done yet: choosing completed saves it.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const s = Array.from(document.querySelectorAll("form.status-form select")).find((s) => s.value !== "completed" && s.value !== "cancelled");
+		s.value = "completed";
+		s.dispatchEvent(new Event("change", { bubbles: true }));
+		return true;
+	})()`)); err != nil {
 		t.Fatal(err)
 	}
 	// The form posts and the page comes back with the new progress; while

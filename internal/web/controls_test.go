@@ -76,6 +76,11 @@ func TestControlsFollowPermissions(t *testing.T) {
 		{"comment on a task", "/app/tasks/" + task, `form[action$="/comments"]`, onboardiq.CommentOnTasks},
 		{"change statuses on the project", "/app/projects/" + project, `form.status-form`, onboardiq.EditTasks},
 		{"change the project's status by hand", "/app/projects/" + project, `form.lifecycle-form`, onboardiq.EditProjects},
+		{"add a task", "/app/projects/" + project, `form#add-task-form`, onboardiq.EditTasks},
+		{"select tasks to change together", "/app/projects/" + project, `form#bulk`, onboardiq.EditTasks},
+		{"move a task within its phase", "/app/projects/" + project, `form.move-form`, onboardiq.EditTasks},
+		{"edit the project", "/app/projects/" + project, `form#edit-project-form`, onboardiq.EditProjects},
+		{"save the project as a template", "/app/projects/" + project, `form#save-template-form`, onboardiq.ManageTemplates},
 		{"add a user", "/app/settings", `form#invite`, onboardiq.ManageUsers},
 		{"register a webhook", "/app/settings", `form#new-webhook`, onboardiq.ManageWebhooks},
 		{"edit a template", "/app/settings", `a[href^="/app/settings/templates/"]`, onboardiq.ManageTemplates},
@@ -92,6 +97,11 @@ func TestControlsFollowPermissions(t *testing.T) {
 		// The first role to get here puts it on hold; after that, a refusal
 		// of the repeat is 422, not 403.
 		{"put the project on hold", "/app/projects/" + project + "/hold", url.Values{"reason": {"Customer re-org"}}, onboardiq.EditProjects},
+		{"add a task", "/app/projects/" + project + "/tasks", url.Values{"description": {"An extra step"}}, onboardiq.EditTasks},
+		{"change several tasks", "/app/projects/" + project + "/tasks/bulk", url.Values{"task_id": {task}, "shift_days": {"1"}}, onboardiq.EditTasks},
+		// A move past the edge of the phase is refused as 422, not 403.
+		{"move a task", "/app/tasks/" + task + "/move", url.Values{"direction": {"down"}}, onboardiq.EditTasks},
+		{"edit the project", "/app/projects/" + project + "/edit", url.Values{"name": {"Renamed"}}, onboardiq.EditProjects},
 		{"add a user", "/app/settings/users", url.Values{"email": {"new.person@acme.example"}, "name": {"New Person"}, "role": {"viewer"}}, onboardiq.ManageUsers},
 	}
 	for _, u := range []struct {

@@ -132,8 +132,8 @@ func TestConsolePages(t *testing.T) {
 		}
 	}
 	project := get(t, c, a.url+"/app/projects/"+a.projectID(t, "Globex platform rollout"))
-	if len(project.all("section.card h2")) < 5 || len(project.all("form.status-form")) != 20 {
-		t.Errorf("project page: %d phases, %d status forms", len(project.all("section.card h2")), len(project.all("form.status-form")))
+	if len(project.all("table#task-table tbody.phase")) != 5 || len(project.all("form.status-form")) != 20 {
+		t.Errorf("project page: %d phases, %d status forms", len(project.all("table#task-table tbody.phase")), len(project.all("form.status-form")))
 	}
 	// The activity log says what happened in words, not the event's name.
 	if !strings.Contains(project.raw, onboardiq.EventProjectCreated.Label()) || strings.Contains(project.raw, "· "+string(onboardiq.EventProjectCreated)) {

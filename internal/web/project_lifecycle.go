@@ -60,7 +60,8 @@ func (h *Handler) projectLifecycle(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if err != nil {
-		return h.renderProject(w, r, id, http.StatusUnprocessableEntity, &lifecycleForm{Action: l, Value: reason, Error: errText(err)})
+		return h.renderProject(w, r, id, http.StatusUnprocessableEntity, &pageState{view: formView(r),
+			lifecycle: &lifecycleForm{Action: l, Value: reason, Error: errText(err)}})
 	}
 	http.Redirect(w, r, "/app/projects/"+id.String()+"#status", http.StatusSeeOther)
 	return nil

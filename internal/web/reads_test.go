@@ -63,11 +63,13 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 	// One project, then ten.
 	sent[measure{"portal home", "1 project"}] = cost("/portal/acme", contact, count("section.project", 1))
 	sent[measure{"dashboard", fmt.Sprintf("%d open projects", openProjects)}] = cost("/app", staff, count("table#active tbody tr", openProjects))
+	sent[measure{"timeline", fmt.Sprintf("%d open projects", openProjects)}] = cost("/app/timeline", staff, count("svg.timeline g.row", openProjects))
 	for i := range 9 {
 		f.project(t, fmt.Sprintf("Rollout %d", i), 1)
 	}
 	sent[measure{"portal home", "10 projects"}] = cost("/portal/acme", contact, count("section.project", 10))
 	sent[measure{"dashboard", fmt.Sprintf("%d open projects", openProjects+9)}] = cost("/app", staff, count("table#active tbody tr", openProjects+9))
+	sent[measure{"timeline", fmt.Sprintf("%d open projects", openProjects+9)}] = cost("/app/timeline", staff, count("svg.timeline g.row", openProjects+9))
 	// Five tasks, then fifty.
 	large := f.project(t, "Large rollout", 50)
 	for _, p := range []struct {
@@ -75,7 +77,7 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 		tasks int
 	}{{small, 5}, {large, 50}} {
 		what := fmt.Sprintf("%d tasks", p.tasks)
-		sent[measure{"staff project", what}] = cost("/app/projects/"+p.id, staff, count("div.task", p.tasks+1))
+		sent[measure{"staff project", what}] = cost("/app/projects/"+p.id, staff, count("tr.task", p.tasks+1))
 		sent[measure{"portal project", what}] = cost("/portal/acme/projects/"+p.id, contact, count("div.task", p.tasks))
 	}
 	sent[measure{"settings", ""}] = cost("/app/settings", staff, count("section#webhooks", 1))

@@ -116,6 +116,9 @@ var funcs = template.FuncMap{
 	// safe renderer; search excerpts mark their matches.
 	"markdown": markdown.Render,
 	"excerpt":  markdown.Highlight,
+	// The project page's forms: a date input's value, an assignee select.
+	"dayValue": dayValue,
+	"peopleOf": peopleOf,
 }
 
 // Register adds the pages to mux. The console and the portal refuse
@@ -154,8 +157,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/customers/{id}/summary", h.staff(h.summary))
 	handle("GET /app/projects/{id}", h.staff(h.project))
 	handle("POST /app/projects/{id}/{action}", h.staff(h.projectLifecycle))
+	handle("POST /app/projects/{id}/edit", h.staff(h.editProject))
+	handle("POST /app/projects/{id}/tasks", h.staff(h.addTask))
+	handle("POST /app/projects/{id}/tasks/bulk", h.staff(h.bulkTasks))
+	handle("GET /app/timeline", h.staff(h.timelinePage))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
 	handle("POST /app/tasks/{id}/status", h.staff(h.taskStatus))
+	handle("POST /app/tasks/{id}/move", h.staff(h.moveTask))
 	handle("POST /app/tasks/{id}/comments", h.staff(h.comment))
 	handle("POST /app/tasks/{id}/troubleshoot", h.staff(h.troubleshoot))
 	handle("GET /app/kb", h.staff(h.kb))

@@ -98,6 +98,46 @@
 
 
 // ---- project page: task table, timeline ----
+// A task's status changes in place: choosing a status saves it at once,
+// but "blocked" first asks why (its reason field and Save button appear
+// only then). The bulk form shows its reason field only for "blocked" too,
+// and counts the rows selected. Without script, every reason field and
+// button is there and works.
+(function () {
+  for (const form of document.querySelectorAll("form.status-form, form.bulk-form")) {
+    const select = form.querySelector("select.status-select");
+    const reason = form.querySelector(".reason-field");
+    if (!select || !reason) continue;
+    const input = reason.querySelector("input");
+    const instant = form.classList.contains("status-form");
+    const button = instant ? form.querySelector("button[type=submit]") : null;
+    const sync = () => {
+      const blocked = select.value === "blocked";
+      reason.hidden = !blocked;
+      input.disabled = !blocked; // a hidden reason is not sent
+      if (button) button.hidden = !blocked;
+      return blocked;
+    };
+    sync();
+    select.addEventListener("change", () => {
+      if (sync()) {
+        input.focus();
+      } else if (instant) {
+        form.requestSubmit();
+      }
+    });
+  }
+  const bulk = document.querySelector("form#bulk");
+  if (!bulk) return;
+  const count = bulk.querySelector(".selected-count");
+  const boxes = Array.from(document.querySelectorAll('input[type=checkbox][form="bulk"]'));
+  const update = () => {
+    const n = boxes.filter((b) => b.checked).length;
+    count.textContent = n === 1 ? "1 task selected" : n + " tasks selected";
+  };
+  for (const b of boxes) b.addEventListener("change", update);
+  update();
+})();
 
 
 

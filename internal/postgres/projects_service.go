@@ -65,8 +65,8 @@ func (db *DB) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onbo
 		if err := p.Check(onboardiq.EditProjects); err != nil {
 			return err
 		}
-		if _, err := getCustomer(ctx, tx, p, in.CustomerID, true); err != nil {
-			return onboardiq.Invalid("customer_id", "no such customer")
+		if err := customerTakesProjects(ctx, tx, p, in.CustomerID); err != nil {
+			return err
 		}
 		if in.TemplateID != nil {
 			var ok bool

@@ -60,7 +60,7 @@ func TestListFilters(t *testing.T) {
 		t.Errorf("archive twice: %d", st)
 	}
 	for path, want := range map[string]string{
-		"/customers":              "Customer One,Customer Three",
+		"/customers":               "Customer One,Customer Three",
 		"/customers?archived=true": "Customer Two",
 		"/customers?archived=any":  "Customer One,Customer Three,Customer Two",
 	} {

@@ -6,8 +6,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+
 	"github.com/onboardiq/onboardiq/internal/demo"
 )
+
+func cascadiaAll(n *html.Node, sel string) []*html.Node { return cascadia.MustCompile(sel).MatchAll(n) }
+
+// nodeText is the text inside n, trimmed.
+func nodeText(n *html.Node) string {
+	return strings.TrimSpace(page{doc: n}.text("*"))
+}
 
 // The demo's people by role, for the visibility checks.
 var roleEmails = map[string]string{
@@ -48,11 +58,12 @@ func (a *app) customerID(t *testing.T, name string) string {
 }
 
 // refused fails unless a post was refused by the store (403) or, for a
-// contact, sent to their portal.
+// contact, sent to their portal (or, signed out, to sign in).
 func refused(t *testing.T, what string, p page) {
 	t.Helper()
-	if p.status != http.StatusForbidden && !(p.status == http.StatusSeeOther && strings.HasPrefix(p.header.Get("Location"), "/portal/")) {
-		t.Errorf("%s: %d %s, want refused", what, p.status, p.header.Get("Location"))
+	loc := p.header.Get("Location")
+	if p.status != http.StatusForbidden && !(p.status == http.StatusSeeOther && (strings.HasPrefix(loc, "/portal/") || strings.HasPrefix(loc, "/signin"))) {
+		t.Errorf("%s: %d %s, want refused", what, p.status, loc)
 	}
 }
 
@@ -219,5 +230,146 @@ func TestCustomerForms(t *testing.T) {
 	actScan(t, a, `SELECT count(*) FROM customers WHERE name = 'Sneaky' OR archived_at IS NOT NULL OR (name = 'Hooli' AND support_member_id IS NULL)`, nil, &n)
 	if n != 0 {
 		t.Errorf("refused posts changed %d customers", n)
+	}
+}
+
+// mailboxLinks lists the development mailbox's links to to, newest first,
+// with their subjects.
+func mailboxLinks(t *testing.T, c *http.Client, a *app, to string) (links, subjects []string) {
+	t.Helper()
+	box := get(t, c, a.url+"/dev/mailbox?workspace=acme")
+	for _, tr := range box.all("tr.mail") {
+		cells := cascadiaAll(tr, "td")
+		if len(cells) < 3 || nodeText(cells[0]) != to {
+			continue
+		}
+		subjects = append(subjects, nodeText(cells[1]))
+		links = append(links, attr(cascadiaAll(tr, "a.link")[0], "href"))
+	}
+	return links, subjects
+}
+
+// TestContactForms: a CSM adds a contact from the customer's page; the
+// invitation shows in the development mailbox and its link signs the
+// contact in to the portal. A bad or taken email comes back beside the
+// field with the input kept; the contact is edited, disabled (their link
+// stops), enabled and invited again. Viewers and sales leaders see none of
+// it and are refused.
+func TestContactForms(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := signIn(t, a, roleEmails["csm"])
+	globex := a.customerID(t, "Globex Logistics")
+	base := a.url + "/app/customers/" + globex
+
+	p := post(t, c, base+"/contacts", url.Values{"name": {"Nina Novak"}, "email": {"nina@"}}, a.url)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-new-contact-email"), "email address") ||
+		attr(p.all("#new-contact-name")[0], "value") != "Nina Novak" || attr(p.all("#new-contact-email")[0], "value") != "nina@" {
+		t.Fatalf("a bad email: %d %q", p.status, p.text("#error-new-contact-email"))
+	}
+	p = post(t, c, base+"/contacts", url.Values{"name": {"Nina Novak"}, "email": {"omar.aziz@globex.example"}}, a.url)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-new-contact-email"), "already exists") {
+		t.Errorf("a taken email: %d %q", p.status, p.text("#error-new-contact-email"))
+	}
+	if p := post(t, c, base+"/contacts", url.Values{"name": {"Nina Novak"}, "email": {"nina@globex.example"}}, "https://evil.example"); p.status != http.StatusForbidden {
+		t.Errorf("a cross-origin add: %d", p.status)
+	}
+	if links, _ := mailboxLinks(t, c, a, "nina@globex.example"); len(links) != 0 {
+		t.Fatal("a refused add sent an invitation")
+	}
+	p = post(t, c, base+"/contacts", url.Values{"name": {"Nina Novak"}, "email": {"Nina@Globex.example"}}, a.url)
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/app/customers/"+globex+"#contacts" {
+		t.Fatalf("add: %d %s", p.status, p.text(".error"))
+	}
+	page := get(t, c, base)
+	labelled(t, "customer with contacts", page)
+	if !strings.Contains(page.text(".flash"), "Nina Novak was added and sent an invitation") || !strings.Contains(page.text("#contact-list"), "nina@globex.example") {
+		t.Errorf("after adding: %q", page.text(".flash"))
+	}
+	links, subjects := mailboxLinks(t, c, a, "nina@globex.example")
+	if len(links) != 1 || subjects[0] != "Acme Software invites you to the onboarding of Globex Logistics" {
+		t.Fatalf("the mailbox: %q %q", links, subjects)
+	}
+	nina := client(t)
+	if p := openLink(t, nina, a, links[0]); p.status != http.StatusSeeOther || p.header.Get("Location") != "/portal/acme" {
+		t.Fatalf("the invitation's link: %d %s", p.status, p.header.Get("Location"))
+	}
+	if home := get(t, nina, a.url+"/portal/acme"); home.status != 200 || !strings.Contains(home.raw, "Globex platform rollout") {
+		t.Errorf("the portal after the invitation: %d", home.status)
+	}
+
+	var id string
+	actScan(t, a, `SELECT user_id::text FROM tenant_users WHERE email = 'nina@globex.example'`, nil, &id)
+	cbase := base + "/contacts/" + id
+	// Edit: a blank name is refused beside the field, the email kept.
+	p = post(t, c, cbase, url.Values{"name": {""}, "email": {"nina.novak@globex.example"}}, a.url)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-contact-"+id+"-name"), "required") ||
+		attr(p.all("#contact-"+id+"-email")[0], "value") != "nina.novak@globex.example" || len(p.all("#contact-"+id+" details.contact-edit[open]")) != 1 {
+		t.Errorf("a blank name: %d %q", p.status, p.text("#error-contact-"+id+"-name"))
+	}
+	if p := post(t, c, cbase, url.Values{"name": {"Nina Novak-Ross"}, "email": {"nina.novak@globex.example"}}, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", p.status, p.text(".error"))
+	}
+	if row := get(t, c, base).text("#contact-" + id); !strings.Contains(row, "Nina Novak-Ross") || !strings.Contains(row, "nina.novak@globex.example") {
+		t.Errorf("the edited contact: %q", row)
+	}
+	// Invited again, then disabled: the pending link stops, the session ends.
+	if p := post(t, c, cbase+"/invite", nil, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("invite again: %d", p.status)
+	}
+	links, _ = mailboxLinks(t, c, a, "nina.novak@globex.example")
+	if len(links) != 1 {
+		t.Fatalf("%d invitations to the new address", len(links))
+	}
+	if p := post(t, c, cbase+"/disable", nil, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("disable: %d", p.status)
+	}
+	page = get(t, c, base)
+	if !strings.Contains(page.text("#contact-"+id), "disabled") || len(page.all(`form[action="/app/customers/`+globex+`/contacts/`+id+`/invite"]`)) != 0 {
+		t.Errorf("the disabled contact: %q", page.text("#contact-"+id))
+	}
+	if p := get(t, nina, a.url+"/portal/acme"); p.status != http.StatusSeeOther {
+		t.Errorf("a disabled contact's session: %d", p.status)
+	}
+	if p := openLink(t, client(t), a, links[0]); p.status != http.StatusUnauthorized {
+		t.Errorf("a disabled contact's invitation: %d", p.status)
+	}
+	p = post(t, c, cbase+"/invite", nil, a.url)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-contact-"+id), "disabled") {
+		t.Errorf("invite a disabled contact: %d %q", p.status, p.text("main .error"))
+	}
+	if p := post(t, c, cbase+"/enable", nil, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("enable: %d", p.status)
+	}
+	if p := post(t, c, cbase+"/invite", nil, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("invite the enabled contact: %d", p.status)
+	}
+	links, _ = mailboxLinks(t, c, a, "nina.novak@globex.example")
+	if p := openLink(t, client(t), a, links[0]); len(links) != 2 || p.status != http.StatusSeeOther {
+		t.Errorf("the enabled contact's new invitation: %d links, %d", len(links), p.status)
+	}
+
+	// Viewers and sales leaders see the contacts, no controls, and are refused.
+	for _, role := range []string{"viewer", "sales_leader"} {
+		rc := signIn(t, a, roleEmails[role])
+		pg := get(t, rc, base)
+		if !strings.Contains(pg.text("#contact-list"), "Nina Novak-Ross") || len(pg.all("#contact-list form, #add-contact")) != 0 {
+			t.Errorf("%s: %d contact forms", role, len(pg.all("#contact-list form, #add-contact")))
+		}
+		refused(t, role+" adds", post(t, rc, base+"/contacts", url.Values{"name": {"X"}, "email": {"x@globex.example"}}, a.url))
+		refused(t, role+" edits", post(t, rc, cbase, url.Values{"name": {"X"}, "email": {"x@globex.example"}}, a.url))
+		refused(t, role+" disables", post(t, rc, cbase+"/disable", nil, a.url))
+		refused(t, role+" invites", post(t, rc, cbase+"/invite", nil, a.url))
+	}
+	hannah := client(t)
+	if p := post(t, hannah, a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"hannah.becker@globex.example"}, "password": {demo.Password}}, a.url); p.status != http.StatusSeeOther {
+		t.Fatal("the contact's sign-in")
+	}
+	refused(t, "a contact invites", post(t, hannah, cbase+"/invite", nil, a.url))
+	refused(t, "a contact adds", post(t, hannah, base+"/contacts", url.Values{"name": {"X"}, "email": {"x@globex.example"}}, a.url))
+	var n int
+	actScan(t, a, `SELECT count(*) FROM tenant_users WHERE email = 'x@globex.example' OR name = 'X' OR disabled_at IS NOT NULL`, nil, &n)
+	if n != 0 {
+		t.Errorf("refused posts changed %d users", n)
 	}
 }

@@ -304,7 +304,7 @@ func TestContactForms(t *testing.T) {
 	// Edit: a blank name is refused beside the field, the email kept.
 	p = post(t, c, cbase, url.Values{"name": {""}, "email": {"nina.novak@globex.example"}}, a.url)
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-contact-"+id+"-name"), "required") ||
-		attr(p.all("#contact-"+id+"-email")[0], "value") != "nina.novak@globex.example" || len(p.all("#contact-"+id+" details.contact-edit[open]")) != 1 {
+		attr(p.all("#contact-" + id + "-email")[0], "value") != "nina.novak@globex.example" || len(p.all("#contact-"+id+" details.contact-edit[open]")) != 1 {
 		t.Errorf("a blank name: %d %q", p.status, p.text("#error-contact-"+id+"-name"))
 	}
 	if p := post(t, c, cbase, url.Values{"name": {"Nina Novak-Ross"}, "email": {"nina.novak@globex.example"}}, a.url); p.status != http.StatusSeeOther {

@@ -31,7 +31,9 @@ type projectNewData struct {
 }
 
 // Selected reports whether the form's field holds id.
-func (d *projectNewData) Selected(field string, id uuid.UUID) bool { return d.Form.Value(field) == id.String() }
+func (d *projectNewData) Selected(field string, id uuid.UUID) bool {
+	return d.Form.Value(field) == id.String()
+}
 
 func (h *Handler) projectNew(w http.ResponseWriter, r *http.Request) error {
 	pf, err := h.DB.LoadNewProjectForm(r.Context())

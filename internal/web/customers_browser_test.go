@@ -116,7 +116,7 @@ func TestOnboardACustomerInTheBrowser(t *testing.T) {
 	if !strings.Contains(overdue, "Hooli Health onboarding") || !strings.Contains(overdue, "Initech Health onboarding") || strings.Contains(overdue, "Globex platform rollout") {
 		t.Errorf("the overdue projects: %q", overdue)
 	}
-	screenshot(t, ctx, "projects")
+	screenshot(t, ctx, "projects-list")
 
 	// The invitation is in the development mailbox.
 	if err := chromedp.Do(ctx, chromedp.Navigate(a.url+"/dev/mailbox?workspace=acme"), chromedp.WaitVisible(chromedp.CSS("table"))); err != nil {

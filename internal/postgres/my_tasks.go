@@ -80,11 +80,10 @@ WHERE t.tenant_id = $1 AND t.assigned_to = $2
 ORDER BY `+rank+`, `+due+`, t.task_id
 LIMIT $7`, tenant, p.UserID, now, afterRank, afterDue, afterID, opts.Limit+1).Query(func(rows pgx.Rows) error {
 			items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*MyTask, error) {
-				m := &MyTask{Task: &onboardiq.Task{}}
-				t := m.Task
-				return m, r.Scan(&t.TenantID, &t.ID, &t.ProjectID, &t.CustomerID, &t.Description, &t.Details, &t.AssignedTo,
-					&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.CustomerSide,
-					&m.Project, &m.ProjectStatus, &m.Customer, &m.Overdue)
+				m := &MyTask{}
+				var err error
+				m.Task, err = scanTask(withExtra(r, &m.Project, &m.ProjectStatus, &m.Customer, &m.Overdue))
+				return m, err
 			})
 			out.Page = page(items, opts.Limit, func(m *MyTask) []any {
 				rank, due := 1, ""

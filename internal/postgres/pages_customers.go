@@ -91,10 +91,10 @@ WHERE c.tenant_id = $1
 ORDER BY lower(c.name), c.customer_id
 LIMIT $6`, tenant, likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit+1, f.Archived).Query(func(rows pgx.Rows) error {
 			items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*CustomerSummary, error) {
-				s := &CustomerSummary{Customer: &onboardiq.Customer{}}
-				c := s.Customer
-				return s, r.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.Segment, &c.SupportMemberID, &c.ArchivedAt, &c.CreatedAt, &c.UpdatedAt,
-					&s.CSM, &s.OpenProjects, &s.Progress)
+				s := &CustomerSummary{}
+				var err error
+				s.Customer, err = scanCustomer(withExtra(r, &s.CSM, &s.OpenProjects, &s.Progress))
+				return s, err
 			})
 			out.Customers = page(items, f.Limit, func(s *CustomerSummary) []any { return []any{strings.ToLower(s.Name), s.ID} })
 			return err

@@ -176,14 +176,23 @@ type ProjectRow struct {
 }
 
 func scanProjectRow(row pgx.Row) (ProjectRow, error) {
-	pr := ProjectRow{Project: &onboardiq.Project{}}
-	p := pr.Project
-	err := row.Scan(&p.TenantID, &p.ID, &p.CustomerID, &p.TemplateID, &p.Name, &p.Description, &p.Status,
-		&p.StatusReason, &p.StatusChangedAt, &p.HeldDays,
-		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.ForecastFinish, &p.AtRisk, &p.RiskReason, &p.CreatedAt, &p.UpdatedAt,
-		&pr.Customer, &pr.CSM)
+	pr := ProjectRow{}
+	var err error
+	pr.Project, err = scanProject(withExtra(row, &pr.Customer, &pr.CSM))
 	return pr, err
 }
+
+// extraRow is a row whose columns after those a scan function reads go
+// to extra: a page's read scans the entity as its own scan function does,
+// and whatever the page adds after it.
+type extraRow struct {
+	pgx.Row
+	extra []any
+}
+
+func (r extraRow) Scan(dst ...any) error { return r.Row.Scan(append(dst, r.extra...)...) }
+
+func withExtra(row pgx.Row, extra ...any) pgx.Row { return extraRow{row, extra} }
 
 // projectListQuery checks and normalises f and returns the query listing
 // its page (one more than the limit, as ProjectRows), the arguments it

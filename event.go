@@ -19,6 +19,7 @@ const (
 
 	EventUserCreated = EventKind("user.created")
 	EventUserUpdated = EventKind("user.updated")
+	EventUserInvited = EventKind("user.invited")
 	EventSignedIn    = EventKind("auth.signed_in")
 
 	EventTokenCreated = EventKind("token.created")
@@ -28,6 +29,8 @@ const (
 	EventCustomerUpdated       = EventKind("customer.updated")
 	EventSupportMemberAssigned = EventKind("customer.support_member_assigned")
 	EventCustomerDeleted       = EventKind("customer.deleted")
+	EventCustomerArchived      = EventKind("customer.archived")
+	EventCustomerUnarchived    = EventKind("customer.unarchived")
 
 	EventProjectCreated       = EventKind("project.created")
 	EventProjectUpdated       = EventKind("project.updated")
@@ -72,9 +75,10 @@ const (
 // EventKinds lists every kind, in the order above.
 var EventKinds = []EventKind{
 	EventTenantCreated,
-	EventUserCreated, EventUserUpdated, EventSignedIn,
+	EventUserCreated, EventUserUpdated, EventUserInvited, EventSignedIn,
 	EventTokenCreated, EventTokenRevoked,
 	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
+	EventCustomerArchived, EventCustomerUnarchived,
 	EventProjectCreated, EventProjectUpdated, EventProjectDeleted, EventProjectStatusChanged,
 	EventProjectCompleted, EventProjectOverdue, EventProjectAtRisk,
 	EventProjectPutOnHold, EventProjectResumed, EventProjectCancelled, EventProjectReopened,
@@ -115,6 +119,7 @@ var eventLabels = map[EventKind]string{
 	EventTenantCreated:               "created the workspace",
 	EventUserCreated:                 "added a user",
 	EventUserUpdated:                 "changed a user",
+	EventUserInvited:                 "invited a contact to the portal",
 	EventSignedIn:                    "signed in",
 	EventTokenCreated:                "created an API token",
 	EventTokenRevoked:                "revoked an API token",
@@ -122,6 +127,8 @@ var eventLabels = map[EventKind]string{
 	EventCustomerUpdated:             "changed the customer",
 	EventSupportMemberAssigned:       "assigned the CSM",
 	EventCustomerDeleted:             "deleted the customer",
+	EventCustomerArchived:            "archived the customer",
+	EventCustomerUnarchived:          "unarchived the customer",
 	EventProjectCreated:              "created the project",
 	EventProjectUpdated:              "changed the project",
 	EventProjectDeleted:              "deleted the project",

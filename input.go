@@ -133,17 +133,26 @@ func checkText(field, s string, minLen, maxLen int) error {
 // NewCustomer is what creating a customer takes.
 type NewCustomer struct {
 	Name            string
-	ContactInfo     map[string]any
+	ContactInfo     map[string]any // contact details under ContactKeys, and free-form keys
+	Segment         string
 	SupportMemberID *uuid.UUID
 }
 
-// Validate normalises the input and reports the first bad field.
+// Validate normalises the input and reports the first bad field: the
+// contact details are checked (CheckContactInfo) and the segment is at most
+// 100 characters.
 func (in *NewCustomer) Validate() error {
 	in.Name = strings.TrimSpace(in.Name)
-	if in.ContactInfo == nil {
-		in.ContactInfo = map[string]any{}
+	if err := checkText("name", in.Name, 1, 200); err != nil {
+		return err
 	}
-	return checkText("name", in.Name, 1, 200)
+	info, err := CheckContactInfo(in.ContactInfo)
+	if err != nil {
+		return err
+	}
+	in.ContactInfo = info
+	in.Segment = strings.TrimSpace(in.Segment)
+	return checkText("segment", in.Segment, 0, 100)
 }
 
 // NewArticle is what creating a knowledge-base article takes.
@@ -220,10 +229,12 @@ func (in *NewProject) Validate() error {
 	return nil
 }
 
-// CustomerPatch changes a customer.
+// CustomerPatch changes a customer. ContactInfo replaces the whole map;
+// null empties it, as does a null Segment.
 type CustomerPatch struct {
 	Name        Patch[string]
 	ContactInfo Patch[map[string]any]
+	Segment     Patch[string]
 }
 
 // ProjectPatch changes a project. Status and progress are derived from the

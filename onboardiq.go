@@ -65,16 +65,35 @@ type User struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-// Customer is one of the tenant's clients being onboarded.
+// Customer is one of the tenant's clients being onboarded. Its contact
+// details (email, phone, address, website) are keys of ContactInfo, checked
+// when written (ContactKeys); other keys are kept as sent. An archived
+// customer (ArchivedAt set) leaves the default customers list and takes no
+// new project; its open projects go on.
 type Customer struct {
 	TenantID        uuid.UUID      `json:"tenant_id"`
 	ID              uuid.UUID      `json:"id"`
 	Name            string         `json:"name"`
 	ContactInfo     map[string]any `json:"contact_info"`
+	Segment         string         `json:"segment" doc:"How the vendor classifies the customer (Enterprise, Mid-market, SMB…); empty when unset."`
 	SupportMemberID *uuid.UUID     `json:"support_member_id,omitempty"`
+	ArchivedAt      *time.Time     `json:"archived_at,omitempty" doc:"When the customer was archived; absent while it is active."`
 	CreatedAt       time.Time      `json:"created_at"`
 	UpdatedAt       time.Time      `json:"updated_at"`
 }
+
+// Contact returns one of the customer's contact details (a ContactKeys
+// key) as text, or "".
+func (c *Customer) Contact(key string) string {
+	if c == nil {
+		return ""
+	}
+	s, _ := c.ContactInfo[key].(string)
+	return s
+}
+
+// Archived reports whether the customer is archived.
+func (c *Customer) Archived() bool { return c != nil && c.ArchivedAt != nil }
 
 // Status is the state of a project or a task.
 type Status string

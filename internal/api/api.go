@@ -30,6 +30,9 @@ type Deps struct {
 	Assistant *assistant.Service
 	Logger    *slog.Logger
 	Version   string
+	// BaseURL is the app's address, for the links emails carry (a
+	// contact's invitation).
+	BaseURL string
 	// OnAuth, when set, is told who a request is (for the request log).
 	OnAuth func(ctx context.Context, p *onboardiq.Principal)
 }
@@ -77,6 +80,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 }
 
 type handlers struct{ Deps }
+
+func (h *handlers) baseURL() string { return strings.TrimRight(h.BaseURL, "/") }
 
 // authenticate resolves the bearer token of operations that require one and
 // puts the principal in the context; a missing or bad token answers 401.

@@ -31,6 +31,7 @@ func tmplBody(*env) any {
 
 var routes = []route{
 	{"me", "GET", fixed("/me"), nil, "200 200 200 200 200 200 200 401"},
+	{"my tasks", "GET", fixed("/me/tasks"), nil, "200 200 200 200 403 403 200 401"},
 
 	{"create customer", "POST", fixed("/customers"), func(*env) any { return map[string]any{"name": "New customer"} }, "201 201 403 403 403 403 201 401"},
 	{"list customers", "GET", fixed("/customers"), nil, "200 200 200 200 200 200 200 401"},
@@ -39,6 +40,13 @@ var routes = []route{
 	{"delete customer", "DELETE", func(e *env) string { return "/customers/" + e.c1.String() }, nil, "204 204 403 403 403 404 404 401"},
 	{"assign support member", "PUT", func(e *env) string { return "/customers/" + e.c1.String() + "/support-member" },
 		func(e *env) any { return map[string]any{"support_member_id": e.csm} }, "200 200 403 403 403 404 404 401"},
+	{"archive customer", "POST", func(e *env) string { return "/customers/" + e.c1.String() + "/archive" }, nil, "200 200 403 403 403 404 404 401"},
+	{"unarchive customer", "POST", func(e *env) string { return "/customers/" + e.c1.String() + "/unarchive" }, nil, "200 200 403 403 403 404 404 401"},
+	{"add contact", "POST", func(e *env) string { return "/customers/" + e.c1.String() + "/contacts" },
+		func(*env) any { return map[string]any{"name": "New Contact", "email": "new.contact@customer.test"} }, "201 201 403 403 403 404 404 401"},
+	{"update contact", "PATCH", func(e *env) string { return "/contacts/" + e.contact.String() }, func(*env) any { return map[string]any{"name": "Renamed"} },
+		"200 200 403 403 403 404 404 401"},
+	{"invite contact", "POST", func(e *env) string { return "/contacts/" + e.contact.String() + "/invitation" }, nil, "200 200 403 403 403 404 404 401"},
 	{"customer activity", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/activity" }, nil, "200 200 200 200 403 404 404 401"},
 
 	{"create project", "POST", fixed("/projects"), func(e *env) any {
@@ -145,6 +153,11 @@ var routes = []route{
 var setups = map[string]func(t *testing.T, e *env){
 	"resume project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "hold", "Customer re-org") },
 	"reopen project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "cancel", "Churned") },
+	"unarchive customer": func(t *testing.T, e *env) {
+		if st, out := e.do(t, "admin", "POST", "/customers/"+e.c1.String()+"/archive", nil); st != http.StatusOK {
+			t.Fatalf("archive: %d %s", st, out)
+		}
+	},
 }
 
 // TestAuthorizationMatrix sends every route as every caller, each on a
@@ -236,6 +249,15 @@ func TestRefusedFields(t *testing.T) {
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"description": strings.Repeat("x", 501)}, "body.description"},
 		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
+		{"POST", "/customers", map[string]any{"name": "X", "contact_info": map[string]any{"email": "nope"}}, "body.contact_info.email"},
+		{"POST", "/customers", map[string]any{"name": "X", "contact_info": map[string]any{"website": "ftp://x.example"}}, "body.contact_info.website"},
+		{"PATCH", "/customers/" + e.c1.String(), map[string]any{"contact_info": map[string]any{"phone": "call me"}}, "body.contact_info.phone"},
+		{"PATCH", "/customers/" + e.c1.String(), map[string]any{"segment": strings.Repeat("s", 101)}, "body.segment"},
+		{"GET", "/customers?archived=maybe", nil, "query.archived"},
+		{"GET", "/projects?support_member_id=nope", nil, "query.support_member_id"},
+		{"POST", "/customers/" + e.c1.String() + "/contacts", map[string]any{"name": "X", "email": "not an address"}, "body.email"},
+		{"PATCH", "/contacts/" + e.contact.String(), map[string]any{"name": ""}, "body.name"},
+		{"GET", "/me/tasks?cursor=bm9wZQ", nil, "query.cursor"},
 		{"POST", "/projects", map[string]any{"customer_id": e.c1, "name": "X", "deadline": "2000-01-01T00:00:00Z", "start_date": "2001-01-01T00:00:00Z"}, "body.deadline"},
 		{"GET", "/projects?limit=201", nil, "query.limit"},
 		{"GET", "/projects?sort=tenant_id", nil, "query.sort"},

@@ -3,11 +3,13 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // Me is the caller: their tenant, user and role.
@@ -38,6 +40,27 @@ func (h *handlers) registerMe(api huma.API) {
 		Tags:        []string{"Account"},
 		Security:    bearer,
 	}, h.me)
+	huma.Register(api, huma.Operation{
+		OperationID: "list-my-tasks",
+		Method:      http.MethodGet,
+		Path:        "/me/tasks",
+		Summary:     "My open tasks",
+		Description: "Staff: the caller's open tasks (not completed or cancelled) across the open projects (not completed or cancelled), " +
+			"the overdue ones first (a project on hold has none), then by due date, those without one last; " +
+			"each with its project's and customer's names. A customer contact is refused (403): the portal lists theirs.",
+		Tags:     []string{"Account"},
+		Security: bearer,
+	}, func(ctx context.Context, in *ListParams) (*myTasksOutput, error) {
+		p, err := h.DB.ListMyTasks(ctx, in.options(), time.Now())
+		if err != nil {
+			return nil, h.queryProblem(ctx, err)
+		}
+		return &myTasksOutput{p.Page}, nil
+	})
+}
+
+type myTasksOutput struct {
+	Body onboardiq.Page[*postgres.MyTask]
 }
 
 func (h *handlers) me(ctx context.Context, _ *struct{}) (*meOutput, error) {

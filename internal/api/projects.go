@@ -31,11 +31,13 @@ type createProjectInput struct {
 
 type listProjectsInput struct {
 	ListParams
-	CustomerID string `query:"customer_id" format:"uuid"`
-	Status     string `query:"status" enum:"not_started,in_progress,blocked,completed,on_hold,cancelled"`
-	Overdue    bool   `query:"overdue" doc:"Only projects past their deadline and still running (not completed, on hold or cancelled)."`
-	Q          string `query:"q" maxLength:"200" doc:"Name contains (case-insensitive)."`
-	Sort       string `query:"sort" enum:"created_at,-created_at,deadline,-deadline,name,-name,progress,-progress" default:"-created_at"`
+	CustomerID      string `query:"customer_id" format:"uuid"`
+	SupportMemberID string `query:"support_member_id" format:"uuid" doc:"Only projects whose customer has this support member (CSM)."`
+	Status          string `query:"status" enum:"not_started,in_progress,blocked,completed,on_hold,cancelled"`
+	Overdue         bool   `query:"overdue" doc:"Only projects past their deadline and still running (not completed, on hold or cancelled)."`
+	AtRisk          bool   `query:"at_risk" doc:"Only projects forecast to miss their deadline and still running (not completed, on hold or cancelled)."`
+	Q               string `query:"q" maxLength:"200" doc:"Name contains (case-insensitive)."`
+	Sort            string `query:"sort" enum:"created_at,-created_at,deadline,-deadline,name,-name,progress,-progress" default:"-created_at"`
 }
 
 // projectReasonInput is a lifecycle change that takes a reason. The body is
@@ -79,14 +81,20 @@ func (h *handlers) registerProjects(api huma.API) {
 			return &projectOutput{p}, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-projects", Method: http.MethodGet, Path: "/projects",
-		Summary: "List projects", Description: "Staff see every project; a customer contact sees their customer's.", Tags: tags, Security: bearer},
+		Summary: "List projects", Description: "Staff see every project; a customer contact sees their customer's. " +
+			"The filters combine: customer_id, support_member_id (the customer's CSM), status, overdue, at_risk and q (name contains); " +
+			"sort picks the order (- for descending), and next_cursor pages through it.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *listProjectsInput) (*projectPage, error) {
 			cid, err := optionalUUID("customer_id", in.CustomerID)
 			if err != nil {
 				return nil, err
 			}
-			p, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: in.options(), CustomerID: cid,
-				Status: onboardiq.Status(in.Status), Overdue: in.Overdue, Q: in.Q, Sort: in.Sort})
+			sm, err := optionalUUID("support_member_id", in.SupportMemberID)
+			if err != nil {
+				return nil, err
+			}
+			p, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: in.options(), CustomerID: cid, SupportMemberID: sm,
+				Status: onboardiq.Status(in.Status), Overdue: in.Overdue, AtRisk: in.AtRisk, Q: in.Q, Sort: in.Sort})
 			return &projectPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-project", Method: http.MethodGet, Path: "/projects/{id}",

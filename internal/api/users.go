@@ -51,6 +51,15 @@ type updateUserInput struct {
 	}
 }
 
+type updateContactInput struct {
+	IDParam
+	Body struct {
+		Name     Nullable[string] `json:"name,omitempty" minLength:"1" maxLength:"200"`
+		Email    Nullable[string] `json:"email,omitempty" format:"email" maxLength:"254" doc:"A new email ends the links sent to the old one."`
+		Disabled Nullable[bool]   `json:"disabled,omitempty" doc:"A disabled contact cannot sign in; their sessions, links and tokens end."`
+	}
+}
+
 type listUsersInput struct {
 	ListParams
 	Role       string `query:"role" enum:"admin,csm,sales_leader,viewer,customer"`
@@ -90,6 +99,21 @@ func (h *handlers) registerUsers(api huma.API) {
 			u, err := h.DB.UpdateUser(ctx, in.ID(), onboardiq.UserPatch{Name: in.Body.Name.patch(),
 				Role:     onboardiq.Patch[onboardiq.Role]{Set: r.Set, Null: r.Null, Value: onboardiq.Role(r.Value)},
 				Disabled: in.Body.Disabled.patch(), Password: in.Body.Password.patch()})
+			return newUserOutput(u), h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "update-contact", Method: http.MethodPatch, Path: "/contacts/{id}",
+		Summary: "Change a customer's contact", Tags: tags, Security: bearer,
+		Description: "Admins and CSMs: name, email, disabled. The id is a user with role customer; a staff user is not found here (admins change them at /users/{id})."},
+		func(ctx context.Context, in *updateContactInput) (*userOutput, error) {
+			u, err := h.DB.UpdateContact(ctx, in.ID(), onboardiq.ContactPatch{Name: in.Body.Name.patch(), Email: in.Body.Email.patch(), Disabled: in.Body.Disabled.patch()})
+			return newUserOutput(u), h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "invite-contact", Method: http.MethodPost, Path: "/contacts/{id}/invitation",
+		Summary: "Send a contact their invitation again", Tags: tags, Security: bearer,
+		Description: "Admins and CSMs. Emails a new sign-in link to the portal (once, within 7 days); the links sent before stop working. " +
+			"409 when the contact is disabled."},
+		func(ctx context.Context, in *IDParam) (*userOutput, error) {
+			u, _, err := h.DB.ResendInvitation(ctx, in.ID(), h.baseURL())
 			return newUserOutput(u), h.problem(ctx, err)
 		})
 }

@@ -86,6 +86,12 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	}
 	_, err = db.AssignSupportMember(admin, c.ID, &csm)
 	must(err)
+	_, err = db.ArchiveCustomer(admin, c.ID)
+	must(err)
+	_, err = db.UnarchiveCustomer(admin, c.ID)
+	must(err)
+	_, _, err = db.AddContact(admin, c.ID, onboardiq.NewContact{Name: "Ivy Invited", Email: "ivy@eventful.example"}, "http://onboardiq.test")
+	must(err)
 	gone, err := db.CreateCustomer(admin, onboardiq.NewCustomer{Name: "Short-lived Ltd"})
 	must(err)
 	must(db.DeleteCustomer(admin, gone.ID))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -13,11 +14,11 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-const customerColumns = `c.tenant_id, c.customer_id, c.name, c.contact_info, c.support_member_id, c.created_at, c.updated_at`
+const customerColumns = `c.tenant_id, c.customer_id, c.name, c.contact_info, c.segment, c.support_member_id, c.archived_at, c.created_at, c.updated_at`
 
 func scanCustomer(row pgx.Row) (*onboardiq.Customer, error) {
 	c := &onboardiq.Customer{}
-	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.SupportMemberID, &c.CreatedAt, &c.UpdatedAt)
+	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.Segment, &c.SupportMemberID, &c.ArchivedAt, &c.CreatedAt, &c.UpdatedAt)
 	return c, err
 }
 
@@ -32,14 +33,14 @@ func (tx *Tx) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*on
 		}
 	}
 	c, err := scanCustomer(tx.QueryRow(ctx, `
-INSERT INTO customers AS c (tenant_id, name, contact_info, support_member_id)
-VALUES ($1, $2, $3, $4)
-RETURNING `+customerColumns, tx.TenantID(), in.Name, in.ContactInfo, in.SupportMemberID))
+INSERT INTO customers AS c (tenant_id, name, contact_info, segment, support_member_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING `+customerColumns, tx.TenantID(), in.Name, in.ContactInfo, in.Segment, in.SupportMemberID))
 	if err != nil {
 		return nil, fmt.Errorf("insert customer: %w", err)
 	}
 	err = tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerCreated, CustomerID: &c.ID,
-		Data: map[string]any{"name": c.Name, "support_member_id": c.SupportMemberID}})
+		Data: map[string]any{"name": c.Name, "segment": c.Segment, "support_member_id": c.SupportMemberID}})
 	return c, err
 }
 
@@ -106,38 +107,69 @@ func (db *DB) GetCustomer(ctx context.Context, id uuid.UUID) (*onboardiq.Custome
 	})
 }
 
-// CustomerFilter narrows ListCustomers.
+// CustomerFilter narrows ListCustomers (and the customers page).
 type CustomerFilter struct {
 	onboardiq.ListOptions
 	Q               string     // name contains, case-insensitive
 	SupportMemberID *uuid.UUID // assigned to this support member
+	// Archived picks by archiving: ArchivedExclude (the default, "")
+	// lists the active customers, ArchivedOnly the archived ones,
+	// ArchivedAny both.
+	Archived string
 }
 
-// ListCustomers lists the customers the caller may see, by name.
-func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (onboardiq.Page[*onboardiq.Customer], error) {
-	var out onboardiq.Page[*onboardiq.Customer]
+// The values of CustomerFilter.Archived.
+const (
+	ArchivedExclude = "false"
+	ArchivedOnly    = "true"
+	ArchivedAny     = "any"
+)
+
+// archivedSQL is the filter on c.archived_at for the Archived value in $n.
+func archivedSQL(n int) string {
+	return fmt.Sprintf(`(CASE $%[1]d::text WHEN 'any' THEN true WHEN 'true' THEN c.archived_at IS NOT NULL ELSE c.archived_at IS NULL END)`, n)
+}
+
+func (f *CustomerFilter) normalise() (afterName *string, afterID *uuid.UUID, err error) {
 	if err := f.Normalise(); err != nil {
-		return out, err
+		return nil, nil, err
 	}
-	var afterName *string
-	var afterID *uuid.UUID
+	switch f.Archived {
+	case "":
+		f.Archived = ArchivedExclude
+	case ArchivedExclude, ArchivedOnly, ArchivedAny:
+	default:
+		return nil, nil, onboardiq.Invalid("archived", "must be false, true or any")
+	}
 	if f.Cursor != "" {
 		var n string
 		var id uuid.UUID
 		if err := decodeCursor(f.Cursor, &n, &id); err != nil {
-			return out, err
+			return nil, nil, err
 		}
 		afterName, afterID = &n, &id
 	}
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+	return afterName, afterID, nil
+}
+
+// ListCustomers lists the customers the caller may see, by name: by
+// default the active ones (CustomerFilter.Archived).
+func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (onboardiq.Page[*onboardiq.Customer], error) {
+	var out onboardiq.Page[*onboardiq.Customer]
+	afterName, afterID, err := f.normalise()
+	if err != nil {
+		return out, err
+	}
+	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		rows, err := tx.Query(ctx, `
 SELECT `+customerColumns+` FROM customers c
 WHERE c.tenant_id = $1 AND `+customerVisible+`
   AND ($3::text = '' OR c.name ILIKE '%' || $3 || '%')
   AND ($4::uuid IS NULL OR c.support_member_id = $4)
   AND ($5::text IS NULL OR (lower(c.name), c.customer_id) > ($5, $6))
+  AND `+archivedSQL(8)+`
 ORDER BY lower(c.name), c.customer_id
-LIMIT $7`, tx.TenantID(), contactCustomer(p), likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit+1)
+LIMIT $7`, tx.TenantID(), contactCustomer(p), likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit+1, f.Archived)
 		if err != nil {
 			return err
 		}
@@ -153,7 +185,8 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(s))
 }
 
-// UpdateCustomer changes a customer (admin or csm).
+// UpdateCustomer changes a customer's name, contact details or segment
+// (admin or csm), archived or not.
 func (db *DB) UpdateCustomer(ctx context.Context, id uuid.UUID, patch onboardiq.CustomerPatch) (*onboardiq.Customer, error) {
 	var c *onboardiq.Customer
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
@@ -165,30 +198,85 @@ func (db *DB) UpdateCustomer(ctx context.Context, id uuid.UUID, patch onboardiq.
 			return err
 		}
 		after := *before
-		if !patch.Name.ApplyValue(&after.Name) {
-			return onboardiq.Invalid("name", "is required")
-		}
-		if !patch.ContactInfo.ApplyValue(&after.ContactInfo) {
-			after.ContactInfo = map[string]any{}
-		}
-		in := onboardiq.NewCustomer{Name: after.Name, ContactInfo: after.ContactInfo}
-		if err := in.Validate(); err != nil {
+		if err := patch.Apply(&after); err != nil {
 			return err
 		}
-		after.Name = in.Name
 		c, err = scanCustomer(tx.QueryRow(ctx, `
-UPDATE customers c SET name = $3, contact_info = $4, updated_at = now()
+UPDATE customers c SET name = $3, contact_info = $4, segment = $5, updated_at = now()
 WHERE c.tenant_id = $1 AND c.customer_id = $2
-RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo))
+RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo, after.Segment))
 		if err != nil {
 			return fmt.Errorf("update customer: %w", err)
 		}
-		if ch := changes(before, c, "name", "contact_info"); len(ch) > 0 {
+		if ch := changes(before, c, "name", "contact_info", "segment"); len(ch) > 0 {
 			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerUpdated, CustomerID: &c.ID, Changes: ch})
 		}
 		return nil
 	})
 	return c, err
+}
+
+// ArchiveCustomer archives a customer (admin or csm): it leaves the default
+// customers list and takes no new project; its projects, tasks and
+// contacts stay as they are. An archived customer answers ECONFLICT.
+func (db *DB) ArchiveCustomer(ctx context.Context, id uuid.UUID) (*onboardiq.Customer, error) {
+	return db.setArchived(ctx, id, true)
+}
+
+// UnarchiveCustomer makes an archived customer active again (admin or
+// csm); an active one answers ECONFLICT.
+func (db *DB) UnarchiveCustomer(ctx context.Context, id uuid.UUID) (*onboardiq.Customer, error) {
+	return db.setArchived(ctx, id, false)
+}
+
+func (db *DB) setArchived(ctx context.Context, id uuid.UUID, archive bool) (*onboardiq.Customer, error) {
+	var c *onboardiq.Customer
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		before, err := getCustomer(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := p.Check(onboardiq.EditCustomers); err != nil {
+			return err
+		}
+		switch {
+		case archive && before.Archived():
+			return onboardiq.Errorf(onboardiq.ECONFLICT, "the customer is archived already")
+		case !archive && !before.Archived():
+			return onboardiq.Errorf(onboardiq.ECONFLICT, "the customer is not archived")
+		}
+		var at *time.Time
+		kind := onboardiq.EventCustomerUnarchived
+		if archive {
+			now := time.Now()
+			at, kind = &now, onboardiq.EventCustomerArchived
+		}
+		c, err = scanCustomer(tx.QueryRow(ctx, `
+UPDATE customers c SET archived_at = $3, updated_at = now()
+WHERE c.tenant_id = $1 AND c.customer_id = $2
+RETURNING `+customerColumns, tx.TenantID(), id, at))
+		if err != nil {
+			return fmt.Errorf("archive customer: %w", err)
+		}
+		return tx.Emit(ctx, onboardiq.Event{Kind: kind, CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
+	})
+	return c, err
+}
+
+// customerTakesProjects returns EINVALID about customer_id unless the
+// customer exists, is visible to p, and is not archived; it locks the
+// customer's row, so archiving waits for a project being created.
+func customerTakesProjects(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) error {
+	c, err := getCustomer(ctx, tx, p, id, true)
+	switch {
+	case onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND:
+		return onboardiq.Invalid("customer_id", "no such customer")
+	case err != nil:
+		return err
+	case c.Archived():
+		return onboardiq.Invalid("customer_id", "the customer is archived: unarchive it to start a project")
+	}
+	return nil
 }
 
 // AssignSupportMember makes a support member (a csm or admin) the

@@ -65,8 +65,8 @@ func (db *DB) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onbo
 		if err := p.Check(onboardiq.EditProjects); err != nil {
 			return err
 		}
-		if _, err := getCustomer(ctx, tx, p, in.CustomerID, true); err != nil {
-			return onboardiq.Invalid("customer_id", "no such customer")
+		if err := customerTakesProjects(ctx, tx, p, in.CustomerID); err != nil {
+			return err
 		}
 		if in.TemplateID != nil {
 			var ok bool
@@ -97,14 +97,16 @@ func (db *DB) GetProject(ctx context.Context, id uuid.UUID) (*onboardiq.Project,
 	})
 }
 
-// ProjectFilter narrows and orders ListProjects.
+// ProjectFilter narrows and orders ListProjects (and the projects page).
 type ProjectFilter struct {
 	onboardiq.ListOptions
-	CustomerID *uuid.UUID
-	Status     onboardiq.Status
-	Overdue    bool   // deadline passed and not completed, on hold or cancelled
-	Q          string // name contains, case-insensitive
-	Sort       string // one of projectSortNames; default -created_at
+	CustomerID      *uuid.UUID
+	SupportMemberID *uuid.UUID // the CSM of the project's customer
+	Status          onboardiq.Status
+	Overdue         bool   // deadline passed and not completed, on hold or cancelled
+	AtRisk          bool   // forecast to miss its deadline, and running (not completed, on hold or cancelled)
+	Q               string // name contains, case-insensitive
+	Sort            string // one of projectSortNames; default -created_at
 }
 
 // projectSort is a whitelisted ordering: its key expression, the type its
@@ -119,6 +121,9 @@ var projectSorts = map[string]projectSort{}
 
 // projectSortNames are the orders ListProjects accepts; "-" means descending.
 var projectSortNames = []string{"created_at", "-created_at", "deadline", "-deadline", "name", "-name", "progress", "-progress"}
+
+// ProjectSorts lists the orders ListProjects accepts ("-" for descending).
+func ProjectSorts() []string { return append([]string(nil), projectSortNames...) }
 
 func init() {
 	base := map[string]projectSort{
@@ -142,25 +147,76 @@ func init() {
 // ListProjects lists the projects the caller may see.
 func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page[*onboardiq.Project], error) {
 	var out onboardiq.Page[*onboardiq.Project]
-	if err := f.Normalise(); err != nil {
+	q, args, sort, err := projectListQuery(&f)
+	if err != nil {
 		return out, err
+	}
+	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		rows, err := tx.Query(ctx, q, args(tx, p)...)
+		if err != nil {
+			return err
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Project, error) {
+			row, err := scanProjectRow(r)
+			return row.Project, err
+		})
+		out = page(items, f.Limit, func(pr *onboardiq.Project) []any { return []any{f.Sort, sort.value(pr), pr.ID} })
+		return err
+	})
+	return out, err
+}
+
+// ProjectRow is a project as the projects page lists it: with its
+// customer's name and its CSM's (the customer's support member; "" when
+// none is assigned).
+type ProjectRow struct {
+	*onboardiq.Project
+	Customer string
+	CSM      string
+}
+
+func scanProjectRow(row pgx.Row) (ProjectRow, error) {
+	pr := ProjectRow{}
+	var err error
+	pr.Project, err = scanProject(withExtra(row, &pr.Customer, &pr.CSM))
+	return pr, err
+}
+
+// extraRow is a row whose columns after those a scan function reads go
+// to extra: a page's read scans the entity as its own scan function does,
+// and whatever the page adds after it.
+type extraRow struct {
+	pgx.Row
+	extra []any
+}
+
+func (r extraRow) Scan(dst ...any) error { return r.Row.Scan(append(dst, r.extra...)...) }
+
+func withExtra(row pgx.Row, extra ...any) pgx.Row { return extraRow{row, extra} }
+
+// projectListQuery checks and normalises f and returns the query listing
+// its page (one more than the limit, as ProjectRows), the arguments it
+// takes in a transaction, and the ordering.
+func projectListQuery(f *ProjectFilter) (string, func(*Tx, *onboardiq.Principal) []any, projectSort, error) {
+	if err := f.Normalise(); err != nil {
+		return "", nil, projectSort{}, err
 	}
 	if f.Sort == "" {
 		f.Sort = "-created_at"
 	}
 	sort, ok := projectSorts[f.Sort]
 	if !ok {
-		return out, onboardiq.Invalid("sort", "must be one of %s", strings.Join(projectSortNames, ", "))
+		return "", nil, sort, onboardiq.Invalid("sort", "must be one of %s", strings.Join(projectSortNames, ", "))
 	}
 	if f.Status != "" && !f.Status.ValidForProject() {
-		return out, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, on_hold, cancelled")
+		return "", nil, sort, onboardiq.Invalid("status", "must be one of not_started, in_progress, blocked, completed, on_hold, cancelled")
 	}
 	var afterValue *string
 	var afterID uuid.UUID
 	if f.Cursor != "" {
 		var v, sortName string
 		if err := decodeCursor(f.Cursor, &sortName, &v, &afterID); err != nil || sortName != f.Sort {
-			return out, onboardiq.Invalid("cursor", "is not a cursor from this list and order")
+			return "", nil, sort, onboardiq.Invalid("cursor", "is not a cursor from this list and order")
 		}
 		afterValue = &v
 	}
@@ -170,25 +226,24 @@ func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page
 	}
 	// The ordering's pieces come from the whitelist above, never from input.
 	q := fmt.Sprintf(`
-SELECT `+projectColumns+` FROM projects p
+SELECT `+projectColumns+`, c.name, coalesce(s.name, '') FROM projects p
+JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
+LEFT JOIN support_members s ON s.tenant_id = c.tenant_id AND s.support_member_id = c.support_member_id
 WHERE p.tenant_id = $1 AND `+projectVisible+`
   AND ($3::uuid IS NULL OR p.customer_id = $3)
   AND ($4::text = '' OR p.status = $4)
   AND (NOT $5 OR `+overdueSQL+`)
   AND ($6::text = '' OR p.name ILIKE '%%' || $6 || '%%')
   AND ($7::text IS NULL OR (%[1]s, p.project_id) %[3]s ($7::%[2]s, $8))
+  AND ($10::uuid IS NULL OR c.support_member_id = $10)
+  AND (NOT $11 OR (p.at_risk AND p.status NOT IN ('completed', 'on_hold', 'cancelled')))
 ORDER BY %[1]s %[4]s, p.project_id %[4]s
 LIMIT $9`, sort.key, sort.typ, cmp, dir)
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		rows, err := tx.Query(ctx, q, tx.TenantID(), contactCustomer(p), f.CustomerID, f.Status, f.Overdue, likeEscape(f.Q), afterValue, afterID, f.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Project, error) { return scanProject(r) })
-		out = page(items, f.Limit, func(pr *onboardiq.Project) []any { return []any{f.Sort, sort.value(pr), pr.ID} })
-		return err
-	})
-	return out, err
+	args := func(tx *Tx, p *onboardiq.Principal) []any {
+		return []any{tx.TenantID(), contactCustomer(p), f.CustomerID, f.Status, f.Overdue, likeEscape(f.Q), afterValue, afterID, f.Limit + 1,
+			f.SupportMemberID, f.AtRisk}
+	}
+	return q, args, sort, nil
 }
 
 // UpdateProject changes a project's name, description or deadline (admin or

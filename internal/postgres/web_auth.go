@@ -173,11 +173,17 @@ func (db *DB) SignOut(ctx context.Context, token string) error {
 	})
 }
 
-// Link purposes.
+// Link purposes. An invitation is a sign-in link a contact is sent when
+// they are added to a customer (AddContact, ResendInvitation): it signs in
+// like LinkSignIn, and lasts InvitationTTL.
 const (
 	LinkSignIn = "magic_link"
 	LinkReset  = "password_reset"
+	LinkInvite = "invitation"
 )
+
+// InvitationTTL is how long a contact's invitation link works.
+const InvitationTTL = 7 * 24 * time.Hour
 
 // SentLink is a one-time link SendLoginLink made.
 type SentLink struct {
@@ -292,8 +298,9 @@ WHERE tenant_id = $1 AND token_id = $2 AND used_at IS NULL AND expires_at > $4`,
 
 var errLink = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "this link is invalid, used or expired; ask for a new one")
 
-// useLink consumes a one-time link and returns its tenant and user.
-func (db *DB) useLink(ctx context.Context, token, purpose string, then func(ctx context.Context, tx *Tx, user uuid.UUID) error) (uuid.UUID, uuid.UUID, error) {
+// useLink consumes a one-time link of one of purposes and returns its
+// tenant and user.
+func (db *DB) useLink(ctx context.Context, token string, purposes []string, then func(ctx context.Context, tx *Tx, user uuid.UUID) error) (uuid.UUID, uuid.UUID, error) {
 	tenant, hash, ok := parseTokenWith(linkPrefix, token)
 	if !ok {
 		return uuid.Nil, uuid.Nil, errLink
@@ -302,8 +309,8 @@ func (db *DB) useLink(ctx context.Context, token, purpose string, then func(ctx 
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		err := tx.QueryRow(ctx, `
 UPDATE login_tokens SET used_at = now()
-WHERE tenant_id = $1 AND token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > now()
-RETURNING user_id`, tenant, hash, purpose).Scan(&user)
+WHERE tenant_id = $1 AND token_hash = $2 AND purpose = ANY ($3) AND used_at IS NULL AND expires_at > now()
+RETURNING user_id`, tenant, hash, purposes).Scan(&user)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errLink
 		}
@@ -315,8 +322,9 @@ RETURNING user_id`, tenant, hash, purpose).Scan(&user)
 	return tenant, user, err
 }
 
-// SignInWithLink consumes a sign-in link to the workspace slug and opens a
-// session. A link to another workspace is refused without being consumed.
+// SignInWithLink consumes a sign-in link (or an invitation) to the
+// workspace slug and opens a session. A link to another workspace is
+// refused without being consumed.
 func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *onboardiq.Principal, error) {
 	linkTenant, _, ok := parseTokenWith(linkPrefix, token)
 	if !ok {
@@ -327,7 +335,7 @@ func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *
 	} else if err != nil || tenant != linkTenant {
 		return "", nil, errLink
 	}
-	tenant, user, err := db.useLink(ctx, token, LinkSignIn, nil)
+	tenant, user, err := db.useLink(ctx, token, []string{LinkSignIn, LinkInvite}, nil)
 	if err != nil {
 		return "", nil, err
 	}
@@ -345,7 +353,7 @@ func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (str
 	if err != nil {
 		return "", nil, err
 	}
-	tenant, user, err := db.useLink(ctx, token, LinkReset, func(ctx context.Context, tx *Tx, user uuid.UUID) error {
+	tenant, user, err := db.useLink(ctx, token, []string{LinkReset}, func(ctx context.Context, tx *Tx, user uuid.UUID) error {
 		if _, err := tx.Exec(ctx, `UPDATE tenant_users SET password_hash = $3, updated_at = now() WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), user, h); err != nil {
 			return err
 		}

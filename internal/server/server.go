@@ -81,7 +81,7 @@ func New(o Options) http.Handler {
 	// What handlers log carries the request's id, tenant and user.
 	logger := slog.New(requestAttrs{o.Logger.Handler()})
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: logger, Limits: o.AssistantLimits}
-	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, OnAuth: noteIdentity, Embedder: o.Embedder, Assistant: asst})
+	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, BaseURL: o.BaseURL, OnAuth: noteIdentity, Embedder: o.Embedder, Assistant: asst})
 	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks,
 		Metrics: reg, TrustedProxies: o.TrustedProxies, OnAuth: noteIdentity}).Register(mux)
 

@@ -469,11 +469,11 @@ func TestConsoleCustomerAndTaskPages(t *testing.T) {
 	if !strings.Contains(cp.text("main"), "Priya Shah") {
 		t.Error("the support member is not shown")
 	}
-	contacts := cp.text("main section.card ul")
+	contacts := cp.text("main #contact-list")
 	if !strings.Contains(contacts, "Hannah Becker") || !strings.Contains(contacts, "omar.aziz@globex.example") || strings.Contains(contacts, "Lena Park") {
 		t.Errorf("contacts: %q", contacts)
 	}
-	rows := cp.all("main table tbody tr")
+	rows := cp.all("main table#customer-projects tbody tr")
 	if len(rows) != 2 {
 		t.Errorf("the customer has %d projects listed, want 2", len(rows))
 	}

@@ -80,7 +80,7 @@ func TestEditProjectForm(t *testing.T) {
 	base := a.url + "/app/projects/" + id
 	c := signIn(t, a, "priya.shah@acme.example")
 	pg := get(t, c, base)
-	labelled(t, pg, "#edit-project-form")
+	labelledIn(t, pg, "#edit-project-form")
 	var deadline, start time.Time
 	actScan(t, a, `SELECT deadline, start_date FROM projects WHERE project_id = $1`, []any{id}, &deadline, &start)
 	was := value(pg, `#edit-project-form input[name=deadline_was]`)
@@ -147,7 +147,7 @@ func TestEditProjectForm(t *testing.T) {
 			t.Errorf("%s: the save-as-template form shown %v", u.role, len(tpl) == 1)
 		}
 		if len(tpl) == 1 {
-			labelled(t, pg, "#save-template-form")
+			labelledIn(t, pg, "#save-template-form")
 			if value(pg, `#save-template-form input[type=hidden][name=project_id]`) != id || value(pg, "#template-name") == "" {
 				t.Error("the save-as-template form does not name the project")
 			}

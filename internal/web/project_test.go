@@ -23,7 +23,7 @@ var demoStaff = []struct{ role, email string }{
 func mayEdit(role string) bool { return role == "admin" || role == "csm" }
 
 // labelled fails unless every field of the form sel has a label.
-func labelled(t *testing.T, p page, sel string) {
+func labelledIn(t *testing.T, p page, sel string) {
 	t.Helper()
 	fields := p.all(sel + " input:not([type=hidden]), " + sel + " select, " + sel + " textarea")
 	if len(fields) == 0 {
@@ -93,7 +93,7 @@ FROM tasks t JOIN projects p ON p.project_id = t.project_id WHERE p.name = $1`, 
 	counts := map[string]string{}
 	for _, l := range pg.all("nav.filters a") {
 		n := page{doc: l}.text(".count")
-		counts[strings.TrimSpace(strings.TrimSuffix(nodeText(l), n))] = n
+		counts[strings.TrimSpace(strings.TrimSuffix(rawText(l), n))] = n
 	}
 	if counts["All"] != strconv.Itoa(total) || counts["Overdue"] != strconv.Itoa(overdue) || counts["Blocked"] != strconv.Itoa(blocked) {
 		t.Errorf("filter counts %v; want all %d, overdue %d, blocked %d", counts, total, overdue, blocked)
@@ -190,7 +190,7 @@ func TestAddTaskForm(t *testing.T) {
 	base := a.url + "/app/projects/" + id
 	c := signIn(t, a, "priya.shah@acme.example")
 	pg := get(t, c, base)
-	labelled(t, pg, "#add-task-form")
+	labelledIn(t, pg, "#add-task-form")
 	if n := len(pg.all("#phase-names option")); n != 5 || attr(pg.all("#new-phase")[0], "list") != "phase-names" {
 		t.Errorf("the phase list offers %d phases", n)
 	}
@@ -279,7 +279,7 @@ func TestBulkForm(t *testing.T) {
 	base := a.url + "/app/projects/" + id
 	c := signIn(t, a, "priya.shah@acme.example")
 	pg := get(t, c, base)
-	labelled(t, pg, "#bulk")
+	labelledIn(t, pg, "#bulk")
 	for _, box := range pg.all(`#task-table input[type=checkbox]`) {
 		if attr(box, "form") != "bulk" || attr(box, "name") != "task_id" {
 			t.Fatalf("a row's checkbox is not the bulk form's: %v", box.Attr)
@@ -373,13 +373,13 @@ func hasAttr(n *html.Node, key string) bool {
 }
 
 // nodeText is all the text under n.
-func nodeText(n *html.Node) string {
+func rawText(n *html.Node) string {
 	if n.Type == html.TextNode {
 		return n.Data
 	}
 	var b strings.Builder
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		b.WriteString(nodeText(c))
+		b.WriteString(rawText(c))
 	}
 	return b.String()
 }

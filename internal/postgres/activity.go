@@ -77,8 +77,8 @@ ORDER BY e.event_id DESC LIMIT $4`, tx.TenantID(), id, before, f.Limit+1)
 }
 
 // taskForComment returns the task if the caller may comment on it: admins
-// and CSMs on any task, a contact on tasks assigned to their company's
-// contacts.
+// and CSMs on any task, a contact on any task they can see
+// (onboardiq.CanCommentOnTask).
 func taskForComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID uuid.UUID) (*onboardiq.Task, error) {
 	t, err := getTask(ctx, tx, p, taskID, false)
 	if err != nil {
@@ -88,7 +88,7 @@ func taskForComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID 
 		return t, p.Check(onboardiq.CommentOnTasks)
 	}
 	if !onboardiq.CanCommentOnTask(p, t) {
-		return t, onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may comment only on tasks assigned to your company's contacts")
+		return t, onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may comment only on your company's tasks")
 	}
 	return t, nil
 }

@@ -49,7 +49,7 @@ const (
 	ManageUsers      Action = "manage_users"       // admins
 	ManageTemplates  Action = "manage_templates"   // admins
 	ManageWebhooks   Action = "manage_webhooks"    // admins: endpoints and the delivery log
-	ManageSettings   Action = "manage_settings"    // admins: notification settings
+	ManageSettings   Action = "manage_settings"    // admins: notification settings, the portal's branding
 	ManageAI         Action = "manage_ai"          // admins: budget, audit log, status
 	ManageOthersKeys Action = "manage_others_keys" // admins: other users' API tokens
 )
@@ -73,7 +73,7 @@ var actions = map[Action]struct {
 	ManageUsers:      {Admins, "manage users"},
 	ManageTemplates:  {Admins, "manage templates"},
 	ManageWebhooks:   {Admins, "manage webhooks"},
-	ManageSettings:   {Admins, "change notification settings"},
+	ManageSettings:   {Admins, "change the workspace's settings"},
 	ManageAI:         {Admins, "manage the AI settings"},
 	ManageOthersKeys: {Admins, "manage other users' tokens"},
 }

@@ -38,8 +38,8 @@ type Logo struct {
 // replaced; the logo is replaced when Logo is given, removed with
 // RemoveLogo, and kept otherwise.
 type BrandingInput struct {
-	PortalName  string `json:"portal_name" maxLength:"100" doc:"At most 100 characters; empty: the workspace's name."`
-	AccentColor string `json:"accent_color" doc:"#rrggbb, or empty for the default."`
+	PortalName  string `json:"portal_name,omitempty" maxLength:"100" doc:"At most 100 characters; empty or absent: the workspace's name."`
+	AccentColor string `json:"accent_color,omitempty" doc:"#rrggbb; empty or absent: the default blue."`
 	Logo        []byte `json:"logo,omitempty" doc:"A PNG, JPEG or WebP image, base64-encoded in JSON, at most 256 KiB and 4096 pixels a side. SVG is refused: it can carry script."`
 	RemoveLogo  bool   `json:"remove_logo,omitempty" doc:"Remove the logo (with no logo given)."`
 }

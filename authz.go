@@ -49,7 +49,7 @@ const (
 	ManageUsers      Action = "manage_users"       // admins
 	ManageTemplates  Action = "manage_templates"   // admins
 	ManageWebhooks   Action = "manage_webhooks"    // admins: endpoints and the delivery log
-	ManageSettings   Action = "manage_settings"    // admins: notification settings
+	ManageSettings   Action = "manage_settings"    // admins: notification settings, the portal's branding
 	ManageAI         Action = "manage_ai"          // admins: budget, audit log, status
 	ManageOthersKeys Action = "manage_others_keys" // admins: other users' API tokens
 )
@@ -73,7 +73,7 @@ var actions = map[Action]struct {
 	ManageUsers:      {Admins, "manage users"},
 	ManageTemplates:  {Admins, "manage templates"},
 	ManageWebhooks:   {Admins, "manage webhooks"},
-	ManageSettings:   {Admins, "change notification settings"},
+	ManageSettings:   {Admins, "change the workspace's settings"},
 	ManageAI:         {Admins, "manage the AI settings"},
 	ManageOthersKeys: {Admins, "manage other users' tokens"},
 }
@@ -119,9 +119,11 @@ var (
 )
 
 // CanChangeTaskStatus reports whether p may change t's status (and its
-// blocked reason): staff who may edit tasks; a customer contact, for a task
-// of their own customer assigned to one of its contacts. The store checks
-// it and the pages ask it before showing the status controls.
+// blocked reason): staff who may edit tasks; a customer contact, on a task
+// of their own customer that customers see, when it is open and assigned to
+// one of their company's contacts, or when it is done and they marked it
+// done (so they can reopen it). The store checks it and the pages ask it
+// before showing the status controls.
 func CanChangeTaskStatus(p *Principal, t *Task) bool {
 	if p == nil || t == nil {
 		return false
@@ -129,12 +131,18 @@ func CanChangeTaskStatus(p *Principal, t *Task) bool {
 	if !p.IsCustomer() {
 		return p.Can(EditTasks)
 	}
-	return p.CustomerID != nil && *p.CustomerID == t.CustomerID && t.CustomerSide
+	if !seesTask(p, t) {
+		return false
+	}
+	if t.Status == StatusCompleted {
+		return t.CompletedBy != nil && *t.CompletedBy == p.UserID
+	}
+	return t.CustomerSide
 }
 
 // CanCommentOnTask reports whether p may comment on t: staff who may
-// comment; a customer contact, on the same tasks whose status they may
-// change.
+// comment; a customer contact, on every task they can see (their own
+// customer's, visible to customers).
 func CanCommentOnTask(p *Principal, t *Task) bool {
 	if p == nil || t == nil {
 		return false
@@ -142,5 +150,11 @@ func CanCommentOnTask(p *Principal, t *Task) bool {
 	if !p.IsCustomer() {
 		return p.Can(CommentOnTasks)
 	}
-	return p.CustomerID != nil && *p.CustomerID == t.CustomerID && t.CustomerSide
+	return seesTask(p, t)
+}
+
+// seesTask reports whether the customer contact p may see t: a task of
+// their own customer that is visible to customers.
+func seesTask(p *Principal, t *Task) bool {
+	return p.CustomerID != nil && *p.CustomerID == t.CustomerID && t.Visibility == VisibilityCustomer
 }

@@ -68,6 +68,7 @@ const (
 	EventWebhookDisabled      = EventKind("webhook.disabled")
 
 	EventNotificationSettingsChanged = EventKind("settings.notifications_changed")
+	EventBrandingChanged             = EventKind("settings.branding_changed")
 	EventBudgetSet                   = EventKind("ai.budget_set")
 	EventAssistantQuestion           = EventKind("assistant.question")
 )
@@ -87,7 +88,7 @@ var EventKinds = []EventKind{
 	EventArticleCreated, EventArticleUpdated, EventArticleDeleted,
 	EventTemplateCreated, EventTemplateUpdated, EventTemplateDeleted,
 	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookSecretRotated, EventWebhookDisabled,
-	EventNotificationSettingsChanged, EventBudgetSet, EventAssistantQuestion,
+	EventNotificationSettingsChanged, EventBrandingChanged, EventBudgetSet, EventAssistantQuestion,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -111,6 +112,11 @@ type Event struct {
 	TaskID     *uuid.UUID     `json:"task_id,omitempty"`
 	Changes    map[string]any `json:"changes"` // field → {"from": …, "to": …}
 	Data       map[string]any `json:"data"`
+
+	// The names of the task and project the event is about, read back
+	// with it from the log (their current names), for Describe.
+	TaskName    string `json:"-"`
+	ProjectName string `json:"-"`
 }
 
 // eventLabels say what each kind of event was, for people: the activity
@@ -160,6 +166,7 @@ var eventLabels = map[EventKind]string{
 	EventWebhookSecretRotated:        "rotated a webhook secret",
 	EventWebhookDisabled:             "webhook disabled",
 	EventNotificationSettingsChanged: "changed notification settings",
+	EventBrandingChanged:             "changed the portal's branding",
 	EventBudgetSet:                   "set the AI budget",
 	EventAssistantQuestion:           "asked the support team",
 }

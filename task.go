@@ -30,6 +30,9 @@ type Task struct {
 	// CustomerSide: the task is assigned to a contact of its customer (not
 	// shown in the API; CanChangeTaskStatus decides by it).
 	CustomerSide bool `json:"-"`
+	// CompletedBy is who marked the task done, while it is (not shown in
+	// the API; CanChangeTaskStatus lets a contact reopen what they completed).
+	CompletedBy *uuid.UUID `json:"-"`
 }
 
 // TaskStatuses are the states a task may be in.

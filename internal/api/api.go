@@ -76,6 +76,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerAssistant(api)
 	h.registerNotifications(api)
 	h.registerWebhooks(api)
+	h.registerBranding(api)
+	h.registerIndex(mux, api, d.Version)
 	return api
 }
 

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"slices"
 	"strconv"
@@ -128,6 +129,10 @@ var routes = []route{
 	{"get notification settings", "GET", fixed("/settings/notifications"), nil, "200 200 200 200 403 403 200 401"},
 	{"set notification settings", "PUT", fixed("/settings/notifications"), func(*env) any {
 		return map[string]any{"time_zone": "Europe/Berlin", "quiet_hours_start": 22, "quiet_hours_end": 7, "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}
+	}, "200 403 403 403 403 403 200 401"},
+	{"get branding", "GET", fixed("/settings/branding"), nil, "200 200 200 200 403 403 200 401"},
+	{"set branding", "PUT", fixed("/settings/branding"), func(*env) any {
+		return map[string]any{"portal_name": "Acme customer hub", "accent_color": "#aa3300"}
 	}, "200 403 403 403 403 403 200 401"},
 	{"create webhook", "POST", fixed("/webhooks"), func(*env) any {
 		return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}}
@@ -268,6 +273,9 @@ func TestRefusedFields(t *testing.T) {
 		{"POST", "/webhooks", map[string]any{"url": "http://93.184.215.14/hook"}, "body.url"},
 		{"POST", "/webhooks", map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"everything"}}, "body.events[0]"},
 		{"PUT", "/settings/notifications", map[string]any{"time_zone": "Mars/Olympus", "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}, "body.time_zone"},
+		{"PUT", "/settings/branding", map[string]any{"accent_color": "red"}, "body.accent_color"},
+		{"PUT", "/settings/branding", map[string]any{"accent_color": "#000000;}body{display:none"}, "body.accent_color"},
+		{"PUT", "/settings/branding", map[string]any{"logo": base64.StdEncoding.EncodeToString([]byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`))}, "body.logo"},
 	}
 	for _, c := range cases {
 		before := e.snapshot(t)

@@ -181,6 +181,8 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	_, err = db.SetNotificationSettings(admin, s)
 	must(err)
 	budget := int64(1_000_000)
+	_, err = db.SetBranding(admin, onboardiq.BrandingInput{PortalName: "Eventful portal", AccentColor: "#aa3300"})
+	must(err)
 	_, err = db.SetBudget(admin, &budget)
 	must(err)
 

@@ -12,14 +12,20 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
+// eventColumns are an event as the log shows it: with its actor's name, and
+// the current names of the task and project it is about (for
+// Event.Describe; a deleted one's name is in the event's data).
 const eventColumns = `e.event_id, e.occurred_at, e.actor_user_id, coalesce(u.name, 'OnboardIQ'), e.kind,
-    e.customer_id, e.project_id, e.task_id, e.changes, e.data`
+    e.customer_id, e.project_id, e.task_id, e.changes, e.data, coalesce(et.description, ''), coalesce(ep.name, '')`
 
-const eventFrom = ` FROM events e LEFT JOIN tenant_users u ON u.tenant_id = e.tenant_id AND u.user_id = e.actor_user_id `
+const eventFrom = ` FROM events e LEFT JOIN tenant_users u ON u.tenant_id = e.tenant_id AND u.user_id = e.actor_user_id
+    LEFT JOIN tasks et ON et.tenant_id = e.tenant_id AND et.task_id = e.task_id
+    LEFT JOIN projects ep ON ep.tenant_id = e.tenant_id AND ep.project_id = e.project_id `
 
 func scanEvent(row pgx.CollectableRow) (*onboardiq.Event, error) {
 	e := &onboardiq.Event{}
-	err := row.Scan(&e.ID, &e.OccurredAt, &e.ActorID, &e.Actor, &e.Kind, &e.CustomerID, &e.ProjectID, &e.TaskID, &e.Changes, &e.Data)
+	err := row.Scan(&e.ID, &e.OccurredAt, &e.ActorID, &e.Actor, &e.Kind, &e.CustomerID, &e.ProjectID, &e.TaskID, &e.Changes, &e.Data,
+		&e.TaskName, &e.ProjectName)
 	return e, err
 }
 
@@ -77,8 +83,8 @@ ORDER BY e.event_id DESC LIMIT $4`, tx.TenantID(), id, before, f.Limit+1)
 }
 
 // taskForComment returns the task if the caller may comment on it: admins
-// and CSMs on any task, a contact on tasks assigned to their company's
-// contacts.
+// and CSMs on any task, a contact on any task they can see
+// (onboardiq.CanCommentOnTask).
 func taskForComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID uuid.UUID) (*onboardiq.Task, error) {
 	t, err := getTask(ctx, tx, p, taskID, false)
 	if err != nil {
@@ -88,7 +94,7 @@ func taskForComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID 
 		return t, p.Check(onboardiq.CommentOnTasks)
 	}
 	if !onboardiq.CanCommentOnTask(p, t) {
-		return t, onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may comment only on tasks assigned to your company's contacts")
+		return t, onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may comment only on your company's tasks")
 	}
 	return t, nil
 }

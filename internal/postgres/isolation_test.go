@@ -61,6 +61,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000d1', 1, true, '200 OK', 12)`,
 			`INSERT INTO signin_failures (tenant_id, user_id, failures, window_start)
 			 SELECT $1, user_id, 1, now() FROM tenant_users WHERE tenant_id = $1 RETURNING 1`,
+			`INSERT INTO tenant_branding (tenant_id, portal_name, accent_color) VALUES ($1, 'Portal', '#0b57d0')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -29,10 +29,7 @@ ORDER BY created_at DESC, notification_id DESC LIMIT $6`, tx.TenantID(), p.UserI
 		if err != nil {
 			return err
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Notification, error) {
-			n := &onboardiq.Notification{}
-			return n, r.Scan(&n.ID, &n.Kind, &n.ProjectID, &n.Title, &n.Body, &n.Data, &n.Read, &n.CreatedAt)
-		})
+		items, err := pgx.CollectRows(rows, scanNotification)
 		out = page(items, o.Limit, func(n *onboardiq.Notification) []any { return []any{n.CreatedAt, n.ID} })
 		return err
 	})
@@ -77,6 +74,31 @@ WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL AND ($3::uuid IS NULL 
 		return nil
 	})
 	return int(n), err
+}
+
+// OpenNotification marks one of the caller's notifications read, if it was
+// not, and returns it: the page opens it where it points. Another user's,
+// or none, is not found. least() keeps the first reading's time (it ignores
+// NULL), with the time passed in rather than now() inside an expression.
+func (db *DB) OpenNotification(ctx context.Context, id uuid.UUID) (*onboardiq.Notification, error) {
+	var n *onboardiq.Notification
+	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		rows, err := tx.Query(ctx, `
+UPDATE notifications SET read_at = least(read_at, $4::timestamptz)
+WHERE tenant_id = $1 AND user_id = $2 AND notification_id = $3
+RETURNING notification_id, kind, project_id, title, body, data, true, created_at`, tx.TenantID(), p.UserID, id, time.Now())
+		if err != nil {
+			return fmt.Errorf("open notification: %w", err)
+		}
+		n, err = pgx.CollectExactlyOneRow(rows, scanNotification)
+		return storeError(err, "notification")
+	})
+	return n, err
+}
+
+func scanNotification(r pgx.CollectableRow) (*onboardiq.Notification, error) {
+	n := &onboardiq.Notification{}
+	return n, r.Scan(&n.ID, &n.Kind, &n.ProjectID, &n.Title, &n.Body, &n.Data, &n.Read, &n.CreatedAt)
 }
 
 // DigestArgs is the periodic job that sends the daily digests.

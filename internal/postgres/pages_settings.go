@@ -19,7 +19,8 @@ const (
 // to those who may read it: the caller's notification preferences, the
 // workspace's notification settings, users and templates; for those who
 // manage them, the webhooks with the latest deliveries, and the state of
-// the embeddings (for model); and the caller's unread notifications.
+// the embeddings (for model); for admins, the portal's branding; and the
+// caller's unread notifications.
 type SettingsPage struct {
 	Preferences []onboardiq.Preference
 	Settings    onboardiq.NotificationSettings
@@ -28,6 +29,7 @@ type SettingsPage struct {
 	Webhooks    []*onboardiq.WebhookEndpoint // ManageWebhooks
 	Deliveries  []*onboardiq.Delivery        // ManageWebhooks
 	AI          *onboardiq.AIStatus          // ManageAI
+	Branding    *onboardiq.Branding          // ManageSettings
 	Unread      int
 }
 
@@ -74,6 +76,11 @@ ORDER BY d.created_at DESC, d.delivery_id DESC LIMIT $2`, tx.TenantID(), deliver
 				return nil, fmt.Errorf("settings deliveries: %w", err)
 			}
 			if out.Deliveries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Delivery, error) { return scanDelivery(r) }); err != nil {
+				return nil, err
+			}
+		}
+		if p.Can(onboardiq.ManageSettings) {
+			if out.Branding, err = loadBranding(ctx, tx, p.TenantSlug); err != nil {
 				return nil, err
 			}
 		}

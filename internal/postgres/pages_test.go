@@ -237,7 +237,7 @@ func TestPortalHomeReadsInFixedRoundTrips(t *testing.T) {
 			f.project(t, f.customer, fmt.Sprintf("Project %d", i+1), 4)
 		}
 		f.tr.take()
-		home, err := f.traced.LoadPortalHome(f.asContact)
+		home, err := f.traced.LoadPortalHome(f.asContact, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 
 const taskColumns = `t.tenant_id, t.task_id, t.project_id, p.customer_id, t.description, t.details, t.assigned_to,
     t.status, t.phase, t.position, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at,
-    coalesce(a.customer_id = p.customer_id, false)`
+    coalesce(a.customer_id = p.customer_id, false), t.completed_by`
 
 // taskFrom joins a task's project and its assignee (for CustomerSide): a
 // join, not a subquery, so a locking read stays on one shard on Citus.
@@ -32,7 +32,7 @@ const taskVisible = `($2::uuid IS NULL OR (p.customer_id = $2 AND t.visibility =
 func scanTask(row pgx.Row) (*onboardiq.Task, error) {
 	t := &onboardiq.Task{}
 	err := row.Scan(&t.TenantID, &t.ID, &t.ProjectID, &t.CustomerID, &t.Description, &t.Details, &t.AssignedTo,
-		&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.CustomerSide)
+		&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.CustomerSide, &t.CompletedBy)
 	return t, err
 }
 
@@ -101,10 +101,10 @@ func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.
 		}
 		var id uuid.UUID
 		err = tx.QueryRow(ctx, `
-INSERT INTO tasks (tenant_id, project_id, description, details, assigned_to, status, phase, position, due_at, visibility, blocked_reason, completed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+INSERT INTO tasks (tenant_id, project_id, description, details, assigned_to, status, phase, position, due_at, visibility, blocked_reason, completed_at, completed_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draft.AssignedTo, draft.Status, draft.Phase,
-			draft.Position, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt).Scan(&id)
+			draft.Position, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt, completer(p, draft)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert task: %w", err)
 		}
@@ -175,8 +175,9 @@ ORDER BY t.position, t.task_id LIMIT $6`, tx.TenantID(), contactCustomer(p), pro
 var taskFields = []string{"description", "details", "assigned_to", "status", "phase", "position", "due_at", "visibility", "blocked_reason"}
 
 // UpdateTask changes a task. Admins and CSMs may change any field; a
-// customer contact may change only the status (and blocked reason) of a
-// task assigned to one of their company's contacts. The project's progress
+// customer contact may change only the status (and blocked reason) of an
+// open task assigned to one of their company's contacts, or reopen a task
+// they completed (onboardiq.CanChangeTaskStatus). The project's progress
 // and status follow in the same transaction.
 func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.TaskPatch) (*onboardiq.Task, error) {
 	var t *onboardiq.Task
@@ -206,7 +207,7 @@ func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.Task
 			return err
 		}
 		if p.IsCustomer() && !onboardiq.CanChangeTaskStatus(p, before) {
-			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "only tasks assigned to your company's contacts can be changed by you")
+			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may change only the open tasks assigned to your company's contacts, and reopen the tasks you completed")
 		}
 		var changed bool
 		if t, changed, err = changeTask(ctx, tx, p, before, patch, time.Now()); err != nil || !changed {
@@ -235,9 +236,9 @@ func changeTask(ctx context.Context, tx *Tx, p *onboardiq.Principal, before *onb
 	}
 	_, err = tx.Exec(ctx, `
 UPDATE tasks SET description = $3, details = $4, assigned_to = $5, status = $6, phase = $7, position = $8,
-    due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, updated_at = now()
+    due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, completed_by = $13, updated_at = now()
 WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, after.Details, after.AssignedTo, after.Status,
-		after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt)
+		after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt, completer(p, &after))
 	if err != nil {
 		return nil, false, fmt.Errorf("update task: %w", err)
 	}
@@ -270,6 +271,19 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, af
 		return nil, false, err
 	}
 	return t, true, nil
+}
+
+// completer is who to record as having completed t: whoever changed it to
+// completed (p), or who did before when it stays so, and nobody once it is
+// open again.
+func completer(p *onboardiq.Principal, t *onboardiq.Task) *uuid.UUID {
+	switch {
+	case t.Status != onboardiq.StatusCompleted:
+		return nil
+	case t.CompletedBy != nil:
+		return t.CompletedBy
+	}
+	return p.Actor()
 }
 
 // DeleteTask deletes a task (admin or csm); the project's progress follows.

@@ -200,7 +200,8 @@ func TestPortalTaskActions(t *testing.T) {
 	if len(pp.all(byID("task-"+done)+" form.done-form")) != 1 || len(pp.all(byID("task-"+done)+` form[action="/portal/acme/tasks/`+done+`/comments"]`)) != 1 {
 		t.Errorf("the contact's task has no done or comment form")
 	}
-	if len(pp.all(byID("task-"+staffTask))) != 1 || len(pp.all(byID("task-"+staffTask)+" form")) != 0 {
+	// The support team's: a comment form, no status control.
+	if len(pp.all(byID("task-"+staffTask))) != 1 || len(pp.all(byID("task-"+staffTask)+" form")) != 1 || len(pp.all(byID("task-"+staffTask)+" form.comment-form")) != 1 {
 		t.Errorf("the support team's task: shown %d, forms %d", len(pp.all(byID("task-"+staffTask))), len(pp.all(byID("task-"+staffTask)+" form")))
 	}
 	if len(pp.all(byID("task-"+internal))) != 0 {
@@ -269,14 +270,25 @@ func TestPortalTaskActions(t *testing.T) {
 		t.Error("the console's task page does not show the contact's comment")
 	}
 
-	// What the contact may not change: nothing changes, and no comment.
+	// The support team's task takes the contact's comment, not a status.
+	before = actTaskState(t, a, staffTask)
+	if p := post(t, c, taskURL+staffTask+"/comments", url.Values{"body": {"When will SSO be ready?"}}, a.url); p.status != http.StatusSeeOther {
+		t.Errorf("a comment on the support team's task: %d, want 303", p.status)
+	}
+	if p := post(t, c, taskURL+staffTask+"/status", url.Values{"status": {"completed"}}, a.url); p.status != http.StatusForbidden {
+		t.Errorf("the support team's task marked done: %d, want 403", p.status)
+	}
+	if after := actTaskState(t, a, staffTask); after.status != before.status || after.comments != before.comments+1 {
+		t.Errorf("the support team's task: %+v, was %+v", after, before)
+	}
+
+	// What the contact may not see: nothing changes, and no comment.
 	hooliTenant := actTenantOf(t, a, "hooli")
 	refused := []struct {
 		name, id string
 		tenant   uuid.UUID
 		want     int
 	}{
-		{"the support team's task", staffTask, a.demo.TenantID, http.StatusForbidden},
 		{"an internal task", internal, a.demo.TenantID, http.StatusNotFound},
 		{"another company's task", initech, a.demo.TenantID, http.StatusNotFound},
 		{"another workspace's task", hooli, hooliTenant, http.StatusNotFound},
@@ -403,8 +415,8 @@ RETURNING notification_id::text`, []any{a.demo.TenantID, user, pid, title, read}
 	if strings.Contains(inbox.raw, "Marco's own alert") {
 		t.Error("another user's notification is listed")
 	}
-	if len(inbox.all(`#notifications li.unread a[href="/app/projects/`+pid+`"]`)) != 2 {
-		t.Error("the unread notifications do not link to their project")
+	if len(inbox.all(`#notifications li.unread a[href="/app/notifications/`+first+`"]`)) != 1 || len(inbox.all(`#notifications li.unread a[href^="/app/notifications/"]`)) != 2 {
+		t.Error("the unread notifications do not link to where they open")
 	}
 	if len(inbox.all(`form[action="/app/notifications/read-all"]`)) != 1 {
 		t.Error("no mark-all-read form")
@@ -414,9 +426,10 @@ RETURNING notification_id::text`, []any{a.demo.TenantID, user, pid, title, read}
 		t.Errorf("the dashboard's badge: %q", badge(d))
 	}
 
-	// One read (the console has no route to read one: see the report), the
-	// badge counts one.
-	actExec(t, a, `UPDATE notifications SET read_at = now() WHERE notification_id = $1`, first)
+	// One opened: it leads to its project, read, and the badge counts one.
+	if p := get(t, c, a.url+"/app/notifications/"+first); p.status != http.StatusSeeOther || p.header.Get("Location") != "/app/projects/"+pid {
+		t.Errorf("open a notification: %d %q, want 303 to its project", p.status, p.header.Get("Location"))
+	}
 	if inbox := get(t, c, a.url+"/app/notifications"); badge(inbox) != "1" || len(inbox.all("#notifications li.unread")) != 1 {
 		t.Errorf("after one read: badge %q, %d unread", badge(inbox), len(inbox.all("#notifications li.unread")))
 	}

@@ -232,8 +232,15 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// portalSigninPage shows a portal's sign-in form, with the workspace's
+// branding; an unknown workspace is the 404 page.
 func (h *Handler) portalSigninPage(w http.ResponseWriter, r *http.Request) error {
-	return h.render(w, r, http.StatusOK, "portal_signin.html", view{Title: "Sign in", Slug: r.PathValue("slug")})
+	slug := r.PathValue("slug")
+	b, err := h.DB.GetPublicBranding(r.Context(), slug)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "portal_signin.html", view{Title: "Sign in", Slug: slug, Brand: b})
 }
 
 func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) error {

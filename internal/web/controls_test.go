@@ -141,7 +141,9 @@ func TestControlsFollowPermissions(t *testing.T) {
 
 // TestTaskControlsFollowTheStore: a customer contact sees the status and
 // comment controls on exactly the tasks the store lets them change and
-// comment on, and using them succeeds there and is refused (403) elsewhere.
+// comment on (every task they see), and using them succeeds there and is
+// refused (403) elsewhere; a task they mark done offers them, and only
+// them, Reopen.
 func TestTaskControlsFollowTheStore(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
@@ -163,13 +165,21 @@ func TestTaskControlsFollowTheStore(t *testing.T) {
 		statusShown := has(`form[action$="/tasks/` + id + `/status"]`)
 		commentShown := has(`form[action$="/tasks/` + id + `/comments"]`)
 		if statusShown && completed {
-			t.Errorf("task %s: status controls on a completed task", id)
+			t.Errorf("task %s: status controls on a completed task someone else completed", id)
+		}
+		if !commentShown {
+			t.Errorf("task %s: no comment form on a task the contact sees", id)
 		}
 		comment := post(t, c, a.url+"/portal/acme/tasks/"+id+"/comments", url.Values{"body": {"Checking in."}}, a.url).status
 		if refused := comment == http.StatusForbidden; refused == commentShown {
 			t.Errorf("task %s: comment form shown %v, the store answered %d", id, commentShown, comment)
 		}
 		if completed {
+			// Completed by the vendor (the demo's): no Reopen, and the store
+			// refuses it.
+			if st := post(t, c, a.url+"/portal/acme/tasks/"+id+"/status", url.Values{"status": {"in_progress"}}, a.url).status; st != http.StatusForbidden {
+				t.Errorf("task %s, completed by someone else, reopened: %d, want 403", id, st)
+			}
 			continue
 		}
 		status := post(t, c, a.url+"/portal/acme/tasks/"+id+"/status", url.Values{"status": {"in_progress"}}, a.url).status
@@ -184,5 +194,39 @@ func TestTaskControlsFollowTheStore(t *testing.T) {
 	}
 	if mine == 0 || others == 0 {
 		t.Errorf("%d open tasks the contact may change, %d they may not: the test needs both", mine, others)
+	}
+
+	// A task the contact marks done shows Reopen, exactly while the store
+	// lets them reopen it.
+	var done string
+	for _, form := range get(t, c, a.url+path).all("form.done-form") {
+		done = strings.TrimSuffix(strings.TrimPrefix(attr(form, "action"), "/portal/acme/tasks/"), "/status")
+		break
+	}
+	if p := post(t, c, a.url+"/portal/acme/tasks/"+done+"/status", url.Values{"status": {"completed"}}, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("mark done: %d", p.status)
+	}
+	task := byID("task-" + done)
+	pg = get(t, c, a.url+path)
+	if len(pg.all(task+" span.pill.completed")) != 1 || len(pg.all(task+" form.reopen-form")) != 1 || len(pg.all(task+" form.done-form")) != 0 {
+		t.Fatalf("the task the contact completed: %q, reopen forms %d", pg.text(task), len(pg.all(task+" form.reopen-form")))
+	}
+	// A colleague sees no Reopen on it, and may not reopen it.
+	colleague := actPortalClient(t, a, "omar.aziz@globex.example")
+	if n := len(get(t, colleague, a.url+path).all(task + " form.reopen-form")); n != 0 {
+		t.Errorf("a colleague sees %d reopen forms on the contact's completed task", n)
+	}
+	if st := post(t, colleague, a.url+"/portal/acme/tasks/"+done+"/status", url.Values{"status": {"in_progress"}}, a.url).status; st != http.StatusForbidden {
+		t.Errorf("a colleague reopening it: %d, want 403", st)
+	}
+	action := attr(pg.all(task + " form.reopen-form")[0], "action")
+	if p := post(t, c, a.url+action, url.Values{"status": {"in_progress"}}, a.url); p.status != http.StatusSeeOther {
+		t.Errorf("reopen: %d %s", p.status, p.text(".error"))
+	}
+	if s := actTaskState(t, a, done); s.status != "in_progress" || s.completed {
+		t.Errorf("after reopening, the task is %+v", s)
+	}
+	if pg := get(t, c, a.url+path); len(pg.all(task+" form.done-form")) != 1 || len(pg.all(task+" form.reopen-form")) != 0 {
+		t.Errorf("the reopened task: done forms %d, reopen forms %d", len(pg.all(task+" form.done-form")), len(pg.all(task+" form.reopen-form")))
 	}
 }

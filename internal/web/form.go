@@ -14,19 +14,24 @@ import (
 )
 
 // maxFormBytes bounds every request body the pages accept: their forms are
-// text, and there are no uploads.
+// text. The one upload, the branding form's logo, has a limit of its own
+// (maxBrandingForm).
 const maxFormBytes = 64 << 10
 
 // form reads a request's form before its handler runs, so every page gets
 // the same limits: a body over maxFormBytes answers 413, and a field whose
 // name or value holds a NUL byte or invalid UTF-8 (which PostgreSQL would
 // refuse) answers 422 naming the field. Handlers then read r.Form.
-func (h *Handler) form(next handlerFunc) handlerFunc {
+func (h *Handler) form(next handlerFunc) handlerFunc { return h.formUpTo(maxFormBytes, next) }
+
+// formUpTo is form with another limit, for a form that uploads a file (its
+// parts are kept in memory, never on disk).
+func (h *Handler) formUpTo(limit int64, next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		var err error
 		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
-			err = r.ParseMultipartForm(maxFormBytes)
+			err = r.ParseMultipartForm(limit)
 		} else {
 			err = r.ParseForm()
 		}
@@ -34,7 +39,7 @@ func (h *Handler) form(next handlerFunc) handlerFunc {
 		switch {
 		case errors.As(err, &tooLarge):
 			return h.render(w, r, http.StatusRequestEntityTooLarge, "error.html", view{Title: "Too much to send",
-				Error: fmt.Sprintf("The form is larger than the %d KiB a page accepts; shorten it and try again.", maxFormBytes>>10)})
+				Error: fmt.Sprintf("The form is larger than the %d KiB a page accepts; shorten it and try again.", limit>>10)})
 		case err != nil:
 			return h.render(w, r, http.StatusBadRequest, "error.html", view{Title: "Could not read the form", Error: "The form could not be read; reload the page and try again."})
 		}

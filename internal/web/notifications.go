@@ -14,6 +14,39 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "notifications.html", view{Title: "Notifications", Data: p.Items})
 }
 
+// openNotification opens a notification where it points (its project, or
+// the list), marking it read: a link on the list leads here. Another
+// user's, or none, is the 404 page.
+func (h *Handler) openNotification(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := h.DB.OpenNotification(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	to := "/app/notifications"
+	if n.ProjectID != nil {
+		to = "/app/projects/" + n.ProjectID.String()
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// readOne marks one notification read, and goes back to the list.
+func (h *Handler) readOne(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := h.DB.MarkRead(r.Context(), &id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/app/notifications#notifications", http.StatusSeeOther)
+	return nil
+}
+
 func (h *Handler) readAll(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.DB.MarkRead(r.Context(), nil); err != nil {
 		return err

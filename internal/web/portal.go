@@ -3,13 +3,17 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/markdown"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/sse"
 )
 
@@ -18,24 +22,60 @@ type portalProject struct {
 	Next    []*onboardiq.Task // the project's next open tasks, in plan order
 }
 
+// portalTask is a task of "Your tasks": with its project's name, and how
+// late it is.
+type portalTask struct {
+	*onboardiq.Task
+	Project  string
+	DaysLate int // 0: not overdue
+}
+
+type portalHomeData struct {
+	Mine     []portalTask
+	Projects []portalProject
+	CSM      *postgres.SupportContact
+}
+
+// portalHome shows the contact's own tasks first, overdue ones first, then
+// their company's projects, and who their support member is.
 func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	home, err := h.DB.LoadPortalHome(ctx)
+	now := time.Now()
+	home, err := h.DB.LoadPortalHome(ctx, now)
 	if err != nil {
 		return err
 	}
-	out := make([]portalProject, len(home.Projects))
+	d := portalHomeData{Projects: make([]portalProject, len(home.Projects)), CSM: home.CSM}
 	for i, pr := range home.Projects {
-		out[i] = portalProject{Project: pr, Next: home.Next[pr.ID]}
+		d.Projects[i] = portalProject{Project: pr, Next: home.Next[pr.ID]}
 	}
-	return h.render(w, r, http.StatusOK, "portal_home.html", view{Title: onboardiq.PrincipalFromContext(ctx).TenantName, Data: out})
+	for _, t := range home.Mine {
+		d.Mine = append(d.Mine, portalTask{Task: t, Project: home.Names[t.ProjectID], DaysLate: daysLate(t, now)})
+	}
+	return h.render(w, r, http.StatusOK, "portal_home.html", view{Title: "Your onboarding", Brand: home.Brand, Data: d})
+}
+
+// daysLate is how many days (begun) an open task is past its due date: 0
+// when it is not overdue.
+func daysLate(t *onboardiq.Task, now time.Time) int {
+	if t.DueAt == nil || !now.After(*t.DueAt) || t.Status == onboardiq.StatusCompleted || t.Status == onboardiq.StatusCancelled {
+		return 0
+	}
+	return int(math.Ceil(now.Sub(*t.DueAt).Hours() / 24))
+}
+
+// portalPhase is a phase of a project's plan, as the portal shows it.
+type portalPhase struct {
+	Name  string
+	Tasks []*onboardiq.Task
 }
 
 type portalProjectData struct {
 	Project  *onboardiq.Project
-	Phases   []phase
+	Phases   []portalPhase
 	Names    map[string]string
 	Comments map[uuid.UUID][]*onboardiq.Comment
+	Late     map[string]int // days late, by task id: the overdue ones
 }
 
 func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) error {
@@ -43,24 +83,42 @@ func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg, err := h.DB.LoadProjectPage(r.Context(), id)
+	pg, err := h.DB.LoadPortalProjectPage(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	pr := pg.Project
-	d := portalProjectData{Project: pr, Phases: phases(pg.Tasks), Names: map[string]string{}, Comments: pg.Comments}
+	d := portalProjectData{Project: pr, Names: map[string]string{}, Comments: pg.Comments, Late: map[string]int{}}
 	for id, name := range pg.Contacts {
 		d.Names[id.String()] = name
 	}
-	return h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Data: d})
+	// A project on hold or cancelled asks nothing now: nothing of it is late.
+	paused := pr.Status == onboardiq.StatusOnHold || pr.Status == onboardiq.StatusCancelled
+	now := time.Now()
+	for _, t := range pg.Tasks {
+		if n := daysLate(t, now); n > 0 && !paused {
+			d.Late[t.ID.String()] = n
+		}
+		if len(d.Phases) == 0 || d.Phases[len(d.Phases)-1].Name != t.Phase {
+			d.Phases = append(d.Phases, portalPhase{Name: t.Phase})
+		}
+		d.Phases[len(d.Phases)-1].Tasks = append(d.Phases[len(d.Phases)-1].Tasks, t)
+	}
+	return h.render(w, r, http.StatusOK, "portal_project.html", view{Title: pr.Name, Brand: pg.Brand, Data: d})
 }
 
+// portalTaskStatus changes a task's status from the portal: done, blocked
+// (with what blocks it), or reopened.
 func (h *Handler) portalTaskStatus(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	t, err := h.DB.UpdateTask(r.Context(), id, statusPatch(r))
+	patch := onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.Status(r.FormValue("status")))}
+	if reason := strings.TrimSpace(r.FormValue("blocked_reason")); reason != "" {
+		patch.BlockedReason = onboardiq.Set(reason)
+	}
+	t, err := h.DB.UpdateTask(r.Context(), id, patch)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -89,17 +90,74 @@ type settingsData struct {
 	*postgres.SettingsPage
 	Embedder string
 	LLM      string
+	Brand    brandingForm
+}
+
+// brandingForm is the settings page's Branding form (admins): what is
+// saved, or what was typed when it was refused, with the error beside the
+// field it is about.
+type brandingForm struct {
+	PortalName, AccentColor string
+	Logo                    *onboardiq.Logo
+	Version                 string // the saved branding's, for the logo's URL
+	Field, Error            string
 }
 
 // settings shows the settings page, each part only to those who may see
 // it, read whole in one transaction.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
+	return h.settingsPage(w, r, http.StatusOK, nil)
+}
+
+// settingsPage renders the settings page with status; typed, when set, is
+// the Branding form as it was sent and refused.
+func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, status int, typed *brandingForm) error {
 	pg, err := h.DB.LoadSettingsPage(r.Context(), h.Assistant.Embedder.Model())
 	if err != nil {
 		return err
 	}
 	d := &settingsData{SettingsPage: pg, Embedder: h.Assistant.Embedder.Model(), LLM: h.Assistant.Chat.Provider() + " / " + h.Assistant.Chat.Model()}
-	return h.render(w, r, http.StatusOK, "settings.html", view{Title: "Settings", Data: d, Unread: pg.Unread, counted: true})
+	if b := pg.Branding; b != nil {
+		d.Brand = brandingForm{PortalName: b.PortalName, AccentColor: b.AccentColor, Logo: b.Logo, Version: (&postgres.PortalBrand{Branding: *b}).Version()}
+	}
+	if typed != nil {
+		d.Brand.PortalName, d.Brand.AccentColor, d.Brand.Field, d.Brand.Error = typed.PortalName, typed.AccentColor, typed.Field, typed.Error
+	}
+	return h.render(w, r, status, "settings.html", view{Title: "Settings", Data: d, Unread: pg.Unread, counted: true})
+}
+
+// maxBrandingForm bounds the Branding form's body: a logo a few times the
+// largest the store keeps (onboardiq.MaxLogoBytes), so that one too large
+// is refused beside its field, with the rest of the form kept.
+const maxBrandingForm = 4*onboardiq.MaxLogoBytes + 64<<10
+
+// saveBranding saves the portal's branding (admins): its name, accent
+// colour and logo (an upload, or removed). A refused value re-renders the
+// page with the error beside its field and the typed name and colour kept.
+func (h *Handler) saveBranding(w http.ResponseWriter, r *http.Request) error {
+	in := onboardiq.BrandingInput{PortalName: r.FormValue("portal_name"), AccentColor: r.FormValue("accent_color"), RemoveLogo: r.FormValue("remove_logo") == "on"}
+	if r.MultipartForm != nil {
+		if files := r.MultipartForm.File["logo"]; len(files) > 0 && files[0].Size > 0 {
+			f, err := files[0].Open()
+			if err != nil {
+				return fmt.Errorf("read the logo: %w", err)
+			}
+			in.Logo, err = io.ReadAll(f)
+			_ = f.Close()
+			if err != nil {
+				return fmt.Errorf("read the logo: %w", err)
+			}
+		}
+	}
+	if _, err := h.DB.SetBranding(r.Context(), in); err != nil {
+		if !aboutInput(err) {
+			return err
+		}
+		return h.settingsPage(w, r, http.StatusUnprocessableEntity, &brandingForm{PortalName: r.FormValue("portal_name"), AccentColor: r.FormValue("accent_color"),
+			Field: onboardiq.ErrorField(err), Error: onboardiq.ErrorMessage(err)})
+	}
+	h.redirectFlash(w, r, "/app/settings#branding", "Saved the portal's branding.")
+	return nil
 }
 
 func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error {

@@ -27,6 +27,7 @@ import (
 	"github.com/onboardiq/onboardiq/internal/api"
 	"github.com/onboardiq/onboardiq/internal/assistant"
 	"github.com/onboardiq/onboardiq/internal/markdown"
+	"github.com/onboardiq/onboardiq/internal/notify/wording"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -119,6 +120,11 @@ var funcs = template.FuncMap{
 	// The project page's forms: a date input's value, an assignee select.
 	"dayValue": dayValue,
 	"peopleOf": peopleOf,
+	// Counts with their nouns, singular or plural: {{plural 1 "day"}} is
+	// "1 day", {{plural .N "person" "people"}} "2 people".
+	"plural": plural,
+	// A notification's kind in words.
+	"kindLabel": wording.Kind,
 }
 
 // Register adds the pages to mux. The console and the portal refuse
@@ -189,8 +195,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/kb/{id}", h.staff(h.articleUpdate))
 	handle("GET /app/notifications", h.staff(h.notifications))
 	handle("POST /app/notifications/read-all", h.staff(h.readAll))
+	handle("GET /app/notifications/{id}", h.staff(h.openNotification))
+	handle("POST /app/notifications/{id}/read", h.staff(h.readOne))
 	handle("GET /app/settings", h.staff(h.settings))
 	handle("POST /app/settings/preferences", h.staff(h.savePreferences))
+	// The branding form uploads a logo: a larger body than other forms.
+	mux.Handle("POST /app/settings/branding", cop.Handler(h.serve(h.formUpTo(maxBrandingForm, h.staff(h.saveBranding)))))
 	handle("POST /app/settings/users", h.staff(h.inviteUser))
 	handle("POST /app/settings/users/{id}", h.staff(h.updateUser))
 	handle("POST /app/settings/webhooks", h.staff(h.createWebhook))
@@ -210,6 +220,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /portal/{slug}/kb/{id}", h.customer0(h.portalArticle))
 	handle("GET /portal/{slug}/assistant", h.customer0(h.portalAssistant))
 	handle("POST /portal/{slug}/assistant", h.customer0(h.portalAsk))
+	// The branding, to anyone: the sign-in page shows it.
+	handle("GET /portal/{slug}/logo", h.portalLogo)
+	handle("GET /portal/{slug}/brand.css", h.portalStylesheet)
+
+	// Any other path is the 404 page: the console's and the portal's with
+	// their navigation (after sign-in), anything else with the session's.
+	handle("/app/", h.staff(h.notFound))
+	handle("/portal/{slug}/", h.customer0(h.notFound))
+	handle("/", h.anyone(h.notFound))
 }
 
 // view is what every page template gets.
@@ -223,6 +242,9 @@ type view struct {
 	Error   string
 	Version string
 	Data    any
+	// Brand is the portal's branding, on the portal's pages (render reads
+	// it when the page's own read did not bring it).
+	Brand *postgres.PortalBrand
 
 	// counted says Unread is known already: a page-shaped read brought
 	// it, or the page is an error page, which asks the database nothing.
@@ -278,6 +300,9 @@ const statusClientClosed = 499
 func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	status, v := http.StatusInternalServerError, view{Error: onboardiq.ErrorMessage(err), counted: true}
+	if strings.HasPrefix(r.URL.Path, "/portal/") {
+		v.Slug = r.PathValue("slug") // the portal's branding, and the way back
+	}
 	switch onboardiq.ErrorCode(err) {
 	case onboardiq.EUNAUTHORIZED:
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
@@ -328,6 +353,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 			return err
 		}
 		v.Unread = n
+	}
+	if err := h.brand(r, status, page, &v); err != nil {
+		return err
 	}
 	t, ok := h.pages[page]
 	if !ok {

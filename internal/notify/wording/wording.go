@@ -4,6 +4,7 @@ package wording
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -74,4 +75,26 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// kinds name the kinds of notification in words, for the pages
+// (postgres.NotificationKinds).
+var kinds = map[string]string{
+	"project_overdue":           "Project overdue",
+	"project_overdue_escalated": "Project still overdue (escalated)",
+	"project_at_risk":           "Project at risk",
+}
+
+// Kind is a notification kind in words: "Project overdue" for
+// project_overdue. A kind without a name of its own reads from its key, so
+// one added later never shows raw: "task.blocked" is "Task blocked".
+func Kind(kind string) string {
+	if k, ok := kinds[kind]; ok {
+		return k
+	}
+	s := strings.TrimSpace(strings.NewReplacer(".", " ", "_", " ").Replace(kind))
+	if s == "" {
+		return "Notification"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

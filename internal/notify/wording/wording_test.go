@@ -52,3 +52,19 @@ func TestInvite(t *testing.T) {
 		t.Errorf("without an inviter, one day: %q", got.Body)
 	}
 }
+
+func TestKind(t *testing.T) {
+	t.Parallel()
+	for kind, want := range map[string]string{
+		"project_overdue":           "Project overdue",
+		"project_overdue_escalated": "Project still overdue (escalated)",
+		"project_at_risk":           "Project at risk",
+		"task.blocked":              "Task blocked",
+		"webhook_failed":            "Webhook failed",
+		"":                          "Notification",
+	} {
+		if got := wording.Kind(kind); got != want {
+			t.Errorf("%q: %q, want %q", kind, got, want)
+		}
+	}
+}

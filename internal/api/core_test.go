@@ -211,8 +211,12 @@ func TestTemplateInstantiation(t *testing.T) {
 		"customer_id": e.c2, "name": "Second rollout", "template_id": e.tpl, "start_date": start,
 	})
 	p := decode[projectJSON](t, st, body, http.StatusCreated)
-	if p.Deadline == nil || !p.Deadline.Equal(start.AddDate(0, 0, 56)) {
-		t.Errorf("deadline %v, want %v", p.Deadline, start.AddDate(0, 0, 56))
+	days := 0
+	for _, pt := range onboardiq.DefaultTemplate {
+		days = max(days, pt.OffsetDays+pt.DurationDays)
+	}
+	if p.Deadline == nil || !p.Deadline.Equal(start.AddDate(0, 0, days)) {
+		t.Errorf("deadline %v, want %v", p.Deadline, start.AddDate(0, 0, days))
 	}
 	tasks := e.tasks(t, "admin", p.ID)
 	if len(tasks) != len(onboardiq.DefaultTemplate) {

@@ -69,7 +69,14 @@ var routes = []route{
 	{"get template", "GET", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "200 200 200 200 403 403 404 401"},
 	{"create template", "POST", fixed("/templates"), tmplBody, "201 403 403 403 403 403 201 401"},
 	{"replace template", "PUT", func(e *env) string { return "/templates/" + e.tpl.String() }, tmplBody, "200 403 403 403 403 403 404 401"},
+	// The default template cannot be deleted (409); once another is the
+	// default (setups), it can.
 	{"delete template", "DELETE", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "204 403 403 403 403 403 404 401"},
+	{"delete default template", "DELETE", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "409 403 403 403 403 403 404 401"},
+	{"duplicate template", "POST", func(e *env) string { return "/templates/" + e.tpl.String() + "/duplicate" }, nil, "201 403 403 403 403 403 404 401"},
+	{"template from project", "POST", fixed("/templates/from-project"), func(e *env) any {
+		return map[string]any{"project_id": e.p1, "name": "From a project"}
+	}, "201 403 403 403 403 403 404 401"},
 
 	{"list users", "GET", fixed("/users"), nil, "200 200 200 200 403 403 200 401"},
 	{"create user", "POST", fixed("/users"), func(*env) any { return map[string]any{"email": "new@acme.test", "name": "New", "role": "viewer"} }, "201 403 403 403 403 403 201 401"},
@@ -142,6 +149,13 @@ var routes = []route{
 var setups = map[string]func(t *testing.T, e *env){
 	"resume project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "hold", "Customer re-org") },
 	"reopen project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "cancel", "Churned") },
+	"delete template": func(t *testing.T, e *env) {
+		t.Helper()
+		if st, out := e.do(t, "admin", "POST", "/templates", map[string]any{"name": "New default", "is_default": true,
+			"tasks": []map[string]any{{"phase": "Kickoff", "description": "Kickoff call", "offset_days": 0, "duration_days": 1, "side": "vendor"}}}); st != http.StatusCreated {
+			t.Fatalf("a new default: %d %s", st, out)
+		}
+	},
 }
 
 // TestAuthorizationMatrix sends every route as every caller, each on a

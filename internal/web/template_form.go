@@ -23,16 +23,16 @@ import (
 
 // templateRow is one row of the editor, its fields as typed.
 type templateRow struct {
-	N                                          int
-	ID                                         string
-	Blank                                      bool // a row for a new task: ignored without a title
-	Position, Was                              string
-	Phase, Title, Details, Offset, Duration    string
-	Side, Visibility                           string
-	DependsOn                                  map[string]bool
-	Remove                                     bool
-	Errors                                     map[string]string // by field: phase, description, offset_days…
-	Waits                                      int               // how many tasks it waits on
+	N                                       int
+	ID                                      string
+	Blank                                   bool // a row for a new task: ignored without a title
+	Position, Was                           string
+	Phase, Title, Details, Offset, Duration string
+	Side, Visibility                        string
+	DependsOn                               map[string]bool
+	Remove                                  bool
+	Errors                                  map[string]string // by field: phase, description, offset_days…
+	Waits                                   int               // how many tasks it waits on
 }
 
 // Label names the row in its fields' labels: "task 3", or "new row 21".

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
 // day is a date of March 2027 at 9:00 UTC (1 March 2027 is a Monday).
@@ -404,5 +405,59 @@ func TestHolidays(t *testing.T) {
 	f.scalar(t, &n, `SELECT count(*) FROM events WHERE tenant_id = $1 AND kind = 'settings.holidays_changed'`, f.tenant)
 	if n != 2 {
 		t.Errorf("%d holidays events, want 2 (set, cleared)", n)
+	}
+}
+
+// TestScanForecastsTheChain: the delay scan feeds the dependencies of open
+// tasks to the forecast; a chain that cannot fit before the deadline makes
+// the project at risk, naming the chain's last task.
+func TestScanForecastsTheChain(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	now := time.Now().UTC()
+	var cal schedule.Calendar
+	due := func(n int) time.Time { return cal.AddWorkdays(now, n) }
+	deadline := due(8)
+	pr, err := f.db.CreateProject(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: "Chained", StartDate: now.AddDate(0, 0, -30), Deadline: &deadline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := f.db.CreateTask(f.as, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set("Export the data"), DueAt: onboardiq.Set(due(6))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.db.CreateTask(f.as, pr.ID, onboardiq.TaskPatch{Description: onboardiq.Set("Import the data"), DueAt: onboardiq.Set(due(7))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	riskOf := func() (bool, string) {
+		var risk bool
+		var reason *string
+		err := f.db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *Tx) error {
+			return tx.QueryRow(ctx, `SELECT at_risk, risk_reason FROM projects WHERE tenant_id = $1 AND project_id = $2`, f.tenant, pr.ID).Scan(&risk, &reason)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reason == nil {
+			return risk, ""
+		}
+		return risk, *reason
+	}
+	if _, err := f.db.ScanOne(context.Background(), f.tenant, now); err != nil {
+		t.Fatal(err)
+	}
+	if risk, why := riskOf(); risk {
+		t.Fatalf("independent tasks due before the deadline: at risk (%s)", why)
+	}
+	// Import waits on export: 6 + 7 working days, past the deadline.
+	if _, err := f.db.UpdateTask(f.as, b.ID, onboardiq.TaskPatch{DependsOn: onboardiq.Set([]uuid.UUID{a.ID})}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.ScanOne(context.Background(), f.tenant, now); err != nil {
+		t.Fatal(err)
+	}
+	if risk, why := riskOf(); !risk || !strings.Contains(why, "ending with “Import the data” needs 13 working days") {
+		t.Errorf("chained: at risk %v, reason %q", risk, why)
 	}
 }

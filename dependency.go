@@ -1,6 +1,7 @@
 package onboardiq
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func CycleError(names []string) error {
 // are counted and when tasks are moved with the one they wait on.
 type Holiday struct {
 	Day  string `json:"day" format:"date" doc:"The date, YYYY-MM-DD."`
-	Name string `json:"name" maxLength:"100" doc:"What the day is, for people (may be empty)."`
+	Name string `json:"name" required:"false" maxLength:"100" doc:"What the day is, for people (may be empty)."`
 }
 
 // MaxHolidays bounds a tenant's list of holidays.
@@ -85,7 +86,7 @@ func (h Holiday) Date() time.Time {
 }
 
 // CheckHolidays validates a whole list of holidays and returns it in date
-// order, names trimmed. An error names the entry ("holidays": entry 3, …).
+// order, names trimmed. An error names the entry: holidays[2].day.
 func CheckHolidays(in []Holiday) ([]Holiday, error) {
 	if len(in) > MaxHolidays {
 		return nil, Invalid("holidays", "may list at most %d days", MaxHolidays)
@@ -93,21 +94,19 @@ func CheckHolidays(in []Holiday) ([]Holiday, error) {
 	out := make([]Holiday, 0, len(in))
 	seen := make(map[string]int, len(in))
 	for i, h := range in {
+		field := fmt.Sprintf("holidays[%d]", i)
 		day := strings.TrimSpace(h.Day)
 		d, err := time.Parse(time.DateOnly, day)
-		if err != nil {
-			return nil, Invalid("holidays", "entry %d: %q is not a date like 2026-12-25", i+1, h.Day)
-		}
-		if err := CheckTime("holidays", d); err != nil {
-			return nil, Invalid("holidays", "entry %d: %s is out of range", i+1, day)
+		if err != nil || CheckTime(field, d) != nil {
+			return nil, Invalid(field+".day", "%q is not a date like 2026-12-25", h.Day)
 		}
 		if j, ok := seen[day]; ok {
-			return nil, Invalid("holidays", "entry %d: %s is already entry %d", i+1, day, j+1)
+			return nil, Invalid(field+".day", "%s is already holidays[%d]", day, j)
 		}
 		seen[day] = i
 		name := strings.TrimSpace(h.Name)
-		if err := checkText("holidays", name, 0, 100); err != nil {
-			return nil, Invalid("holidays", "entry %d: the name must be at most 100 characters", i+1)
+		if err := checkText(field+".name", name, 0, 100); err != nil {
+			return nil, err
 		}
 		out = append(out, Holiday{Day: day, Name: name})
 	}

@@ -381,9 +381,9 @@ func TestHolidays(t *testing.T) {
 		t.Errorf("saved (-want +got):\n%s", diff)
 	}
 	_, err = f.db.SetHolidays(f.as, []onboardiq.Holiday{{Day: "2026-05-01"}, {Day: "2026-05-01"}})
-	wantInvalid(t, err, "holidays", "entry 2: 2026-05-01 is already entry 1")
+	wantInvalid(t, err, "holidays[1].day", "2026-05-01 is already holidays[0]")
 	_, err = f.db.SetHolidays(f.as, []onboardiq.Holiday{{Day: "25/12/2026"}})
-	wantInvalid(t, err, "holidays", `entry 1: "25/12/2026" is not a date`)
+	wantInvalid(t, err, "holidays[0].day", `"25/12/2026" is not a date`)
 	csm := onboardiq.NewContextWithPrincipal(context.Background(), f.principal(onboardiq.RoleCSM, uuid.New()))
 	if _, err := f.db.SetHolidays(csm, nil); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
 		t.Errorf("a CSM replaced the holidays: %v", err)

@@ -46,8 +46,18 @@ func (g *projectGraph) dependsOn(id uuid.UUID) []uuid.UUID {
 // loadProjectGraph reads a project's tasks and dependencies in one round
 // trip.
 func loadProjectGraph(ctx context.Context, tx *Tx, projectID uuid.UUID) (*projectGraph, error) {
-	g := &projectGraph{tasks: map[uuid.UUID]*graphTask{}}
 	b := &pgx.Batch{}
+	g := queueProjectGraph(b, tx, projectID)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("project dependencies: %w", err)
+	}
+	return g, nil
+}
+
+// queueProjectGraph queues the reads of a project's graph on b; the graph
+// is whole once b has been sent.
+func queueProjectGraph(b *pgx.Batch, tx *Tx, projectID uuid.UUID) *projectGraph {
+	g := &projectGraph{tasks: map[uuid.UUID]*graphTask{}}
 	b.Queue(`
 SELECT t.task_id, t.description, t.status, t.start_at, t.due_at, t.blocked_reason, p.customer_id
 FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
@@ -79,10 +89,37 @@ ORDER BY pre.position, pre.task_id`, tx.TenantID(), projectID).Query(func(rows p
 		})
 		return err
 	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("project dependencies: %w", err)
+	return g
+}
+
+// toShift lists, in the order they move, the tasks that moving from's due
+// date with its dependents moves: the unfinished tasks waiting on it
+// directly or through other unfinished tasks, that have a date to move.
+func (g *projectGraph) toShift(from uuid.UUID) []uuid.UUID {
+	var nodes []uuid.UUID
+	for _, id := range g.order {
+		if id == from || !g.tasks[id].status.Finished() {
+			nodes = append(nodes, id)
+		}
 	}
-	return g, nil
+	var out []uuid.UUID
+	for _, id := range schedule.Dependents(nodes, g.dependsOn, from) {
+		if t := g.tasks[id]; t.startAt != nil || t.dueAt != nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// waitingOn lists the tasks that wait on id directly, in plan order.
+func (g *projectGraph) waitingOn(id uuid.UUID) []uuid.UUID {
+	var out []uuid.UUID
+	for _, x := range g.order {
+		if slices.Contains(g.tasks[x].dependsOn, id) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // setDependencies replaces the predecessors of task t with ids: tasks of
@@ -163,23 +200,14 @@ func shiftDependents(ctx context.Context, tx *Tx, cal schedule.Calendar, from *o
 	if err != nil {
 		return nil, err
 	}
-	var nodes []uuid.UUID
-	for _, id := range g.order {
-		if id == from.ID || !g.tasks[id].status.Finished() {
-			nodes = append(nodes, id)
-		}
-	}
 	var (
 		moved         []onboardiq.TaskRef
 		ids           []uuid.UUID
 		starts, dues  []*time.Time
 		before, after []*onboardiq.Task
 	)
-	for _, id := range schedule.Dependents(nodes, g.dependsOn, from.ID) {
+	for _, id := range g.toShift(from.ID) {
 		t := g.tasks[id]
-		if t.startAt == nil && t.dueAt == nil {
-			continue
-		}
 		b := &onboardiq.Task{StartAt: t.startAt, DueAt: t.dueAt}
 		a := &onboardiq.Task{StartAt: shiftTime(cal, t.startAt, n), DueAt: shiftTime(cal, t.dueAt, n)}
 		moved = append(moved, t.ref)

@@ -155,6 +155,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/projects/{id}", h.staff(h.project))
 	handle("POST /app/projects/{id}/{action}", h.staff(h.projectLifecycle))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
+	handle("POST /app/tasks/{id}", h.staff(h.taskEdit))
+	handle("POST /app/tasks/{id}/delete", h.staff(h.taskDelete))
 	handle("POST /app/tasks/{id}/status", h.staff(h.taskStatus))
 	handle("POST /app/tasks/{id}/comments", h.staff(h.comment))
 	handle("POST /app/tasks/{id}/troubleshoot", h.staff(h.troubleshoot))
@@ -174,6 +176,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/settings/webhooks", h.staff(h.createWebhook))
 	handle("POST /app/settings/webhooks/{id}/{action}", h.staff(h.webhookAction))
 	handle("GET /app/settings/templates/{id}", h.staff(h.templateEdit))
+	handle("GET /app/settings/holidays", h.staff(h.holidays))
+	handle("POST /app/settings/holidays", h.staff(h.holidaysSave))
 	handle("POST /app/settings/templates/{id}", h.staff(h.templateSave))
 
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)

@@ -65,6 +65,7 @@ const (
 	EventWebhookDisabled      = EventKind("webhook.disabled")
 
 	EventNotificationSettingsChanged = EventKind("settings.notifications_changed")
+	EventHolidaysChanged             = EventKind("settings.holidays_changed")
 	EventBudgetSet                   = EventKind("ai.budget_set")
 	EventAssistantQuestion           = EventKind("assistant.question")
 )
@@ -83,7 +84,7 @@ var EventKinds = []EventKind{
 	EventArticleCreated, EventArticleUpdated, EventArticleDeleted,
 	EventTemplateCreated, EventTemplateUpdated, EventTemplateDeleted,
 	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookSecretRotated, EventWebhookDisabled,
-	EventNotificationSettingsChanged, EventBudgetSet, EventAssistantQuestion,
+	EventNotificationSettingsChanged, EventHolidaysChanged, EventBudgetSet, EventAssistantQuestion,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -153,6 +154,7 @@ var eventLabels = map[EventKind]string{
 	EventWebhookSecretRotated:        "rotated a webhook secret",
 	EventWebhookDisabled:             "webhook disabled",
 	EventNotificationSettingsChanged: "changed notification settings",
+	EventHolidaysChanged:             "changed the holidays",
 	EventBudgetSet:                   "set the AI budget",
 	EventAssistantQuestion:           "asked the support team",
 }

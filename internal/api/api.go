@@ -72,6 +72,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerAssistant(api)
 	h.registerNotifications(api)
 	h.registerWebhooks(api)
+	h.registerHolidays(api)
 	return api
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 type route struct {
@@ -62,6 +63,11 @@ var routes = []route{
 	{"complete vendor task", "PATCH", func(e *env) string { return "/tasks/" + e.tv.String() }, func(*env) any { return map[string]any{"status": "completed"} }, "200 200 403 403 403 404 404 401"},
 	{"rename task", "PATCH", func(e *env) string { return "/tasks/" + e.t1.String() }, func(*env) any { return map[string]any{"description": "Renamed"} }, "200 200 403 403 403 404 404 401"},
 	{"delete task", "DELETE", func(e *env) string { return "/tasks/" + e.t1.String() }, nil, "204 204 403 403 403 404 404 401"},
+	{"set predecessors", "PATCH", func(e *env) string { return "/tasks/" + e.t1.String() }, func(e *env) any { return map[string]any{"depends_on": []uuid.UUID{e.tv}} },
+		"200 200 403 403 403 404 404 401"},
+	{"move with dependents", "PATCH", func(e *env) string { return "/tasks/" + e.tv.String() }, func(e *env) any {
+		return map[string]any{"due_at": "2030-01-07T09:00:00Z", "shift_dependents": true}
+	}, "200 200 403 403 403 404 404 401"},
 	{"comment", "POST", func(e *env) string { return "/tasks/" + e.t1.String() + "/comments" }, func(*env) any { return map[string]any{"body": "Done on our side."} }, "201 201 403 403 201 404 404 401"},
 	{"list comments", "GET", func(e *env) string { return "/tasks/" + e.t1.String() + "/comments" }, nil, "200 200 200 200 200 404 404 401"},
 
@@ -125,6 +131,10 @@ var routes = []route{
 	{"set notification settings", "PUT", fixed("/settings/notifications"), func(*env) any {
 		return map[string]any{"time_zone": "Europe/Berlin", "quiet_hours_start": 22, "quiet_hours_end": 7, "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}
 	}, "200 403 403 403 403 403 200 401"},
+	{"list holidays", "GET", fixed("/holidays"), nil, "200 200 200 200 403 403 200 401"},
+	{"set holidays", "PUT", fixed("/holidays"), func(*env) any {
+		return map[string]any{"holidays": []map[string]any{{"day": "2026-12-25", "name": "Christmas"}, {"day": "2027-01-01"}}}
+	}, "200 403 403 403 403 403 200 401"},
 	{"create webhook", "POST", fixed("/webhooks"), func(*env) any {
 		return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}}
 	}, "201 403 403 403 403 403 201 401"},
@@ -154,6 +164,12 @@ var setups = map[string]func(t *testing.T, e *env){
 		if st, out := e.do(t, "admin", "POST", "/templates", map[string]any{"name": "New default", "is_default": true,
 			"tasks": []map[string]any{{"phase": "Kickoff", "description": "Kickoff call", "offset_days": 0, "duration_days": 1, "side": "vendor"}}}); st != http.StatusCreated {
 			t.Fatalf("a new default: %d %s", st, out)
+		}
+	},
+	// t1 waits on tv, so moving tv moves t1.
+	"move with dependents": func(t *testing.T, e *env) {
+		if st, out := e.do(t, "admin", "PATCH", "/tasks/"+e.t1.String(), map[string]any{"depends_on": []uuid.UUID{e.tv}}); st != 200 {
+			t.Fatalf("t1 after tv: %d %s", st, out)
 		}
 	},
 }
@@ -245,6 +261,12 @@ func TestRefusedFields(t *testing.T) {
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"status": "blocked"}, "body.blocked_reason"},
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"assigned_to": e.c2}, "body.assigned_to"},
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"description": strings.Repeat("x", 501)}, "body.description"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"depends_on": []uuid.UUID{e.p1}}, "body.depends_on"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"depends_on": []uuid.UUID{e.t1}}, "body.depends_on"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"start_at": "2100-01-01T00:00:00Z"}, "body.start_at"},
+		{"POST", "/projects/" + e.p1.String() + "/tasks", map[string]any{"description": "X", "depends_on": []uuid.UUID{e.c1}}, "body.depends_on"},
+		{"PUT", "/holidays", map[string]any{"holidays": []map[string]any{{"day": "2026-12-25"}, {"day": "2026-12-25"}}}, "body.holidays[1].day"},
+		{"PUT", "/holidays", map[string]any{"holidays": []map[string]any{{"day": "25/12/2026"}}}, "body.holidays[0].day"},
 		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
 		{"POST", "/projects", map[string]any{"customer_id": e.c1, "name": "X", "deadline": "2000-01-01T00:00:00Z", "start_date": "2001-01-01T00:00:00Z"}, "body.deadline"},

@@ -79,6 +79,6 @@ ORDER BY e.event_id DESC LIMIT $3`, tenant, id, activityOnProjectPage).Query(fun
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("project page: %w", err)
 		}
-		return out, nil
+		return out, tx.fillDependencies(ctx, out.Tasks)
 	})
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
 // ListTemplates lists the tenant's templates, the default first (staff).
@@ -153,8 +152,9 @@ func (db *DB) DuplicateTemplate(ctx context.Context, id uuid.UUID, name string) 
 // any other the vendor's); the start offset and the duration in working
 // days (the tenant's calendar) from the project's start to the task's
 // start (or, without one, the previous task's due date) and on to its due
-// date; and the dependencies between them. Cancelled tasks are left out.
-// An empty name is the project's.
+// date, counted as a project's dates are (the UTC calendar, day 0 the
+// project's first working day); and the dependencies between them.
+// Cancelled tasks are left out. An empty name is the project's.
 func (db *DB) CreateTemplateFromProject(ctx context.Context, projectID uuid.UUID, name string) (*onboardiq.Template, error) {
 	var out *onboardiq.Template
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
@@ -537,25 +537,19 @@ func truncate(s string, n int) string {
 func templateOfProject(ctx context.Context, tx *Tx, projectID uuid.UUID) (*onboardiq.Template, error) {
 	tenant := tx.TenantID()
 	var (
-		name, zone string
-		start      time.Time
+		name  string
+		start time.Time
 	)
-	err := tx.QueryRow(ctx, `
-SELECT p.name, p.start_date, t.time_zone FROM projects p JOIN tenants t ON t.tenant_id = p.tenant_id
-WHERE p.tenant_id = $1 AND p.project_id = $2`, tenant, projectID).Scan(&name, &start, &zone)
+	err := tx.QueryRow(ctx, `SELECT name, start_date FROM projects WHERE tenant_id = $1 AND project_id = $2`, tenant, projectID).Scan(&name, &start)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "project not found")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read project: %w", err)
 	}
-	cal, err := calendarForTemplates(ctx, tx)
+	cal, err := loadCalendar(ctx, tx)
 	if err != nil {
 		return nil, err
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		loc = time.UTC
 	}
 	rows, err := tx.Query(ctx, `
 SELECT t.task_id, t.phase, t.description, t.details, t.visibility, t.start_at, t.due_at, coalesce(u.role = 'customer', false)
@@ -587,7 +581,10 @@ ORDER BY t.position, t.created_at, t.task_id`, tenant, projectID)
 	out := &onboardiq.Template{Name: name, Description: "Made from the project “" + name + "”."}
 	ids := make(map[uuid.UUID]uuid.UUID, len(tasks))
 	at := make(map[uuid.UUID]int, len(tasks))
-	first := start.In(loc)
+	// Day 0 is the project's first working day, as when a project is made
+	// from a template (planTemplate): a project saved as a template and
+	// made again gets the same dates.
+	first := firstWorkday(cal, start)
 	var prevDue *time.Time
 	phase := "Tasks"
 	clamp := func(n int) int { return min(max(n, 0), 3650) }
@@ -598,13 +595,13 @@ ORDER BY t.position, t.created_at, t.task_id`, tenant, projectID)
 		begin := first
 		switch {
 		case t.startAt != nil:
-			begin = t.startAt.In(loc)
+			begin = t.startAt.UTC()
 		case prevDue != nil:
-			begin = prevDue.In(loc)
+			begin = prevDue.UTC()
 		}
 		duration := 1
 		if t.dueAt != nil {
-			duration = cal.WorkdaysBetween(begin, t.dueAt.In(loc))
+			duration = cal.WorkdaysBetween(begin, t.dueAt.UTC())
 			prevDue = t.dueAt
 		}
 		side := onboardiq.SideVendor
@@ -648,22 +645,4 @@ WHERE d.tenant_id = $1 AND t.tenant_id = $1 AND t.project_id = $2`, tenant, proj
 		slices.SortFunc(out.Tasks[i].DependsOn, func(a, b uuid.UUID) int { return cmp.Compare(pos[a], pos[b]) })
 	}
 	return out, nil
-}
-
-// calendarForTemplates is the tenant's working-day calendar: weekends and
-// its holidays off.
-func calendarForTemplates(ctx context.Context, tx *Tx) (schedule.Calendar, error) {
-	rows, err := tx.Query(ctx, `SELECT day FROM tenant_holidays WHERE tenant_id = $1`, tx.TenantID())
-	if err != nil {
-		return schedule.Calendar{}, fmt.Errorf("read holidays: %w", err)
-	}
-	days, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
-	if err != nil {
-		return schedule.Calendar{}, fmt.Errorf("read holidays: %w", err)
-	}
-	cal := schedule.Calendar{Holidays: make(map[schedule.Date]bool, len(days))}
-	for _, d := range days {
-		cal.Holidays[schedule.DateOf(d)] = true
-	}
-	return cal, nil
 }

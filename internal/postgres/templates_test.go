@@ -484,3 +484,55 @@ VALUES ($1, $3, $2), ($1, $4, $3), ($1, $5, $2), ($1, $5, $3), ($1, $5, $4)`, e.
 		t.Errorf("without a name: %v %v", tpl, err)
 	}
 }
+
+// TestTemplateProjectRoundTrip: a project made from the default template
+// (its dates in working days, its dependencies copied), saved as a
+// template, gives back the default plan: the same offsets, durations,
+// sides and dependencies.
+func TestTemplateProjectRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newTemplateEnv(t)
+	c, err := e.db.CreateCustomer(e.admin, onboardiq.NewCustomer{Name: "Hooli", SupportMemberID: &e.csmID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.CreateUser(e.admin, onboardiq.NewUser{Email: "gavin@hooli.test", Name: "Gavin", Role: onboardiq.RoleCustomer, CustomerID: &c.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// A Saturday: day 0 is the Monday after.
+	start := time.Date(2027, 5, 1, 9, 0, 0, 0, time.UTC)
+	pr, err := e.db.CreateProject(e.admin, onboardiq.NewProject{CustomerID: c.ID, Name: "Hooli rollout", StartDate: start, TemplateID: &e.defaultTemplate.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := e.db.CreateTemplateFromProject(e.admin, pr.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type task struct {
+		Phase, Title, Side string
+		Offset, Duration   int
+		Waits              []int
+	}
+	flat := func(ts []onboardiq.TemplateTask) []task {
+		at := map[uuid.UUID]int{}
+		for i, pt := range ts {
+			at[pt.ID] = i
+		}
+		var out []task
+		for _, pt := range ts {
+			w := []int{}
+			for _, d := range pt.DependsOn {
+				w = append(w, at[d])
+			}
+			out = append(out, task{pt.Phase, pt.Description, pt.Side, pt.OffsetDays, pt.DurationDays, w})
+		}
+		return out
+	}
+	if diff := cmp.Diff(flat(e.defaultTemplate.Tasks), flat(tpl.Tasks)); diff != "" {
+		t.Errorf("the default plan, made a project and saved back (-plan +saved):\n%s", diff)
+	}
+	if tpl.Name != "Hooli rollout" {
+		t.Errorf("named %q", tpl.Name)
+	}
+}

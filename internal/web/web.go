@@ -155,6 +155,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/projects/{id}", h.staff(h.project))
 	handle("POST /app/projects/{id}/{action}", h.staff(h.projectLifecycle))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
+	handle("POST /app/tasks/{id}", h.staff(h.taskEdit))
+	handle("POST /app/tasks/{id}/delete", h.staff(h.taskDelete))
 	handle("POST /app/tasks/{id}/status", h.staff(h.taskStatus))
 	handle("POST /app/tasks/{id}/comments", h.staff(h.comment))
 	handle("POST /app/tasks/{id}/troubleshoot", h.staff(h.troubleshoot))
@@ -183,6 +185,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/templates/{id}", h.staff(h.templateSave))
 	handle("POST /app/templates/{id}/duplicate", h.staff(h.templateDuplicate))
 	handle("POST /app/templates/{id}/delete", h.staff(h.templateDelete))
+	handle("GET /app/settings/holidays", h.staff(h.holidays))
+	handle("POST /app/settings/holidays", h.staff(h.holidaysSave))
 
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)
 	handle("POST /portal/{slug}/signin", h.portalSignin)

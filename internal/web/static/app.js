@@ -102,6 +102,18 @@
 
 
 // ---- dependencies and templates ----
+// The task page's edit form offers to move the tasks that wait on the task
+// only once its due date changes (without script the offer is always there,
+// and it does nothing unless the date changes).
+(function () {
+  const due = document.querySelector("#edit-due_at");
+  const row = document.querySelector("#shift-row");
+  if (!due || !row) return;
+  const sync = () => { row.hidden = due.value === due.dataset.was; };
+  due.addEventListener("input", sync);
+  due.addEventListener("change", sync);
+  sync();
+})();
 
 
 

@@ -50,6 +50,7 @@ const (
 	ManageTemplates  Action = "manage_templates"   // admins
 	ManageWebhooks   Action = "manage_webhooks"    // admins: endpoints and the delivery log
 	ManageSettings   Action = "manage_settings"    // admins: notification settings, the portal's branding
+	ManageHolidays   Action = "manage_holidays"    // admins: the working-day calendar
 	ManageAI         Action = "manage_ai"          // admins: budget, audit log, status
 	ManageOthersKeys Action = "manage_others_keys" // admins: other users' API tokens
 )
@@ -74,6 +75,7 @@ var actions = map[Action]struct {
 	ManageTemplates:  {Admins, "manage templates"},
 	ManageWebhooks:   {Admins, "manage webhooks"},
 	ManageSettings:   {Admins, "change the workspace's settings"},
+	ManageHolidays:   {Admins, "change the holidays"},
 	ManageAI:         {Admins, "manage the AI settings"},
 	ManageOthersKeys: {Admins, "manage other users' tokens"},
 }

@@ -30,6 +30,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.ManageTemplates:  "ynnnn",
 		onboardiq.ManageWebhooks:   "ynnnn",
 		onboardiq.ManageSettings:   "ynnnn",
+		onboardiq.ManageHolidays:   "ynnnn",
 		onboardiq.ManageAI:         "ynnnn",
 		onboardiq.ManageOthersKeys: "ynnnn",
 	}

@@ -69,6 +69,7 @@ const (
 
 	EventNotificationSettingsChanged = EventKind("settings.notifications_changed")
 	EventBrandingChanged             = EventKind("settings.branding_changed")
+	EventHolidaysChanged             = EventKind("settings.holidays_changed")
 	EventBudgetSet                   = EventKind("ai.budget_set")
 	EventAssistantQuestion           = EventKind("assistant.question")
 )
@@ -88,7 +89,7 @@ var EventKinds = []EventKind{
 	EventArticleCreated, EventArticleUpdated, EventArticleDeleted,
 	EventTemplateCreated, EventTemplateUpdated, EventTemplateDeleted,
 	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookSecretRotated, EventWebhookDisabled,
-	EventNotificationSettingsChanged, EventBrandingChanged, EventBudgetSet, EventAssistantQuestion,
+	EventNotificationSettingsChanged, EventBrandingChanged, EventHolidaysChanged, EventBudgetSet, EventAssistantQuestion,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -167,6 +168,7 @@ var eventLabels = map[EventKind]string{
 	EventWebhookDisabled:             "webhook disabled",
 	EventNotificationSettingsChanged: "changed notification settings",
 	EventBrandingChanged:             "changed the portal's branding",
+	EventHolidaysChanged:             "changed the holidays",
 	EventBudgetSet:                   "set the AI budget",
 	EventAssistantQuestion:           "asked the support team",
 }

@@ -20,12 +20,20 @@ type Task struct {
 	Status        Status     `json:"status"`
 	Phase         string     `json:"phase"`
 	Position      int        `json:"position"`
+	StartAt       *time.Time `json:"start_at,omitempty"`
 	DueAt         *time.Time `json:"due_at,omitempty"`
 	Visibility    Visibility `json:"visibility"`
 	BlockedReason *string    `json:"blocked_reason,omitempty"`
 	CompletedAt   *time.Time `json:"completed_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+
+	// DependsOn are the task's predecessors (finish-to-start: it may start
+	// when they are finished), in plan order; WaitingOn are those not yet
+	// completed or cancelled. A customer contact sees only the ones visible
+	// to customers. See dependency.go.
+	DependsOn []uuid.UUID `json:"depends_on"`
+	WaitingOn []TaskRef   `json:"waiting_on,omitempty"`
 
 	// CustomerSide: the task is assigned to a contact of its customer (not
 	// shown in the API; CanChangeTaskStatus decides by it).
@@ -56,16 +64,24 @@ type TaskPatch struct {
 	Status        Patch[Status]
 	Phase         Patch[string]
 	Position      Patch[int]
+	StartAt       Patch[time.Time]
 	DueAt         Patch[time.Time]
 	Visibility    Patch[Visibility]
 	BlockedReason Patch[string]
+	// DependsOn replaces the task's predecessors (null or empty: none);
+	// the store checks them (CheckDependsOn, same project, no cycle).
+	DependsOn Patch[[]uuid.UUID]
+	// ShiftDependents: when the due date moves by N working days, the
+	// unfinished tasks that wait on this one, directly or not, move by N
+	// working days too.
+	ShiftDependents bool
 }
 
 // OnlyStatus reports whether the patch changes nothing but the status and
 // the blocked reason: all a customer contact may change.
 func (p *TaskPatch) OnlyStatus() bool {
 	return !p.Description.Set && !p.Details.Set && !p.AssignedTo.Set && !p.Phase.Set &&
-		!p.Position.Set && !p.DueAt.Set && !p.Visibility.Set
+		!p.Position.Set && !p.StartAt.Set && !p.DueAt.Set && !p.Visibility.Set && !p.DependsOn.Set && !p.ShiftDependents
 }
 
 // Apply applies the patch to t and validates the result, naming the first
@@ -89,11 +105,23 @@ func (p *TaskPatch) Apply(t *Task, now time.Time) error {
 	if !p.Position.ApplyValue(&t.Position) {
 		return Invalid("position", "cannot be null")
 	}
+	p.StartAt.Apply(&t.StartAt)
+	if t.StartAt != nil && p.StartAt.Set {
+		if err := CheckTime("start_at", *t.StartAt); err != nil {
+			return err
+		}
+	}
 	p.DueAt.Apply(&t.DueAt)
 	if t.DueAt != nil && p.DueAt.Set {
 		if err := CheckTime("due_at", *t.DueAt); err != nil {
 			return err
 		}
+	}
+	if t.StartAt != nil && t.DueAt != nil && t.StartAt.After(*t.DueAt) {
+		if p.StartAt.Set {
+			return Invalid("start_at", "must not be after due_at")
+		}
+		return Invalid("due_at", "must not be before start_at")
 	}
 	if !p.Visibility.ApplyValue(&t.Visibility) {
 		return Invalid("visibility", "cannot be null")

@@ -78,6 +78,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerWebhooks(api)
 	h.registerBranding(api)
 	h.registerIndex(mux, api, d.Version)
+	h.registerHolidays(api)
 	return api
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
 type taskJSON struct {
@@ -18,7 +19,9 @@ type taskJSON struct {
 	Status      string     `json:"status"`
 	Phase       string     `json:"phase"`
 	Position    int        `json:"position"`
+	StartAt     *time.Time `json:"start_at"`
 	DueAt       *time.Time `json:"due_at"`
+	DependsOn   []string   `json:"depends_on"`
 	Visibility  string     `json:"visibility"`
 	AssignedTo  *string    `json:"assigned_to"`
 	CompletedAt *time.Time `json:"completed_at"`
@@ -200,19 +203,31 @@ func TestProjectWithoutDeadline(t *testing.T) {
 	}
 }
 
-// TestTemplateInstantiation: a project from a template gets its tasks due
-// at start + offset + duration, in the template's phases and order, and a
+// TestTemplateInstantiation: a project from a template gets its tasks
+// starting at start + offset and due at their start + duration, in working
+// days (weekends skipped), in the template's phases and order, and a
 // deadline at the end of the last one.
 func TestTemplateInstantiation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	start := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	start := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC) // a Monday
 	st, body := e.do(t, "csm", "POST", "/projects", map[string]any{
 		"customer_id": e.c2, "name": "Second rollout", "template_id": e.tpl, "start_date": start,
 	})
 	p := decode[projectJSON](t, st, body, http.StatusCreated)
-	if p.Deadline == nil || !p.Deadline.Equal(start.AddDate(0, 0, 56)) {
-		t.Errorf("deadline %v, want %v", p.Deadline, start.AddDate(0, 0, 56))
+	var cal schedule.Calendar
+	last := time.Time{}
+	for _, tt := range onboardiq.DefaultTemplate {
+		if d := cal.AddWorkdays(cal.AddWorkdays(start, tt.OffsetDays), tt.DurationDays); d.After(last) {
+			last = d
+		}
+	}
+	// 40 working days: eight weeks.
+	if want := start.AddDate(0, 0, 7*8); !last.Equal(want) {
+		t.Fatalf("the plan ends %v, want %v", last, want)
+	}
+	if p.Deadline == nil || !p.Deadline.Equal(last) {
+		t.Errorf("deadline %v, want %v", p.Deadline, last)
 	}
 	tasks := e.tasks(t, "admin", p.ID)
 	if len(tasks) != len(onboardiq.DefaultTemplate) {
@@ -221,10 +236,12 @@ func TestTemplateInstantiation(t *testing.T) {
 	var phases []string
 	for i, task := range tasks {
 		want := onboardiq.DefaultTemplate[i]
-		due := start.AddDate(0, 0, want.OffsetDays+want.DurationDays)
+		begin := cal.AddWorkdays(start, want.OffsetDays)
+		due := cal.AddWorkdays(begin, want.DurationDays)
 		if task.Description != want.Description || task.Phase != want.Phase || task.Position != i ||
+			task.StartAt == nil || !task.StartAt.Equal(begin) ||
 			task.DueAt == nil || !task.DueAt.Equal(due) || task.Visibility != string(want.Visibility) || task.AssignedTo == nil {
-			t.Errorf("task %d: %+v, want %+v due %v", i, task, want, due)
+			t.Errorf("task %d: %+v, want %+v from %v due %v", i, task, want, begin, due)
 		}
 		if !slices.Contains(phases, task.Phase) {
 			phases = append(phases, task.Phase)

@@ -24,7 +24,7 @@ import (
 // The fixture: tenant "acme" with a user of every role, two customers with
 // a contact each, a project per customer made from the default template;
 // and tenant "bolt" with its admin.
-var fixture = testdb.Fixture{Name: "api-v2", Load: func(ctx context.Context, app *postgres.DB) error {
+var fixture = testdb.Fixture{Name: "api-v3-template-ids", Load: func(ctx context.Context, app *postgres.DB) error {
 	create := func(slug string, fn func(ctx context.Context, tx *postgres.Tx) error) error {
 		return app.InTenant(ctx, uuid.New(), func(ctx context.Context, tx *postgres.Tx) error {
 			if _, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".test"}); err != nil {

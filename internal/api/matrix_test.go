@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 type route struct {
@@ -74,6 +75,11 @@ var routes = []route{
 		func(e *env) any { return map[string]any{"task_ids": []any{e.t1, e.tv}, "shift_days": 2} }, "200 200 403 403 403 404 404 401"},
 	{"move task", "POST", func(e *env) string { return "/tasks/" + e.t1.String() + "/move" }, func(*env) any { return map[string]any{"direction": "up"} }, "200 200 403 403 403 404 404 401"},
 	{"delete task", "DELETE", func(e *env) string { return "/tasks/" + e.t1.String() }, nil, "204 204 403 403 403 404 404 401"},
+	{"set predecessors", "PATCH", func(e *env) string { return "/tasks/" + e.t1.String() }, func(e *env) any { return map[string]any{"depends_on": []uuid.UUID{e.tv}} },
+		"200 200 403 403 403 404 404 401"},
+	{"move with dependents", "PATCH", func(e *env) string { return "/tasks/" + e.tv.String() }, func(e *env) any {
+		return map[string]any{"due_at": "2030-01-07T09:00:00Z", "shift_dependents": true}
+	}, "200 200 403 403 403 404 404 401"},
 	{"comment", "POST", func(e *env) string { return "/tasks/" + e.t1.String() + "/comments" }, func(*env) any { return map[string]any{"body": "Done on our side."} }, "201 201 403 403 201 404 404 401"},
 	{"list comments", "GET", func(e *env) string { return "/tasks/" + e.t1.String() + "/comments" }, nil, "200 200 200 200 200 404 404 401"},
 
@@ -81,7 +87,14 @@ var routes = []route{
 	{"get template", "GET", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "200 200 200 200 403 403 404 401"},
 	{"create template", "POST", fixed("/templates"), tmplBody, "201 403 403 403 403 403 201 401"},
 	{"replace template", "PUT", func(e *env) string { return "/templates/" + e.tpl.String() }, tmplBody, "200 403 403 403 403 403 404 401"},
+	// The default template cannot be deleted (409); once another is the
+	// default (setups), it can.
 	{"delete template", "DELETE", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "204 403 403 403 403 403 404 401"},
+	{"delete default template", "DELETE", func(e *env) string { return "/templates/" + e.tpl.String() }, nil, "409 403 403 403 403 403 404 401"},
+	{"duplicate template", "POST", func(e *env) string { return "/templates/" + e.tpl.String() + "/duplicate" }, nil, "201 403 403 403 403 403 404 401"},
+	{"template from project", "POST", fixed("/templates/from-project"), func(e *env) any {
+		return map[string]any{"project_id": e.p1, "name": "From a project"}
+	}, "201 403 403 403 403 403 404 401"},
 
 	{"list users", "GET", fixed("/users"), nil, "200 200 200 200 403 403 200 401"},
 	{"create user", "POST", fixed("/users"), func(*env) any { return map[string]any{"email": "new@acme.test", "name": "New", "role": "viewer"} }, "201 403 403 403 403 403 201 401"},
@@ -134,6 +147,10 @@ var routes = []route{
 	{"set branding", "PUT", fixed("/settings/branding"), func(*env) any {
 		return map[string]any{"portal_name": "Acme customer hub", "accent_color": "#aa3300"}
 	}, "200 403 403 403 403 403 200 401"},
+	{"list holidays", "GET", fixed("/holidays"), nil, "200 200 200 200 403 403 200 401"},
+	{"set holidays", "PUT", fixed("/holidays"), func(*env) any {
+		return map[string]any{"holidays": []map[string]any{{"day": "2026-12-25", "name": "Christmas"}, {"day": "2027-01-01"}}}
+	}, "200 403 403 403 403 403 200 401"},
 	{"create webhook", "POST", fixed("/webhooks"), func(*env) any {
 		return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}}
 	}, "201 403 403 403 403 403 201 401"},
@@ -161,6 +178,19 @@ var setups = map[string]func(t *testing.T, e *env){
 	"unarchive customer": func(t *testing.T, e *env) {
 		if st, out := e.do(t, "admin", "POST", "/customers/"+e.c1.String()+"/archive", nil); st != http.StatusOK {
 			t.Fatalf("archive: %d %s", st, out)
+		}
+	},
+	"delete template": func(t *testing.T, e *env) {
+		t.Helper()
+		if st, out := e.do(t, "admin", "POST", "/templates", map[string]any{"name": "New default", "is_default": true,
+			"tasks": []map[string]any{{"phase": "Kickoff", "description": "Kickoff call", "offset_days": 0, "duration_days": 1, "side": "vendor"}}}); st != http.StatusCreated {
+			t.Fatalf("a new default: %d %s", st, out)
+		}
+	},
+	// t1 waits on tv, so moving tv moves t1.
+	"move with dependents": func(t *testing.T, e *env) {
+		if st, out := e.do(t, "admin", "PATCH", "/tasks/"+e.t1.String(), map[string]any{"depends_on": []uuid.UUID{e.tv}}); st != 200 {
+			t.Fatalf("t1 after tv: %d %s", st, out)
 		}
 	},
 }
@@ -252,6 +282,12 @@ func TestRefusedFields(t *testing.T) {
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"status": "blocked"}, "body.blocked_reason"},
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"assigned_to": e.c2}, "body.assigned_to"},
 		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"description": strings.Repeat("x", 501)}, "body.description"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"depends_on": []uuid.UUID{e.p1}}, "body.depends_on"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"depends_on": []uuid.UUID{e.t1}}, "body.depends_on"},
+		{"PATCH", "/tasks/" + e.t1.String(), map[string]any{"start_at": "2100-01-01T00:00:00Z"}, "body.start_at"},
+		{"POST", "/projects/" + e.p1.String() + "/tasks", map[string]any{"description": "X", "depends_on": []uuid.UUID{e.c1}}, "body.depends_on"},
+		{"PUT", "/holidays", map[string]any{"holidays": []map[string]any{{"day": "2026-12-25"}, {"day": "2026-12-25"}}}, "body.holidays[1].day"},
+		{"PUT", "/holidays", map[string]any{"holidays": []map[string]any{{"day": "25/12/2026"}}}, "body.holidays[0].day"},
 		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": map[string]any{"email": "nope"}}, "body.contact_info.email"},

@@ -14,20 +14,30 @@ import (
 
 type taskOutput struct{ Body *onboardiq.Task }
 
+// changedTask is a changed task and the tasks moved with it.
+type changedTask struct {
+	*onboardiq.Task
+	ShiftedTaskIDs []uuid.UUID `json:"shifted_task_ids,omitempty" doc:"With shift_dependents: the tasks that moved with this one, in the order they moved."`
+}
+
+type changedTaskOutput struct{ Body changedTask }
+
 type taskPage struct {
 	Body onboardiq.Page[*onboardiq.Task]
 }
 
 // TaskFields are the writable fields of a task, shared by create and update.
 type TaskFields struct {
-	Details       Nullable[string]    `json:"details,omitempty" maxLength:"20000" doc:"Markdown: what to do and how."`
-	AssignedTo    Nullable[uuid.UUID] `json:"assigned_to,omitempty" doc:"A contact of the project's customer or a support member; null unassigns."`
-	Status        Nullable[string]    `json:"status,omitempty" enum:"not_started,in_progress,blocked,completed,cancelled"`
-	Phase         Nullable[string]    `json:"phase,omitempty" maxLength:"100"`
-	Position      Nullable[int]       `json:"position,omitempty" minimum:"0" maximum:"100000"`
-	DueAt         Nullable[time.Time] `json:"due_at,omitempty"`
-	Visibility    Nullable[string]    `json:"visibility,omitempty" enum:"customer,internal" doc:"internal hides the task from customer contacts."`
-	BlockedReason Nullable[string]    `json:"blocked_reason,omitempty" maxLength:"2000" doc:"Required when the status is blocked."`
+	Details       Nullable[string]      `json:"details,omitempty" maxLength:"20000" doc:"Markdown: what to do and how."`
+	AssignedTo    Nullable[uuid.UUID]   `json:"assigned_to,omitempty" doc:"A contact of the project's customer or a support member; null unassigns."`
+	Status        Nullable[string]      `json:"status,omitempty" enum:"not_started,in_progress,blocked,completed,cancelled"`
+	Phase         Nullable[string]      `json:"phase,omitempty" maxLength:"100"`
+	Position      Nullable[int]         `json:"position,omitempty" minimum:"0" maximum:"100000"`
+	StartAt       Nullable[time.Time]   `json:"start_at,omitempty" doc:"When work is planned to start; not after due_at."`
+	DueAt         Nullable[time.Time]   `json:"due_at,omitempty"`
+	Visibility    Nullable[string]      `json:"visibility,omitempty" enum:"customer,internal" doc:"internal hides the task from customer contacts."`
+	BlockedReason Nullable[string]      `json:"blocked_reason,omitempty" maxLength:"2000" doc:"Required when the status is blocked."`
+	DependsOn     Nullable[[]uuid.UUID] `json:"depends_on,omitempty" maxItems:"100" doc:"The task's predecessors (finish-to-start), all of the same project; replaces the list, null or [] clears it. A change that would make a task wait on itself is refused."`
 }
 
 func (f TaskFields) patch(desc Nullable[string]) onboardiq.TaskPatch {
@@ -39,9 +49,11 @@ func (f TaskFields) patch(desc Nullable[string]) onboardiq.TaskPatch {
 		Status:        onboardiq.Patch[onboardiq.Status]{Set: st.Set, Null: st.Null, Value: onboardiq.Status(st.Value)},
 		Phase:         f.Phase.patch(),
 		Position:      f.Position.patch(),
+		StartAt:       f.StartAt.patch(),
 		DueAt:         f.DueAt.patch(),
 		Visibility:    onboardiq.Patch[onboardiq.Visibility]{Set: vis.Set, Null: vis.Null, Value: onboardiq.Visibility(vis.Value)},
 		BlockedReason: f.BlockedReason.patch(),
+		DependsOn:     f.DependsOn.patch(),
 	}
 }
 
@@ -58,6 +70,7 @@ type updateTaskInput struct {
 	Body struct {
 		Description Nullable[string] `json:"description,omitempty" minLength:"1" maxLength:"500"`
 		TaskFields
+		ShiftDependents bool `json:"shift_dependents,omitempty" doc:"When due_at moves by N working days, move the unfinished tasks that wait on this one, directly or not, by N working days too (start_at and due_at; weekends and the workspace's holidays skipped). The answer lists them in shifted_task_ids."`
 	}
 }
 
@@ -114,11 +127,21 @@ func (h *handlers) registerTasks(api huma.API) {
 		Summary: "Change a task",
 		Description: "Admins and CSMs may change any field. A customer contact may change only the status (and blocked_reason) " +
 			"of a task assigned to one of their company's contacts. Completing sets completed_at; reopening clears it. " +
-			"The project's progress and status follow.",
+			"The project's progress and status follow. With shift_dependents, the tasks waiting on this one move with its due date " +
+			"in working days, and shifted_task_ids names them.",
 		Tags: tags, Security: bearer},
-		func(ctx context.Context, in *updateTaskInput) (*taskOutput, error) {
-			t, err := h.DB.UpdateTask(ctx, in.ID(), in.Body.patch(in.Body.Description))
-			return &taskOutput{t}, h.problem(ctx, err)
+		func(ctx context.Context, in *updateTaskInput) (*changedTaskOutput, error) {
+			patch := in.Body.patch(in.Body.Description)
+			patch.ShiftDependents = in.Body.ShiftDependents
+			t, shifted, err := h.DB.UpdateTaskAndDependents(ctx, in.ID(), patch)
+			if err != nil {
+				return nil, h.problem(ctx, err)
+			}
+			out := &changedTaskOutput{Body: changedTask{Task: t}}
+			for _, s := range shifted {
+				out.Body.ShiftedTaskIDs = append(out.Body.ShiftedTaskIDs, s.ID)
+			}
+			return out, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "delete-task", Method: http.MethodDelete, Path: "/tasks/{id}",
 		Summary: "Delete a task", Tags: tags, Security: bearer, DefaultStatus: http.StatusNoContent},

@@ -8,6 +8,11 @@
 // dates of its open tasks move by the days it spent on hold (HeldDays), and
 // its pace leaves those days out, so the forecast, the deadline comparison
 // and the overdue checks all count without that time.
+//
+// Dependencies (docs/decisions/0011-dependencies.md) chain the open tasks'
+// remaining work: a task cannot finish before the tasks it waits on, so the
+// longest chain of open work (the critical path, in working days) is a
+// floor under the finish, whatever the due dates say.
 package forecast
 
 import (
@@ -15,6 +20,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
 // Project is what the forecast knows of one open project.
@@ -30,11 +37,20 @@ type Project struct {
 	AvgLateDays float64
 	// Open are its tasks not completed or cancelled.
 	Open []Task
+	// Calendar counts working days for the chains of dependent tasks.
+	Calendar schedule.Calendar
 }
 
 // Task is one open task.
 type Task struct {
-	Due *time.Time
+	// Name is what the reason calls it.
+	Name string
+	// Start is when work on it is planned to start, if set.
+	Start *time.Time
+	Due   *time.Time
+	// DependsOn are the open tasks it waits on, as indexes into
+	// Project.Open (finished predecessors hold nothing up and are left out).
+	DependsOn []int
 	// HistoryLateDays is how late the same template task ran on average in
 	// the tenant's other projects; nil without such history.
 	HistoryLateDays *float64
@@ -61,7 +77,8 @@ const (
 // task in earlier projects where there is history, otherwise this
 // project's own average lateness. Once the project has some history, it
 // finishes no sooner than its pace so far allows (the days on hold left
-// out). It is at risk when the
+// out), and no sooner than its longest chain of dependent open tasks allows
+// (Chain). It is at risk when the
 // finish passes the deadline by more than the slack: a day, or 5% of the
 // planned duration, whichever is longer. ok is false for a project with no
 // open tasks, which has nothing to forecast.
@@ -102,6 +119,11 @@ func Of(p Project, now time.Time) (r Result, ok bool) {
 			why = append(why, fmt.Sprintf("%d %s task%s overdue by up to %.0f day%s", n, who, plural(n), d, plural(int(d))))
 		}
 	}
+	if c := ChainOf(p, now); len(c.Path) >= 2 && c.Finish.After(finish) {
+		finish = c.Finish
+		why = append(why, fmt.Sprintf("the chain of %d dependent tasks ending with “%s” needs %d working day%s, until %s",
+			len(c.Path), p.Open[c.Path[len(c.Path)-1]].Name, c.Days, plural(c.Days), c.Finish.Format("2 Jan")))
+	}
 	elapsed := now.Sub(p.Start).Hours()/24 - float64(p.HeldDays)
 	if p.Completed >= paceMinTasks && elapsed >= paceMinDays {
 		perDay := float64(p.Completed) / elapsed
@@ -118,6 +140,37 @@ func Of(p Project, now time.Time) (r Result, ok bool) {
 		r.Reason = strings.ToUpper(s[:1]) + s[1:]
 	}
 	return r, true
+}
+
+// Chain is the longest chain of open work through dependencies.
+type Chain struct {
+	Path   []int     // indexes into Project.Open, first to start first
+	Days   int       // working days of remaining work along it
+	Finish time.Time // now plus those working days
+}
+
+// ChainOf is p's critical path at now: each open task's remaining work is
+// the working days from its start (or now, if later) to its due date, at
+// least one; a task starts when the tasks it waits on finish.
+func ChainOf(p Project, now time.Time) Chain {
+	nodes := make([]int, len(p.Open))
+	for i := range nodes {
+		nodes[i] = i
+	}
+	// Days are counted on the UTC calendar, as the store dates tasks.
+	remaining := func(i int) int {
+		t := p.Open[i]
+		if t.Due == nil {
+			return 1
+		}
+		from := now
+		if t.Start != nil && t.Start.After(now) {
+			from = *t.Start
+		}
+		return max(1, p.Calendar.WorkdaysBetween(from.UTC(), t.Due.UTC()))
+	}
+	days, path := schedule.CriticalPath(nodes, func(i int) []int { return p.Open[i].DependsOn }, remaining)
+	return Chain{Path: path, Days: days, Finish: p.Calendar.AddWorkdays(now.UTC(), days).In(now.Location())}
 }
 
 // Slack is how far past its deadline a forecast may land before the

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/onboardiq/onboardiq/internal/forecast"
+	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
 var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -196,5 +197,113 @@ func TestResumedProjectIsJudgedWithoutTheHold(t *testing.T) {
 	}
 	if !p.Deadline.After(now) {
 		t.Errorf("the moved deadline %s should be ahead of now", p.Deadline)
+	}
+}
+
+// TestChains: dependencies chain the open tasks' remaining work in working
+// days, and a chain that cannot fit before its last due date moves the
+// finish, naming the chain's last task.
+func TestChains(t *testing.T) {
+	t.Parallel()
+	var cal schedule.Calendar
+	wd := func(n int) *time.Time { d := cal.AddWorkdays(now, n); return &d } // now is Monday 2 March, noon
+	start := now.AddDate(0, 0, -10)
+	holiday := schedule.Calendar{Holidays: map[schedule.Date]bool{{Year: 2026, Month: time.March, Day: 16}: true}}
+	cases := []struct {
+		name     string
+		deadline time.Time
+		cal      schedule.Calendar
+		open     []forecast.Task
+		finish   time.Time
+		reason   string
+	}{
+		{
+			name:     "a chain that fits: the last due date",
+			deadline: now.AddDate(0, 0, 20),
+			open:     []forecast.Task{{Name: "Connect SSO", Due: wd(5)}, {Name: "Train admins", Start: wd(5), Due: wd(8), DependsOn: []int{0}}},
+			finish:   *wd(8),
+		},
+		{
+			name:     "a chain that cannot fit: 5 + 6 working days",
+			deadline: now.AddDate(0, 0, 20),
+			open:     []forecast.Task{{Name: "Connect SSO", Due: wd(5)}, {Name: "Train admins", Due: wd(6), DependsOn: []int{0}}},
+			finish:   *wd(11), // Tuesday 17 March
+		},
+		{
+			name:     "the chain past the deadline is the reason",
+			deadline: now.AddDate(0, 0, 10),
+			open:     []forecast.Task{{Name: "Connect SSO", Due: wd(5)}, {Name: "Train admins", Due: wd(6), DependsOn: []int{0}}},
+			finish:   *wd(11),
+			reason:   "The chain of 2 dependent tasks ending with “Train admins” needs 11 working days, until 17 Mar; forecast finish 17 Mar, deadline 12 Mar",
+		},
+		{
+			name:     "holidays lengthen the chain",
+			deadline: now.AddDate(0, 0, 20),
+			cal:      holiday,
+			open:     []forecast.Task{{Name: "Connect SSO", Due: wd(5)}, {Name: "Train admins", Due: wd(6), DependsOn: []int{0}}},
+			finish:   time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC), // Monday 16 off
+		},
+		{
+			name:     "the longest branch counts",
+			deadline: now.AddDate(0, 0, 20),
+			open: []forecast.Task{
+				{Name: "Short", Due: wd(2)}, {Name: "Long", Due: wd(5)},
+				{Name: "Go live", Due: wd(6), DependsOn: []int{0, 1}},
+				{Name: "Independent", Due: wd(9)},
+			},
+			finish: *wd(11),
+		},
+		{
+			name:     "overdue tasks in a chain take a working day each",
+			deadline: now.AddDate(0, 0, 20),
+			open:     []forecast.Task{{Name: "Export", Due: at(-4)}, {Name: "Import", Due: at(-1), DependsOn: []int{0}}},
+			finish:   *wd(2),
+		},
+		{
+			name:     "an overdue task alone is no chain",
+			deadline: now.AddDate(0, 0, 20),
+			open:     []forecast.Task{{Name: "Export", Due: at(-4)}},
+			finish:   now,
+		},
+		{
+			name:     "planned starts leave room: the work is counted from them",
+			deadline: now.AddDate(0, 0, 30),
+			open:     []forecast.Task{{Name: "Pilot", Start: wd(10), Due: wd(12)}, {Name: "Rollout", Start: wd(12), Due: wd(15), DependsOn: []int{0}}},
+			finish:   *wd(15),
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, ok := forecast.Of(forecast.Project{Start: start, Deadline: tc.deadline, Calendar: tc.cal, Open: tc.open}, now)
+			if !ok {
+				t.Fatal("no forecast")
+			}
+			want := forecast.Result{Finish: tc.finish, AtRisk: tc.reason != "", Reason: tc.reason}
+			if diff := cmp.Diff(want, r); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestChainOf: the critical path's tasks, in order, and its length.
+func TestChainOf(t *testing.T) {
+	t.Parallel()
+	var cal schedule.Calendar
+	wd := func(n int) *time.Time { d := cal.AddWorkdays(now, n); return &d }
+	c := forecast.ChainOf(forecast.Project{Open: []forecast.Task{
+		{Due: wd(3)}, {Due: wd(1), DependsOn: []int{0}}, {DependsOn: []int{1}}, {Due: wd(20)},
+	}}, now)
+	// 3 + 1 (at least a day, though due before its predecessor ends) + 1
+	// (undated) = 5: shorter than the independent task's 20.
+	if c.Days != 20 || !cmp.Equal(c.Path, []int{3}) {
+		t.Errorf("chain %v of %d days, want [3] of 20", c.Path, c.Days)
+	}
+	c = forecast.ChainOf(forecast.Project{Open: []forecast.Task{
+		{Due: wd(3)}, {Due: wd(1), DependsOn: []int{0}}, {DependsOn: []int{1}},
+	}}, now)
+	if c.Days != 5 || !cmp.Equal(c.Path, []int{0, 1, 2}) || !c.Finish.Equal(*wd(5)) {
+		t.Errorf("chain %v of %d days until %v, want [0 1 2] of 5", c.Path, c.Days, c.Finish)
 	}
 }

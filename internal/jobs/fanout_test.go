@@ -180,6 +180,8 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	s.CooldownHours++
 	_, err = db.SetNotificationSettings(admin, s)
 	must(err)
+	_, err = db.SetHolidays(admin, []onboardiq.Holiday{{Day: "2026-12-25", Name: "Christmas"}})
+	must(err)
 	budget := int64(1_000_000)
 	_, err = db.SetBranding(admin, onboardiq.BrandingInput{PortalName: "Eventful portal", AccentColor: "#aa3300"})
 	must(err)

@@ -62,6 +62,16 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO signin_failures (tenant_id, user_id, failures, window_start)
 			 SELECT $1, user_id, 1, now() FROM tenant_users WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO tenant_branding (tenant_id, portal_name, accent_color) VALUES ($1, 'Portal', '#0b57d0')`,
+			`INSERT INTO template_tasks (tenant_id, template_task_id, template_id, phase, position, description, offset_days, side)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-0000000000a1', 'Kickoff', 1, 'Agenda', 0, 'vendor')`,
+			`INSERT INTO template_task_dependencies (tenant_id, template_task_id, depends_on_template_task_id)
+			 SELECT $1, '00000000-0000-0000-0000-0000000000a2', template_task_id FROM template_tasks
+			 WHERE tenant_id = $1 AND template_task_id <> '00000000-0000-0000-0000-0000000000a2' RETURNING 1`,
+			`INSERT INTO tasks (tenant_id, task_id, project_id, description, start_at)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000e', '00000000-0000-0000-0000-00000000000b', 'Second task', now())`,
+			`INSERT INTO task_dependencies (tenant_id, task_id, depends_on_task_id)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000e', '00000000-0000-0000-0000-00000000000d')`,
+			`INSERT INTO tenant_holidays (tenant_id, day, name) VALUES ($1, '2026-12-25', 'Christmas')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

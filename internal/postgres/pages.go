@@ -90,6 +90,6 @@ ORDER BY event_id`, tx.TenantID(), ids, commentsPerTask)
 				return nil, err
 			}
 		}
-		return out, nil
+		return out, tx.fillDependencies(ctx, out.Tasks)
 	})
 }

@@ -174,7 +174,7 @@ ORDER BY e.event_id DESC LIMIT $3`, tenant, id, activityOnProjectPage).Query(fun
 				out.Shown = append(out.Shown, t)
 			}
 		}
-		return out, nil
+		return out, tx.fillDependencies(ctx, out.Tasks)
 	})
 }
 

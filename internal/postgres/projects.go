@@ -13,25 +13,26 @@ import (
 )
 
 // CreateProject adds a project to a customer of the tenant tx runs in. With
-// a template, the template's tasks are created too: due at the project start
-// plus their offset and duration, customer-side tasks assigned to the
-// customer's first contact and vendor-side ones to its support member.
+// a template, the template's tasks are created too, dated in working days
+// (weekends and the tenant's holidays skipped): a task starts its offset
+// after the project's first working day and is due its duration after its
+// start; customer-side tasks are assigned to the customer's first contact
+// and vendor-side ones to its support member, and the template's
+// dependencies hold between the new tasks. Without a deadline, the project
+// is due when its last task is.
 func (tx *Tx) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onboardiq.Project, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	tenant := tx.TenantID()
-	if in.TemplateID != nil && in.Deadline == nil {
-		var days *int
-		err := tx.QueryRow(ctx, `
-SELECT max(offset_days + duration_days) FROM template_tasks WHERE tenant_id = $1 AND template_id = $2`,
-			tenant, *in.TemplateID).Scan(&days)
-		if err != nil {
-			return nil, fmt.Errorf("template length: %w", err)
+	var plan templatePlan
+	if in.TemplateID != nil {
+		var err error
+		if plan, err = planTemplate(ctx, tx, *in.TemplateID, in.StartDate); err != nil {
+			return nil, err
 		}
-		if days != nil {
-			d := in.StartDate.AddDate(0, 0, *days)
-			in.Deadline = &d
+		if in.Deadline == nil && plan.last != nil {
+			in.Deadline = plan.last
 		}
 	}
 	p := &onboardiq.Project{TenantID: tenant, CustomerID: in.CustomerID, TemplateID: in.TemplateID,
@@ -53,28 +54,39 @@ RETURNING project_id, status, progress, created_at, updated_at`,
 		return nil, fmt.Errorf("insert project: %w", err)
 	}
 	var taskIDs []uuid.UUID
-	if in.TemplateID != nil {
+	if len(plan.ids) > 0 {
 		// RETURNING: an INSERT … SELECT without it goes through COPY on
 		// Citus, which row-level security refuses.
 		rows, err := tx.Query(ctx, `
-INSERT INTO tasks (tenant_id, project_id, template_task_id, phase, position, description, details, due_at, visibility, assigned_to)
-SELECT $1, $2, tt.template_task_id, tt.phase, tt.position, tt.description, tt.details,
-       $3::timestamptz + make_interval(days => tt.offset_days + tt.duration_days), tt.visibility,
+INSERT INTO tasks (tenant_id, project_id, template_task_id, phase, position, description, details, start_at, due_at, visibility, assigned_to)
+SELECT $1, $2, tt.template_task_id, tt.phase, tt.position, tt.description, tt.details, d.start_at, d.due_at, tt.visibility,
        CASE tt.side
            WHEN 'customer' THEN (SELECT u.user_id FROM tenant_users u
-                                 WHERE u.tenant_id = $1 AND u.customer_id = $4 AND u.disabled_at IS NULL
+                                 WHERE u.tenant_id = $1 AND u.customer_id = $3 AND u.disabled_at IS NULL
                                  ORDER BY u.created_at, u.email LIMIT 1)
-           ELSE (SELECT c.support_member_id FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $4)
+           ELSE (SELECT c.support_member_id FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $3)
        END
 FROM template_tasks tt
-WHERE tt.tenant_id = $1 AND tt.template_id = $5
+JOIN unnest($5::uuid[], $6::timestamptz[], $7::timestamptz[]) AS d(template_task_id, start_at, due_at)
+  ON d.template_task_id = tt.template_task_id
+WHERE tt.tenant_id = $1 AND tt.template_id = $4
 ORDER BY tt.position
-RETURNING task_id`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
+RETURNING task_id`, tenant, p.ID, p.CustomerID, *in.TemplateID, plan.ids, plan.starts, plan.dues)
 		if err != nil {
 			return nil, fmt.Errorf("instantiate template: %w", err)
 		}
 		if taskIDs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
 			return nil, fmt.Errorf("instantiate template: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+INSERT INTO task_dependencies (tenant_id, task_id, depends_on_task_id)
+SELECT $1, t.task_id, pre.task_id
+FROM template_task_dependencies td
+JOIN tasks t ON t.tenant_id = td.tenant_id AND t.project_id = $2 AND t.template_task_id = td.template_task_id
+JOIN tasks pre ON pre.tenant_id = td.tenant_id AND pre.project_id = $2 AND pre.template_task_id = td.depends_on_template_task_id
+WHERE td.tenant_id = $1
+RETURNING 1`, tenant, p.ID); err != nil {
+			return nil, fmt.Errorf("instantiate template dependencies: %w", err)
 		}
 	}
 	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventProjectCreated, CustomerID: &p.CustomerID, ProjectID: &p.ID,
@@ -85,6 +97,54 @@ RETURNING task_id`, tenant, p.ID, p.StartDate, p.CustomerID, *in.TemplateID)
 		return nil, err
 	}
 	return p, enqueueEmbed(ctx, tx, EntityTask, taskIDs...)
+}
+
+// templatePlan is when each task of a template starts and is due for a
+// project starting at a given time, and when the last is due.
+type templatePlan struct {
+	ids          []uuid.UUID
+	starts, dues []time.Time
+	last         *time.Time
+}
+
+// planTemplate dates a template's tasks for a project starting at start,
+// in working days: day 0 is the first working day on or after start.
+func planTemplate(ctx context.Context, tx *Tx, templateID uuid.UUID, start time.Time) (templatePlan, error) {
+	var (
+		plan     templatePlan
+		offsets  []int
+		duration []int
+		holidays []onboardiq.Holiday
+	)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT template_task_id, offset_days, duration_days FROM template_tasks WHERE tenant_id = $1 AND template_id = $2 ORDER BY position`,
+		tx.TenantID(), templateID).Query(func(rows pgx.Rows) error {
+		var id uuid.UUID
+		var o, d int
+		_, err := pgx.ForEachRow(rows, []any{&id, &o, &d}, func() error {
+			plan.ids, offsets, duration = append(plan.ids, id), append(offsets, o), append(duration, d)
+			return nil
+		})
+		return err
+	})
+	b.Queue(holidaysQuery, tx.TenantID()).Query(func(rows pgx.Rows) (err error) {
+		holidays, err = scanHolidays(rows)
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return plan, fmt.Errorf("template plan: %w", err)
+	}
+	cal := calendarOf(holidays)
+	day0 := firstWorkday(cal, start)
+	for i := range plan.ids {
+		s := addWorkdays(cal, day0, offsets[i])
+		d := addWorkdays(cal, s, duration[i])
+		plan.starts, plan.dues = append(plan.starts, s), append(plan.dues, d)
+		if plan.last == nil || d.After(*plan.last) {
+			plan.last = &d
+		}
+	}
+	return plan, nil
 }
 
 // RefreshProject derives a project's progress and status from its tasks:

@@ -162,7 +162,8 @@ func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-// forecast gathers the facts of each project's forecast in one query,
+// forecast gathers the facts of each project's forecast in one round trip
+// (the open tasks, the dependencies between them, the tenant's holidays),
 // forecasts them (internal/forecast), and saves the results in one
 // statement.
 func forecast(ctx context.Context, tx *Tx, projects []openProject, now time.Time) (map[uuid.UUID]forecastpkg.Result, error) {
@@ -170,33 +171,68 @@ func forecast(ctx context.Context, tx *Tx, projects []openProject, now time.Time
 	for i, p := range projects {
 		ids[i] = p.id
 	}
-	rows, err := tx.Query(ctx, `
+	open := map[uuid.UUID][]forecastpkg.Task{}
+	type place struct {
+		project uuid.UUID
+		index   int
+	}
+	where := map[uuid.UUID]place{} // open task → its place in open
+	var (
+		edges    [][2]uuid.UUID // task, predecessor: both open
+		holidays []onboardiq.Holiday
+	)
+	b := &pgx.Batch{}
+	b.Queue(`
 WITH history AS (
     SELECT template_task_id, avg(extract(epoch FROM completed_at - due_at) / 86400) AS late
     FROM tasks
     WHERE tenant_id = $1 AND status = 'completed' AND template_task_id IS NOT NULL AND due_at IS NOT NULL AND NOT (project_id = ANY ($2))
     GROUP BY template_task_id
 )
-SELECT t.project_id, t.due_at, h.late, coalesce(u.role = 'customer', false)
+SELECT t.project_id, t.task_id, t.description, t.start_at, t.due_at, h.late, coalesce(u.role = 'customer', false)
 FROM tasks t
 LEFT JOIN history h ON h.template_task_id = t.template_task_id
 LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
-WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids)
-	if err != nil {
+WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, task uuid.UUID
+			var t forecastpkg.Task
+			if err := rows.Scan(&id, &task, &t.Name, &t.Start, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
+				return err
+			}
+			where[task] = place{id, len(open[id])}
+			open[id] = append(open[id], t)
+		}
+		return rows.Err()
+	})
+	// The dependencies between open tasks of these projects: finished
+	// predecessors hold nothing up.
+	b.Queue(`
+SELECT d.task_id, d.depends_on_task_id
+FROM task_dependencies d
+JOIN tasks t ON t.tenant_id = d.tenant_id AND t.task_id = d.task_id
+JOIN tasks pre ON pre.tenant_id = d.tenant_id AND pre.task_id = d.depends_on_task_id
+WHERE d.tenant_id = $1 AND t.project_id = ANY ($2)
+  AND t.status NOT IN ('completed', 'cancelled') AND pre.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids).Query(func(rows pgx.Rows) error {
+		var e [2]uuid.UUID
+		_, err := pgx.ForEachRow(rows, []any{&e[0], &e[1]}, func() error { edges = append(edges, e); return nil })
+		return err
+	})
+	b.Queue(holidaysQuery, tx.TenantID()).Query(func(rows pgx.Rows) (err error) {
+		holidays, err = scanHolidays(rows)
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
-	open := map[uuid.UUID][]forecastpkg.Task{}
-	for rows.Next() {
-		var id uuid.UUID
-		var t forecastpkg.Task
-		if err := rows.Scan(&id, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
-			return nil, err
+	for _, e := range edges {
+		t, pre := where[e[0]], where[e[1]]
+		if t.project == pre.project { // always, unless the store's rule was broken
+			tasks := open[t.project]
+			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
 		}
-		open[id] = append(open[id], t)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	cal := calendarOf(holidays)
 	out := map[uuid.UUID]forecastpkg.Result{}
 	var (
 		saveIDs, saveFinish = []uuid.UUID{}, []time.Time{}
@@ -204,7 +240,7 @@ WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('complet
 	)
 	for _, p := range projects {
 		r, ok := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
-			AvgLateDays: p.avgLateDays, Open: open[p.id]}, now)
+			AvgLateDays: p.avgLateDays, Open: open[p.id], Calendar: cal}, now)
 		if !ok {
 			continue
 		}

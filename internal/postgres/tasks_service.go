@@ -13,7 +13,7 @@ import (
 )
 
 const taskColumns = `t.tenant_id, t.task_id, t.project_id, p.customer_id, t.description, t.details, t.assigned_to,
-    t.status, t.phase, t.position, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at,
+    t.status, t.phase, t.position, t.start_at, t.due_at, t.visibility, t.blocked_reason, t.completed_at, t.created_at, t.updated_at,
     coalesce(a.customer_id = p.customer_id, false), t.completed_by`
 
 // taskFrom joins a task's project and its assignee (for CustomerSide): a
@@ -32,7 +32,7 @@ const taskVisible = `($2::uuid IS NULL OR (p.customer_id = $2 AND t.visibility =
 func scanTask(row pgx.Row) (*onboardiq.Task, error) {
 	t := &onboardiq.Task{}
 	err := row.Scan(&t.TenantID, &t.ID, &t.ProjectID, &t.CustomerID, &t.Description, &t.Details, &t.AssignedTo,
-		&t.Status, &t.Phase, &t.Position, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.CustomerSide, &t.CompletedBy)
+		&t.Status, &t.Phase, &t.Position, &t.StartAt, &t.DueAt, &t.Visibility, &t.BlockedReason, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.CustomerSide, &t.CompletedBy)
 	return t, err
 }
 
@@ -101,18 +101,26 @@ func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.
 		}
 		var id uuid.UUID
 		err = tx.QueryRow(ctx, `
-INSERT INTO tasks (tenant_id, project_id, description, details, assigned_to, status, phase, position, due_at, visibility, blocked_reason, completed_at, completed_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+INSERT INTO tasks (tenant_id, project_id, description, details, assigned_to, status, phase, position, start_at, due_at, visibility, blocked_reason, completed_at, completed_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draft.AssignedTo, draft.Status, draft.Phase,
-			draft.Position, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt, completer(p, draft)).Scan(&id)
+			draft.Position, draft.StartAt, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt, completer(p, draft)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert task: %w", err)
 		}
 		if t, err = getTask(ctx, tx, p, id, false); err != nil {
 			return err
 		}
+		if in.DependsOn.Set && len(in.DependsOn.Value) > 0 {
+			if _, _, _, err := setDependencies(ctx, tx, t, in.DependsOn.Value); err != nil {
+				return err
+			}
+		}
+		if err := tx.fillDependencies(ctx, []*onboardiq.Task{t}); err != nil {
+			return err
+		}
 		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCreated, CustomerID: &pr.CustomerID, ProjectID: &pr.ID, TaskID: &t.ID,
-			Data: map[string]any{"description": t.Description, "status": t.Status}}); err != nil {
+			Data: map[string]any{"description": t.Description, "status": t.Status, "depends_on": t.DependsOn}}); err != nil {
 			return err
 		}
 		if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
@@ -123,10 +131,14 @@ RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draf
 	return t, err
 }
 
-// GetTask returns a task the caller may see.
+// GetTask returns a task the caller may see, with its predecessors.
 func (db *DB) GetTask(ctx context.Context, id uuid.UUID) (*onboardiq.Task, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Task, error) {
-		return getTask(ctx, tx, p, id, false)
+		t, err := getTask(ctx, tx, p, id, false)
+		if err != nil {
+			return nil, err
+		}
+		return t, tx.fillDependencies(ctx, []*onboardiq.Task{t})
 	})
 }
 
@@ -166,13 +178,16 @@ ORDER BY t.position, t.task_id LIMIT $6`, tx.TenantID(), contactCustomer(p), pro
 			return err
 		}
 		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Task, error) { return scanTask(r) })
+		if err != nil {
+			return err
+		}
 		out = page(items, o.Limit, func(t *onboardiq.Task) []any { return []any{t.Position, t.ID} })
-		return err
+		return tx.fillDependencies(ctx, out.Items)
 	})
 	return out, err
 }
 
-var taskFields = []string{"description", "details", "assigned_to", "status", "phase", "position", "due_at", "visibility", "blocked_reason"}
+var taskFields = []string{"description", "details", "assigned_to", "status", "phase", "position", "start_at", "due_at", "visibility", "blocked_reason"}
 
 // UpdateTask changes a task. Admins and CSMs may change any field; a
 // customer contact may change only the status (and blocked reason) of an
@@ -180,8 +195,21 @@ var taskFields = []string{"description", "details", "assigned_to", "status", "ph
 // they completed (onboardiq.CanChangeTaskStatus). The project's progress
 // and status follow in the same transaction.
 func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.TaskPatch) (*onboardiq.Task, error) {
-	var t *onboardiq.Task
+	t, _, err := db.UpdateTaskAndDependents(ctx, id, patch)
+	return t, err
+}
+
+// UpdateTaskAndDependents is UpdateTask that also says which tasks moved
+// with it: with patch.ShiftDependents, when the due date moves by N working
+// days, the unfinished tasks waiting on this one move by N working days too
+// (shiftDependents), in the same transaction.
+func (db *DB) UpdateTaskAndDependents(ctx context.Context, id uuid.UUID, patch onboardiq.TaskPatch) (*onboardiq.Task, []onboardiq.TaskRef, error) {
+	var (
+		t       *onboardiq.Task
+		shifted []onboardiq.TaskRef
+	)
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		shifted = nil // a retried transaction starts again
 		// Find the project first and lock it before the task: every
 		// change to a project's tasks takes the two locks in this order.
 		found, err := getTask(ctx, tx, p, id, false)
@@ -213,9 +241,19 @@ func (db *DB) UpdateTask(ctx context.Context, id uuid.UUID, patch onboardiq.Task
 		if t, changed, err = changeTask(ctx, tx, p, before, patch, time.Now()); err != nil || !changed {
 			return err
 		}
+		// What waits on it moves after it, each with its own event.
+		if patch.ShiftDependents && before.DueAt != nil && t.DueAt != nil && !before.DueAt.Equal(*t.DueAt) {
+			cal, err := loadCalendar(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if shifted, err = shiftDependents(ctx, tx, cal, t, cal.WorkdaysBetween(before.DueAt.UTC(), t.DueAt.UTC())); err != nil {
+				return err
+			}
+		}
 		return tx.RefreshProject(ctx, t.ProjectID)
 	})
-	return t, err
+	return t, shifted, err
 }
 
 // changeTask applies patch to before, saves the task and records the change:
@@ -236,9 +274,9 @@ func changeTask(ctx context.Context, tx *Tx, p *onboardiq.Principal, before *onb
 	}
 	_, err = tx.Exec(ctx, `
 UPDATE tasks SET description = $3, details = $4, assigned_to = $5, status = $6, phase = $7, position = $8,
-    due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, completed_by = $13, updated_at = now()
+    start_at = $14, due_at = $9, visibility = $10, blocked_reason = $11, completed_at = $12, completed_by = $13, updated_at = now()
 WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, after.Details, after.AssignedTo, after.Status,
-		after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt, completer(p, &after))
+		after.Phase, after.Position, after.DueAt, after.Visibility, after.BlockedReason, after.CompletedAt, completer(p, &after), after.StartAt)
 	if err != nil {
 		return nil, false, fmt.Errorf("update task: %w", err)
 	}
@@ -246,6 +284,18 @@ WHERE tenant_id = $1 AND task_id = $2`, tx.TenantID(), id, after.Description, af
 		return nil, false, err
 	}
 	ch := changes(before, t, taskFields...)
+	if patch.DependsOn.Set {
+		from, to, changed, err := setDependencies(ctx, tx, t, patch.DependsOn.Value)
+		if err != nil {
+			return nil, false, err
+		}
+		if changed {
+			ch["depends_on"] = map[string]any{"from": from, "to": to}
+		}
+	}
+	if err := tx.fillDependencies(ctx, []*onboardiq.Task{t}); err != nil {
+		return nil, false, err
+	}
 	if len(ch) == 0 {
 		return t, false, nil
 	}

@@ -64,9 +64,7 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTenantCreated, Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
 		return nil, err
 	}
-	if _, err := createTemplate(ctx, tx, onboardiq.DefaultTemplateName,
-		"The classic eight-week plan: kickoff, technical setup, training, go-live and post-launch.",
-		onboardiq.DefaultTemplate, true); err != nil {
+	if err := createDefaultTemplate(ctx, tx); err != nil {
 		return nil, err
 	}
 	admin, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})

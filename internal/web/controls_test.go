@@ -83,7 +83,7 @@ func TestControlsFollowPermissions(t *testing.T) {
 		{"save the project as a template", "/app/projects/" + project, `form#save-template-form`, onboardiq.ManageTemplates},
 		{"add a user", "/app/settings", `form#invite`, onboardiq.ManageUsers},
 		{"register a webhook", "/app/settings", `form#new-webhook`, onboardiq.ManageWebhooks},
-		{"edit a template", "/app/settings", `a[href^="/app/settings/templates/"]`, onboardiq.ManageTemplates},
+		{"edit a template", "/app/settings", `a[href^="/app/templates/"]`, onboardiq.ManageTemplates},
 	}
 	uses := []struct {
 		name, path string

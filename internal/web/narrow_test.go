@@ -39,7 +39,13 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/kb/{runbook}/edit"},
 	{"admin", "/app/notifications"},
 	{"admin", "/app/settings"},
-	{"admin", "/app/settings/templates/{template}"},
+	{"admin", "/app/templates"},
+	{"admin", "/app/templates/{template}"},
+	{"admin", "/app/projects"},
+	{"admin", "/app/projects/new"},
+	{"admin", "/app/my-tasks"},
+	{"admin", "/app/timeline"},
+	{"admin", "/app/settings/holidays"},
 	{"admin", "/app/nope"},
 }
 

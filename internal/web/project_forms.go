@@ -19,8 +19,8 @@ import (
 // refusal the user can correct shown again on the project page (422) with
 // the message beside its field and the input as typed.
 
-// taskForm is the "Add a task" form as typed.
-type taskForm struct {
+// newTaskForm is the "Add a task" form as typed.
+type newTaskForm struct {
 	Title, Details, AssignedTo, Due, Visibility, Phase string
 	// Errors holds the messages by field (the store's names: description,
 	// details, assigned_to, due_at, visibility, phase); Error, one about
@@ -122,7 +122,7 @@ func parseAssignee(s string) (onboardiq.Patch[uuid.UUID], error) {
 	return onboardiq.Set(id), nil
 }
 
-func (f *taskForm) patch() (onboardiq.TaskPatch, error) {
+func (f *newTaskForm) patch() (onboardiq.TaskPatch, error) {
 	in := onboardiq.TaskPatch{Description: onboardiq.Set(f.Title)}
 	if f.Details != "" {
 		in.Details = onboardiq.Set(f.Details)
@@ -156,7 +156,7 @@ func (h *Handler) addTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := taskForm{Title: r.FormValue("description"), Details: r.FormValue("details"), AssignedTo: r.FormValue("assigned_to"),
+	f := newTaskForm{Title: r.FormValue("description"), Details: r.FormValue("details"), AssignedTo: r.FormValue("assigned_to"),
 		Due: r.FormValue("due_at"), Visibility: r.FormValue("visibility"), Phase: r.FormValue("phase")}
 	var t *onboardiq.Task
 	in, err := f.patch()

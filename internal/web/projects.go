@@ -48,7 +48,7 @@ type projectData struct {
 	Lifecycle      []lifecycleForm
 	LifecycleError string
 	// The forms, as typed when the store refused them.
-	AddTask      taskForm
+	AddTask      newTaskForm
 	Bulk         bulkForm
 	Edit         projectForm
 	TemplateName string
@@ -101,7 +101,7 @@ type pageState struct {
 	view      postgres.TaskView
 	lifecycle *lifecycleForm
 	row       *rowFailure
-	add       *taskForm
+	add       *newTaskForm
 	bulk      *bulkForm
 	edit      *projectForm
 }
@@ -148,7 +148,7 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.
 	if st.add != nil {
 		d.AddTask = *st.add
 	} else {
-		d.AddTask = taskForm{Visibility: string(onboardiq.VisibilityCustomer)}
+		d.AddTask = newTaskForm{Visibility: string(onboardiq.VisibilityCustomer)}
 	}
 	if st.bulk != nil {
 		d.Bulk = *st.bulk

@@ -142,8 +142,89 @@
 
 
 // ---- dependencies and templates ----
+// The task page's edit form offers to move the tasks that wait on the task
+// only once its due date changes (without script the offer is always there,
+// and it does nothing unless the date changes).
+(function () {
+  const due = document.querySelector("#edit-due_at");
+  const row = document.querySelector("#shift-row");
+  if (!due || !row) return;
+  const sync = () => { row.hidden = due.value === due.dataset.was; };
+  due.addEventListener("input", sync);
+  due.addEventListener("change", sync);
+  sync();
+})();
 
 
+
+// templates
+// The template editor: "Add a row" under each phase copies its empty row
+// with a number and an id of its own (without script, each phase has one
+// empty row, and saving brings new ones).
+(function () {
+  const editor = document.querySelector("form#template-editor");
+  if (!editor) return;
+  const newID = () => {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  };
+  let next = 0;
+  editor.querySelectorAll("tr.task-row").forEach((tr) => { next = Math.max(next, Number(tr.dataset.row) + 1); });
+  editor.querySelectorAll("tbody.phase-group").forEach((group) => {
+    const blanks = group.querySelectorAll("tr.task-row.blank");
+    if (!blanks.length) return;
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = 9;
+    td.dataset.label = "Add";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary add-row";
+    button.textContent = "Add a row";
+    td.appendChild(button);
+    tr.appendChild(td);
+    group.appendChild(tr);
+    button.addEventListener("click", () => {
+      const from = group.querySelectorAll("tr.task-row.blank");
+      const model = from[from.length - 1];
+      const n = next++;
+      const old = model.dataset.row;
+      const row = model.cloneNode(true);
+      row.dataset.row = String(n);
+      row.id = "row-" + n;
+      row.classList.remove("invalid");
+      row.querySelectorAll(".error").forEach((e) => e.remove());
+      row.querySelectorAll("[name],[id],[for],[aria-describedby]").forEach((el) => {
+        for (const a of ["name", "id", "for", "aria-describedby"]) {
+          const v = el.getAttribute(a);
+          if (v) el.setAttribute(a, v.replace("tasks[" + old + "]", "tasks[" + n + "]").replace("t" + old + "-", "t" + n + "-"));
+        }
+        el.removeAttribute("aria-invalid");
+      });
+      const texts = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      for (let t = texts.nextNode(); t; t = texts.nextNode()) t.data = t.data.replace("new row " + (Number(old) + 1), "new row " + (n + 1));
+      row.querySelector("input[name$='.id']").value = newID();
+      row.querySelector("input[name$='.description']").value = "";
+      row.querySelector("textarea[name$='.details']").value = "";
+      row.querySelectorAll("input[type=checkbox]").forEach((c) => { c.checked = false; });
+      // Rows are saved in the order of their numbers, and this one's is the
+      // highest: its position puts it after the task shown above it.
+      let above = 0;
+      for (const tr of editor.querySelectorAll("tr.task-row")) {
+        if (tr === model) break;
+        const was = Number(tr.querySelector("input[name$='.was']").value);
+        if (was) above = was;
+      }
+      row.querySelector("input[name$='.position']").value = String(above + 1);
+      model.after(row);
+      row.querySelector("input[name$='.description']").focus();
+    });
+  });
+})();
 
 // ---- portal and branding ----
 

@@ -114,7 +114,9 @@ func (p *TaskPatch) Apply(t *Task, now time.Time) error {
 			return err
 		}
 	}
-	if t.StartAt != nil && t.DueAt != nil && t.StartAt.After(*t.DueAt) {
+	// Checked when either date changes: a change of status alone never
+	// fails on dates someone else set.
+	if (p.StartAt.Set || p.DueAt.Set) && t.StartAt != nil && t.DueAt != nil && t.StartAt.After(*t.DueAt) {
 		if p.StartAt.Set {
 			return Invalid("start_at", "must not be after the due date")
 		}

@@ -182,7 +182,11 @@ func TestTaskEditForm(t *testing.T) {
 		t.Errorf("without the box: %d, switch-on due %v, was %v", p.status, d, onDue)
 	}
 
-	// Those who may not edit tasks see no form and are refused.
+	// An admin may edit too; those who may not edit tasks see no form and
+	// are refused.
+	if pg := get(t, signIn(t, a, "alex.morgan@acme.example"), onURL); len(pg.all("form.task-edit")) != 1 || len(pg.all("details#delete form")) != 1 {
+		t.Error("an admin sees no edit or delete form")
+	}
 	for _, email := range []string{"sam.lee@acme.example", "dana.whitfield@acme.example"} {
 		v := signIn(t, a, email)
 		pg := get(t, v, onURL)

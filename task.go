@@ -117,11 +117,13 @@ func (p *TaskPatch) Apply(t *Task, now time.Time) error {
 			return err
 		}
 	}
-	if t.StartAt != nil && t.DueAt != nil && t.StartAt.After(*t.DueAt) {
+	// Checked when either date changes: a change of status alone never
+	// fails on dates someone else set.
+	if (p.StartAt.Set || p.DueAt.Set) && t.StartAt != nil && t.DueAt != nil && t.StartAt.After(*t.DueAt) {
 		if p.StartAt.Set {
-			return Invalid("start_at", "must not be after due_at")
+			return Invalid("start_at", "must not be after the due date")
 		}
-		return Invalid("due_at", "must not be before start_at")
+		return Invalid("due_at", "must not be before the start date")
 	}
 	if !p.Visibility.ApplyValue(&t.Visibility) {
 		return Invalid("visibility", "cannot be null")

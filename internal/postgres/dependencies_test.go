@@ -291,9 +291,9 @@ func TestStartNotAfterDue(t *testing.T) {
 	pr := f.lifecycleProject(t, "Rollout", 5, 30)
 	x := f.depTask(t, pr, "Kickoff", 3, 5, onboardiq.StatusNotStarted)
 	_, err := f.db.UpdateTask(f.as, x.ID, onboardiq.TaskPatch{StartAt: onboardiq.Set(day(6))})
-	wantInvalid(t, err, "start_at", "must not be after due_at")
+	wantInvalid(t, err, "start_at", "must not be after the due date")
 	_, err = f.db.UpdateTask(f.as, x.ID, onboardiq.TaskPatch{DueAt: onboardiq.Set(day(2))})
-	wantInvalid(t, err, "due_at", "must not be before start_at")
+	wantInvalid(t, err, "due_at", "must not be before the start date")
 	got, err := f.db.UpdateTask(f.as, x.ID, onboardiq.TaskPatch{StartAt: onboardiq.Set(day(4))})
 	if err != nil || !got.StartAt.Equal(day(4)) {
 		t.Errorf("start moved to the 4th: %v, %v", got, err)

@@ -43,8 +43,12 @@ func parseHolidays(text string) (hs []onboardiq.Holiday, lines []int) {
 	return hs, lines
 }
 
-// entryField matches the field of an error about one entry: holidays[2].day.
-var entryField = regexp.MustCompile(`^holidays\[(\d+)\]`)
+// entryField matches the field of an error about one entry: holidays[2].day;
+// entryNamed, an entry named in its message.
+var (
+	entryField = regexp.MustCompile(`^holidays\[(\d+)\]`)
+	entryNamed = regexp.MustCompile(`holidays\[(\d+)\]`)
+)
 
 // holidaysError says what was wrong, by the line of the form.
 func holidaysError(err error, lines []int) string {
@@ -52,8 +56,8 @@ func holidaysError(err error, lines []int) string {
 	if m := entryField.FindStringSubmatch(onboardiq.ErrorField(err)); m != nil {
 		if i, _ := strconv.Atoi(m[1]); i < len(lines) {
 			// Entries are named by index; a line says it better.
-			msg = entryField.ReplaceAllStringFunc(msg, func(s string) string {
-				j, _ := strconv.Atoi(entryField.FindStringSubmatch(s)[1])
+			msg = entryNamed.ReplaceAllStringFunc(msg, func(s string) string {
+				j, _ := strconv.Atoi(entryNamed.FindStringSubmatch(s)[1])
 				if j < len(lines) {
 					return fmt.Sprintf("line %d", lines[j])
 				}

@@ -15,7 +15,7 @@ import (
 // reopens it (admin or csm; onboardiq.Lifecycle says from which statuses,
 // and which take a reason). Holding or cancelling records the reason and
 // clears the forecast: such a project raises no delay alerts and is never
-// overdue. Resuming moves the deadline and the due dates of the open tasks
+// overdue. Resuming moves the deadline and the start and due dates of the open tasks
 // by the whole days spent on hold (forecast.HeldDays), so that time does
 // not count against the project; resuming and reopening let the tasks
 // decide the status again. Each change is one event of its own kind.
@@ -81,8 +81,8 @@ WHERE tenant_id = $1 AND project_id = $2`, tx.TenantID(), before.ID, days)
 		return fmt.Errorf("resume: move the deadline: %w", err)
 	}
 	tag, err := tx.Exec(ctx, `
-UPDATE tasks SET due_at = due_at + make_interval(days => $3), updated_at = $4
-WHERE tenant_id = $1 AND project_id = $2 AND due_at IS NOT NULL AND status NOT IN ('completed', 'cancelled')`,
+UPDATE tasks SET due_at = due_at + make_interval(days => $3), start_at = start_at + make_interval(days => $3), updated_at = $4
+WHERE tenant_id = $1 AND project_id = $2 AND (due_at IS NOT NULL OR start_at IS NOT NULL) AND status NOT IN ('completed', 'cancelled')`,
 		tx.TenantID(), before.ID, days, now)
 	if err != nil {
 		return fmt.Errorf("resume: move the due dates: %w", err)

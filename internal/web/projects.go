@@ -137,7 +137,7 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.
 		EditTasks: open && p.Can(onboardiq.EditTasks), People: pg.Assignable, PhaseNames: phaseNames(pg.Tasks),
 		Timeline: projectTimeline(pg), Similar: pg.Similar, Activity: pg.Activity,
 		TemplateName: pr.Name + " plan"}
-	d.Cols = 6 // status, task, assignee, due, flags, order; the coordinator adds "waiting on"
+	d.Cols = 7 // status, task, assignee, due, flags, waiting on, order
 	if d.EditTasks {
 		d.Cols++ // the selection
 	}

@@ -21,6 +21,11 @@ func projectTimeline(pg *postgres.StaffProjectPage) template.HTML {
 		row := timeline.Row{Label: t.Description, Class: string(t.Status), Href: "/app/tasks/" + t.ID.String()}
 		if t.DueAt != nil {
 			row.End = *t.DueAt
+			// A bar from its planned start; a task without one is a
+			// diamond at its due date.
+			if t.StartAt != nil && t.StartAt.Before(*t.DueAt) {
+				row.Start = *t.StartAt
+			}
 		}
 		if pg.Overdue[t.ID] {
 			row.Class += " overdue"

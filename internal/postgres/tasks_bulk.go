@@ -149,18 +149,8 @@ func (db *DB) MoveTask(ctx context.Context, id uuid.UUID, direction string) (*on
 	}
 	var moved *onboardiq.Task
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		found, err := getTask(ctx, tx, p, id, false)
+		_, pr, err := lockTaskProject(ctx, tx, p, id)
 		if err != nil {
-			return err
-		}
-		if err := p.Check(onboardiq.EditTasks); err != nil {
-			return err
-		}
-		pr, err := getProject(ctx, tx, p, found.ProjectID, true)
-		if err != nil {
-			return err
-		}
-		if err := checkTasksMayChange(pr); err != nil {
 			return err
 		}
 		order, err := lockProjectTasks(ctx, tx, p, pr.ID, nil)

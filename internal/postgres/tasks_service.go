@@ -336,21 +336,29 @@ func completer(p *onboardiq.Principal, t *onboardiq.Task) *uuid.UUID {
 	return p.Actor()
 }
 
+// lockTaskProject finds a task for a change by staff who may edit tasks,
+// and locks its project (every change to a project's tasks takes the
+// project's lock first), refusing the tasks of a cancelled project.
+func lockTaskProject(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID) (*onboardiq.Task, *onboardiq.Project, error) {
+	t, err := getTask(ctx, tx, p, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Check(onboardiq.EditTasks); err != nil {
+		return nil, nil, err
+	}
+	pr, err := getProject(ctx, tx, p, t.ProjectID, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, pr, checkTasksMayChange(pr)
+}
+
 // DeleteTask deletes a task (admin or csm); the project's progress follows.
 func (db *DB) DeleteTask(ctx context.Context, id uuid.UUID) error {
 	return db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		t, err := getTask(ctx, tx, p, id, false)
+		t, _, err := lockTaskProject(ctx, tx, p, id)
 		if err != nil {
-			return err
-		}
-		if err := p.Check(onboardiq.EditTasks); err != nil {
-			return err
-		}
-		pr, err := getProject(ctx, tx, p, t.ProjectID, true)
-		if err != nil {
-			return err
-		}
-		if err := checkTasksMayChange(pr); err != nil {
 			return err
 		}
 		if err := clearReferences(ctx, tx, []string{`UPDATE assistant_conversations SET task_id = NULL WHERE tenant_id = $1 AND task_id = $2`}, tx.TenantID(), id); err != nil {

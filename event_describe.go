@@ -42,6 +42,12 @@ func (e *Event) Describe() string {
 			return "removed the customer’s CSM"
 		}
 		return "assigned the customer’s CSM"
+	case EventCustomerArchived:
+		return "archived the customer"
+	case EventCustomerUnarchived:
+		return "unarchived the customer"
+	case EventUserInvited:
+		return "invited" + d.quoted(d.data("email")) + " to the portal"
 	case EventCustomerDeleted:
 		return "deleted the customer" + d.quoted(d.data("name"))
 
@@ -135,6 +141,8 @@ func (e *Event) Describe() string {
 		return "changed the notification settings: " + d.fields(map[string]string{"time_zone": "time zone", "escalate_to_admins_after_days": "escalation"})
 	case EventBrandingChanged:
 		return "changed the portal’s " + d.fields(map[string]string{"portal_name": "name", "accent_color": "accent colour"})
+	case EventHolidaysChanged:
+		return "changed the holidays: " + Plural(d.number("count"), "day") + " off"
 	case EventBudgetSet:
 		return "set the AI budget to " + fmt.Sprintf("%d tokens a month", d.number("monthly_tokens"))
 	case EventAssistantQuestion:

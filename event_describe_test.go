@@ -83,6 +83,11 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventWebhookDisabled, Data: map[string]any{"reason": "410 Gone"}}, "disabled a webhook: 410 Gone"},
 		{"", Event{Kind: EventNotificationSettingsChanged, Changes: ch("time_zone", "UTC", "Europe/Berlin")}, "changed the notification settings: time zone"},
 		{"", Event{Kind: EventBrandingChanged, Changes: map[string]any{"accent_color": map[string]any{}, "logo": map[string]any{}}}, "changed the portal’s accent colour and logo"},
+		{"", Event{Kind: EventHolidaysChanged, Data: map[string]any{"count": 3.0}}, "changed the holidays: 3 days off"},
+		{"", Event{Kind: EventHolidaysChanged, Data: map[string]any{"count": 1}}, "changed the holidays: 1 day off"},
+		{"", Event{Kind: EventCustomerArchived}, "archived the customer"},
+		{"", Event{Kind: EventCustomerUnarchived}, "unarchived the customer"},
+		{"", Event{Kind: EventUserInvited, Data: map[string]any{"email": "rosa@umbrella.example"}}, "invited “rosa@umbrella.example” to the portal"},
 		{"", Event{Kind: EventBudgetSet, Data: map[string]any{"monthly_tokens": 100000}}, "set the AI budget to 100000 tokens a month"},
 		{"", Event{Kind: EventAssistantQuestion}, "asked the support team a question"},
 	}

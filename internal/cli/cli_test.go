@@ -334,8 +334,8 @@ func TestCustomerAndProjectCommands(t *testing.T) {
 		Deadline time.Time `json:"deadline"`
 		Status   string    `json:"status"`
 	}
-	// The default plan's 56 working days from Monday 1 March: eleven weeks and a day.
-	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 || !p.Deadline.Equal(time.Date(2027, 5, 18, 0, 0, 0, 0, time.UTC)) || p.Status != "not_started" {
+	// The default plan's 40 working days from Monday 1 March: eight weeks.
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || r.code != 0 || !p.Deadline.Equal(time.Date(2027, 4, 26, 0, 0, 0, 0, time.UTC)) || p.Status != "not_started" {
 		t.Fatalf("project create: %d %q %s", r.code, r.stdout, r.stderr)
 	}
 	r = cmd("project", "list", "--tenant", "acme", "--json")

@@ -49,7 +49,14 @@ CITUS_TESTS ?= TestCitus.* \
 	TestSearchFindsTheSSOArticle TestCanaries TestDevSet \
 	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
 	TestScanOnceAndDeliveries TestConcurrentScans \
-	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground
+	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground \
+	TestDependencyCycleRefused TestDependencyOutsideTheProjectRefused TestShiftDependents \
+	TestProjectFromTemplateInWorkingDays TestHolidays TestScanForecastsTheChain TestDependenciesAPI \
+	TestTemplateInstantiation TestUpdateTemplateKeepsTaskIDs TestTemplateFromProject TestDuplicateAndDeleteTemplate \
+	TestBulkUpdateTasks TestBulkUpdateTasksIsAllOrNothing TestMoveTask TestLoadTimelinePage \
+	TestCustomersPageCountsOpenProjects TestProjectFilters TestMyTasks TestContacts TestArchivedCustomerTakesNoProject \
+	TestBrandingRoundTrip TestContactReopensWhatTheyCompleted TestActivityNamesTheTask \
+	TestStaffProjectPageReadsInFixedRoundTrips TestPortalProjectPageReadsInFixedRoundTrips
 empty :=
 space := $(empty) $(empty)
 test-citus:

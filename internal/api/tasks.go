@@ -126,7 +126,8 @@ func (h *handlers) registerTasks(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "update-task", Method: http.MethodPatch, Path: "/tasks/{id}",
 		Summary: "Change a task",
 		Description: "Admins and CSMs may change any field. A customer contact may change only the status (and blocked_reason) " +
-			"of a task assigned to one of their company's contacts. Completing sets completed_at; reopening clears it. " +
+			"of a task of their company visible to customers: one not completed that is assigned to one of their company's contacts, " +
+			"or a completed one they completed themselves (to reopen it). Completing sets completed_at; reopening clears it. " +
 			"The project's progress and status follow. With shift_dependents, the tasks waiting on this one move with its due date " +
 			"in working days, and shifted_task_ids names them.",
 		Tags: tags, Security: bearer},
@@ -149,7 +150,7 @@ func (h *handlers) registerTasks(api huma.API) {
 			return nil, h.problem(ctx, h.DB.DeleteTask(ctx, in.ID()))
 		})
 	huma.Register(api, huma.Operation{OperationID: "add-comment", Method: http.MethodPost, Path: "/tasks/{id}/comments",
-		Summary: "Comment on a task", Description: "Admins and CSMs on any task; a customer contact on tasks assigned to their company's contacts.",
+		Summary: "Comment on a task", Description: "Admins and CSMs on any task; a customer contact on every task they can see (their company's, visible to customers).",
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *addCommentInput) (*commentOutput, error) {
 			c, err := h.DB.AddComment(ctx, in.ID(), in.Body.Body)

@@ -133,8 +133,9 @@ type PortalProjectPage struct {
 }
 
 // LoadPortalProjectPage reads a project's portal page as the caller sees it:
-// two round trips, the project (not found unless the caller may see it),
-// then the rest in one batch.
+// three round trips, the project (not found unless the caller may see it),
+// the rest in one batch, then what its tasks wait on (fillDependencies:
+// the predecessors the contact may see).
 func (db *DB) LoadPortalProjectPage(ctx context.Context, id uuid.UUID) (*PortalProjectPage, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*PortalProjectPage, error) {
 		pr, err := getProject(ctx, tx, p, id, false)
@@ -175,6 +176,6 @@ ORDER BY event_id`, tenant, contact, id, commentsPerTask).Query(func(rows pgx.Ro
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("portal project page: %w", err)
 		}
-		return out, nil
+		return out, tx.fillDependencies(ctx, out.Tasks)
 	})
 }

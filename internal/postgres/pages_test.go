@@ -102,33 +102,6 @@ func sameCost(t *testing.T, what string, runs [][]string) {
 	}
 }
 
-// TestProjectPageReadsInFixedRoundTrips: a project's page costs the same
-// statements with 5 tasks as with 50 (each commented on), for staff and
-// for a customer contact: one read-only transaction, no query per task.
-func TestProjectPageReadsInFixedRoundTrips(t *testing.T) {
-	t.Parallel()
-	f := newPageFixture(t)
-	projects := []*onboardiq.Project{f.project(t, f.customer, "5 tasks", 5), f.project(t, f.customer, "50 tasks", 50)}
-	for who, ctx := range map[string]context.Context{"staff": f.as, "contact": f.asContact} {
-		var sent [][]string
-		for i, pr := range projects {
-			page, err := f.traced.LoadProjectPage(ctx, pr.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := []int{5, 50}[i]
-			if len(page.Tasks) != want || len(page.Comments) != want {
-				t.Errorf("%s: %d tasks, %d commented; want %d", who, len(page.Tasks), len(page.Comments), want)
-			}
-			if who == "contact" && page.Contacts[f.contact.ID] != "Contact" {
-				t.Errorf("the contact's company: %v", page.Contacts)
-			}
-			sent = append(sent, f.tr.take())
-		}
-		sameCost(t, who, sent)
-	}
-}
-
 // TestStaffProjectPageReadsInFixedRoundTrips: the console's project page
 // costs the same statements with 5 tasks as with 50, whichever view of the
 // tasks it shows, and holds everything the page shows: the tasks, the

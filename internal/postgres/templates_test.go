@@ -168,7 +168,7 @@ func TestUpdateTemplateKeepsTaskIDs(t *testing.T) {
 	var linked int
 	var changes string
 	err = e.db.InTenant(context.Background(), e.tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT position FROM template_tasks WHERE template_id = $1 ORDER BY position`, tpl.ID)
+		rows, err := tx.Query(ctx, `SELECT position FROM template_tasks WHERE tenant_id = $1 AND template_id = $2 ORDER BY position`, e.tenant, tpl.ID)
 		if err != nil {
 			return err
 		}
@@ -183,11 +183,11 @@ func TestUpdateTemplateKeepsTaskIDs(t *testing.T) {
 			return err
 		}
 		// The project's tasks still name the kept template tasks.
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks t JOIN template_tasks tt ON tt.template_task_id = t.template_task_id
-WHERE t.project_id = $1`, pr.ID).Scan(&linked); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM tasks t JOIN template_tasks tt ON tt.tenant_id = t.tenant_id AND tt.template_task_id = t.template_task_id
+WHERE t.tenant_id = $1 AND t.project_id = $2`, e.tenant, pr.ID).Scan(&linked); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT changes::text FROM events WHERE kind = $1 ORDER BY event_id DESC LIMIT 1`, onboardiq.EventTemplateUpdated).Scan(&changes)
+		return tx.QueryRow(ctx, `SELECT changes::text FROM events WHERE tenant_id = $1 AND kind = $2 ORDER BY event_id DESC LIMIT 1`, e.tenant, onboardiq.EventTemplateUpdated).Scan(&changes)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -134,13 +134,27 @@ var errNoSession = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "please sign in")
 
 // AuthenticateSession returns the principal of a session cookie.
 func (db *DB) AuthenticateSession(ctx context.Context, token string) (*onboardiq.Principal, error) {
+	p, _, err := db.authenticateSession(ctx, token, false)
+	return p, err
+}
+
+// AuthenticatePortalSession is AuthenticateSession that also reads the
+// session's workspace's portal branding, in the same round trip: for the
+// portal's pages whose own read does not bring it.
+func (db *DB) AuthenticatePortalSession(ctx context.Context, token string) (*onboardiq.Principal, *PortalBrand, error) {
+	return db.authenticateSession(ctx, token, true)
+}
+
+func (db *DB) authenticateSession(ctx context.Context, token string, withBrand bool) (*onboardiq.Principal, *PortalBrand, error) {
 	tenant, hash, ok := parseTokenWith(sessionPrefix, token)
 	if !ok {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	p := &onboardiq.Principal{TenantID: tenant}
+	var brand *PortalBrand
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `
+		b := &pgx.Batch{}
+		b.Queue(`
 WITH s AS (
     SELECT session_id, user_id, last_seen_at FROM web_sessions
     WHERE tenant_id = $1 AND token_hash = $2 AND expires_at > now()
@@ -150,15 +164,21 @@ WITH s AS (
 )
 SELECT s.session_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
 FROM s JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`, tenant, hash).Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+JOIN tenants t ON t.tenant_id = $1`, tenant, hash).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+		})
+		if withBrand {
+			brand = queuePortalBrand(b, tenant)
+		}
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	if err != nil {
-		return nil, fmt.Errorf("session: %w", err)
+		return nil, nil, fmt.Errorf("session: %w", err)
 	}
-	return p, nil
+	return p, brand, nil
 }
 
 // SignOut ends a session.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // notFound answers a path that names no page: the 404 page (serveError),
@@ -30,7 +31,8 @@ func (h *Handler) anyone(next handlerFunc) handlerFunc {
 // brand sets the portal's branding on v, for the portal's pages: a signed-in
 // contact's workspace's, or, before sign-in (the sign-in pages, and an error
 // under /portal/{slug}), the branding of the workspace the path names. A
-// page's own read may have brought it already. Error pages show it when
+// page's own read, or the session's (customerBranded), may have brought it
+// already. Error pages show it when
 // they can: a failure to read it (the database gone) leaves them plain, and
 // the pages for our own failures do not ask.
 func (h *Handler) brand(r *http.Request, status int, page string, v *view) error {
@@ -40,6 +42,10 @@ func (h *Handler) brand(r *http.Request, status int, page string, v *view) error
 	}
 	ctx := r.Context()
 	var err error
+	if b, ok := ctx.Value(brandKey{}).(*postgres.PortalBrand); ok && v.Portal {
+		v.Brand = b
+		return nil
+	}
 	switch {
 	case v.Portal:
 		v.Brand, err = h.DB.GetPortalBrand(ctx)

@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,7 +22,10 @@ var narrowPages = []struct{ who, path string }{
 	{"visitor", "/"},
 	{"visitor", "/signin"},
 	{"visitor", "/forgot"},
+	{"visitor", "/reset?token=x"},
+	{"visitor", "/dev/mailbox?workspace=acme"},
 	{"visitor", "/portal/acme/signin"},
+	{"visitor", "/portal/acme/magic?token=x"},
 	{"visitor", "/nope"},
 	{"contact", "/portal/acme"},
 	{"contact", "/portal/acme/projects/{rollout}"},
@@ -40,7 +47,9 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/notifications"},
 	{"admin", "/app/settings"},
 	{"admin", "/app/templates"},
+	{"admin", "/app/templates/new"},
 	{"admin", "/app/templates/{template}"},
+	{"admin", "/app/templates/from-project?project_id={rollout}"},
 	{"admin", "/app/projects"},
 	{"admin", "/app/projects/new"},
 	{"admin", "/app/my-tasks"},
@@ -79,6 +88,12 @@ const wideness = `(() => {
   }
   return out.join(", ");
 })()`
+
+// unstacked lists the page's tables without class "rows" and the cells of
+// those with it that have no data-label (a cell spanning the row excepted).
+const unstacked = `[...document.querySelectorAll("table:not(.rows)")].map(t => "table" + (t.id ? "#" + t.id : ""))
+  .concat([...document.querySelectorAll("table.rows td:not([data-label]):not([colspan])")].map(td => "td in " + (td.closest("table").id || "a table")))
+  .slice(0, 6).join(", ")`
 
 // TestNoPageScrollsSideways: on a phone 390 px wide, no page of the console
 // or the portal scrolls sideways (document.scrollingElement.scrollWidth is
@@ -174,6 +189,9 @@ VALUES ($1, 'webhook', 'project.overdue', $2, 'm', 'failed', 8, $3)`, a.demo.Ten
 			t.Errorf("%s %s is %d px wide at 390 px: %s", who, pg.path, width, what)
 			screenshot(t, ctx, "narrow"+strings.NewReplacer("/", "-", "?", "-", "{", "", "}", "").Replace(pg.path))
 		}
+		if bare, err := chromedp.Run(ctx, chromedp.Evaluate[string](unstacked)); err != nil || bare != "" {
+			t.Errorf("%s %s: tables that do not stack into labelled rows: %s (%v)", who, pg.path, bare, err)
+		}
 		if who == "visitor" {
 			continue
 		}
@@ -205,4 +223,33 @@ VALUES ($1, 'webhook', 'project.overdue', $2, 'm', 'failed', 8, $3)`, a.demo.Ten
 		t.Errorf("the delivery log on a phone: label %q, rows %q (%v)", label, display, err)
 	}
 	screenshot(t, ctx, "phone-settings")
+}
+
+// TestEveryTableStacks: every table of every template has class "rows" and
+// every cell of it a data-label (a cell spanning the row excepted), so that
+// pages TestNoPageScrollsSideways does not open stack on phones too.
+func TestEveryTableStacks(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates: %v", err)
+	}
+	table, cell := regexp.MustCompile(`<table\b[^>]*>`), regexp.MustCompile(`<td\b[^>]*>`)
+	rows := regexp.MustCompile(`\bclass="(?:[^"]* )?rows[ "]`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range table.FindAll(b, -1) {
+			if !rows.Match(m) {
+				t.Errorf("%s: %s has no class \"rows\"", f, m)
+			}
+		}
+		for _, m := range cell.FindAll(b, -1) {
+			if !bytes.Contains(m, []byte("data-label=")) && !bytes.Contains(m, []byte("colspan=")) {
+				t.Errorf("%s: %s has no data-label", f, m)
+			}
+		}
+	}
 }

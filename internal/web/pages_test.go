@@ -246,6 +246,10 @@ func TestPortalPages(t *testing.T) {
 	if tasks != 18 || done == 0 || done >= tasks || strings.Contains(pp.raw, "Internal:") {
 		t.Errorf("portal project: %d tasks, %d with a done button", tasks, done)
 	}
+	// What a task waits on is named under it.
+	if w := pp.text(`div.task:has(strong:contains("Switch production traffic on")) .waiting`); !strings.Contains(w, "Waits on") || !strings.Contains(w, "“Go-live readiness review”") {
+		t.Errorf("switching traffic on waits on %q", w)
+	}
 	if p := get(t, c, a.url+"/portal/acme/projects/"+a.projectID(t, "Initech Health onboarding")); p.status != 404 {
 		t.Errorf("another customer's project: %d", p.status)
 	}

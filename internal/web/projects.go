@@ -191,25 +191,6 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.
 	return h.render(w, r, status, "project.html", view{Title: pr.Name, Data: d, Unread: pg.Unread, counted: true})
 }
 
-// phase is a run of tasks of one phase, in plan order (the portal's
-// project page groups its tasks so).
-type phase struct {
-	Name  string
-	Tasks []*onboardiq.Task
-}
-
-// phases groups tasks, already in plan order, by phase.
-func phases(tasks []*onboardiq.Task) []phase {
-	var out []phase
-	for _, t := range tasks {
-		if len(out) == 0 || out[len(out)-1].Name != t.Phase {
-			out = append(out, phase{Name: t.Phase})
-		}
-		out[len(out)-1].Tasks = append(out[len(out)-1].Tasks, t)
-	}
-	return out
-}
-
 // phaseNames are the distinct phases of tasks, in plan order.
 func phaseNames(tasks []*onboardiq.Task) []string {
 	var out []string

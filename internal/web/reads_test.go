@@ -23,7 +23,8 @@ func transactions(sent []string) int {
 // TestPagesReadInOneTransaction: a page costs two transactions, the
 // session's and the page's own, and the same statements however many
 // tasks or projects it shows. Each page is compared with itself at 5 and
-// 50 tasks, or at 1 and 10 projects.
+// 50 tasks, or at 1 and 10 projects. The portal's pages whose own read
+// does not bring the branding get it with the session.
 func TestPagesReadInOneTransaction(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
@@ -81,6 +82,21 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 		sent[measure{"portal project", what}] = cost("/portal/acme/projects/"+p.id, contact, count("div.task", p.tasks))
 	}
 	sent[measure{"settings", ""}] = cost("/app/settings", staff, count("section#webhooks", 1))
+
+	// The portal's knowledge base, its search, an article and the
+	// assistant read the branding with the session: no transaction of
+	// their own for it (the assistant's page reads nothing else).
+	var article string
+	actScan(t, a, `SELECT article_id::text FROM knowledge_base WHERE visibility = 'public' LIMIT 1`, nil, &article)
+	for _, pg := range []struct {
+		path string
+		want int
+	}{{"/portal/acme/kb", 2}, {"/portal/acme/kb?q=single+sign-on", 2}, {"/portal/acme/kb/" + article, 2}, {"/portal/acme/assistant", 1}} {
+		s := cost(pg.path, contact, count("body.portal", 1))
+		if n := transactions(s); n != pg.want {
+			t.Errorf("%s: %d transactions, want %d: %v", pg.path, n, pg.want, s)
+		}
+	}
 
 	byPage := map[string][][]string{}
 	for m, s := range sent {

@@ -27,6 +27,15 @@ func taskDates(t *testing.T, a *app, id string) (start, due *time.Time) {
 	return start, due
 }
 
+// clearRolloutDependencies removes what the rollout's tasks wait on: the
+// demo plans it from the default template, whose go-live tasks wait on one
+// another; these tests make those links themselves.
+func clearRolloutDependencies(t *testing.T, a *app) {
+	t.Helper()
+	actExec(t, a, `DELETE FROM task_dependencies d USING tasks t, projects p
+WHERE t.tenant_id = d.tenant_id AND t.task_id = d.task_id AND p.tenant_id = t.tenant_id AND p.project_id = t.project_id AND p.name = $1`, rollout)
+}
+
 func rolloutTask(t *testing.T, a *app, desc string) string {
 	t.Helper()
 	return actTaskID(t, a, rollout, `t.description = '`+strings.ReplaceAll(desc, "'", "''")+`'`)
@@ -79,6 +88,7 @@ func TestTaskEditForm(t *testing.T) {
 	a := newApp(t)
 	withoutDependencies(t, a)
 	c := signIn(t, a, "priya.shah@acme.example")
+	clearRolloutDependencies(t, a)
 	ready, on, care := rolloutTask(t, a, readiness), rolloutTask(t, a, switchOn), rolloutTask(t, a, hypercare)
 	onURL := a.url + "/app/tasks/" + on
 
@@ -227,6 +237,7 @@ func TestTaskDelete(t *testing.T) {
 	a := newApp(t)
 	withoutDependencies(t, a)
 	c := signIn(t, a, "priya.shah@acme.example")
+	clearRolloutDependencies(t, a)
 	ready, on := rolloutTask(t, a, readiness), rolloutTask(t, a, switchOn)
 	actExec(t, a, `INSERT INTO task_dependencies (tenant_id, task_id, depends_on_task_id) VALUES ($1, $2, $3)`, a.demo.TenantID, on, ready)
 	pg := get(t, c, a.url+"/app/tasks/"+ready)
@@ -315,6 +326,7 @@ func TestTaskDependenciesInBrowser(t *testing.T) {
 	a := newApp(t)
 	withoutDependencies(t, a)
 	ctx := browser(t)
+	clearRolloutDependencies(t, a)
 	ready, on := rolloutTask(t, a, readiness), rolloutTask(t, a, switchOn)
 	_, readyDue := taskDates(t, a, ready)
 	_, onDue := taskDates(t, a, on)

@@ -228,9 +228,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /portal/{slug}/projects/{id}", h.customer0(h.portalProject))
 	handle("POST /portal/{slug}/tasks/{id}/status", h.customer0(h.portalTaskStatus))
 	handle("POST /portal/{slug}/tasks/{id}/comments", h.customer0(h.portalComment))
-	handle("GET /portal/{slug}/kb", h.customer0(h.portalKB))
-	handle("GET /portal/{slug}/kb/{id}", h.customer0(h.portalArticle))
-	handle("GET /portal/{slug}/assistant", h.customer0(h.portalAssistant))
+	handle("GET /portal/{slug}/kb", h.customerBranded(h.portalKB))
+	handle("GET /portal/{slug}/kb/{id}", h.customerBranded(h.portalArticle))
+	handle("GET /portal/{slug}/assistant", h.customerBranded(h.portalAssistant))
 	handle("POST /portal/{slug}/assistant", h.customer0(h.portalAsk))
 	// The branding, to anyone: the sign-in page shows it.
 	handle("GET /portal/{slug}/logo", h.portalLogo)
@@ -430,19 +430,34 @@ var errNotFound = onboardiq.Errorf(onboardiq.ENOTFOUND, "not found")
 // (see signedOut). Any other failure is ErrUnavailable, a 503: a fault
 // must not send a signed-in user to sign in again.
 func (h *Handler) session(r *http.Request) (*onboardiq.Principal, error) {
+	p, _, err := h.sessionWith(r, false)
+	return p, err
+}
+
+// sessionWith is session that, with brand, also reads the portal's
+// branding in the same round trip.
+func (h *Handler) sessionWith(r *http.Request, brand bool) (*onboardiq.Principal, *postgres.PortalBrand, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
-		return nil, errSignedOut
+		return nil, nil, errSignedOut
 	}
-	p, err := h.DB.AuthenticateSession(r.Context(), c.Value)
+	var (
+		p *onboardiq.Principal
+		b *postgres.PortalBrand
+	)
+	if brand {
+		p, b, err = h.DB.AuthenticatePortalSession(r.Context(), c.Value)
+	} else {
+		p, err = h.DB.AuthenticateSession(r.Context(), c.Value)
+	}
 	switch onboardiq.ErrorCode(err) {
 	case "":
-		return p, nil
+		return p, b, nil
 	case onboardiq.EUNAUTHORIZED, onboardiq.EUNAVAILABLE:
-		return nil, err
+		return nil, nil, err
 	}
 	h.Logger.ErrorContext(r.Context(), "session lookup", "err", err)
-	return nil, fmt.Errorf("%w: %w", onboardiq.ErrUnavailable, err)
+	return nil, nil, fmt.Errorf("%w: %w", onboardiq.ErrUnavailable, err)
 }
 
 var errSignedOut = onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "please sign in")
@@ -470,9 +485,16 @@ func (h *Handler) staff(next handlerFunc) handlerFunc {
 
 // customer0 wraps a portal page: a contact of this workspace only; anyone
 // else is sent to sign in to it.
-func (h *Handler) customer0(next handlerFunc) handlerFunc {
+func (h *Handler) customer0(next handlerFunc) handlerFunc { return h.portal(next, false) }
+
+// customerBranded is customer0 for a portal page whose own read does not
+// bring the branding (the knowledge base, an article, the assistant): the
+// session's read brings it, in the same round trip, for render.
+func (h *Handler) customerBranded(next handlerFunc) handlerFunc { return h.portal(next, true) }
+
+func (h *Handler) portal(next handlerFunc, brand bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := h.session(r)
+		p, b, err := h.sessionWith(r, brand)
 		if err != nil && !signedOut(err) {
 			return err
 		}
@@ -481,9 +503,16 @@ func (h *Handler) customer0(next handlerFunc) handlerFunc {
 			http.Redirect(w, r, "/portal/"+slug+"/signin", http.StatusSeeOther)
 			return nil
 		}
+		if b != nil {
+			r = r.WithContext(context.WithValue(r.Context(), brandKey{}, b))
+		}
 		return next(w, h.enter(r, p))
 	}
 }
+
+// brandKey holds the portal's branding in a request's context when the
+// session's read brought it (customerBranded).
+type brandKey struct{}
 
 // enter makes p who r is from: for the page, for the request log
 // (OnAuth), and for serveError should the page fail.

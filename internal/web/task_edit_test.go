@@ -76,17 +76,9 @@ func editForm(p page, change func(url.Values)) url.Values {
 // predecessor's due date with "also move" moves what waits on it, in
 // working days, and the flash says how many; a viewer, a sales leader and a
 // contact see no form and are refused.
-// withoutDependencies clears the demo plan's dependencies (the default
-// template's, copied to its projects), so a test sets its own.
-func withoutDependencies(t *testing.T, a *app) {
-	t.Helper()
-	actExec(t, a, `DELETE FROM task_dependencies WHERE tenant_id = $1`, a.demo.TenantID)
-}
-
 func TestTaskEditForm(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	withoutDependencies(t, a)
 	c := signIn(t, a, "priya.shah@acme.example")
 	clearRolloutDependencies(t, a)
 	ready, on, care := rolloutTask(t, a, readiness), rolloutTask(t, a, switchOn), rolloutTask(t, a, hypercare)
@@ -235,7 +227,6 @@ func TestTaskEditForm(t *testing.T) {
 func TestTaskDelete(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	withoutDependencies(t, a)
 	c := signIn(t, a, "priya.shah@acme.example")
 	clearRolloutDependencies(t, a)
 	ready, on := rolloutTask(t, a, readiness), rolloutTask(t, a, switchOn)
@@ -324,7 +315,6 @@ func TestHolidaysForm(t *testing.T) {
 func TestTaskDependenciesInBrowser(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	withoutDependencies(t, a)
 	ctx := browser(t)
 	clearRolloutDependencies(t, a)
 	ready, on := rolloutTask(t, a, readiness), rolloutTask(t, a, switchOn)

@@ -237,9 +237,10 @@ func TestOnboardingFromAnEmptyWorkspace(t *testing.T) {
 	progressBefore := text(t, ctx, "#progress-value")
 	completedBars := `String(document.querySelectorAll("#timeline svg g.row.completed").length)`
 	barsBefore := eval(completedBars)
+	// Choosing a status saves it at once (the select's change event).
 	do("complete the kickoff call",
-		chromedp.SetValue(chromedp.CSS("#s-"+kickoffID), "completed"),
-		script(`document.querySelector("#s-`+kickoffID+`").dispatchEvent(new Event("change", {bubbles: true}))`),
+		chromedp.WaitVisible(chromedp.CSS("#s-"+kickoffID)),
+		script(`const s = document.querySelector("#s-`+kickoffID+`"); s.value = "completed"; s.dispatchEvent(new Event("change", {bubbles: true}))`),
 	)
 	progressAfter := progressBefore
 	for deadline := time.Now().Add(15 * time.Second); progressAfter == progressBefore && time.Now().Before(deadline); {

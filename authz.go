@@ -124,8 +124,9 @@ var (
 // blocked reason): staff who may edit tasks; a customer contact, on a task
 // of their own customer that customers see, when it is open and assigned to
 // one of their company's contacts, or when it is done and they marked it
-// done (so they can reopen it). The store checks it and the pages ask it
-// before showing the status controls.
+// done (so they can reopen it); never a cancelled one (cancelling is the
+// team's, see ContactMaySetStatus). The store checks it and the pages ask
+// it before showing the status controls.
 func CanChangeTaskStatus(p *Principal, t *Task) bool {
 	if p == nil || t == nil {
 		return false
@@ -136,11 +137,19 @@ func CanChangeTaskStatus(p *Principal, t *Task) bool {
 	if !seesTask(p, t) {
 		return false
 	}
-	if t.Status == StatusCompleted {
+	switch t.Status {
+	case StatusCompleted:
 		return t.CompletedBy != nil && *t.CompletedBy == p.UserID
+	case StatusCancelled:
+		return false
 	}
 	return t.CustomerSide
 }
+
+// ContactMaySetStatus reports whether a customer contact may give a task
+// status s (on a task CanChangeTaskStatus lets them change): not started,
+// in progress, blocked or completed; cancelling a task is the team's call.
+func ContactMaySetStatus(s Status) bool { return s.Valid() && s != StatusCancelled }
 
 // CanCommentOnTask reports whether p may comment on t: staff who may
 // comment; a customer contact, on every task they can see (their own

@@ -106,6 +106,7 @@ func TestTaskPredicates(t *testing.T) {
 		{"a contact, a task staff completed", me, task(done(staffUser)), false, true},
 		{"a contact, a completed task with no completer", me, task(func(t *onboardiq.Task) { t.Status, t.CustomerSide = onboardiq.StatusCompleted, true }), false, true},
 		{"a contact, an internal task", me, task(internal), false, false},
+		{"a contact, a cancelled task of their company", me, task(func(t *onboardiq.Task) { t.Status, t.CustomerSide = onboardiq.StatusCancelled, true }), false, true},
 		{"a contact, another customer's task", stranger, task(ours), false, false},
 		{"a contact, another customer's task they completed", &onboardiq.Principal{Role: onboardiq.RoleCustomer, UserID: contact, CustomerID: &other}, task(done(contact)), false, false},
 		{"nobody", nil, task(ours), false, false},

@@ -101,6 +101,10 @@ LIMIT $7`, tenant, p.UserID, now, afterRank, afterDue, afterID, opts.Limit+1).Qu
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("my tasks: %w", err)
 		}
-		return out, nil
+		tasks := make([]*onboardiq.Task, len(out.Page.Items))
+		for i, m := range out.Page.Items {
+			tasks[i] = m.Task
+		}
+		return out, tx.fillDependencies(ctx, tasks)
 	})
 }

@@ -55,7 +55,7 @@ func (db *DB) LoadPortalHome(ctx context.Context, now time.Time) (*PortalHome, e
 		b := &pgx.Batch{}
 		b.Queue(`SELECT `+taskColumns+taskFrom+`
 WHERE t.tenant_id = $1 AND `+taskVisible+` AND t.assigned_to = $3 AND `+openTask+`
-ORDER BY t.due_at < $4 DESC, t.due_at NULLS LAST, t.position, t.task_id LIMIT $5`, tenant, contact, p.UserID, now, tasksOnPortalHome).
+ORDER BY (t.due_at < $4) DESC NULLS LAST, t.due_at NULLS LAST, t.position, t.task_id LIMIT $5`, tenant, contact, p.UserID, now, tasksOnPortalHome).
 			Query(func(rows pgx.Rows) (err error) {
 				out.Mine, err = scanTasks(rows)
 				return err

@@ -79,6 +79,17 @@ func TestContactReopensWhatTheyCompleted(t *testing.T) {
 	if _, err := set(f.as, theirs, onboardiq.StatusInProgress); err != nil {
 		t.Errorf("an admin reopening a contact's task: %v", err)
 	}
+	// Cancelling is the team's: a contact may neither cancel an open task
+	// of their company nor revive one the team cancelled.
+	if _, err := set(f.asContact, theirs, onboardiq.StatusCancelled); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+		t.Errorf("a contact cancelling a task: %v, want forbidden", err)
+	}
+	if _, err := set(f.as, theirs, onboardiq.StatusCancelled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set(f.asContact, theirs, onboardiq.StatusInProgress); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+		t.Errorf("a contact reviving a cancelled task: %v, want forbidden", err)
+	}
 }
 
 // TestContactCommentsOnWhatTheySee: a contact comments on every task of

@@ -30,8 +30,8 @@ const MaxShiftDays = 3650
 type BulkTaskChange struct {
 	// AssignedTo reassigns the tasks when Set; Set and Null unassigns them.
 	AssignedTo onboardiq.Patch[uuid.UUID]
-	// ShiftDays moves each due date by whole days (later when positive); a
-	// task without a due date keeps none.
+	// ShiftDays moves each due date, and the start date with it, by whole
+	// days (later when positive); a task without a due date keeps none.
 	ShiftDays int
 	// Status, when not empty, becomes each task's status; BlockedReason is
 	// required with blocked, and refused with any other status.
@@ -59,8 +59,13 @@ func (c *BulkTaskChange) validate() error {
 // patch is the change as it applies to t.
 func (c *BulkTaskChange) patch(t *onboardiq.Task) onboardiq.TaskPatch {
 	p := onboardiq.TaskPatch{AssignedTo: c.AssignedTo}
+	// A task moves whole: its start with its due date, so it keeps its
+	// length and its start never passes its due date.
 	if c.ShiftDays != 0 && t.DueAt != nil {
 		p.DueAt = onboardiq.Set(t.DueAt.AddDate(0, 0, c.ShiftDays))
+		if t.StartAt != nil {
+			p.StartAt = onboardiq.Set(t.StartAt.AddDate(0, 0, c.ShiftDays))
+		}
 	}
 	if c.Status != "" {
 		p.Status = onboardiq.Set(c.Status)
@@ -186,6 +191,9 @@ func (db *DB) MoveTask(ctx context.Context, id uuid.UUID, direction string) (*on
 			if t.ID == id {
 				moved = t
 			}
+		}
+		if err := tx.fillDependencies(ctx, []*onboardiq.Task{moved}); err != nil {
+			return err
 		}
 		return tx.RefreshProject(ctx, pr.ID)
 	})

@@ -425,3 +425,51 @@ func TestLoadTimelinePage(t *testing.T) {
 		t.Errorf("limit 0: %v", err)
 	}
 }
+
+// TestBulkShiftMovesWholeTasks: shifting the dates of a plan made from the
+// default template (whose tasks have a start a working day or more before
+// their due date) moves each start with its due date, earlier as later, so
+// no task ends before it starts.
+func TestBulkShiftMovesWholeTasks(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	templates, err := f.db.ListTemplates(f.as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(templates, func(tp *onboardiq.Template) bool { return tp.IsDefault })
+	if i < 0 {
+		t.Fatal("no default template")
+	}
+	pr, err := f.db.CreateProject(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: "Planned", TemplateID: &templates[i].ID,
+		StartDate: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.db.ListTasks(f.as, pr.ID, TaskFilter{ListOptions: onboardiq.ListOptions{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[uuid.UUID]*onboardiq.Task{}
+	var ids []uuid.UUID
+	for _, task := range page.Items {
+		if task.StartAt == nil || task.DueAt == nil {
+			t.Fatalf("%q has no start or due date", task.Description)
+		}
+		before[task.ID] = task
+		ids = append(ids, task.ID)
+	}
+	for _, days := range []int{-2, 9} {
+		moved, err := f.db.BulkUpdateTasks(f.as, pr.ID, ids, BulkTaskChange{ShiftDays: days})
+		if err != nil {
+			t.Fatalf("shift by %d: %v", days, err)
+		}
+		for _, task := range moved {
+			b := before[task.ID]
+			if !task.DueAt.Equal(b.DueAt.AddDate(0, 0, days)) || !task.StartAt.Equal(b.StartAt.AddDate(0, 0, days)) {
+				t.Errorf("shift by %d: %q went %s–%s → %s–%s", days, task.Description, b.StartAt, b.DueAt, task.StartAt, task.DueAt)
+			}
+			before[task.ID] = task
+		}
+	}
+}

@@ -237,6 +237,9 @@ func (db *DB) UpdateTaskAndDependents(ctx context.Context, id uuid.UUID, patch o
 		if p.IsCustomer() && !onboardiq.CanChangeTaskStatus(p, before) {
 			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may change only the open tasks assigned to your company's contacts, and reopen the tasks you completed")
 		}
+		if p.IsCustomer() && patch.Status.Set && !onboardiq.ContactMaySetStatus(patch.Status.Value) {
+			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may not cancel a task; ask your support team")
+		}
 		var changed bool
 		if t, changed, err = changeTask(ctx, tx, p, before, patch, time.Now()); err != nil || !changed {
 			return err

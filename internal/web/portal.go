@@ -114,8 +114,9 @@ func (h *Handler) portalTaskStatus(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	patch := onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.Status(r.FormValue("status")))}
-	if reason := strings.TrimSpace(r.FormValue("blocked_reason")); reason != "" {
+	status := onboardiq.Status(r.FormValue("status"))
+	patch := onboardiq.TaskPatch{Status: onboardiq.Set(status)}
+	if reason := strings.TrimSpace(r.FormValue("blocked_reason")); reason != "" && status == onboardiq.StatusBlocked {
 		patch.BlockedReason = onboardiq.Set(reason)
 	}
 	t, err := h.DB.UpdateTask(r.Context(), id, patch)

@@ -100,10 +100,10 @@ func (f taskForm) patch(t *onboardiq.Task) (onboardiq.TaskPatch, error) {
 		p.AssignedTo = onboardiq.Set(id)
 	}
 	var err error
-	if p.StartAt, err = dayPatch("start_at", f.StartAt, t.StartAt, t.DueAt); err != nil {
+	if p.StartAt, err = dayPatch("start_at", f.StartAt, t.StartAt); err != nil {
 		return p, err
 	}
-	if p.DueAt, err = dayPatch("due_at", f.DueAt, t.DueAt, t.StartAt); err != nil {
+	if p.DueAt, err = dayPatch("due_at", f.DueAt, t.DueAt); err != nil {
 		return p, err
 	}
 	ids := []uuid.UUID{}
@@ -120,7 +120,7 @@ func (f taskForm) patch(t *onboardiq.Task) (onboardiq.TaskPatch, error) {
 }
 
 // dayPatch is the change a date field asks of a date that was old.
-func dayPatch(field, typed string, old, other *time.Time) (onboardiq.Patch[time.Time], error) {
+func dayPatch(field, typed string, old *time.Time) (onboardiq.Patch[time.Time], error) {
 	switch {
 	case typed == "" && old == nil:
 		return onboardiq.Patch[time.Time]{}, nil
@@ -133,13 +133,15 @@ func dayPatch(field, typed string, old, other *time.Time) (onboardiq.Patch[time.
 	if err != nil {
 		return onboardiq.Patch[time.Time]{}, onboardiq.Invalid(field, "must be a date like 2026-12-25")
 	}
-	clock := old
-	if clock == nil {
-		clock = other
-	}
-	if clock != nil {
-		c := clock.UTC()
-		d = d.Add(time.Duration(c.Hour())*time.Hour + time.Duration(c.Minute())*time.Minute)
+	switch {
+	case old != nil:
+		c := old.UTC()
+		d = d.Add(time.Duration(c.Hour())*time.Hour + time.Duration(c.Minute())*time.Minute + time.Duration(c.Second())*time.Second)
+	case field == "due_at":
+		// A new due date is the end of its day, as the project page's
+		// forms have it: a task due today is not overdue before the day
+		// is out. A new start is the day's beginning.
+		d = d.Add(24*time.Hour - time.Second)
 	}
 	return onboardiq.Set(d), nil
 }

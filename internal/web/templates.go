@@ -58,6 +58,10 @@ func (h *Handler) renderEditor(w http.ResponseWriter, r *http.Request, status in
 
 // templateCreate saves a new template from the editor, then opens it.
 func (h *Handler) templateCreate(w http.ResponseWriter, r *http.Request) error {
+	// Only an editor may be shown the editor again, even with a refusal.
+	if err := onboardiq.PrincipalFromContext(r.Context()).Check(onboardiq.ManageTemplates); err != nil {
+		return err
+	}
 	e, in, rowOf, err := parseTemplateForm(r.PostForm, uuid.Nil)
 	if err == nil {
 		var t *onboardiq.Template
@@ -83,6 +87,9 @@ func (h *Handler) templateSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
+	if err := onboardiq.PrincipalFromContext(ctx).Check(onboardiq.ManageTemplates); err != nil {
+		return err
+	}
 	old, err := h.DB.GetTemplate(ctx, id)
 	if err != nil {
 		return err

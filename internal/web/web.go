@@ -202,7 +202,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/settings", h.staff(h.settings))
 	handle("POST /app/settings/preferences", h.staff(h.savePreferences))
 	// The branding form uploads a logo: a larger body than other forms.
-	mux.Handle("POST /app/settings/branding", cop.Handler(h.serve(h.formUpTo(maxBrandingForm, h.staff(h.saveBranding)))))
+	mux.Handle("POST /app/settings/branding", cop.Handler(h.serve(h.staff(h.formUpTo(maxBrandingForm, h.saveBranding)))))
 	handle("POST /app/settings/users", h.staff(h.inviteUser))
 	handle("POST /app/settings/users/{id}", h.staff(h.updateUser))
 	handle("POST /app/settings/webhooks", h.staff(h.createWebhook))

@@ -11,14 +11,12 @@ import (
 )
 
 // The form that starts a project: customer, template, name, description,
-// start date and deadline. Its dates are days in the workspace's time
-// zone: a project starts at 9:00 on its start date and is due at 17:00 on
-// its deadline.
-const (
-	startHour    = 9
-	deadlineHour = 17
-	dateLayout   = "2006-01-02"
-)
+// start date and deadline. Its dates are calendar days, counted as every
+// plan is (decision 11): a project starts at the beginning of its start
+// date and is due at the end of its deadline, in UTC, so its template's
+// working days fall on the days the form shows. Only "today", the start
+// date offered, is the workspace's.
+const dateLayout = "2006-01-02"
 
 var projectFields = map[string]string{"customer_id": "customer_id", "template_id": "template_id", "name": "name",
 	"description": "description", "start_date": "start_date", "deadline": "deadline"}
@@ -66,7 +64,7 @@ func (h *Handler) projectCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := newFormState(r, "project", projectFormFields...)
-	in, err := projectInput(form, zone(pf.TimeZone))
+	in, err := projectInput(form)
 	var pr *onboardiq.Project
 	if err == nil {
 		pr, err = h.DB.CreateProject(r.Context(), in)
@@ -84,8 +82,8 @@ func (h *Handler) projectCreate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// projectInput reads the form into a new project, its dates in loc.
-func projectInput(f *formState, loc *time.Location) (onboardiq.NewProject, error) {
+// projectInput reads the form into a new project.
+func projectInput(f *formState) (onboardiq.NewProject, error) {
 	in := onboardiq.NewProject{Name: f.Values["name"], Description: f.Values["description"]}
 	if v := f.Values["customer_id"]; v != "" {
 		id, err := uuid.Parse(v)
@@ -101,7 +99,7 @@ func projectInput(f *formState, loc *time.Location) (onboardiq.NewProject, error
 		}
 		in.TemplateID = &id
 	}
-	start, err := formDate(f.Values["start_date"], "start_date", startHour, loc)
+	start, err := formDate(f.Values["start_date"], "start_date", false)
 	if err != nil {
 		return in, err
 	}
@@ -109,24 +107,26 @@ func projectInput(f *formState, loc *time.Location) (onboardiq.NewProject, error
 		return in, onboardiq.Invalid("start_date", "is required")
 	}
 	in.StartDate = *start
-	if in.Deadline, err = formDate(f.Values["deadline"], "deadline", deadlineHour, loc); err != nil {
+	if in.Deadline, err = formDate(f.Values["deadline"], "deadline", true); err != nil {
 		return in, err
 	}
 	return in, nil
 }
 
-// formDate reads a date field (YYYY-MM-DD) as hour o'clock that day in
-// loc; nil when empty.
-func formDate(s, field string, hour int, loc *time.Location) (*time.Time, error) {
+// formDate reads a date field (YYYY-MM-DD) as the beginning of that day in
+// UTC, or its end (its last second); nil when empty.
+func formDate(s, field string, end bool) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	d, err := time.ParseInLocation(dateLayout, s, loc)
+	d, err := time.Parse(dateLayout, s)
 	if err != nil {
 		return nil, onboardiq.Invalid(field, "must be a date such as 2026-03-02")
 	}
-	t := time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, loc)
-	return &t, nil
+	if end {
+		d = d.Add(24*time.Hour - time.Second)
+	}
+	return &d, nil
 }
 
 // zone is the workspace's time zone, or UTC when it names none.

@@ -143,10 +143,12 @@ func TestNewProjectForm(t *testing.T) {
 	id := strings.TrimPrefix(p.header.Get("Location"), "/app/projects/")
 	var tasks int
 	var start, deadline string
-	actScan(t, a, `SELECT (SELECT count(*) FROM tasks WHERE project_id = p.project_id), to_char(p.start_date AT TIME ZONE t.time_zone, 'YYYY-MM-DD HH24:MI'),
-    coalesce(to_char(p.deadline AT TIME ZONE t.time_zone, 'YYYY-MM-DD'), '') FROM projects p JOIN tenants t ON t.tenant_id = p.tenant_id WHERE p.project_id = $1`,
+	// The start date is the beginning of that day (UTC), as every plan
+	// counts days.
+	actScan(t, a, `SELECT (SELECT count(*) FROM tasks WHERE project_id = p.project_id), to_char(p.start_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
+    coalesce(to_char(p.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD'), '') FROM projects p WHERE p.project_id = $1`,
 		[]any{id}, &tasks, &start, &deadline)
-	if tasks < 10 || start != "2026-03-02 09:00" || deadline <= "2026-03-02" {
+	if tasks < 10 || start != "2026-03-02 00:00" || deadline <= "2026-03-02" {
 		t.Errorf("the project: %d tasks, start %s, deadline %s", tasks, start, deadline)
 	}
 	if pg := get(t, c, a.url+"/app/projects/"+id); pg.status != 200 || !strings.Contains(pg.text(".flash"), "was created") {

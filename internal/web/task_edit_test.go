@@ -392,7 +392,7 @@ func TestTaskDependenciesInBrowser(t *testing.T) {
 
 	// On a phone, neither the task page nor the holidays page scrolls
 	// sideways.
-	for _, path := range []string{"/app/tasks/" + ready, "/app/settings/holidays"} {
+	for name, path := range map[string]string{"phone-task": "/app/tasks/" + ready, "phone-holidays": "/app/settings/holidays"} {
 		err := chromedp.Do(ctx,
 			chromedp.EmulateViewport(390, 844),
 			chromedp.Navigate(a.url+path),
@@ -405,6 +405,6 @@ func TestTaskDependenciesInBrowser(t *testing.T) {
 		if err != nil || wide > 0 {
 			t.Errorf("%s at 390 px: %d px too wide (%v)", path, wide, err)
 		}
-		screenshot(t, ctx, "phone"+strings.ReplaceAll(path, "/", "-"))
+		screenshot(t, ctx, name)
 	}
 }

@@ -250,6 +250,18 @@ func TestPortalPages(t *testing.T) {
 	if w := pp.text(`div.task:has(strong:contains("Switch production traffic on")) .waiting`); !strings.Contains(w, "Waits on") || !strings.Contains(w, "“Go-live readiness review”") {
 		t.Errorf("switching traffic on waits on %q", w)
 	}
+	// A link to a task (the assistant's task citations) leads to it on its
+	// project's page; an internal task is not found.
+	rollout := a.projectID(t, "Globex platform rollout")
+	var visible, internal string
+	actScan(t, a, `SELECT task_id::text FROM tasks WHERE project_id = $1 AND visibility = 'customer' ORDER BY position LIMIT 1`, []any{rollout}, &visible)
+	actScan(t, a, `SELECT task_id::text FROM tasks WHERE project_id = $1 AND visibility = 'internal' ORDER BY position LIMIT 1`, []any{rollout}, &internal)
+	if p := get(t, c, a.url+"/portal/acme/tasks/"+visible); p.status != http.StatusSeeOther || p.header.Get("Location") != "/portal/acme/projects/"+rollout+"#task-"+visible {
+		t.Errorf("a task's link: %d %s", p.status, p.header.Get("Location"))
+	}
+	if p := get(t, c, a.url+"/portal/acme/tasks/"+internal); p.status != http.StatusNotFound {
+		t.Errorf("an internal task's link: %d, want 404", p.status)
+	}
 	if p := get(t, c, a.url+"/portal/acme/projects/"+a.projectID(t, "Initech Health onboarding")); p.status != 404 {
 		t.Errorf("another customer's project: %d", p.status)
 	}

@@ -127,6 +127,22 @@ func (h *Handler) portalTaskStatus(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// portalTask is where a link to a task leads a contact (the assistant's
+// task citations): the task on its project's page. A task they may not
+// see is not found, as the store says.
+func (h *Handler) portalTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := h.DB.GetTask(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/portal/%s/projects/%s#task-%s", r.PathValue("slug"), t.ProjectID, t.ID), http.StatusSeeOther)
+	return nil
+}
+
 func (h *Handler) portalComment(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {

@@ -226,6 +226,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /portal/{slug}/magic", h.magic)
 	handle("GET /portal/{slug}", h.customer0(h.portalHome))
 	handle("GET /portal/{slug}/projects/{id}", h.customer0(h.portalProject))
+	handle("GET /portal/{slug}/tasks/{id}", h.customer0(h.portalTask))
 	handle("POST /portal/{slug}/tasks/{id}/status", h.customer0(h.portalTaskStatus))
 	handle("POST /portal/{slug}/tasks/{id}/comments", h.customer0(h.portalComment))
 	handle("GET /portal/{slug}/kb", h.customerBranded(h.portalKB))

@@ -51,7 +51,7 @@
             for (const c of data.citations) {
               const a = document.createElement("a");
               a.textContent = c.title;
-              a.href = c.type === "article" ? form.dataset.kb + "/" + c.id : "#";
+              a.href = (c.type === "article" ? form.dataset.kb : form.dataset.tasks) + "/" + c.id;
               a.className = "citation";
               cites.appendChild(a);
             }

@@ -27,6 +27,7 @@ type Consumer struct {
 func consumers(d Deps) []Consumer {
 	return append([]Consumer{
 		{Name: "webhooks", Consume: publishWebhooks},
+		{Name: "staff alerts", Consume: alertStaff},
 	}, d.Consumers...)
 }
 

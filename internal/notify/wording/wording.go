@@ -77,12 +77,73 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// Action is a customer contact's change to a task that their CSM and the
+// task's owner hear of.
+type Action struct {
+	Kind     string // customer_completed_task, customer_blocked_task, customer_reopened_task or customer_commented
+	Actor    string // the contact's name
+	Customer string // their company's name
+	Task     string // the task's description
+	Project  string // the project's name
+	Detail   string // the blocked reason, or the comment
+}
+
+// CustomerAction words what a contact did to a task.
+func CustomerAction(a Action) Message {
+	who := a.Actor
+	if a.Customer != "" {
+		who = fmt.Sprintf("%s (%s)", a.Actor, a.Customer)
+	}
+	var verb string
+	switch a.Kind {
+	case "customer_completed_task":
+		verb = "completed"
+	case "customer_blocked_task":
+		verb = "marked blocked"
+	case "customer_reopened_task":
+		verb = "reopened"
+	default:
+		verb = "commented on"
+	}
+	body := fmt.Sprintf("%s %s “%s” in %s.", who, verb, a.Task, a.Project)
+	switch {
+	case a.Detail == "":
+	case a.Kind == "customer_blocked_task":
+		body += "\n\nReason: " + a.Detail
+	default:
+		body += "\n\n" + a.Detail
+	}
+	return Message{Title: clip(fmt.Sprintf("%s %s “%s”", a.Actor, verb, a.Task), 300), Body: clip(body, 10000)}
+}
+
+// Mentioned tells someone that actor mentioned them in a comment on task.
+func Mentioned(actor, task, project, comment string) Message {
+	return Message{
+		Title: clip(fmt.Sprintf("%s mentioned you on “%s”", actor, task), 300),
+		Body:  clip(fmt.Sprintf("%s mentioned you in a comment on “%s” in %s:\n\n%s", actor, task, project, comment), 10000),
+	}
+}
+
+// clip cuts s to at most n characters, ending with "…" when it was longer.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // kinds name the kinds of notification in words, for the pages
 // (postgres.NotificationKinds).
 var kinds = map[string]string{
 	"project_overdue":           "Project overdue",
 	"project_overdue_escalated": "Project still overdue (escalated)",
 	"project_at_risk":           "Project at risk",
+	"customer_completed_task":   "A customer completed a task",
+	"customer_blocked_task":     "A customer blocked a task",
+	"customer_reopened_task":    "A customer reopened a task",
+	"customer_commented":        "A customer commented on a task",
+	"mentioned":                 "Someone mentioned you",
 }
 
 // Kind is a notification kind in words: "Project overdue" for

@@ -59,6 +59,8 @@ func TestKind(t *testing.T) {
 		"project_overdue":           "Project overdue",
 		"project_overdue_escalated": "Project still overdue (escalated)",
 		"project_at_risk":           "Project at risk",
+		"customer_blocked_task":     "A customer blocked a task",
+		"mentioned":                 "Someone mentioned you",
 		"task.blocked":              "Task blocked",
 		"webhook_failed":            "Webhook failed",
 		"":                          "Notification",
@@ -66,5 +68,37 @@ func TestKind(t *testing.T) {
 		if got := wording.Kind(kind); got != want {
 			t.Errorf("%q: %q, want %q", kind, got, want)
 		}
+	}
+}
+
+func TestCustomerAction(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a           wording.Action
+		title, body string
+	}{
+		{wording.Action{Kind: "customer_completed_task", Actor: "Jo Kim", Customer: "Initech", Task: "Send the logo", Project: "Rollout"},
+			"Jo Kim completed “Send the logo”", "Jo Kim (Initech) completed “Send the logo” in Rollout."},
+		{wording.Action{Kind: "customer_blocked_task", Actor: "Jo Kim", Task: "SSO", Project: "Rollout", Detail: "No IdP access"},
+			"Jo Kim marked blocked “SSO”", "Jo Kim marked blocked “SSO” in Rollout.\n\nReason: No IdP access"},
+		{wording.Action{Kind: "customer_reopened_task", Actor: "Jo Kim", Customer: "Initech", Task: "SSO", Project: "Rollout"},
+			"Jo Kim reopened “SSO”", "Jo Kim (Initech) reopened “SSO” in Rollout."},
+		{wording.Action{Kind: "customer_commented", Actor: "Jo Kim", Customer: "Initech", Task: "SSO", Project: "Rollout", Detail: "Any news?"},
+			"Jo Kim commented on “SSO”", "Jo Kim (Initech) commented on “SSO” in Rollout.\n\nAny news?"},
+	} {
+		got := wording.CustomerAction(c.a)
+		if got.Title != c.title || got.Body != c.body {
+			t.Errorf("%s: %q / %q, want %q / %q", c.a.Kind, got.Title, got.Body, c.title, c.body)
+		}
+	}
+	long := wording.CustomerAction(wording.Action{Kind: "customer_commented", Actor: "Jo", Task: strings.Repeat("x", 400), Detail: strings.Repeat("y", 20000)})
+	if n := len([]rune(long.Title)); n != 300 {
+		t.Errorf("a long title has %d characters, want 300", n)
+	}
+	if n := len([]rune(long.Body)); n != 10000 || !strings.HasSuffix(long.Body, "…") {
+		t.Errorf("a long body has %d characters, want 10000 ending …", n)
+	}
+	if m := wording.Mentioned("Jo Kim", "SSO", "Rollout", "@Priya Patel look"); m.Title != "Jo Kim mentioned you on “SSO”" || !strings.HasSuffix(m.Body, "in Rollout:\n\n@Priya Patel look") {
+		t.Errorf("mentioned: %+v", m)
 	}
 }

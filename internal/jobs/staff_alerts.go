@@ -1,0 +1,92 @@
+package jobs
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/mention"
+	"github.com/onboardiq/onboardiq/internal/notify/wording"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// customerActionKinds are the task events a customer contact's CSM and the
+// task's staff owner hear of, and the kind of notification each makes.
+var customerActionKinds = map[onboardiq.EventKind]string{
+	onboardiq.EventTaskCompleted: postgres.KindCustomerCompletedTask,
+	onboardiq.EventTaskBlocked:   postgres.KindCustomerBlockedTask,
+	onboardiq.EventTaskReopened:  postgres.KindCustomerReopenedTask,
+	onboardiq.EventTaskCommented: postgres.KindCustomerCommented,
+}
+
+// alertStaff tells staff what customers do to tasks, and anyone of the
+// tenant who can see a task that a comment on it mentions them
+// (docs/notifications.md). It reads who acted and who is concerned in the
+// event's transaction; NotifyOfEvent makes it once per event, user and kind.
+func alertStaff(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
+	kind, isAction := customerActionKinds[e.Kind]
+	if !isAction || e.TaskID == nil {
+		return nil
+	}
+	a, err := tx.TaskAudience(ctx, *e.TaskID, e.ActorID)
+	if err != nil || a == nil {
+		return err
+	}
+	now := time.Now()
+	task := a.Task
+	if d, ok := e.Data["description"].(string); ok && d != "" {
+		task = d // the task as it was named when the change happened
+	}
+	actor := a.Actor
+	if actor == "" {
+		actor = "Someone"
+	}
+
+	var mentioned []uuid.UUID
+	body, _ := e.Data["body"].(string)
+	if e.Kind == onboardiq.EventTaskCommented && body != "" {
+		people, err := tx.Mentionable(ctx, a)
+		if err != nil {
+			return err
+		}
+		candidates := make([]mention.Person, len(people))
+		for i, p := range people {
+			candidates[i] = mention.Person{Name: p.Name, Email: p.Email}
+		}
+		for _, i := range mention.Find(body, candidates) {
+			if e.ActorID == nil || people[i].UserID != *e.ActorID {
+				mentioned = append(mentioned, people[i].UserID)
+			}
+		}
+		m := wording.Mentioned(actor, task, a.Project, body)
+		if _, err := tx.NotifyOfEvent(ctx, postgres.UserNotice{Kind: postgres.KindMentioned, EventID: e.ID, Task: a,
+			Title: m.Title, Body: m.Body, Users: mentioned}, now); err != nil {
+			return err
+		}
+	}
+
+	if !a.ActorIsContact {
+		return nil // staff's own changes are theirs to tell
+	}
+	var users []uuid.UUID
+	for _, u := range []*uuid.UUID{a.CSM, a.StaffAssignee} {
+		// Not the actor (a contact never is either), not twice, and not
+		// someone the comment mentions: they heard of it already.
+		if u != nil && !slices.Contains(users, *u) && !slices.Contains(mentioned, *u) {
+			users = append(users, *u)
+		}
+	}
+	detail := body
+	if e.Kind == onboardiq.EventTaskBlocked {
+		detail, _ = e.Data["blocked_reason"].(string)
+	}
+	if e.Kind == onboardiq.EventTaskCompleted || e.Kind == onboardiq.EventTaskReopened {
+		detail = ""
+	}
+	m := wording.CustomerAction(wording.Action{Kind: kind, Actor: actor, Customer: a.Customer, Task: task, Project: a.Project, Detail: detail})
+	_, err = tx.NotifyOfEvent(ctx, postgres.UserNotice{Kind: kind, EventID: e.ID, Task: a, Title: m.Title, Body: m.Body, Users: users}, now)
+	return err
+}

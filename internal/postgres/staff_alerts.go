@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// The kinds of notification staff receive about what customers do
+// (docs/notifications.md), and the one anyone receives when mentioned.
+const (
+	KindCustomerCompletedTask = "customer_completed_task"
+	KindCustomerBlockedTask   = "customer_blocked_task"
+	KindCustomerReopenedTask  = "customer_reopened_task"
+	KindCustomerCommented     = "customer_commented"
+	KindMentioned             = "mentioned"
+)
+
+// TaskAudience is what the staff alerts of an event about a task need to
+// know beyond the event: who acted, the task's CSM and owner, and who may
+// be mentioned on it.
+type TaskAudience struct {
+	TaskID, ProjectID, CustomerID uuid.UUID
+	Task, Project, Customer       string
+	TenantSlug                    string
+	Visibility                    onboardiq.Visibility
+
+	ActorIsContact bool
+	Actor          string
+	CSM            *uuid.UUID // the customer's support member, if any
+	StaffAssignee  *uuid.UUID // the task's assignee when staff (and active)
+}
+
+// TaskAudience reads the audience of an event on task taskID by actor; nil
+// when the task is gone (deleted since).
+func (tx *Tx) TaskAudience(ctx context.Context, taskID uuid.UUID, actor *uuid.UUID) (*TaskAudience, error) {
+	a := &TaskAudience{}
+	err := tx.QueryRow(ctx, `
+SELECT t.task_id, t.project_id, p.customer_id, t.description, p.name, c.name, tn.slug, t.visibility,
+       c.support_member_id,
+       (SELECT u.user_id FROM tenant_users u WHERE u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to AND u.role <> 'customer' AND u.disabled_at IS NULL)
+FROM tasks t
+JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
+JOIN tenants tn ON tn.tenant_id = t.tenant_id
+WHERE t.tenant_id = $1 AND t.task_id = $2`, tx.TenantID(), taskID).Scan(
+		&a.TaskID, &a.ProjectID, &a.CustomerID, &a.Task, &a.Project, &a.Customer, &a.TenantSlug, &a.Visibility, &a.CSM, &a.StaffAssignee)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("task audience: %w", err)
+	}
+	if actor != nil {
+		var role string
+		err := tx.QueryRow(ctx, `SELECT role, name FROM tenant_users WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), *actor).Scan(&role, &a.Actor)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("task audience: %w", err)
+		}
+		a.ActorIsContact = role == string(onboardiq.RoleCustomer)
+	}
+	return a, nil
+}
+
+// Mentionable is a user who may be mentioned on a task.
+type Mentionable struct {
+	UserID      uuid.UUID
+	Name, Email string
+}
+
+// Mentionable lists the active users who can see the task a: every staff
+// member of the tenant, and the contacts of its customer when the task is
+// visible to customers.
+func (tx *Tx) Mentionable(ctx context.Context, a *TaskAudience) ([]Mentionable, error) {
+	rows, err := tx.Query(ctx, `
+SELECT user_id, name, email FROM tenant_users
+WHERE tenant_id = $1 AND disabled_at IS NULL AND (role <> 'customer' OR ($3 AND customer_id = $2))
+ORDER BY user_id`, tx.TenantID(), a.CustomerID, a.Visibility == onboardiq.VisibilityCustomer)
+	if err != nil {
+		return nil, fmt.Errorf("mentionable: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mentionable, error) {
+		var m Mentionable
+		return m, r.Scan(&m.UserID, &m.Name, &m.Email)
+	})
+}
+
+// UserNotice is a notification for some users about an event on a task.
+type UserNotice struct {
+	Kind        string
+	EventID     int64
+	Task        *TaskAudience
+	Title, Body string
+	Users       []uuid.UUID
+}
+
+// NotifyOfEvent notifies each of n's users (active, and not having turned
+// the kind off in the app) once per event and kind, however often it runs:
+// the key (event, kind) is unique per user. It queues their email as they
+// prefer (immediately, after the quiet hours; or in the digest); contacts
+// are told in the app only. The notification points at the task: data
+// holds task_id and link (the console's task page, or the contact's
+// portal project page).
+func (tx *Tx) NotifyOfEvent(ctx context.Context, n UserNotice, now time.Time) ([]Notified, error) {
+	if len(n.Users) == 0 {
+		return nil, nil
+	}
+	settings, err := loadSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	t := n.Task
+	rows, err := tx.Query(ctx, `
+WITH ins AS (
+INSERT INTO notifications (tenant_id, user_id, kind, project_id, title, body, data, dedupe_key, email_state)
+SELECT $1, u.user_id, $2, $3, $4, $5,
+       jsonb_build_object('task_id', $6::uuid, 'event_id', $7::bigint,
+           'link', CASE WHEN u.role = 'customer' THEN $8::text ELSE $11::text END),
+       $9,
+       CASE WHEN u.role = 'customer' THEN 'none'
+            ELSE CASE coalesce(np.email, 'immediate') WHEN 'immediate' THEN 'pending' WHEN 'digest' THEN 'digest' ELSE 'none' END END
+FROM tenant_users u
+LEFT JOIN notification_preferences np ON np.tenant_id = u.tenant_id AND np.user_id = u.user_id AND np.kind = $2
+WHERE u.tenant_id = $1 AND u.user_id = ANY ($10) AND u.disabled_at IS NULL AND coalesce(np.in_app, true)
+ON CONFLICT DO NOTHING
+RETURNING notification_id, user_id, email_state
+)
+SELECT ins.notification_id, ins.user_id, u.email, ins.email_state
+FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
+		tx.TenantID(), n.Kind, t.ProjectID, n.Title, n.Body, t.TaskID, n.EventID, "/portal/"+t.TenantSlug+"/projects/"+t.ProjectID.String(),
+		fmt.Sprintf("%s:event:%d", n.Kind, n.EventID), n.Users, "/app/tasks/"+t.TaskID.String())
+	if err != nil {
+		return nil, fmt.Errorf("notify of event: %w", err)
+	}
+	var out []Notified
+	for rows.Next() {
+		m := Notified{Kind: n.Kind, ProjectID: t.ProjectID, Title: n.Title}
+		if err := rows.Scan(&m.NotificationID, &m.UserID, &m.Email, &m.EmailDelivery); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, m := range out {
+		switch m.EmailDelivery {
+		case "pending":
+			at := quietUntil(settings, now)
+			if err := queueEmail(ctx, tx, m.NotificationID, m.Email, n.Kind, at); err != nil {
+				return nil, err
+			}
+			out[i].EmailDelivery = "immediate"
+			if at.After(now) {
+				out[i].EmailDelivery = "quiet"
+			}
+		case "none":
+			out[i].EmailDelivery = "off"
+		}
+	}
+	return out, nil
+}

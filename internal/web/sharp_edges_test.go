@@ -30,6 +30,10 @@ RETURNING notification_id::text`, []any{a.demo.TenantID, user, kind, project}, &
 	overdue := notify(priya, "project_overdue", pid)
 	risk := notify(priya, "project_at_risk", pid)
 	loose := notify(priya, "task.blocked", nil)
+	var task, onTask string
+	actScan(t, a, `SELECT task_id::text FROM tasks WHERE project_id = $1 ORDER BY position LIMIT 1`, []any{pid}, &task)
+	actScan(t, a, `INSERT INTO notifications (tenant_id, user_id, kind, project_id, title, body, data) VALUES ($1, $2, 'customer_commented', $3, 'A comment', 'Body', jsonb_build_object('task_id', $4::text))
+RETURNING notification_id::text`, []any{a.demo.TenantID, priya, pid, task}, &onTask)
 	marcos := notify(marco, "project_overdue", pid)
 	read := func(id string) bool {
 		var r bool
@@ -59,11 +63,11 @@ RETURNING notification_id::text`, []any{a.demo.TenantID, user, kind, project}, &
 		t.Errorf("after marking one: read %v %v %v", read(risk), read(overdue), read(loose))
 	}
 	inbox = get(t, c, a.url+"/app/notifications")
-	if len(inbox.all(byID("n-"+risk)+" form.read-one")) != 0 || len(inbox.all(byID("n-"+risk)+".unread")) != 0 || inbox.text("#inbox .badge") != "2" {
+	if len(inbox.all(byID("n-"+risk)+" form.read-one")) != 0 || len(inbox.all(byID("n-"+risk)+".unread")) != 0 || inbox.text("#inbox .badge") != "3" {
 		t.Errorf("after marking one: the list still offers it, or the badge says %q", inbox.text("#inbox .badge"))
 	}
 	// Open: read, and where it points.
-	for id, to := range map[string]string{overdue: "/app/projects/" + pid, loose: "/app/notifications"} {
+	for id, to := range map[string]string{overdue: "/app/projects/" + pid, loose: "/app/notifications", onTask: "/app/tasks/" + task} {
 		if p := get(t, c, a.url+"/app/notifications/"+id); p.status != http.StatusSeeOther || p.header.Get("Location") != to {
 			t.Errorf("open %s: %d %q, want %q", id, p.status, p.header.Get("Location"), to)
 		}

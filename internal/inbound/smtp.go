@@ -95,3 +95,23 @@ func (se *session) Data(r io.Reader) error {
 	}
 	return nil
 }
+
+// Run serves the listener on addr until ctx ends, then shuts it down within
+// grace. It is serve's: off unless ONBOARDIQ_INBOUND_SMTP_ADDR is set.
+func (s *Server) Run(ctx context.Context, addr string, grace time.Duration) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.log.Info("inbound SMTP listening", "addr", l.Addr().String(), "domain", s.domain)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	return s.Shutdown(sctx)
+}

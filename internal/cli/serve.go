@@ -75,6 +75,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
 				DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
 				Registry: reg, TrustedProxies: cfg.TrustedProxies,
+				InboundDomain: cfg.InboundDomain, InboundWebhookSecret: cfg.InboundWebhookSecret,
 				AssistantLimits: assistant.Limits{User: cfg.AssistantUserAsks, Tenant: cfg.AssistantTenantAsks,
 					UserBudgetPercent: cfg.AIUserBudgetPercent}})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())

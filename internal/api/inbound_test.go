@@ -73,6 +73,19 @@ func TestInboundEmailWebhook(t *testing.T) {
 			t.Errorf("%s: %d %s, want 401", name, status, out)
 		}
 	}
+	// Larger than two messages: refused for its size, signed or not.
+	big := append([]byte(`{"text":"`), bytes.Repeat([]byte("a"), 3<<20)...)
+	big = append(big, `"}`...)
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/inbound/email", bytes.NewReader(big))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("webhook-id", "msg_big")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", inbound.Sign(key, "msg_big", now, big))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("an oversized webhook: %v %v, want 413", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if diff := cmp.Diff(before, e.tenantSnapshot(t, e.acme)); diff != "" {
 		t.Errorf("refused webhooks changed acme's rows:\n%s", diff)
 	}

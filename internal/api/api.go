@@ -35,6 +35,10 @@ type Deps struct {
 	BaseURL string
 	// OnAuth, when set, is told who a request is (for the request log).
 	OnAuth func(ctx context.Context, p *onboardiq.Principal)
+	// InboundDomain and InboundWebhookSecret configure replies by email
+	// through a mail provider's webhook (POST /inbound/email; off when
+	// either is empty).
+	InboundDomain, InboundWebhookSecret string
 }
 
 // RetryAfter is the Retry-After of a 503, in seconds: the database is
@@ -79,6 +83,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerBranding(api)
 	h.registerIndex(mux, api, d.Version)
 	h.registerHolidays(api)
+	h.registerInbound(api)
 	return api
 }
 

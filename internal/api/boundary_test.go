@@ -87,7 +87,9 @@ func TestBadTextAndTimesAtTheBoundary(t *testing.T) {
 	before := e.snapshot(t)
 	strs, times := 0, 0
 	for _, op := range ops {
-		if !op.hasBody {
+		if _, open := unauthenticated[op.method+" "+op.path]; !op.hasBody || open {
+			// The signed inbound webhook refuses before reading the body
+			// (inbound_test.go, TestInboundEmailWebhook).
 			continue
 		}
 		var path string

@@ -24,7 +24,9 @@ func TestOversizedBody(t *testing.T) {
 	ops := specOperations(t)
 	withBody := 0
 	for _, op := range ops {
-		if !op.hasBody {
+		if _, open := unauthenticated[op.method+" "+op.path]; !op.hasBody || open {
+			// The signed inbound webhook refuses before reading the body
+			// (inbound_test.go, TestInboundEmailWebhook).
 			continue
 		}
 		withBody++

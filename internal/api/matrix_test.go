@@ -164,6 +164,7 @@ var routes = []route{
 	{"test webhook", "POST", func(e *env) string { return "/webhooks/" + e.hook.String() + "/test" }, nil, "202 403 403 403 403 403 404 401"},
 	{"webhook deliveries", "GET", func(e *env) string { return "/webhooks/" + e.hook.String() + "/deliveries" }, nil, "200 403 403 403 403 403 404 401"},
 	{"delivery log", "GET", fixed("/deliveries"), nil, "200 403 403 403 403 403 200 401"},
+	{"inbound messages", "GET", fixed("/inbound-messages"), nil, "200 403 403 403 403 403 200 401"},
 
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/inbound"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/netguard"
 	"github.com/onboardiq/onboardiq/internal/notify"
@@ -74,6 +75,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
 				DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
 				Registry: reg, TrustedProxies: cfg.TrustedProxies,
+				InboundDomain: cfg.InboundDomain, InboundWebhookSecret: cfg.InboundWebhookSecret,
 				AssistantLimits: assistant.Limits{User: cfg.AssistantUserAsks, Tenant: cfg.AssistantTenantAsks,
 					UserBudgetPercent: cfg.AIUserBudgetPercent}})
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
@@ -88,8 +90,20 @@ stops gracefully on SIGTERM or SIGINT.`,
 			} else {
 				metricsDone <- nil
 			}
+			inboundDone := make(chan error, 1)
+			if cfg.InboundSMTPAddr != "" {
+				go func() {
+					inboundDone <- inbound.NewServer(cfg.InboundDomain, db.ApplyReply, logger.With("server", "inbound")).Run(ctx, cfg.InboundSMTPAddr, grace)
+					stop() // like metrics: a listener that fails stops the whole server
+				}()
+			} else {
+				inboundDone <- nil
+			}
 			err = server.Run(ctx, cfg.Addr, h, logger, grace, a.env.OnListen)
 			stop()
+			if ierr := <-inboundDone; ierr != nil && err == nil {
+				err = fmt.Errorf("inbound SMTP: %w", ierr)
+			}
 			if merr := <-metricsDone; merr != nil && err == nil {
 				err = fmt.Errorf("metrics: %w", merr)
 			}

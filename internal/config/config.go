@@ -70,6 +70,14 @@ type Config struct {
 	AssistantUserAsks   onboardiq.Rate
 	AssistantTenantAsks onboardiq.Rate
 	AIUserBudgetPercent int
+
+	// Replies by email: the domain of reply+<token>@ addresses ("" when
+	// replies by email are off), the address of the built-in SMTP listener
+	// for them ("" when off), and the secret that signs a mail provider's
+	// inbound webhook (POST /api/v1/inbound/email; "" when off).
+	InboundDomain        string
+	InboundSMTPAddr      string
+	InboundWebhookSecret string
 }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
@@ -110,6 +118,22 @@ func Load(getenv Getenv) (*Config, error) {
 		AssistantUserAsks:   r.rate("ONBOARDIQ_ASSISTANT_USER_LIMIT", onboardiq.Rate{N: 20, Window: 10 * time.Minute}),
 		AssistantTenantAsks: r.rate("ONBOARDIQ_ASSISTANT_TENANT_LIMIT", onboardiq.Rate{N: 300, Window: 10 * time.Minute}),
 		AIUserBudgetPercent: r.integer("ONBOARDIQ_AI_USER_BUDGET_PERCENT", 25, 1, 100),
+
+		InboundDomain:        strings.ToLower(r.str("ONBOARDIQ_INBOUND_DOMAIN", "")),
+		InboundSMTPAddr:      r.str("ONBOARDIQ_INBOUND_SMTP_ADDR", ""),
+		InboundWebhookSecret: r.secret("ONBOARDIQ_INBOUND_WEBHOOK_SECRET"),
+	}
+	if c.InboundDomain != "" && (!strings.Contains(c.InboundDomain, ".") || strings.ContainsAny(c.InboundDomain, "@/: ")) {
+		r.fail("ONBOARDIQ_INBOUND_DOMAIN", "want a domain such as reply.example.com, got %q", c.InboundDomain)
+	}
+	if c.InboundSMTPAddr != "" && !strings.Contains(c.InboundSMTPAddr, ":") {
+		r.fail("ONBOARDIQ_INBOUND_SMTP_ADDR", "want host:port or :port, got %q", c.InboundSMTPAddr)
+	}
+	if (c.InboundSMTPAddr != "" || c.InboundWebhookSecret != "") && c.InboundDomain == "" {
+		r.fail("ONBOARDIQ_INBOUND_DOMAIN", "required when ONBOARDIQ_INBOUND_SMTP_ADDR or ONBOARDIQ_INBOUND_WEBHOOK_SECRET is set: replies go to reply+…@ that domain")
+	}
+	if c.InboundWebhookSecret != "" && len(c.InboundWebhookSecret) < 24 {
+		r.fail("ONBOARDIQ_INBOUND_WEBHOOK_SECRET", "must be at least 24 characters")
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
@@ -263,6 +287,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("assistant_user_limit", c.AssistantUserAsks.String()),
 		slog.String("assistant_tenant_limit", c.AssistantTenantAsks.String()),
 		slog.Int("ai_user_budget_percent", c.AIUserBudgetPercent),
+		slog.String("inbound_domain", c.InboundDomain),
+		slog.String("inbound_smtp_addr", c.InboundSMTPAddr),
+		slog.Bool("inbound_webhook_secret_set", c.InboundWebhookSecret != ""),
 	)
 }
 

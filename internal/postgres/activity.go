@@ -107,18 +107,25 @@ func (db *DB) AddComment(ctx context.Context, taskID uuid.UUID, body string) (*o
 	}
 	var c *onboardiq.Comment
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		t, err := taskForComment(ctx, tx, p, taskID)
-		if err != nil {
-			return err
-		}
-		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCommented, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
-			Data: map[string]any{"body": body}}); err != nil {
-			return err
-		}
-		c, err = lastComment(ctx, tx, taskID)
+		var err error
+		c, err = addComment(ctx, tx, p, taskID, body)
 		return err
 	})
 	return c, err
+}
+
+// addComment is AddComment in tx, as p, of a body already checked
+// (ApplyReply shares it).
+func addComment(ctx context.Context, tx *Tx, p *onboardiq.Principal, taskID uuid.UUID, body string) (*onboardiq.Comment, error) {
+	t, err := taskForComment(ctx, tx, p, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCommented, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+		Data: map[string]any{"body": body}}); err != nil {
+		return nil, err
+	}
+	return lastComment(ctx, tx, taskID)
 }
 
 func lastComment(ctx context.Context, tx *Tx, taskID uuid.UUID) (*onboardiq.Comment, error) {

@@ -72,6 +72,8 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO task_dependencies (tenant_id, task_id, depends_on_task_id)
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000e', '00000000-0000-0000-0000-00000000000d')`,
 			`INSERT INTO tenant_holidays (tenant_id, day, name) VALUES ($1, '2026-12-25', 'Christmas')`,
+			`INSERT INTO inbound_messages (tenant_id, transport, sender, task_id, user_id, outcome)
+			 VALUES ($1, 'smtp', 'c@example.test', '00000000-0000-0000-0000-00000000000d', gen_random_uuid(), 'commented')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -209,54 +209,60 @@ func (db *DB) UpdateTaskAndDependents(ctx context.Context, id uuid.UUID, patch o
 		shifted []onboardiq.TaskRef
 	)
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		shifted = nil // a retried transaction starts again
-		// Find the project first and lock it before the task: every
-		// change to a project's tasks takes the two locks in this order.
-		found, err := getTask(ctx, tx, p, id, false)
-		if err != nil {
-			return err
-		}
-		if !p.IsCustomer() {
-			if err := p.Check(onboardiq.EditTasks); err != nil {
-				return err
-			}
-		} else if !patch.OnlyStatus() {
-			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may change only a task's status")
-		}
-		pr, err := getProject(ctx, tx, p, found.ProjectID, true)
-		if err != nil {
-			return err
-		}
-		if err := checkTasksMayChange(pr); err != nil {
-			return err
-		}
-		before, err := getTask(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if p.IsCustomer() && !onboardiq.CanChangeTaskStatus(p, before) {
-			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may change only the open tasks assigned to your company's contacts, and reopen the tasks you completed")
-		}
-		if p.IsCustomer() && patch.Status.Set && !onboardiq.ContactMaySetStatus(patch.Status.Value) {
-			return onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may not cancel a task; ask your support team")
-		}
-		var changed bool
-		if t, changed, err = changeTask(ctx, tx, p, before, patch, time.Now()); err != nil || !changed {
-			return err
-		}
-		// What waits on it moves after it, each with its own event.
-		if patch.ShiftDependents && before.DueAt != nil && t.DueAt != nil && !before.DueAt.Equal(*t.DueAt) {
-			cal, err := loadCalendar(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if shifted, err = shiftDependents(ctx, tx, cal, t, cal.WorkdaysBetween(before.DueAt.UTC(), t.DueAt.UTC())); err != nil {
-				return err
-			}
-		}
-		return tx.RefreshProject(ctx, t.ProjectID)
+		var err error
+		t, shifted, err = updateTask(ctx, tx, p, id, patch)
+		return err
 	})
 	return t, shifted, err
+}
+
+// updateTask is UpdateTaskAndDependents in tx, as p (ApplyReply shares it).
+func updateTask(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUID, patch onboardiq.TaskPatch) (t *onboardiq.Task, shifted []onboardiq.TaskRef, err error) {
+	// Find the project first and lock it before the task: every
+	// change to a project's tasks takes the two locks in this order.
+	found, err := getTask(ctx, tx, p, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.IsCustomer() {
+		if err := p.Check(onboardiq.EditTasks); err != nil {
+			return nil, nil, err
+		}
+	} else if !patch.OnlyStatus() {
+		return nil, nil, onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may change only a task's status")
+	}
+	pr, err := getProject(ctx, tx, p, found.ProjectID, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkTasksMayChange(pr); err != nil {
+		return nil, nil, err
+	}
+	before, err := getTask(ctx, tx, p, id, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.IsCustomer() && !onboardiq.CanChangeTaskStatus(p, before) {
+		return nil, nil, onboardiq.Errorf(onboardiq.EFORBIDDEN, "you may change only the open tasks assigned to your company's contacts, and reopen the tasks you completed")
+	}
+	if p.IsCustomer() && patch.Status.Set && !onboardiq.ContactMaySetStatus(patch.Status.Value) {
+		return nil, nil, onboardiq.Errorf(onboardiq.EFORBIDDEN, "a customer contact may not cancel a task; ask your support team")
+	}
+	var changed bool
+	if t, changed, err = changeTask(ctx, tx, p, before, patch, time.Now()); err != nil || !changed {
+		return t, nil, err
+	}
+	// What waits on it moves after it, each with its own event.
+	if patch.ShiftDependents && before.DueAt != nil && t.DueAt != nil && !before.DueAt.Equal(*t.DueAt) {
+		cal, err := loadCalendar(ctx, tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if shifted, err = shiftDependents(ctx, tx, cal, t, cal.WorkdaysBetween(before.DueAt.UTC(), t.DueAt.UTC())); err != nil {
+			return nil, nil, err
+		}
+	}
+	return t, shifted, tx.RefreshProject(ctx, t.ProjectID)
 }
 
 // changeTask applies patch to before, saves the task and records the change:

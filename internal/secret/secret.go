@@ -56,6 +56,7 @@ type Keyring struct {
 type kek struct {
 	id   [idSize]byte
 	aead cipher.AEAD
+	mac  [32]byte // the key's MAC key (mac.go), derived from it
 }
 
 // NewKeyring makes a keyring of keys, each KeySize bytes, the sealing key
@@ -73,7 +74,7 @@ func NewKeyring(keys [][]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, err
 		}
-		e := kek{id: keyID(key), aead: aead}
+		e := kek{id: keyID(key), aead: aead, mac: macKey(key)}
 		for _, other := range k.keys {
 			if other.id == e.id {
 				return nil, fmt.Errorf("secret: key %d is listed twice", i+1)

@@ -51,6 +51,10 @@ type Options struct {
 
 	// AssistantLimits bound the assistant's calls (default: the assistant's own).
 	AssistantLimits assistant.Limits
+
+	// InboundDomain and InboundWebhookSecret turn on replies by email
+	// through a mail provider's webhook (POST /api/v1/inbound/email).
+	InboundDomain, InboundWebhookSecret string
 }
 
 // New returns the server's handler. Its metrics go to o.Registry; /metrics
@@ -81,7 +85,8 @@ func New(o Options) http.Handler {
 	// What handlers log carries the request's id, tenant and user.
 	logger := slog.New(requestAttrs{o.Logger.Handler()})
 	asst := &assistant.Service{DB: o.DB, Embedder: o.Embedder, Chat: o.Chat, Logger: logger, Limits: o.AssistantLimits}
-	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, BaseURL: o.BaseURL, OnAuth: noteIdentity, Embedder: o.Embedder, Assistant: asst})
+	api.New(mux, api.Deps{DB: o.DB, Logger: logger, Version: o.Version, BaseURL: o.BaseURL, OnAuth: noteIdentity, Embedder: o.Embedder, Assistant: asst,
+		InboundDomain: o.InboundDomain, InboundWebhookSecret: o.InboundWebhookSecret})
 	(&web.Handler{DB: o.DB, Assistant: asst, BaseURL: o.BaseURL, Version: o.Version, Logger: logger, DevMailbox: o.DevMailbox, LogLinks: o.LogLinks,
 		Metrics: reg, TrustedProxies: o.TrustedProxies, OnAuth: noteIdentity}).Register(mux)
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"github.com/google/uuid"
 	"github.com/wneessen/go-mail"
 
 	"github.com/onboardiq/onboardiq/internal/postgres"
@@ -88,11 +89,15 @@ type emailItem struct {
 
 func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 	v := emailView{AppURL: strings.TrimRight(m.BaseURL, "/")}
-	link := func(p interface{ String() string }) string {
-		if p == nil {
-			return v.AppURL
+	// An email about a task links to the task, else to its project.
+	link := func(project, task *uuid.UUID) string {
+		switch {
+		case task != nil:
+			return v.AppURL + "/tasks/" + task.String()
+		case project != nil:
+			return v.AppURL + "/projects/" + project.String()
 		}
-		return v.AppURL + "/projects/" + p.String()
+		return v.AppURL
 	}
 	if subject, ok := o.Payload["subject"].(string); ok {
 		// A message written whole by its sender: sign-in and reset links.
@@ -106,19 +111,11 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 	} else if o.EventType == "digest" {
 		v.Subject = fmt.Sprintf("OnboardIQ: %d notification%s today", len(o.Digest), plural(len(o.Digest)))
 		for _, it := range o.Digest {
-			e := emailItem{Title: it.Title, Body: it.Body, Link: v.AppURL}
-			if it.ProjectID != nil {
-				e.Link = link(it.ProjectID)
-			}
-			v.Items = append(v.Items, e)
+			v.Items = append(v.Items, emailItem{Title: it.Title, Body: it.Body, Link: link(it.ProjectID, it.TaskID)})
 		}
 	} else {
 		v.Subject = o.Subject
-		e := emailItem{Title: o.Subject, Body: o.Body, Link: v.AppURL}
-		if o.ProjectID != nil {
-			e.Link = link(o.ProjectID)
-		}
-		v.Items = []emailItem{e}
+		v.Items = []emailItem{{Title: o.Subject, Body: o.Body, Link: link(o.ProjectID, o.TaskID)}}
 	}
 	var text, html bytes.Buffer
 	if err := textEmail.Execute(&text, v); err != nil {

@@ -109,9 +109,20 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+	// A page still loading (just navigated to) has no size yet: wait until
+	// it is whole, and try again a few times.
+	var png []byte
+	var err error
+	for try := 0; try < 20; try++ {
+		if done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.clientWidth > 0`)); done {
+			if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if png == nil {
+		t.Fatalf("screenshot %s: the page did not finish loading (%v)", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
@@ -128,31 +129,9 @@ FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
-	var out []Notified
-	for rows.Next() {
-		n := Notified{Kind: a.Kind, ProjectID: a.ProjectID, Title: a.Title}
-		if err := rows.Scan(&n.NotificationID, &n.UserID, &n.Email, &n.EmailDelivery); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := queueNotified(ctx, tx, rows, a.Kind, a.ProjectID, a.Title, settings, now)
+	if err != nil {
 		return nil, err
-	}
-	for i, n := range out {
-		switch n.EmailDelivery {
-		case "pending":
-			at := quietUntil(settings, now)
-			if err := queueEmail(ctx, tx, n.NotificationID, n.Email, a.Kind, at); err != nil {
-				return nil, err
-			}
-			out[i].EmailDelivery = "immediate"
-			if at.After(now) {
-				out[i].EmailDelivery = "quiet"
-			}
-		case "none":
-			out[i].EmailDelivery = "off"
-		}
 	}
 	if a.Event != nil {
 		if err := tx.Emit(ctx, *a.Event); err != nil {
@@ -186,4 +165,38 @@ func newMessageID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return "msg_" + hex.EncodeToString(b)
+}
+
+// queueNotified reads the notifications an insert returned (id, user,
+// email, email state) and queues the email of each whose recipient wants
+// one now, after the quiet hours; EmailDelivery then says what became of
+// it (immediate, quiet, digest or off).
+func queueNotified(ctx context.Context, tx *Tx, rows pgx.Rows, kind string, project uuid.UUID, title string, settings onboardiq.NotificationSettings, now time.Time) ([]Notified, error) {
+	var out []Notified
+	for rows.Next() {
+		n := Notified{Kind: kind, ProjectID: project, Title: title}
+		if err := rows.Scan(&n.NotificationID, &n.UserID, &n.Email, &n.EmailDelivery); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, n := range out {
+		switch n.EmailDelivery {
+		case "pending":
+			at := quietUntil(settings, now)
+			if err := queueEmail(ctx, tx, n.NotificationID, n.Email, kind, at); err != nil {
+				return nil, err
+			}
+			out[i].EmailDelivery = "immediate"
+			if at.After(now) {
+				out[i].EmailDelivery = "quiet"
+			}
+		case "none":
+			out[i].EmailDelivery = "off"
+		}
+	}
+	return out, nil
 }

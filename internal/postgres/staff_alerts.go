@@ -138,31 +138,5 @@ FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
 	if err != nil {
 		return nil, fmt.Errorf("notify of event: %w", err)
 	}
-	var out []Notified
-	for rows.Next() {
-		m := Notified{Kind: n.Kind, ProjectID: t.ProjectID, Title: n.Title}
-		if err := rows.Scan(&m.NotificationID, &m.UserID, &m.Email, &m.EmailDelivery); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i, m := range out {
-		switch m.EmailDelivery {
-		case "pending":
-			at := quietUntil(settings, now)
-			if err := queueEmail(ctx, tx, m.NotificationID, m.Email, n.Kind, at); err != nil {
-				return nil, err
-			}
-			out[i].EmailDelivery = "immediate"
-			if at.After(now) {
-				out[i].EmailDelivery = "quiet"
-			}
-		case "none":
-			out[i].EmailDelivery = "off"
-		}
-	}
-	return out, nil
+	return queueNotified(ctx, tx, rows, n.Kind, t.ProjectID, n.Title, settings, now)
 }

@@ -63,6 +63,10 @@ type User struct {
 	Role       Role       `json:"role"`
 	CustomerID *uuid.UUID `json:"customer_id,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// Undeliverable says why email to the user's address bounced for good;
+	// nothing is sent to it until the address changes.
+	Undeliverable *string `json:"undeliverable,omitempty" doc:"Why email to this address bounced for good; absent while it is deliverable. Changing the email clears it."`
+	TimeZone      string  `json:"time_zone,omitempty" doc:"The user's IANA time zone; empty: the workspace's."`
 }
 
 // Customer is one of the tenant's clients being onboarded. Its contact

@@ -38,7 +38,7 @@ type Delivery struct {
 	EventType      string     `json:"event_type"`
 	Recipient      string     `json:"recipient"`
 	MessageID      string     `json:"message_id" doc:"The webhook-id header (or email Message-ID), the same on every attempt."`
-	Status         string     `json:"status" enum:"pending,delivered,retrying,failed"`
+	Status         string     `json:"status" enum:"pending,delivered,retrying,failed,skipped" doc:"skipped: not sent by rule (the daily cap, a bounced address), the reason in last_error."`
 	Attempts       []Attempt  `json:"attempts"`
 	LastError      *string    `json:"last_error,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`

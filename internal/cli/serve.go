@@ -65,7 +65,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			}
 			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{
 				DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
-				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, Logger: logger},
+				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, InboundDomain: cfg.InboundDomain, Logger: logger},
 				Webhooks: notify.NewWebhooks(&netguard.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
 			}, cfg.JobWorkers)
 			if err != nil {

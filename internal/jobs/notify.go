@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -74,6 +75,12 @@ func (w *EmailWorker) Timeout(*river.Job[postgres.EmailArgs]) time.Duration { re
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArgs]) error {
 	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.EmailMaxAttempts,
 		func(ctx context.Context, o *postgres.Outbound) notify.Outcome {
+			if prefix, _ := o.Payload["link_prefix"].(string); strings.HasPrefix(prefix, "/") {
+				o.Payload["link_prefix"] = strings.TrimRight(w.Mailer.BaseURL, "/") + prefix
+			}
+			if o.TaskID != nil && o.UserID != nil {
+				o.ReplyTo = w.DB.ReplyAddressFor(job.Args.TenantID, *o.TaskID, *o.UserID, w.Mailer.InboundDomain)
+			}
 			if postgres.IsLinkEmail(o) && w.Mailer.SMTPURL != "" {
 				if out, ok := w.reissue(ctx, job.Args.TenantID, o); !ok {
 					return out
@@ -123,7 +130,7 @@ func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt
 	start := time.Now()
 	out := send(ctx, o)
 	r := postgres.AttemptResult{Attempt: attempt, OK: out.OK, Result: out.Result, Duration: time.Since(start),
-		Final: out.OK || !out.Retry || last, Disable: out.Disable}
+		Final: out.OK || !out.Retry || last, Disable: out.Disable, Bounce: out.Bounce}
 	if err := db.InTenant(context.WithoutCancel(ctx), tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		return tx.RecordAttempt(ctx, o, r)
 	}); err != nil {

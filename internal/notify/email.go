@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/wneessen/go-mail"
 
+	"github.com/onboardiq/onboardiq/internal/markdown"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -27,6 +29,9 @@ type Mailer struct {
 	SMTPURL string // smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS); "" sends nothing
 	From    string
 	BaseURL string // for links to the app
+	// InboundDomain is ONBOARDIQ_INBOUND_DOMAIN: emails about a task carry
+	// a Reply-To there (the sender sets Outbound.ReplyTo); "": none.
+	InboundDomain string
 	// Logger gets the mail server's full error text, for the operator;
 	// nil: slog's default.
 	Logger *slog.Logger
@@ -88,6 +93,9 @@ type emailItem struct {
 }
 
 func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
+	if _, ok := o.Payload["markdown"].(string); ok {
+		return m.composeContact(o)
+	}
 	v := emailView{AppURL: strings.TrimRight(m.BaseURL, "/")}
 	// An email about a task links to the task, else to its project.
 	link := func(project, task *uuid.UUID) string {
@@ -124,6 +132,12 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 	if err := htmlEmail.Execute(&html, v); err != nil {
 		return nil, err
 	}
+	return m.message(o, v.Subject, text.String(), html.String())
+}
+
+// message is the email of o with its subject and parts, from the Mailer's
+// address, with o's Message-ID and Reply-To.
+func (m *Mailer) message(o *postgres.Outbound, subject, text, html string) (*mail.Msg, error) {
 	msg := mail.NewMsg()
 	if err := msg.From(m.From); err != nil {
 		return nil, fmt.Errorf("from %q: %w", m.From, err)
@@ -131,12 +145,89 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 	if err := msg.To(o.Recipient); err != nil {
 		return nil, fmt.Errorf("to %q: %w", o.Recipient, err)
 	}
-	msg.Subject(v.Subject)
+	if o.ReplyTo != "" {
+		if err := msg.ReplyTo(o.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	msg.Subject(subject)
 	msg.SetMessageIDWithValue(strings.TrimPrefix(o.MessageID, "msg_") + "@onboardiq")
-	msg.SetBodyString(mail.TypeTextPlain, text.String())
-	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
+	msg.SetBodyString(mail.TypeTextPlain, text)
+	msg.AddAlternativeString(mail.TypeTextHTML, html)
 	return msg, nil
 }
+
+// composeContact is an email to a customer contact (postgres.ContactMail):
+// its Markdown as the HTML part, in the workspace's colours, its text as
+// the plain part, and, for a kind the contact may turn off, an unsubscribe
+// link in the footer and in List-Unsubscribe (with one-click unsubscribe,
+// RFC 8058).
+func (m *Mailer) composeContact(o *postgres.Outbound) (*mail.Msg, error) {
+	if IsLinkEmailUnissued(o) {
+		return nil, errors.New("not sent: the link was not issued") // see (*postgres.Tx).ReissueLink
+	}
+	base := strings.TrimRight(m.BaseURL, "/")
+	str := func(k string) string { s, _ := o.Payload[k].(string); return s }
+	v := contactView{Subject: str("subject"), Body: markdown.Render(str("markdown")), Text: str("text"),
+		Workspace: str("workspace"), Accent: "#0b57d0", Portal: base + str("portal")}
+	if a := str("accent"); accentColor.MatchString(a) {
+		v.Accent = a
+	}
+	if u := str("unsubscribe"); u != "" {
+		v.Unsubscribe = base + u
+		v.Preferences = v.Portal + "/preferences"
+	}
+	var text, html bytes.Buffer
+	if err := contactText.Execute(&text, v); err != nil {
+		return nil, err
+	}
+	if err := contactHTML.Execute(&html, v); err != nil {
+		return nil, err
+	}
+	msg, err := m.message(o, v.Subject, text.String(), html.String())
+	if err != nil {
+		return nil, err
+	}
+	if v.Unsubscribe != "" {
+		msg.SetGenHeader("List-Unsubscribe", "<"+v.Unsubscribe+">")
+		msg.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
+	return msg, nil
+}
+
+// IsLinkEmailUnissued reports whether o carries a one-time link whose
+// secret was not made yet (the worker makes it just before sending).
+func IsLinkEmailUnissued(o *postgres.Outbound) bool {
+	_, hasToken := o.Payload["token_id"]
+	link, _ := o.Payload["link"].(string)
+	return hasToken && link == ""
+}
+
+var accentColor = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+
+type contactView struct {
+	Subject, Text, Workspace, Accent, Portal string
+	Body                                     template.HTML
+	Unsubscribe, Preferences                 string
+}
+
+var contactText = texttemplate.Must(texttemplate.New("text").Parse(`{{.Text}}
+
+-- 
+{{.Workspace}} · {{.Portal}}
+{{if .Unsubscribe}}Choose which emails you get: {{.Preferences}}
+Unsubscribe from these emails: {{.Unsubscribe}}
+{{end}}`))
+
+var contactHTML = template.Must(template.New("html").Parse(`<!doctype html>
+<html><body style="font-family: system-ui, sans-serif; color: #1b1f24; max-width: 36rem">
+<p style="border-bottom: 3px solid {{.Accent}}; padding-bottom: .4rem; font-weight: 600">{{.Workspace}}</p>
+{{.Body}}
+<hr><p style="color: #5f6b7a; font-size: .85rem"><a href="{{.Portal}}" style="color: {{.Accent}}">{{.Workspace}}</a>{{if .Unsubscribe}} ·
+<a href="{{.Preferences}}" style="color: #5f6b7a">Choose which emails you get</a> ·
+<a href="{{.Unsubscribe}}" style="color: #5f6b7a">Unsubscribe</a>{{end}}</p>
+</body></html>
+`))
 
 func plural(n int) string {
 	if n == 1 {

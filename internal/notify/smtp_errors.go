@@ -68,7 +68,14 @@ func (m *Mailer) smtpFailure(ctx context.Context, o *postgres.Outbound, err erro
 	result, retry := describeSMTPError(err)
 	m.logger().WarnContext(ctx, "email not sent", "delivery_id", o.ID, "message_id", o.MessageID,
 		"result", result, "retry", retry, "smtp_error", err.Error())
-	return Outcome{Result: result, Retry: retry}
+	return Outcome{Result: result, Retry: retry, Bounce: hardBounce(err)}
+}
+
+// hardBounce reports whether err is the mail server refusing the
+// recipient for good: a permanent (5xx) reply to RCPT TO.
+func hardBounce(err error) bool {
+	var se *mail.SendError
+	return errors.As(err, &se) && se.Reason == mail.ErrSMTPRcptTo && !se.IsTemp() && se.ErrorCode() >= 500
 }
 
 // smtpSettingsFailure is the outcome when the SMTP URL cannot be used.

@@ -47,6 +47,9 @@ type Outcome struct {
 	Result  string
 	Retry   bool   // worth trying again later
 	Disable string // the endpoint asked to be removed (410)
+	// Bounce: the mail server refused the recipient for good (a 5xx
+	// reply to RCPT TO): the address is undeliverable.
+	Bounce bool
 }
 
 // Send posts one delivery, signed with the Standard Webhooks scheme: the

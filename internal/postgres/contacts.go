@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/notify/wording"
+	"github.com/onboardiq/onboardiq/internal/mailtemplate"
 )
 
 // Contacts are a customer's people: tenant users with role customer. Those
@@ -44,7 +45,7 @@ func (db *DB) AddContact(ctx context.Context, customerID uuid.UUID, in onboardiq
 		if err != nil {
 			return err
 		}
-		sent, err = invite(ctx, tx, p, u, c.Name, baseURL)
+		sent, err = invite(ctx, tx, p, u, baseURL)
 		return err
 	})
 	if err != nil {
@@ -73,7 +74,9 @@ func (db *DB) UpdateContact(ctx context.Context, id uuid.UUID, patch onboardiq.C
 			return err
 		}
 		u, err = scanUser(tx.QueryRow(ctx, `
-UPDATE tenant_users u SET name = $3, email = $4, disabled_at = CASE WHEN $5 THEN coalesce(u.disabled_at, $6) END, updated_at = $6
+UPDATE tenant_users u SET name = $3, email = $4, disabled_at = CASE WHEN $5 THEN coalesce(u.disabled_at, $6) END, updated_at = $6,
+    undeliverable_at = CASE WHEN u.email = $4 THEN u.undeliverable_at END,
+    undeliverable_reason = CASE WHEN u.email = $4 THEN u.undeliverable_reason END
 WHERE u.tenant_id = $1 AND u.user_id = $2
 RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Email, after.Disabled, time.Now()))
 		var pgErr *pgconn.PgError
@@ -120,14 +123,13 @@ func (db *DB) ResendInvitation(ctx context.Context, id uuid.UUID, baseURL string
 		if u.Disabled {
 			return onboardiq.Errorf(onboardiq.ECONFLICT, "%s is disabled: enable them before inviting them again", u.Name)
 		}
-		if err := endLinks(ctx, tx, id); err != nil {
-			return err
+		// The invitations and sign-in links sent before end; the links of
+		// emails still waiting to go (reminders) stay theirs.
+		if _, err := tx.Exec(ctx, `UPDATE login_tokens SET used_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL AND purpose <> $4`,
+			tx.TenantID(), id, time.Now(), LinkEmail); err != nil {
+			return fmt.Errorf("end links: %w", err)
 		}
-		var customer string
-		if err := tx.QueryRow(ctx, `SELECT name FROM customers WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), *u.CustomerID).Scan(&customer); err != nil {
-			return fmt.Errorf("contact's customer: %w", err)
-		}
-		sent, err = invite(ctx, tx, p, u, customer, baseURL)
+		sent, err = invite(ctx, tx, p, u, baseURL)
 		return err
 	})
 	if err != nil {
@@ -162,10 +164,10 @@ func endLinks(ctx context.Context, tx *Tx, user uuid.UUID) error {
 // token, and the email worker issues the secret when it sends
 // (ReissueLink). It records who invited whom (user.invited) and returns
 // the link made now.
-func invite(ctx context.Context, tx *Tx, p *onboardiq.Principal, u *onboardiq.User, customer, baseURL string) (SentLink, error) {
-	var slug, vendor string
-	if err := tx.QueryRow(ctx, `SELECT slug, name FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&slug, &vendor); err != nil {
-		return SentLink{}, fmt.Errorf("invite: tenant: %w", err)
+func invite(ctx context.Context, tx *Tx, p *onboardiq.Principal, u *onboardiq.User, baseURL string) (SentLink, error) {
+	t, err := loadMailTarget(ctx, tx, u.ID, mailtemplate.Invitation, time.Now())
+	if err != nil || t == nil {
+		return SentLink{}, fmt.Errorf("invite: contact %s: %v", u.ID, err)
 	}
 	token, err := newTokenWith(linkPrefix, tx.TenantID())
 	if err != nil {
@@ -177,20 +179,20 @@ func invite(ctx context.Context, tx *Tx, p *onboardiq.Principal, u *onboardiq.Us
 		tx.TenantID(), u.ID, LinkInvite, sum[:], time.Now().Add(InvitationTTL)).Scan(&tokenID); err != nil {
 		return SentLink{}, fmt.Errorf("invite: link: %w", err)
 	}
-	inviter := ""
+	inviter := t.workspace
 	if !p.IsSystem() {
-		inviter = p.Name
+		inviter = p.Name + " of " + t.workspace
 	}
-	portal := baseURL + "/portal/" + slug
-	msg := wording.Invite(wording.Invitation{Contact: u.Name, Customer: customer, Vendor: vendor, Inviter: inviter, Days: int(InvitationTTL.Hours() / 24)},
-		linkPlaceholder, portal+"/signin")
+	portal := baseURL + "/portal/" + t.slug
+	kind, _ := mailtemplate.Find(mailtemplate.Invitation)
+	msg := t.render(kind, map[string]string{"inviter": inviter, "days": strconv.Itoa(int(InvitationTTL.Hours() / 24)), "signin_url": portal + "/signin"})
 	prefix := portal + "/magic?token="
 	var deliveryID uuid.UUID
 	if err := tx.QueryRow(ctx, `
-INSERT INTO deliveries (tenant_id, channel, event_type, payload, recipient, message_id)
-VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tx.TenantID(), LinkInvite,
-		map[string]any{"subject": msg.Title, "text": msg.Body, "token_id": tokenID, "link_prefix": prefix},
-		u.Email, newMessageID()).Scan(&deliveryID); err != nil {
+INSERT INTO deliveries (tenant_id, channel, event_type, payload, recipient, message_id, user_id)
+VALUES ($1, 'email', $2, $3, $4, $5, $6) RETURNING delivery_id`, tx.TenantID(), LinkInvite,
+		withLink(t.payload(mailtemplate.Invitation, msg), tokenID, prefix),
+		u.Email, newMessageID(), u.ID).Scan(&deliveryID); err != nil {
 		return SentLink{}, fmt.Errorf("invite: delivery: %w", err)
 	}
 	if err := tx.Enqueue(ctx, EmailArgs{TenantID: tx.TenantID(), DeliveryID: deliveryID}); err != nil {
@@ -200,5 +202,5 @@ VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tx.TenantID(), Link
 		Data: map[string]any{"user_id": u.ID, "email": u.Email, "delivery_id": deliveryID}}); err != nil {
 		return SentLink{}, err
 	}
-	return SentLink{URL: prefix + token, Subject: msg.Title}, nil
+	return SentLink{URL: prefix + token, Subject: msg.Subject}, nil
 }

@@ -29,6 +29,12 @@ type Outbound struct {
 	// the email links to it rather than to its project.
 	TaskID *uuid.UUID
 	Digest []DigestItem
+	// UserID is the recipient, when a user: the contact of a contact
+	// email, the user of a notification.
+	UserID *uuid.UUID
+	// ReplyTo is the address replies go to (a task's signed reply
+	// address), set by the sender; "" for none.
+	ReplyTo string
 }
 
 // DigestItem is one notification of a digest email.
@@ -60,8 +66,13 @@ func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error)
 		return nil, err
 	}
 	o := &Outbound{Delivery: *d}
-	if err := tx.QueryRow(ctx, `SELECT payload FROM deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), id).Scan(&o.Payload); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT payload, user_id FROM deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), id).Scan(&o.Payload, &o.UserID); err != nil {
 		return nil, err
+	}
+	if t, ok := o.Payload["task_id"].(string); ok {
+		if id, err := uuid.Parse(t); err == nil {
+			o.TaskID = &id
+		}
 	}
 	switch {
 	case d.EndpointID != nil:
@@ -73,8 +84,8 @@ func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error)
 			o.Secret, o.SecretErr = tx.openWebhookSecret(*d.EndpointID, plain, sealed)
 		}
 	case d.NotificationID != nil:
-		err = tx.QueryRow(ctx, `SELECT title, body, project_id, `+notificationTask+` FROM notifications n WHERE tenant_id = $1 AND notification_id = $2`,
-			tx.TenantID(), *d.NotificationID).Scan(&o.Subject, &o.Body, &o.ProjectID, &o.TaskID)
+		err = tx.QueryRow(ctx, `SELECT title, body, project_id, `+notificationTask+`, user_id FROM notifications n WHERE tenant_id = $1 AND notification_id = $2`,
+			tx.TenantID(), *d.NotificationID).Scan(&o.Subject, &o.Body, &o.ProjectID, &o.TaskID, &o.UserID)
 	case d.EventType == "digest":
 		rows, qerr := tx.Query(ctx, `
 SELECT n.title, n.body, n.project_id, `+notificationTask+` FROM notifications n
@@ -107,6 +118,7 @@ type AttemptResult struct {
 	Duration time.Duration
 	Final    bool   // no more attempts will follow
 	Disable  string // disable the endpoint, for this reason (a 410)
+	Bounce   bool   // the recipient's address refused mail for good
 }
 
 // RecordAttempt logs an attempt and moves the delivery to delivered,
@@ -137,6 +149,11 @@ WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), o.ID, status, r.Attem
 	}
 	if o.NotificationID != nil && r.OK {
 		if _, err := tx.Exec(ctx, `UPDATE notifications SET email_state = 'sent' WHERE tenant_id = $1 AND notification_id = $2`, tx.TenantID(), *o.NotificationID); err != nil {
+			return err
+		}
+	}
+	if r.Bounce && o.Channel == "email" {
+		if err := markUndeliverable(ctx, tx, o, r.Result, time.Now()); err != nil {
 			return err
 		}
 	}

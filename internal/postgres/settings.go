@@ -15,14 +15,20 @@ import (
 func loadSettings(ctx context.Context, tx *Tx) (onboardiq.NotificationSettings, error) {
 	var s onboardiq.NotificationSettings
 	var start, end *int16
-	var digest int16
+	var digest, weekday, hour int16
+	c := &onboardiq.ContactEmailSettings{}
 	err := tx.QueryRow(ctx, `
-SELECT time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days
-FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays)
+SELECT time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days,
+    contact_due_soon_days, contact_overdue_every_days, contact_overdue_max, contact_digest_weekday, contact_digest_hour,
+    contact_reengage_days, contact_daily_cap
+FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays,
+		&c.DueSoonDays, &c.OverdueEveryDays, &c.OverdueMax, &weekday, &hour, &c.ReengageDays, &c.DailyCap)
 	if err != nil {
 		return s, fmt.Errorf("notification settings: %w", err)
 	}
 	s.DigestHour = int(digest)
+	c.DigestWeekday, c.DigestHour = int(weekday), int(hour)
+	s.ContactEmails = c
 	if start != nil && end != nil {
 		a, b := int(*start), int(*end)
 		s.QuietHoursStart, s.QuietHoursEnd = &a, &b
@@ -57,6 +63,11 @@ func (db *DB) SetNotificationSettings(ctx context.Context, s onboardiq.Notificat
 	if (s.QuietHoursStart == nil) != (s.QuietHoursEnd == nil) {
 		return s, onboardiq.Invalid("quiet_hours_end", "set both quiet_hours_start and quiet_hours_end, or neither")
 	}
+	if s.ContactEmails != nil {
+		if err := s.ContactEmails.Validate(); err != nil {
+			return s, err
+		}
+	}
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ManageSettings); err != nil {
 			return err
@@ -65,14 +76,21 @@ func (db *DB) SetNotificationSettings(ctx context.Context, s onboardiq.Notificat
 		if err != nil {
 			return err
 		}
+		if s.ContactEmails == nil {
+			s.ContactEmails = before.ContactEmails
+		}
+		c := s.ContactEmails
 		_, err = tx.Exec(ctx, `
 UPDATE tenants SET time_zone = $2, quiet_hours_start = $3, quiet_hours_end = $4, digest_hour = $5,
-    notification_cooldown_hours = $6, escalate_to_admins_after_days = $7, updated_at = now()
-WHERE tenant_id = $1`, tx.TenantID(), s.TimeZone, s.QuietHoursStart, s.QuietHoursEnd, s.DigestHour, s.CooldownHours, s.EscalateAfterDays)
+    notification_cooldown_hours = $6, escalate_to_admins_after_days = $7,
+    contact_due_soon_days = $8, contact_overdue_every_days = $9, contact_overdue_max = $10, contact_digest_weekday = $11,
+    contact_digest_hour = $12, contact_reengage_days = $13, contact_daily_cap = $14, updated_at = now()
+WHERE tenant_id = $1`, tx.TenantID(), s.TimeZone, s.QuietHoursStart, s.QuietHoursEnd, s.DigestHour, s.CooldownHours, s.EscalateAfterDays,
+			c.DueSoonDays, c.OverdueEveryDays, c.OverdueMax, c.DigestWeekday, c.DigestHour, c.ReengageDays, c.DailyCap)
 		if err != nil {
 			return fmt.Errorf("notification settings: %w", err)
 		}
-		ch := changes(before, s, "time_zone", "quiet_hours_start", "quiet_hours_end", "digest_hour", "cooldown_hours", "escalate_to_admins_after_days")
+		ch := changes(before, s, "time_zone", "quiet_hours_start", "quiet_hours_end", "digest_hour", "cooldown_hours", "escalate_to_admins_after_days", "contact_emails")
 		if len(ch) == 0 {
 			return nil
 		}

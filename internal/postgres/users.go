@@ -225,11 +225,12 @@ INSERT INTO support_members (tenant_id, support_member_id, name, email) VALUES (
 	return u, err
 }
 
-const userColumns = `u.tenant_id, u.user_id, u.email, u.name, u.role, u.customer_id, u.created_at, u.disabled_at IS NOT NULL`
+const userColumns = `u.tenant_id, u.user_id, u.email, u.name, u.role, u.customer_id, u.created_at, u.disabled_at IS NOT NULL,
+    u.undeliverable_reason, u.time_zone`
 
 func scanUser(row pgx.Row) (*onboardiq.User, error) {
 	u := &onboardiq.User{}
-	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.CustomerID, &u.CreatedAt, &u.Disabled)
+	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.CustomerID, &u.CreatedAt, &u.Disabled, &u.Undeliverable, &u.TimeZone)
 	return u, err
 }
 

@@ -310,9 +310,12 @@ WHERE tenant_id = $1 AND token_id = $2 AND used_at IS NULL AND expires_at > $4`,
 		return false, nil
 	}
 	link := prefix + token
-	text, _ := o.Payload["text"].(string)
 	o.Payload["link"] = link
-	o.Payload["text"] = strings.ReplaceAll(text, linkPlaceholder, link)
+	for _, part := range []string{"text", "markdown"} {
+		if text, ok := o.Payload[part].(string); ok {
+			o.Payload[part] = strings.ReplaceAll(text, linkPlaceholder, link)
+		}
+	}
 	return true, nil
 }
 
@@ -342,7 +345,8 @@ RETURNING user_id`, tenant, hash, purposes).Scan(&user)
 	return tenant, user, err
 }
 
-// SignInWithLink consumes a sign-in link (or an invitation) to the
+// SignInWithLink consumes a sign-in link (an invitation, or the link in
+// an email to a contact) to the
 // workspace slug and opens a session. A link to another workspace is
 // refused without being consumed.
 func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *onboardiq.Principal, error) {
@@ -355,7 +359,7 @@ func (db *DB) SignInWithLink(ctx context.Context, slug, token string) (string, *
 	} else if err != nil || tenant != linkTenant {
 		return "", nil, errLink
 	}
-	tenant, user, err := db.useLink(ctx, token, []string{LinkSignIn, LinkInvite}, nil)
+	tenant, user, err := db.useLink(ctx, token, []string{LinkSignIn, LinkInvite, LinkEmail}, nil)
 	if err != nil {
 		return "", nil, err
 	}

@@ -250,14 +250,32 @@ func (h *Handler) portalSignin(w http.ResponseWriter, r *http.Request) error {
 // magicPage is where an emailed sign-in link lands. It consumes nothing:
 // mail scanners fetch every link in a message, so a GET only shows a
 // Continue button, whose POST (magic) uses the link.
+// The link in an email to a contact names the page it is about (next, a
+// path below the portal): a contact already signed in goes straight
+// there, leaving the link unused.
 func (h *Handler) magicPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
+	slug, next := r.PathValue("slug"), postgres.SafePortalPage(r.FormValue("next"))
 	token := r.FormValue("token")
 	if tooLong(r, limitToken) != "" {
 		token = ""
 	}
-	return h.render(w, r, http.StatusOK, "magic.html", view{Title: "Sign in", Slug: r.PathValue("slug"), Data: token})
+	if p, err := h.session(r); err == nil && p.IsCustomer() && p.TenantSlug == slug {
+		http.Redirect(w, r, portalPage(slug, next), http.StatusSeeOther)
+		return nil
+	}
+	return h.render(w, r, http.StatusOK, "magic.html", view{Title: "Sign in", Slug: slug, Data: magicLink{Token: token, Next: next}})
+}
+
+type magicLink struct{ Token, Next string }
+
+// portalPage is the address of page (a SafePortalPage) in slug's portal.
+func portalPage(slug, page string) string {
+	if page == "/" {
+		return "/portal/" + slug
+	}
+	return "/portal/" + slug + page
 }
 
 func (h *Handler) magic(w http.ResponseWriter, r *http.Request) error {
@@ -272,7 +290,7 @@ func (h *Handler) magic(w http.ResponseWriter, r *http.Request) error {
 			Error: "This link is invalid, used or expired. Ask for a new one below."})
 	}
 	h.setSession(w, r, session)
-	http.Redirect(w, r, "/portal/"+p.TenantSlug, http.StatusSeeOther)
+	http.Redirect(w, r, portalPage(p.TenantSlug, postgres.SafePortalPage(r.FormValue("next"))), http.StatusSeeOther)
 	return nil
 }
 

@@ -43,33 +43,6 @@ func AtRisk(p Project, reason string) Message {
 	return Message{Title: fmt.Sprintf("%s is at risk of missing its deadline", p.Name), Body: reason}
 }
 
-// Invitation is what a customer contact is told when they are invited to
-// the portal: who invited them, to what, and how long the link lasts. link
-// is the sign-in link (or the placeholder the store fills at send time),
-// signIn the portal's sign-in page, for when the link has expired.
-type Invitation struct {
-	Contact, Customer string // the contact's and their company's names
-	Vendor            string // the tenant's name
-	Inviter           string // who invited them; "" for the workspace itself
-	Days              int    // how long the link works
-}
-
-// Invite words an invitation email.
-func Invite(in Invitation, link, signIn string) Message {
-	who := in.Vendor
-	if in.Inviter != "" {
-		who = fmt.Sprintf("%s of %s", in.Inviter, in.Vendor)
-	}
-	return Message{
-		Title: fmt.Sprintf("%s invites you to the onboarding of %s", in.Vendor, in.Customer),
-		Body: fmt.Sprintf("Hello %s,\n\n%s has invited you to the %s onboarding portal, where you and the team share the onboarding plan of %s: "+
-			"the tasks on your side, what they wait on, and help articles.\n\n"+
-			"Open this link to sign in (it works once, within %d %s):\n\n%s\n\n"+
-			"When it has expired, ask for a new sign-in link at %s.",
-			in.Contact, who, in.Vendor, in.Customer, in.Days, plural(in.Days, "day", "days"), link, signIn),
-	}
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

@@ -33,26 +33,6 @@ func TestMessages(t *testing.T) {
 	}
 }
 
-func TestInvite(t *testing.T) {
-	t.Parallel()
-	in := wording.Invitation{Contact: "Hannah Becker", Customer: "Globex Logistics", Vendor: "Acme Software", Inviter: "Priya Shah", Days: 7}
-	got := wording.Invite(in, "{link}", "http://onboardiq.test/portal/acme/signin")
-	want := wording.Message{
-		Title: "Acme Software invites you to the onboarding of Globex Logistics",
-		Body: "Hello Hannah Becker,\n\nPriya Shah of Acme Software has invited you to the Acme Software onboarding portal, where you and the team share " +
-			"the onboarding plan of Globex Logistics: the tasks on your side, what they wait on, and help articles.\n\n" +
-			"Open this link to sign in (it works once, within 7 days):\n\n{link}\n\n" +
-			"When it has expired, ask for a new sign-in link at http://onboardiq.test/portal/acme/signin.",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	in.Inviter, in.Days = "", 1
-	if got := wording.Invite(in, "L", "S"); !strings.Contains(got.Body, "\n\nAcme Software has invited you") || !strings.Contains(got.Body, "within 1 day)") {
-		t.Errorf("without an inviter, one day: %q", got.Body)
-	}
-}
-
 func TestKind(t *testing.T) {
 	t.Parallel()
 	for kind, want := range map[string]string{

@@ -49,7 +49,7 @@ var DefaultContactEmails = ContactEmailSettings{DueSoonDays: 2, OverdueEveryDays
 // Validate names the first field out of range.
 func (c ContactEmailSettings) Validate() error {
 	for _, f := range []struct {
-		name     string
+		name      string
 		v, lo, hi int
 	}{
 		{"contact_emails.due_soon_days", c.DueSoonDays, 0, 30},

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/onboardiq/onboardiq/internal/inbound"
 	"github.com/onboardiq/onboardiq/internal/server"
-	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
 const (
@@ -35,7 +35,10 @@ func TestInboundEmailWebhook(t *testing.T) {
 		InboundDomain: inboundDomain, InboundWebhookSecret: inboundSecret}))
 	t.Cleanup(e.srv.Close)
 
-	to := inbound.Address(testdb.Keyring(), inbound.Reply{Tenant: e.acme, Task: e.t1, User: e.contact, Expires: time.Now().Add(time.Hour)}, inboundDomain)
+	to, err := e.db.App.ReplyAddressFor(context.Background(), e.acme, e.t1, e.contact, inboundDomain)
+	if err != nil {
+		t.Fatal(err)
+	}
 	body, _ := json.Marshal(map[string]string{"from": "Contact <contact1@customer.test>", "to": "Acme <" + to + ">",
 		"text": "done\n\nOn Mon, Nov 23, 2026 at 9:00 AM Acme wrote:\n> Please sign the order form."})
 	post := func(srvURL, id string, ts time.Time, sig string) (int, string) {

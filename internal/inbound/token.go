@@ -8,7 +8,6 @@ package inbound
 
 import (
 	"encoding/base32"
-	"encoding/binary"
 	"errors"
 	"strings"
 	"time"
@@ -18,44 +17,47 @@ import (
 	"github.com/onboardiq/onboardiq/internal/secret"
 )
 
-// Reply is what a reply address names: the task a reply is about, the user
-// it was sent to, in their tenant, and until when a reply is taken.
+// Reply is what a reply address names: a key, in its tenant, that the
+// store maps to the task a reply is about and the user it was sent to
+// (and until when a reply is taken). The key keeps the address short: the
+// tenant, the key and the signature make 50 characters, and the local part
+// "reply+" and the token 56 (RFC 5321 allows 64).
 type Reply struct {
-	Tenant, Task, User uuid.UUID
-	Expires            time.Time
+	Tenant uuid.UUID
+	Key    [KeySize]byte
 }
 
-// TokenTTL is how long a reply address works after the email carrying it
-// was made.
+// KeySize is the length of a reply key, in bytes.
+const KeySize = 5
+
+// TokenTTL is how long a reply address works after the last email
+// carrying it was made.
 const TokenTTL = 60 * 24 * time.Hour
 
 const (
-	macPurpose = "onboardiq reply address v1"
+	macPurpose = "onboardiq reply address v2"
 	macSize    = 10
-	bodySize   = 3*16 + 8
+	bodySize   = 16 + KeySize
 )
 
 // enc is lower-case base32 without padding: relays may lower-case an
 // address's local part, and base32 survives it (Verify reads either case).
 var enc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-var (
-	// ErrBadToken is a token that is not one, or whose signature fails
-	// (altered, or signed with a key that is not in the keyring).
-	ErrBadToken = errors.New("the reply address is not one OnboardIQ made")
-	// ErrExpired is a genuine token past its expiry.
-	ErrExpired = errors.New("the reply address has expired")
-)
+// ErrBadToken is a token that is not one, or whose signature fails
+// (altered, or signed with a key that is not in the keyring).
+var ErrBadToken = errors.New("the reply address is not one OnboardIQ made")
 
 // Encode makes r's token, signed with the keyring's first key.
 func Encode(ring *secret.Keyring, r Reply) string {
-	body := marshal(r)
+	body := append(append([]byte{}, r.Tenant[:]...), r.Key[:]...)
 	return enc.EncodeToString(append(body, ring.MAC(macPurpose, body)[:macSize]...))
 }
 
 // Verify reads a token, in either case, and checks its signature against
-// every key of the keyring and its expiry against now.
-func Verify(ring *secret.Keyring, token string, now time.Time) (Reply, error) {
+// every key of the keyring. Whether its key still names a task, and until
+// when, is the store's to say.
+func Verify(ring *secret.Keyring, token string) (Reply, error) {
 	raw, err := enc.DecodeString(strings.ToLower(token))
 	if err != nil || len(raw) != bodySize+macSize {
 		return Reply{}, ErrBadToken
@@ -64,10 +66,9 @@ func Verify(ring *secret.Keyring, token string, now time.Time) (Reply, error) {
 	if !ring.VerifyMAC(macPurpose, body, sum) {
 		return Reply{}, ErrBadToken
 	}
-	r := unmarshal(body)
-	if !now.Before(r.Expires) {
-		return r, ErrExpired
-	}
+	var r Reply
+	copy(r.Tenant[:], body[:16])
+	copy(r.Key[:], body[16:])
 	return r, nil
 }
 
@@ -89,21 +90,4 @@ func TokenOf(addr, domain string) (string, bool) {
 		return "", false
 	}
 	return tok, true
-}
-
-func marshal(r Reply) []byte {
-	b := make([]byte, 0, bodySize)
-	b = append(b, r.Tenant[:]...)
-	b = append(b, r.Task[:]...)
-	b = append(b, r.User[:]...)
-	return binary.BigEndian.AppendUint64(b, uint64(r.Expires.Unix()))
-}
-
-func unmarshal(b []byte) Reply {
-	var r Reply
-	copy(r.Tenant[:], b[0:16])
-	copy(r.Task[:], b[16:32])
-	copy(r.User[:], b[32:48])
-	r.Expires = time.Unix(int64(binary.BigEndian.Uint64(b[48:56])), 0).UTC()
-	return r
 }

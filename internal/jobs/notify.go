@@ -79,7 +79,11 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArg
 				o.Payload["link_prefix"] = strings.TrimRight(w.Mailer.BaseURL, "/") + prefix
 			}
 			if o.TaskID != nil && o.UserID != nil {
-				o.ReplyTo = w.DB.ReplyAddressFor(job.Args.TenantID, *o.TaskID, *o.UserID, w.Mailer.InboundDomain)
+				to, err := w.DB.ReplyAddressFor(ctx, job.Args.TenantID, *o.TaskID, *o.UserID, w.Mailer.InboundDomain)
+				if err != nil {
+					return notify.Outcome{Result: "could not make the reply address: " + err.Error(), Retry: true}
+				}
+				o.ReplyTo = to
 			}
 			if postgres.IsLinkEmail(o) && w.Mailer.SMTPURL != "" {
 				if out, ok := w.reissue(ctx, job.Args.TenantID, o); !ok {

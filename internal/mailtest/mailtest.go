@@ -25,9 +25,21 @@ type Message struct {
 
 // Server is the SMTP server; Addr is its host:port.
 type Server struct {
-	Addr string
-	mu   sync.Mutex
-	msgs []Message
+	Addr   string
+	mu     sync.Mutex
+	msgs   []Message
+	reject map[string]bool
+}
+
+// Reject makes the server refuse the address for good, as a mail server
+// refuses a mailbox that does not exist: 550 5.1.1 to RCPT TO.
+func (s *Server) Reject(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reject == nil {
+		s.reject = map[string]bool{}
+	}
+	s.reject[strings.ToLower(addr)] = true
 }
 
 // New starts a server on 127.0.0.1 for the test's lifetime.
@@ -89,6 +101,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.srv.mu.Lock()
+	rejected := s.srv.reject[strings.ToLower(to)]
+	s.srv.mu.Unlock()
+	if rejected {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"}
+	}
 	s.to = append(s.to, to)
 	return nil
 }

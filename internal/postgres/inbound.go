@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -41,25 +42,33 @@ type InboundMessage struct {
 	Detail     string    `json:"detail"`
 }
 
-// ReplyAddress returns the Reply-To address of an email to user about task
-// in the caller's tenant, reply+<token>@domain, valid for
-// inbound.TokenTTL; "" when there is no domain (replies by email are off)
-// or no keyring to sign with.
-func (db *DB) ReplyAddress(ctx context.Context, task, user uuid.UUID, domain string) string {
-	p := onboardiq.PrincipalFromContext(ctx)
-	if p == nil || domain == "" || db.secrets == nil {
-		return ""
-	}
-	return inbound.Address(db.secrets, inbound.Reply{Tenant: p.TenantID, Task: task, User: user, Expires: time.Now().Add(inbound.TokenTTL)}, domain)
-}
-
-// ReplyAddressFor is ReplyAddress for a job or a mailer that knows the
-// tenant but has no caller.
-func (db *DB) ReplyAddressFor(tenant, task, user uuid.UUID, domain string) string {
+// ReplyAddressFor returns the Reply-To address of an email to user about
+// task in tenant, reply+<token>@domain, working for inbound.TokenTTL from
+// now: the pair's reply key (made the first time, its expiry moved on
+// each time). "" when there is no domain (replies by email are off) or no
+// keyring to sign with.
+func (db *DB) ReplyAddressFor(ctx context.Context, tenant, task, user uuid.UUID, domain string) (string, error) {
 	if domain == "" || db.secrets == nil {
-		return ""
+		return "", nil
 	}
-	return inbound.Address(db.secrets, inbound.Reply{Tenant: tenant, Task: task, User: user, Expires: time.Now().Add(inbound.TokenTTL)}, domain)
+	r := inbound.Reply{Tenant: tenant}
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		key := make([]byte, inbound.KeySize)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		var got []byte
+		err := tx.QueryRow(ctx, `
+INSERT INTO reply_keys (tenant_id, reply_key, task_id, user_id, expires_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (tenant_id, task_id, user_id) DO UPDATE SET expires_at = excluded.expires_at
+RETURNING reply_key`, tenant, key, task, user, time.Now().Add(inbound.TokenTTL)).Scan(&got)
+		copy(r.Key[:], got)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("reply address: %w", err)
+	}
+	return inbound.Address(db.secrets, r, domain), nil
 }
 
 // ApplyReply applies a reply by email to the task its address names, in
@@ -75,11 +84,10 @@ func (db *DB) ApplyReply(ctx context.Context, in inbound.Message) (string, error
 	if db.secrets == nil {
 		return ReplyBadToken, errors.New("apply reply: no keyring (ONBOARDIQ_SECRET_KEY)")
 	}
-	r, err := inbound.Verify(db.secrets, in.Token, time.Now())
+	r, err := inbound.Verify(db.secrets, in.Token)
 	if errors.Is(err, inbound.ErrBadToken) {
 		return ReplyBadToken, nil
 	}
-	expired := errors.Is(err, inbound.ErrExpired)
 	sender := in.From
 	if a, err := mail.ParseAddress(in.From); err == nil {
 		sender = a.Address
@@ -87,14 +95,24 @@ func (db *DB) ApplyReply(ctx context.Context, in inbound.Message) (string, error
 	sender = truncate(strings.TrimSpace(sender), 320)
 	var outcome string
 	err = db.InTenant(ctx, r.Tenant, func(ctx context.Context, tx *Tx) error {
+		var k replyKey
+		err := tx.QueryRow(ctx, `SELECT task_id, user_id, expires_at FROM reply_keys WHERE tenant_id = $1 AND reply_key = $2`,
+			r.Tenant, r.Key[:]).Scan(&k.Task, &k.User, &k.Expires)
+		if errors.Is(err, pgx.ErrNoRows) {
+			outcome = ReplyBadToken // its task or user was deleted since
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		var detail string
-		outcome, detail, err = applyReply(ctx, tx, r, sender, in.Text, expired)
+		outcome, detail, err = applyReply(ctx, tx, k, sender, in.Text, !time.Now().Before(k.Expires))
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `
 INSERT INTO inbound_messages (tenant_id, transport, sender, task_id, user_id, outcome, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.TenantID(), in.Transport, sender, r.Task, r.User, outcome, truncate(detail, 500))
+VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.TenantID(), in.Transport, sender, k.Task, k.User, outcome, truncate(detail, 500))
 		return err
 	})
 	if err != nil {
@@ -103,15 +121,21 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.TenantID(), in.Transport, sender, r.Tas
 	return outcome, nil
 }
 
-func applyReply(ctx context.Context, tx *Tx, r inbound.Reply, sender, text string, expired bool) (outcome, detail string, err error) {
+// replyKey is what a reply address's key names.
+type replyKey struct {
+	Task, User uuid.UUID
+	Expires    time.Time
+}
+
+func applyReply(ctx context.Context, tx *Tx, r replyKey, sender, text string, expired bool) (outcome, detail string, err error) {
 	if expired {
 		return ReplyExpired, "the reply address expired on " + r.Expires.Format(time.DateOnly), nil
 	}
-	p := &onboardiq.Principal{TenantID: r.Tenant}
+	p := &onboardiq.Principal{TenantID: tx.TenantID()}
 	err = tx.QueryRow(ctx, `
 SELECT u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
 FROM tenant_users u JOIN tenants t ON t.tenant_id = $1
-WHERE u.tenant_id = $1 AND u.user_id = $2 AND u.disabled_at IS NULL`, r.Tenant, r.User).
+WHERE u.tenant_id = $1 AND u.user_id = $2 AND u.disabled_at IS NULL`, tx.TenantID(), r.User).
 		Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ReplyNotAllowed, "the recipient is no longer an active user", nil

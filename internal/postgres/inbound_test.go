@@ -10,7 +10,6 @@ import (
 	"net/smtp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -85,8 +84,24 @@ func TestReplyByEmailThroughTheSMTPListener(t *testing.T) {
 		ids = append(ids, tk.ID)
 	}
 	ids = append(ids, vendor.ID)
-	to := func(task uuid.UUID) string { return f.db.ReplyAddressFor(f.tenant, task, f.contact.ID, replyDomain) }
-	expired := inbound.Address(f.db.secrets, inbound.Reply{Tenant: f.tenant, Task: ids[5], User: f.contact.ID, Expires: time.Now().Add(-time.Minute)}, replyDomain)
+	to := func(task uuid.UUID) string {
+		t.Helper()
+		addr, err := f.db.ReplyAddressFor(context.Background(), f.tenant, task, f.contact.ID, replyDomain)
+		if err != nil || len(strings.TrimSuffix(addr, "@"+replyDomain)) > 64 {
+			t.Fatalf("reply address %q (its local part must fit RFC 5321's 64 characters): %v", addr, err)
+		}
+		return addr
+	}
+	if a, b := to(ids[0]), to(ids[0]); a != b {
+		t.Errorf("the same task and recipient got two reply addresses: %s, %s", a, b)
+	}
+	expired := to(ids[5])
+	if err := f.db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE reply_keys SET expires_at = now() - interval '1 minute' WHERE task_id = $1`, ids[5])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	tampered := []byte(to(ids[4]))
 	i := len("reply+") + 3
 	if tampered[i] == 'a' {
@@ -203,16 +218,35 @@ func TestReplyTokenNeverCrossesTenants(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, r := range []inbound.Reply{
-		{Tenant: f.tenant, Task: taskB.ID, User: f.contact.ID},    // A's tenant and user, B's task
-		{Tenant: f.tenant, Task: taskB.ID, User: contactB.ID},     // A's tenant, B's task and user
-		{Tenant: tb.Tenant.ID, Task: taskA.ID, User: contactB.ID}, // B's tenant and user, A's task
+	// A reply key names a task and a user of its own tenant: the keys
+	// cannot be made across tenants.
+	for _, c := range []struct {
+		name               string
+		tenant, task, user uuid.UUID
+	}{
+		{"A's tenant and user, B's task", f.tenant, taskB.ID, f.contact.ID},
+		{"A's tenant, B's task and user", f.tenant, taskB.ID, contactB.ID},
+		{"B's tenant and user, A's task", tb.Tenant.ID, taskA.ID, contactB.ID},
 	} {
-		r.Expires = time.Now().Add(time.Hour)
-		out, err := f.db.ApplyReply(ctx, inbound.Message{Transport: "smtp", Token: inbound.Encode(f.db.secrets, r), From: "c@globex.test", Text: "done"})
-		if err != nil || out != ReplyNotAllowed {
-			t.Errorf("%+v: %q, %v; want not_allowed", r, out, err)
+		if addr, err := f.db.ReplyAddressFor(ctx, c.tenant, c.task, c.user, replyDomain); err == nil {
+			t.Errorf("%s: reply address %s", c.name, addr)
 		}
+	}
+	// B's genuine key signed as A's tenant names nothing in A; B's address
+	// answered from A's contact's address (the same) reaches B's task only
+	// as B's contact.
+	addrB, err := f.db.ReplyAddressFor(ctx, tb.Tenant.ID, taskB.ID, contactB.ID, replyDomain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokB, _ := inbound.TokenOf(addrB, replyDomain)
+	rB, err := inbound.Verify(f.db.secrets, tokB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spliced := inbound.Encode(f.db.secrets, inbound.Reply{Tenant: f.tenant, Key: rB.Key})
+	if out, err := f.db.ApplyReply(ctx, inbound.Message{Transport: "smtp", Token: spliced, From: "c@globex.test", Text: "done"}); err != nil || out != ReplyBadToken {
+		t.Errorf("B's key under A's tenant: %q, %v; want bad_token", out, err)
 	}
 	for _, c := range []struct {
 		as   context.Context

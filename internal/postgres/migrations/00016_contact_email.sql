@@ -49,7 +49,29 @@ ALTER TABLE tenants
     ADD COLUMN contact_reengage_days       integer  NOT NULL DEFAULT 7 CHECK (contact_reengage_days BETWEEN 0 AND 90),
     ADD COLUMN contact_daily_cap           integer  NOT NULL DEFAULT 10 CHECK (contact_daily_cap BETWEEN 1 AND 100);
 
+-- Reply addresses (reply+<token>@ONBOARDIQ_INBOUND_DOMAIN): the token is
+-- the tenant, a short key and a signature (internal/inbound), so the local
+-- part stays within RFC 5321's 64 characters; the key names the task and
+-- the recipient here, one per pair, and its expiry moves on with each email.
+CREATE TABLE reply_keys (
+    tenant_id   uuid        NOT NULL,
+    reply_key   bytea       NOT NULL CHECK (octet_length(reply_key) = 5),
+    task_id     uuid        NOT NULL,
+    user_id     uuid        NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, reply_key),
+    UNIQUE (tenant_id, task_id, user_id),
+    FOREIGN KEY (tenant_id, task_id) REFERENCES tasks (tenant_id, task_id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES tenant_users (tenant_id, user_id) ON DELETE CASCADE
+);
+ALTER TABLE reply_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE reply_keys FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON reply_keys
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
 -- +goose Down
+DROP TABLE reply_keys;
 ALTER TABLE tenants DROP COLUMN contact_due_soon_days, DROP COLUMN contact_overdue_every_days, DROP COLUMN contact_overdue_max,
     DROP COLUMN contact_digest_weekday, DROP COLUMN contact_digest_hour, DROP COLUMN contact_reengage_days, DROP COLUMN contact_daily_cap;
 DROP INDEX deliveries_recipient_idx;

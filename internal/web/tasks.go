@@ -24,7 +24,7 @@ type taskData struct {
 	// the tasks that wait on it only once the date changes.
 	DueWas string
 	// Mentions is the JSON of the people the comment box suggests when
-	// "@" is typed (mentionCandidates).
+	// "@" is typed (consoleMentions).
 	Mentions     string
 	Troubleshoot *aiReport
 }
@@ -157,7 +157,7 @@ func (h *Handler) taskPage(ctx context.Context, id uuid.UUID, form *taskForm) (*
 		return nil, err
 	}
 	d := &taskData{StaffTaskPage: pg, DueWas: formDay(pg.Task.DueAt)}
-	if d.Mentions, err = mentionCandidates(pg.Mentionable, onboardiq.PrincipalFromContext(ctx).UserID, pg.Customer); err != nil {
+	if d.Mentions, err = consoleMentions(pg, onboardiq.PrincipalFromContext(ctx).UserID); err != nil {
 		return nil, err
 	}
 	if form != nil {

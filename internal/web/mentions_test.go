@@ -52,6 +52,22 @@ func demoUser(t *testing.T, a *app, in onboardiq.NewUser) *onboardiq.User {
 	return u
 }
 
+// pressEnter presses Enter as a keyboard does: one key-down that carries
+// its text, which the page may cancel (chromedp's SendKeys sends the text
+// in an event of its own, which no page can).
+var pressEnter = chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		k := input.DispatchKeyEventParams{Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
+		if typ == input.DispatchKeyEventTypeKeyDown {
+			k.Text, k.UnmodifiedText = "\r", "\r"
+		}
+		if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, k); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
 // TestTaskPageSuggestsMentions: the task page's comment box offers the
 // people a mention would notify (Tx.Mentionable): active staff with their
 // role, and the task's customer's contacts with their company when
@@ -187,21 +203,6 @@ func TestMentionAutocomplete(t *testing.T) {
 		})()`)
 	}
 	value := func() string { t.Helper(); return eval(`document.querySelector("#body").value`) }
-	// enter presses Enter as a keyboard does: one key-down that carries
-	// its text, which the page may cancel (chromedp's SendKeys sends the
-	// text in an event of its own, which no page can).
-	enter := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
-			k := input.DispatchKeyEventParams{Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
-			if typ == input.DispatchKeyEventTypeKeyDown {
-				k.Text, k.UnmodifiedText = "\r", "\r"
-			}
-			if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 
 	do("sign in and open the task",
 		chromedp.Navigate(a.url+"/signin"),
@@ -247,7 +248,7 @@ func TestMentionAutocomplete(t *testing.T) {
 	if s, v := state(), value(); s != "false hidden:  | -" || v != "@Alex Morgan and @ha" {
 		t.Errorf("after Escape: %s, %q", s, v)
 	}
-	do("type on and enter", chromedp.SendKeys(chromedp.CSS("#body"), "n"), enter)
+	do("type on and enter", chromedp.SendKeys(chromedp.CSS("#body"), "n"), pressEnter)
 	if v := value(); v != "@Alex Morgan and @Hannah Becker " {
 		t.Errorf("Enter inserted %q", v)
 	}

@@ -36,8 +36,9 @@ type Assignee struct {
 // project and customer, the name of its assignee, its comments, the tasks
 // of other projects most like it, the other tasks of its project (the
 // predecessors it may have) with those it waits on and those that wait on
-// it, how many tasks moving its due date would move, who may hold it, and
-// the caller's unread notifications.
+// it, how many tasks moving its due date would move, who may hold it, who
+// may be mentioned in a comment on it, and the caller's unread
+// notifications.
 type StaffTaskPage struct {
 	Task         *onboardiq.Task
 	Project      *onboardiq.Project
@@ -54,7 +55,10 @@ type StaffTaskPage struct {
 	// change asks for it (UpdateTaskAndDependents).
 	ToShift   int
 	Assignees []Assignee
-	Unread    int
+	// Mentionable are those a comment on it may mention: the people the
+	// notifier would tell (Tx.Mentionable), the caller among them.
+	Mentionable []Mentionable
+	Unread      int
 }
 
 // LoadStaffTaskPage reads a task's console page (staff): the task, then
@@ -107,6 +111,10 @@ ORDER BY u.customer_id IS NOT NULL, u.name, u.user_id`, tenant, t.CustomerID, t.
 				}
 				return nil
 			})
+			return err
+		})
+		b.Queue(mentionableQuery, tenant, t.CustomerID, t.Visibility == onboardiq.VisibilityCustomer).Query(func(rows pgx.Rows) (err error) {
+			out.Mentionable, err = pgx.CollectRows(rows, scanMentionable)
 			return err
 		})
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Unread) })

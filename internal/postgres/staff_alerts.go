@@ -72,23 +72,33 @@ WHERE t.tenant_id = $1 AND t.task_id = $2`, tx.TenantID(), taskID).Scan(
 type Mentionable struct {
 	UserID      uuid.UUID
 	Name, Email string
+	Role        onboardiq.Role
 }
 
-// Mentionable lists the active users who can see the task a: every staff
-// member of the tenant, and the contacts of its customer when the task is
-// visible to customers.
-func (tx *Tx) Mentionable(ctx context.Context, a *TaskAudience) ([]Mentionable, error) {
-	rows, err := tx.Query(ctx, `
-SELECT user_id, name, email FROM tenant_users
+// mentionableQuery lists the active users who can see a task of customer
+// $2 ($3: the task is visible to customers): every staff member of the
+// tenant, and the customer's contacts when customers see the task; staff
+// first, by name. The notifier (Mentionable) and the task page's
+// suggestions (LoadStaffTaskPage) both ask it, so the page never offers
+// someone a mention would not reach.
+const mentionableQuery = `
+SELECT user_id, name, email, role FROM tenant_users
 WHERE tenant_id = $1 AND disabled_at IS NULL AND (role <> 'customer' OR ($3 AND customer_id = $2))
-ORDER BY user_id`, tx.TenantID(), a.CustomerID, a.Visibility == onboardiq.VisibilityCustomer)
+ORDER BY role = 'customer', lower(name), user_id`
+
+func scanMentionable(r pgx.CollectableRow) (Mentionable, error) {
+	var m Mentionable
+	return m, r.Scan(&m.UserID, &m.Name, &m.Email, &m.Role)
+}
+
+// Mentionable lists the active users who can see the task a
+// (mentionableQuery).
+func (tx *Tx) Mentionable(ctx context.Context, a *TaskAudience) ([]Mentionable, error) {
+	rows, err := tx.Query(ctx, mentionableQuery, tx.TenantID(), a.CustomerID, a.Visibility == onboardiq.VisibilityCustomer)
 	if err != nil {
 		return nil, fmt.Errorf("mentionable: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mentionable, error) {
-		var m Mentionable
-		return m, r.Scan(&m.UserID, &m.Name, &m.Email)
-	})
+	return pgx.CollectRows(rows, scanMentionable)
 }
 
 // UserNotice is a notification for some users about an event on a task.

@@ -14,14 +14,18 @@ import (
 )
 
 // taskData is the console's task page: the page the store read, the edit
-// form (its values, and its errors when a save was refused), and a
-// troubleshooting report when one was asked for.
+// form (its values, and its errors when a save was refused), whom the
+// comment box suggests mentioning, and a troubleshooting report when one
+// was asked for.
 type taskData struct {
 	*postgres.StaffTaskPage
 	Form taskForm
 	// DueWas is the due date as saved, for the script that offers moving
 	// the tasks that wait on it only once the date changes.
-	DueWas       string
+	DueWas string
+	// Mentions is the JSON of the people the comment box suggests when
+	// "@" is typed (consoleMentions).
+	Mentions     string
 	Troubleshoot *aiReport
 }
 
@@ -153,6 +157,9 @@ func (h *Handler) taskPage(ctx context.Context, id uuid.UUID, form *taskForm) (*
 		return nil, err
 	}
 	d := &taskData{StaffTaskPage: pg, DueWas: formDay(pg.Task.DueAt)}
+	if d.Mentions, err = consoleMentions(pg, onboardiq.PrincipalFromContext(ctx).UserID); err != nil {
+		return nil, err
+	}
 	if form != nil {
 		d.Form = *form
 	} else {

@@ -229,3 +229,171 @@
 // ---- portal and branding ----
 
 
+
+// ---- mentions ----
+// Comment boxes with data-mentionable (the people a mention would notify,
+// each with the text that mentions them) suggest whom to @mention: typing
+// "@" and the start of a name or address lists up to 8 matches (names
+// first, then addresses, then a later word of a name). Arrow keys move,
+// Enter or Tab (or a click) inserts "@Full Name ", Escape closes. The box
+// is an ARIA combobox that owns the list; without script, typing the
+// mention in full does the same.
+(function () {
+  const most = 8;
+  const word = /[\p{L}\p{N}_]/u;
+  document.querySelectorAll("textarea[data-mentionable], input[data-mentionable]").forEach((field, n) => {
+    let people;
+    try {
+      people = JSON.parse(field.dataset.mentionable || "[]");
+    } catch {
+      return;
+    }
+    if (!Array.isArray(people) || people.length === 0) return;
+    for (const p of people) {
+      p.lname = p.name.toLowerCase();
+      p.lemail = p.email.toLowerCase();
+      p.words = p.lname.split(/\s+/).slice(1);
+    }
+    const id = (field.id || "mention-" + n) + "-mentions";
+    const list = document.createElement("ul");
+    list.id = id;
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "People to mention");
+    list.hidden = true;
+    const status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    field.after(list, status);
+    field.setAttribute("role", "combobox");
+    field.setAttribute("aria-autocomplete", "list");
+    field.setAttribute("aria-haspopup", "listbox");
+    field.setAttribute("aria-controls", id);
+    field.setAttribute("aria-expanded", "false");
+
+    let shown = []; // the people listed
+    let active = -1;
+    let from = -1; // where the "@" being completed is
+
+    // query finds the mention being typed before the caret: an "@" not
+    // after a letter or digit, then a letter or digit, and no line break.
+    const query = () => {
+      const pos = field.selectionStart;
+      if (pos === null || pos !== field.selectionEnd) return null;
+      const before = field.value.slice(Math.max(0, pos - 80), pos);
+      const offset = pos - before.length;
+      for (let at = before.lastIndexOf("@"); at >= 0; at = before.lastIndexOf("@", at - 1)) {
+        const q = before.slice(at + 1);
+        if (/[\n\r]/.test(q)) return null;
+        const prev = at > 0 ? before[at - 1] : field.value[offset - 1] || "";
+        if (prev && word.test(prev)) continue;
+        if (!q || !word.test(q[0])) return null;
+        return { at: offset + at, q: q.toLowerCase() };
+      }
+      return null;
+    };
+    const rank = (p, q) => {
+      if (p.lname.startsWith(q)) return 0;
+      if (p.lemail.startsWith(q)) return 1;
+      if (p.words.some((w) => w.startsWith(q))) return 2;
+      return -1;
+    };
+    const close = () => {
+      shown = [];
+      active = -1;
+      from = -1;
+      list.hidden = true;
+      list.replaceChildren();
+      field.setAttribute("aria-expanded", "false");
+      field.removeAttribute("aria-activedescendant");
+    };
+    const highlight = (i) => {
+      active = i;
+      list.querySelectorAll("[role=option]").forEach((o, j) => {
+        o.setAttribute("aria-selected", String(j === i));
+        if (j === i) o.scrollIntoView({ block: "nearest" });
+      });
+      field.setAttribute("aria-activedescendant", id + "-" + i);
+    };
+    const update = () => {
+      const found = query();
+      if (!found) return close();
+      const matches = [];
+      for (const p of people) {
+        const r = rank(p, found.q);
+        if (r >= 0) matches.push({ p, r });
+      }
+      matches.sort((a, b) => a.r - b.r);
+      shown = matches.slice(0, most).map((m) => m.p);
+      if (shown.length === 0) return close();
+      from = found.at;
+      list.replaceChildren(...shown.map((p, i) => {
+        const li = document.createElement("li");
+        li.id = id + "-" + i;
+        li.setAttribute("role", "option");
+        const name = document.createElement("span");
+        name.className = "mention-name";
+        name.textContent = p.name;
+        const detail = document.createElement("span");
+        detail.className = "muted";
+        detail.textContent = p.detail ? p.detail + " · " + p.email : p.email;
+        li.append(name, " ", detail);
+        return li;
+      }));
+      list.hidden = false;
+      field.setAttribute("aria-expanded", "true");
+      highlight(0);
+      status.textContent = shown.length === 1 ? "1 person to mention" : shown.length + " people to mention";
+    };
+    const choose = (i) => {
+      const p = shown[i];
+      if (!p || from < 0) return;
+      const v = field.value;
+      const end = field.selectionStart;
+      const text = v[end] === " " ? p.insert : p.insert + " ";
+      field.value = v.slice(0, from) + text + v.slice(end);
+      const caret = from + text.length + (v[end] === " " ? 1 : 0);
+      field.setSelectionRange(caret, caret);
+      close();
+      status.textContent = p.name + " mentioned";
+      field.focus();
+    };
+
+    field.addEventListener("input", update);
+    field.addEventListener("click", update);
+    field.addEventListener("keyup", (ev) => {
+      if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(ev.key)) update();
+    });
+    field.addEventListener("blur", close);
+    field.addEventListener("keydown", (ev) => {
+      if (list.hidden || shown.length === 0 || ev.isComposing) return;
+      switch (ev.key) {
+        case "ArrowDown":
+          highlight((active + 1) % shown.length);
+          break;
+        case "ArrowUp":
+          highlight((active - 1 + shown.length) % shown.length);
+          break;
+        case "Enter":
+        case "Tab":
+          if (ev.shiftKey || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+          choose(active);
+          break;
+        case "Escape":
+          close();
+          break;
+        default:
+          return;
+      }
+      ev.preventDefault();
+      ev.stopPropagation();
+    });
+    // A press on the list keeps the focus in the box, so the click that
+    // follows chooses.
+    list.addEventListener("mousedown", (ev) => ev.preventDefault());
+    list.addEventListener("click", (ev) => {
+      const li = ev.target.closest("[role=option]");
+      if (li) choose(Number(li.id.slice(id.length + 1)));
+    });
+  });
+})();

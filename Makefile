@@ -56,7 +56,10 @@ CITUS_TESTS ?= TestCitus.* \
 	TestBulkUpdateTasks TestBulkUpdateTasksIsAllOrNothing TestMoveTask TestLoadTimelinePage \
 	TestCustomersPageCountsOpenProjects TestProjectFilters TestMyTasks TestContacts TestArchivedCustomerTakesNoProject \
 	TestBrandingRoundTrip TestContactReopensWhatTheyCompleted TestActivityNamesTheTask \
-	TestStaffProjectPageReadsInFixedRoundTrips TestPortalProjectPageReadsInFixedRoundTrips
+	TestStaffProjectPageReadsInFixedRoundTrips TestPortalProjectPageReadsInFixedRoundTrips \
+	TestCustomerActionsNotifyStaff TestMentionsNotify TestReplyByEmailThroughTheSMTPListener \
+	TestReplyTokenNeverCrossesTenants TestInboundEmailWebhook TestHardBounceMarksTheAddressUndeliverable \
+	TestTaskEmailsCarryAReplyAddress TestTaskPageOffersWhomTheNotifierReaches TestPortalMentionable
 empty :=
 space := $(empty) $(empty)
 test-citus:

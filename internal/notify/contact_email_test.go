@@ -34,9 +34,9 @@ func TestContactEmail(t *testing.T) {
 	}
 	mail := send("dana@globex.example", map[string]any{
 		"subject": "Due Tue 8 Dec: Send the SSO metadata", "kind": "task_due_soon",
-		"markdown":    "Hello Dana,\n\n**Send the SSO metadata** is due.\n\n<script>alert(1)</script>\n\n[Open the task](https://onboarding.acme.example/portal/acme/magic?next=%2Ftasks%2F1&token=oiql_x)",
-		"text":        "Hello Dana,\n\nSend the SSO metadata is due.\n\nOpen the task: https://onboarding.acme.example/portal/acme/magic?next=%2Ftasks%2F1&token=oiql_x",
-		"workspace":   "Acme Onboarding", "accent": "#ff6600", "portal": "/portal/acme",
+		"markdown":  "Hello Dana,\n\n**Send the SSO metadata** is due.\n\n<script>alert(1)</script>\n\n[Open the task](https://onboarding.acme.example/portal/acme/magic?next=%2Ftasks%2F1&token=oiql_x)",
+		"text":      "Hello Dana,\n\nSend the SSO metadata is due.\n\nOpen the task: https://onboarding.acme.example/portal/acme/magic?next=%2Ftasks%2F1&token=oiql_x",
+		"workspace": "Acme Onboarding", "accent": "#ff6600", "portal": "/portal/acme",
 		"unsubscribe": "/portal/acme/unsubscribe?token=u1", "token_id": uuid.New().String(), "link": "https://onboarding.acme.example/portal/acme/magic?token=oiql_x",
 	})
 	for _, want := range []string{

@@ -80,13 +80,16 @@ func (f *fixture) customerTask(t *testing.T, assignee string) uuid.UUID {
 	t.Helper()
 	var id uuid.UUID
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		return tx.QueryRow(ctx, `
-WITH pick AS (
-    SELECT t.task_id FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
-    WHERE p.name = 'Initech Health onboarding' AND t.visibility = 'customer' AND t.status IN ('not_started', 'in_progress')
-    ORDER BY t.position LIMIT 1)
-UPDATE tasks SET assigned_to = (SELECT user_id FROM tenant_users WHERE email = $1)
-WHERE task_id IN (SELECT task_id FROM pick) RETURNING task_id`, assignee).Scan(&id)
+		err := tx.QueryRow(ctx, `
+SELECT t.task_id FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+WHERE t.tenant_id = $1 AND p.name = 'Initech Health onboarding' AND t.visibility = 'customer' AND t.status IN ('not_started', 'in_progress')
+ORDER BY t.position LIMIT 1`, f.tenant).Scan(&id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE tasks SET assigned_to = (SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND email = $2)
+WHERE tenant_id = $1 AND task_id = $3`, f.tenant, assignee, id)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

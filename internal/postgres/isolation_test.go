@@ -74,6 +74,10 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO tenant_holidays (tenant_id, day, name) VALUES ($1, '2026-12-25', 'Christmas')`,
 			`INSERT INTO inbound_messages (tenant_id, transport, sender, task_id, user_id, outcome)
 			 VALUES ($1, 'smtp', 'c@example.test', '00000000-0000-0000-0000-00000000000d', gen_random_uuid(), 'commented')`,
+			`INSERT INTO conversations (tenant_id, conversation_id, customer_id, opened_by, subject)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-00000000000c', gen_random_uuid(), 'How do I set up SSO?')`,
+			`INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', gen_random_uuid(), 'question', 'How do I set up SSO?')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -92,7 +92,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING conversation_id`,
 				return err
 			}
 		}
-		if c, err = getConversation(ctx, tx, p, id, false); err != nil {
+		if c, err = conversationWithMessages(ctx, tx, p, id); err != nil {
 			return err
 		}
 		return emitConversation(ctx, tx, onboardiq.EventConversationOpened, c, first, p)

@@ -95,7 +95,7 @@ type env struct {
 	// a conversation each of the contact (about t1) and of the CSM (about p1)
 	// with the assistant, and the contact's "Ask my CSM" thread.
 	hook, note, conv, staffConv, thread uuid.UUID
-	hookSecret                  string
+	hookSecret                          string
 }
 
 func newEnv(t *testing.T) *env {

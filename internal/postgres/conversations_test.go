@@ -313,6 +313,36 @@ func TestConversationLists(t *testing.T) {
 	if _, err := f.db.ListConversations(f.as, ConversationFilter{ListOptions: onboardiq.ListOptions{Cursor: "nope"}}); onboardiq.ErrorField(err) != "cursor" {
 		t.Errorf("a bad cursor: %v", err)
 	}
+
+	// A conversation goes with its customer (and its contacts); one about a
+	// task deleted since stays, about no task.
+	if err := f.db.DeleteCustomer(f.as, f.other.ID); err != nil {
+		t.Fatalf("delete a customer with a conversation: %v", err)
+	}
+	if _, err := f.db.GetConversation(f.as, lone.ID); onboardiq.ErrorCode(err) != onboardiq.ENOTFOUND {
+		t.Errorf("the deleted customer's conversation: %v", err)
+	}
+	pr := f.project(t, f.customer, "Rollout", 1)
+	tasks, err := f.db.ListTasks(f.as, pr.ID, TaskFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	about, err := f.db.OpenConversation(f.asContact, onboardiq.NewConversation{Subject: "About a task", Body: "?", TaskID: &tasks.Items[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.DeleteTask(f.as, tasks.Items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.DeleteProject(f.as, pr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.db.GetConversation(f.asContact, about.ID); err != nil || got.TaskID != nil || got.Task != "" {
+		t.Errorf("a conversation about a deleted task: %+v, %v", got, err)
+	}
+	if _, err := f.db.ReplyToConversation(f.asContact, about.ID, "Still there?"); err != nil {
+		t.Errorf("replying about a deleted task and project: %v", err)
+	}
 }
 
 // TestAskAboutTheAssistantsAnswer: passing on the assistant's answer copies

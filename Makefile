@@ -56,7 +56,8 @@ CITUS_TESTS ?= TestCitus.* \
 	TestBulkUpdateTasks TestBulkUpdateTasksIsAllOrNothing TestMoveTask TestLoadTimelinePage \
 	TestCustomersPageCountsOpenProjects TestProjectFilters TestMyTasks TestContacts TestArchivedCustomerTakesNoProject \
 	TestBrandingRoundTrip TestContactReopensWhatTheyCompleted TestActivityNamesTheTask \
-	TestStaffProjectPageReadsInFixedRoundTrips TestPortalProjectPageReadsInFixedRoundTrips
+	TestStaffProjectPageReadsInFixedRoundTrips TestPortalProjectPageReadsInFixedRoundTrips \
+	TestConversationPermissions TestConversationLists TestAskAboutTheAssistantsAnswer TestConversationsAcrossCustomers TestCustomerAsksForHelp
 empty :=
 space := $(empty) $(empty)
 test-citus:

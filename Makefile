@@ -59,7 +59,8 @@ CITUS_TESTS ?= TestCitus.* \
 	TestStaffProjectPageReadsInFixedRoundTrips TestPortalProjectPageReadsInFixedRoundTrips \
 	TestCustomerActionsNotifyStaff TestMentionsNotify TestReplyByEmailThroughTheSMTPListener \
 	TestReplyTokenNeverCrossesTenants TestInboundEmailWebhook TestHardBounceMarksTheAddressUndeliverable \
-	TestTaskEmailsCarryAReplyAddress TestTaskPageOffersWhomTheNotifierReaches TestPortalMentionable
+	TestTaskEmailsCarryAReplyAddress TestTaskPageOffersWhomTheNotifierReaches TestPortalMentionable \
+	TestConversationPermissions TestConversationLists TestAskAboutTheAssistantsAnswer TestConversationsAcrossCustomers TestCustomerAsksForHelp
 empty :=
 space := $(empty) $(empty)
 test-citus:
@@ -76,7 +77,7 @@ lint:
 ## screenshots: refresh the screenshots in docs/screenshots from the browser tests
 screenshots:
 	@scripts/browser.sh
-	@$(DB_ENV); ONBOARDIQ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestStaffCompletesATask|TestCustomerPortal|TestOnboardingFromAnEmptyWorkspace|TestOnboardACustomerInTheBrowser|TestProjectTaskTableInBrowser|TestTaskDependenciesInBrowser|TestTemplateEditorInBrowser' ./internal/web
+	@$(DB_ENV); ONBOARDIQ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestStaffCompletesATask|TestCustomerPortal|TestOnboardingFromAnEmptyWorkspace|TestOnboardACustomerInTheBrowser|TestProjectTaskTableInBrowser|TestTaskDependenciesInBrowser|TestTemplateEditorInBrowser|TestAskMyCSMInTheBrowser' ./internal/web
 
 ## bench: the benchmarks, five runs each (compare runs with benchstat)
 bench:

@@ -72,6 +72,11 @@ const (
 	EventHolidaysChanged             = EventKind("settings.holidays_changed")
 	EventBudgetSet                   = EventKind("ai.budget_set")
 	EventAssistantQuestion           = EventKind("assistant.question")
+
+	EventConversationOpened   = EventKind("conversation.opened")
+	EventConversationReplied  = EventKind("conversation.replied")
+	EventConversationClosed   = EventKind("conversation.closed")
+	EventConversationReopened = EventKind("conversation.reopened")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -90,6 +95,7 @@ var EventKinds = []EventKind{
 	EventTemplateCreated, EventTemplateUpdated, EventTemplateDeleted,
 	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookSecretRotated, EventWebhookDisabled,
 	EventNotificationSettingsChanged, EventBrandingChanged, EventHolidaysChanged, EventBudgetSet, EventAssistantQuestion,
+	EventConversationOpened, EventConversationReplied, EventConversationClosed, EventConversationReopened,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -171,6 +177,10 @@ var eventLabels = map[EventKind]string{
 	EventHolidaysChanged:             "changed the holidays",
 	EventBudgetSet:                   "set the AI budget",
 	EventAssistantQuestion:           "asked the support team",
+	EventConversationOpened:          "asked the CSM",
+	EventConversationReplied:         "replied in a conversation",
+	EventConversationClosed:          "closed a conversation",
+	EventConversationReopened:        "reopened a conversation",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

@@ -147,6 +147,14 @@ func (e *Event) Describe() string {
 		return "set the AI budget to " + fmt.Sprintf("%d tokens a month", d.number("monthly_tokens"))
 	case EventAssistantQuestion:
 		return "asked the support team a question"
+	case EventConversationOpened:
+		return "asked the CSM" + d.quoted(d.data("subject"))
+	case EventConversationReplied:
+		return "replied to" + orElse(d.quoted(d.data("subject")), " a conversation")
+	case EventConversationClosed:
+		return "closed the conversation" + d.quoted(d.data("subject"))
+	case EventConversationReopened:
+		return "reopened the conversation" + d.quoted(d.data("subject"))
 	}
 	return e.Kind.Label()
 }

@@ -90,6 +90,11 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventUserInvited, Data: map[string]any{"email": "rosa@umbrella.example"}}, "invited “rosa@umbrella.example” to the portal"},
 		{"", Event{Kind: EventBudgetSet, Data: map[string]any{"monthly_tokens": 100000}}, "set the AI budget to 100000 tokens a month"},
 		{"", Event{Kind: EventAssistantQuestion}, "asked the support team a question"},
+		{"", Event{Kind: EventConversationOpened, Data: map[string]any{"subject": "How do I set up SSO?", "by_staff": false}}, "asked the CSM “How do I set up SSO?”"},
+		{"", Event{Kind: EventConversationReplied, Data: map[string]any{"subject": "About: Configure SSO", "by_staff": true}}, "replied to “About: Configure SSO”"},
+		{"no subject", Event{Kind: EventConversationReplied}, "replied to a conversation"},
+		{"", Event{Kind: EventConversationClosed, Data: map[string]any{"subject": "SSO"}}, "closed the conversation “SSO”"},
+		{"", Event{Kind: EventConversationReopened, Data: map[string]any{"subject": "SSO"}}, "reopened the conversation “SSO”"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

@@ -84,6 +84,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerIndex(mux, api, d.Version)
 	h.registerHolidays(api)
 	h.registerInbound(api)
+	h.registerConversations(api)
 	return api
 }
 

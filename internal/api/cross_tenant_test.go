@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -72,7 +73,7 @@ func TestCrossTenantRoutes(t *testing.T) {
 
 	acmeIDs := []string{e.c1.String(), e.c2.String(), e.p1.String(), e.p2.String(), e.t1.String(), e.tv.String(), e.ti.String(),
 		e.tpl.String(), e.csm.String(), e.contact.String(), e.pub.String(), e.internal.String(), e.note.String(), e.hook.String(),
-		e.conv.String(), e.staffConv.String(), e.hookSecret}
+		e.conv.String(), e.staffConv.String(), e.thread.String(), e.hookSecret}
 	for caller, id := range e.tokenID {
 		if caller != "other_tenant" {
 			acmeIDs = append(acmeIDs, id.String())
@@ -98,6 +99,19 @@ func TestCrossTenantRoutes(t *testing.T) {
 			if r.body != nil {
 				body = r.body(e)
 			}
+			if inAcme := want[column(cc.inAcme)]; strings.HasPrefix(inAcme, "2") && !namesAny(r.path(e), body, acmeIDs) {
+				// A route that names nothing of acme's acts in the caller's
+				// own workspace: what the same role may do in acme, it may
+				// do in bolt (a contact asks their own CSM).
+				allowed = append(allowed, inAcme)
+			}
+			if inAcme := want[column(cc.inAcme)]; cc.role == "customer" && (inAcme == "404" || inAcme == "422") {
+				// A contact of another customer and one of another
+				// workspace stand alike: nothing of acme's customer is
+				// theirs, and naming it is refused the same way (where bolt's
+				// admin is refused by role first).
+				allowed = append(allowed, inAcme)
+			}
 			status, out := e.do(t, "bolt_"+cc.role, r.method, r.path(e), body)
 			if !slices.Contains(allowed, strconv.Itoa(status)) {
 				t.Errorf("%s %s as bolt's %s: %d, want %s: %s", r.method, r.path(e), cc.role, status, strings.Join(allowed, " or "), out)
@@ -117,6 +131,17 @@ func TestCrossTenantRoutes(t *testing.T) {
 			acme, bolt = acmeAfter, boltAfter
 		}
 	}
+}
+
+// namesAny reports whether a request's path or body names any of ids.
+func namesAny(path string, body any, ids []string) bool {
+	raw, _ := json.Marshal(body)
+	for _, id := range ids {
+		if strings.Contains(path, id) || strings.Contains(string(raw), id) {
+			return true
+		}
+	}
+	return false
 }
 
 // tenantSnapshot fingerprints one tenant's rows of every tenant table (as a

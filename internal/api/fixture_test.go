@@ -92,9 +92,10 @@ type env struct {
 	pub, internal                        uuid.UUID // articles
 	// Seeded for the matrix only (seedMatrix): a webhook endpoint with a
 	// delivery, a notification of the contact with an email delivery, and
-	// a conversation each of the contact (about t1) and of the CSM (about p1).
-	hook, note, conv, staffConv uuid.UUID
-	hookSecret                  string
+	// a conversation each of the contact (about t1) and of the CSM (about p1)
+	// with the assistant, and the contact's "Ask my CSM" thread.
+	hook, note, conv, staffConv, thread uuid.UUID
+	hookSecret                          string
 }
 
 func newEnv(t *testing.T) *env {

@@ -32,7 +32,7 @@ func seedMatrix(t *testing.T, e *env) {
 		if err != nil {
 			return err
 		}
-		return firstErr(
+		err = firstErr(
 			q(&ignored, `INSERT INTO deliveries (tenant_id, channel, endpoint_id, event_type, recipient, message_id)
 			             VALUES ($1, 'webhook', $2, 'project.completed', 'https://93.184.215.14/hook', 'matrix-hook') RETURNING delivery_id`, e.acme, e.hook),
 			q(&e.note, `INSERT INTO notifications (tenant_id, user_id, kind, project_id, title) VALUES ($1, $2, 'project_overdue', $3, 'Overdue')
@@ -43,7 +43,14 @@ func seedMatrix(t *testing.T, e *env) {
 			q(&e.staffConv, `INSERT INTO assistant_conversations (tenant_id, user_id, project_id) VALUES ($1, $2, $3) RETURNING conversation_id`, e.acme, e.csm, e.p1),
 			q(&ignored, `INSERT INTO assistant_messages (tenant_id, conversation_id, role, content)
 			             VALUES ($1, $2, 'user', 'How do I set up SSO?'), ($1, $3, 'user', 'Why is this stuck?') RETURNING conversation_id`, e.acme, e.conv, e.staffConv),
+			q(&e.thread, `INSERT INTO conversations (tenant_id, customer_id, opened_by, csm_id, subject) VALUES ($1, $2, $3, $4, 'SSO set-up')
+			              RETURNING conversation_id`, e.acme, e.c1, contact, e.csm),
 		)
+		if err != nil {
+			return err
+		}
+		return q(&ignored, `INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
+		                    VALUES ($1, $2, $3, 'question', 'Which IdPs do you support?') RETURNING message_id`, e.acme, e.thread, contact)
 	})
 	if err != nil {
 		t.Fatal(err)

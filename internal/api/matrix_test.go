@@ -128,6 +128,21 @@ var routes = []route{
 	{"escalate contact's question", "POST", fixed("/assistant/escalate"), func(e *env) any { return map[string]any{"conversation_id": e.conv} }, "404 404 404 404 201 404 404 401"},
 	{"escalate csm's question", "POST", fixed("/assistant/escalate"), func(e *env) any { return map[string]any{"conversation_id": e.staffConv} }, "404 201 404 404 404 404 404 401"},
 
+	// Ask my CSM: contacts ask, the CSM and the admins answer, every staff
+	// member reads; e.thread is the contact's, to the CSM.
+	{"list conversations", "GET", fixed("/conversations?status=open"), nil, "200 200 200 200 200 200 200 401"},
+	{"open conversation", "POST", fixed("/conversations"), func(*env) any { return map[string]any{"subject": "SSO", "body": "Which IdPs?"} },
+		"403 403 403 403 201 201 403 401"},
+	{"ask the CSM about a task", "POST", fixed("/conversations"), func(e *env) any { return map[string]any{"subject": "About it", "body": "How?", "task_id": e.t1} },
+		"403 403 403 403 201 422 403 401"},
+	{"pass on the assistant's answer", "POST", fixed("/conversations"), func(e *env) any { return map[string]any{"assistant_conversation_id": e.conv} },
+		"403 403 403 403 201 422 403 401"},
+	{"get conversation", "GET", func(e *env) string { return "/conversations/" + e.thread.String() }, nil, "200 200 200 200 200 404 404 401"},
+	{"reply to conversation", "POST", func(e *env) string { return "/conversations/" + e.thread.String() + "/messages" },
+		func(*env) any { return map[string]any{"body": "Okta and Entra ID."} }, "201 201 403 403 201 404 404 401"},
+	{"close conversation", "POST", func(e *env) string { return "/conversations/" + e.thread.String() + "/close" }, nil, "200 200 403 403 403 404 404 401"},
+	{"reopen conversation", "POST", func(e *env) string { return "/conversations/" + e.thread.String() + "/reopen" }, nil, "200 200 403 403 403 404 404 401"},
+
 	{"list notifications", "GET", fixed("/notifications?unread=true"), nil, "200 200 200 200 200 200 200 401"},
 	{"unread count", "GET", fixed("/notifications/unread-count"), nil, "200 200 200 200 200 200 200 401"},
 	{"mark all read", "POST", fixed("/notifications/read-all"), nil, "200 200 200 200 200 200 200 401"},
@@ -176,6 +191,11 @@ var routes = []route{
 var setups = map[string]func(t *testing.T, e *env){
 	"resume project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "hold", "Customer re-org") },
 	"reopen project": func(t *testing.T, e *env) { e.lifecycle(t, e.p1.String(), "cancel", "Churned") },
+	"reopen conversation": func(t *testing.T, e *env) {
+		if st, out := e.do(t, "admin", "POST", "/conversations/"+e.thread.String()+"/close", nil); st != http.StatusOK {
+			t.Fatalf("close: %d %s", st, out)
+		}
+	},
 	"unarchive customer": func(t *testing.T, e *env) {
 		if st, out := e.do(t, "admin", "POST", "/customers/"+e.c1.String()+"/archive", nil); st != http.StatusOK {
 			t.Fatalf("archive: %d %s", st, out)
@@ -242,9 +262,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				// sees a webhook, and no one but the contact (and admins)
 				// the contact's notification.
 				hidden := map[string][]string{
-					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String(), e.internal.String(), e.note.String(), e.hook.String()},
+					"other_contact": {e.c1.String(), e.p1.String(), e.t1.String(), e.internal.String(), e.note.String(), e.hook.String(), e.thread.String()},
 					"other_tenant": {e.c1.String(), e.c2.String(), e.p1.String(), e.t1.String(), e.csm.String(), e.pub.String(), e.internal.String(),
-						e.note.String(), e.hook.String()},
+						e.note.String(), e.hook.String(), e.thread.String()},
 					"contact":      {e.c2.String(), e.p2.String(), e.ti.String(), e.internal.String(), e.hook.String()},
 					"csm":          {e.note.String(), e.hook.String()},
 					"sales_leader": {e.note.String(), e.hook.String()},

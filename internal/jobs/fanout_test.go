@@ -146,6 +146,15 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	contactCtx := onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: f.tenant, UserID: contact.ID, Role: onboardiq.RoleCustomer, CustomerID: &c.ID})
 	_, err = db.RecordQuestion(contactCtx, "Can we import from our old tool?", &pr.ID, nil)
 	must(err)
+	// Ask my CSM: opened, answered, closed, and reopened by the contact's reply.
+	conv, err := db.OpenConversation(contactCtx, onboardiq.NewConversation{Subject: "About: Connect the data feed", Body: "Which format?", TaskID: &task.ID})
+	must(err)
+	_, err = db.ReplyToConversation(admin, conv.ID, "CSV, please.")
+	must(err)
+	_, err = db.CloseConversation(admin, conv.ID)
+	must(err)
+	_, err = db.ReplyToConversation(contactCtx, conv.ID, "One more thing: the delimiter?")
+	must(err)
 
 	// The knowledge base and templates.
 	a, err := db.CreateArticle(admin, onboardiq.NewArticle{Title: "Event stream", Content: "Every change is recorded once.", Visibility: onboardiq.VisibilityInternal})

@@ -22,11 +22,14 @@ var customerActionKinds = map[onboardiq.EventKind]string{
 	onboardiq.EventTaskCommented: postgres.KindCustomerCommented,
 }
 
-// alertStaff tells staff what customers do to tasks, and anyone of the
-// tenant who can see a task that a comment on it mentions them
-// (docs/notifications.md). It reads who acted and who is concerned in the
+// alertStaff tells staff what customers do to tasks and when a customer
+// asks them for help, and anyone of the tenant who can see a task that a
+// comment on it mentions them (docs/notifications.md). It reads who acted and who is concerned in the
 // event's transaction; NotifyOfEvent makes it once per event, user and kind.
 func alertStaff(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
+	if e.Kind == onboardiq.EventConversationOpened || e.Kind == onboardiq.EventConversationReplied {
+		return alertAskedForHelp(ctx, tx, e)
+	}
 	kind, isAction := customerActionKinds[e.Kind]
 	if !isAction || e.TaskID == nil {
 		return nil
@@ -89,4 +92,45 @@ func alertStaff(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error 
 	m := wording.CustomerAction(wording.Action{Kind: kind, Actor: actor, Customer: a.Customer, Task: task, Project: a.Project, Detail: detail})
 	_, err = tx.NotifyOfEvent(ctx, postgres.UserNotice{Kind: kind, EventID: e.ID, Task: a, Title: m.Title, Body: m.Body, Users: users}, now)
 	return err
+}
+
+// alertAskedForHelp tells the staff who answer a customer (its CSM, or
+// with none the admins) that a contact asked them something or wrote
+// again in the conversation; staff's own replies tell nobody here (the
+// contact hears of them). The notification opens the conversation.
+func alertAskedForHelp(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
+	id, err := uuid.Parse(text(e.Data["conversation_id"]))
+	if err != nil {
+		return nil // not a conversation's event as this consumer knows them
+	}
+	var message *uuid.UUID
+	if m, err := uuid.Parse(text(e.Data["message_id"])); err == nil {
+		message = &m
+	}
+	a, err := tx.ConversationAudience(ctx, id, message, e.ActorID)
+	if err != nil || a == nil || !a.ActorIsContact {
+		return err
+	}
+	actor := a.Actor
+	if actor == "" {
+		actor = "A contact"
+	}
+	if s := text(e.Data["subject"]); s != "" {
+		a.Subject = s // as it was when they wrote
+	}
+	opened := e.Kind == onboardiq.EventConversationOpened
+	h := wording.Help{Actor: actor, Customer: a.Customer, Subject: a.Subject, Opened: opened, Body: a.Body}
+	if opened {
+		h.Answer = a.Answer
+	}
+	m := wording.AskedForHelp(h)
+	_, err = tx.NotifyOfConversation(ctx, postgres.ConversationNotice{Kind: postgres.KindCustomerAskedForHelp, EventID: e.ID, Conversation: a,
+		Title: m.Title, Body: m.Body, Users: a.Staff}, time.Now())
+	return err
+}
+
+// text is a value of an event's data as text ("" for none).
+func text(v any) string {
+	s, _ := v.(string)
+	return s
 }

@@ -260,3 +260,144 @@ FROM notifications n JOIN tenant_users u ON u.tenant_id = n.tenant_id AND u.user
 		t.Errorf("%d notifications in the other tenant", other)
 	}
 }
+
+// conversationNotices counts the notifications about conversation c by
+// "kind email".
+func (f *fixture) conversationNotices(t *testing.T, c uuid.UUID) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		rows, err := tx.Query(ctx, `
+SELECT n.kind || ' ' || u.email, count(*) FROM notifications n JOIN tenant_users u ON u.tenant_id = n.tenant_id AND u.user_id = n.user_id
+WHERE n.data->>'conversation_id' = $1 GROUP BY 1`, c.String())
+		if err != nil {
+			return err
+		}
+		var k string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&k, &n}, func() error { out[k] = n; return nil })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCustomerAsksForHelp: a contact asking their CSM, and writing again,
+// tells the customer's CSM once each however often the fan-out runs, in
+// the app and by email (through the loopback SMTP server) linking to the
+// conversation; the CSM's own reply tells no staff; a customer without a
+// CSM reaches the admins; a CSM who turned the kind off is not told.
+func TestCustomerAsksForHelp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.fanOut(t) // the seed's own events
+	db := f.db.App
+	lena, marco := f.as(t, "lena.park@initech.example"), f.as(t, "marco.rossi@acme.example")
+	emailsBefore := len(f.pending(t, "email"))
+
+	c, err := db.OpenConversation(lena, onboardiq.NewConversation{Subject: "Importing patient records", Body: "Which CSV columns do you need?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fanOut(t)
+	f.fanOutAgain(t)
+	want := map[string]int{"customer_asked_for_help marco.rossi@acme.example": 1}
+	if got := f.conversationNotices(t, c.ID); !maps.Equal(got, want) {
+		t.Errorf("after Lena asked: %v, want %v", got, want)
+	}
+	queued := f.pending(t, "email")[emailsBefore:]
+	if len(queued) != 1 {
+		t.Fatalf("%d emails queued, want 1 (Marco's)", len(queued))
+	}
+	w := &EmailWorker{DB: db, Mailer: f.mailer}
+	if err := w.Work(context.Background(), job(postgres.EmailArgs{TenantID: f.tenant, DeliveryID: queued[0]}, 1)); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.box.all()
+	if len(msgs) != 1 || len(msgs[0].to) != 1 || msgs[0].to[0] != "marco.rossi@acme.example" {
+		t.Fatalf("mail sent: %+v, want one to Marco", msgs)
+	}
+	data := strings.ReplaceAll(msgs[0].data, "=\r\n", "") // quoted-printable's soft line breaks
+	if !strings.Contains(data, "Lena Park asks: Importing patient records") || !strings.Contains(data, "Which CSV columns do you need?") {
+		t.Errorf("the email does not say what Lena asked:\n%s", data)
+	}
+	if !strings.Contains(data, "http://onboardiq.test/app/conversations/"+c.ID.String()) {
+		t.Errorf("the email does not link to the conversation:\n%s", data)
+	}
+	var link, opened string
+	if err := db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT data->>'link', notification_id::text FROM notifications WHERE kind = 'customer_asked_for_help'`).Scan(&link, &opened)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if link != "/app/conversations/"+c.ID.String() {
+		t.Errorf("the notification links to %q", link)
+	}
+	n, err := db.OpenNotification(marco, uuid.MustParse(opened))
+	if err != nil || n.Data["conversation_id"] != c.ID.String() {
+		t.Errorf("the notification names the conversation %v (%v)", n, err)
+	}
+
+	// Marco's answer tells no staff; Lena's reply tells Marco again.
+	if _, err := db.ReplyToConversation(marco, c.ID, "Name, date of birth and the record number."); err != nil {
+		t.Fatal(err)
+	}
+	f.fanOut(t)
+	if got := f.conversationNotices(t, c.ID); !maps.Equal(got, want) {
+		t.Errorf("after Marco answered: %v, want %v", got, want)
+	}
+	if _, err := db.CloseConversation(marco, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplyToConversation(lena, c.ID, "And the insurer?"); err != nil {
+		t.Fatal(err)
+	}
+	f.fanOut(t)
+	f.fanOutAgain(t)
+	want["customer_asked_for_help marco.rossi@acme.example"] = 2
+	if got := f.conversationNotices(t, c.ID); !maps.Equal(got, want) {
+		t.Errorf("after Lena wrote again (reopening it): %v, want %v", got, want)
+	}
+	var title string
+	if err := db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT title FROM notifications WHERE kind = 'customer_asked_for_help' ORDER BY created_at DESC, title LIMIT 1`).Scan(&title)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if title != "Lena Park replied to “Importing patient records”" {
+		t.Errorf("the reply's notification: %q", title)
+	}
+
+	// Without a CSM, the admins hear of it; a CSM who turned it off in
+	// the app hears nothing.
+	var initech uuid.UUID
+	if err := db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT customer_id FROM customers WHERE name = 'Initech Health'`).Scan(&initech)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AssignSupportMember(f.admin, initech, nil); err != nil {
+		t.Fatal(err)
+	}
+	orphan, err := db.OpenConversation(f.as(t, "raj.patel@initech.example"), onboardiq.NewConversation{Subject: "Who do we ask now?", Body: "Our CSM left."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetPreferences(f.as(t, "priya.shah@acme.example"), []onboardiq.Preference{
+		{Kind: postgres.KindCustomerAskedForHelp, InApp: false, Email: "off"}}); err != nil {
+		t.Fatal(err)
+	}
+	hannah, err := db.OpenConversation(f.as(t, "hannah.becker@globex.example"), onboardiq.NewConversation{Subject: "Quick one", Body: "Is SSO included?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fanOut(t)
+	if got, want := f.conversationNotices(t, orphan.ID), map[string]int{"customer_asked_for_help alex.morgan@acme.example": 1}; !maps.Equal(got, want) {
+		t.Errorf("a customer without a CSM: %v, want %v (the admins)", got, want)
+	}
+	if got := f.conversationNotices(t, hannah.ID); len(got) != 0 {
+		t.Errorf("Priya turned the kind off, yet: %v", got)
+	}
+}

@@ -97,9 +97,12 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 		return m.composeContact(o)
 	}
 	v := emailView{AppURL: strings.TrimRight(m.BaseURL, "/")}
-	// An email about a task links to the task, else to its project.
-	link := func(project, task *uuid.UUID) string {
+	// An email about a conversation links to it, one about a task to the
+	// task, else to its project.
+	link := func(project, task, conversation *uuid.UUID) string {
 		switch {
+		case conversation != nil:
+			return v.AppURL + "/app/conversations/" + conversation.String()
 		case task != nil:
 			return v.AppURL + "/tasks/" + task.String()
 		case project != nil:
@@ -119,11 +122,11 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 	} else if o.EventType == "digest" {
 		v.Subject = fmt.Sprintf("OnboardIQ: %d notification%s today", len(o.Digest), plural(len(o.Digest)))
 		for _, it := range o.Digest {
-			v.Items = append(v.Items, emailItem{Title: it.Title, Body: it.Body, Link: link(it.ProjectID, it.TaskID)})
+			v.Items = append(v.Items, emailItem{Title: it.Title, Body: it.Body, Link: link(it.ProjectID, it.TaskID, it.ConversationID)})
 		}
 	} else {
 		v.Subject = o.Subject
-		v.Items = []emailItem{{Title: o.Subject, Body: o.Body, Link: link(o.ProjectID, o.TaskID)}}
+		v.Items = []emailItem{{Title: o.Subject, Body: o.Body, Link: link(o.ProjectID, o.TaskID, o.ConversationID)}}
 	}
 	var text, html bytes.Buffer
 	if err := textEmail.Execute(&text, v); err != nil {

@@ -28,7 +28,10 @@ type Outbound struct {
 	// TaskID is the task the notification is about, when it names one:
 	// the email links to it rather than to its project.
 	TaskID *uuid.UUID
-	Digest []DigestItem
+	// ConversationID is the conversation the notification is about, when
+	// it names one ("a customer asks for help"): the email links to it.
+	ConversationID *uuid.UUID
+	Digest         []DigestItem
 	// UserID is the recipient, when a user: the contact of a contact
 	// email, the user of a notification.
 	UserID *uuid.UUID
@@ -39,9 +42,10 @@ type Outbound struct {
 
 // DigestItem is one notification of a digest email.
 type DigestItem struct {
-	Title, Body string
-	ProjectID   *uuid.UUID
-	TaskID      *uuid.UUID
+	Title, Body    string
+	ProjectID      *uuid.UUID
+	TaskID         *uuid.UUID
+	ConversationID *uuid.UUID
 }
 
 const deliveryColumns = `d.delivery_id, d.channel, d.notification_id, d.endpoint_id, d.event_type, d.recipient, d.message_id, d.status,
@@ -84,11 +88,11 @@ func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error)
 			o.Secret, o.SecretErr = tx.openWebhookSecret(*d.EndpointID, plain, sealed)
 		}
 	case d.NotificationID != nil:
-		err = tx.QueryRow(ctx, `SELECT title, body, project_id, `+notificationTask+`, user_id FROM notifications n WHERE tenant_id = $1 AND notification_id = $2`,
-			tx.TenantID(), *d.NotificationID).Scan(&o.Subject, &o.Body, &o.ProjectID, &o.TaskID, &o.UserID)
+		err = tx.QueryRow(ctx, `SELECT title, body, project_id, `+notificationTask+`, `+notificationConversation+`, user_id FROM notifications n WHERE tenant_id = $1 AND notification_id = $2`,
+			tx.TenantID(), *d.NotificationID).Scan(&o.Subject, &o.Body, &o.ProjectID, &o.TaskID, &o.ConversationID, &o.UserID)
 	case d.EventType == "digest":
 		rows, qerr := tx.Query(ctx, `
-SELECT n.title, n.body, n.project_id, `+notificationTask+` FROM notifications n
+SELECT n.title, n.body, n.project_id, `+notificationTask+`, `+notificationConversation+` FROM notifications n
 WHERE n.tenant_id = $1 AND n.notification_id = ANY (SELECT jsonb_array_elements_text($2::jsonb)::uuid)
 ORDER BY n.created_at`, tx.TenantID(), o.Payload["notifications"])
 		if qerr != nil {
@@ -96,7 +100,7 @@ ORDER BY n.created_at`, tx.TenantID(), o.Payload["notifications"])
 		}
 		o.Digest, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DigestItem, error) {
 			var it DigestItem
-			return it, r.Scan(&it.Title, &it.Body, &it.ProjectID, &it.TaskID)
+			return it, r.Scan(&it.Title, &it.Body, &it.ProjectID, &it.TaskID, &it.ConversationID)
 		})
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -109,6 +113,11 @@ ORDER BY n.created_at`, tx.TenantID(), o.Payload["notifications"])
 // (staff alerts of customer actions and mentions), as a uuid or NULL.
 const notificationTask = `CASE WHEN n.data->>'task_id' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
     THEN (n.data->>'task_id')::uuid END`
+
+// notificationConversation reads the conversation a notification n names
+// in its data (a customer asking for help), as a uuid or NULL.
+const notificationConversation = `CASE WHEN n.data->>'conversation_id' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    THEN (n.data->>'conversation_id')::uuid END`
 
 // AttemptResult is how one attempt went.
 type AttemptResult struct {

@@ -78,6 +78,10 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO reply_keys (tenant_id, reply_key, task_id, user_id, expires_at)
 			 SELECT $1, '\x0102030405'::bytea, '00000000-0000-0000-0000-00000000000d', user_id, now() + interval '60 days'
 			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,
+			`INSERT INTO conversations (tenant_id, conversation_id, customer_id, opened_by, subject)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-00000000000c', gen_random_uuid(), 'How do I set up SSO?')`,
+			`INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', gen_random_uuid(), 'question', 'How do I set up SSO?')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -150,3 +150,128 @@ FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
 	}
 	return queueNotified(ctx, tx, rows, n.Kind, t.ProjectID, n.Title, settings, now)
 }
+
+// KindCustomerAskedForHelp is the notification staff receive when a
+// contact asks them something ("Ask my CSM") or writes again in the
+// conversation.
+const KindCustomerAskedForHelp = "customer_asked_for_help"
+
+// ConversationAudience is what the staff alert of a message in a
+// conversation needs beyond the event: who wrote it, what, and who
+// answers the customer.
+type ConversationAudience struct {
+	ConversationID, CustomerID uuid.UUID
+	ProjectID                  *uuid.UUID // while the project exists
+	Subject, Customer          string
+	Actor                      string
+	ActorIsContact             bool
+	Body                       string // the message's text
+	Answer                     string // the assistant's answer the contact passed on, if any
+	// Staff are who answer: the customer's CSM (active), or, with none,
+	// the workspace's active admins.
+	Staff []uuid.UUID
+}
+
+// ConversationAudience reads the audience of message messageID of
+// conversation id, written by actor; nil when the conversation is gone.
+func (tx *Tx) ConversationAudience(ctx context.Context, id uuid.UUID, messageID *uuid.UUID, actor *uuid.UUID) (*ConversationAudience, error) {
+	a := &ConversationAudience{}
+	var csm *uuid.UUID
+	err := tx.QueryRow(ctx, `
+SELECT c.conversation_id, c.customer_id, p.project_id, c.subject, cu.name, s.user_id
+FROM conversations c
+JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.customer_id = c.customer_id
+LEFT JOIN projects p ON p.tenant_id = c.tenant_id AND p.project_id = c.project_id
+LEFT JOIN tenant_users s ON s.tenant_id = c.tenant_id AND s.user_id = cu.support_member_id AND s.disabled_at IS NULL AND s.role <> 'customer'
+WHERE c.tenant_id = $1 AND c.conversation_id = $2`, tx.TenantID(), id).Scan(&a.ConversationID, &a.CustomerID, &a.ProjectID, &a.Subject, &a.Customer, &csm)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("conversation audience: %w", err)
+	}
+	if csm != nil {
+		a.Staff = []uuid.UUID{*csm}
+	} else {
+		rows, err := tx.Query(ctx, `SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL ORDER BY user_id`, tx.TenantID())
+		if err != nil {
+			return nil, fmt.Errorf("conversation audience: %w", err)
+		}
+		if a.Staff, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
+			return nil, fmt.Errorf("conversation audience: %w", err)
+		}
+	}
+	if actor != nil {
+		var role string
+		err := tx.QueryRow(ctx, `SELECT role, name FROM tenant_users WHERE tenant_id = $1 AND user_id = $2`, tx.TenantID(), *actor).Scan(&role, &a.Actor)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("conversation audience: %w", err)
+		}
+		a.ActorIsContact = role == string(onboardiq.RoleCustomer)
+	}
+	if messageID != nil {
+		err := tx.QueryRow(ctx, `SELECT body FROM conversation_messages WHERE tenant_id = $1 AND conversation_id = $2 AND message_id = $3`,
+			tx.TenantID(), id, *messageID).Scan(&a.Body)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("conversation audience: %w", err)
+		}
+		err = tx.QueryRow(ctx, `
+SELECT body FROM conversation_messages WHERE tenant_id = $1 AND conversation_id = $2 AND kind = 'assistant_answer'
+ORDER BY created_at LIMIT 1`, tx.TenantID(), id).Scan(&a.Answer)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("conversation audience: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// ConversationNotice is a notification for some staff about an event of a
+// conversation.
+type ConversationNotice struct {
+	Kind         string
+	EventID      int64
+	Conversation *ConversationAudience
+	Title, Body  string
+	Users        []uuid.UUID
+}
+
+// NotifyOfConversation notifies each of n's users (active, and not having
+// turned the kind off in the app) once per event and kind, however often
+// it runs, and queues their email as they prefer. The notification points
+// at the conversation: data holds conversation_id and link (its console
+// page).
+func (tx *Tx) NotifyOfConversation(ctx context.Context, n ConversationNotice, now time.Time) ([]Notified, error) {
+	if len(n.Users) == 0 {
+		return nil, nil
+	}
+	settings, err := loadSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	c := n.Conversation
+	rows, err := tx.Query(ctx, `
+WITH ins AS (
+INSERT INTO notifications (tenant_id, user_id, kind, project_id, title, body, data, dedupe_key, email_state)
+SELECT $1, u.user_id, $2, $3, $4, $5,
+       jsonb_build_object('conversation_id', $6::uuid, 'event_id', $7::bigint, 'link', $8::text),
+       $9,
+       CASE coalesce(np.email, 'immediate') WHEN 'immediate' THEN 'pending' WHEN 'digest' THEN 'digest' ELSE 'none' END
+FROM tenant_users u
+LEFT JOIN notification_preferences np ON np.tenant_id = u.tenant_id AND np.user_id = u.user_id AND np.kind = $2
+WHERE u.tenant_id = $1 AND u.user_id = ANY ($10) AND u.role <> 'customer' AND u.disabled_at IS NULL AND coalesce(np.in_app, true)
+ON CONFLICT DO NOTHING
+RETURNING notification_id, user_id, email_state
+)
+SELECT ins.notification_id, ins.user_id, u.email, ins.email_state
+FROM ins JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = ins.user_id`,
+		tx.TenantID(), n.Kind, c.ProjectID, n.Title, n.Body, c.ConversationID, n.EventID, "/app/conversations/"+c.ConversationID.String(),
+		fmt.Sprintf("%s:event:%d", n.Kind, n.EventID), n.Users)
+	if err != nil {
+		return nil, fmt.Errorf("notify of conversation: %w", err)
+	}
+	var project uuid.UUID
+	if c.ProjectID != nil {
+		project = *c.ProjectID
+	}
+	return queueNotified(ctx, tx, rows, n.Kind, project, n.Title, settings, now)
+}

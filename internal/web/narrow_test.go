@@ -33,6 +33,9 @@ var narrowPages = []struct{ who, path string }{
 	{"contact", "/portal/acme/kb?q=single+sign-on"},
 	{"contact", "/portal/acme/kb/{public}"},
 	{"contact", "/portal/acme/assistant"},
+	{"contact", "/portal/acme/conversations"},
+	{"contact", "/portal/acme/conversations/new"},
+	{"contact", "/portal/acme/conversations/{conversation}"},
 	{"contact", "/portal/acme/nope"},
 	{"admin", "/app"},
 	{"admin", "/app/customers"},
@@ -45,6 +48,8 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/kb/{runbook}"},
 	{"admin", "/app/kb/{runbook}/edit"},
 	{"admin", "/app/notifications"},
+	{"admin", "/app/inbox"},
+	{"admin", "/app/conversations/{conversation}"},
 	{"admin", "/app/settings"},
 	{"admin", "/app/templates"},
 	{"admin", "/app/templates/new"},
@@ -69,6 +74,17 @@ func narrowIDs(t *testing.T, a *app) map[string]string {
 		"public":   `SELECT article_id::text FROM knowledge_base WHERE visibility = 'public' ORDER BY length(content) DESC LIMIT 1`,
 		"runbook":  `SELECT article_id::text FROM knowledge_base ORDER BY length(content) DESC LIMIT 1`,
 		"template": `SELECT template_id::text FROM templates WHERE is_default`,
+		// Hannah's question to her CSM, with a long word in its subject and body.
+		"conversation": `WITH c AS (
+    INSERT INTO conversations (tenant_id, customer_id, opened_by, csm_id, subject)
+    SELECT cu.tenant_id, cu.customer_id, u.user_id, cu.support_member_id, 'About: Supercalifragilisticexpialidocious-and-then-some-more-without-any-spaces'
+    FROM customers cu JOIN tenant_users u ON u.tenant_id = cu.tenant_id AND u.customer_id = cu.customer_id
+    WHERE cu.name = 'Globex Logistics' AND u.email = 'hannah.becker@globex.example' RETURNING tenant_id, conversation_id, opened_by),
+m AS (
+    INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
+    SELECT tenant_id, conversation_id, opened_by, 'question', 'Is https://globex.example/a-very-long-path-without-any-break-in-it-at-all-whatsoever-really fine?' FROM c
+    RETURNING conversation_id)
+SELECT conversation_id::text FROM m`,
 	} {
 		var id string
 		actScan(t, a, q, nil, &id)

@@ -16,11 +16,11 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "notifications.html", view{Title: "Notifications", Data: p.Items})
 }
 
-// openNotification opens a notification where it points (its task, its
-// project, or the list), marking it read: a link on the list leads here.
-// Another user's, or none, is the 404 page. The task comes from the
-// notification's data as an id, never as a link, so no notification can
-// send anyone off the console.
+// openNotification opens a notification where it points (its
+// conversation, its task, its project, or the list), marking it read: a
+// link on the list leads here. Another user's, or none, is the 404 page.
+// The conversation and the task come from the notification's data as ids,
+// never as links, so no notification can send anyone off the console.
 func (h *Handler) openNotification(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -37,6 +37,11 @@ func (h *Handler) openNotification(w http.ResponseWriter, r *http.Request) error
 	if s, ok := n.Data["task_id"].(string); ok {
 		if task, err := uuid.Parse(s); err == nil {
 			to = "/app/tasks/" + task.String()
+		}
+	}
+	if s, ok := n.Data["conversation_id"].(string); ok {
+		if c, err := uuid.Parse(s); err == nil {
+			to = "/app/conversations/" + c.String()
 		}
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)

@@ -199,6 +199,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/notifications/read-all", h.staff(h.readAll))
 	handle("GET /app/notifications/{id}", h.staff(h.openNotification))
 	handle("POST /app/notifications/{id}/read", h.staff(h.readOne))
+	handle("GET /app/inbox", h.staff(h.inbox))
+	handle("GET /app/conversations/{id}", h.staff(h.conversation))
+	handle("POST /app/conversations/{id}/messages", h.staff(h.conversationReply))
+	handle("POST /app/conversations/{id}/close", h.staff(h.conversationStatus(onboardiq.ConversationClosed)))
+	handle("POST /app/conversations/{id}/reopen", h.staff(h.conversationStatus(onboardiq.ConversationOpen)))
 	handle("GET /app/settings", h.staff(h.settings))
 	handle("POST /app/settings/preferences", h.staff(h.savePreferences))
 	// The branding form uploads a logo: a larger body than other forms.
@@ -233,6 +238,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /portal/{slug}/kb/{id}", h.customerBranded(h.portalArticle))
 	handle("GET /portal/{slug}/assistant", h.customerBranded(h.portalAssistant))
 	handle("POST /portal/{slug}/assistant", h.customer0(h.portalAsk))
+	handle("GET /portal/{slug}/conversations", h.customerBranded(h.portalConversations))
+	handle("GET /portal/{slug}/conversations/new", h.customerBranded(h.portalConversationNew))
+	handle("POST /portal/{slug}/conversations", h.customerBranded(h.portalConversationCreate))
+	handle("GET /portal/{slug}/conversations/{id}", h.customerBranded(h.portalConversation))
+	handle("POST /portal/{slug}/conversations/{id}/messages", h.customerBranded(h.conversationReply))
 	// The branding, to anyone: the sign-in page shows it.
 	handle("GET /portal/{slug}/logo", h.portalLogo)
 	handle("GET /portal/{slug}/brand.css", h.portalStylesheet)

@@ -97,6 +97,35 @@ func Mentioned(actor, task, project, comment string) Message {
 	}
 }
 
+// Help is what a contact asked their CSM: a conversation opened (with
+// the assistant's answer they passed on, if any) or a reply in it.
+type Help struct {
+	Actor, Customer, Subject string
+	Opened                   bool   // the question that opened it; else a reply
+	Body                     string // what they wrote
+	Answer                   string // the assistant's answer they passed on, when it opened
+}
+
+// AskedForHelp tells the CSM (or the admins) that a contact asked them
+// something, or wrote again in a conversation.
+func AskedForHelp(h Help) Message {
+	who := h.Actor
+	if h.Customer != "" {
+		who += " (" + h.Customer + ")"
+	}
+	if !h.Opened {
+		return Message{
+			Title: clip(fmt.Sprintf("%s replied to “%s”", h.Actor, h.Subject), 300),
+			Body:  clip(fmt.Sprintf("%s replied to “%s”:\n\n%s", who, h.Subject, h.Body), 10000),
+		}
+	}
+	body := fmt.Sprintf("%s asks for help: “%s”\n\n%s", who, h.Subject, h.Body)
+	if h.Answer != "" {
+		body += "\n\nThe assistant had answered:\n\n" + clip(h.Answer, 2000)
+	}
+	return Message{Title: clip(fmt.Sprintf("%s asks: %s", h.Actor, h.Subject), 300), Body: clip(body, 10000)}
+}
+
 // clip cuts s to at most n characters, ending with "…" when it was longer.
 func clip(s string, n int) string {
 	r := []rune(s)
@@ -117,6 +146,7 @@ var kinds = map[string]string{
 	"customer_reopened_task":    "A customer reopened a task",
 	"customer_commented":        "A customer commented on a task",
 	"mentioned":                 "Someone mentioned you",
+	"customer_asked_for_help":   "A customer asked for help",
 }
 
 // Kind is a notification kind in words: "Project overdue" for

@@ -82,3 +82,29 @@ func TestCustomerAction(t *testing.T) {
 		t.Errorf("mentioned: %+v", m)
 	}
 }
+
+func TestAskedForHelp(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		h    wording.Help
+		want wording.Message
+	}{
+		{"asked", wording.Help{Actor: "Hannah Becker", Customer: "Globex", Subject: "SSO", Opened: true, Body: "How do I set it up?"}, wording.Message{
+			Title: "Hannah Becker asks: SSO",
+			Body:  "Hannah Becker (Globex) asks for help: “SSO”\n\nHow do I set it up?"}},
+		{"with the assistant's answer", wording.Help{Actor: "Hannah Becker", Customer: "Globex", Subject: "SSO", Opened: true, Body: "SSO?", Answer: "Upload the metadata."}, wording.Message{
+			Title: "Hannah Becker asks: SSO",
+			Body:  "Hannah Becker (Globex) asks for help: “SSO”\n\nSSO?\n\nThe assistant had answered:\n\nUpload the metadata."}},
+		{"replied", wording.Help{Actor: "Hannah Becker", Customer: "Globex", Subject: "SSO", Body: "Still failing."}, wording.Message{
+			Title: "Hannah Becker replied to “SSO”",
+			Body:  "Hannah Becker (Globex) replied to “SSO”:\n\nStill failing."}},
+	} {
+		if diff := cmp.Diff(c.want, wording.AskedForHelp(c.h)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+	if got := wording.Kind("customer_asked_for_help"); got != "A customer asked for help" {
+		t.Errorf("the kind reads %q", got)
+	}
+}

@@ -38,6 +38,7 @@
         if (event === "error") answer.textContent = data.detail;
         if (event === "done") {
           conversation = data.conversation_id || conversation;
+          answer.dataset.conversation = conversation; // for "Ask my CSM" (conversations, below)
           if (data.html !== undefined) {
             answer.innerHTML = data.html; // rendered and sanitised by the server
             answer.classList.add("markdown");
@@ -396,4 +397,38 @@
       if (li) choose(Number(li.id.slice(id.length + 1)));
     });
   });
+
+// ---- conversations ----
+// "Ask my CSM" under the assistant's latest answer: a plain form that
+// posts the assistant's conversation id (the server reads the question,
+// the answer and its sources back from its own record). Only the latest
+// answer has it: that is the turn the server passes on. Without script
+// there is no chat; the page links to the "Ask your CSM" form instead.
+(function () {
+  const form = document.querySelector("form#ask");
+  const log = document.querySelector("#chat");
+  if (!form || !log || !form.dataset.conversations) return;
+  new MutationObserver(() => {
+    const answers = log.querySelectorAll('.msg.answer[data-done="true"]');
+    const latest = answers[answers.length - 1];
+    if (!latest || !latest.dataset.conversation || latest.querySelector("form.ask-csm")) return;
+    log.querySelectorAll("form.ask-csm").forEach((f) => f.remove());
+    const ask = document.createElement("form");
+    ask.method = "post";
+    ask.action = form.dataset.conversations;
+    ask.className = "ask-csm";
+    const id = document.createElement("input");
+    id.type = "hidden";
+    id.name = "assistant_conversation_id";
+    id.value = latest.dataset.conversation;
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.className = "secondary";
+    button.textContent = "Ask my CSM";
+    const note = document.createElement("span");
+    note.className = "muted";
+    note.textContent = " Sends your question, this answer and its sources to your support member.";
+    ask.append(id, button, note);
+    latest.appendChild(ask);
+  }).observe(log, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
 })();

@@ -130,6 +130,9 @@ type PortalProjectPage struct {
 	Comments map[uuid.UUID][]*onboardiq.Comment
 	Contacts map[uuid.UUID]string
 	Brand    *PortalBrand
+	// Mentionable is whom the contact's comments may mention, and whom
+	// the portal suggests (portal_mentions.go).
+	Mentionable []PortalMentionable
 }
 
 // LoadPortalProjectPage reads a project's portal page as the caller sees it:
@@ -171,6 +174,7 @@ ORDER BY event_id`, tenant, contact, id, commentsPerTask).Query(func(rows pgx.Ro
 				_, err := pgx.ForEachRow(rows, []any{&uid, &name}, func() error { out.Contacts[uid] = name; return nil })
 				return err
 			})
+			queuePortalMentionable(b, tenant, *contact, id, &out.Mentionable)
 		}
 		out.Brand = queuePortalBrand(b, tenant)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -76,6 +76,9 @@ type portalProjectData struct {
 	Names    map[string]string
 	Comments map[uuid.UUID][]*onboardiq.Comment
 	Late     map[string]int // days late, by task id: the overdue ones
+	// Mentions is the JSON of whom the comment boxes suggest mentioning
+	// (portalMentions).
+	Mentions string
 }
 
 func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) error {
@@ -89,6 +92,9 @@ func (h *Handler) portalProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	pr := pg.Project
 	d := portalProjectData{Project: pr, Names: map[string]string{}, Comments: pg.Comments, Late: map[string]int{}}
+	if d.Mentions, err = portalMentions(pg.Mentionable, onboardiq.PrincipalFromContext(r.Context()).UserID); err != nil {
+		return err
+	}
 	for id, name := range pg.Contacts {
 		d.Names[id.String()] = name
 	}

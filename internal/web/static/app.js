@@ -397,6 +397,7 @@
       if (li) choose(Number(li.id.slice(id.length + 1)));
     });
   });
+})();
 
 // ---- conversations ----
 // "Ask my CSM" under the assistant's latest answer: a plain form that

@@ -60,7 +60,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestCustomerActionsNotifyStaff TestMentionsNotify TestReplyByEmailThroughTheSMTPListener \
 	TestReplyTokenNeverCrossesTenants TestInboundEmailWebhook TestHardBounceMarksTheAddressUndeliverable \
 	TestTaskEmailsCarryAReplyAddress TestTaskPageOffersWhomTheNotifierReaches TestPortalMentionable \
-	TestConversationPermissions TestConversationLists TestAskAboutTheAssistantsAnswer TestConversationsAcrossCustomers TestCustomerAsksForHelp
+	TestCSMAnswerReachesTheContact TestConversationPermissions TestConversationLists TestAskAboutTheAssistantsAnswer TestConversationsAcrossCustomers TestCustomerAsksForHelp
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -39,6 +39,12 @@ ALTER TABLE deliveries
 CREATE UNIQUE INDEX deliveries_idempotency_idx ON deliveries (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX deliveries_recipient_idx ON deliveries (tenant_id, user_id, created_at DESC) WHERE user_id IS NOT NULL;
 
+-- The link in an email to a contact signs them in on the page it is about
+-- (postgres.LinkEmail).
+ALTER TABLE login_tokens DROP CONSTRAINT login_tokens_purpose_check;
+ALTER TABLE login_tokens ADD CONSTRAINT login_tokens_purpose_check
+    CHECK (purpose IN ('magic_link', 'password_reset', 'invitation', 'email_link'));
+
 -- When reminders go to contacts (settings, "Emails to contacts").
 ALTER TABLE tenants
     ADD COLUMN contact_due_soon_days       integer  NOT NULL DEFAULT 2 CHECK (contact_due_soon_days BETWEEN 0 AND 30),
@@ -72,6 +78,10 @@ CREATE POLICY tenant_isolation ON reply_keys
 
 -- +goose Down
 DROP TABLE reply_keys;
+DELETE FROM login_tokens WHERE purpose = 'email_link';
+ALTER TABLE login_tokens DROP CONSTRAINT login_tokens_purpose_check;
+ALTER TABLE login_tokens ADD CONSTRAINT login_tokens_purpose_check
+    CHECK (purpose IN ('magic_link', 'password_reset', 'invitation'));
 ALTER TABLE tenants DROP COLUMN contact_due_soon_days, DROP COLUMN contact_overdue_every_days, DROP COLUMN contact_overdue_max,
     DROP COLUMN contact_digest_weekday, DROP COLUMN contact_digest_hour, DROP COLUMN contact_reengage_days, DROP COLUMN contact_daily_cap;
 DROP INDEX deliveries_recipient_idx;

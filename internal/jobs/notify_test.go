@@ -422,7 +422,7 @@ func TestEmailDelivery(t *testing.T) {
 	}
 	if len(msgs) != 1 || msgs[0].to[0] != d.Recipient || !strings.Contains(msgs[0].data, "Subject: "+d.Subject) ||
 		!strings.Contains(msgs[0].data, "text/plain") || !strings.Contains(msgs[0].data, "text/html") ||
-		!strings.Contains(msgs[0].data, "http://onboardiq.test/projects/"+d.ProjectID.String()) {
+		!strings.Contains(msgs[0].data, "http://onboardiq.test/app/projects/"+d.ProjectID.String()) {
 		t.Errorf("the email: %+v", msgs)
 	}
 	// A permanent refusal: recorded as failed, not retried.

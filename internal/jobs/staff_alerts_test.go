@@ -147,7 +147,7 @@ WHERE n.data->>'task_id' = $1`, task.String())
 		!strings.Contains(msgs[0].data, "Lena Park completed") {
 		t.Fatalf("mail sent: %+v, want one to Marco saying Lena Park completed the task", msgs)
 	}
-	if !strings.Contains(msgs[0].data, "/tasks/"+task.String()) {
+	if !strings.Contains(strings.ReplaceAll(msgs[0].data, "=\r\n", ""), "http://onboardiq.test/app/tasks/"+task.String()) {
 		t.Errorf("the email does not link to the task:\n%s", msgs[0].data)
 	}
 

@@ -104,9 +104,9 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 		case conversation != nil:
 			return v.AppURL + "/app/conversations/" + conversation.String()
 		case task != nil:
-			return v.AppURL + "/tasks/" + task.String()
+			return v.AppURL + "/app/tasks/" + task.String()
 		case project != nil:
-			return v.AppURL + "/projects/" + project.String()
+			return v.AppURL + "/app/projects/" + project.String()
 		}
 		return v.AppURL
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"maps"
 	"mime"
-	"net/mail"
+	netmail "net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -212,7 +212,7 @@ func (f *fixture) setStatus(t *testing.T, ctx context.Context, task uuid.UUID, s
 
 // header is a header of msg, unfolded and decoded.
 func header(msg mailtest.Message, name string) string {
-	m, err := mail.ReadMessage(strings.NewReader(msg.Data))
+	m, err := netmail.ReadMessage(strings.NewReader(msg.Data))
 	if err != nil {
 		return ""
 	}

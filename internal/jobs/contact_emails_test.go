@@ -104,11 +104,18 @@ func to(msgs []mailtest.Message, addr string) []mailtest.Message {
 // key starts with prefix ("" for all).
 func (f *fixture) contactMails(t *testing.T, prefix string) map[string]int {
 	t.Helper()
+	return f.contactMailsAt(t, prefix, "")
+}
+
+// contactMailsAt is contactMails for the recipients at domain ("" for
+// all).
+func (f *fixture) contactMailsAt(t *testing.T, prefix, domain string) map[string]int {
+	t.Helper()
 	out := map[string]int{}
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		rows, err := tx.Query(ctx, `
 SELECT event_type || ' ' || recipient || CASE WHEN status IN ('pending', 'delivered') THEN '' ELSE ' ' || status END, count(*)
-FROM deliveries WHERE user_id IS NOT NULL AND idempotency_key LIKE $1 || '%' GROUP BY 1`, prefix)
+FROM deliveries WHERE user_id IS NOT NULL AND idempotency_key LIKE $1 || '%' AND recipient LIKE '%' || $2 GROUP BY 1`, prefix, domain)
 		if err != nil {
 			return err
 		}

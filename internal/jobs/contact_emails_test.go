@@ -458,10 +458,11 @@ func TestWelcomeOnFirstSignIn(t *testing.T) {
 // TestMentionEmailsContact: a comment that mentions a contact emails them
 // (once, however often the fan-out runs) with the comment and a link to
 // the task; mentioned staff, a contact of another customer, and the
-// author get no such email.
+// author get no such email. Without an inbound domain it has no Reply-To.
 func TestMentionEmailsContact(t *testing.T) {
 	t.Parallel()
 	m := newMailFixture(t)
+	m.worker.Mailer.InboundDomain = "" // replies by email off
 	project := m.projectID(t, "Umbrella Retail pilot")
 	task := m.openTasks(t, project, "Kickoff")[1] // the kickoff call, visible to customers
 	if _, err := m.db.App.AddComment(m.as(t, "priya.shah@acme.example"), task,
@@ -480,6 +481,9 @@ func TestMentionEmailsContact(t *testing.T) {
 	if len(sent) != 1 || header(sent[0], "Subject") != "Priya Shah mentioned you on Kickoff call: goals, scope and success criteria" ||
 		!strings.Contains(sent[0].Data, "can you confirm *Tuesday*?") {
 		t.Fatalf("Tom's email: %v", sent)
+	}
+	if rt := header(sent[0], "Reply-To"); rt != "" {
+		t.Errorf("Reply-To %q without an inbound domain", rt)
 	}
 	m.follow(t, sent[0], "/tasks/"+task.String())
 }

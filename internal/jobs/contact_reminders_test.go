@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/inbound"
@@ -491,5 +492,19 @@ func TestReplyDoneToAReminder(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(subjects, "|"), "Umbrella Retail pilot: Kickoff done") {
 		t.Errorf("after the reply Tom got %q, want the kickoff milestone", subjects)
+	}
+}
+
+// The reminder scan's workers finish well before a job is rescued
+// (TestTimeoutsAreShorterThanTheRescueWindow).
+func TestRemindWorkersTimeOutBeforeTheRescue(t *testing.T) {
+	t.Parallel()
+	for name, d := range map[string]time.Duration{
+		"remind":            (&RemindWorker{}).Timeout(&river.Job[postgres.RemindArgs]{}),
+		"remind one tenant": (&RemindTenantWorker{}).Timeout(&river.Job[postgres.RemindTenantArgs]{}),
+	} {
+		if d <= 0 || d >= RescueAfter {
+			t.Errorf("%s worker timeout %s: want an explicit timeout under %s", name, d, RescueAfter)
+		}
 	}
 }

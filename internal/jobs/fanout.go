@@ -28,6 +28,7 @@ func consumers(d Deps) []Consumer {
 	return append([]Consumer{
 		{Name: "webhooks", Consume: publishWebhooks},
 		{Name: "staff alerts", Consume: alertStaff},
+		{Name: "contact emails", Consume: emailContacts(d.now)},
 		{Name: "conversation emails", Consume: emailConversationReply},
 	}, d.Consumers...)
 }

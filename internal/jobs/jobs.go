@@ -28,6 +28,16 @@ type Deps struct {
 	Logger       *slog.Logger
 	ScanInterval time.Duration // the delay scan's period; 0: 5 minutes
 	Consumers    []Consumer    // more consumers of events, after the built-in ones (fanout.go)
+	// Now is the clock of the contact emails and the reminder scan (the
+	// weekly digest's hour, quiet hours); nil: time.Now. Tests set it.
+	Now func() time.Time
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 // RescueAfter is how long a job may stay running before River takes it for
@@ -48,6 +58,8 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &ScanTenantWorker{DB: d.DB, Logger: d.Logger})
 	river.AddWorker(w, &DigestWorker{DB: d.DB})
 	river.AddWorker(w, &DigestTenantWorker{DB: d.DB})
+	river.AddWorker(w, &RemindWorker{DB: d.DB})
+	river.AddWorker(w, &RemindTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
 	return w
 }
 
@@ -59,8 +71,9 @@ func (d Deps) scanEvery() time.Duration {
 }
 
 // periodic are the jobs the elected leader enqueues on a schedule: the delay
-// scan and the hourly check for digests to send, each of which enqueues one
-// job per tenant (tenants.go).
+// scan, the hourly check for digests to send and the hourly reminder scan
+// (contacts' reminders, weekly digests, re-engagement), each of which
+// enqueues one job per tenant (tenants.go).
 func periodic(d Deps) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(d.scanEvery()), func() (river.JobArgs, *river.InsertOpts) {
@@ -68,6 +81,9 @@ func periodic(d Deps) []*river.PeriodicJob {
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return postgres.DigestArgs{}, &river.InsertOpts{MaxAttempts: 3}
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return postgres.RemindArgs{}, &river.InsertOpts{MaxAttempts: 3}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

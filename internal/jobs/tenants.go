@@ -114,3 +114,58 @@ func (w *DigestTenantWorker) Work(ctx context.Context, job *river.Job[postgres.D
 		return err
 	})
 }
+
+// RemindWorker enqueues the reminder scan of every tenant.
+type RemindWorker struct {
+	river.WorkerDefaults[postgres.RemindArgs]
+	DB *postgres.DB
+}
+
+// Timeout bounds listing the tenants.
+func (w *RemindWorker) Timeout(*river.Job[postgres.RemindArgs]) time.Duration { return time.Minute }
+
+// Work enqueues.
+func (w *RemindWorker) Work(ctx context.Context, _ *river.Job[postgres.RemindArgs]) error {
+	return perTenant(ctx, w.DB, time.Hour, func(t uuid.UUID) river.JobArgs { return postgres.RemindTenantArgs{TenantID: t} })
+}
+
+// RemindTenantWorker runs the reminder scan of one tenant: due-soon and
+// overdue reminders, the weekly digests whose hour has come, and
+// re-engagement (postgres.(*Tx).QueueReminders).
+type RemindTenantWorker struct {
+	river.WorkerDefaults[postgres.RemindTenantArgs]
+	DB     *postgres.DB
+	Logger *slog.Logger
+	Now    func() time.Time // the clock; nil: time.Now
+}
+
+// Timeout bounds one tenant's scan.
+func (w *RemindTenantWorker) Timeout(*river.Job[postgres.RemindTenantArgs]) time.Duration {
+	return 2 * time.Minute
+}
+
+// Work scans.
+func (w *RemindTenantWorker) Work(ctx context.Context, job *river.Job[postgres.RemindTenantArgs]) error {
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	var r *postgres.Reminders
+	err := w.DB.InTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		r, err = tx.QueueReminders(ctx, now())
+		return err
+	})
+	logger := w.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err != nil {
+		logger.ErrorContext(ctx, "reminder scan", "tenant_id", job.Args.TenantID, "attempt", job.Attempt, "err", err)
+		return err
+	}
+	if len(r.Emails) > 0 || len(r.Notified) > 0 {
+		logger.InfoContext(ctx, "reminder scan", "tenant_id", r.TenantID, "emails", r.Emails, "notified", r.Notified)
+	}
+	return nil
+}

@@ -43,13 +43,6 @@ func AtRisk(p Project, reason string) Message {
 	return Message{Title: fmt.Sprintf("%s is at risk of missing its deadline", p.Name), Body: reason}
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // Action is a customer contact's change to a task that their CSM and the
 // task's owner hear of.
 type Action struct {

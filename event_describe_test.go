@@ -90,6 +90,10 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventUserInvited, Data: map[string]any{"email": "rosa@umbrella.example"}}, "invited “rosa@umbrella.example” to the portal"},
 		{"", Event{Kind: EventBudgetSet, Data: map[string]any{"monthly_tokens": 100000}}, "set the AI budget to 100000 tokens a month"},
 		{"", Event{Kind: EventAssistantQuestion}, "asked the support team a question"},
+		{"", Event{Kind: EventEmailTemplateChanged, Data: map[string]any{"kind": "task_due_soon", "label": "Task due soon"},
+			Changes: map[string]any{"subject": map[string]any{}, "body": map[string]any{}}}, "changed the email “Task due soon”: body and subject"},
+		{"reset", Event{Kind: EventEmailTemplateChanged, Data: map[string]any{"kind": "task_due_soon", "label": "Task due soon", "reset": true}},
+			"reset the email “Task due soon” to the default"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

@@ -49,7 +49,17 @@ ALTER TABLE tenants
     ADD COLUMN contact_reengage_days       integer  NOT NULL DEFAULT 7 CHECK (contact_reengage_days BETWEEN 0 AND 90),
     ADD COLUMN contact_daily_cap           integer  NOT NULL DEFAULT 10 CHECK (contact_daily_cap BETWEEN 1 AND 100);
 
+-- The one-click link in an email to a contact (contact_mail.go, LinkEmail)
+-- is a login token of its own purpose.
+ALTER TABLE login_tokens DROP CONSTRAINT login_tokens_purpose_check;
+ALTER TABLE login_tokens ADD CONSTRAINT login_tokens_purpose_check
+    CHECK (purpose IN ('magic_link', 'password_reset', 'invitation', 'email_link'));
+
 -- +goose Down
+DELETE FROM login_tokens WHERE purpose = 'email_link';
+ALTER TABLE login_tokens DROP CONSTRAINT login_tokens_purpose_check;
+ALTER TABLE login_tokens ADD CONSTRAINT login_tokens_purpose_check
+    CHECK (purpose IN ('magic_link', 'password_reset', 'invitation'));
 ALTER TABLE tenants DROP COLUMN contact_due_soon_days, DROP COLUMN contact_overdue_every_days, DROP COLUMN contact_overdue_max,
     DROP COLUMN contact_digest_weekday, DROP COLUMN contact_digest_hour, DROP COLUMN contact_reengage_days, DROP COLUMN contact_daily_cap;
 DROP INDEX deliveries_recipient_idx;

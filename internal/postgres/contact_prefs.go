@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/mailtemplate"
 )
@@ -220,4 +222,14 @@ func offKinds(c *ContactEmailPreferences) []string {
 		}
 	}
 	return out
+}
+
+// UnsubscribeToken is the signed token of the unsubscribe link for kind in
+// an email to the contact user, in tx's tenant, as queueContactMail puts it
+// in each email (for test fixtures); "" when the store has no keyring.
+func (tx *Tx) UnsubscribeToken(user uuid.UUID, kind string) string {
+	if tx.secrets == nil {
+		return ""
+	}
+	return unsubscribeToken(tx, user, kind)
 }

@@ -1,10 +1,15 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/html"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/notify"
@@ -82,8 +87,55 @@ func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, status int, 
 			return err
 		}
 		d.Preview = &emailPreview{Subject: pv.Subject, Text: text, HTML: html}
+		w = previewStyles(w, html)
 	}
 	return h.render(w, r, status, "settings_email_edit.html", view{Title: t.Label + " · Emails to contacts", Data: d, Flash: notice})
+}
+
+// previewStyles lets the preview's frame show the email's own styles (its
+// inline style attributes: the accent's border, the muted footer), which
+// the pages' policy would block, and nothing else: the page's policy
+// allows exactly those attribute values, by hash ('unsafe-hashes'). The
+// frame's document inherits the policy (docs/security.md).
+func previewStyles(w http.ResponseWriter, email string) http.ResponseWriter {
+	doc, err := html.Parse(strings.NewReader(email))
+	if err != nil {
+		return w
+	}
+	var hashes []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for _, a := range n.Attr {
+			if a.Key == "style" && a.Namespace == "" {
+				sum := sha256.Sum256([]byte(a.Val))
+				hashes = append(hashes, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if len(hashes) == 0 {
+		return w
+	}
+	slices.Sort(hashes)
+	return &styleHashes{ResponseWriter: w, hashes: strings.Join(slices.Compact(hashes), " ")}
+}
+
+// styleHashes adds style attributes' hashes to the page's policy as its
+// status is written.
+type styleHashes struct {
+	http.ResponseWriter
+	hashes string
+}
+
+func (s *styleHashes) WriteHeader(status int) {
+	h := s.Header()
+	if csp := h.Get("Content-Security-Policy"); strings.Contains(csp, "style-src 'self';") {
+		h.Set("Content-Security-Policy", strings.Replace(csp, "style-src 'self';", "style-src 'self' 'unsafe-hashes' "+s.hashes+";", 1))
+	}
+	s.ResponseWriter.WriteHeader(status)
 }
 
 // emailField is the form field an error is about: subject or body (an

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // savedTemplate is the subject the workspace saved for kind, or "" for none.
@@ -40,6 +45,17 @@ func TestEmailTemplateEditor(t *testing.T) {
 	labelled(t, "the editor", edit)
 	if src := attr(edit.all("iframe#preview-html")[0], "srcdoc"); !strings.Contains(src, "<strong>Send the SSO metadata</strong>") || attr(edit.all("iframe#preview-html")[0], "sandbox") != "" {
 		t.Errorf("the saved text's preview: %q", src)
+	}
+	// The page's policy lets the frame show the email's own inline
+	// styles, exactly those, and nothing else inline.
+	csp := edit.header.Get("Content-Security-Policy")
+	want := styleHashes(t, attr(edit.all("iframe#preview-html")[0], "srcdoc"))
+	if len(want) < 3 || !strings.Contains(csp, "style-src 'self' 'unsafe-hashes' "+strings.Join(want, " ")+";") || strings.Contains(csp, "unsafe-inline") ||
+		!strings.Contains(csp, "script-src 'self';") {
+		t.Errorf("the editor's policy %q, want the email's style hashes %v", csp, want)
+	}
+	if other := list.header.Get("Content-Security-Policy"); strings.Contains(other, "unsafe-hashes") {
+		t.Errorf("another page's policy: %q", other)
 	}
 	if n := len(edit.all(`button.insert-var[data-var="task_title"]`)); n != 1 {
 		t.Errorf("%d insert buttons for task_title", n)
@@ -227,4 +243,21 @@ func TestBouncedContactIsMarked(t *testing.T) {
 	if p := get(t, c, a.url+customer); len(p.all(".pill.bounced")) != 0 {
 		t.Error("the mark stays after the address changed")
 	}
+}
+
+// styleHashes are the CSP hashes of the style attributes of an HTML
+// document, sorted, each once.
+func styleHashes(t *testing.T, doc string) []string {
+	t.Helper()
+	root, err := html.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range (page{doc: root}).all("[style]") {
+		sum := sha256.Sum256([]byte(attr(n, "style")))
+		out = append(out, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

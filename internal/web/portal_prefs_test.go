@@ -87,7 +87,6 @@ func TestPortalPreferencesPage(t *testing.T) {
 	refused(t, "an admin saves a contact's preferences", post(t, staff, a.url+"/portal/acme/preferences", form, a.url))
 }
 
-
 // unsubscribeToken is the token of the unsubscribe link of kind in an
 // email to the demo contact email (or, with tenant, a contact of that
 // tenant).

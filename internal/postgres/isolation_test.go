@@ -74,6 +74,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO tenant_holidays (tenant_id, day, name) VALUES ($1, '2026-12-25', 'Christmas')`,
 			`INSERT INTO inbound_messages (tenant_id, transport, sender, task_id, user_id, outcome)
 			 VALUES ($1, 'smtp', 'c@example.test', '00000000-0000-0000-0000-00000000000d', gen_random_uuid(), 'commented')`,
+			`INSERT INTO email_templates (tenant_id, kind, subject, body) VALUES ($1, 'task_due_soon', 'Due soon', 'Hello {{contact_name}}')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -199,6 +199,63 @@ VALUES ($1, 'email', $2, $3, $4, $5, $6) RETURNING delivery_id`, tx.TenantID(), 
 	return id, err
 }
 
+// EmailTemplatesPage is the console's list of the emails to contacts, with
+// the caller's unread count, read in one transaction.
+type EmailTemplatesPage struct {
+	Templates []*EmailTemplate
+	Unread    int
+}
+
+// LoadEmailTemplatesPage reads the list of the emails to contacts (staff).
+func (db *DB) LoadEmailTemplatesPage(ctx context.Context) (*EmailTemplatesPage, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*EmailTemplatesPage, error) {
+		if err := p.Check(onboardiq.ReadSettings); err != nil {
+			return nil, err
+		}
+		out := &EmailTemplatesPage{}
+		var err error
+		if out.Templates, err = loadEmailTemplates(ctx, tx, ""); err != nil {
+			return nil, err
+		}
+		return out, tx.QueryRow(ctx, unreadQuery, tx.TenantID(), p.UserID).Scan(&out.Unread)
+	})
+}
+
+// EmailTemplatePage is one kind's page: the kind as the workspace sends
+// it, a preview (of the text given, else of the saved one; nil when none
+// was asked for) and the caller's unread count.
+type EmailTemplatePage struct {
+	Template *EmailTemplate
+	Preview  *EmailPreview
+	Unread   int
+}
+
+// LoadEmailTemplatePage reads one kind's page (staff) in one transaction:
+// with preview, the subject and body given (each nil: the saved one)
+// rendered as PreviewEmailTemplate renders them, and refused as it
+// refuses them.
+func (db *DB) LoadEmailTemplatePage(ctx context.Context, kind string, subject, body *string, preview bool) (*EmailTemplatePage, error) {
+	if _, ok := mailtemplate.Find(kind); !ok {
+		return nil, errNoEmailKind
+	}
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*EmailTemplatePage, error) {
+		if err := p.Check(onboardiq.ReadSettings); err != nil {
+			return nil, err
+		}
+		out := &EmailTemplatePage{}
+		var err error
+		if out.Template, err = loadEmailTemplate(ctx, tx, kind); err != nil {
+			return nil, err
+		}
+		if preview {
+			if out.Preview, err = previewEmail(ctx, tx, kind, subject, body); err != nil {
+				return nil, err
+			}
+		}
+		return out, tx.QueryRow(ctx, unreadQuery, tx.TenantID(), p.UserID).Scan(&out.Unread)
+	})
+}
+
 // TestEmailEvent is the event type of a test email's delivery.
 const TestEmailEvent = "test"
 

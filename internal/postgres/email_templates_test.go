@@ -113,6 +113,16 @@ func TestEmailTemplatesByRole(t *testing.T) {
 	if _, err := e.db.ListEmailTemplates(e.as["customer"]); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
 		t.Errorf("a contact lists the templates: %v", err)
 	}
+	if _, err := e.db.LoadEmailTemplatesPage(e.as["customer"]); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+		t.Errorf("a contact reads the templates' page: %v", err)
+	}
+	if _, err := e.db.LoadEmailTemplatePage(e.as["customer"], mailtemplate.Welcome, nil, nil, true); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+		t.Errorf("a contact reads a template's page: %v", err)
+	}
+	if pg, err := e.db.LoadEmailTemplatePage(e.as["viewer"], mailtemplate.Welcome, nil, nil, true); err != nil || pg.Template.Kind != mailtemplate.Welcome ||
+		pg.Preview == nil || pg.Preview.Subject != "Welcome to Globex onboarding" {
+		t.Errorf("a viewer reads a template's page: %+v %v", pg, err)
+	}
 	for _, role := range []string{"csm", "sales_leader", "viewer", "customer"} {
 		if _, err := e.db.SetEmailTemplate(e.as[role], mailtemplate.TaskDueSoon, "Due: {{task_title}}", "Hello"); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
 			t.Errorf("%s saves a template: %v", role, err)

@@ -23,11 +23,11 @@ import (
 
 // emailTemplates lists the kinds of email to contacts.
 func (h *Handler) emailTemplates(w http.ResponseWriter, r *http.Request) error {
-	ts, err := h.DB.ListEmailTemplates(r.Context())
+	pg, err := h.DB.LoadEmailTemplatesPage(r.Context())
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "settings_emails.html", view{Title: "Emails to contacts", Data: ts})
+	return h.render(w, r, http.StatusOK, "settings_emails.html", view{Title: "Emails to contacts", Data: pg.Templates, Unread: pg.Unread, counted: true})
 }
 
 // emailEditData is a kind's page: the template as saved, the form's text
@@ -59,29 +59,34 @@ func (h *Handler) emailTemplate(w http.ResponseWriter, r *http.Request) error {
 	return h.emailPage(w, r, http.StatusOK, nil, nil, "")
 }
 
-// emailPage renders a kind's page with status. typed, when set, is the
-// form as sent (kept, and previewed unless refused by fail); notice is
-// the page's message.
+// emailPage renders a kind's page with status, read in one transaction.
+// typed, when set, is the form as sent: kept, and previewed unless fail
+// (why it was refused) is set; a preview the store refuses is shown as
+// such a failure. notice is the page's message.
 func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, status int, typed *emailEditData, fail error, notice string) error {
 	ctx := r.Context()
 	kind := r.PathValue("kind")
-	t, err := h.DB.GetEmailTemplate(ctx, kind)
+	var subject, body *string
+	if typed != nil {
+		subject, body = &typed.Subject, &typed.Body
+	}
+	pg, err := h.DB.LoadEmailTemplatePage(ctx, kind, subject, body, fail == nil)
+	if fail == nil && aboutInput(err) {
+		fail, status = err, http.StatusUnprocessableEntity
+		pg, err = h.DB.LoadEmailTemplatePage(ctx, kind, nil, nil, false)
+	}
 	if err != nil {
 		return err
 	}
+	t := pg.Template
 	d := &emailEditData{T: t, Subject: t.Subject, Body: t.Body}
-	var subject, body *string
 	if typed != nil {
 		d.Subject, d.Body, d.Typed = typed.Subject, typed.Body, true
-		subject, body = &d.Subject, &d.Body
 	}
 	if fail != nil {
 		d.Field, d.Error = emailField(fail), onboardiq.ErrorMessage(fail)
-	} else {
-		pv, err := h.DB.PreviewEmailTemplate(ctx, kind, subject, body)
-		if err != nil {
-			return err
-		}
+	}
+	if pv := pg.Preview; pv != nil {
 		text, html, err := notify.PreviewContactEmail(h.BaseURL, pv)
 		if err != nil {
 			return err
@@ -89,7 +94,8 @@ func (h *Handler) emailPage(w http.ResponseWriter, r *http.Request, status int, 
 		d.Preview = &emailPreview{Subject: pv.Subject, Text: text, HTML: html}
 		w = previewStyles(w, html)
 	}
-	return h.render(w, r, status, "settings_email_edit.html", view{Title: t.Label + " · Emails to contacts", Data: d, Flash: notice})
+	return h.render(w, r, status, "settings_email_edit.html", view{Title: t.Label + " · Emails to contacts", Data: d, Flash: notice,
+		Unread: pg.Unread, counted: true})
 }
 
 // previewStyles lets the preview's frame show the email's own styles (its
@@ -168,17 +174,10 @@ func (h *Handler) emailTemplateSave(w http.ResponseWriter, r *http.Request) erro
 }
 
 // emailTemplatePreview shows the typed text as the contact would get it,
-// on the same page, the text kept (nothing is saved).
+// on the same page, the text kept (nothing is saved); text the kind cannot
+// send comes back beside its field.
 func (h *Handler) emailTemplatePreview(w http.ResponseWriter, r *http.Request) error {
-	f := emailForm(r)
-	s, b := f.Subject, f.Body
-	if _, err := h.DB.PreviewEmailTemplate(r.Context(), r.PathValue("kind"), &s, &b); err != nil {
-		if !aboutInput(err) {
-			return err
-		}
-		return h.emailPage(w, r, http.StatusUnprocessableEntity, f, err, "")
-	}
-	return h.emailPage(w, r, http.StatusOK, f, nil, "")
+	return h.emailPage(w, r, http.StatusOK, emailForm(r), nil, "")
 }
 
 // emailTemplateTest sends the admin the typed text, rendered, and shows

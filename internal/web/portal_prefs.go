@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/mailtemplate"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -50,33 +51,31 @@ func (h *Handler) portalPreferences(w http.ResponseWriter, r *http.Request) erro
 // is none comes back beside its field, the boxes as they were ticked.
 func (h *Handler) portalPreferencesSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	current, err := h.DB.GetContactEmailPreferences(ctx)
-	if err != nil {
-		return err
-	}
 	ticked := r.Form["on"]
 	var choices []postgres.ContactEmailChoice
-	for _, p := range current.Preferences {
-		if !p.Optional {
-			continue
-		}
-		choices = append(choices, postgres.ContactEmailChoice{Kind: p.Kind, On: slices.Contains(ticked, p.Kind)})
+	for _, k := range mailtemplate.OptionalKinds() {
+		choices = append(choices, postgres.ContactEmailChoice{Kind: k, On: slices.Contains(ticked, k)})
 	}
 	tz := strings.TrimSpace(r.FormValue("time_zone"))
-	if _, err := h.DB.SetContactEmailPreferences(ctx, choices, &tz); err != nil {
-		if !aboutInput(err) {
-			return err
-		}
-		for i := range current.Preferences {
-			if p := &current.Preferences[i]; p.Optional {
-				p.On = slices.Contains(ticked, p.Kind)
-			}
-		}
-		d := &portalPrefsData{Prefs: current, TimeZone: tz, Zones: commonZones, Field: onboardiq.ErrorField(err), Error: onboardiq.ErrorMessage(err)}
-		return h.render(w, r, http.StatusUnprocessableEntity, "portal_preferences.html", view{Title: "Your emails", Data: d})
+	_, err := h.DB.SetContactEmailPreferences(ctx, choices, &tz)
+	if err == nil {
+		http.Redirect(w, r, "/portal/"+r.PathValue("slug")+"/preferences?saved=1", http.StatusSeeOther)
+		return nil
 	}
-	http.Redirect(w, r, "/portal/"+r.PathValue("slug")+"/preferences?saved=1", http.StatusSeeOther)
-	return nil
+	if !aboutInput(err) {
+		return err
+	}
+	current, gerr := h.DB.GetContactEmailPreferences(ctx)
+	if gerr != nil {
+		return gerr
+	}
+	for i := range current.Preferences {
+		if p := &current.Preferences[i]; p.Optional {
+			p.On = slices.Contains(ticked, p.Kind)
+		}
+	}
+	d := &portalPrefsData{Prefs: current, TimeZone: tz, Zones: commonZones, Field: onboardiq.ErrorField(err), Error: onboardiq.ErrorMessage(err)}
+	return h.render(w, r, http.StatusUnprocessableEntity, "portal_preferences.html", view{Title: "Your emails", Data: d})
 }
 
 // unsubscribeData is the unsubscribe page: what the link names, and, once

@@ -70,6 +70,7 @@ const (
 	EventNotificationSettingsChanged = EventKind("settings.notifications_changed")
 	EventBrandingChanged             = EventKind("settings.branding_changed")
 	EventHolidaysChanged             = EventKind("settings.holidays_changed")
+	EventEmailTemplateChanged        = EventKind("settings.email_template_changed")
 	EventBudgetSet                   = EventKind("ai.budget_set")
 	EventAssistantQuestion           = EventKind("assistant.question")
 
@@ -96,6 +97,7 @@ var EventKinds = []EventKind{
 	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookSecretRotated, EventWebhookDisabled,
 	EventNotificationSettingsChanged, EventBrandingChanged, EventHolidaysChanged, EventBudgetSet, EventAssistantQuestion,
 	EventConversationOpened, EventConversationReplied, EventConversationClosed, EventConversationReopened,
+	EventEmailTemplateChanged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -175,6 +177,7 @@ var eventLabels = map[EventKind]string{
 	EventNotificationSettingsChanged: "changed notification settings",
 	EventBrandingChanged:             "changed the portal's branding",
 	EventHolidaysChanged:             "changed the holidays",
+	EventEmailTemplateChanged:        "changed an email to contacts",
 	EventBudgetSet:                   "set the AI budget",
 	EventAssistantQuestion:           "asked the support team",
 	EventConversationOpened:          "asked the CSM",

@@ -143,6 +143,11 @@ func (e *Event) Describe() string {
 		return "changed the portal’s " + d.fields(map[string]string{"portal_name": "name", "accent_color": "accent colour"})
 	case EventHolidaysChanged:
 		return "changed the holidays: " + Plural(d.number("count"), "day") + " off"
+	case EventEmailTemplateChanged:
+		if d.data("reset") == "true" {
+			return "reset the email" + d.quoted(d.data("label")) + " to the default"
+		}
+		return "changed the email" + d.quoted(d.data("label")) + ": " + d.fields(nil)
 	case EventBudgetSet:
 		return "set the AI budget to " + fmt.Sprintf("%d tokens a month", d.number("monthly_tokens"))
 	case EventAssistantQuestion:

@@ -95,6 +95,10 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"no subject", Event{Kind: EventConversationReplied}, "replied to a conversation"},
 		{"", Event{Kind: EventConversationClosed, Data: map[string]any{"subject": "SSO"}}, "closed the conversation “SSO”"},
 		{"", Event{Kind: EventConversationReopened, Data: map[string]any{"subject": "SSO"}}, "reopened the conversation “SSO”"},
+		{"", Event{Kind: EventEmailTemplateChanged, Data: map[string]any{"kind": "task_due_soon", "label": "Task due soon"},
+			Changes: map[string]any{"subject": map[string]any{}, "body": map[string]any{}}}, "changed the email “Task due soon”: body and subject"},
+		{"reset", Event{Kind: EventEmailTemplateChanged, Data: map[string]any{"kind": "task_due_soon", "label": "Task due soon", "reset": true}},
+			"reset the email “Task due soon” to the default"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

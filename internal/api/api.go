@@ -81,6 +81,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerNotifications(api)
 	h.registerWebhooks(api)
 	h.registerBranding(api)
+	h.registerEmailTemplates(api)
 	h.registerIndex(mux, api, d.Version)
 	h.registerHolidays(api)
 	h.registerInbound(api)

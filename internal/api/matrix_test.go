@@ -162,6 +162,22 @@ var routes = []route{
 	{"set branding", "PUT", fixed("/settings/branding"), func(*env) any {
 		return map[string]any{"portal_name": "Acme customer hub", "accent_color": "#aa3300"}
 	}, "200 403 403 403 403 403 200 401"},
+	{"list email templates", "GET", fixed("/email-templates"), nil, "200 200 200 200 403 403 200 401"},
+	{"get email template", "GET", fixed("/email-templates/task_due_soon"), nil, "200 200 200 200 403 403 200 401"},
+	{"get unknown email template", "GET", fixed("/email-templates/nope"), nil, "404 404 404 404 404 404 404 401"},
+	{"set email template", "PUT", fixed("/email-templates/task_due_soon"), func(*env) any {
+		return map[string]any{"subject": "Due soon: {{task_title}}", "body": "Hello {{contact_first_name}}, {{task_title}} is due {{task_due}}."}
+	}, "200 403 403 403 403 403 200 401"},
+	// Reset after the admin saved their own version (setups).
+	{"reset email template", "DELETE", fixed("/email-templates/task_due_soon"), nil, "200 403 403 403 403 403 200 401"},
+	{"preview email template", "POST", fixed("/email-templates/task_due_soon/preview"), func(*env) any {
+		return map[string]any{"subject": "Preview of {{task_title}}"}
+	}, "200 200 200 200 403 403 200 401"},
+	{"test email template", "POST", fixed("/email-templates/task_due_soon/test"), nil, "202 403 403 403 403 403 202 401"},
+	{"get my email preferences", "GET", fixed("/me/email-preferences"), nil, "403 403 403 403 200 200 403 401"},
+	{"set my email preferences", "PUT", fixed("/me/email-preferences"), func(*env) any {
+		return map[string]any{"preferences": []map[string]any{{"kind": "task_due_soon", "on": false}}, "time_zone": "Europe/Berlin"}
+	}, "403 403 403 403 200 200 403 401"},
 	{"list holidays", "GET", fixed("/holidays"), nil, "200 200 200 200 403 403 200 401"},
 	{"set holidays", "PUT", fixed("/holidays"), func(*env) any {
 		return map[string]any{"holidays": []map[string]any{{"day": "2026-12-25", "name": "Christmas"}, {"day": "2027-01-01"}}}
@@ -206,6 +222,11 @@ var setups = map[string]func(t *testing.T, e *env){
 		if st, out := e.do(t, "admin", "POST", "/templates", map[string]any{"name": "New default", "is_default": true,
 			"tasks": []map[string]any{{"phase": "Kickoff", "description": "Kickoff call", "offset_days": 0, "duration_days": 1, "side": "vendor"}}}); st != http.StatusCreated {
 			t.Fatalf("a new default: %d %s", st, out)
+		}
+	},
+	"reset email template": func(t *testing.T, e *env) {
+		if st, out := e.do(t, "admin", "PUT", "/email-templates/task_due_soon", map[string]any{"subject": "Ours", "body": "Our own text."}); st != http.StatusOK {
+			t.Fatalf("save a template: %d %s", st, out)
 		}
 	},
 	// t1 waits on tv, so moving tv moves t1.
@@ -330,6 +351,10 @@ func TestRefusedFields(t *testing.T) {
 		{"POST", "/webhooks", map[string]any{"url": "http://93.184.215.14/hook"}, "body.url"},
 		{"POST", "/webhooks", map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"everything"}}, "body.events[0]"},
 		{"PUT", "/settings/notifications", map[string]any{"time_zone": "Mars/Olympus", "digest_hour": 8, "cooldown_hours": 24, "escalate_to_admins_after_days": 3}, "body.time_zone"},
+		{"PUT", "/email-templates/task_due_soon", map[string]any{"subject": "Due", "body": "Hello {{contact_nmae}}"}, "body.body"},
+		{"PUT", "/email-templates/task_due_soon", map[string]any{"subject": "{{open_tasks}}", "body": "Hello"}, "body.subject"},
+		{"POST", "/email-templates/milestone/preview", map[string]any{"body": "{{task_title}}"}, "body.body"},
+		{"POST", "/email-templates/milestone/test", map[string]any{"subject": ""}, "body.subject"},
 		{"PUT", "/settings/branding", map[string]any{"accent_color": "red"}, "body.accent_color"},
 		{"PUT", "/settings/branding", map[string]any{"accent_color": "#000000;}body{display:none"}, "body.accent_color"},
 		{"PUT", "/settings/branding", map[string]any{"logo": base64.StdEncoding.EncodeToString([]byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`))}, "body.logo"},

@@ -196,6 +196,9 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 	_, err = db.SetBudget(admin, &budget)
 	must(err)
+	// An email to contacts, edited (settings.email_template_changed).
+	_, err = db.SetEmailTemplate(admin, "task_due_soon", "Due soon: {{task_title}}", "Hello {{contact_first_name}}, {{task_title}} is due {{task_due}}.")
+	must(err)
 
 	// The scan: Initech is overdue; Globex's rollout, pulled in, is at risk.
 	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)

@@ -161,41 +161,66 @@ func (m *Mailer) message(o *postgres.Outbound, subject, text, html string) (*mai
 }
 
 // composeContact is an email to a customer contact (postgres.ContactMail):
-// its Markdown as the HTML part, in the workspace's colours, its text as
-// the plain part, and, for a kind the contact may turn off, an unsubscribe
-// link in the footer and in List-Unsubscribe (with one-click unsubscribe,
-// RFC 8058).
+// the parts ContactEmail makes of its payload, and, for a kind the contact
+// may turn off, List-Unsubscribe (with one-click unsubscribe, RFC 8058).
 func (m *Mailer) composeContact(o *postgres.Outbound) (*mail.Msg, error) {
 	if IsLinkEmailUnissued(o) {
 		return nil, errors.New("not sent: the link was not issued") // see (*postgres.Tx).ReissueLink
 	}
-	base := strings.TrimRight(m.BaseURL, "/")
 	str := func(k string) string { s, _ := o.Payload[k].(string); return s }
-	v := contactView{Subject: str("subject"), Body: markdown.Render(str("markdown")), Text: str("text"),
-		Workspace: str("workspace"), Accent: "#0b57d0", Portal: base + str("portal")}
-	if a := str("accent"); accentColor.MatchString(a) {
-		v.Accent = a
-	}
-	if u := str("unsubscribe"); u != "" {
-		v.Unsubscribe = base + u
-		v.Preferences = v.Portal + "/preferences"
-	}
-	var text, html bytes.Buffer
-	if err := contactText.Execute(&text, v); err != nil {
-		return nil, err
-	}
-	if err := contactHTML.Execute(&html, v); err != nil {
-		return nil, err
-	}
-	msg, err := m.message(o, v.Subject, text.String(), html.String())
+	c := Contact{Subject: str("subject"), Markdown: str("markdown"), Text: str("text"), Workspace: str("workspace"),
+		Accent: str("accent"), Portal: str("portal"), Unsubscribe: str("unsubscribe")}
+	text, html, err := ContactEmail(m.BaseURL, c)
 	if err != nil {
 		return nil, err
 	}
-	if v.Unsubscribe != "" {
-		msg.SetGenHeader("List-Unsubscribe", "<"+v.Unsubscribe+">")
+	msg, err := m.message(o, c.Subject, text, html)
+	if err != nil {
+		return nil, err
+	}
+	if c.Unsubscribe != "" {
+		msg.SetGenHeader("List-Unsubscribe", "<"+strings.TrimRight(m.BaseURL, "/")+c.Unsubscribe+">")
 		msg.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
 	return msg, nil
+}
+
+// Contact is an email to a customer contact as it is queued (the payload
+// of postgres.ContactMail) or previewed: its rendered subject, Markdown
+// and text, and the workspace it comes from. Portal and Unsubscribe are
+// paths on the app ("/portal/acme"); Unsubscribe is empty for mail the
+// contact cannot turn off.
+type Contact struct {
+	Subject, Markdown, Text string
+	Workspace, Accent       string
+	Portal, Unsubscribe     string
+}
+
+// ContactEmail makes the text and HTML parts of an email to a contact:
+// the Markdown as HTML (through the one safe renderer) in the workspace's
+// colours, the text as it is, each with a footer linking the portal and,
+// for a kind the contact may turn off, their preferences and the
+// unsubscribe link. The mailer sends these parts, and the settings'
+// preview shows them, so what an admin previews is what a contact gets.
+func ContactEmail(baseURL string, c Contact) (text, html string, err error) {
+	base := strings.TrimRight(baseURL, "/")
+	v := contactView{Subject: c.Subject, Body: markdown.Render(c.Markdown), Text: c.Text,
+		Workspace: c.Workspace, Accent: "#0b57d0", Portal: base + c.Portal}
+	if accentColor.MatchString(c.Accent) {
+		v.Accent = c.Accent
+	}
+	if c.Unsubscribe != "" {
+		v.Unsubscribe = base + c.Unsubscribe
+		v.Preferences = v.Portal + "/preferences"
+	}
+	var t, h bytes.Buffer
+	if err := contactText.Execute(&t, v); err != nil {
+		return "", "", err
+	}
+	if err := contactHTML.Execute(&h, v); err != nil {
+		return "", "", err
+	}
+	return t.String(), h.String(), nil
 }
 
 // IsLinkEmailUnissued reports whether o carries a one-time link whose

@@ -27,6 +27,7 @@ var narrowPages = []struct{ who, path string }{
 	{"visitor", "/portal/acme/signin"},
 	{"visitor", "/portal/acme/magic?token=x"},
 	{"visitor", "/nope"},
+	{"visitor", "/portal/acme/unsubscribe?token={unsubscribe}"},
 	{"contact", "/portal/acme"},
 	{"contact", "/portal/acme/projects/{rollout}"},
 	{"contact", "/portal/acme/kb"},
@@ -37,6 +38,7 @@ var narrowPages = []struct{ who, path string }{
 	{"contact", "/portal/acme/conversations/new"},
 	{"contact", "/portal/acme/conversations/{conversation}"},
 	{"contact", "/portal/acme/nope"},
+	{"contact", "/portal/acme/preferences"},
 	{"admin", "/app"},
 	{"admin", "/app/customers"},
 	{"admin", "/app/customers/{globex}"},
@@ -60,6 +62,8 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/my-tasks"},
 	{"admin", "/app/timeline"},
 	{"admin", "/app/settings/holidays"},
+	{"admin", "/app/settings/emails"},
+	{"admin", "/app/settings/emails/weekly_digest"},
 	{"admin", "/app/nope"},
 }
 
@@ -121,6 +125,7 @@ func TestNoPageScrollsSideways(t *testing.T) {
 	a := newApp(t)
 	ctx := browser(t)
 	ids := narrowIDs(t, a)
+	ids["unsubscribe"] = unsubscribeToken(t, a, a.demo.TenantID, "hannah.becker@globex.example", "weekly_digest")
 	// Long things where they are shown.
 	long := "Supercalifragilisticexpialidocious-and-then-some-more-without-any-spaces-at-all"
 	actExec(t, a, `UPDATE projects SET name = 'Globex platform rollout ' || $1 WHERE project_id = $2`, long, ids["rollout"])

@@ -91,6 +91,7 @@ type settingsData struct {
 	Embedder string
 	LLM      string
 	Brand    brandingForm
+	Rules    contactRulesForm // when emails go to contacts (email_templates.go)
 }
 
 // brandingForm is the settings page's Branding form (admins): what is
@@ -109,9 +110,9 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) error {
 	return h.settingsPage(w, r, http.StatusOK, nil)
 }
 
-// settingsPage renders the settings page with status; typed, when set, is
-// the Branding form as it was sent and refused.
-func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, status int, typed *brandingForm) error {
+// settingsPage renders the settings page with status; typed, when set, puts
+// a form as it was sent and refused in the page's data.
+func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, status int, typed func(*settingsData)) error {
 	pg, err := h.DB.LoadSettingsPage(r.Context(), h.Assistant.Embedder.Model())
 	if err != nil {
 		return err
@@ -120,8 +121,9 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, status in
 	if b := pg.Branding; b != nil {
 		d.Brand = brandingForm{PortalName: b.PortalName, AccentColor: b.AccentColor, Logo: b.Logo, Version: (&postgres.PortalBrand{Branding: *b}).Version()}
 	}
+	d.Rules = newContactRulesForm(pg.Settings.ContactEmails)
 	if typed != nil {
-		d.Brand.PortalName, d.Brand.AccentColor, d.Brand.Field, d.Brand.Error = typed.PortalName, typed.AccentColor, typed.Field, typed.Error
+		typed(d)
 	}
 	return h.render(w, r, status, "settings.html", view{Title: "Settings", Data: d, Unread: pg.Unread, counted: true})
 }
@@ -153,8 +155,10 @@ func (h *Handler) saveBranding(w http.ResponseWriter, r *http.Request) error {
 		if !aboutInput(err) {
 			return err
 		}
-		return h.settingsPage(w, r, http.StatusUnprocessableEntity, &brandingForm{PortalName: r.FormValue("portal_name"), AccentColor: r.FormValue("accent_color"),
-			Field: onboardiq.ErrorField(err), Error: onboardiq.ErrorMessage(err)})
+		return h.settingsPage(w, r, http.StatusUnprocessableEntity, func(d *settingsData) {
+			d.Brand.PortalName, d.Brand.AccentColor = r.FormValue("portal_name"), r.FormValue("accent_color")
+			d.Brand.Field, d.Brand.Error = onboardiq.ErrorField(err), onboardiq.ErrorMessage(err)
+		})
 	}
 	h.redirectFlash(w, r, "/app/settings#branding", "Saved the portal's branding.")
 	return nil

@@ -224,6 +224,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/templates/{id}/delete", h.staff(h.templateDelete))
 	handle("GET /app/settings/holidays", h.staff(h.holidays))
 	handle("POST /app/settings/holidays", h.staff(h.holidaysSave))
+	handle("POST /app/settings/contact-emails", h.staff(h.contactRulesSave))
+	handle("GET /app/settings/emails", h.staff(h.emailTemplates))
+	handle("GET /app/settings/emails/{kind}", h.staff(h.emailTemplate))
+	handle("POST /app/settings/emails/{kind}", h.staff(h.emailTemplateSave))
+	handle("POST /app/settings/emails/{kind}/preview", h.staff(h.emailTemplatePreview))
+	handle("POST /app/settings/emails/{kind}/test", h.staff(h.emailTemplateTest))
+	handle("POST /app/settings/emails/{kind}/reset", h.staff(h.emailTemplateReset))
 
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)
 	handle("POST /portal/{slug}/signin", h.portalSignin)
@@ -243,6 +250,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /portal/{slug}/conversations", h.customerBranded(h.portalConversationCreate))
 	handle("GET /portal/{slug}/conversations/{id}", h.customerBranded(h.portalConversation))
 	handle("POST /portal/{slug}/conversations/{id}/messages", h.customerBranded(h.conversationReply))
+	handle("GET /portal/{slug}/preferences", h.customer0(h.portalPreferences))
+	handle("POST /portal/{slug}/preferences", h.customer0(h.portalPreferencesSave))
+	// An email's unsubscribe link, without a session: its token is signed.
+	// The POST is left out of the cross-origin protection, for the one-click
+	// unsubscribe (RFC 8058) mail providers send from elsewhere
+	// (docs/security.md).
+	handle("GET /portal/{slug}/unsubscribe", h.unsubscribePage)
+	mux.Handle("POST /portal/{slug}/unsubscribe", h.serve(h.form(h.unsubscribe)))
 	// The branding, to anyone: the sign-in page shows it.
 	handle("GET /portal/{slug}/logo", h.portalLogo)
 	handle("GET /portal/{slug}/brand.css", h.portalStylesheet)

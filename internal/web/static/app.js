@@ -433,3 +433,34 @@
     latest.appendChild(ask);
   }).observe(log, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
 })();
+
+// ---- emails to contacts ----
+// The email editor: each variable's Insert button puts {{name}} where the
+// caret was in the subject or the body (a list goes into the body, on a
+// line of its own). Without script the buttons stay hidden and variables
+// are typed.
+(function () {
+  const form = document.querySelector("form#email-form");
+  if (!form) return;
+  const subject = form.querySelector("#subject");
+  const body = form.querySelector("#body");
+  let last = body;
+  for (const f of [subject, body]) f.addEventListener("focus", () => { last = f; });
+  for (const b of document.querySelectorAll("button.insert-var")) {
+    b.hidden = false;
+    b.setAttribute("aria-label", "Insert {{" + b.dataset.var + "}}");
+    b.addEventListener("click", () => {
+      const block = b.dataset.block === "true";
+      const field = block ? body : last;
+      let text = "{{" + b.dataset.var + "}}";
+      const start = field.selectionStart ?? field.value.length;
+      const end = field.selectionEnd ?? start;
+      if (block) {
+        if (start > 0 && field.value[start - 1] !== "\n") text = "\n" + text;
+        if (field.value[end] !== undefined && field.value[end] !== "\n") text += "\n";
+      }
+      field.setRangeText(text, start, end, "end");
+      field.focus();
+    });
+  }
+})();

@@ -27,7 +27,8 @@ run: build
 	fi; \
 	./$(BIN) migrate; \
 	./$(BIN) seed demo; \
-	printf '\nOnboardIQ is at http://%s  (try: curl -H "Authorization: Bearer <token>" http://%s/api/v1/me)\n\n' "$(ADDR)" "$(ADDR)"; \
+	addr="$${ONBOARDIQ_ADDR:-$(ADDR)}"; \
+	printf '\nOnboardIQ is at http://%s  (try: curl -H "Authorization: Bearer <token>" http://%s/api/v1/me)\n\n' "$$addr" "$$addr"; \
 	ONBOARDIQ_ADDR="$${ONBOARDIQ_ADDR:-$(ADDR)}" exec ./$(BIN) serve
 
 ## test: set up the database, then run the whole test suite

@@ -141,7 +141,7 @@ func (m *Mailer) compose(o *postgres.Outbound) (*mail.Msg, error) {
 // message is the email of o with its subject and parts, from the Mailer's
 // address, with o's Message-ID and Reply-To.
 func (m *Mailer) message(o *postgres.Outbound, subject, text, html string) (*mail.Msg, error) {
-	msg := mail.NewMsg()
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.From); err != nil {
 		return nil, fmt.Errorf("from %q: %w", m.From, err)
 	}

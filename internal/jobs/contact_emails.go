@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
-	"github.com/onboardiq/onboardiq/internal/mention"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -85,25 +84,18 @@ func emailMentioned(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event, no
 	if err != nil || a == nil {
 		return err
 	}
-	people, err := tx.Mentionable(ctx, a)
+	people, err := mentionedIn(ctx, tx, a, body, e.ActorID)
 	if err != nil {
 		return err
-	}
-	candidates := make([]mention.Person, len(people))
-	for i, p := range people {
-		candidates[i] = mention.Person{Name: p.Name, Email: p.Email}
 	}
 	author := a.Actor
 	if author == "" {
 		author = "Someone"
 	}
-	for _, i := range mention.Find(body, candidates) {
-		if e.ActorID != nil && people[i].UserID == *e.ActorID {
-			continue
-		}
+	for _, p := range people {
 		// Staff are told by the staff alerts; EmailMentioned sends only
 		// to contacts.
-		if _, err := tx.EmailMentioned(ctx, *e.TaskID, people[i].UserID, e.ID, author, body, now); err != nil {
+		if _, err := tx.EmailMentioned(ctx, *e.TaskID, p.UserID, e.ID, author, body, now); err != nil {
 			return err
 		}
 	}

@@ -51,18 +51,12 @@ func alertStaff(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error 
 	var mentioned []uuid.UUID
 	body, _ := e.Data["body"].(string)
 	if e.Kind == onboardiq.EventTaskCommented && body != "" {
-		people, err := tx.Mentionable(ctx, a)
+		people, err := mentionedIn(ctx, tx, a, body, e.ActorID)
 		if err != nil {
 			return err
 		}
-		candidates := make([]mention.Person, len(people))
-		for i, p := range people {
-			candidates[i] = mention.Person{Name: p.Name, Email: p.Email}
-		}
-		for _, i := range mention.Find(body, candidates) {
-			if e.ActorID == nil || people[i].UserID != *e.ActorID {
-				mentioned = append(mentioned, people[i].UserID)
-			}
+		for _, p := range people {
+			mentioned = append(mentioned, p.UserID)
 		}
 		m := wording.Mentioned(actor, task, a.Project, body)
 		if _, err := tx.NotifyOfEvent(ctx, postgres.UserNotice{Kind: postgres.KindMentioned, EventID: e.ID, Task: a,
@@ -133,4 +127,24 @@ func alertAskedForHelp(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event)
 func text(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// mentionedIn are the people a comment body on task a mentions (of those
+// who may be mentioned on it), the comment's author apart.
+func mentionedIn(ctx context.Context, tx *postgres.Tx, a *postgres.TaskAudience, body string, author *uuid.UUID) ([]postgres.Mentionable, error) {
+	people, err := tx.Mentionable(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	candidates := make([]mention.Person, len(people))
+	for i, p := range people {
+		candidates[i] = mention.Person{Name: p.Name, Email: p.Email}
+	}
+	var out []postgres.Mentionable
+	for _, i := range mention.Find(body, candidates) {
+		if author == nil || people[i].UserID != *author {
+			out = append(out, people[i])
+		}
+	}
+	return out, nil
 }

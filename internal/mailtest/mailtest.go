@@ -74,16 +74,24 @@ func (s *Server) Messages() []Message {
 // none comes.
 func (s *Server) WaitFor(t testing.TB, to string, timeout time.Duration) Message {
 	t.Helper()
+	return s.WaitForText(t, to, "", timeout)
+}
+
+// WaitForText is WaitFor for the first message to the address whose data
+// contains text: other mail (reminders, alerts) may reach the same
+// person first.
+func (s *Server) WaitForText(t testing.TB, to, text string, timeout time.Duration) Message {
+	t.Helper()
 	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
 		for _, m := range s.Messages() {
 			for _, r := range m.To {
-				if strings.EqualFold(r, to) {
+				if strings.EqualFold(r, to) && strings.Contains(m.Data, text) {
 					return m
 				}
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no email to %s within %s (%d others arrived)", to, timeout, len(s.Messages()))
+			t.Fatalf("no email to %s with %q within %s (%d others arrived)", to, text, timeout, len(s.Messages()))
 		}
 	}
 }

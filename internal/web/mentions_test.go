@@ -284,7 +284,7 @@ WHERE n.kind = 'mentioned' AND n.data->>'task_id' = $1`, []any{task}, &mentioned
 	if !slices.Equal(mentioned, []string{"alex.morgan@acme.example", "hannah.becker@globex.example"}) {
 		t.Fatalf("mentioned notifications for %v", mentioned)
 	}
-	if m := box.WaitFor(t, "alex.morgan@acme.example", 30*time.Second); !strings.Contains(m.Data, "Priya Shah mentioned you") {
+	if m := box.WaitForText(t, "alex.morgan@acme.example", "mentioned you", 30*time.Second); !strings.Contains(m.Data, "Priya Shah mentioned you") {
 		t.Errorf("Alex's email: %q", m.Data)
 	}
 }

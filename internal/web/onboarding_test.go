@@ -295,7 +295,7 @@ func TestOnboardingFromAnEmptyWorkspace(t *testing.T) {
 	}
 
 	// The contact's invitation arrived by email, and its link signs them in.
-	mail := a.box.WaitFor(t, "rosa@umbrella.example", 30*time.Second)
+	mail := a.box.WaitForText(t, "rosa@umbrella.example", "invites you", 30*time.Second)
 	link := regexp.MustCompile(regexp.QuoteMeta(a.url) + `/portal/nimbus/magic\?token=[A-Za-z0-9_-]+`).FindString(mail.Data)
 	if link == "" {
 		t.Fatalf("no sign-in link in the invitation:\n%s", mail.Data)

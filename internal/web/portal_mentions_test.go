@@ -104,7 +104,7 @@ WHERE n.kind = 'mentioned' AND n.data->>'task_id' = $1`, []any{task}, &mentioned
 	if !slices.Equal(mentioned, []string{"priya.shah@acme.example"}) {
 		t.Fatalf("mentioned notifications for %v", mentioned)
 	}
-	if m := box.WaitFor(t, "priya.shah@acme.example", 30*time.Second); !strings.Contains(m.Data, "Hannah Becker mentioned you") {
+	if m := box.WaitForText(t, "priya.shah@acme.example", "mentioned you", 30*time.Second); !strings.Contains(m.Data, "Hannah Becker mentioned you") {
 		t.Errorf("Priya's email: %q", m.Data)
 	}
 }

@@ -166,10 +166,9 @@ type key struct {
 }
 
 type acc struct {
-	row              Row
-	ttfv, durations  []float64
-	csatSum          int
-	activated, invit int
+	row             Row
+	ttfv, durations []float64
+	csatSum         int
 }
 
 // Compute returns one row per group and period that has a project or an

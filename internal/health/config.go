@@ -147,3 +147,15 @@ func (c Config) LevelOf(score int) string {
 	}
 	return c.Levels[len(c.Levels)-1].Key
 }
+
+// LevelName returns the name of the level with the key, or the key itself
+// when the configuration has no such level (a score saved under levels
+// since renamed).
+func (c Config) LevelName(key string) string {
+	for _, l := range c.Levels {
+		if l.Key == key {
+			return l.Name
+		}
+	}
+	return key
+}

@@ -139,7 +139,7 @@ func TestWeightsAndRenormalisation(t *testing.T) {
 		// usage missing: 25:20:20 of 65 → (25*100 + 20*40 + 20*50)/65 = 66.15
 		{"usage missing: the others renormalise", health.DefaultConfig(), noUsage, 66,
 			map[string]float64{"engagement": 0.3846, "support_sentiment": 0.3077, "adoption": 0.3077}, []string{"usage"}},
-		{"weight 0 leaves a component out without calling it missing", onlyUsage, noUsage, 0, nil, []string{"usage"}},
+		{"components weighted 0 neither count nor are missing: no score", onlyUsage, noUsage, 0, nil, []string{"usage"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -404,5 +404,31 @@ func BenchmarkCompute(b *testing.B) {
 		for _, s := range customers {
 			health.Compute(cfg, s)
 		}
+	}
+}
+
+func TestConfigJSONAndLevelName(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(health.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back health.Config
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(health.DefaultConfig(), back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	var custom health.Config
+	if err := json.Unmarshal([]byte(`{"weights":{"usage":1,"support_sentiment":3},"levels":[{"key":"ok","name":"Fine","min":0}]}`), &custom); err != nil {
+		t.Fatal(err)
+	}
+	if err := custom.Validate(); err != nil || custom.Weights.Support != 3 {
+		t.Errorf("custom = %+v, %v", custom, err)
+	}
+	cfg := health.DefaultConfig()
+	if cfg.LevelName(health.AtRisk) != "At risk" || cfg.LevelName("gone") != "gone" {
+		t.Error("LevelName")
 	}
 }

@@ -129,13 +129,20 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// A page just loaded by a form's POST may still be settling (its frames
+// loading): the read is tried again briefly.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	var err error
+	for try := 0; try < 20; try++ {
+		var s string
+		if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return s
+	t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }
 
 func TestStaffCompletesATask(t *testing.T) {

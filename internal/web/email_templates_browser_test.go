@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -36,10 +37,16 @@ func TestEmailTemplateEditorInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button.insert-var[data-var="contact_first_name"]`)),
 		chromedp.SendKeys(chromedp.CSS("#body"), ", **typed in the browser** for {{customer_name}}."),
 		chromedp.Click(chromedp.CSS("#email-preview")),
-		chromedp.WaitVisible(chromedp.CSS("#preview-text")),
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The page before the click previews the saved text too: wait for the
+	// page the preview's POST answers, which previews the typed one.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#preview-text") || {}).textContent || ""`)); err == nil && strings.Contains(got, "typed in the browser") {
+			break
+		}
 	}
 	if body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#body").value`)); err != nil || body != "Dear {{contact_first_name}}, **typed in the browser** for {{customer_name}}." {
 		t.Errorf("the typed body after the preview: %q %v", body, err)

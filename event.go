@@ -31,6 +31,7 @@ const (
 	EventCustomerDeleted       = EventKind("customer.deleted")
 	EventCustomerArchived      = EventKind("customer.archived")
 	EventCustomerUnarchived    = EventKind("customer.unarchived")
+	EventCustomerStageChanged  = EventKind("customer.stage_changed")
 
 	EventProjectCreated       = EventKind("project.created")
 	EventProjectUpdated       = EventKind("project.updated")
@@ -86,7 +87,7 @@ var EventKinds = []EventKind{
 	EventUserCreated, EventUserUpdated, EventUserInvited, EventSignedIn,
 	EventTokenCreated, EventTokenRevoked,
 	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
-	EventCustomerArchived, EventCustomerUnarchived,
+	EventCustomerArchived, EventCustomerUnarchived, EventCustomerStageChanged,
 	EventProjectCreated, EventProjectUpdated, EventProjectDeleted, EventProjectStatusChanged,
 	EventProjectCompleted, EventProjectOverdue, EventProjectAtRisk,
 	EventProjectPutOnHold, EventProjectResumed, EventProjectCancelled, EventProjectReopened,
@@ -144,6 +145,7 @@ var eventLabels = map[EventKind]string{
 	EventCustomerDeleted:             "deleted the customer",
 	EventCustomerArchived:            "archived the customer",
 	EventCustomerUnarchived:          "unarchived the customer",
+	EventCustomerStageChanged:        "moved the customer to another journey stage",
 	EventProjectCreated:              "created the project",
 	EventProjectUpdated:              "changed the project",
 	EventProjectDeleted:              "deleted the project",

@@ -46,6 +46,11 @@ func (e *Event) Describe() string {
 		return "archived the customer"
 	case EventCustomerUnarchived:
 		return "unarchived the customer"
+	case EventCustomerStageChanged:
+		if name := d.data("stage_name"); name != "" {
+			return "moved the customer to the stage" + d.quoted(name)
+		}
+		return "moved the customer to another journey stage"
 	case EventUserInvited:
 		return "invited" + d.quoted(d.data("email")) + " to the portal"
 	case EventCustomerDeleted:

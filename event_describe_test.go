@@ -87,6 +87,8 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventHolidaysChanged, Data: map[string]any{"count": 1}}, "changed the holidays: 1 day off"},
 		{"", Event{Kind: EventCustomerArchived}, "archived the customer"},
 		{"", Event{Kind: EventCustomerUnarchived}, "unarchived the customer"},
+		{"", Event{Kind: EventCustomerStageChanged, Data: map[string]any{"stage": "adoption", "stage_name": "Adoption"}}, "moved the customer to the stage “Adoption”"},
+		{"no name", Event{Kind: EventCustomerStageChanged}, "moved the customer to another journey stage"},
 		{"", Event{Kind: EventUserInvited, Data: map[string]any{"email": "rosa@umbrella.example"}}, "invited “rosa@umbrella.example” to the portal"},
 		{"", Event{Kind: EventBudgetSet, Data: map[string]any{"monthly_tokens": 100000}}, "set the AI budget to 100000 tokens a month"},
 		{"", Event{Kind: EventAssistantQuestion}, "asked the support team a question"},

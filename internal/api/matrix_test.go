@@ -182,6 +182,15 @@ var routes = []route{
 	{"set holidays", "PUT", fixed("/holidays"), func(*env) any {
 		return map[string]any{"holidays": []map[string]any{{"day": "2026-12-25", "name": "Christmas"}, {"day": "2027-01-01"}}}
 	}, "200 403 403 403 403 403 200 401"},
+	{"customer stages", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/stages" }, nil, "200 200 200 200 403 404 404 401"},
+	{"set customer stage", "PUT", func(e *env) string { return "/customers/" + e.c1.String() + "/stage" }, func(*env) any {
+		return map[string]any{"stage": "adoption", "reason": "Live since Monday"}
+	}, "200 200 403 403 403 404 404 401"},
+	{"journey settings", "GET", fixed("/settings/journey"), nil, "200 200 200 200 403 403 200 401"},
+	{"set journey settings", "PUT", fixed("/settings/journey"), func(*env) any {
+		return map[string]any{"stages": []map[string]any{{"key": "onboarding", "name": "Onboarding"}, {"key": "live", "name": "Live"}},
+			"rules": []map[string]any{{"on": "project.completed", "to": "live"}}}
+	}, "200 403 403 403 403 403 200 401"},
 	{"create webhook", "POST", fixed("/webhooks"), func(*env) any {
 		return map[string]any{"url": "https://93.184.215.14/hook", "events": []string{"project.overdue"}}
 	}, "201 403 403 403 403 403 201 401"},

@@ -75,6 +75,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO inbound_messages (tenant_id, transport, sender, task_id, user_id, outcome)
 			 VALUES ($1, 'smtp', 'c@example.test', '00000000-0000-0000-0000-00000000000d', gen_random_uuid(), 'commented')`,
 			`INSERT INTO email_templates (tenant_id, kind, subject, body) VALUES ($1, 'welcome', 'Welcome', 'Hello {{contact_name}}')`,
+			`INSERT INTO customer_stages (tenant_id, customer_id, stage) VALUES ($1, '00000000-0000-0000-0000-00000000000c', 'onboarding')`,
 			`INSERT INTO reply_keys (tenant_id, reply_key, task_id, user_id, expires_at)
 			 SELECT $1, '\x0102030405'::bytea, '00000000-0000-0000-0000-00000000000d', user_id, now() + interval '60 days'
 			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,

@@ -1,0 +1,29 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/journey"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+)
+
+// journeyTriggers are the events that move customers by the workspace's
+// journey rules, and the trigger each is.
+var journeyTriggers = map[onboardiq.EventKind]string{
+	onboardiq.EventProjectCreated:   journey.ProjectStarted,
+	onboardiq.EventProjectCompleted: journey.ProjectCompleted,
+}
+
+// moveByJourneyRules moves the event's customer to the stage the
+// workspace's rules name for it (docs/customer-success.md). Run twice, it
+// moves nothing more: an event moves a customer once.
+func moveByJourneyRules(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
+	on, ok := journeyTriggers[e.Kind]
+	if !ok || e.CustomerID == nil {
+		return nil
+	}
+	_, err := tx.ApplyJourneyRules(ctx, *e.CustomerID, journey.Trigger{On: on}, e.ID, time.Now())
+	return err
+}

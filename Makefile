@@ -67,7 +67,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestWeeklyDigestAtTheLocalHour TestStaffOwnersReminded TestReengagement TestReplyDoneToAReminder \
 	TestEmailTemplatesByRole TestEmailTemplateRefusals TestResetEmailTemplate TestPreviewEmailTemplate TestSendTestEmail \
 	TestContactEmailPreferences TestPortalPreferencesStopThatKind TestSavedTemplateIsQueued TestEmailTemplateRoundTrip \
-	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact
+	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact TestJourneyStages
 empty :=
 space := $(empty) $(empty)
 test-citus:

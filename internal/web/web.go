@@ -181,6 +181,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/projects/{id}/tasks", h.staff(h.addTask))
 	handle("POST /app/projects/{id}/tasks/bulk", h.staff(h.bulkTasks))
 	handle("GET /app/timeline", h.staff(h.timelinePage))
+	handle("GET /app/journey", h.staff(h.journeyBoard))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
 	handle("POST /app/tasks/{id}", h.staff(h.taskEdit))
 	handle("POST /app/tasks/{id}/delete", h.staff(h.taskDelete))

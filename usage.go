@@ -27,17 +27,29 @@ const (
 // usageName is what an event name (and a core feature) may be spelt with.
 var usageName = regexp.MustCompile(`^[a-z0-9_.-]+$`)
 
-// UsageEventInput is one usage event as the sender gives it. It names its
-// customer by OnboardIQ's id (customer_id) or by the vendor's own
-// (customer_external_id).
+// UsageEventInput is one usage event as the sender gives it, every field
+// as text so that one bad event is refused on its own (CheckUsageEvent)
+// rather than failing its batch. It names its customer by OnboardIQ's id
+// (customer_id) or by the vendor's own (customer_external_id).
 type UsageEventInput struct {
-	ID                 string          `json:"id" doc:"The sender's id of the event, unique per workspace: an id already received is counted as a duplicate, not again." maxLength:"200"`
-	CustomerID         *uuid.UUID      `json:"customer_id,omitempty" doc:"The customer the event belongs to; or customer_external_id."`
-	CustomerExternalID string          `json:"customer_external_id,omitempty" doc:"The vendor's own id of the customer, instead of customer_id." maxLength:"200"`
-	UserEmail          string          `json:"user_email,omitempty" doc:"Who did it, if known: counts them among the customer's active users."`
-	Name               string          `json:"name" doc:"What happened: lower-case letters, digits, '_', '.', '-' (report_exported)." maxLength:"100"`
-	Properties         json.RawMessage `json:"properties,omitempty" doc:"Optional facts about the event, a JSON object of at most 4 KB."`
-	OccurredAt         time.Time       `json:"occurred_at" doc:"When it happened: at most a day ahead of now, and within the workspace's retention."`
+	ID                 string          `json:"id"`
+	CustomerID         string          `json:"customer_id,omitempty"`
+	CustomerExternalID string          `json:"customer_external_id,omitempty"`
+	UserEmail          string          `json:"user_email,omitempty"`
+	Name               string          `json:"name"`
+	Properties         json.RawMessage `json:"properties,omitempty"`
+	OccurredAt         string          `json:"occurred_at"` // RFC 3339
+}
+
+// UsageEvent is a usage event that passed CheckUsageEvent.
+type UsageEvent struct {
+	ID                 string
+	CustomerID         *uuid.UUID // or CustomerExternalID
+	CustomerExternalID string
+	UserEmail          string // lower-case; "" when not given
+	Name               string
+	Properties         json.RawMessage // a JSON object, {} when not given
+	OccurredAt         time.Time       // UTC
 }
 
 // UsageRejection is an event of a batch that was not stored, and why.
@@ -57,56 +69,66 @@ type UsageResult struct {
 }
 
 // CheckUsageEvent validates one event of a batch at index i, given the time
-// now and the workspace's retention in days, normalising it in place (the
-// email lower-cased, empty properties as {}). The error names the field as
-// events[i].name.
-func CheckUsageEvent(e *UsageEventInput, i int, now time.Time, retentionDays int) error {
+// now and the workspace's retention in days, and returns it parsed. The
+// error names the field as events[i].name.
+func CheckUsageEvent(in UsageEventInput, i int, now time.Time, retentionDays int) (UsageEvent, error) {
 	f := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
-	switch n := utf8.RuneCountInString(e.ID); {
+	e := UsageEvent{ID: in.ID, CustomerExternalID: in.CustomerExternalID, Name: in.Name, Properties: in.Properties}
+	switch n := utf8.RuneCountInString(in.ID); {
 	case n == 0:
-		return Invalid(f("id"), "is required")
+		return e, Invalid(f("id"), "is required")
 	case n > MaxUsageEventID:
-		return Invalid(f("id"), "must be at most %d characters", MaxUsageEventID)
+		return e, Invalid(f("id"), "must be at most %d characters", MaxUsageEventID)
 	}
 	switch {
-	case e.CustomerID == nil && e.CustomerExternalID == "":
-		return Invalid(f("customer_id"), "is required (or customer_external_id)")
-	case e.CustomerID != nil && e.CustomerExternalID != "":
-		return Invalid(f("customer_external_id"), "give customer_id or customer_external_id, not both")
-	case utf8.RuneCountInString(e.CustomerExternalID) > MaxUsageEventID:
-		return Invalid(f("customer_external_id"), "must be at most %d characters", MaxUsageEventID)
+	case in.CustomerID == "" && in.CustomerExternalID == "":
+		return e, Invalid(f("customer_id"), "is required (or customer_external_id)")
+	case in.CustomerID != "" && in.CustomerExternalID != "":
+		return e, Invalid(f("customer_external_id"), "give customer_id or customer_external_id, not both")
+	case utf8.RuneCountInString(in.CustomerExternalID) > MaxUsageEventID:
+		return e, Invalid(f("customer_external_id"), "must be at most %d characters", MaxUsageEventID)
+	case in.CustomerID != "":
+		id, err := uuid.Parse(in.CustomerID)
+		if err != nil || len(in.CustomerID) != 36 {
+			return e, Invalid(f("customer_id"), "must be a customer's id (a UUID)")
+		}
+		e.CustomerID = &id
 	}
-	if e.UserEmail != "" {
-		s, err := normaliseEmail(f("user_email"), e.UserEmail)
+	if in.UserEmail != "" {
+		s, err := normaliseEmail(f("user_email"), in.UserEmail)
 		if err != nil {
-			return err
+			return e, err
 		}
 		e.UserEmail = s
 	}
-	if err := CheckUsageName(f("name"), e.Name); err != nil {
-		return err
+	if err := CheckUsageName(f("name"), in.Name); err != nil {
+		return e, err
 	}
 	switch {
-	case len(e.Properties) == 0 || string(e.Properties) == "null":
+	case len(in.Properties) == 0 || string(in.Properties) == "null":
 		e.Properties = json.RawMessage(`{}`)
-	case len(e.Properties) > MaxUsageProperties:
-		return Invalid(f("properties"), "must be at most %d bytes of JSON", MaxUsageProperties)
+	case len(in.Properties) > MaxUsageProperties:
+		return e, Invalid(f("properties"), "must be at most %d bytes of JSON", MaxUsageProperties)
 	default:
 		var obj map[string]any
-		if err := json.Unmarshal(e.Properties, &obj); err != nil || obj == nil {
-			return Invalid(f("properties"), "must be a JSON object")
+		if err := json.Unmarshal(in.Properties, &obj); err != nil || obj == nil {
+			return e, Invalid(f("properties"), "must be a JSON object")
 		}
 	}
-	switch {
-	case e.OccurredAt.IsZero():
-		return Invalid(f("occurred_at"), "is required")
-	case e.OccurredAt.After(now.Add(UsageFutureSkew)):
-		return Invalid(f("occurred_at"), "is more than a day in the future")
-	case e.OccurredAt.Before(now.AddDate(0, 0, -retentionDays)):
-		return Invalid(f("occurred_at"), "is older than the workspace keeps usage (%d days)", retentionDays)
+	if in.OccurredAt == "" {
+		return e, Invalid(f("occurred_at"), "is required")
 	}
-	e.OccurredAt = e.OccurredAt.UTC()
-	return nil
+	at, err := time.Parse(time.RFC3339Nano, in.OccurredAt)
+	switch {
+	case err != nil:
+		return e, Invalid(f("occurred_at"), "must be a time such as 2026-03-01T09:30:00Z")
+	case at.After(now.Add(UsageFutureSkew)):
+		return e, Invalid(f("occurred_at"), "is more than a day in the future")
+	case at.Before(now.AddDate(0, 0, -retentionDays)):
+		return e, Invalid(f("occurred_at"), "is older than the workspace keeps usage (%d days)", retentionDays)
+	}
+	e.OccurredAt = at.UTC()
+	return e, nil
 }
 
 // CheckUsageName checks an event name or a core feature's name.

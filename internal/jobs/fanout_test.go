@@ -200,7 +200,7 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	_, err = db.SetEmailTemplate(admin, "task_due_soon", "Due soon: {{task_title}}", "Hello {{contact_first_name}}, {{task_title}} is due {{task_due}}.")
 	must(err)
 	// Usage events (usage.ingested) and the usage settings (settings.usage_changed).
-	_, err = db.IngestUsage(admin, []onboardiq.UsageEventInput{{ID: "evt-1", CustomerID: &c.ID, Name: "login", OccurredAt: time.Now().Add(-time.Minute)}})
+	_, err = db.IngestUsage(admin, []onboardiq.UsageEventInput{{ID: "evt-1", CustomerID: c.ID.String(), Name: "login", OccurredAt: time.Now().Add(-time.Minute).Format(time.RFC3339)}})
 	must(err)
 	_, err = db.SetUsageSettings(admin, postgres.UsageSettings{CoreFeatures: []string{"login"}})
 	must(err)

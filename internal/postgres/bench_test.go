@@ -75,13 +75,13 @@ func BenchmarkIngestUsage(b *testing.B) {
 		b.Fatal(err)
 	}
 	as := onboardiq.NewContextWithPrincipal(ctx, admin)
-	customers := make([]uuid.UUID, 10)
+	customers := make([]string, 10)
 	for i := range customers {
 		c, err := db.CreateCustomer(as, onboardiq.NewCustomer{Name: fmt.Sprintf("Customer %d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		customers[i] = c.ID
+		customers[i] = c.ID.String()
 	}
 	names := []string{"login", "report_exported", "dashboard_viewed", "api_call", "sso_enabled", "invite_sent", "export.csv", "search"}
 	start := time.Now().Add(-24 * time.Hour)
@@ -90,9 +90,9 @@ func BenchmarkIngestUsage(b *testing.B) {
 	for b.Loop() {
 		for i := range batch {
 			n++
-			batch[i] = onboardiq.UsageEventInput{ID: fmt.Sprintf("evt_%09d", n), CustomerID: &customers[n%len(customers)],
+			batch[i] = onboardiq.UsageEventInput{ID: fmt.Sprintf("evt_%09d", n), CustomerID: customers[n%len(customers)],
 				UserEmail: fmt.Sprintf("user%d@customer.test", n%50), Name: names[n%len(names)],
-				Properties: json.RawMessage(`{"plan":"pro","seats":12}`), OccurredAt: start.Add(time.Duration(n) * time.Millisecond)}
+				Properties: json.RawMessage(`{"plan":"pro","seats":12}`), OccurredAt: start.Add(time.Duration(n) * time.Millisecond).Format(time.RFC3339Nano)}
 		}
 		res, err := db.IngestUsage(as, batch)
 		if err != nil || res.Accepted != len(batch) {

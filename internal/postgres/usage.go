@@ -36,11 +36,8 @@ func (db *DB) ingestUsage(ctx context.Context, events []onboardiq.UsageEventInpu
 		if err := p.Check(onboardiq.IngestUsage); err != nil {
 			return err
 		}
-		// The slice is the caller's: check a copy, since a retried
-		// transaction checks again.
-		batch := slices.Clone(events)
 		var err error
-		res, err = ingestUsage(ctx, tx, batch, now)
+		res, err = ingestUsage(ctx, tx, events, now)
 		return err
 	})
 	return res, err
@@ -69,14 +66,16 @@ func ingestUsage(ctx context.Context, tx *Tx, events []onboardiq.UsageEventInput
 	}
 	// Check each event on its own, and gather the customers they name.
 	valid := make([]int, 0, len(events))
+	parsed := make([]onboardiq.UsageEvent, len(events))
 	ids := map[uuid.UUID]bool{}
 	external := map[string]bool{}
 	for i := range events {
-		e := &events[i]
-		if err := onboardiq.CheckUsageEvent(e, i, now, retention); err != nil {
+		e, err := onboardiq.CheckUsageEvent(events[i], i, now, retention)
+		if err != nil {
 			reject(i, err)
 			continue
 		}
+		parsed[i] = e
 		if e.CustomerID != nil {
 			ids[*e.CustomerID] = true
 		} else {
@@ -95,7 +94,7 @@ func ingestUsage(ctx context.Context, tx *Tx, events []onboardiq.UsageEventInput
 	rows := make([]usageRow, 0, len(valid))
 	seen := make(map[string]bool, len(valid))
 	for _, i := range valid {
-		e := &events[i]
+		e := &parsed[i]
 		var customer uuid.UUID
 		switch {
 		case e.CustomerID != nil && known[*e.CustomerID]:

@@ -19,11 +19,13 @@ import (
 func usageBatch(c uuid.UUID, prefix, name string, n int, at time.Time) []onboardiq.UsageEventInput {
 	out := make([]onboardiq.UsageEventInput, n)
 	for i := range out {
-		out[i] = onboardiq.UsageEventInput{ID: fmt.Sprintf("%s-%d", prefix, i), CustomerID: &c, Name: name,
-			UserEmail: fmt.Sprintf("u%d@globex.test", i%3), OccurredAt: at.Add(time.Duration(i) * time.Second)}
+		out[i] = onboardiq.UsageEventInput{ID: fmt.Sprintf("%s-%d", prefix, i), CustomerID: c.String(), Name: name,
+			UserEmail: fmt.Sprintf("u%d@globex.test", i%3), OccurredAt: rfc3339(at.Add(time.Duration(i) * time.Second))}
 	}
 	return out
 }
+
+func rfc3339(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
 // usageCounts reads what the tenant holds: stored events, and the roll-up's
 // totals of events and distinct users.
@@ -106,32 +108,34 @@ func TestIngestUsageRejectsByField(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
 	now := time.Now().UTC()
-	c := f.customer.ID
-	unknown := uuid.New()
-	ok := onboardiq.UsageEventInput{ID: "ok-1", CustomerID: &c, Name: "login", OccurredAt: now.Add(-time.Minute)}
+	c := f.customer.ID.String()
+	unknown := uuid.NewString()
+	ok := onboardiq.UsageEventInput{ID: "ok-1", CustomerID: c, Name: "login", OccurredAt: rfc3339(now.Add(-time.Minute))}
 	batch := []onboardiq.UsageEventInput{
 		ok,
-		{ID: "", CustomerID: &c, Name: "login", OccurredAt: now},
-		{ID: "bad-name", CustomerID: &c, Name: "Login!", OccurredAt: now},
-		{ID: "bad-email", CustomerID: &c, Name: "login", UserEmail: "nobody", OccurredAt: now},
-		{ID: "no-customer", Name: "login", OccurredAt: now},
-		{ID: "unknown-customer", CustomerID: &unknown, Name: "login", OccurredAt: now},
-		{ID: "future", CustomerID: &c, Name: "login", OccurredAt: now.Add(49 * time.Hour)},
-		{ID: "ancient", CustomerID: &c, Name: "login", OccurredAt: now.AddDate(-2, 0, 0)},
-		{ID: "no-time", CustomerID: &c, Name: "login"},
-		{ID: "props", CustomerID: &c, Name: "login", OccurredAt: now, Properties: json.RawMessage(`[1,2]`)},
-		{ID: "big-props", CustomerID: &c, Name: "login", OccurredAt: now, Properties: json.RawMessage(`{"x":"` + strings.Repeat("x", 5000) + `"}`)},
-		{ID: strings.Repeat("i", 201), CustomerID: &c, Name: "login", OccurredAt: now},
-		{ID: "external", CustomerExternalID: "cus_1", Name: "login", OccurredAt: now},
-		{ID: "ok-2", CustomerID: &c, Name: "report.exported-v2", UserEmail: " Ana@Globex.Test ", OccurredAt: now, Properties: json.RawMessage(`{"rows": 12}`)},
+		{ID: "", CustomerID: c, Name: "login", OccurredAt: rfc3339(now)},
+		{ID: "bad-name", CustomerID: c, Name: "Login!", OccurredAt: rfc3339(now)},
+		{ID: "bad-email", CustomerID: c, Name: "login", UserEmail: "nobody", OccurredAt: rfc3339(now)},
+		{ID: "no-customer", Name: "login", OccurredAt: rfc3339(now)},
+		{ID: "unknown-customer", CustomerID: unknown, Name: "login", OccurredAt: rfc3339(now)},
+		{ID: "future", CustomerID: c, Name: "login", OccurredAt: rfc3339(now.Add(49 * time.Hour))},
+		{ID: "ancient", CustomerID: c, Name: "login", OccurredAt: rfc3339(now.AddDate(-2, 0, 0))},
+		{ID: "no-time", CustomerID: c, Name: "login"},
+		{ID: "bad-time", CustomerID: c, Name: "login", OccurredAt: "yesterday"},
+		{ID: "bad-customer", CustomerID: "globex", Name: "login", OccurredAt: rfc3339(now)},
+		{ID: "props", CustomerID: c, Name: "login", OccurredAt: rfc3339(now), Properties: json.RawMessage(`[1,2]`)},
+		{ID: "big-props", CustomerID: c, Name: "login", OccurredAt: rfc3339(now), Properties: json.RawMessage(`{"x":"` + strings.Repeat("x", 5000) + `"}`)},
+		{ID: strings.Repeat("i", 201), CustomerID: c, Name: "login", OccurredAt: rfc3339(now)},
+		{ID: "external", CustomerExternalID: "cus_1", Name: "login", OccurredAt: rfc3339(now)},
+		{ID: "ok-2", CustomerID: c, Name: "report.exported-v2", UserEmail: " Ana@Globex.Test ", OccurredAt: rfc3339(now), Properties: json.RawMessage(`{"rows": 12}`)},
 	}
 	res, err := f.db.IngestUsage(f.as, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"events[1].id", "events[2].name", "events[3].user_email", "events[4].customer_id", "events[5].customer_id",
-		"events[6].occurred_at", "events[7].occurred_at", "events[8].occurred_at", "events[9].properties", "events[10].properties",
-		"events[11].id", "events[12].customer_external_id"}
+		"events[6].occurred_at", "events[7].occurred_at", "events[8].occurred_at", "events[9].occurred_at", "events[10].customer_id",
+		"events[11].properties", "events[12].properties", "events[13].id", "events[14].customer_external_id"}
 	var got []string
 	for i, r := range res.Rejected {
 		got = append(got, r.Field)
@@ -154,7 +158,7 @@ func TestIngestUsageRejectsByField(t *testing.T) {
 	}
 
 	// More than a batch is refused whole, naming events.
-	_, err = f.db.IngestUsage(f.as, usageBatch(c, "big", "login", onboardiq.MaxUsageBatch+1, now))
+	_, err = f.db.IngestUsage(f.as, usageBatch(f.customer.ID, "big", "login", onboardiq.MaxUsageBatch+1, now))
 	invalidField(t, "1,001 events", err, "events")
 	// Only admins send usage.
 	csm := onboardiq.NewContextWithPrincipal(context.Background(), f.principal(onboardiq.RoleCSM, uuid.New()))
@@ -195,7 +199,7 @@ func TestUsageRollupAcrossMidnight(t *testing.T) {
 	c := f.customer.ID
 	midnight := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3)
 	ev := func(id, name, email string, at time.Time) onboardiq.UsageEventInput {
-		return onboardiq.UsageEventInput{ID: id, CustomerID: &c, Name: name, UserEmail: email, OccurredAt: at}
+		return onboardiq.UsageEventInput{ID: id, CustomerID: c.String(), Name: name, UserEmail: email, OccurredAt: rfc3339(at)}
 	}
 	batch := []onboardiq.UsageEventInput{
 		ev("1", "login", "ana@globex.test", midnight.Add(-time.Second)),

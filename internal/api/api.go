@@ -86,6 +86,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerHolidays(api)
 	h.registerInbound(api)
 	h.registerConversations(api)
+	h.registerUsage(api)
 	return api
 }
 

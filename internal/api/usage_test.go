@@ -1,11 +1,23 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/server"
+	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
 // TestUsageEventsPartialSuccess: a batch with a bad event stores the good
@@ -68,4 +80,65 @@ func TestUsageEventsPartialSuccess(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(out, &s) != nil || s.Events != 2 || s.ActiveUsers != 1 || s.ActiveDays < 1 {
 		t.Errorf("usage: %d %s", status, out)
 	}
+}
+
+// BenchmarkUsageEventsEndpoint posts batches of 1,000 new usage events
+// (with properties, over 2 customers and 50 users) to POST
+// /api/v1/usage-events over loopback HTTP, as an integration does, and
+// reports events/s: JSON decoding, checks, the insert, the roll-up and the
+// event, one transaction per batch.
+func BenchmarkUsageEventsEndpoint(b *testing.B) {
+	ctx := context.Background()
+	d := testdb.WithFixture(b, fixture)
+	acme, err := d.App.TenantIDBySlug(ctx, "acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var token string
+	var customers [2]uuid.UUID
+	err = d.App.InTenant(ctx, acme, func(ctx context.Context, tx *postgres.Tx) error {
+		var admin uuid.UUID
+		if err := tx.QueryRow(ctx, `SELECT user_id FROM tenant_users WHERE email = 'admin@acme.test'`).Scan(&admin); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT customer_id FROM customers WHERE name = 'Customer One'`).Scan(&customers[0]); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT customer_id FROM customers WHERE name = 'Customer Two'`).Scan(&customers[1]); err != nil {
+			return err
+		}
+		token, _, err = tx.CreateToken(ctx, admin, "bench")
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{DB: d.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
+	b.Cleanup(srv.Close)
+	start := time.Now().UTC().Add(-24 * time.Hour)
+	names := []string{"login", "report_exported", "dashboard_viewed", "api_call"}
+	n := 0
+	events := make([]map[string]any, 1000)
+	for b.Loop() {
+		for i := range events {
+			n++
+			events[i] = map[string]any{"id": fmt.Sprintf("evt_%09d", n), "customer_id": customers[n%2], "name": names[n%len(names)],
+				"user_email": fmt.Sprintf("user%d@customer.test", n%50), "properties": map[string]any{"plan": "pro", "seats": 12},
+				"occurred_at": start.Add(time.Duration(n) * time.Millisecond).Format(time.RFC3339Nano)}
+		}
+		body, _ := json.Marshal(map[string]any{"events": events})
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/usage-events", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(out, []byte(`"accepted":1000`)) {
+			b.Fatalf("%d %s", resp.StatusCode, out)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }

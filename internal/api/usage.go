@@ -16,13 +16,13 @@ import (
 // and a bad one is named in the answer's rejected, while the others of the
 // batch are stored (docs/usage.md).
 type usageEventBody struct {
-	ID                 string `json:"id" required:"false" doc:"The sender's id of the event (at most 200 characters), unique per workspace: an id already received counts as a duplicate."`
-	CustomerID         string `json:"customer_id,omitempty" doc:"The customer's id (a UUID); or customer_external_id."`
-	CustomerExternalID string `json:"customer_external_id,omitempty" doc:"The vendor's own id of the customer, instead of customer_id."`
-	UserEmail          string `json:"user_email,omitempty" doc:"Who did it, if known: counts them among the customer's active users."`
-	Name               string `json:"name" required:"false" doc:"What happened (at most 100 characters): lower-case letters, digits, '_', '.', '-', as report_exported."`
-	Properties         any    `json:"properties,omitempty" doc:"Optional facts about the event: a JSON object of at most 4 KB."`
-	OccurredAt         string `json:"occurred_at" required:"false" doc:"When it happened (RFC 3339): at most a day ahead, and within the workspace's retention."`
+	ID                 string          `json:"id" required:"false" doc:"The sender's id of the event (at most 200 characters), unique per workspace: an id already received counts as a duplicate."`
+	CustomerID         string          `json:"customer_id,omitempty" doc:"The customer's id (a UUID); or customer_external_id."`
+	CustomerExternalID string          `json:"customer_external_id,omitempty" doc:"The vendor's own id of the customer, instead of customer_id."`
+	UserEmail          string          `json:"user_email,omitempty" doc:"Who did it, if known: counts them among the customer's active users."`
+	Name               string          `json:"name" required:"false" doc:"What happened (at most 100 characters): lower-case letters, digits, '_', '.', '-', as report_exported."`
+	Properties         json.RawMessage `json:"properties,omitempty" doc:"Optional facts about the event: a JSON object of at most 4 KB."`
+	OccurredAt         string          `json:"occurred_at" required:"false" doc:"When it happened (RFC 3339): at most a day ahead, and within the workspace's retention."`
 }
 
 type usageEventsInput struct {
@@ -50,14 +50,7 @@ func (h *handlers) registerUsage(api huma.API) {
 			events := make([]onboardiq.UsageEventInput, len(in.Body.Events))
 			for i, e := range in.Body.Events {
 				events[i] = onboardiq.UsageEventInput{ID: e.ID, CustomerID: e.CustomerID, CustomerExternalID: e.CustomerExternalID,
-					UserEmail: e.UserEmail, Name: e.Name, OccurredAt: e.OccurredAt}
-				if e.Properties != nil {
-					raw, err := json.Marshal(e.Properties)
-					if err != nil {
-						return nil, h.problem(ctx, onboardiq.Invalid("events", "properties that cannot be written as JSON"))
-					}
-					events[i].Properties = raw
-				}
+					UserEmail: e.UserEmail, Name: e.Name, OccurredAt: e.OccurredAt, Properties: e.Properties}
 			}
 			res, err := h.DB.IngestUsage(ctx, events)
 			if err != nil {

@@ -74,7 +74,7 @@ CREATE POLICY tenant_isolation ON core_features
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
--- How long usage events and their roll-ups are kept; the daily scan
+-- How long usage events and their roll-ups are kept; the delay scan
 -- deletes what is older.
 ALTER TABLE tenants
     ADD COLUMN usage_retention_days integer NOT NULL DEFAULT 400 CHECK (usage_retention_days BETWEEN 7 AND 3650);

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/inbound"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -26,9 +29,32 @@ type usageEventBody struct {
 }
 
 type usageEventsInput struct {
-	Body struct {
-		Events []usageEventBody `json:"events" maxItems:"1000" doc:"At most 1,000 events."`
+	Body usageBatchBody
+}
+
+type usageBatchBody struct {
+	Events []usageEventBody `json:"events" maxItems:"1000" doc:"At most 1,000 events."`
+}
+
+// inboundUsageInput is the signed variant's request: the raw body (the
+// signature covers its bytes), the Standard Webhooks headers, and the
+// workspace it is for.
+type inboundUsageInput struct {
+	Tenant           string `query:"tenant" required:"true" doc:"The workspace's slug."`
+	WebhookID        string `header:"webhook-id" doc:"A unique id of the message (Standard Webhooks)."`
+	WebhookTimestamp string `header:"webhook-timestamp" doc:"Unix seconds; refused when more than 5 minutes from the server's clock."`
+	WebhookSignature string `header:"webhook-signature" doc:"v1,<base64 HMAC-SHA-256 of id.timestamp.body> with ONBOARDIQ_INBOUND_WEBHOOK_SECRET; several may be listed, space-separated."`
+	RawBody          []byte
+}
+
+// usageInputs turns the posted events into the store's.
+func usageInputs(body []usageEventBody) []onboardiq.UsageEventInput {
+	events := make([]onboardiq.UsageEventInput, len(body))
+	for i, e := range body {
+		events[i] = onboardiq.UsageEventInput{ID: e.ID, CustomerID: e.CustomerID, CustomerExternalID: e.CustomerExternalID,
+			UserEmail: e.UserEmail, Name: e.Name, OccurredAt: e.OccurredAt, Properties: e.Properties}
 	}
+	return events
 }
 
 type usageResultOutput struct{ Body *onboardiq.UsageResult }
@@ -47,12 +73,7 @@ func (h *handlers) registerUsage(api huma.API) {
 			"event's field (`rejected[].field`, as `events[3].name`); the valid events of a batch are stored even when others are refused.",
 		Tags: tags, Security: bearer, MaxBodyBytes: 6 << 20},
 		func(ctx context.Context, in *usageEventsInput) (*usageResultOutput, error) {
-			events := make([]onboardiq.UsageEventInput, len(in.Body.Events))
-			for i, e := range in.Body.Events {
-				events[i] = onboardiq.UsageEventInput{ID: e.ID, CustomerID: e.CustomerID, CustomerExternalID: e.CustomerExternalID,
-					UserEmail: e.UserEmail, Name: e.Name, OccurredAt: e.OccurredAt, Properties: e.Properties}
-			}
-			res, err := h.DB.IngestUsage(ctx, events)
+			res, err := h.DB.IngestUsage(ctx, usageInputs(in.Body.Events))
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
@@ -89,7 +110,7 @@ func (h *handlers) registerUsage(api huma.API) {
 		Summary: "Replace the core features (and set the usage retention)",
 		Description: "Admins. The list replaces the previous one (names as event names, each once, at most 100). " +
 			"`retention_days` (7–3650; omitted or 0 keeps the current one) is how long usage events and their roll-ups are kept: " +
-			"the daily scan deletes older ones.",
+			"the periodic delay scan deletes older ones.",
 		Tags: tags, Security: bearer},
 		func(ctx context.Context, in *struct {
 			Body struct {
@@ -103,4 +124,43 @@ func (h *handlers) registerUsage(api huma.API) {
 			}
 			return &usageSettingsOutput{s}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "inbound-usage", Method: http.MethodPost, Path: "/inbound/usage",
+		Summary: "Receive usage events through a signed webhook",
+		Description: "The batch endpoint for a pipeline of the operator's (an event stream's webhook, a warehouse export). " +
+			"No bearer token: the request is signed the Standard Webhooks way with ONBOARDIQ_INBOUND_WEBHOOK_SECRET " +
+			"(401 otherwise, and nothing changes) and names its workspace by `tenant` (its slug); it acts as the workspace's operator. " +
+			"The body and the answer are those of POST /usage-events. 404 when the secret is not configured, or no workspace has the slug.",
+		Tags: tags, MaxBodyBytes: 6 << 20, DefaultStatus: http.StatusOK,
+		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[usageBatchBody](), true, "UsageBatch")},
+		}}},
+		func(ctx context.Context, in *inboundUsageInput) (*usageResultOutput, error) {
+			if h.InboundWebhookSecret == "" {
+				return nil, huma.Error404NotFound("usage through a signed webhook is off: set ONBOARDIQ_INBOUND_WEBHOOK_SECRET")
+			}
+			if !inbound.VerifySignature(inbound.WebhookKey(h.InboundWebhookSecret), in.WebhookID, in.WebhookTimestamp, in.WebhookSignature, in.RawBody, time.Now()) {
+				return nil, huma.Error401Unauthorized("the webhook signature is missing, wrong or too old")
+			}
+			var body usageBatchBody
+			if err := json.Unmarshal(in.RawBody, &body); err != nil {
+				return nil, huma.Error422UnprocessableEntity("the body is not JSON of the documented form", &huma.ErrorDetail{Location: "body", Message: err.Error()})
+			}
+			if len(body.Events) > onboardiq.MaxUsageBatch {
+				return nil, h.problem(ctx, onboardiq.Invalid("events", "at most %d events per call; send the rest in another", onboardiq.MaxUsageBatch))
+			}
+			tenant, err := h.DB.TenantIDBySlug(ctx, in.Tenant)
+			if err != nil {
+				return nil, h.queryProblem(ctx, err)
+			}
+			ctx = onboardiq.NewContextWithPrincipal(ctx, onboardiq.SystemPrincipal(tenant))
+			res, err := h.DB.IngestUsage(ctx, usageInputs(body.Events))
+			if err != nil {
+				return nil, h.problem(ctx, err)
+			}
+			return &usageResultOutput{res}, nil
+		})
+	// RawBody adds a binary body to the document: the body is JSON only.
+	if pi := api.OpenAPI().Paths["/inbound/usage"]; pi != nil && pi.Post != nil && pi.Post.RequestBody != nil {
+		delete(pi.Post.RequestBody.Content, "application/octet-stream")
+	}
 }

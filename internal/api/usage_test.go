@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/onboardiq/onboardiq/internal/inbound"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/server"
 	"github.com/onboardiq/onboardiq/internal/testdb"
@@ -141,4 +143,62 @@ func BenchmarkUsageEventsEndpoint(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestInboundUsageWebhook: a batch signed with the inbound secret and naming
+// its workspace is stored like POST /usage-events; unsigned or wrongly
+// signed it answers 401 and stores nothing; an unknown workspace is 404;
+// without the secret configured the endpoint is off.
+func TestInboundUsageWebhook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	off := e.srv.URL
+	on := httptest.NewServer(server.New(server.Options{DB: e.db.App, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test",
+		InboundWebhookSecret: inboundSecret}))
+	t.Cleanup(on.Close)
+	body, _ := json.Marshal(map[string]any{"events": []map[string]any{
+		{"id": "hook-1", "customer_id": e.c1, "name": "login", "occurred_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)},
+		{"id": "hook-2", "customer_id": e.c1, "name": "BAD", "occurred_at": time.Now().UTC().Format(time.RFC3339)},
+	}})
+	key := inbound.WebhookKey(inboundSecret)
+	post := func(srvURL, tenant, sig string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srvURL+"/api/v1/inbound/usage?tenant="+tenant, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("webhook-id", "msg_1")
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+		if sig != "" {
+			req.Header.Set("webhook-signature", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	good := inbound.Sign(key, "msg_1", time.Now(), body)
+	if status, out := post(off, "acme", good); status != http.StatusNotFound {
+		t.Errorf("secret not configured: %d %s", status, out)
+	}
+	for name, sig := range map[string]string{"unsigned": "", "wrong secret": inbound.Sign([]byte("another secret"), "msg_1", time.Now(), body)} {
+		if status, out := post(on.URL, "acme", sig); status != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s", name, status, out)
+		}
+	}
+	if status, out := post(on.URL, "nobody", good); status != http.StatusNotFound {
+		t.Errorf("unknown workspace: %d %s", status, out)
+	}
+	status, out := post(on.URL, "acme", good)
+	if status != http.StatusOK || !strings.Contains(out, `"accepted":1`) || !strings.Contains(out, `"field":"events[1].name"`) {
+		t.Fatalf("signed: %d %s", status, out)
+	}
+	if status, out = post(on.URL, "acme", good); status != http.StatusOK || !strings.Contains(out, `"duplicates":1`) {
+		t.Errorf("again: %d %s", status, out)
+	}
+	// Stored in acme, seen by its staff.
+	if st, usage := e.do(t, "admin", "GET", "/customers/"+e.c1.String()+"/usage", nil); st != http.StatusOK || !strings.Contains(string(usage), `"events":1`) {
+		t.Errorf("usage: %d %s", st, usage)
+	}
 }

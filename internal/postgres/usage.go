@@ -415,7 +415,7 @@ FROM core_features f WHERE f.tenant_id = $1`, tx.TenantID(), customerID, f, t).S
 // UsageSettings are what a workspace decides about usage events.
 type UsageSettings struct {
 	CoreFeatures  []string `json:"core_features" maxItems:"100" doc:"The event names that are the product's core features (feature adoption), in order."`
-	RetentionDays int      `json:"retention_days" minimum:"7" maximum:"3650" doc:"Days of usage events and roll-ups kept; older ones are deleted by the daily scan."`
+	RetentionDays int      `json:"retention_days" minimum:"7" maximum:"3650" doc:"Days of usage events and roll-ups kept; older ones are deleted by the periodic delay scan."`
 }
 
 // GetUsageSettings returns the core features and the retention, for staff.
@@ -502,7 +502,7 @@ ON CONFLICT DO NOTHING RETURNING name`, tx.TenantID(), names); err != nil {
 }
 
 // PruneUsage deletes the usage events and roll-ups of the tenant tx runs
-// in that are older than its retention, as of now; the daily scan runs it.
+// in that are older than its retention, as of now; the delay scan runs it.
 // It returns how many events it deleted.
 func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
 	days, err := usageRetention(ctx, tx)

@@ -285,7 +285,7 @@ func TestUsageSettings(t *testing.T) {
 	}
 }
 
-// TestUsageRetention: the daily scan deletes events and roll-ups older
+// TestUsageRetention: the delay scan deletes events and roll-ups older
 // than the tenant's retention and keeps the rest; an event older than the
 // retention is refused on arrival.
 func TestUsageRetention(t *testing.T) {

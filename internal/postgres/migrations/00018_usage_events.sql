@@ -37,6 +37,8 @@ CREATE TABLE usage_daily (
     PRIMARY KEY (tenant_id, customer_id, day, name),
     FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, customer_id) ON DELETE CASCADE
 );
+-- The retention's delete finds old days through BRIN, as for the events.
+CREATE INDEX usage_daily_day_brin ON usage_daily USING brin (day);
 ALTER TABLE usage_daily ENABLE ROW LEVEL SECURITY;
 ALTER TABLE usage_daily FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON usage_daily
@@ -55,6 +57,7 @@ CREATE TABLE usage_daily_users (
     PRIMARY KEY (tenant_id, customer_id, day, name, user_email),
     FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, customer_id) ON DELETE CASCADE
 );
+CREATE INDEX usage_daily_users_day_brin ON usage_daily_users USING brin (day);
 ALTER TABLE usage_daily_users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE usage_daily_users FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON usage_daily_users

@@ -429,13 +429,17 @@ func (db *DB) GetUsageSettings(ctx context.Context) (*UsageSettings, error) {
 }
 
 func usageSettings(ctx context.Context, tx *Tx) (*UsageSettings, error) {
+	// Two queries: tenants is a reference table on Citus, where a
+	// correlated subquery from it into a distributed table is refused.
 	s := &UsageSettings{}
-	err := tx.QueryRow(ctx, `
-SELECT t.usage_retention_days,
-       coalesce((SELECT array_agg(f.name ORDER BY f.name) FROM core_features f WHERE f.tenant_id = t.tenant_id), '{}')
-FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).Scan(&s.RetentionDays, &s.CoreFeatures)
+	var err error
+	if s.RetentionDays, err = usageRetention(ctx, tx); err != nil {
+		return nil, err
+	}
+	err = tx.QueryRow(ctx, `SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM core_features WHERE tenant_id = $1`,
+		tx.TenantID()).Scan(&s.CoreFeatures)
 	if err != nil {
-		return nil, fmt.Errorf("read usage settings: %w", err)
+		return nil, fmt.Errorf("read core features: %w", err)
 	}
 	return s, nil
 }

@@ -71,7 +71,7 @@ func (h *handlers) registerUsage(api huma.API) {
 			"Each event is counted once per `id`, however often and however concurrently it is sent. Each event is checked on its own: " +
 			"the answer (200) says how many were stored (`accepted`), how many were already received (`duplicates`) and names each refused " +
 			"event's field (`rejected[].field`, as `events[3].name`); the valid events of a batch are stored even when others are refused.",
-		Tags: tags, Security: bearer, MaxBodyBytes: 6 << 20},
+		Tags: tags, Security: bearer},
 		func(ctx context.Context, in *usageEventsInput) (*usageResultOutput, error) {
 			res, err := h.DB.IngestUsage(ctx, usageInputs(in.Body.Events))
 			if err != nil {
@@ -130,7 +130,7 @@ func (h *handlers) registerUsage(api huma.API) {
 			"No bearer token: the request is signed the Standard Webhooks way with ONBOARDIQ_INBOUND_WEBHOOK_SECRET " +
 			"(401 otherwise, and nothing changes) and names its workspace by `tenant` (its slug); it acts as the workspace's operator. " +
 			"The body and the answer are those of POST /usage-events. 404 when the secret is not configured, or no workspace has the slug.",
-		Tags: tags, MaxBodyBytes: 6 << 20, DefaultStatus: http.StatusOK,
+		Tags: tags, MaxBodyBytes: 1 << 20, DefaultStatus: http.StatusOK,
 		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 			"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[usageBatchBody](), true, "UsageBatch")},
 		}}},

@@ -53,6 +53,9 @@ const (
 	ManageHolidays   Action = "manage_holidays"    // admins: the working-day calendar
 	ManageAI         Action = "manage_ai"          // admins: budget, audit log, status
 	ManageOthersKeys Action = "manage_others_keys" // admins: other users' API tokens
+	IngestUsage      Action = "ingest_usage"       // admins: send usage events (API tokens have no scopes)
+	ReadUsage        Action = "read_usage"         // staff: a customer's usage, the core features
+	ManageUsage      Action = "manage_usage"       // admins: the core features
 )
 
 // actions says who may do each action, and how the refusal reads.
@@ -78,6 +81,9 @@ var actions = map[Action]struct {
 	ManageHolidays:   {Admins, "change the holidays"},
 	ManageAI:         {Admins, "manage the AI settings"},
 	ManageOthersKeys: {Admins, "manage other users' tokens"},
+	IngestUsage:      {Admins, "send usage events"},
+	ReadUsage:        {Staff, "read usage"},
+	ManageUsage:      {Admins, "change the core features"},
 }
 
 // Actions lists every action.

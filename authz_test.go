@@ -33,6 +33,9 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.ManageHolidays:   "ynnnn",
 		onboardiq.ManageAI:         "ynnnn",
 		onboardiq.ManageOthersKeys: "ynnnn",
+		onboardiq.IngestUsage:      "ynnnn",
+		onboardiq.ReadUsage:        "yyyyn",
+		onboardiq.ManageUsage:      "ynnnn",
 	}
 	roles := []onboardiq.Role{onboardiq.RoleAdmin, onboardiq.RoleCSM, onboardiq.RoleSalesLeader, onboardiq.RoleViewer, onboardiq.RoleCustomer}
 	if len(want) != len(onboardiq.Actions()) {

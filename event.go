@@ -79,6 +79,9 @@ const (
 	EventConversationReplied  = EventKind("conversation.replied")
 	EventConversationClosed   = EventKind("conversation.closed")
 	EventConversationReopened = EventKind("conversation.reopened")
+
+	EventUsageIngested        = EventKind("usage.ingested")
+	EventUsageSettingsChanged = EventKind("settings.usage_changed")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -99,6 +102,7 @@ var EventKinds = []EventKind{
 	EventNotificationSettingsChanged, EventBrandingChanged, EventHolidaysChanged, EventBudgetSet, EventAssistantQuestion,
 	EventConversationOpened, EventConversationReplied, EventConversationClosed, EventConversationReopened,
 	EventEmailTemplateChanged,
+	EventUsageIngested, EventUsageSettingsChanged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -186,6 +190,8 @@ var eventLabels = map[EventKind]string{
 	EventConversationReplied:         "replied in a conversation",
 	EventConversationClosed:          "closed a conversation",
 	EventConversationReopened:        "reopened a conversation",
+	EventUsageIngested:               "sent usage events",
+	EventUsageSettingsChanged:        "changed the usage settings",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

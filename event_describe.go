@@ -165,6 +165,17 @@ func (e *Event) Describe() string {
 		return "closed the conversation" + d.quoted(d.data("subject"))
 	case EventConversationReopened:
 		return "reopened the conversation" + d.quoted(d.data("subject"))
+	case EventUsageIngested:
+		s := "sent " + Plural(d.number("accepted"), "usage event")
+		if n := d.number("duplicates"); n > 0 {
+			s += fmt.Sprintf(" (%d already received)", n)
+		}
+		if n := d.number("rejected"); n > 0 {
+			s += fmt.Sprintf(", %d refused", n)
+		}
+		return s
+	case EventUsageSettingsChanged:
+		return "changed the usage settings: " + d.fields(map[string]string{"core_features": "core features", "retention_days": "retention"})
 	}
 	return e.Kind.Label()
 }

@@ -101,6 +101,10 @@ func TestDescribeEveryKind(t *testing.T) {
 			Changes: map[string]any{"subject": map[string]any{}, "body": map[string]any{}}}, "changed the email “Task due soon”: body and subject"},
 		{"reset", Event{Kind: EventEmailTemplateChanged, Data: map[string]any{"kind": "task_due_soon", "label": "Task due soon", "reset": true}},
 			"reset the email “Task due soon” to the default"},
+		{"", Event{Kind: EventUsageIngested, Data: map[string]any{"accepted": 998, "duplicates": 1, "rejected": 1}}, "sent 998 usage events (1 already received), 1 refused"},
+		{"one", Event{Kind: EventUsageIngested, Data: map[string]any{"accepted": 1.0, "duplicates": 0.0, "rejected": 0.0}}, "sent 1 usage event"},
+		{"", Event{Kind: EventUsageSettingsChanged, Changes: map[string]any{"core_features": map[string]any{}, "retention_days": map[string]any{}}},
+			"changed the usage settings: core features and retention"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

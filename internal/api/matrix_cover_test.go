@@ -64,6 +64,7 @@ func seedMatrix(t *testing.T, e *env) {
 // operation added here must have no security requirement.
 var unauthenticated = map[string]string{
 	"POST /inbound/email": "a mail provider's webhook, signed with ONBOARDIQ_INBOUND_WEBHOOK_SECRET instead (inbound_test.go)",
+	"POST /inbound/usage": "usage events from the operator's pipeline, signed with ONBOARDIQ_INBOUND_WEBHOOK_SECRET instead (usage_test.go)",
 }
 
 type specOperation struct {

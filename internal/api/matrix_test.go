@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -206,6 +207,18 @@ var routes = []route{
 	{"delivery log", "GET", fixed("/deliveries"), nil, "200 403 403 403 403 403 200 401"},
 	{"inbound messages", "GET", fixed("/inbound-messages"), nil, "200 403 403 403 403 403 200 401"},
 
+	// Another workspace's admin may send usage (200) but naming acme's
+	// customer is refused in the answer as not found, and nothing is stored.
+	{"send usage events", "POST", fixed("/usage-events"), func(e *env) any {
+		return map[string]any{"events": []map[string]any{{"id": "evt-matrix", "customer_id": e.c1, "name": "login",
+			"user_email": "contact1@customer.test", "occurred_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}}}
+	}, "200 403 403 403 403 403 200 401"},
+	{"customer usage", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/usage" }, nil, "200 200 200 200 403 403 404 401"},
+	{"get core features", "GET", fixed("/usage/core-features"), nil, "200 200 200 200 403 403 200 401"},
+	{"set core features", "PUT", fixed("/usage/core-features"), func(*env) any {
+		return map[string]any{"core_features": []string{"login", "report_exported"}, "retention_days": 90}
+	}, "200 403 403 403 403 403 200 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
@@ -339,6 +352,10 @@ func TestRefusedFields(t *testing.T) {
 		{"POST", "/projects/" + e.p1.String() + "/tasks", map[string]any{"description": "X", "depends_on": []uuid.UUID{e.c1}}, "body.depends_on"},
 		{"PUT", "/holidays", map[string]any{"holidays": []map[string]any{{"day": "2026-12-25"}, {"day": "2026-12-25"}}}, "body.holidays[1].day"},
 		{"PUT", "/holidays", map[string]any{"holidays": []map[string]any{{"day": "25/12/2026"}}}, "body.holidays[0].day"},
+		{"POST", "/usage-events", map[string]any{"events": make([]map[string]any, 1001)}, "body.events"},
+		{"PUT", "/usage/core-features", map[string]any{"core_features": []string{"Login"}}, "body.core_features[0]"},
+		{"PUT", "/usage/core-features", map[string]any{"core_features": []string{}, "retention_days": 5}, "body.retention_days"},
+		{"GET", "/customers/" + e.c1.String() + "/usage?from=yesterday", nil, "query.from"},
 		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": map[string]any{"email": "nope"}}, "body.contact_info.email"},

@@ -94,6 +94,7 @@ func newRoot(env Env) *cobra.Command {
 		a.customerCmd(),
 		a.projectCmd(),
 		a.reembedCmd(),
+		a.usageCmd(),
 		a.evalCmd(),
 		a.scanCmd(),
 		a.deliveriesCmd(),

@@ -199,6 +199,11 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	// An email to contacts, edited (settings.email_template_changed).
 	_, err = db.SetEmailTemplate(admin, "task_due_soon", "Due soon: {{task_title}}", "Hello {{contact_first_name}}, {{task_title}} is due {{task_due}}.")
 	must(err)
+	// Usage events (usage.ingested) and the usage settings (settings.usage_changed).
+	_, err = db.IngestUsage(admin, []onboardiq.UsageEventInput{{ID: "evt-1", CustomerID: c.ID.String(), Name: "login", OccurredAt: time.Now().Add(-time.Minute).Format(time.RFC3339)}})
+	must(err)
+	_, err = db.SetUsageSettings(admin, postgres.UsageSettings{CoreFeatures: []string{"login"}})
+	must(err)
 
 	// The scan: Initech is overdue; Globex's rollout, pulled in, is at risk.
 	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)

@@ -83,6 +83,13 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-00000000000c', gen_random_uuid(), 'How do I set up SSO?')`,
 			`INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', gen_random_uuid(), 'question', 'How do I set up SSO?')`,
+			`INSERT INTO usage_events (tenant_id, event_key, customer_id, name, occurred_at)
+			 VALUES ($1, 'evt_1', '00000000-0000-0000-0000-00000000000c', 'report_exported', now())`,
+			`INSERT INTO usage_daily (tenant_id, customer_id, day, name, events, users)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 'report_exported', 1, 1)`,
+			`INSERT INTO usage_daily_users (tenant_id, customer_id, day, name, user_email)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 'report_exported', 'ana@customer.test')`,
+			`INSERT INTO core_features (tenant_id, name) VALUES ($1, 'report_exported')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

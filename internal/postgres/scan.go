@@ -289,7 +289,10 @@ func (db *DB) ScanOne(ctx context.Context, tenant uuid.UUID, now time.Time) (*Sc
 	var r *ScanResult
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var err error
-		r, err = scanTenant(ctx, tx, now)
+		if r, err = scanTenant(ctx, tx, now); err != nil {
+			return err
+		}
+		_, err = tx.PruneUsage(ctx, now) // usage older than the tenant's retention (usage.go)
 		return err
 	})
 	if err != nil {

@@ -67,7 +67,9 @@ CITUS_TESTS ?= TestCitus.* \
 	TestWeeklyDigestAtTheLocalHour TestStaffOwnersReminded TestReengagement TestReplyDoneToAReminder \
 	TestEmailTemplatesByRole TestEmailTemplateRefusals TestResetEmailTemplate TestPreviewEmailTemplate TestSendTestEmail \
 	TestContactEmailPreferences TestPortalPreferencesStopThatKind TestSavedTemplateIsQueued TestEmailTemplateRoundTrip \
-	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact TestJourneyStages
+	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact TestJourneyStages \
+	TestIngestUsageCountsEachIDOnce TestIngestUsageConcurrently TestIngestUsageRejectsByField TestIngestUsageOtherTenantsCustomer \
+	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport
 empty :=
 space := $(empty) $(empty)
 test-citus:

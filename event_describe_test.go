@@ -99,6 +99,9 @@ func TestDescribeEveryKind(t *testing.T) {
 			Changes: map[string]any{"subject": map[string]any{}, "body": map[string]any{}}}, "changed the email “Task due soon”: body and subject"},
 		{"reset", Event{Kind: EventEmailTemplateChanged, Data: map[string]any{"kind": "task_due_soon", "label": "Task due soon", "reset": true}},
 			"reset the email “Task due soon” to the default"},
+		{"", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "created", "entity": "customer", "label": "Plan"}}, "added the customer field “Plan”"},
+		{"changed", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "updated", "entity": "project", "label": "Region"}}, "changed the project field “Region”"},
+		{"deleted", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "deleted", "entity": "customer", "label": "Plan"}}, "deleted the customer field “Plan”"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

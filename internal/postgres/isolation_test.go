@@ -82,6 +82,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-00000000000c', gen_random_uuid(), 'How do I set up SSO?')`,
 			`INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000e1', gen_random_uuid(), 'question', 'How do I set up SSO?')`,
+			`INSERT INTO custom_field_definitions (tenant_id, entity, key, label, type, options) VALUES ($1, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

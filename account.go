@@ -371,3 +371,11 @@ func mergeCustomFields(values map[string]any, p Patch[map[string]any]) map[strin
 	}
 	return merged
 }
+
+// ARRValue is the customer's ARR, 0 when unknown (ARR nil).
+func (c *Customer) ARRValue() float64 {
+	if c == nil || c.ARR == nil {
+		return 0
+	}
+	return *c.ARR
+}

@@ -123,22 +123,28 @@ SELECT coalesce(max(depth), 1)::int FROM down`, tx.TenantID(), self, onboardiq.M
 }
 
 // customerDetail fills the customer's children and its roll-up: the ARR
-// of it and all its descendants.
+// of it and all its descendants (one round trip).
 func customerDetail(ctx context.Context, tx *Tx, c *onboardiq.Customer) error {
-	rows, err := tx.Query(ctx, `SELECT c.customer_id, c.name FROM customers c WHERE c.tenant_id = $1 AND c.parent_id = $2 ORDER BY lower(c.name), c.customer_id`,
-		tx.TenantID(), c.ID)
-	if err != nil {
-		return fmt.Errorf("children: %w", err)
+	b := &pgx.Batch{}
+	queueCustomerDetail(b, tx.TenantID(), c)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("customer detail: %w", err)
 	}
-	c.Children, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.CustomerRef, error) {
-		var ref onboardiq.CustomerRef
-		return ref, r.Scan(&ref.ID, &ref.Name)
+	return nil
+}
+
+// queueCustomerDetail queues the reads of customerDetail on b.
+func queueCustomerDetail(b *pgx.Batch, tenant uuid.UUID, c *onboardiq.Customer) {
+	b.Queue(`SELECT c.customer_id, c.name FROM customers c WHERE c.tenant_id = $1 AND c.parent_id = $2 ORDER BY lower(c.name), c.customer_id`,
+		tenant, c.ID).Query(func(rows pgx.Rows) (err error) {
+		c.Children, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.CustomerRef, error) {
+			var ref onboardiq.CustomerRef
+			return ref, r.Scan(&ref.ID, &ref.Name)
+		})
+		return err
 	})
-	if err != nil {
-		return fmt.Errorf("children: %w", err)
-	}
 	r := &onboardiq.CustomerRollup{}
-	err = tx.QueryRow(ctx, `
+	b.Queue(`
 WITH RECURSIVE down (customer_id, arr, depth) AS (
     SELECT c.customer_id, c.arr, 1 FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $2
     UNION ALL
@@ -146,12 +152,10 @@ WITH RECURSIVE down (customer_id, arr, depth) AS (
     WHERE c.tenant_id = $1 AND down.depth <= $3
 )
 SELECT coalesce(sum(down.arr), 0)::float8, count(*)::int, (SELECT t.currency FROM tenants t WHERE t.tenant_id = $1) FROM down`,
-		tx.TenantID(), c.ID, onboardiq.MaxHierarchyDepth+1).Scan(&r.ARR, &r.Customers, &r.Currency)
-	if err != nil {
-		return fmt.Errorf("roll-up: %w", err)
-	}
-	c.Rollup = r
-	return nil
+		tenant, c.ID, onboardiq.MaxHierarchyDepth+1).QueryRow(func(row pgx.Row) error {
+		c.Rollup = r
+		return row.Scan(&r.ARR, &r.Customers, &r.Currency)
+	})
 }
 
 // CreateCustomer adds a customer to the tenant tx runs in.

@@ -148,6 +148,7 @@ func (db *DB) LoadCustomerPage(ctx context.Context, id uuid.UUID) (*CustomerPage
 		out := &CustomerPage{Customer: c}
 		tenant := tx.TenantID()
 		b := &pgx.Batch{}
+		queueCustomerDetail(b, tenant, c)
 		b.Queue(`SELECT s.name FROM support_members s WHERE s.tenant_id = $1 AND s.support_member_id = $2`, tenant, c.SupportMemberID).
 			Query(func(rows pgx.Rows) error {
 				_, err := pgx.ForEachRow(rows, []any{&out.CSM}, func() error { return nil })

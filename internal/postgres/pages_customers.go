@@ -129,7 +129,9 @@ type CustomerPage struct {
 	Projects       []*onboardiq.Project
 	Activity       []*onboardiq.Event
 	SupportMembers []SupportMember
-	Unread         int
+	// Parents are the customers the edit form offers as the parent.
+	Parents []CustomerChoice
+	Unread  int
 }
 
 // LoadCustomerPage reads a customer's console page (staff): the customer,
@@ -149,6 +151,7 @@ func (db *DB) LoadCustomerPage(ctx context.Context, id uuid.UUID) (*CustomerPage
 		tenant := tx.TenantID()
 		b := &pgx.Batch{}
 		queueCustomerDetail(b, tenant, c)
+		queueCustomerChoices(b, tenant, false, &out.Parents)
 		b.Queue(`SELECT s.name FROM support_members s WHERE s.tenant_id = $1 AND s.support_member_id = $2`, tenant, c.SupportMemberID).
 			Query(func(rows pgx.Rows) error {
 				_, err := pgx.ForEachRow(rows, []any{&out.CSM}, func() error { return nil })

@@ -96,10 +96,33 @@ func TestCustomerAccountForm(t *testing.T) {
 	// Children: the parent's page lists them and sums the ARR.
 	var child string
 	actScan(t, a, `UPDATE customers SET parent_id = $1, arr = 250 WHERE name = 'Globex Logistics' RETURNING customer_id::text`, []any{id}, &child)
-	actScan(t, a, `UPDATE customers SET arr = 1000 WHERE customer_id = $1 RETURNING customer_id::text`, []any{id}, &child)
+	var same string
+	actScan(t, a, `UPDATE customers SET arr = 1000 WHERE customer_id = $1 RETURNING customer_id::text`, []any{id}, &same)
 	page = get(t, c, a.url+"/app/customers/"+id)
 	if !strings.Contains(page.text("#detail-children"), "Globex Logistics") || page.text("#detail-rollup") != "1250.00 USD over 2 customers" {
 		t.Errorf("children %q, roll-up %q", page.text("#detail-children"), page.text("#detail-rollup"))
+	}
+
+	if got := get(t, c, a.url+"/app/customers/"+child).text("#detail-parent"); got != "Hooli Group" {
+		t.Errorf("the child's parent: %q", got)
+	}
+	// Under its own child: a cycle, refused beside the select, the choice kept.
+	edit.Set("parent_id", child)
+	p = post(t, c, a.url+"/app/customers/"+id, edit, a.url)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-customer-parent_id"), "cycle") ||
+		len(p.all(`#customer-parent_id[aria-invalid="true"] option[selected][value="`+child+`"]`)) != 1 {
+		t.Errorf("a cycle: %d %q", p.status, p.text("#error-customer-parent_id"))
+	}
+	// The child moved to the top from its own form.
+	cp := get(t, c, a.url+"/app/customers/"+child)
+	if sel := cp.all(`#customer-parent_id option[selected]`); len(sel) != 1 || attr(sel[0], "value") != id {
+		t.Error("the child's form does not start from its parent")
+	}
+	if p := post(t, c, a.url+"/app/customers/"+child, url.Values{"name": {"Globex Logistics"}, "parent_id": {""}}, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("move to the top: %d %s", p.status, p.text(".error"))
+	}
+	if got := get(t, c, a.url+"/app/customers/"+id); len(got.all("#detail-children, #detail-rollup")) != 0 {
+		t.Error("the parent still lists its child")
 	}
 
 	// Viewers and sales leaders see the account, no form, and are refused.

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/onboardiq/onboardiq"
 )
 
@@ -104,7 +106,7 @@ var customerFields = map[string]string{
 
 // customerFormFields are the fields of the customer forms, in order.
 var customerFormFields = []string{"name", "email", "phone", "address", "website", "segment",
-	"lifecycle_status", "arr", "renewal_date", "external_id"}
+	"lifecycle_status", "arr", "renewal_date", "external_id", "parent_id"}
 
 // customerValues are a customer's details as the edit form starts.
 func customerValues(c *onboardiq.Customer) map[string]string {
@@ -117,6 +119,9 @@ func customerValues(c *onboardiq.Customer) map[string]string {
 	}
 	if c.ExternalID != nil {
 		v["external_id"] = *c.ExternalID
+	}
+	if c.ParentID != nil {
+		v["parent_id"] = c.ParentID.String()
 	}
 	for _, k := range onboardiq.ContactKeys {
 		v[k] = c.Contact(k)
@@ -172,6 +177,16 @@ func (f *formState) accountPatch(r *http.Request, patch *onboardiq.CustomerPatch
 	}
 	if sent("external_id") {
 		patch.ExternalID = text("external_id")
+	}
+	if sent("parent_id") {
+		patch.ParentID = onboardiq.Patch[uuid.UUID]{Set: true, Null: true}
+		if v := f.Values["parent_id"]; v != "" {
+			id, err := uuid.Parse(v)
+			if err != nil {
+				return onboardiq.Invalid("parent_id", "no such customer")
+			}
+			patch.ParentID = onboardiq.Set(id)
+		}
 	}
 	if sent("lifecycle_status") && f.Values["lifecycle_status"] != "" {
 		patch.LifecycleStatus = onboardiq.Set(onboardiq.LifecycleStatus(f.Values["lifecycle_status"]))

@@ -126,11 +126,25 @@ func (cp *CustomerPatch) Apply(c *Customer) error {
 	if !cp.Segment.ApplyValue(&c.Segment) {
 		c.Segment = ""
 	}
-	in := NewCustomer{Name: c.Name, ContactInfo: c.ContactInfo, Segment: c.Segment}
+	cp.ParentID.Apply(&c.ParentID)
+	cp.ARR.Apply(&c.ARR)
+	cp.RenewalDate.Apply(&c.RenewalDate)
+	if !cp.LifecycleStatus.ApplyValue(&c.LifecycleStatus) {
+		return Invalid("lifecycle_status", "must be prospect, onboarding, active or churned")
+	}
+	cp.ExternalID.Apply(&c.ExternalID)
+	if c.ParentID != nil && *c.ParentID == c.ID {
+		return Invalid("parent_id", "must not be the customer itself")
+	}
+	in := NewCustomer{Name: c.Name, ContactInfo: c.ContactInfo, Segment: c.Segment,
+		ARR: c.ARR, RenewalDate: c.RenewalDate, LifecycleStatus: c.LifecycleStatus, ExternalID: c.ExternalID}
 	if err := in.Validate(); err != nil {
 		return err
 	}
 	c.Name, c.ContactInfo, c.Segment = in.Name, in.ContactInfo, in.Segment
+	c.ARR, c.RenewalDate, c.LifecycleStatus, c.ExternalID = in.ARR, in.RenewalDate, in.LifecycleStatus, in.ExternalID
+	// The custom fields merge; the store checks them against the definitions.
+	c.CustomFields = mergeCustomFields(c.CustomFields, cp.CustomFields)
 	return nil
 }
 

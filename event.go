@@ -72,6 +72,7 @@ const (
 	EventBrandingChanged             = EventKind("settings.branding_changed")
 	EventHolidaysChanged             = EventKind("settings.holidays_changed")
 	EventEmailTemplateChanged        = EventKind("settings.email_template_changed")
+	EventCustomFieldsChanged         = EventKind("settings.custom_fields_changed")
 	EventBudgetSet                   = EventKind("ai.budget_set")
 	EventAssistantQuestion           = EventKind("assistant.question")
 
@@ -103,6 +104,7 @@ var EventKinds = []EventKind{
 	EventConversationOpened, EventConversationReplied, EventConversationClosed, EventConversationReopened,
 	EventEmailTemplateChanged,
 	EventUsageIngested, EventUsageSettingsChanged,
+	EventCustomFieldsChanged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -184,6 +186,7 @@ var eventLabels = map[EventKind]string{
 	EventBrandingChanged:             "changed the portal's branding",
 	EventHolidaysChanged:             "changed the holidays",
 	EventEmailTemplateChanged:        "changed an email to contacts",
+	EventCustomFieldsChanged:         "changed the custom fields",
 	EventBudgetSet:                   "set the AI budget",
 	EventAssistantQuestion:           "asked the support team",
 	EventConversationOpened:          "asked the CSM",

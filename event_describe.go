@@ -153,6 +153,12 @@ func (e *Event) Describe() string {
 			return "reset the email" + d.quoted(d.data("label")) + " to the default"
 		}
 		return "changed the email" + d.quoted(d.data("label")) + ": " + d.fields(nil)
+	case EventCustomFieldsChanged:
+		verb := map[string]string{"created": "added", "deleted": "deleted"}[d.data("action")]
+		if verb == "" {
+			verb = "changed"
+		}
+		return verb + " the " + orElse(d.data("entity"), "custom") + " field" + d.quoted(d.data("label"))
 	case EventBudgetSet:
 		return "set the AI budget to " + fmt.Sprintf("%d tokens a month", d.number("monthly_tokens"))
 	case EventAssistantQuestion:

@@ -105,6 +105,9 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"one", Event{Kind: EventUsageIngested, Data: map[string]any{"accepted": 1.0, "duplicates": 0.0, "rejected": 0.0}}, "sent 1 usage event"},
 		{"", Event{Kind: EventUsageSettingsChanged, Changes: map[string]any{"core_features": map[string]any{}, "retention_days": map[string]any{}}},
 			"changed the usage settings: core features and retention"},
+		{"", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "created", "entity": "customer", "label": "Plan"}}, "added the customer field “Plan”"},
+		{"changed", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "updated", "entity": "project", "label": "Region"}}, "changed the project field “Region”"},
+		{"deleted", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "deleted", "entity": "customer", "label": "Plan"}}, "deleted the customer field “Plan”"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

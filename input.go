@@ -136,6 +136,14 @@ type NewCustomer struct {
 	ContactInfo     map[string]any // contact details under ContactKeys, and free-form keys
 	Segment         string
 	SupportMemberID *uuid.UUID
+	// The account (docs/accounts.md); the store checks the parent and the
+	// custom fields.
+	ParentID        *uuid.UUID
+	ARR             *float64
+	RenewalDate     *string
+	LifecycleStatus LifecycleStatus // "" is onboarding
+	ExternalID      *string
+	CustomFields    map[string]any
 }
 
 // Validate normalises the input and reports the first bad field: the
@@ -152,7 +160,17 @@ func (in *NewCustomer) Validate() error {
 	}
 	in.ContactInfo = info
 	in.Segment = strings.TrimSpace(in.Segment)
-	return checkText("segment", in.Segment, 0, 100)
+	if err := checkText("segment", in.Segment, 0, 100); err != nil {
+		return err
+	}
+	if in.CustomFields == nil {
+		in.CustomFields = map[string]any{}
+	}
+	if in.ARR != nil {
+		v := *in.ARR
+		in.ARR = &v
+	}
+	return checkAccount(in.ARR, &in.RenewalDate, &in.LifecycleStatus, &in.ExternalID)
 }
 
 // NewArticle is what creating a knowledge-base article takes.
@@ -192,12 +210,13 @@ func (in *NewArticle) Validate() error {
 // template's tasks are instantiated with due dates counted from StartDate,
 // and a missing Deadline is the end of the template's last task.
 type NewProject struct {
-	CustomerID  uuid.UUID
-	Name        string
-	Description string
-	StartDate   time.Time // zero means now
-	Deadline    *time.Time
-	TemplateID  *uuid.UUID
+	CustomFields map[string]any // checked by the store against the project custom fields
+	CustomerID   uuid.UUID
+	Name         string
+	Description  string
+	StartDate    time.Time // zero means now
+	Deadline     *time.Time
+	TemplateID   *uuid.UUID
 }
 
 // Validate normalises the input and reports the first bad field.
@@ -235,6 +254,15 @@ type CustomerPatch struct {
 	Name        Patch[string]
 	ContactInfo Patch[map[string]any]
 	Segment     Patch[string]
+	// Null clears the parent, ARR, renewal date and external id.
+	ParentID        Patch[uuid.UUID]
+	ARR             Patch[float64]
+	RenewalDate     Patch[string]
+	LifecycleStatus Patch[LifecycleStatus]
+	ExternalID      Patch[string]
+	// CustomFields merges into the values: a key sent with null removes
+	// it; the whole patch null removes every value.
+	CustomFields Patch[map[string]any]
 }
 
 // ProjectPatch changes a project. Status and progress are derived from the
@@ -243,6 +271,8 @@ type ProjectPatch struct {
 	Name        Patch[string]
 	Description Patch[string]
 	Deadline    Patch[time.Time]
+	// CustomFields merges into the values, as CustomerPatch's does.
+	CustomFields Patch[map[string]any]
 }
 
 // Apply applies the patch to p and validates the result.
@@ -254,6 +284,7 @@ func (pp *ProjectPatch) Apply(p *Project) error {
 		p.Description = ""
 	}
 	pp.Deadline.Apply(&p.Deadline)
+	p.CustomFields = mergeCustomFields(p.CustomFields, pp.CustomFields)
 	if p.Deadline != nil {
 		if err := CheckTime("deadline", *p.Deadline); err != nil {
 			return err

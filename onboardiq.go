@@ -82,8 +82,18 @@ type Customer struct {
 	Segment         string         `json:"segment" doc:"How the vendor classifies the customer (Enterprise, Mid-market, SMB…); empty when unset."`
 	SupportMemberID *uuid.UUID     `json:"support_member_id,omitempty"`
 	ArchivedAt      *time.Time     `json:"archived_at,omitempty" doc:"When the customer was archived; absent while it is active."`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
+	// The account (docs/accounts.md).
+	ParentID        *uuid.UUID      `json:"parent_id,omitempty" doc:"The parent customer in an account hierarchy; absent for a top-level customer."`
+	ARR             *float64        `json:"arr,omitempty" doc:"Annual recurring revenue in the workspace's currency; absent when unknown."`
+	RenewalDate     *string         `json:"renewal_date,omitempty" format:"date" doc:"When the contract renews, YYYY-MM-DD."`
+	LifecycleStatus LifecycleStatus `json:"lifecycle_status" enum:"prospect,onboarding,active,churned"`
+	ExternalID      *string         `json:"external_id,omitempty" doc:"The vendor's own id for the customer, unique in the workspace."`
+	CustomFields    map[string]any  `json:"custom_fields" doc:"Values of the workspace's customer custom fields, by key."`
+	// Children and Rollup are filled by GetCustomer for staff.
+	Children  []CustomerRef   `json:"children,omitempty" doc:"The direct children (get-customer, staff only)."`
+	Rollup    *CustomerRollup `json:"rollup,omitempty" doc:"The customer with all its descendants (get-customer, staff only)."`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // Contact returns one of the customer's contact details (a ContactKeys
@@ -150,11 +160,12 @@ type Project struct {
 	Overdue     bool       `json:"overdue"`
 	// The delay scan's forecast: when the open tasks will likely be done,
 	// and why the project is at risk when that passes the deadline.
-	ForecastFinish *time.Time `json:"forecast_finish,omitempty"`
-	AtRisk         bool       `json:"at_risk"`
-	RiskReason     *string    `json:"risk_reason,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	ForecastFinish *time.Time     `json:"forecast_finish,omitempty"`
+	AtRisk         bool           `json:"at_risk"`
+	RiskReason     *string        `json:"risk_reason,omitempty"`
+	CustomFields   map[string]any `json:"custom_fields" doc:"Values of the workspace's project custom fields, by key."`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
 }
 
 // EmbeddingDimensions is the length of every embedding: what the embedders

@@ -68,6 +68,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h := &handlers{Deps: d}
 	h.registerMe(api)
 	h.registerCustomers(api)
+	h.registerCustomFields(api)
 	h.registerProjects(api)
 	h.registerTasks(api)
 	h.registerTaskChanges(api)

@@ -49,6 +49,10 @@ func seedMatrix(t *testing.T, e *env) {
 		if err != nil {
 			return err
 		}
+		if err := q(&ignored, `INSERT INTO custom_field_definitions (tenant_id, field_id, entity, key, label, type, options)
+		                       VALUES ($1, $2, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}') RETURNING field_id`, e.acme, matrixField); err != nil {
+			return err
+		}
 		return q(&ignored, `INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
 		                    VALUES ($1, $2, $3, 'question', 'Which IdPs do you support?') RETURNING message_id`, e.acme, e.thread, contact)
 	})
@@ -56,6 +60,10 @@ func seedMatrix(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 }
+
+// matrixField is acme's custom field (a customer's plan) that seedMatrix
+// defines.
+const matrixField = "00000000-0000-0000-0000-0000000000f1"
 
 // unauthenticated lists the API operations that need no token, and so have
 // no row in the matrix, as "METHOD /path" with why. /healthz, /readyz and

@@ -179,6 +179,13 @@ var routes = []route{
 	{"set my email preferences", "PUT", fixed("/me/email-preferences"), func(*env) any {
 		return map[string]any{"preferences": []map[string]any{{"kind": "task_due_soon", "on": false}}, "time_zone": "Europe/Berlin"}
 	}, "403 403 403 403 200 200 403 401"},
+	{"list custom fields", "GET", fixed("/custom-fields"), nil, "200 200 200 200 403 403 200 401"},
+	{"create custom field", "POST", fixed("/custom-fields"), func(*env) any {
+		return map[string]any{"entity": "project", "key": "region", "label": "Region", "type": "text"}
+	}, "201 403 403 403 403 403 201 401"},
+	{"update custom field", "PATCH", fixed("/custom-fields/" + matrixField), func(*env) any { return map[string]any{"label": "Subscription"} },
+		"200 403 403 403 403 403 404 401"},
+	{"delete custom field", "DELETE", fixed("/custom-fields/" + matrixField), nil, "204 403 403 403 403 403 404 401"},
 	{"list holidays", "GET", fixed("/holidays"), nil, "200 200 200 200 403 403 200 401"},
 	{"set holidays", "PUT", fixed("/holidays"), func(*env) any {
 		return map[string]any{"holidays": []map[string]any{{"day": "2026-12-25", "name": "Christmas"}, {"day": "2027-01-01"}}}

@@ -20,16 +20,18 @@ type projectPage struct {
 
 type createProjectInput struct {
 	Body struct {
-		CustomerID  uuid.UUID  `json:"customer_id"`
-		Name        string     `json:"name" minLength:"1" maxLength:"200"`
-		Description string     `json:"description,omitempty" maxLength:"10000"`
-		StartDate   *time.Time `json:"start_date,omitempty" doc:"When the project starts; tasks from a template are due relative to it. Default: now."`
-		Deadline    *time.Time `json:"deadline,omitempty" doc:"Default with a template: the end of its last task."`
-		TemplateID  *uuid.UUID `json:"template_id,omitempty" doc:"A template whose tasks the project starts with."`
+		CustomerID   uuid.UUID      `json:"customer_id"`
+		Name         string         `json:"name" minLength:"1" maxLength:"200"`
+		Description  string         `json:"description,omitempty" maxLength:"10000"`
+		StartDate    *time.Time     `json:"start_date,omitempty" doc:"When the project starts; tasks from a template are due relative to it. Default: now."`
+		Deadline     *time.Time     `json:"deadline,omitempty" doc:"Default with a template: the end of its last task."`
+		TemplateID   *uuid.UUID     `json:"template_id,omitempty" doc:"A template whose tasks the project starts with."`
+		CustomFields map[string]any `json:"custom_fields,omitempty" doc:"Values of the workspace's project custom fields by key, each checked against its type (422 naming custom_fields.<key>)."`
 	}
 }
 
 type listProjectsInput struct {
+	customFieldQuery
 	ListParams
 	CustomerID      string `query:"customer_id" format:"uuid"`
 	SupportMemberID string `query:"support_member_id" format:"uuid" doc:"Only projects whose customer has this support member (CSM)."`
@@ -60,9 +62,10 @@ func (in *projectReasonInput) reason() string {
 type updateProjectInput struct {
 	IDParam
 	Body struct {
-		Name        Nullable[string]    `json:"name,omitempty" minLength:"1" maxLength:"200"`
-		Description Nullable[string]    `json:"description,omitempty" maxLength:"10000"`
-		Deadline    Nullable[time.Time] `json:"deadline,omitempty" doc:"null clears it."`
+		Name         Nullable[string]         `json:"name,omitempty" minLength:"1" maxLength:"200"`
+		Description  Nullable[string]         `json:"description,omitempty" maxLength:"10000"`
+		Deadline     Nullable[time.Time]      `json:"deadline,omitempty" doc:"null clears it."`
+		CustomFields Nullable[map[string]any] `json:"custom_fields,omitempty" doc:"Merged into the values: a key sent replaces its value, a key sent as null removes it; null removes them all."`
 	}
 }
 
@@ -73,7 +76,7 @@ func (h *handlers) registerProjects(api huma.API) {
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *createProjectInput) (*projectOutput, error) {
 			np := onboardiq.NewProject{CustomerID: in.Body.CustomerID, Name: in.Body.Name, Description: in.Body.Description,
-				Deadline: in.Body.Deadline, TemplateID: in.Body.TemplateID}
+				Deadline: in.Body.Deadline, TemplateID: in.Body.TemplateID, CustomFields: in.Body.CustomFields}
 			if in.Body.StartDate != nil {
 				np.StartDate = *in.Body.StartDate
 			}
@@ -83,7 +86,7 @@ func (h *handlers) registerProjects(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "list-projects", Method: http.MethodGet, Path: "/projects",
 		Summary: "List projects", Description: "Staff see every project; a customer contact sees their customer's. " +
 			"The filters combine: customer_id, support_member_id (the customer's CSM), status, overdue, at_risk and q (name contains); " +
-			"sort picks the order (- for descending), and next_cursor pages through it.", Tags: tags, Security: bearer},
+			"sort picks the order (- for descending), and next_cursor pages through it." + customFieldFilterDoc, Tags: tags, Security: bearer},
 		func(ctx context.Context, in *listProjectsInput) (*projectPage, error) {
 			cid, err := optionalUUID("customer_id", in.CustomerID)
 			if err != nil {
@@ -94,7 +97,7 @@ func (h *handlers) registerProjects(api huma.API) {
 				return nil, err
 			}
 			p, err := h.DB.ListProjects(ctx, postgres.ProjectFilter{ListOptions: in.options(), CustomerID: cid, SupportMemberID: sm,
-				Status: onboardiq.Status(in.Status), Overdue: in.Overdue, AtRisk: in.AtRisk, Q: in.Q, Sort: in.Sort})
+				Status: onboardiq.Status(in.Status), Overdue: in.Overdue, AtRisk: in.AtRisk, Q: in.Q, Sort: in.Sort, CustomFields: in.cf})
 			return &projectPage{p}, h.queryProblem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "get-project", Method: http.MethodGet, Path: "/projects/{id}",
@@ -107,7 +110,7 @@ func (h *handlers) registerProjects(api huma.API) {
 		Summary: "Change a project", Description: "Status and progress follow the tasks and cannot be set here; hold, resume, cancel and reopen change the status by hand.", Tags: tags, Security: bearer},
 		func(ctx context.Context, in *updateProjectInput) (*projectOutput, error) {
 			p, err := h.DB.UpdateProject(ctx, in.ID(), onboardiq.ProjectPatch{Name: in.Body.Name.patch(),
-				Description: in.Body.Description.patch(), Deadline: in.Body.Deadline.patch()})
+				Description: in.Body.Description.patch(), Deadline: in.Body.Deadline.patch(), CustomFields: in.Body.CustomFields.patch()})
 			return &projectOutput{p}, h.problem(ctx, err)
 		})
 	lifecycle := func(l onboardiq.Lifecycle, summary, description string) huma.Operation {

@@ -204,6 +204,9 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 	_, err = db.SetUsageSettings(admin, postgres.UsageSettings{CoreFeatures: []string{"login"}})
 	must(err)
+	// A custom field defined (settings.custom_fields_changed).
+	_, err = db.CreateCustomField(admin, onboardiq.NewCustomField{Entity: onboardiq.CustomFieldCustomer, Key: "plan", Label: "Plan", Type: onboardiq.CustomFieldText})
+	must(err)
 
 	// The scan: Initech is overdue; Globex's rollout, pulled in, is at risk.
 	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)

@@ -14,12 +14,148 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-const customerColumns = `c.tenant_id, c.customer_id, c.name, c.contact_info, c.segment, c.support_member_id, c.archived_at, c.created_at, c.updated_at`
+const customerColumns = `c.tenant_id, c.customer_id, c.name, c.contact_info, c.segment, c.support_member_id, c.archived_at,
+    c.parent_id, c.arr::float8, to_char(c.renewal_date, 'YYYY-MM-DD'), c.lifecycle_status, c.external_id, c.custom_fields,
+    c.created_at, c.updated_at`
 
 func scanCustomer(row pgx.Row) (*onboardiq.Customer, error) {
 	c := &onboardiq.Customer{}
-	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.Segment, &c.SupportMemberID, &c.ArchivedAt, &c.CreatedAt, &c.UpdatedAt)
+	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.Segment, &c.SupportMemberID, &c.ArchivedAt,
+		&c.ParentID, &c.ARR, &c.RenewalDate, &c.LifecycleStatus, &c.ExternalID, &c.CustomFields,
+		&c.CreatedAt, &c.UpdatedAt)
 	return c, err
+}
+
+// customerByExternalID returns the id of the tenant's customer with the
+// vendor's id externalID (usage events name customers so), or ENOTFOUND.
+func customerByExternalID(ctx context.Context, tx *Tx, externalID string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `SELECT customer_id FROM customers WHERE tenant_id = $1 AND external_id = $2`,
+		tx.TenantID(), externalID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "no customer has the external id %q", externalID)
+	}
+	return id, err
+}
+
+// checkExternalID answers ECONFLICT about external_id when another of the
+// tenant's customers (not self) has it.
+func checkExternalID(ctx context.Context, tx *Tx, externalID *string, self uuid.UUID) error {
+	if externalID == nil {
+		return nil
+	}
+	var taken bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM customers WHERE tenant_id = $1 AND external_id = $2 AND customer_id <> $3)`,
+		tx.TenantID(), *externalID, self).Scan(&taken)
+	if err != nil {
+		return fmt.Errorf("check external id: %w", err)
+	}
+	if taken {
+		return externalIDConflict()
+	}
+	return nil
+}
+
+func externalIDConflict() error {
+	return &onboardiq.Error{Code: onboardiq.ECONFLICT, Field: "external_id", Message: "external_id: another customer has this external id"}
+}
+
+// writeError turns the unique violation of the external id (two writers
+// at once) into its conflict.
+func customerWriteError(err error, what string) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "customers_external_id_idx" {
+		return externalIDConflict()
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// checkParent returns EINVALID about parent_id unless parent may be the
+// parent of customer self (uuid.Nil for a new customer): a customer of
+// the tenant, not self, not one of self's descendants (a cycle), and the
+// hierarchy no deeper than onboardiq.MaxHierarchyDepth levels.
+func checkParent(ctx context.Context, tx *Tx, self uuid.UUID, parent *uuid.UUID) error {
+	if parent == nil {
+		return nil
+	}
+	if *parent == self {
+		return onboardiq.Invalid("parent_id", "must not be the customer itself")
+	}
+	// The parent's ancestors, the parent first: its level is their count,
+	// and self among them is a cycle.
+	var level int
+	var cycle bool
+	err := tx.QueryRow(ctx, `
+WITH RECURSIVE up (customer_id, parent_id, depth) AS (
+    SELECT c.customer_id, c.parent_id, 1 FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $2
+    UNION ALL
+    SELECT c.customer_id, c.parent_id, up.depth + 1 FROM customers c JOIN up ON c.customer_id = up.parent_id
+    WHERE c.tenant_id = $1 AND up.depth <= $4
+)
+SELECT count(*)::int, coalesce(bool_or(customer_id = $3), false) FROM up`, tx.TenantID(), *parent, self, onboardiq.MaxHierarchyDepth+1).Scan(&level, &cycle)
+	if err != nil {
+		return fmt.Errorf("check parent: %w", err)
+	}
+	switch {
+	case level == 0:
+		return onboardiq.Invalid("parent_id", "no such customer")
+	case cycle:
+		return onboardiq.Invalid("parent_id", "is a descendant of the customer: the hierarchy would be a cycle")
+	}
+	height := 1
+	if self != uuid.Nil {
+		err := tx.QueryRow(ctx, `
+WITH RECURSIVE down (customer_id, depth) AS (
+    SELECT c.customer_id, 1 FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $2
+    UNION ALL
+    SELECT c.customer_id, down.depth + 1 FROM customers c JOIN down ON c.parent_id = down.customer_id
+    WHERE c.tenant_id = $1 AND down.depth <= $3
+)
+SELECT coalesce(max(depth), 1)::int FROM down`, tx.TenantID(), self, onboardiq.MaxHierarchyDepth+1).Scan(&height)
+		if err != nil {
+			return fmt.Errorf("check parent: %w", err)
+		}
+	}
+	if level+height > onboardiq.MaxHierarchyDepth {
+		return onboardiq.Invalid("parent_id", "the hierarchy would be deeper than %d levels", onboardiq.MaxHierarchyDepth)
+	}
+	return nil
+}
+
+// customerDetail fills the customer's children and its roll-up: the ARR
+// of it and all its descendants (one round trip).
+func customerDetail(ctx context.Context, tx *Tx, c *onboardiq.Customer) error {
+	b := &pgx.Batch{}
+	queueCustomerDetail(b, tx.TenantID(), c)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("customer detail: %w", err)
+	}
+	return nil
+}
+
+// queueCustomerDetail queues the reads of customerDetail on b.
+func queueCustomerDetail(b *pgx.Batch, tenant uuid.UUID, c *onboardiq.Customer) {
+	b.Queue(`SELECT c.customer_id, c.name FROM customers c WHERE c.tenant_id = $1 AND c.parent_id = $2 ORDER BY lower(c.name), c.customer_id`,
+		tenant, c.ID).Query(func(rows pgx.Rows) (err error) {
+		c.Children, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.CustomerRef, error) {
+			var ref onboardiq.CustomerRef
+			return ref, r.Scan(&ref.ID, &ref.Name)
+		})
+		return err
+	})
+	r := &onboardiq.CustomerRollup{}
+	b.Queue(`
+WITH RECURSIVE down (customer_id, arr, depth) AS (
+    SELECT c.customer_id, c.arr, 1 FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = $2
+    UNION ALL
+    SELECT c.customer_id, c.arr, down.depth + 1 FROM customers c JOIN down ON c.parent_id = down.customer_id
+    WHERE c.tenant_id = $1 AND down.depth <= $3
+)
+SELECT coalesce(sum(down.arr), 0)::float8, count(*)::int, (SELECT t.currency FROM tenants t WHERE t.tenant_id = $1) FROM down`,
+		tenant, c.ID, onboardiq.MaxHierarchyDepth+1).QueryRow(func(row pgx.Row) error {
+		c.Rollup = r
+		return row.Scan(&r.ARR, &r.Customers, &r.Currency)
+	})
 }
 
 // CreateCustomer adds a customer to the tenant tx runs in.
@@ -32,15 +168,28 @@ func (tx *Tx) CreateCustomer(ctx context.Context, in onboardiq.NewCustomer) (*on
 			return nil, err
 		}
 	}
-	c, err := scanCustomer(tx.QueryRow(ctx, `
-INSERT INTO customers AS c (tenant_id, name, contact_info, segment, support_member_id)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING `+customerColumns, tx.TenantID(), in.Name, in.ContactInfo, in.Segment, in.SupportMemberID))
+	if err := checkParent(ctx, tx, uuid.Nil, in.ParentID); err != nil {
+		return nil, err
+	}
+	if err := checkExternalID(ctx, tx, in.ExternalID, uuid.Nil); err != nil {
+		return nil, err
+	}
+	cf, err := checkCustomFieldValues(ctx, tx, onboardiq.CustomFieldCustomer, in.CustomFields)
 	if err != nil {
-		return nil, fmt.Errorf("insert customer: %w", err)
+		return nil, err
+	}
+	c, err := scanCustomer(tx.QueryRow(ctx, `
+INSERT INTO customers AS c (tenant_id, name, contact_info, segment, support_member_id,
+    parent_id, arr, renewal_date, lifecycle_status, external_id, custom_fields)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11)
+RETURNING `+customerColumns, tx.TenantID(), in.Name, in.ContactInfo, in.Segment, in.SupportMemberID,
+		in.ParentID, in.ARR, in.RenewalDate, in.LifecycleStatus, in.ExternalID, cf))
+	if err != nil {
+		return nil, customerWriteError(err, "insert customer")
 	}
 	err = tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerCreated, CustomerID: &c.ID,
-		Data: map[string]any{"name": c.Name, "segment": c.Segment, "support_member_id": c.SupportMemberID}})
+		Data: map[string]any{"name": c.Name, "segment": c.Segment, "support_member_id": c.SupportMemberID,
+			"parent_id": c.ParentID, "lifecycle_status": c.LifecycleStatus, "external_id": c.ExternalID}})
 	return c, err
 }
 
@@ -103,7 +252,11 @@ func getCustomer(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UU
 // own for a contact.
 func (db *DB) GetCustomer(ctx context.Context, id uuid.UUID) (*onboardiq.Customer, error) {
 	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*onboardiq.Customer, error) {
-		return getCustomer(ctx, tx, p, id, false)
+		c, err := getCustomer(ctx, tx, p, id, false)
+		if err != nil || !p.Role.IsStaff() {
+			return c, err
+		}
+		return c, customerDetail(ctx, tx, c)
 	})
 }
 
@@ -116,6 +269,45 @@ type CustomerFilter struct {
 	// lists the active customers, ArchivedOnly the archived ones,
 	// ArchivedAny both.
 	Archived string
+	// The account (docs/accounts.md): children of ParentID, a lifecycle
+	// status, renewing on or before RenewalBefore and on or after
+	// RenewalAfter (YYYY-MM-DD), the vendor's id, custom field values.
+	ParentID        *uuid.UUID
+	LifecycleStatus string
+	RenewalBefore   string
+	RenewalAfter    string
+	ExternalID      string
+	CustomFields    []CustomFieldFilter
+}
+
+// accountSQL is the WHERE clause of f's account filters, with its
+// arguments appended to args.
+func (f *CustomerFilter) accountSQL(ctx context.Context, tx *Tx, args *[]any) (string, error) {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	parts := []string{"true"}
+	if f.ParentID != nil {
+		parts = append(parts, "c.parent_id = "+arg(*f.ParentID))
+	}
+	if f.LifecycleStatus != "" {
+		parts = append(parts, "c.lifecycle_status = "+arg(f.LifecycleStatus))
+	}
+	if f.RenewalBefore != "" {
+		parts = append(parts, "c.renewal_date <= "+arg(f.RenewalBefore)+"::date")
+	}
+	if f.RenewalAfter != "" {
+		parts = append(parts, "c.renewal_date >= "+arg(f.RenewalAfter)+"::date")
+	}
+	if f.ExternalID != "" {
+		parts = append(parts, "c.external_id = "+arg(f.ExternalID))
+	}
+	cf, err := customFieldSQL(ctx, tx, onboardiq.CustomFieldCustomer, "c", f.CustomFields, args)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(append(parts, cf), " AND "), nil
 }
 
 // The values of CustomerFilter.Archived.
@@ -141,6 +333,16 @@ func (f *CustomerFilter) normalise() (afterName *string, afterID *uuid.UUID, err
 	default:
 		return nil, nil, onboardiq.Invalid("archived", "must be false, true or any")
 	}
+	if f.LifecycleStatus != "" && !onboardiq.LifecycleStatus(f.LifecycleStatus).Valid() {
+		return nil, nil, onboardiq.Invalid("lifecycle_status", "must be prospect, onboarding, active or churned")
+	}
+	for field, d := range map[string]string{"renewal_before": f.RenewalBefore, "renewal_after": f.RenewalAfter} {
+		if d != "" {
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				return nil, nil, onboardiq.Invalid(field, "must be a date as YYYY-MM-DD")
+			}
+		}
+	}
 	if f.Cursor != "" {
 		var n string
 		var id uuid.UUID
@@ -161,6 +363,11 @@ func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) (onboardiq.Pa
 		return out, err
 	}
 	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
+		args := []any{tx.TenantID(), contactCustomer(p), likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit + 1, f.Archived}
+		account, err := f.accountSQL(ctx, tx, &args)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `
 SELECT `+customerColumns+` FROM customers c
 WHERE c.tenant_id = $1 AND `+customerVisible+`
@@ -168,8 +375,9 @@ WHERE c.tenant_id = $1 AND `+customerVisible+`
   AND ($4::uuid IS NULL OR c.support_member_id = $4)
   AND ($5::text IS NULL OR (lower(c.name), c.customer_id) > ($5, $6))
   AND `+archivedSQL(8)+`
+  AND `+account+`
 ORDER BY lower(c.name), c.customer_id
-LIMIT $7`, tx.TenantID(), contactCustomer(p), likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit+1, f.Archived)
+LIMIT $7`, args...)
 		if err != nil {
 			return err
 		}
@@ -201,14 +409,30 @@ func (db *DB) UpdateCustomer(ctx context.Context, id uuid.UUID, patch onboardiq.
 		if err := patch.Apply(&after); err != nil {
 			return err
 		}
-		c, err = scanCustomer(tx.QueryRow(ctx, `
-UPDATE customers c SET name = $3, contact_info = $4, segment = $5, updated_at = now()
-WHERE c.tenant_id = $1 AND c.customer_id = $2
-RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo, after.Segment))
-		if err != nil {
-			return fmt.Errorf("update customer: %w", err)
+		if patch.ParentID.Set {
+			if err := checkParent(ctx, tx, id, after.ParentID); err != nil {
+				return err
+			}
 		}
-		if ch := changes(before, c, "name", "contact_info", "segment"); len(ch) > 0 {
+		if err := checkExternalID(ctx, tx, after.ExternalID, id); err != nil {
+			return err
+		}
+		if patch.CustomFields.Set {
+			if after.CustomFields, err = checkCustomFieldValues(ctx, tx, onboardiq.CustomFieldCustomer, after.CustomFields); err != nil {
+				return err
+			}
+		}
+		c, err = scanCustomer(tx.QueryRow(ctx, `
+UPDATE customers c SET name = $3, contact_info = $4, segment = $5, parent_id = $6, arr = $7, renewal_date = $8::date,
+    lifecycle_status = $9, external_id = $10, custom_fields = $11, updated_at = now()
+WHERE c.tenant_id = $1 AND c.customer_id = $2
+RETURNING `+customerColumns, tx.TenantID(), id, after.Name, after.ContactInfo, after.Segment,
+			after.ParentID, after.ARR, after.RenewalDate, after.LifecycleStatus, after.ExternalID, after.CustomFields))
+		if err != nil {
+			return customerWriteError(err, "update customer")
+		}
+		if ch := changes(before, c, "name", "contact_info", "segment", "parent_id", "arr", "renewal_date",
+			"lifecycle_status", "external_id", "custom_fields"); len(ch) > 0 {
 			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerUpdated, CustomerID: &c.ID, Changes: ch})
 		}
 		return nil
@@ -322,6 +546,9 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.EditCustomers); err != nil {
 			return err
 		}
+		if err := refuseWithChildren(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := clearReferences(ctx, tx, customerReferences, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete customer: %w", err)
 		}
@@ -346,4 +573,23 @@ WHERE c.tenant_id = $1 AND c.customer_id = $2`, tx.TenantID(), customerID).Scan(
 		return "", err
 	}
 	return *name, nil
+}
+
+// refuseWithChildren answers ECONFLICT, naming them, when customer id has
+// children: they would lose their parent (docs/accounts.md).
+func refuseWithChildren(ctx context.Context, tx *Tx, id uuid.UUID) error {
+	rows, err := tx.Query(ctx, `SELECT c.name FROM customers c WHERE c.tenant_id = $1 AND c.parent_id = $2 ORDER BY lower(c.name), c.customer_id LIMIT 11`,
+		tx.TenantID(), id)
+	if err != nil {
+		return fmt.Errorf("children: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	list := strings.Join(names[:min(len(names), 10)], ", ")
+	if len(names) > 10 {
+		list += ", …"
+	}
+	return onboardiq.Errorf(onboardiq.ECONFLICT, "the customer has child customers (%s): move or delete them first", list)
 }

@@ -90,6 +90,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO usage_daily_users (tenant_id, customer_id, day, name, user_email)
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 'report_exported', 'ana@customer.test')`,
 			`INSERT INTO core_features (tenant_id, name) VALUES ($1, 'report_exported')`,
+			`INSERT INTO custom_field_definitions (tenant_id, entity, key, label, type, options) VALUES ($1, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -73,6 +73,11 @@ func (db *DB) LoadCustomersPage(ctx context.Context, f CustomerFilter) (*Custome
 		}
 		out := &CustomersPage{}
 		tenant := tx.TenantID()
+		args := []any{tenant, likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit + 1, f.Archived}
+		account, err := f.accountSQL(ctx, tx, &args)
+		if err != nil {
+			return nil, err
+		}
 		b := &pgx.Batch{}
 		b.Queue(`
 SELECT `+customerColumns+`, coalesce(s.name, ''), coalesce(o.n, 0), o.progress
@@ -88,8 +93,9 @@ WHERE c.tenant_id = $1
   AND ($3::uuid IS NULL OR c.support_member_id = $3)
   AND ($4::text IS NULL OR (lower(c.name), c.customer_id) > ($4, $5))
   AND `+archivedSQL(7)+`
+  AND `+account+`
 ORDER BY lower(c.name), c.customer_id
-LIMIT $6`, tenant, likeEscape(f.Q), f.SupportMemberID, afterName, afterID, f.Limit+1, f.Archived).Query(func(rows pgx.Rows) error {
+LIMIT $6`, args...).Query(func(rows pgx.Rows) error {
 			items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*CustomerSummary, error) {
 				s := &CustomerSummary{}
 				var err error
@@ -123,7 +129,9 @@ type CustomerPage struct {
 	Projects       []*onboardiq.Project
 	Activity       []*onboardiq.Event
 	SupportMembers []SupportMember
-	Unread         int
+	// Parents are the customers the edit form offers as the parent.
+	Parents []CustomerChoice
+	Unread  int
 }
 
 // LoadCustomerPage reads a customer's console page (staff): the customer,
@@ -142,6 +150,8 @@ func (db *DB) LoadCustomerPage(ctx context.Context, id uuid.UUID) (*CustomerPage
 		out := &CustomerPage{Customer: c}
 		tenant := tx.TenantID()
 		b := &pgx.Batch{}
+		queueCustomerDetail(b, tenant, c)
+		queueCustomerChoices(b, tenant, false, &out.Parents)
 		b.Queue(`SELECT s.name FROM support_members s WHERE s.tenant_id = $1 AND s.support_member_id = $2`, tenant, c.SupportMemberID).
 			Query(func(rows pgx.Rows) error {
 				_, err := pgx.ForEachRow(rows, []any{&out.CSM}, func() error { return nil })
@@ -205,7 +215,7 @@ WHERE c.tenant_id = $1 AND (NOT $2 OR c.archived_at IS NULL) ORDER BY lower(c.na
 // LoadProjectsPage reads the projects list (staff), filtered, ordered and
 // paged like ListProjects.
 func (db *DB) LoadProjectsPage(ctx context.Context, f ProjectFilter) (*ProjectsPage, error) {
-	q, args, sort, err := projectListQuery(&f)
+	_, query, sort, err := projectListQuery(&f)
 	if err != nil {
 		return nil, err
 	}
@@ -215,8 +225,12 @@ func (db *DB) LoadProjectsPage(ctx context.Context, f ProjectFilter) (*ProjectsP
 		}
 		out := &ProjectsPage{}
 		tenant := tx.TenantID()
+		q, args, err := query(ctx, tx, p)
+		if err != nil {
+			return nil, err
+		}
 		b := &pgx.Batch{}
-		b.Queue(q, args(tx, p)...).Query(func(rows pgx.Rows) error {
+		b.Queue(q, args...).Query(func(rows pgx.Rows) error {
 			items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProjectRow, error) { return scanProjectRow(r) })
 			out.Projects = page(items, f.Limit, func(pr ProjectRow) []any { return []any{f.Sort, sort.value(pr.Project), pr.ID} })
 			return err

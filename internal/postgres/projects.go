@@ -35,13 +35,17 @@ func (tx *Tx) CreateProject(ctx context.Context, in onboardiq.NewProject) (*onbo
 			in.Deadline = plan.last
 		}
 	}
+	cf, err := checkCustomFieldValues(ctx, tx, onboardiq.CustomFieldProject, in.CustomFields)
+	if err != nil {
+		return nil, err
+	}
 	p := &onboardiq.Project{TenantID: tenant, CustomerID: in.CustomerID, TemplateID: in.TemplateID,
-		Name: in.Name, Description: in.Description, StartDate: in.StartDate, Deadline: in.Deadline}
-	err := tx.QueryRow(ctx, `
-INSERT INTO projects (tenant_id, customer_id, template_id, name, description, start_date, deadline)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+		Name: in.Name, Description: in.Description, StartDate: in.StartDate, Deadline: in.Deadline, CustomFields: cf}
+	err = tx.QueryRow(ctx, `
+INSERT INTO projects (tenant_id, customer_id, template_id, name, description, start_date, deadline, custom_fields)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING project_id, status, progress, created_at, updated_at`,
-		tenant, p.CustomerID, p.TemplateID, p.Name, p.Description, p.StartDate, p.Deadline).
+		tenant, p.CustomerID, p.TemplateID, p.Name, p.Description, p.StartDate, p.Deadline, p.CustomFields).
 		Scan(&p.ID, &p.Status, &p.Progress, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		var pgErr interface{ SQLState() string }

@@ -29,13 +29,13 @@ const projectVisible = `($2::uuid IS NULL OR p.customer_id = $2)`
 const projectColumns = `p.tenant_id, p.project_id, p.customer_id, p.template_id, p.name, p.description, p.status,
     p.status_reason, coalesce(p.status_changed_at, p.completed_at, p.created_at), p.held_days,
     p.progress, p.start_date, p.deadline, p.completed_at, ` + overdueSQL + `, p.forecast_finish, p.at_risk, p.risk_reason,
-    p.created_at, p.updated_at`
+    p.custom_fields, p.created_at, p.updated_at`
 
 func scanProject(row pgx.Row) (*onboardiq.Project, error) {
 	p := &onboardiq.Project{}
 	err := row.Scan(&p.TenantID, &p.ID, &p.CustomerID, &p.TemplateID, &p.Name, &p.Description, &p.Status,
 		&p.StatusReason, &p.StatusChangedAt, &p.HeldDays,
-		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.ForecastFinish, &p.AtRisk, &p.RiskReason, &p.CreatedAt, &p.UpdatedAt)
+		&p.Progress, &p.StartDate, &p.Deadline, &p.CompletedAt, &p.Overdue, &p.ForecastFinish, &p.AtRisk, &p.RiskReason, &p.CustomFields, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
 
@@ -107,6 +107,7 @@ type ProjectFilter struct {
 	AtRisk          bool   // forecast to miss its deadline, and running (not completed, on hold or cancelled)
 	Q               string // name contains, case-insensitive
 	Sort            string // one of projectSortNames; default -created_at
+	CustomFields    []CustomFieldFilter
 }
 
 // projectSort is a whitelisted ordering: its key expression, the type its
@@ -147,12 +148,16 @@ func init() {
 // ListProjects lists the projects the caller may see.
 func (db *DB) ListProjects(ctx context.Context, f ProjectFilter) (onboardiq.Page[*onboardiq.Project], error) {
 	var out onboardiq.Page[*onboardiq.Project]
-	q, args, sort, err := projectListQuery(&f)
+	_, query, sort, err := projectListQuery(&f)
 	if err != nil {
 		return out, err
 	}
 	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		rows, err := tx.Query(ctx, q, args(tx, p)...)
+		q, args, err := query(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -197,7 +202,7 @@ func withExtra(row pgx.Row, extra ...any) pgx.Row { return extraRow{row, extra} 
 // projectListQuery checks and normalises f and returns the query listing
 // its page (one more than the limit, as ProjectRows), the arguments it
 // takes in a transaction, and the ordering.
-func projectListQuery(f *ProjectFilter) (string, func(*Tx, *onboardiq.Principal) []any, projectSort, error) {
+func projectListQuery(f *ProjectFilter) (string, func(context.Context, *Tx, *onboardiq.Principal) (string, []any, error), projectSort, error) {
 	if err := f.Normalise(); err != nil {
 		return "", nil, projectSort{}, err
 	}
@@ -237,13 +242,21 @@ WHERE p.tenant_id = $1 AND `+projectVisible+`
   AND ($7::text IS NULL OR (%[1]s, p.project_id) %[3]s ($7::%[2]s, $8))
   AND ($10::uuid IS NULL OR c.support_member_id = $10)
   AND (NOT $11 OR (p.at_risk AND p.status NOT IN ('completed', 'on_hold', 'cancelled')))
+  AND %[5]s
 ORDER BY %[1]s %[4]s, p.project_id %[4]s
-LIMIT $9`, sort.key, sort.typ, cmp, dir)
-	args := func(tx *Tx, p *onboardiq.Principal) []any {
-		return []any{tx.TenantID(), contactCustomer(p), f.CustomerID, f.Status, f.Overdue, likeEscape(f.Q), afterValue, afterID, f.Limit + 1,
+LIMIT $9`, sort.key, sort.typ, cmp, dir, "%[5]s")
+	// The custom field filters need the definitions, read in the
+	// transaction: they fill the query's last placeholder.
+	query := func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (string, []any, error) {
+		args := []any{tx.TenantID(), contactCustomer(p), f.CustomerID, f.Status, f.Overdue, likeEscape(f.Q), afterValue, afterID, f.Limit + 1,
 			f.SupportMemberID, f.AtRisk}
+		cf, err := customFieldSQL(ctx, tx, onboardiq.CustomFieldProject, "p", f.CustomFields, &args)
+		if err != nil {
+			return "", nil, err
+		}
+		return strings.Replace(q, "%[5]s", cf, 1), args, nil
 	}
-	return q, args, sort, nil
+	return "", query, sort, nil
 }
 
 // UpdateProject changes a project's name, description or deadline (admin or
@@ -262,14 +275,19 @@ func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, patch onboardiq.P
 		if err := patch.Apply(&after); err != nil {
 			return err
 		}
+		if patch.CustomFields.Set {
+			if after.CustomFields, err = checkCustomFieldValues(ctx, tx, onboardiq.CustomFieldProject, after.CustomFields); err != nil {
+				return err
+			}
+		}
 		pr, err = scanProject(tx.QueryRow(ctx, `
-UPDATE projects p SET name = $3, description = $4, deadline = $5, updated_at = now()
+UPDATE projects p SET name = $3, description = $4, deadline = $5, custom_fields = $6, updated_at = now()
 WHERE p.tenant_id = $1 AND p.project_id = $2
-RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, after.Deadline))
+RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, after.Deadline, after.CustomFields))
 		if err != nil {
 			return fmt.Errorf("update project: %w", err)
 		}
-		ch := changes(before, pr, "name", "description", "deadline")
+		ch := changes(before, pr, "name", "description", "deadline", "custom_fields")
 		if len(ch) == 0 {
 			return nil
 		}

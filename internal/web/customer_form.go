@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -96,16 +99,30 @@ func (v fieldView) WithHint(s string) fieldView { v.Hint = s; return v }
 // customerFields maps the store's names of a customer's fields to the
 // form's.
 var customerFields = map[string]string{
-	"name": "name", "segment": "segment",
+	"name": "name", "segment": "segment", "arr": "arr", "renewal_date": "renewal_date", "lifecycle_status": "lifecycle_status",
+	"external_id":        "external_id",
 	"contact_info.email": "email", "contact_info.phone": "phone", "contact_info.address": "address", "contact_info.website": "website",
 }
 
 // customerFormFields are the fields of the customer forms, in order.
-var customerFormFields = []string{"name", "email", "phone", "address", "website", "segment"}
+var customerFormFields = []string{"name", "email", "phone", "address", "website", "segment",
+	"lifecycle_status", "arr", "renewal_date", "external_id", "parent_id"}
 
 // customerValues are a customer's details as the edit form starts.
 func customerValues(c *onboardiq.Customer) map[string]string {
-	v := map[string]string{"name": c.Name, "segment": c.Segment}
+	v := map[string]string{"name": c.Name, "segment": c.Segment, "lifecycle_status": string(c.LifecycleStatus)}
+	if c.ARR != nil {
+		v["arr"] = strconv.FormatFloat(*c.ARR, 'f', -1, 64)
+	}
+	if c.RenewalDate != nil {
+		v["renewal_date"] = *c.RenewalDate
+	}
+	if c.ExternalID != nil {
+		v["external_id"] = *c.ExternalID
+	}
+	if c.ParentID != nil {
+		v["parent_id"] = c.ParentID.String()
+	}
 	for _, k := range onboardiq.ContactKeys {
 		v[k] = c.Contact(k)
 	}
@@ -127,4 +144,83 @@ func (f *formState) contactInfo(info map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// LifecycleStatuses are the choices of the form's lifecycle status.
+func (f *formState) LifecycleStatuses() []onboardiq.LifecycleStatus {
+	return onboardiq.LifecycleStatuses
+}
+
+// accountPatch reads the form's account fields (docs/accounts.md) into
+// patch: only those the form sent, an empty one cleared. An ARR that is no
+// number is refused here, naming arr.
+func (f *formState) accountPatch(r *http.Request, patch *onboardiq.CustomerPatch) error {
+	sent := func(name string) bool { _, ok := r.PostForm[name]; return ok }
+	text := func(name string) onboardiq.Patch[string] {
+		if f.Values[name] == "" {
+			return onboardiq.Patch[string]{Set: true, Null: true}
+		}
+		return onboardiq.Set(f.Values[name])
+	}
+	if sent("arr") {
+		arr, err := f.arr()
+		if err != nil {
+			return err
+		}
+		patch.ARR = onboardiq.Patch[float64]{Set: true, Null: arr == nil}
+		if arr != nil {
+			patch.ARR.Value = *arr
+		}
+	}
+	if sent("renewal_date") {
+		patch.RenewalDate = text("renewal_date")
+	}
+	if sent("external_id") {
+		patch.ExternalID = text("external_id")
+	}
+	if sent("parent_id") {
+		patch.ParentID = onboardiq.Patch[uuid.UUID]{Set: true, Null: true}
+		if v := f.Values["parent_id"]; v != "" {
+			id, err := uuid.Parse(v)
+			if err != nil {
+				return onboardiq.Invalid("parent_id", "no such customer")
+			}
+			patch.ParentID = onboardiq.Set(id)
+		}
+	}
+	if sent("lifecycle_status") && f.Values["lifecycle_status"] != "" {
+		patch.LifecycleStatus = onboardiq.Set(onboardiq.LifecycleStatus(f.Values["lifecycle_status"]))
+	}
+	return nil
+}
+
+// arr reads the form's ARR: empty is none; thousands separators and a
+// currency sign are allowed.
+func (f *formState) arr() (*float64, error) {
+	s := strings.NewReplacer(",", "", " ", "", "$", "", "€", "", "£", "").Replace(f.Values["arr"])
+	if s == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, onboardiq.Invalid("arr", "must be a number such as 120000")
+	}
+	return &v, nil
+}
+
+// newAccount reads the form's account fields for a new customer.
+func (f *formState) newAccount(in *onboardiq.NewCustomer) error {
+	arr, err := f.arr()
+	if err != nil {
+		return err
+	}
+	in.ARR = arr
+	if v := f.Values["renewal_date"]; v != "" {
+		in.RenewalDate = &v
+	}
+	if v := f.Values["external_id"]; v != "" {
+		in.ExternalID = &v
+	}
+	in.LifecycleStatus = onboardiq.LifecycleStatus(f.Values["lifecycle_status"])
+	return nil
 }

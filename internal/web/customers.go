@@ -22,6 +22,7 @@ type customersData struct {
 	Q       string
 	CSM     string // a support member's id, or ""
 	Show    string // archived filter: "", "true" or "any"
+	Status  string // lifecycle status filter, or ""
 	Next    string // the next page's URL, or ""
 	First   string // the first page's URL when this is a later one, or ""
 	New     *formState
@@ -36,8 +37,9 @@ func (h *Handler) customers(w http.ResponseWriter, r *http.Request) error {
 // as given (open when it was refused).
 func (h *Handler) renderCustomers(w http.ResponseWriter, r *http.Request, status int, form *formState) error {
 	q := r.URL.Query()
-	d := &customersData{Q: q.Get("q"), CSM: q.Get("csm"), Show: q.Get("archived"), New: form, NewOpen: form.Failed() || q.Get("new") != ""}
-	f := postgres.CustomerFilter{ListOptions: onboardiq.ListOptions{Limit: customersPageSize, Cursor: q.Get("cursor")}, Q: d.Q, Archived: d.Show}
+	d := &customersData{Q: q.Get("q"), CSM: q.Get("csm"), Show: q.Get("archived"), Status: q.Get("lifecycle_status"), New: form, NewOpen: form.Failed() || q.Get("new") != ""}
+	f := postgres.CustomerFilter{ListOptions: onboardiq.ListOptions{Limit: customersPageSize, Cursor: q.Get("cursor")}, Q: d.Q, Archived: d.Show,
+		LifecycleStatus: d.Status}
 	if d.CSM != "" {
 		id, err := uuid.Parse(d.CSM)
 		if err != nil {
@@ -51,7 +53,7 @@ func (h *Handler) renderCustomers(w http.ResponseWriter, r *http.Request, status
 	}
 	d.Page = pg
 	filter := url.Values{}
-	for k, v := range map[string]string{"q": d.Q, "csm": d.CSM, "archived": d.Show} {
+	for k, v := range map[string]string{"q": d.Q, "csm": d.CSM, "archived": d.Show, "lifecycle_status": d.Status} {
 		if v != "" {
 			filter.Set(k, v)
 		}
@@ -70,8 +72,12 @@ func (h *Handler) renderCustomers(w http.ResponseWriter, r *http.Request, status
 // shows the form again with the error beside the field.
 func (h *Handler) customerCreate(w http.ResponseWriter, r *http.Request) error {
 	form := newFormState(r, "new-customer", customerFormFields...)
-	c, err := h.DB.CreateCustomer(r.Context(), onboardiq.NewCustomer{Name: form.Values["name"], Segment: form.Values["segment"],
-		ContactInfo: form.contactInfo(nil)})
+	in := onboardiq.NewCustomer{Name: form.Values["name"], Segment: form.Values["segment"], ContactInfo: form.contactInfo(nil)}
+	var c *onboardiq.Customer
+	err := form.newAccount(&in)
+	if err == nil {
+		c, err = h.DB.CreateCustomer(r.Context(), in)
+	}
 	if aboutInput(err) {
 		form.fail(err, customerFields)
 		return h.renderCustomers(w, r, http.StatusUnprocessableEntity, form)
@@ -174,8 +180,13 @@ func (h *Handler) customerUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := h.DB.UpdateCustomer(r.Context(), id, onboardiq.CustomerPatch{Name: onboardiq.Set(form.Values["name"]),
-		ContactInfo: onboardiq.Set(form.contactInfo(before.ContactInfo)), Segment: onboardiq.Set(form.Values["segment"])})
+	patch := onboardiq.CustomerPatch{Name: onboardiq.Set(form.Values["name"]),
+		ContactInfo: onboardiq.Set(form.contactInfo(before.ContactInfo)), Segment: onboardiq.Set(form.Values["segment"])}
+	var c *onboardiq.Customer
+	err = form.accountPatch(r, &patch)
+	if err == nil {
+		c, err = h.DB.UpdateCustomer(r.Context(), id, patch)
+	}
 	if aboutInput(err) {
 		d, lerr := h.loadCustomer(r, id)
 		if lerr != nil {

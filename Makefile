@@ -69,7 +69,8 @@ CITUS_TESTS ?= TestCitus.* \
 	TestContactEmailPreferences TestPortalPreferencesStopThatKind TestSavedTemplateIsQueued TestEmailTemplateRoundTrip \
 	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact TestJourneyStages \
 	TestIngestUsageCountsEachIDOnce TestIngestUsageConcurrently TestIngestUsageRejectsByField TestIngestUsageOtherTenantsCustomer \
-	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport
+	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport \
+	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -15,14 +15,21 @@ import (
 )
 
 const customerColumns = `c.tenant_id, c.customer_id, c.name, c.contact_info, c.segment, c.support_member_id, c.archived_at,
-    c.parent_id, c.arr::float8, to_char(c.renewal_date, 'YYYY-MM-DD'), c.lifecycle_status, c.external_id, c.custom_fields,
+    c.parent_id, c.arr::float8, c.renewal_date, c.lifecycle_status, c.external_id, c.custom_fields,
     c.created_at, c.updated_at`
 
 func scanCustomer(row pgx.Row) (*onboardiq.Customer, error) {
 	c := &onboardiq.Customer{}
+	// The renewal date is formatted here: to_char is not immutable, and
+	// Citus refuses it in an INSERT's RETURNING.
+	var renewal *time.Time
 	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.ContactInfo, &c.Segment, &c.SupportMemberID, &c.ArchivedAt,
-		&c.ParentID, &c.ARR, &c.RenewalDate, &c.LifecycleStatus, &c.ExternalID, &c.CustomFields,
+		&c.ParentID, &c.ARR, &renewal, &c.LifecycleStatus, &c.ExternalID, &c.CustomFields,
 		&c.CreatedAt, &c.UpdatedAt)
+	if renewal != nil {
+		d := renewal.Format(time.DateOnly)
+		c.RenewalDate = &d
+	}
 	return c, err
 }
 

@@ -280,10 +280,14 @@ func (db *DB) UpdateProject(ctx context.Context, id uuid.UUID, patch onboardiq.P
 				return err
 			}
 		}
-		pr, err = scanProject(tx.QueryRow(ctx, `
+		// Read back apart: projectColumns names now() (overdue), which
+		// Citus refuses in an UPDATE's RETURNING.
+		if _, err := tx.Exec(ctx, `
 UPDATE projects p SET name = $3, description = $4, deadline = $5, custom_fields = $6, updated_at = now()
-WHERE p.tenant_id = $1 AND p.project_id = $2
-RETURNING `+projectColumns, tx.TenantID(), id, after.Name, after.Description, after.Deadline, after.CustomFields))
+WHERE p.tenant_id = $1 AND p.project_id = $2`, tx.TenantID(), id, after.Name, after.Description, after.Deadline, after.CustomFields); err != nil {
+			return fmt.Errorf("update project: %w", err)
+		}
+		pr, err = scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.tenant_id = $1 AND p.project_id = $2`, tx.TenantID(), id))
 		if err != nil {
 			return fmt.Errorf("update project: %w", err)
 		}

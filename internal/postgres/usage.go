@@ -181,14 +181,23 @@ func knownCustomers(ctx context.Context, tx *Tx, ids map[uuid.UUID]bool) (map[uu
 
 // customersByExternalID resolves the vendor's own customer ids
 // (customer_external_id) to customers of the tenant tx runs in.
-// Until customers have an external id (migration 00019), none resolves.
 func customersByExternalID(ctx context.Context, tx *Tx, ids map[string]bool) (map[string]uuid.UUID, error) {
 	found := map[string]uuid.UUID{}
 	if len(ids) == 0 {
 		return found, nil
 	}
-	_, _ = ctx, tx // HOOK(customers.external_id, migration 00019): SELECT external_id, customer_id FROM customers WHERE tenant_id = $1 AND external_id = ANY ($2)
-	return found, nil
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	rows, err := tx.Query(ctx, `SELECT external_id, customer_id FROM customers WHERE tenant_id = $1 AND external_id = ANY ($2)`, tx.TenantID(), list)
+	if err != nil {
+		return nil, fmt.Errorf("customers by external id: %w", err)
+	}
+	var ext string
+	var id uuid.UUID
+	_, err = pgx.ForEachRow(rows, []any{&ext, &id}, func() error { found[ext] = id; return nil })
+	return found, err
 }
 
 // insertUsage inserts rows in one statement, in key order (so two batches

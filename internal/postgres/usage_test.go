@@ -312,3 +312,31 @@ func TestUsageRetention(t *testing.T) {
 		t.Errorf("an event past the retention: %+v, %v", res, err)
 	}
 }
+
+// TestIngestUsageByExternalID: an event may name its customer by the
+// vendor's own id (customers.external_id), in its tenant only.
+func TestIngestUsageByExternalID(t *testing.T) {
+	t.Parallel()
+	f := newPageFixture(t)
+	if _, err := f.db.UpdateCustomer(f.as, f.customer.ID, onboardiq.CustomerPatch{ExternalID: onboardiq.Set("acct_7")}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	res, err := f.db.IngestUsage(f.as, []onboardiq.UsageEventInput{
+		{ID: "by-ext", CustomerExternalID: "acct_7", Name: "login", OccurredAt: rfc3339(now.Add(-time.Minute))},
+		{ID: "by-other", CustomerExternalID: "acct_8", Name: "login", OccurredAt: rfc3339(now.Add(-time.Minute))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 1 || len(res.Rejected) != 1 || res.Rejected[0].Field != "events[1].customer_external_id" {
+		t.Fatalf("by external id: %+v", res)
+	}
+	var customer uuid.UUID
+	err = f.db.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT customer_id FROM usage_events WHERE tenant_id = $1 AND event_key = 'by-ext'`, f.tenant).Scan(&customer)
+	})
+	if err != nil || customer != f.customer.ID {
+		t.Errorf("stored for %s (%v), want %s", customer, err, f.customer.ID)
+	}
+}

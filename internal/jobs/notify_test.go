@@ -564,6 +564,10 @@ func TestRollbackSendsNothing(t *testing.T) {
 	f.register(t, rcv.URL)
 	f.fanOut(t)
 	events := f.count(t, `SELECT count(*) FROM events`)
+	// The fan-out's own changes (a journey stage) may have queued events
+	// of their own: the rollback adds none.
+	jobs := len(f.pending(t, "event")) + len(f.pending(t, "webhook"))
+	deliveries := f.count(t, `SELECT count(*) FROM deliveries`)
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCompleted}); err != nil {
 			return err
@@ -573,14 +577,14 @@ func TestRollbackSendsNothing(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if n := len(f.pending(t, "event")) + len(f.pending(t, "webhook")); n != 0 {
-		t.Errorf("%d event or webhook jobs after a rollback", n)
+	if n := len(f.pending(t, "event")) + len(f.pending(t, "webhook")); n != jobs {
+		t.Errorf("%d event or webhook jobs after a rollback, want %d as before", n, jobs)
 	}
 	if n := f.count(t, `SELECT count(*) FROM events`); n != events {
 		t.Errorf("%d events after a rollback, want %d as before", n, events)
 	}
-	if n := f.count(t, `SELECT count(*) FROM deliveries`); n != 0 {
-		t.Errorf("%d deliveries after a rollback", n)
+	if n := f.count(t, `SELECT count(*) FROM deliveries`); n != deliveries {
+		t.Errorf("%d deliveries after a rollback, want %d as before", n, deliveries)
 	}
 }
 

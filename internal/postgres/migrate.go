@@ -120,8 +120,9 @@ func Migrate(ctx context.Context, url string, opts MigrateOptions) error {
 
 	// The role belongs to the whole server, so a migrate of another
 	// database may be changing it at the same moment; PostgreSQL then fails
-	// one of the two ("tuple concurrently updated"), and the set-up, which
-	// is idempotent, is simply run again.
+	// one of the two ("tuple concurrently updated", or a duplicate of the
+	// role's settings row), and the set-up, which is idempotent, is simply
+	// run again.
 	for attempt := 1; ; attempt++ {
 		err = setUpAppRole(ctx, pool, opts, citus != "")
 		if err == nil {
@@ -142,7 +143,13 @@ func Migrate(ctx context.Context, url string, opts MigrateOptions) error {
 // catalog row that another transaction changed meanwhile.
 func concurrentCatalogUpdate(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "XX000" && pgErr.Message == "tuple concurrently updated"
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	// Two sessions setting the role's first setting at once: both insert
+	// its pg_db_role_setting row, and one fails the unique index.
+	return pgErr.Code == "XX000" && pgErr.Message == "tuple concurrently updated" ||
+		pgErr.Code == "23505" && pgErr.ConstraintName == "pg_db_role_setting_databaseid_rol_index"
 }
 
 // setUpAppRole creates the application role when it is missing, sets its

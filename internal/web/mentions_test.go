@@ -218,20 +218,20 @@ func TestMentionAutocomplete(t *testing.T) {
 		t.Fatalf("before typing: %s", s)
 	}
 	// "@m": Marco Rossi by his name, Alex Morgan by a later word of his.
-	do("type @m", chromedp.Click(chromedp.CSS("#body")), chromedp.SendKeys(chromedp.CSS("#body"), "@m"))
+	do("type @m", chromedp.Click(chromedp.CSS("#body")), chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent("@m"))
 	if s := state(); s != "true shown: Marco Rossi, Alex Morgan | Marco Rossi" {
 		t.Fatalf("after @m: %s", s)
 	}
 	screenshot(t, ctx, "mentions")
-	do("arrow down", chromedp.SendKeys(chromedp.CSS("#body"), kb.ArrowDown))
+	do("arrow down", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent(kb.ArrowDown))
 	if s := state(); s != "true shown: Marco Rossi, Alex Morgan | Alex Morgan" {
 		t.Errorf("after ArrowDown: %s", s)
 	}
-	do("arrow down, arrow up", chromedp.SendKeys(chromedp.CSS("#body"), kb.ArrowDown+kb.ArrowUp)) // wraps to Marco, back to Alex
+	do("arrow down, arrow up", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent(kb.ArrowDown+kb.ArrowUp)) // wraps to Marco, back to Alex
 	if s := state(); s != "true shown: Marco Rossi, Alex Morgan | Alex Morgan" {
 		t.Errorf("after ArrowDown, ArrowUp: %s", s)
 	}
-	do("tab", chromedp.SendKeys(chromedp.CSS("#body"), kb.Tab))
+	do("tab", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent(kb.Tab))
 	if v := value(); v != "@Alex Morgan " {
 		t.Errorf("Tab inserted %q", v)
 	}
@@ -240,25 +240,25 @@ func TestMentionAutocomplete(t *testing.T) {
 	}
 	// Escape closes the list and leaves what was typed; typing on opens it
 	// again, and Enter inserts without sending the form.
-	do("type and escape", chromedp.SendKeys(chromedp.CSS("#body"), "and @ha"))
+	do("type and escape", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent("and @ha"))
 	if s := state(); s != "true shown: Hannah Becker | Hannah Becker" {
 		t.Errorf("after @ha: %s", s)
 	}
-	do("escape", chromedp.SendKeys(chromedp.CSS("#body"), kb.Escape))
+	do("escape", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent(kb.Escape))
 	if s, v := state(), value(); s != "false hidden:  | -" || v != "@Alex Morgan and @ha" {
 		t.Errorf("after Escape: %s, %q", s, v)
 	}
-	do("type on and enter", chromedp.SendKeys(chromedp.CSS("#body"), "n"), pressEnter)
+	do("type on and enter", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent("n"), pressEnter)
 	if v := value(); v != "@Alex Morgan and @Hannah Becker " {
 		t.Errorf("Enter inserted %q", v)
 	}
 	// Someone the task's customer does not employ is not offered.
-	do("type @lena", chromedp.SendKeys(chromedp.CSS("#body"), "@Lena"))
+	do("type @lena", chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent("@Lena"))
 	if s := state(); s != "false hidden:  | -" {
 		t.Errorf("after @Lena (Initech's): %s", s)
 	}
 	do("finish and send",
-		chromedp.SendKeys(chromedp.CSS("#body"), "\b\b\b\b\bplease confirm the go-live date."),
+		chromedp.Focus(chromedp.CSS("#body")), chromedp.KeyEvent("\b\b\b\b\bplease confirm the go-live date."),
 		chromedp.Click(chromedp.CSS("#comment-form button")),
 	)
 	// The form posts and the page comes back with the comment; while it

@@ -161,12 +161,15 @@ func TestInboundUsageWebhook(t *testing.T) {
 		{"id": "hook-2", "customer_id": e.c1, "name": "BAD", "occurred_at": time.Now().UTC().Format(time.RFC3339)},
 	}})
 	key := inbound.WebhookKey(inboundSecret)
+	// One timestamp for the signatures and the header: a second ticking
+	// between them would change what was signed.
+	signedAt := time.Now()
 	post := func(srvURL, tenant, sig string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", srvURL+"/api/v1/inbound/usage?tenant="+tenant, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("webhook-id", "msg_1")
-		req.Header.Set("webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(signedAt.Unix(), 10))
 		if sig != "" {
 			req.Header.Set("webhook-signature", sig)
 		}
@@ -178,11 +181,11 @@ func TestInboundUsageWebhook(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	good := inbound.Sign(key, "msg_1", time.Now(), body)
+	good := inbound.Sign(key, "msg_1", signedAt, body)
 	if status, out := post(off, "acme", good); status != http.StatusNotFound {
 		t.Errorf("secret not configured: %d %s", status, out)
 	}
-	for name, sig := range map[string]string{"unsigned": "", "wrong secret": inbound.Sign([]byte("another secret"), "msg_1", time.Now(), body)} {
+	for name, sig := range map[string]string{"unsigned": "", "wrong secret": inbound.Sign([]byte("another secret"), "msg_1", signedAt, body)} {
 		if status, out := post(on.URL, "acme", sig); status != http.StatusUnauthorized {
 			t.Errorf("%s: %d %s", name, status, out)
 		}

@@ -346,7 +346,8 @@ WHERE u.tenant_id = $1 AND u.user_id = $2 AND u.role = 'customer'`, tenant, user
 		if _, err := tx.Exec(ctx, `
 INSERT INTO notification_preferences (tenant_id, user_id, kind, in_app, email)
 SELECT $1, $2, k, true, 'off' FROM unnest($3::text[]) AS k
-ON CONFLICT (tenant_id, user_id, kind) DO UPDATE SET email = 'off'`, tenant, user, kinds); err != nil {
+ON CONFLICT (tenant_id, user_id, kind) DO UPDATE SET email = 'off'
+RETURNING kind`, tenant, user, kinds); err != nil {
 			return fmt.Errorf("unsubscribe: %w", err)
 		}
 		u.Off = true

@@ -98,7 +98,8 @@ func (db *DB) SetContactEmailPreferences(ctx context.Context, choices []ContactE
 			if _, err := tx.Exec(ctx, `
 INSERT INTO notification_preferences (tenant_id, user_id, kind, in_app, email)
 SELECT $1, $2, k, true, $4 FROM unnest($3::text[]) AS k
-ON CONFLICT (tenant_id, user_id, kind) DO UPDATE SET email = excluded.email`, tx.TenantID(), p.UserID, set.kinds, set.email); err != nil {
+ON CONFLICT (tenant_id, user_id, kind) DO UPDATE SET email = excluded.email
+RETURNING kind`, tx.TenantID(), p.UserID, set.kinds, set.email); err != nil {
 				return fmt.Errorf("email preferences: %w", err)
 			}
 		}

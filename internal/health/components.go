@@ -51,7 +51,7 @@ func evidence(pairs ...any) []Evidence {
 		}
 		ids := s.EventIDs
 		if ids == nil {
-			ids = []int64{}
+			ids = []string{}
 		}
 		out = append(out, Evidence{Signal: pairs[i].(string), Value: s.Value, EventIDs: ids})
 	}

@@ -20,8 +20,10 @@ import (
 
 // Signal is one measured input and the events it was measured from.
 type Signal struct {
-	Value    float64
-	EventIDs []int64
+	Value float64
+	// EventIDs are the ids of the events behind the value: usage events'
+	// ids as their sender gave them, or the event stream's ids in decimal.
+	EventIDs []string
 }
 
 // Signals are what is known of one customer as of a time. A nil field is
@@ -52,9 +54,9 @@ type Signals struct {
 
 // Evidence is one signal behind a component.
 type Evidence struct {
-	Signal   string  `json:"signal"`
-	Value    float64 `json:"value"`
-	EventIDs []int64 `json:"event_ids"`
+	Signal   string   `json:"signal"`
+	Value    float64  `json:"value"`
+	EventIDs []string `json:"event_ids"`
 }
 
 // Component is one part of a score.

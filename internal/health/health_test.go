@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,7 +13,7 @@ import (
 	"github.com/onboardiq/onboardiq/internal/health"
 )
 
-func sig(v float64, ids ...int64) *health.Signal { return &health.Signal{Value: v, EventIDs: ids} }
+func sig(v float64, ids ...string) *health.Signal { return &health.Signal{Value: v, EventIDs: ids} }
 
 // full is a customer with every default-weighted signal at full marks.
 func full() health.Signals {
@@ -274,8 +275,8 @@ func TestValidate(t *testing.T) {
 func TestEvidenceAndJSON(t *testing.T) {
 	t.Parallel()
 	s := health.Signals{
-		DAU: sig(4, 101, 102), DAUPrevious: sig(8), Seats: sig(20, 7),
-		Escalations: sig(2, 301),
+		DAU: sig(4, "101", "102"), DAUPrevious: sig(8), Seats: sig(20, "7"),
+		Escalations: sig(2, "301"),
 	}
 	got, ok := health.Compute(health.DefaultConfig(), s)
 	if !ok {
@@ -288,11 +289,11 @@ func TestEvidenceAndJSON(t *testing.T) {
 	// usage: 0.7*40 + 0.3*50 = 43; support: 100-50 = 50; 35:20 → 45.5 → 46.
 	want := `{"score":46,"level":"at_risk","components":[` +
 		`{"name":"usage","score":43,"weight":0.6364,"evidence":[` +
-		`{"signal":"daily_active_users","value":4,"event_ids":[101,102]},` +
+		`{"signal":"daily_active_users","value":4,"event_ids":["101","102"]},` +
 		`{"signal":"daily_active_users_previous","value":8,"event_ids":[]},` +
-		`{"signal":"seats","value":20,"event_ids":[7]}]},` +
+		`{"signal":"seats","value":20,"event_ids":["7"]}]},` +
 		`{"name":"support_sentiment","score":50,"weight":0.3636,"evidence":[` +
-		`{"signal":"escalations","value":2,"event_ids":[301]}]}]}`
+		`{"signal":"escalations","value":2,"event_ids":["301"]}]}]}`
 	if string(b) != want {
 		t.Errorf("JSON:\n got %s\nwant %s", b, want)
 	}
@@ -346,7 +347,7 @@ func TestMonotone(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	t.Parallel()
 	s := full()
-	s.DAU = sig(17, 3, 1, 2)
+	s.DAU = sig(17, "3", "1", "2")
 	first, _ := health.Compute(health.DefaultConfig(), s)
 	want, _ := json.Marshal(first)
 	for range 100 {
@@ -356,7 +357,7 @@ func TestDeterministic(t *testing.T) {
 			t.Fatalf("differs:\n%s\n%s", b, want)
 		}
 	}
-	if first.Components[0].Evidence[0].EventIDs[0] != 3 {
+	if first.Components[0].Evidence[0].EventIDs[0] != "3" {
 		t.Error("event ids reordered")
 	}
 }
@@ -390,7 +391,7 @@ func BenchmarkCompute(b *testing.B) {
 	customers := make([]health.Signals, 10000)
 	for i := range customers {
 		s := full()
-		s.DAU = sig(r.Float64()*60, int64(i))
+		s.DAU = sig(r.Float64()*60, strconv.Itoa(i))
 		s.ActiveDays = sig(float64(r.IntN(31)))
 		s.Escalations = sig(float64(r.IntN(3)))
 		if i%7 == 0 {

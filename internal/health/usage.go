@@ -16,7 +16,7 @@ type Day struct {
 	ActiveUsers, Events int
 	// EventIDs are a few of the day's events (the roll-up's latest), cited
 	// as evidence.
-	EventIDs []int64
+	EventIDs []string
 }
 
 // EvidenceEvents is how many event ids a usage signal cites at most: the
@@ -44,7 +44,7 @@ func UsageSignals(days []Day, asOf time.Time, loc *time.Location, firstSeen time
 	start := today.AddDate(0, 0, -29)     // first day of the last 30
 	prevStart := today.AddDate(0, 0, -59) // first day of the 30 before
 	var cur, prev, active float64
-	var curIDs, prevIDs, activeIDs []int64
+	var curIDs, prevIDs, activeIDs []string
 	sorted := slices.Clone(days)
 	slices.SortStableFunc(sorted, func(a, b Day) int { return civil(b.Date).Compare(civil(a.Date)) }) // latest first
 	for _, d := range sorted {
@@ -83,7 +83,7 @@ func civil(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func cite(ids, more []int64) []int64 {
+func cite(ids, more []string) []string {
 	for _, id := range more {
 		if len(ids) >= EvidenceEvents {
 			break

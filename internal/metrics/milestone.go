@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/onboardiq/onboardiq"
@@ -45,7 +46,7 @@ func (m Milestone) Validate() error {
 
 // UsageEvent is one usage event of a customer, as the rule sees it.
 type UsageEvent struct {
-	ID   int64
+	ID   string
 	Name string
 	// User identifies who did it (an email); empty when the event names no
 	// user, and then it does not count towards DistinctUsers above 1.
@@ -62,7 +63,7 @@ type TaskDone struct {
 // Reached is when a milestone was reached and the events that reached it.
 type Reached struct {
 	At       time.Time
-	EventIDs []int64
+	EventIDs []string
 }
 
 // Evaluate returns when the milestone was first reached over the events
@@ -78,7 +79,7 @@ func Evaluate(m Milestone, events []UsageEvent, tasks []TaskDone) (r Reached, ok
 	if m.Task != "" {
 		for _, t := range tasks {
 			if t.Task == m.Task && (!ok || t.At.Before(r.At)) {
-				r, ok = Reached{At: t.At, EventIDs: []int64{}}, true
+				r, ok = Reached{At: t.At, EventIDs: []string{}}, true
 			}
 		}
 		return r, ok
@@ -93,14 +94,14 @@ func Evaluate(m Milestone, events []UsageEvent, tasks []TaskDone) (r Reached, ok
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
 		}
-		return cmpInt(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	if len(evs) == 0 {
 		return Reached{}, false
 	}
 	need := max(1, m.DistinctUsers)
 	if need == 1 {
-		return Reached{At: evs[0].At, EventIDs: []int64{evs[0].ID}}, true
+		return Reached{At: evs[0].At, EventIDs: []string{evs[0].ID}}, true
 	}
 	window := time.Duration(m.WithinDays) * 24 * time.Hour
 	users := map[string]int{} // events per user in the window
@@ -116,11 +117,11 @@ func Evaluate(m Milestone, events []UsageEvent, tasks []TaskDone) (r Reached, ok
 			}
 		}
 		if len(users) >= need {
-			latest := map[string]int64{}
+			latest := map[string]string{}
 			for _, w := range evs[lo : hi+1] {
 				latest[w.User] = w.ID
 			}
-			ids := make([]int64, 0, len(latest))
+			ids := make([]string, 0, len(latest))
 			for _, id := range latest {
 				ids = append(ids, id)
 			}
@@ -129,14 +130,4 @@ func Evaluate(m Milestone, events []UsageEvent, tasks []TaskDone) (r Reached, ok
 		}
 	}
 	return Reached{}, false
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

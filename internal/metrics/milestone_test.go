@@ -18,15 +18,15 @@ func h(hours float64) time.Time { return t0.Add(time.Duration(hours * float64(ti
 func TestEvaluate(t *testing.T) {
 	t.Parallel()
 	events := []metrics.UsageEvent{
-		{ID: 5, Name: "user_active", User: "b@x", At: h(30)},
-		{ID: 1, Name: "signup", User: "a@x", At: h(0)},
-		{ID: 2, Name: "first_api_call", User: "a@x", At: h(5)},
-		{ID: 3, Name: "first_api_call", User: "b@x", At: h(2)},
-		{ID: 4, Name: "user_active", User: "a@x", At: h(1)},
-		{ID: 6, Name: "user_active", User: "a@x", At: h(40)},
-		{ID: 7, Name: "user_active", User: "", At: h(41)},
-		{ID: 8, Name: "user_active", User: "c@x", At: h(24*7 + 1)}, // exactly 7 days after ID 4
-		{ID: 9, Name: "user_active", User: "d@x", At: h(24*20 + 1)},
+		{ID: "5", Name: "user_active", User: "b@x", At: h(30)},
+		{ID: "1", Name: "signup", User: "a@x", At: h(0)},
+		{ID: "2", Name: "first_api_call", User: "a@x", At: h(5)},
+		{ID: "3", Name: "first_api_call", User: "b@x", At: h(2)},
+		{ID: "4", Name: "user_active", User: "a@x", At: h(1)},
+		{ID: "6", Name: "user_active", User: "a@x", At: h(40)},
+		{ID: "7", Name: "user_active", User: "", At: h(41)},
+		{ID: "8", Name: "user_active", User: "c@x", At: h(24*7 + 1)}, // exactly 7 days after ID 4
+		{ID: "9", Name: "user_active", User: "d@x", At: h(24*20 + 1)},
 	}
 	tasks := []metrics.TaskDone{{Task: "go-live", At: h(50)}, {Task: "go-live", At: h(45)}, {Task: "kickoff", At: h(1)}}
 	cases := []struct {
@@ -34,17 +34,17 @@ func TestEvaluate(t *testing.T) {
 		m    metrics.Milestone
 		want *metrics.Reached
 	}{
-		{"first event of its name, input unsorted", metrics.Milestone{Event: "first_api_call"}, &metrics.Reached{At: h(2), EventIDs: []int64{3}}},
-		{"distinct_users 1 is the first event", metrics.Milestone{Event: "first_api_call", DistinctUsers: 1, WithinDays: 7}, &metrics.Reached{At: h(2), EventIDs: []int64{3}}},
+		{"first event of its name, input unsorted", metrics.Milestone{Event: "first_api_call"}, &metrics.Reached{At: h(2), EventIDs: []string{"3"}}},
+		{"distinct_users 1 is the first event", metrics.Milestone{Event: "first_api_call", DistinctUsers: 1, WithinDays: 7}, &metrics.Reached{At: h(2), EventIDs: []string{"3"}}},
 		{"never seen", metrics.Milestone{Event: "invoice_paid"}, nil},
-		{"two users any time", metrics.Milestone{Event: "user_active", DistinctUsers: 2}, &metrics.Reached{At: h(30), EventIDs: []int64{4, 5}}},
+		{"two users any time", metrics.Milestone{Event: "user_active", DistinctUsers: 2}, &metrics.Reached{At: h(30), EventIDs: []string{"4", "5"}}},
 		{"three users within 7 days: both ends of the window count", metrics.Milestone{Event: "user_active", DistinctUsers: 3, WithinDays: 7},
-			&metrics.Reached{At: h(24*7 + 1), EventIDs: []int64{5, 6, 8}}},
+			&metrics.Reached{At: h(24*7 + 1), EventIDs: []string{"5", "6", "8"}}},
 		{"three users within 5 days: never", metrics.Milestone{Event: "user_active", DistinctUsers: 3, WithinDays: 5}, nil},
-		{"three users within 6 days: the window drops the first event", metrics.Milestone{Event: "user_active", DistinctUsers: 3, WithinDays: 6}, &metrics.Reached{At: h(24*7 + 1), EventIDs: []int64{5, 6, 8}}},
+		{"three users within 6 days: the window drops the first event", metrics.Milestone{Event: "user_active", DistinctUsers: 3, WithinDays: 6}, &metrics.Reached{At: h(24*7 + 1), EventIDs: []string{"5", "6", "8"}}},
 		{"events without a user do not count as users", metrics.Milestone{Event: "user_active", DistinctUsers: 5}, nil},
-		{"four users any time", metrics.Milestone{Event: "user_active", DistinctUsers: 4}, &metrics.Reached{At: h(24*20 + 1), EventIDs: []int64{5, 6, 8, 9}}},
-		{"task completion: the first", metrics.Milestone{Task: "go-live"}, &metrics.Reached{At: h(45), EventIDs: []int64{}}},
+		{"four users any time", metrics.Milestone{Event: "user_active", DistinctUsers: 4}, &metrics.Reached{At: h(24*20 + 1), EventIDs: []string{"5", "6", "8", "9"}}},
+		{"task completion: the first", metrics.Milestone{Task: "go-live"}, &metrics.Reached{At: h(45), EventIDs: []string{}}},
 		{"task not completed", metrics.Milestone{Task: "training"}, nil},
 	}
 	for _, tc := range cases {
@@ -66,8 +66,8 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 	// Ties in time go to the lower id.
-	tie := []metrics.UsageEvent{{ID: 9, Name: "x", At: t0}, {ID: 3, Name: "x", At: t0}}
-	if got, _ := metrics.Evaluate(metrics.Milestone{Event: "x"}, tie, nil); got.EventIDs[0] != 3 {
+	tie := []metrics.UsageEvent{{ID: "9", Name: "x", At: t0}, {ID: "3", Name: "x", At: t0}}
+	if got, _ := metrics.Evaluate(metrics.Milestone{Event: "x"}, tie, nil); got.EventIDs[0] != "3" {
 		t.Errorf("tie: %v", got.EventIDs)
 	}
 	if _, ok := metrics.Evaluate(metrics.Milestone{Event: "x"}, nil, nil); ok {

@@ -59,12 +59,12 @@ type CustomerRef struct {
 	Name string    `json:"name"`
 }
 
-// CustomerRollup sums a customer with all its descendants. (The health
-// roll-up joins it as a field named health.)
+// CustomerRollup sums a customer with all its descendants.
 type CustomerRollup struct {
 	ARR       float64 `json:"arr" doc:"The ARR of the customer and all its descendants, in currency."`
 	Currency  string  `json:"currency" doc:"The workspace's currency (ISO 4217)."`
 	Customers int     `json:"customers" doc:"How many customers the sum covers: the customer and all its descendants."`
+	Health    *int    `json:"health" doc:"The health of the customer and its descendants: the mean of their scores weighted by ARR (equal weights when none has ARR); null when none has a score."`
 }
 
 // checkARR reports a negative, too large or non-finite ARR, and rounds it

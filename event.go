@@ -32,6 +32,10 @@ const (
 	EventCustomerArchived      = EventKind("customer.archived")
 	EventCustomerUnarchived    = EventKind("customer.unarchived")
 	EventCustomerStageChanged  = EventKind("customer.stage_changed")
+	// A customer's health score reached another risk level, or dropped by
+	// more than the workspace's drop points at once.
+	EventCustomerHealthLevelChanged = EventKind("customer.health_level_changed")
+	EventCustomerHealthDropped      = EventKind("customer.health_dropped")
 
 	EventProjectCreated       = EventKind("project.created")
 	EventProjectUpdated       = EventKind("project.updated")
@@ -92,6 +96,7 @@ var EventKinds = []EventKind{
 	EventTokenCreated, EventTokenRevoked,
 	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
 	EventCustomerArchived, EventCustomerUnarchived, EventCustomerStageChanged,
+	EventCustomerHealthLevelChanged, EventCustomerHealthDropped,
 	EventProjectCreated, EventProjectUpdated, EventProjectDeleted, EventProjectStatusChanged,
 	EventProjectCompleted, EventProjectOverdue, EventProjectAtRisk,
 	EventProjectPutOnHold, EventProjectResumed, EventProjectCancelled, EventProjectReopened,
@@ -152,6 +157,8 @@ var eventLabels = map[EventKind]string{
 	EventCustomerArchived:            "archived the customer",
 	EventCustomerUnarchived:          "unarchived the customer",
 	EventCustomerStageChanged:        "moved the customer to another journey stage",
+	EventCustomerHealthLevelChanged:  "the customer’s health reached another level",
+	EventCustomerHealthDropped:       "the customer’s health dropped",
 	EventProjectCreated:              "created the project",
 	EventProjectUpdated:              "changed the project",
 	EventProjectDeleted:              "deleted the project",

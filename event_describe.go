@@ -51,6 +51,13 @@ func (e *Event) Describe() string {
 			return "moved the customer to the stage" + d.quoted(name)
 		}
 		return "moved the customer to another journey stage"
+	case EventCustomerHealthLevelChanged:
+		if name := d.data("level_name"); name != "" {
+			return fmt.Sprintf("health is now%s (score %d, was %d)", d.quoted(name), d.number("score"), d.number("previous_score"))
+		}
+		return "the customer’s health reached another level"
+	case EventCustomerHealthDropped:
+		return fmt.Sprintf("health dropped from %d to %d", d.number("previous_score"), d.number("score"))
 	case EventUserInvited:
 		return "invited" + d.quoted(d.data("email")) + " to the portal"
 	case EventCustomerDeleted:

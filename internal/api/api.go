@@ -88,6 +88,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerInbound(api)
 	h.registerConversations(api)
 	h.registerJourney(api)
+	h.registerHealth(api)
 	h.registerUsage(api)
 	return api
 }

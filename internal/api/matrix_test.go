@@ -194,6 +194,14 @@ var routes = []route{
 	{"set customer stage", "PUT", func(e *env) string { return "/customers/" + e.c1.String() + "/stage" }, func(*env) any {
 		return map[string]any{"stage": "adoption", "reason": "Live since Monday"}
 	}, "200 200 403 403 403 404 404 401"},
+	{"customer health", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/health" }, nil, "200 200 200 200 403 404 404 401"},
+	{"customer health history", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/health/history" }, nil, "200 200 200 200 403 404 404 401"},
+	{"health overview", "GET", fixed("/health"), nil, "200 200 200 200 403 403 200 401"},
+	{"health settings", "GET", fixed("/settings/health"), nil, "200 200 200 200 403 403 200 401"},
+	{"set health settings", "PUT", fixed("/settings/health"), func(*env) any {
+		return map[string]any{"weights": map[string]any{"usage": 50, "engagement": 50}, "drop_points": 15,
+			"levels": []map[string]any{{"key": "good", "name": "Good", "min": 50}, {"key": "bad", "name": "Bad", "min": 0}}}
+	}, "200 403 403 403 403 403 200 401"},
 	{"journey settings", "GET", fixed("/settings/journey"), nil, "200 200 200 200 403 403 200 401"},
 	{"set journey settings", "PUT", fixed("/settings/journey"), func(*env) any {
 		return map[string]any{"stages": []map[string]any{{"key": "onboarding", "name": "Onboarding"}, {"key": "live", "name": "Live"}},

@@ -22,12 +22,12 @@ var Components = []string{Usage, Engagement, Support, Adoption, Onboarding, Sati
 // Weights are the tenant's component weights. Only their ratios matter:
 // the score divides by the sum of the weights of the components present.
 type Weights struct {
-	Usage        float64 `json:"usage"`
-	Engagement   float64 `json:"engagement"`
-	Support      float64 `json:"support_sentiment"`
-	Adoption     float64 `json:"adoption"`
-	Onboarding   float64 `json:"onboarding"`
-	Satisfaction float64 `json:"satisfaction"`
+	Usage        float64 `json:"usage" required:"false" minimum:"0" maximum:"100" doc:"0 when absent."`
+	Engagement   float64 `json:"engagement" required:"false" minimum:"0" maximum:"100" doc:"0 when absent."`
+	Support      float64 `json:"support_sentiment" required:"false" minimum:"0" maximum:"100" doc:"0 when absent."`
+	Adoption     float64 `json:"adoption" required:"false" minimum:"0" maximum:"100" doc:"0 when absent."`
+	Onboarding   float64 `json:"onboarding" required:"false" minimum:"0" maximum:"100" doc:"0 when absent."`
+	Satisfaction float64 `json:"satisfaction" required:"false" minimum:"0" maximum:"100" doc:"0 when absent."`
 }
 
 // Of returns the weight of a component by name.
@@ -73,7 +73,7 @@ type Config struct {
 	Levels []Level `json:"levels"`
 	// DropPoints is how many points a score must lose, at once, to count as
 	// a drop (Change).
-	DropPoints int `json:"drop_points"`
+	DropPoints int `json:"drop_points" required:"false" minimum:"0" maximum:"100"`
 }
 
 // DefaultConfig is the configuration of a tenant that has not set one:
@@ -106,14 +106,18 @@ func (c Config) Validate() error {
 	if sum <= 0 {
 		return onboardiq.Invalid("weights", "at least one weight must be more than 0")
 	}
-	if len(c.Levels) == 0 {
-		return onboardiq.Invalid("levels", "at least one level is required")
+	if len(c.Levels) == 0 || len(c.Levels) > 10 {
+		return onboardiq.Invalid("levels", "between 1 and 10 levels are required")
 	}
 	seen := map[string]bool{}
 	for i, l := range c.Levels {
 		switch {
 		case l.Key == "":
 			return onboardiq.Invalid("levels.key", "level %d has no key", i+1)
+		case !validKey(l.Key):
+			return onboardiq.Invalid("levels.key", "%q: a key is 1 to 40 lower-case letters, digits and underscores", l.Key)
+		case len(l.Name) > 60:
+			return onboardiq.Invalid("levels.name", "level %q: the name is longer than 60 characters", l.Key)
 		case seen[l.Key]:
 			return onboardiq.Invalid("levels.key", "%q is used twice", l.Key)
 		case l.Name == "":
@@ -158,4 +162,16 @@ func (c Config) LevelName(key string) string {
 		}
 	}
 	return key
+}
+
+func validKey(k string) bool {
+	if len(k) == 0 || len(k) > 40 {
+		return false
+	}
+	for _, r := range k {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
 }

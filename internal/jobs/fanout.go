@@ -30,6 +30,7 @@ func consumers(d Deps) []Consumer {
 		{Name: "staff alerts", Consume: alertStaff},
 		{Name: "contact emails", Consume: emailContacts(d.now)},
 		{Name: "conversation emails", Consume: emailConversationReply},
+		{Name: "health", Consume: rescore(d.now)},
 		{Name: "journey", Consume: moveByJourneyRules},
 	}, d.Consumers...)
 }

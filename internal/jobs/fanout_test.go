@@ -208,6 +208,13 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	_, err = db.CreateCustomField(admin, onboardiq.NewCustomField{Entity: onboardiq.CustomFieldCustomer, Key: "plan", Label: "Plan", Type: onboardiq.CustomFieldText})
 	must(err)
 
+	// A stored score that the usage above changes when the health consumer
+	// rescores (customer.health_level_changed, customer.health_dropped).
+	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO customer_health (tenant_id, customer_id, score, level, computed_at) VALUES ($1, $2, 100, 'healthy', now())`, f.tenant, c.ID)
+		return err
+	}))
+
 	// The scan: Initech is overdue; Globex's rollout, pulled in, is at risk.
 	f.count(t, `WITH m AS (UPDATE projects SET deadline = now() + interval '7 days' WHERE name = 'Globex platform rollout' RETURNING 1) SELECT count(*) FROM m`)
 	_, err = db.ScanOne(ctx, f.tenant, time.Now())

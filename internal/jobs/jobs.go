@@ -60,6 +60,8 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &DigestTenantWorker{DB: d.DB})
 	river.AddWorker(w, &RemindWorker{DB: d.DB})
 	river.AddWorker(w, &RemindTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
+	river.AddWorker(w, &HealthWorker{DB: d.DB})
+	river.AddWorker(w, &HealthTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
 	return w
 }
 
@@ -72,7 +74,8 @@ func (d Deps) scanEvery() time.Duration {
 
 // periodic are the jobs the elected leader enqueues on a schedule: the delay
 // scan, the hourly check for digests to send and the hourly reminder scan
-// (contacts' reminders, weekly digests, re-engagement), each of which
+// (contacts' reminders, weekly digests, re-engagement) and the hourly check
+// for the nightly health recompute, each of which
 // enqueues one job per tenant (tenants.go).
 func periodic(d Deps) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
@@ -84,6 +87,9 @@ func periodic(d Deps) []*river.PeriodicJob {
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return postgres.RemindArgs{}, &river.InsertOpts{MaxAttempts: 3}
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return postgres.RecomputeHealthArgs{}, &river.InsertOpts{MaxAttempts: 3}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

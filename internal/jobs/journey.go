@@ -10,7 +10,8 @@ import (
 )
 
 // journeyTriggers are the events that move customers by the workspace's
-// journey rules, and the trigger each is.
+// journey rules, and the trigger each is (besides a health level change,
+// whose trigger names the level).
 var journeyTriggers = map[onboardiq.EventKind]string{
 	onboardiq.EventProjectCreated:   journey.ProjectStarted,
 	onboardiq.EventProjectCompleted: journey.ProjectCompleted,
@@ -20,10 +21,16 @@ var journeyTriggers = map[onboardiq.EventKind]string{
 // workspace's rules name for it (docs/customer-success.md). Run twice, it
 // moves nothing more: an event moves a customer once.
 func moveByJourneyRules(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
-	on, ok := journeyTriggers[e.Kind]
-	if !ok || e.CustomerID == nil {
+	if e.CustomerID == nil {
 		return nil
 	}
-	_, err := tx.ApplyJourneyRules(ctx, *e.CustomerID, journey.Trigger{On: on}, e.ID, time.Now())
+	trigger, ok := healthTrigger(e)
+	if on, known := journeyTriggers[e.Kind]; known {
+		trigger, ok = journey.Trigger{On: on}, true
+	}
+	if !ok {
+		return nil
+	}
+	_, err := tx.ApplyJourneyRules(ctx, *e.CustomerID, trigger, e.ID, time.Now())
 	return err
 }

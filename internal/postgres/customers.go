@@ -158,10 +158,13 @@ WITH RECURSIVE down (customer_id, arr, depth) AS (
     SELECT c.customer_id, c.arr, down.depth + 1 FROM customers c JOIN down ON c.parent_id = down.customer_id
     WHERE c.tenant_id = $1 AND down.depth <= $3
 )
-SELECT coalesce(sum(down.arr), 0)::float8, count(*)::int, (SELECT t.currency FROM tenants t WHERE t.tenant_id = $1) FROM down`,
+SELECT coalesce(sum(down.arr), 0)::float8, count(*)::int, (SELECT t.currency FROM tenants t WHERE t.tenant_id = $1),
+       round(coalesce(sum(h.score * down.arr) FILTER (WHERE down.arr > 0) / nullif(sum(down.arr) FILTER (WHERE down.arr > 0 AND h.score IS NOT NULL), 0),
+                      avg(h.score)))::int
+FROM down LEFT JOIN customer_health h ON h.tenant_id = $1 AND h.customer_id = down.customer_id`,
 		tenant, c.ID, onboardiq.MaxHierarchyDepth+1).QueryRow(func(row pgx.Row) error {
 		c.Rollup = r
-		return row.Scan(&r.ARR, &r.Customers, &r.Currency)
+		return row.Scan(&r.ARR, &r.Customers, &r.Currency, &r.Health)
 	})
 }
 

@@ -262,6 +262,7 @@ func compareGroups(a, b usageGroup) int {
 // to that day's distinct users.
 func rollUpUsage(ctx context.Context, tx *Tx, stored []usageRow) error {
 	counts := map[usageGroup]int64{}
+	latest := map[usageGroup]usageRow{} // the group's latest event, cited as evidence
 	type userKey struct {
 		g     usageGroup
 		email string
@@ -270,6 +271,9 @@ func rollUpUsage(ctx context.Context, tx *Tx, stored []usageRow) error {
 	for _, r := range stored {
 		g := usageGroup{r.customer, r.at.UTC().Format(time.DateOnly), r.name}
 		counts[g]++
+		if l, ok := latest[g]; !ok || r.at.After(l.at) || r.at.Equal(l.at) && r.key > l.key {
+			latest[g] = r
+		}
 		if r.email != "" {
 			users[userKey{g, r.email}] = true
 		}
@@ -312,15 +316,22 @@ RETURNING customer_id, to_char(day, 'YYYY-MM-DD'), name`, tx.TenantID(), cs, ds,
 	slices.SortFunc(groups, compareGroups)
 	n := len(groups)
 	cs, ds, ns, evs, us := make([]uuid.UUID, n), make([]string, n), make([]string, n), make([]int64, n), make([]int32, n)
+	lks, las := make([]string, n), make([]time.Time, n)
 	for i, g := range groups {
 		cs[i], ds[i], ns[i], evs[i], us[i] = g.customer, g.day, g.name, counts[g], int32(newUsers[g])
+		lks[i], las[i] = latest[g].key, latest[g].at
 	}
+	// last_key and last_at keep the row's latest event (the later time; on
+	// a tie the greater id, so the order batches arrive in does not matter).
 	rows, err := tx.Query(ctx, `
-INSERT INTO usage_daily AS d (tenant_id, customer_id, day, name, events, users)
-SELECT $1, u.c, u.d, u.n, u.ev, u.us FROM unnest($2::uuid[], $3::date[], $4::text[], $5::bigint[], $6::int[]) WITH ORDINALITY AS u(c, d, n, ev, us, i)
+INSERT INTO usage_daily AS d (tenant_id, customer_id, day, name, events, users, last_key, last_at)
+SELECT $1, u.c, u.d, u.n, u.ev, u.us, u.lk, u.la
+FROM unnest($2::uuid[], $3::date[], $4::text[], $5::bigint[], $6::int[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS u(c, d, n, ev, us, lk, la, i)
 ORDER BY u.i
-ON CONFLICT (tenant_id, customer_id, day, name) DO UPDATE SET events = d.events + excluded.events, users = d.users + excluded.users
-RETURNING d.day`, tx.TenantID(), cs, ds, ns, evs, us)
+ON CONFLICT (tenant_id, customer_id, day, name) DO UPDATE SET events = d.events + excluded.events, users = d.users + excluded.users,
+    last_key = CASE WHEN d.last_at IS NULL OR (excluded.last_at, excluded.last_key) > (d.last_at, d.last_key) THEN excluded.last_key ELSE d.last_key END,
+    last_at = GREATEST(d.last_at, excluded.last_at)
+RETURNING d.day`, tx.TenantID(), cs, ds, ns, evs, us, lks, las)
 	if err != nil {
 		return fmt.Errorf("roll up usage: %w", err)
 	}

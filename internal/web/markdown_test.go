@@ -314,9 +314,17 @@ func TestEditorPreviewInBrowser(t *testing.T) {
 	if err := chromedp.Do(waitCtx, chromedp.WaitVisible(chromedp.CSS("#preview li strong"))); err != nil {
 		t.Fatalf("the preview did not render: %v", err)
 	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#preview").innerHTML`))
-	if err != nil {
-		t.Fatal(err)
+	// The preview follows the typing: wait for the last of it (the image
+	// tag, shown as text) before judging it.
+	var got string
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		got, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#preview").innerHTML`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(got, "onerror") || time.Now().After(deadline) {
+			break
+		}
 	}
 	if !strings.Contains(got, "<h3>Steps</h3>") || !strings.Contains(got, "<code>admin</code>") || !strings.Contains(got, "&lt;img src=x onerror=") {
 		t.Errorf("the preview: %s", got)

@@ -1,0 +1,57 @@
+-- +goose Up
+-- Health scores (internal/health; docs/customer-success.md). Each
+-- customer's current score with its explanation (components and their
+-- evidence), recomputed when an event about it arrives and nightly; the
+-- daily history (the last score of each UTC day) draws the trend; a
+-- workspace's configuration (NULL: the defaults).
+CREATE TABLE customer_health (
+    tenant_id    uuid        NOT NULL,
+    customer_id  uuid        NOT NULL,
+    -- NULL score and level: no signal at all, which is not a score of 0.
+    score        integer     CHECK (score BETWEEN 0 AND 100),
+    level        text        CHECK (char_length(level) BETWEEN 1 AND 40),
+    components   jsonb       NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(components) = 'array'),
+    missing      text[]      NOT NULL DEFAULT '{}',
+    computed_at  timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, customer_id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, customer_id) ON DELETE CASCADE,
+    CHECK ((score IS NULL) = (level IS NULL))
+);
+CREATE INDEX customer_health_score_idx ON customer_health (tenant_id, score);
+ALTER TABLE customer_health ENABLE ROW LEVEL SECURITY;
+ALTER TABLE customer_health FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON customer_health
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+CREATE TABLE health_history (
+    tenant_id    uuid        NOT NULL,
+    customer_id  uuid        NOT NULL,
+    day          date        NOT NULL,
+    score        integer     NOT NULL CHECK (score BETWEEN 0 AND 100),
+    level        text        NOT NULL CHECK (char_length(level) BETWEEN 1 AND 40),
+    computed_at  timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, customer_id, day),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, customer_id) ON DELETE CASCADE
+);
+ALTER TABLE health_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE health_history FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON health_history
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+ALTER TABLE tenants
+    ADD COLUMN health_config jsonb,
+    -- When every customer was last rescored (the nightly recompute).
+    ADD COLUMN health_recomputed_at timestamptz;
+
+-- The latest event of each roll-up row, cited as a usage signal's evidence.
+ALTER TABLE usage_daily
+    ADD COLUMN last_key text CHECK (char_length(last_key) BETWEEN 1 AND 200),
+    ADD COLUMN last_at  timestamptz;
+
+-- +goose Down
+ALTER TABLE usage_daily DROP COLUMN last_key, DROP COLUMN last_at;
+ALTER TABLE tenants DROP COLUMN health_config, DROP COLUMN health_recomputed_at;
+DROP TABLE health_history;
+DROP TABLE customer_health;

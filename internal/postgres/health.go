@@ -31,10 +31,10 @@ type CustomerHealth struct {
 	Level      *string   `json:"level" doc:"The risk level's key (healthy, moderate, at_risk, critical by default); null without a score."`
 	LevelName  string    `json:"level_name,omitempty"`
 	// Components each with its effective weight and evidence.
-	Components []health.Component `json:"components"`
-	Missing    []string           `json:"missing" doc:"Weighted components left out for lack of signals; the others' weights are renormalised."`
-	Explanation string            `json:"explanation" doc:"The score in words."`
-	ComputedAt  time.Time         `json:"computed_at"`
+	Components  []health.Component `json:"components"`
+	Missing     []string           `json:"missing" doc:"Weighted components left out for lack of signals; the others' weights are renormalised."`
+	Explanation string             `json:"explanation" doc:"The score in words."`
+	ComputedAt  time.Time          `json:"computed_at"`
 }
 
 // HealthPoint is one day of a customer's health history: the day's last
@@ -643,7 +643,6 @@ func firstN(s []string, n int) []string {
 	}
 	return s[:min(n, len(s))]
 }
-
 
 // HealthFilter narrows and orders the health overview.
 type HealthFilter struct {

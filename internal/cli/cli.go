@@ -95,6 +95,7 @@ func newRoot(env Env) *cobra.Command {
 		a.projectCmd(),
 		a.reembedCmd(),
 		a.usageCmd(),
+		a.healthCmd(),
 		a.evalCmd(),
 		a.scanCmd(),
 		a.deliveriesCmd(),

@@ -273,12 +273,8 @@ func (tx *Tx) RecomputeHealth(ctx context.Context, customers []uuid.UUID, now ti
 		return run, err
 	}
 	if customers == nil {
-		rows, err := tx.Query(ctx, `SELECT customer_id FROM customers WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY customer_id`, tx.TenantID())
-		if err != nil {
-			return run, fmt.Errorf("recompute health: %w", err)
-		}
-		if customers, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
-			return run, fmt.Errorf("recompute health: %w", err)
+		if customers, err = tx.ScoredCustomers(ctx); err != nil {
+			return run, err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tenants SET health_recomputed_at = $2 WHERE tenant_id = $1`, tx.TenantID(), now); err != nil {
 			return run, fmt.Errorf("recompute health: %w", err)
@@ -810,4 +806,18 @@ func compareHealthRows(a, b HealthRow, sort string) int {
 		return cmp.Compare(*a.RenewalDate, *b.RenewalDate)
 	}
 	return 0 // name: the query's order
+}
+
+// ScoredCustomers lists the customers of the tenant tx runs in that the
+// nightly recompute rescores: every one not archived.
+func (tx *Tx) ScoredCustomers(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT customer_id FROM customers WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY customer_id`, tx.TenantID())
+	if err != nil {
+		return nil, fmt.Errorf("scored customers: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("scored customers: %w", err)
+	}
+	return ids, nil
 }

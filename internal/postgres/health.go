@@ -474,59 +474,44 @@ func gatherSignals(ctx context.Context, tx *Tx, customers []uuid.UUID, now time.
 	start, prevStart := today.AddDate(0, 0, -29), today.AddDate(0, 0, -59)
 	tenant := tx.TenantID()
 	usage := map[uuid.UUID]*usageDays{}
-	dayIndex := map[uuid.UUID]map[string]int{}
 	b := &pgx.Batch{}
 
 	// First usage ever: one index probe per customer.
 	b.Queue(`
-SELECT c.customer_id, (SELECT d.day FROM usage_daily d WHERE d.tenant_id = $1 AND d.customer_id = c.customer_id ORDER BY d.day LIMIT 1)
+SELECT c.customer_id, (SELECT d.day FROM usage_days d WHERE d.tenant_id = $1 AND d.customer_id = c.customer_id ORDER BY d.day LIMIT 1)
 FROM customers c WHERE c.tenant_id = $1 AND c.customer_id = ANY($2)`, tenant, customers).Query(func(rows pgx.Rows) error {
 		var id uuid.UUID
 		var first *time.Time
 		_, err := pgx.ForEachRow(rows, []any{&id, &first}, func() error {
 			if first != nil {
 				usage[id] = &usageDays{firstSeen: *first}
-				dayIndex[id] = map[string]int{}
 			}
 			return nil
 		})
 		return err
 	})
-	// Events per day, and the day's latest events (cited).
+	// Events and distinct users per day, and the day's latest event
+	// (cited).
 	b.Queue(`
-SELECT d.customer_id, d.day, sum(d.events)::bigint,
-       array_remove(array_agg(d.last_key ORDER BY d.last_at DESC NULLS LAST, d.last_key DESC), NULL)
-FROM usage_daily d
-WHERE d.tenant_id = $1 AND d.customer_id = ANY($2) AND d.day BETWEEN $3::date AND $4::date
-GROUP BY d.customer_id, d.day`, tenant, customers, prevStart.Format(time.DateOnly), today.Format(time.DateOnly)).Query(func(rows pgx.Rows) error {
+SELECT d.customer_id, d.day, d.events, d.users, d.last_key
+FROM usage_days d
+WHERE d.tenant_id = $1 AND d.customer_id = ANY($2) AND d.day BETWEEN $3::date AND $4::date`,
+		tenant, customers, prevStart.Format(time.DateOnly), today.Format(time.DateOnly)).Query(func(rows pgx.Rows) error {
 		var id uuid.UUID
 		var day time.Time
 		var events int64
-		var keys []string
-		_, err := pgx.ForEachRow(rows, []any{&id, &day, &events, &keys}, func() error {
+		var users int
+		var key *string
+		_, err := pgx.ForEachRow(rows, []any{&id, &day, &events, &users, &key}, func() error {
 			u := usage[id]
 			if u == nil {
 				return nil
 			}
-			dayIndex[id][day.Format(time.DateOnly)] = len(u.days)
-			u.days = append(u.days, health.Day{Date: day, Events: int(events), EventIDs: slices.Clone(keys)})
-			return nil
-		})
-		return err
-	})
-	// Distinct active users per day.
-	b.Queue(`
-SELECT u.customer_id, u.day, count(DISTINCT u.user_email)::int
-FROM usage_daily_users u
-WHERE u.tenant_id = $1 AND u.customer_id = ANY($2) AND u.day BETWEEN $3::date AND $4::date
-GROUP BY u.customer_id, u.day`, tenant, customers, prevStart.Format(time.DateOnly), today.Format(time.DateOnly)).Query(func(rows pgx.Rows) error {
-		var id uuid.UUID
-		var day time.Time
-		var users int
-		_, err := pgx.ForEachRow(rows, []any{&id, &day, &users}, func() error {
-			if i, ok := dayIndex[id][day.Format(time.DateOnly)]; ok {
-				usage[id].days[i].ActiveUsers = users
+			d := health.Day{Date: day, Events: int(events), ActiveUsers: users}
+			if key != nil {
+				d.EventIDs = []string{*key}
 			}
+			u.days = append(u.days, d)
 			return nil
 		})
 		return err

@@ -90,6 +90,10 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO usage_daily_users (tenant_id, customer_id, day, name, user_email)
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 'report_exported', 'ana@customer.test')`,
 			`INSERT INTO core_features (tenant_id, name) VALUES ($1, 'report_exported')`,
+			`INSERT INTO usage_days (tenant_id, customer_id, day, events, users, last_key, last_at)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 1, 1, 'evt_1', now())`,
+			`INSERT INTO usage_day_users (tenant_id, customer_id, day, user_email)
+			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 'ana@customer.test')`,
 			`INSERT INTO customer_health (tenant_id, customer_id, score, level, computed_at) VALUES ($1, '00000000-0000-0000-0000-00000000000c', 72, 'moderate', now())`,
 			`INSERT INTO health_history (tenant_id, customer_id, day, score, level, computed_at) VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 72, 'moderate', now())`,
 			`INSERT INTO custom_field_definitions (tenant_id, entity, key, label, type, options) VALUES ($1, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}')`,

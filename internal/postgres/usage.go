@@ -339,6 +339,100 @@ RETURNING d.day`, tx.TenantID(), cs, ds, ns, evs, us, lks, las)
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("roll up usage: %w", err)
 	}
+	return rollUpUsageDays(ctx, tx, stored)
+}
+
+// usageDay is one row of the per-day roll-up: a customer's UTC day.
+type usageDay struct {
+	customer uuid.UUID
+	day      string
+}
+
+func compareDays(a, b usageDay) int {
+	if c := strings.Compare(a.customer.String(), b.customer.String()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.day, b.day)
+}
+
+// rollUpUsageDays adds the stored rows to usage_day_users and usage_days:
+// the health signals' roll-up, whatever the event name (a customer's daily
+// active users and its latest event of the day).
+func rollUpUsageDays(ctx context.Context, tx *Tx, stored []usageRow) error {
+	type dayUser struct {
+		d     usageDay
+		email string
+	}
+	events := map[usageDay]int64{}
+	latest := map[usageDay]usageRow{}
+	users := map[dayUser]bool{}
+	for _, r := range stored {
+		d := usageDay{r.customer, r.at.UTC().Format(time.DateOnly)}
+		events[d]++
+		if l, ok := latest[d]; !ok || r.at.After(l.at) || r.at.Equal(l.at) && r.key > l.key {
+			latest[d] = r
+		}
+		if r.email != "" {
+			users[dayUser{d, r.email}] = true
+		}
+	}
+	newUsers := map[usageDay]int{}
+	if len(users) > 0 {
+		list := make([]dayUser, 0, len(users))
+		for u := range users {
+			list = append(list, u)
+		}
+		slices.SortFunc(list, func(a, b dayUser) int {
+			if c := compareDays(a.d, b.d); c != 0 {
+				return c
+			}
+			return strings.Compare(a.email, b.email)
+		})
+		cs, ds, es := make([]uuid.UUID, len(list)), make([]string, len(list)), make([]string, len(list))
+		for i, u := range list {
+			cs[i], ds[i], es[i] = u.d.customer, u.d.day, u.email
+		}
+		rows, err := tx.Query(ctx, `
+INSERT INTO usage_day_users (tenant_id, customer_id, day, user_email)
+SELECT $1, u.c, u.d, u.e FROM unnest($2::uuid[], $3::date[], $4::text[]) WITH ORDINALITY AS u(c, d, e, i)
+ORDER BY u.i
+ON CONFLICT DO NOTHING
+RETURNING customer_id, to_char(day, 'YYYY-MM-DD')`, tx.TenantID(), cs, ds, es)
+		if err != nil {
+			return fmt.Errorf("roll up usage day users: %w", err)
+		}
+		var d usageDay
+		_, err = pgx.ForEachRow(rows, []any{&d.customer, &d.day}, func() error { newUsers[d]++; return nil })
+		if err != nil {
+			return fmt.Errorf("roll up usage day users: %w", err)
+		}
+	}
+	days := make([]usageDay, 0, len(events))
+	for d := range events {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, compareDays)
+	n := len(days)
+	cs, ds, evs, us, lks, las := make([]uuid.UUID, n), make([]string, n), make([]int64, n), make([]int32, n), make([]string, n), make([]time.Time, n)
+	for i, d := range days {
+		cs[i], ds[i], evs[i], us[i], lks[i], las[i] = d.customer, d.day, events[d], int32(newUsers[d]), latest[d].key, latest[d].at
+	}
+	rows, err := tx.Query(ctx, `
+INSERT INTO usage_days AS d (tenant_id, customer_id, day, events, users, last_key, last_at)
+SELECT $1, u.c, u.d, u.ev, u.us, u.lk, u.la
+FROM unnest($2::uuid[], $3::date[], $4::bigint[], $5::int[], $6::text[], $7::timestamptz[]) WITH ORDINALITY AS u(c, d, ev, us, lk, la, i)
+ORDER BY u.i
+ON CONFLICT (tenant_id, customer_id, day) DO UPDATE SET events = d.events + excluded.events, users = d.users + excluded.users,
+    last_key = CASE WHEN d.last_at IS NULL OR (excluded.last_at, excluded.last_key) > (d.last_at, d.last_key) THEN excluded.last_key ELSE d.last_key END,
+    last_at = GREATEST(d.last_at, excluded.last_at)
+RETURNING d.day`, tx.TenantID(), cs, ds, evs, us, lks, las)
+	if err != nil {
+		return fmt.Errorf("roll up usage days: %w", err)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("roll up usage days: %w", err)
+	}
 	return nil
 }
 
@@ -544,6 +638,12 @@ func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM usage_daily_users WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
 		return 0, fmt.Errorf("prune usage users: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM usage_days WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
+		return 0, fmt.Errorf("prune usage days: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM usage_day_users WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
+		return 0, fmt.Errorf("prune usage day users: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }

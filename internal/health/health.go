@@ -15,6 +15,7 @@ package health
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -153,4 +154,37 @@ func clamp(v float64) float64 {
 		return 0
 	}
 	return min(100, max(0, v))
+}
+
+// Weakest returns the component that pulls the score down the most: the
+// one whose shortfall from 100, times its weight, is the largest (ok false
+// without components).
+func (s Score) Weakest() (c Component, ok bool) {
+	best := -1.0
+	for _, x := range s.Components {
+		if pull := float64(100-x.Score) * x.Weight; pull > best {
+			c, ok, best = x, true, pull
+		}
+	}
+	return c, ok
+}
+
+// Reason says in a few words why a score is what it is: its weakest
+// component and the signals behind it ("engagement 15/100: active days 3").
+func (s Score) Reason() string {
+	c, ok := s.Weakest()
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d/100", strings.ReplaceAll(c.Name, "_", " "), c.Score)
+	for i, e := range c.Evidence {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s", strings.ReplaceAll(e.Signal, "_", " "), strconv.FormatFloat(e.Value, 'f', -1, 64))
+	}
+	return b.String()
 }

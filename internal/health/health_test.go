@@ -433,3 +433,32 @@ func TestConfigJSONAndLevelName(t *testing.T) {
 		t.Error("LevelName")
 	}
 }
+
+// TestReason: the reason names the component that costs the score the most
+// points (shortfall × weight), with its signals.
+func TestReason(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		score health.Score
+		want  string
+	}{
+		{"no components", health.Score{}, ""},
+		{"the lowest of equal weights", health.Score{Components: []health.Component{
+			{Name: health.Usage, Score: 80, Weight: 0.5},
+			{Name: health.Engagement, Score: 15, Weight: 0.5, Evidence: []health.Evidence{{Signal: "active_days", Value: 3}}},
+		}}, "engagement 15/100: active days 3"},
+		{"weight decides: 40 short at 0.8 beats 60 short at 0.2", health.Score{Components: []health.Component{
+			{Name: health.Support, Score: 40, Weight: 0.2},
+			{Name: health.Usage, Score: 60, Weight: 0.8, Evidence: []health.Evidence{{Signal: "daily_active_users", Value: 1.25}, {Signal: "seats", Value: 10}}},
+		}}, "usage 60/100: daily active users 1.25, seats 10"},
+		{"support sentiment spelled out", health.Score{Components: []health.Component{
+			{Name: health.Support, Score: 10, Weight: 1, Evidence: []health.Evidence{{Signal: "blocked_tasks", Value: 6}}},
+		}}, "support sentiment 10/100: blocked tasks 6"},
+	}
+	for _, tc := range cases {
+		if got := tc.score.Reason(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

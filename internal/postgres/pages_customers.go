@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -131,7 +132,10 @@ type CustomerPage struct {
 	SupportMembers []SupportMember
 	// Parents are the customers the edit form offers as the parent.
 	Parents []CustomerChoice
-	Unread  int
+	// Health is the customer's health score, its explanation and history
+	// (nil for those who may not read the dashboard).
+	Health *CustomerHealthView
+	Unread int
 }
 
 // LoadCustomerPage reads a customer's console page (staff): the customer,
@@ -177,6 +181,11 @@ ORDER BY e.event_id DESC LIMIT $3`, tenant, id, activityOnCustomerPage).Query(fu
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Unread) })
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("customer page: %w", err)
+		}
+		if p.Can(onboardiq.ReadDashboard) {
+			if out.Health, err = customerHealthView(ctx, tx, id, time.Now()); err != nil {
+				return nil, err
+			}
 		}
 		return out, nil
 	})

@@ -61,7 +61,9 @@ func (f *formState) fail(err error, fields map[string]string) {
 }
 
 // Failed reports whether the form was refused: the page shows it open.
-func (f *formState) Failed() bool { return f != nil && (f.Error != "" || len(f.Errors) > 0) }
+func (f *formState) Failed() bool {
+	return f != nil && (f.Error != "" || len(f.Errors) > 0 || (f.Custom != nil && len(f.Custom.Errors) > 0))
+}
 
 // Value is what the form holds for a field.
 func (f *formState) Value(name string) string {

@@ -199,3 +199,18 @@ func (h *Handler) myTasksCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeCSV(w, "my-tasks", []string{"Task", "Project", "Customer", "Status", "Phase", "Due", "Overdue"}, out)
 }
+
+// journeyCSV downloads the journey board: one row per customer, by stage
+// as the board orders them, the customers in no stage last.
+func (h *Handler) journeyCSV(w http.ResponseWriter, b *postgres.JourneyBoard) error {
+	var rows [][]string
+	for _, col := range b.Columns {
+		for _, c := range col.Customers {
+			rows = append(rows, []string{c.Name, col.Stage.Name, c.CSM, csvTime(&c.Since), strconv.Itoa(c.Days)})
+		}
+	}
+	for _, c := range b.Unstaged {
+		rows = append(rows, []string{c.Name, "", c.CSM, "", ""})
+	}
+	return writeCSV(w, "journey", []string{"Customer", "Stage", "CSM", "In the stage since", "Days in the stage"}, rows)
+}

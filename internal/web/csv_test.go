@@ -110,12 +110,20 @@ func TestListDownloads(t *testing.T) {
 		t.Errorf("my tasks header %q", header)
 	}
 
+	// The journey board: every active customer, by stage.
+	if len(get(t, c, a.url+"/app/journey").all(`a#journey-csv[href="/app/journey?format=csv"]`)) != 1 {
+		t.Error("no download link on the journey board")
+	}
+	if header, rows := download(t, c, a.url+"/app/journey?format=csv", "journey"); header[0] != "Customer" || len(rows) != customers {
+		t.Errorf("journey: %q, %d rows, want %d", header, len(rows), customers)
+	}
+
 	// A contact may not download the console's lists.
 	contact := client(t)
 	if p := post(t, contact, a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"hannah.becker@globex.example"}, "password": {demo.Password}}, a.url); p.status != http.StatusSeeOther {
 		t.Fatal("the contact's sign-in")
 	}
-	for _, u := range []string{"/app/customers?format=csv", "/app/projects?format=csv"} {
+	for _, u := range []string{"/app/customers?format=csv", "/app/projects?format=csv", "/app/journey?format=csv", "/app/my-tasks?format=csv"} {
 		p := get(t, contact, a.url+u)
 		if strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") || p.header.Get("Content-Disposition") != "" {
 			t.Errorf("a contact downloads %s: %d", u, p.status)

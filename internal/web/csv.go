@@ -214,3 +214,19 @@ func (h *Handler) journeyCSV(w http.ResponseWriter, b *postgres.JourneyBoard) er
 	}
 	return writeCSV(w, "journey", []string{"Customer", "Stage", "CSM", "In the stage since", "Days in the stage"}, rows)
 }
+
+// dashboardCSV downloads the dashboard's report: every active project
+// with its customer, progress, deadline, and whether it is overdue or at
+// risk and why.
+func (h *Handler) dashboardCSV(w http.ResponseWriter, d *onboardiq.Dashboard) error {
+	overdue := map[string]bool{}
+	for _, p := range d.Overdue {
+		overdue[p.ID.String()] = true
+	}
+	rows := make([][]string, 0, len(d.Active))
+	for _, p := range d.Active {
+		rows = append(rows, []string{p.Name, d.Customers[p.CustomerID.String()], string(p.Status), strconv.FormatFloat(p.Progress, 'f', 1, 64),
+			dayValue(p.Deadline), strconv.FormatBool(overdue[p.ID.String()]), strconv.FormatBool(p.AtRisk && !p.Status.Paused()), csvString(p.RiskReason), dayValue(p.ForecastFinish)})
+	}
+	return writeCSV(w, "dashboard", []string{"Project", "Customer", "Status", "Progress", "Deadline", "Overdue", "At risk", "Why at risk", "Forecast finish"}, rows)
+}

@@ -118,12 +118,22 @@ func TestListDownloads(t *testing.T) {
 		t.Errorf("journey: %q, %d rows, want %d", header, len(rows), customers)
 	}
 
+	// The dashboard's report: the open projects.
+	if len(get(t, c, a.url+"/app").all(`a#dashboard-csv[href="/app?format=csv"]`)) != 1 {
+		t.Error("no download link on the dashboard")
+	}
+	var open int
+	actScan(t, a, `SELECT count(*) FROM projects WHERE status NOT IN ('completed', 'cancelled')`, nil, &open)
+	if header, rows := download(t, c, a.url+"/app?format=csv", "dashboard"); header[0] != "Project" || len(rows) != open {
+		t.Errorf("dashboard: %q, %d rows, want %d", header, len(rows), open)
+	}
+
 	// A contact may not download the console's lists.
 	contact := client(t)
 	if p := post(t, contact, a.url+"/signin", url.Values{"workspace": {"acme"}, "email": {"hannah.becker@globex.example"}, "password": {demo.Password}}, a.url); p.status != http.StatusSeeOther {
 		t.Fatal("the contact's sign-in")
 	}
-	for _, u := range []string{"/app/customers?format=csv", "/app/projects?format=csv", "/app/journey?format=csv", "/app/my-tasks?format=csv"} {
+	for _, u := range []string{"/app/customers?format=csv", "/app/projects?format=csv", "/app/journey?format=csv", "/app/my-tasks?format=csv", "/app?format=csv"} {
 		p := get(t, contact, a.url+u)
 		if strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") || p.header.Get("Content-Disposition") != "" {
 			t.Errorf("a contact downloads %s: %d", u, p.status)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // csvGet sends a GET as caller with the given Accept (none when empty) and
@@ -161,4 +164,27 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestCSVTooLong: a list of more than 10,000 records is refused with a
+// 422 problem asking for narrower filters, not cut short; filtered under
+// the bound it downloads.
+func TestCSVTooLong(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	err := e.db.App.InTenant(context.Background(), e.acme, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO customers (tenant_id, name) SELECT $1, 'Bulk ' || g FROM generate_series(1, 10001) g RETURNING customer_id`, e.acme)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := e.csvGet(t, "admin", "/customers?format=csv", "")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") || !strings.Contains(body, "narrow") {
+		t.Errorf("too long: %d %s %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = e.csvGet(t, "admin", "/customers?format=csv&q=Bulk%20999", "")
+	if _, rows := csvTable(t, body); resp.StatusCode != http.StatusOK || len(rows) != 11 { // Bulk 999 and Bulk 9990–9999
+		t.Errorf("filtered: %d, %d rows", resp.StatusCode, len(rows))
+	}
 }

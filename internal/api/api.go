@@ -64,7 +64,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	cfg.CreateHooks = nil // no $schema links in responses
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	api := humago.NewWithPrefix(mux, Prefix, cfg)
-	api.UseMiddleware(authenticate(api, d), checkInput(api))
+	api.UseMiddleware(authenticate(api, d), checkInput(api), csvLists(api))
 	h := &handlers{Deps: d}
 	h.registerMe(api)
 	h.registerCustomers(api)
@@ -90,6 +90,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerJourney(api)
 	h.registerHealth(api)
 	h.registerUsage(api)
+	// Last, so that it sees every list operation.
+	documentCSV(api)
 	return api
 }
 

@@ -58,6 +58,7 @@ type CustomersPage struct {
 	Customers      onboardiq.Page[*CustomerSummary]
 	SupportMembers []SupportMember
 	Unread         int
+	CustomFields   []*onboardiq.CustomField // the customer custom fields (filters, the new-customer form)
 }
 
 // LoadCustomersPage reads the customers list (staff), filtered and paged
@@ -107,6 +108,7 @@ LIMIT $6`, args...).Query(func(rows pgx.Rows) error {
 			return err
 		})
 		queueSupportMembers(b, tenant, &out.SupportMembers)
+		queueCustomFields(b, tenant, onboardiq.CustomFieldCustomer, &out.CustomFields)
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Unread) })
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("customers page: %w", err)
@@ -125,6 +127,7 @@ const activityOnCustomerPage = 30
 // caller's unread notifications.
 type CustomerPage struct {
 	Customer       *onboardiq.Customer
+	CustomFields   []*onboardiq.CustomField // the customer custom fields (values, the edit form)
 	CSM            string
 	Contacts       []*onboardiq.User
 	Projects       []*onboardiq.Project
@@ -178,6 +181,7 @@ ORDER BY e.event_id DESC LIMIT $3`, tenant, id, activityOnCustomerPage).Query(fu
 			return err
 		})
 		queueSupportMembers(b, tenant, &out.SupportMembers)
+		queueCustomFields(b, tenant, onboardiq.CustomFieldCustomer, &out.CustomFields)
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Unread) })
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("customer page: %w", err)

@@ -45,6 +45,8 @@ type StaffProjectPage struct {
 	Similar    []onboardiq.SimilarProject
 	Activity   []*onboardiq.Event
 	Unread     int
+	// CustomFields are the project custom fields (values, the edit form).
+	CustomFields []*onboardiq.CustomField
 }
 
 // Assignable is someone a project's task may be assigned to.
@@ -157,6 +159,7 @@ ORDER BY e.event_id DESC LIMIT $3`, tenant, id, activityOnProjectPage).Query(fun
 			out.Activity, err = pgx.CollectRows(rows, scanEvent)
 			return err
 		})
+		queueCustomFields(b, tenant, onboardiq.CustomFieldProject, &out.CustomFields)
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Unread) })
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("project page: %w", err)

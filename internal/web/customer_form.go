@@ -19,6 +19,9 @@ type formState struct {
 	Values map[string]string // by field name
 	Errors map[string]string // by field name
 	Error  string            // about no one field
+	// Custom holds the custom-field inputs of a customer form; nil on
+	// the other forms.
+	Custom *customInputs
 }
 
 // newFormState reads fields of r's form into a state with id prefix.
@@ -42,6 +45,9 @@ func emptyForm(id string, values map[string]string) *formState {
 // it (fields maps the store's field names to the form's; a name not in it
 // is the form's own), or above the form.
 func (f *formState) fail(err error, fields map[string]string) {
+	if f.Custom.place(err) {
+		return
+	}
 	field := onboardiq.ErrorField(err)
 	if name, ok := fields[field]; ok {
 		f.Errors[name] = onboardiq.ErrorMessage(err)
@@ -55,7 +61,9 @@ func (f *formState) fail(err error, fields map[string]string) {
 }
 
 // Failed reports whether the form was refused: the page shows it open.
-func (f *formState) Failed() bool { return f != nil && (f.Error != "" || len(f.Errors) > 0) }
+func (f *formState) Failed() bool {
+	return f != nil && (f.Error != "" || len(f.Errors) > 0 || (f.Custom != nil && len(f.Custom.Errors) > 0))
+}
 
 // Value is what the form holds for a field.
 func (f *formState) Value(name string) string {

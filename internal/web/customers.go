@@ -27,6 +27,11 @@ type customersData struct {
 	First   string // the first page's URL when this is a later one, or ""
 	New     *formState
 	NewOpen bool
+	// Fields are the customer custom fields, whose filters (cf.<key>)
+	// the list offers: CF holds them as asked, by key.
+	Fields []*onboardiq.CustomField
+	CF     map[string]string
+	CSV    string // the download link: the filtered list as CSV
 }
 
 func (h *Handler) customers(w http.ResponseWriter, r *http.Request) error {
@@ -37,7 +42,8 @@ func (h *Handler) customers(w http.ResponseWriter, r *http.Request) error {
 // as given (open when it was refused).
 func (h *Handler) renderCustomers(w http.ResponseWriter, r *http.Request, status int, form *formState) error {
 	q := r.URL.Query()
-	d := &customersData{Q: q.Get("q"), CSM: q.Get("csm"), Show: q.Get("archived"), Status: q.Get("lifecycle_status"), New: form, NewOpen: form.Failed() || q.Get("new") != ""}
+	d := &customersData{Q: q.Get("q"), CSM: q.Get("csm"), Show: q.Get("archived"), Status: q.Get("lifecycle_status"), New: form, NewOpen: form.Failed() || q.Get("new") != "",
+		CF: map[string]string{}}
 	f := postgres.CustomerFilter{ListOptions: onboardiq.ListOptions{Limit: customersPageSize, Cursor: q.Get("cursor")}, Q: d.Q, Archived: d.Show,
 		LifecycleStatus: d.Status}
 	if d.CSM != "" {
@@ -47,17 +53,39 @@ func (h *Handler) renderCustomers(w http.ResponseWriter, r *http.Request, status
 		}
 		f.SupportMemberID = &id
 	}
+	for _, cf := range postgres.ParseCustomFieldFilters(q) {
+		if cf.Value != "" {
+			f.CustomFields = append(f.CustomFields, cf)
+			if cf.Op == "eq" {
+				d.CF[cf.Key] = cf.Value
+			}
+		}
+	}
+	if wantsCSV(r) {
+		return h.customersCSV(w, r, f)
+	}
 	pg, err := h.DB.LoadCustomersPage(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	d.Page = pg
+	d.Page, d.Fields = pg, pg.CustomFields
+	if form.Custom == nil {
+		form.Custom = newCustomInputs(form.ID, pg.CustomFields, nil)
+	}
 	filter := url.Values{}
 	for k, v := range map[string]string{"q": d.Q, "csm": d.CSM, "archived": d.Show, "lifecycle_status": d.Status} {
 		if v != "" {
 			filter.Set(k, v)
 		}
 	}
+	for _, cf := range f.CustomFields {
+		name := "cf." + cf.Key
+		if cf.Op != "eq" {
+			name += "." + cf.Op
+		}
+		filter.Set(name, cf.Value)
+	}
+	d.CSV = csvLink("/app/customers", filter)
 	if f.Cursor != "" {
 		d.First = "/app/customers?" + filter.Encode()
 	}
@@ -72,9 +100,17 @@ func (h *Handler) renderCustomers(w http.ResponseWriter, r *http.Request, status
 // shows the form again with the error beside the field.
 func (h *Handler) customerCreate(w http.ResponseWriter, r *http.Request) error {
 	form := newFormState(r, "new-customer", customerFormFields...)
+	defs, err := h.DB.ListCustomFields(r.Context(), onboardiq.CustomFieldCustomer)
+	if err != nil {
+		return err
+	}
+	form.Custom = readCustomInputs(r, form.ID, defs)
 	in := onboardiq.NewCustomer{Name: form.Values["name"], Segment: form.Values["segment"], ContactInfo: form.contactInfo(nil)}
 	var c *onboardiq.Customer
-	err := form.newAccount(&in)
+	err = form.newAccount(&in)
+	if err == nil {
+		in.CustomFields, err = form.Custom.values(func(string) bool { return true })
+	}
 	if err == nil {
 		c, err = h.DB.CreateCustomer(r.Context(), in)
 	}
@@ -102,6 +138,8 @@ type customerData struct {
 	CSMError     string
 	StateError   string // archiving or unarchiving, refused
 	Segments     []string
+	// CustomValues are the customer's custom field values, as shown.
+	CustomValues []customValue
 }
 
 type aiReport struct {
@@ -131,7 +169,9 @@ func (h *Handler) loadCustomer(r *http.Request, id uuid.UUID) (*customerData, er
 	if err != nil {
 		return nil, err
 	}
-	return &customerData{CustomerPage: pg, Edit: emptyForm("customer", customerValues(pg.Customer)),
+	edit := emptyForm("customer", customerValues(pg.Customer))
+	edit.Custom = newCustomInputs(edit.ID, pg.CustomFields, pg.Customer.CustomFields)
+	return &customerData{CustomerPage: pg, Edit: edit, CustomValues: customValues(pg.CustomFields, pg.Customer.CustomFields),
 		NewContact: emptyForm("new-contact", nil), ContactForms: map[string]*formState{}, Segments: onboardiq.Segments}, nil
 }
 
@@ -180,10 +220,21 @@ func (h *Handler) customerUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	defs, err := h.DB.ListCustomFields(r.Context(), onboardiq.CustomFieldCustomer)
+	if err != nil {
+		return err
+	}
+	form.Custom = readCustomInputs(r, form.ID, defs)
 	patch := onboardiq.CustomerPatch{Name: onboardiq.Set(form.Values["name"]),
 		ContactInfo: onboardiq.Set(form.contactInfo(before.ContactInfo)), Segment: onboardiq.Set(form.Values["segment"])}
 	var c *onboardiq.Customer
 	err = form.accountPatch(r, &patch)
+	if err == nil {
+		var values map[string]any
+		if values, err = form.Custom.values(func(name string) bool { _, ok := r.PostForm[name]; return ok }); len(values) > 0 {
+			patch.CustomFields = onboardiq.Set(values)
+		}
+	}
 	if err == nil {
 		c, err = h.DB.UpdateCustomer(r.Context(), id, patch)
 	}

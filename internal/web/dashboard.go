@@ -17,6 +17,9 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if wantsCSV(r) {
+		return h.dashboardCSV(w, d)
+	}
 	max := 1
 	for _, wk := range d.Weekly {
 		if wk.Count > max {

@@ -11,5 +11,8 @@ func (h *Handler) journeyBoard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if wantsCSV(r) {
+		return h.journeyCSV(w, pg)
+	}
 	return h.render(w, r, http.StatusOK, "journey.html", view{Title: "Journey", Data: pg, Unread: pg.Unread, counted: true})
 }

@@ -21,6 +21,9 @@ type myTasksData struct {
 // myTasks lists the signed-in user's open tasks across the open projects,
 // the overdue ones first, then by due date.
 func (h *Handler) myTasks(w http.ResponseWriter, r *http.Request) error {
+	if wantsCSV(r) {
+		return h.myTasksCSV(w, r)
+	}
 	cursor := r.URL.Query().Get("cursor")
 	tasks, err := h.DB.ListMyTasks(r.Context(), onboardiq.ListOptions{Limit: myTasksPageSize, Cursor: cursor}, time.Now())
 	if err != nil {

@@ -44,6 +44,9 @@ type projectForm struct {
 	Name, Description, Deadline string
 	Errors                      map[string]string // name, description, deadline
 	Error                       string
+	// Custom holds the project's custom-field inputs (cf.<key>), each
+	// with its error.
+	Custom *customInputs
 }
 
 // peopleChoice is an assignee select's options: the support team, then the
@@ -252,7 +255,12 @@ func (h *Handler) editProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := projectForm{Name: r.FormValue("name"), Description: r.FormValue("description"), Deadline: strings.TrimSpace(r.FormValue("deadline"))}
+	defs, err := h.DB.ListCustomFields(r.Context(), onboardiq.CustomFieldProject)
+	if err != nil {
+		return err
+	}
+	f := projectForm{Name: r.FormValue("name"), Description: r.FormValue("description"), Deadline: strings.TrimSpace(r.FormValue("deadline")),
+		Custom: readCustomInputs(r, "edit", defs)}
 	patch := onboardiq.ProjectPatch{Name: onboardiq.Set(f.Name), Description: onboardiq.Set(f.Description)}
 	if f.Deadline != r.FormValue("deadline_was") {
 		var d *time.Time
@@ -263,13 +271,21 @@ func (h *Handler) editProject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
+		var values map[string]any
+		if values, err = f.Custom.values(func(name string) bool { _, ok := r.PostForm[name]; return ok }); len(values) > 0 {
+			patch.CustomFields = onboardiq.Set(values)
+		}
+	}
+	if err == nil {
 		_, err = h.DB.UpdateProject(r.Context(), id, patch)
 	}
 	if err != nil {
 		if !aboutInput(err) {
 			return err
 		}
-		f.Errors, f.Error = errorsBy(err, "name", "description", "deadline")
+		if !f.Custom.place(err) {
+			f.Errors, f.Error = errorsBy(err, "name", "description", "deadline")
+		}
 		return h.renderProject(w, r, id, http.StatusUnprocessableEntity, &pageState{view: formView(r), edit: &f})
 	}
 	h.redirectFlash(w, r, projectURL(id, formView(r), ""), "Saved the project.")

@@ -19,6 +19,8 @@ import (
 type projectData struct {
 	Project  *onboardiq.Project
 	Customer string
+	// CustomValues are the project's custom field values, as shown.
+	CustomValues []customValue
 	// The task table: the view shown (its filter, carried by every form
 	// so that the page comes back in it), the links to every view with
 	// their counts, the rows by phase, and how many are shown of all.
@@ -153,10 +155,13 @@ func (h *Handler) renderProject(w http.ResponseWriter, r *http.Request, id uuid.
 	if st.bulk != nil {
 		d.Bulk = *st.bulk
 	}
+	defs := pg.CustomFields
+	d.CustomValues = customValues(defs, pr.CustomFields)
 	if st.edit != nil {
 		d.Edit = *st.edit
 	} else {
-		d.Edit = projectForm{Name: pr.Name, Description: pr.Description, Deadline: dayValue(pr.Deadline)}
+		d.Edit = projectForm{Name: pr.Name, Description: pr.Description, Deadline: dayValue(pr.Deadline),
+			Custom: newCustomInputs("edit", defs, pr.CustomFields)}
 	}
 
 	// Where each task may move: its neighbours in the whole plan.

@@ -28,6 +28,7 @@ type projectsData struct {
 	Statuses []onboardiq.Status
 	Next     string
 	First    string
+	CSV      string // the download link: the filtered list as CSV
 }
 
 type projectSortChoice struct{ Value, Label string }
@@ -58,6 +59,9 @@ func (h *Handler) projects(w http.ResponseWriter, r *http.Request) error {
 	if f.CustomerID, err = queryUUID(d.Customer, "customer_id"); err != nil {
 		return err
 	}
+	if wantsCSV(r) {
+		return h.projectsCSV(w, r, f)
+	}
 	pg, err := h.DB.LoadProjectsPage(r.Context(), f)
 	if err != nil {
 		return err
@@ -75,6 +79,7 @@ func (h *Handler) projects(w http.ResponseWriter, r *http.Request) error {
 	if d.AtRisk {
 		filter.Set("at_risk", "1")
 	}
+	d.CSV = csvLink("/app/projects", filter)
 	if f.Cursor != "" {
 		d.First = "/app/projects?" + filter.Encode()
 	}

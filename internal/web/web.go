@@ -291,12 +291,12 @@ type view struct {
 }
 
 func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/custom_fields_inputs.html"))
 	names, _ := fs.Glob(templateFiles, "templates/*.html")
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimPrefix(n, "templates/")
-		if name == "layout.html" {
+		if name == "layout.html" || name == "custom_fields_inputs.html" { // parts of every page
 			continue
 		}
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, n))

@@ -34,7 +34,7 @@ run: build
 ## test: set up the database, then run the whole test suite
 test:
 	@scripts/browser.sh
-	@$(DB_ENV); $(GO) test -race -count=1 -parallel 8 ./...
+	@$(DB_ENV); $(GO) test -race -count=1 -parallel 8 -timeout 30m ./...
 
 ## test-citus: the Citus suite against a local coordinator and two workers
 ## (scripts/citus.sh; builds Citus from the archive CITUS_SOURCE names when it
@@ -75,7 +75,7 @@ empty :=
 space := $(empty) $(empty)
 test-citus:
 	@dbenv=$$(scripts/citus.sh env); eval "$$dbenv"; \
-	ONBOARDIQ_TEST_CITUS=1 $(GO) test -count=1 -parallel 4 -timeout 15m \
+	ONBOARDIQ_TEST_CITUS=1 $(GO) test -count=1 -parallel 4 -timeout 30m \
 		-run '^($(subst $(space),|,$(strip $(CITUS_TESTS))))$$' $(CITUS_PACKAGES)
 
 ## lint: gofmt, go vet and staticcheck

@@ -1,5 +1,6 @@
 // Package demo loads the demo workspace, "Acme Software": staff, three
-// customers with contacts, projects at every stage (one past its deadline)
+// customers with contacts, projects at every stage (one past its deadline),
+// months of product usage with the health it makes (one customer Critical)
 // and a knowledge base.
 package demo
 
@@ -147,6 +148,9 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 		if err := createProject(ctx, tx, p, customerIDs[p.customer], templateID, now); err != nil {
 			return fmt.Errorf("project %q: %w", p.name, err)
 		}
+	}
+	if err := seedUsage(ctx, tx, customerIDs, now); err != nil {
+		return fmt.Errorf("usage: %w", err)
 	}
 	articles, err := Articles()
 	if err != nil {

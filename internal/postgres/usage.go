@@ -647,3 +647,9 @@ func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
+
+// IngestUsage stores usage events in tx as of now, as the batch endpoint
+// does (for the demo workspace and imports run as the system).
+func (tx *Tx) IngestUsage(ctx context.Context, events []onboardiq.UsageEventInput, now time.Time) (*onboardiq.UsageResult, error) {
+	return ingestUsage(ctx, tx, events, now)
+}

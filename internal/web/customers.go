@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/health"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -140,6 +141,9 @@ type customerData struct {
 	Segments     []string
 	// CustomValues are the customer's custom field values, as shown.
 	CustomValues []customValue
+	// HealthChart draws the health history; LevelClass colours the levels.
+	HealthChart *chart
+	LevelClass  map[string]string
 }
 
 type aiReport struct {
@@ -171,8 +175,14 @@ func (h *Handler) loadCustomer(r *http.Request, id uuid.UUID) (*customerData, er
 	}
 	edit := emptyForm("customer", customerValues(pg.Customer))
 	edit.Custom = newCustomInputs(edit.ID, pg.CustomFields, pg.Customer.CustomFields)
-	return &customerData{CustomerPage: pg, Edit: edit, CustomValues: customValues(pg.CustomFields, pg.Customer.CustomFields),
-		NewContact: emptyForm("new-contact", nil), ContactForms: map[string]*formState{}, Segments: onboardiq.Segments}, nil
+	d := &customerData{CustomerPage: pg, Edit: edit, CustomValues: customValues(pg.CustomFields, pg.Customer.CustomFields),
+		NewContact: emptyForm("new-contact", nil), ContactForms: map[string]*formState{}, Segments: onboardiq.Segments}
+	if hv := pg.Health; hv != nil {
+		d.LevelClass = levelClasses(hv.Levels)
+		cfg := health.Config{Levels: hv.Levels}
+		d.HealthChart = healthChart(hv.History, hv.Levels, cfg.LevelName, time.Now())
+	}
+	return d, nil
 }
 
 func (h *Handler) renderCustomer(w http.ResponseWriter, r *http.Request, status int, d *customerData) error {

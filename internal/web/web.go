@@ -97,7 +97,15 @@ var funcs = template.FuncMap{
 		}
 		return int(math.Round(float64(n) / float64(max) * float64(height)))
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"neg":    func(a int) int { return -a },
+	"mul100": func(f float64) float64 { return f * 100 },
+	"deref1": func(v *int) string {
+		if v == nil {
+			return "—"
+		}
+		return strconv.Itoa(*v)
+	},
 	"mod": func(a, b int) int { return a % b },
 	"deref2": func(f *float64) float64 {
 		if f == nil {
@@ -182,6 +190,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/projects/{id}/tasks/bulk", h.staff(h.bulkTasks))
 	handle("GET /app/timeline", h.staff(h.timelinePage))
 	handle("GET /app/journey", h.staff(h.journeyBoard))
+	handle("GET /app/health", h.staff(h.healthPage))
 	handle("GET /app/tasks/{id}", h.staff(h.task))
 	handle("POST /app/tasks/{id}", h.staff(h.taskEdit))
 	handle("POST /app/tasks/{id}/delete", h.staff(h.taskDelete))

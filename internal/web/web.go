@@ -100,6 +100,12 @@ var funcs = template.FuncMap{
 	"add":    func(a, b int) int { return a + b },
 	"neg":    func(a int) int { return -a },
 	"mul100": func(f float64) float64 { return f * 100 },
+	"intv": func(v *int) int {
+		if v == nil {
+			return 0
+		}
+		return *v
+	},
 	"deref1": func(v *int) string {
 		if v == nil {
 			return "—"

@@ -113,7 +113,7 @@ func onboardingMetrics(ctx context.Context, tx *Tx, q MetricsQuery, now time.Tim
 // metricProject is a project with every key it may be grouped by.
 type metricProject struct {
 	metrics.Project
-	id, customer                      uuid.UUID
+	id, customer                     uuid.UUID
 	template, csm, segment, custName string
 }
 

@@ -89,6 +89,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerConversations(api)
 	h.registerJourney(api)
 	h.registerUsage(api)
+	h.registerMilestones(api)
+	h.registerMetrics(api)
 	return api
 }
 

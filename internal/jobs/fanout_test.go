@@ -208,7 +208,7 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	// A milestone (settings.milestones_changed) the login reached
 	// (milestone.reached), evaluated here so that the fan-out of the usage
 	// finds it reached already.
-	_, err = db.CreateMilestone(admin, postgres.MilestoneInput{Name: "First login", Rule: metrics.Milestone{Event: "login"}, FirstValue: true})
+	_, err = db.CreateMilestone(admin, postgres.MilestoneInput{Name: "First login", Milestone: metrics.Milestone{Event: "login"}, FirstValue: true})
 	must(err)
 	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		hits, err := tx.EvaluateMilestones(ctx, []uuid.UUID{c.ID})

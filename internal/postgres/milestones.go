@@ -21,32 +21,39 @@ import (
 // a task completion (metrics.Milestone), and whether it is the first value
 // milestone (time to first value) or the activation milestone (user
 // activation), one of each at most (docs/customer-success.md).
+//
+// The rule's fields (event, distinct_users, within_days, task) are the
+// milestone's own in JSON.
 type Milestone struct {
-	ID         uuid.UUID         `json:"id"`
-	Key        string            `json:"key" doc:"A short name, lower-case letters, digits and underscores."`
-	Name       string            `json:"name"`
-	Rule       metrics.Milestone `json:"rule"`
-	FirstValue bool              `json:"first_value" doc:"Reaching it is the customer's first value."`
-	Activation bool              `json:"activation" doc:"The milestone a contact must reach to count as activated."`
-	Position   int               `json:"position"`
+	ID   uuid.UUID `json:"id"`
+	Key  string    `json:"key" doc:"A short name, lower-case letters, digits and underscores."`
+	Name string    `json:"name"`
+	metrics.Milestone
+	FirstValue bool `json:"first_value" doc:"Reaching it is the customer's first value."`
+	Activation bool `json:"activation" doc:"The milestone a contact must reach to count as activated."`
+	Position   int  `json:"position"`
 }
 
 // MilestoneInput is a new milestone; Key is made from Name when empty.
 type MilestoneInput struct {
-	Key        string            `json:"key,omitempty" maxLength:"40" doc:"Made from the name when left out."`
-	Name       string            `json:"name" maxLength:"100"`
-	Rule       metrics.Milestone `json:"rule"`
-	FirstValue bool              `json:"first_value,omitempty"`
-	Activation bool              `json:"activation,omitempty"`
+	Key  string `json:"key,omitempty" maxLength:"40" doc:"Made from the name when left out."`
+	Name string `json:"name" maxLength:"100"`
+	metrics.Milestone
+	FirstValue bool `json:"first_value,omitempty"`
+	Activation bool `json:"activation,omitempty"`
 }
 
 // MilestonePatch changes the fields it sets.
+// To turn an event rule into a task milestone, set task and an empty event.
 type MilestonePatch struct {
-	Name       *string            `json:"name,omitempty" maxLength:"100"`
-	Rule       *metrics.Milestone `json:"rule,omitempty"`
-	FirstValue *bool              `json:"first_value,omitempty"`
-	Activation *bool              `json:"activation,omitempty"`
-	Position   *int               `json:"position,omitempty" minimum:"0"`
+	Name          *string `json:"name,omitempty"`
+	Event         *string `json:"event,omitempty"`
+	DistinctUsers *int    `json:"distinct_users,omitempty"`
+	WithinDays    *int    `json:"within_days,omitempty"`
+	Task          *string `json:"task,omitempty"`
+	FirstValue    *bool   `json:"first_value,omitempty"`
+	Activation    *bool   `json:"activation,omitempty"`
+	Position      *int    `json:"position,omitempty"`
 }
 
 // MilestoneHit is a milestone a customer reached: when, in which project
@@ -113,7 +120,7 @@ const milestoneColumns = `milestone_id, key, name, rule, first_value, activation
 
 func scanMilestone(r pgx.CollectableRow) (Milestone, error) {
 	var m Milestone
-	err := r.Scan(&m.ID, &m.Key, &m.Name, &m.Rule, &m.FirstValue, &m.Activation, &m.Position)
+	err := r.Scan(&m.ID, &m.Key, &m.Name, &m.Milestone, &m.FirstValue, &m.Activation, &m.Position)
 	return m, err
 }
 
@@ -140,8 +147,8 @@ func (db *DB) ListMilestones(ctx context.Context) ([]Milestone, error) {
 // had it.
 func (db *DB) CreateMilestone(ctx context.Context, in MilestoneInput) (*Milestone, error) {
 	in.Name = strings.TrimSpace(in.Name)
-	in.Rule.Event, in.Rule.Task = strings.TrimSpace(in.Rule.Event), strings.TrimSpace(in.Rule.Task)
-	if err := checkMilestone(in.Name, in.Rule); err != nil {
+	in.Event, in.Task = strings.TrimSpace(in.Event), strings.TrimSpace(in.Task)
+	if err := checkMilestone(in.Name, in.Milestone); err != nil {
 		return nil, err
 	}
 	if in.Key == "" {
@@ -161,7 +168,7 @@ func (db *DB) CreateMilestone(ctx context.Context, in MilestoneInput) (*Mileston
 		rows, err := tx.Query(ctx, `
 INSERT INTO milestones (tenant_id, key, name, rule, first_value, activation, position)
 SELECT $1, $2, $3, $4, $5, $6, coalesce(max(position) + 1, 0) FROM milestones WHERE tenant_id = $1
-RETURNING `+milestoneColumns, tx.TenantID(), in.Key, in.Name, in.Rule, in.FirstValue, in.Activation)
+RETURNING `+milestoneColumns, tx.TenantID(), in.Key, in.Name, in.Milestone, in.FirstValue, in.Activation)
 		if err == nil {
 			out, err = pgx.CollectExactlyOneRow(rows, scanMilestone)
 		}
@@ -223,9 +230,17 @@ func (db *DB) UpdateMilestone(ctx context.Context, id uuid.UUID, in MilestonePat
 		if in.Name != nil {
 			m.Name = strings.TrimSpace(*in.Name)
 		}
-		if in.Rule != nil {
-			m.Rule = *in.Rule
-			m.Rule.Event, m.Rule.Task = strings.TrimSpace(m.Rule.Event), strings.TrimSpace(m.Rule.Task)
+		if in.Event != nil {
+			m.Event = strings.TrimSpace(*in.Event)
+		}
+		if in.Task != nil {
+			m.Task = strings.TrimSpace(*in.Task)
+		}
+		if in.DistinctUsers != nil {
+			m.DistinctUsers = *in.DistinctUsers
+		}
+		if in.WithinDays != nil {
+			m.WithinDays = *in.WithinDays
 		}
 		if in.FirstValue != nil {
 			m.FirstValue = *in.FirstValue
@@ -239,18 +254,18 @@ func (db *DB) UpdateMilestone(ctx context.Context, id uuid.UUID, in MilestonePat
 			}
 			m.Position = *in.Position
 		}
-		if err := checkMilestone(m.Name, m.Rule); err != nil {
+		if err := checkMilestone(m.Name, m.Milestone); err != nil {
 			return err
 		}
 		if err := takeMarks(ctx, tx, id, m.FirstValue && !before.FirstValue, m.Activation && !before.Activation); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE milestones SET name = $3, rule = $4, first_value = $5, activation = $6, position = $7, updated_at = now()
-WHERE tenant_id = $1 AND milestone_id = $2`, tx.TenantID(), id, m.Name, m.Rule, m.FirstValue, m.Activation, m.Position); err != nil {
+WHERE tenant_id = $1 AND milestone_id = $2`, tx.TenantID(), id, m.Name, m.Milestone, m.FirstValue, m.Activation, m.Position); err != nil {
 			return fmt.Errorf("update milestone: %w", err)
 		}
 		out = &m
-		ch := changes(before, m, "name", "rule", "first_value", "activation", "position")
+		ch := changes(before, m, "name", "event", "distinct_users", "within_days", "task", "first_value", "activation", "position")
 		if len(ch) == 0 {
 			return nil
 		}
@@ -351,8 +366,8 @@ func evaluateCustomer(ctx context.Context, tx *Tx, ms []Milestone, customer uuid
 	}
 	var out []MilestoneHit
 	for _, m := range ms {
-		if m.Rule.Task != "" {
-			dones, err := taskCompletions(ctx, tx, customer, m.Rule.Task)
+		if m.Task != "" {
+			dones, err := taskCompletions(ctx, tx, customer, m.Task)
 			if err != nil {
 				return nil, err
 			}
@@ -360,7 +375,7 @@ func evaluateCustomer(ctx context.Context, tx *Tx, ms []Milestone, customer uuid
 				if done[reached{m.ID, project}] {
 					continue
 				}
-				res, ok := metrics.Evaluate(m.Rule, nil, []metrics.TaskDone{{Task: m.Rule.Task, At: at}})
+				res, ok := metrics.Evaluate(m.Milestone, nil, []metrics.TaskDone{{Task: m.Task, At: at}})
 				if !ok {
 					continue
 				}
@@ -378,7 +393,7 @@ func evaluateCustomer(ctx context.Context, tx *Tx, ms []Milestone, customer uuid
 		if done[reached{m.ID, uuid.Nil}] {
 			continue
 		}
-		res, ok, err := evaluateUsage(ctx, tx, m.Rule, customer)
+		res, ok, err := evaluateUsage(ctx, tx, m.Milestone, customer)
 		if err != nil {
 			return nil, err
 		}

@@ -72,7 +72,7 @@ func (f *pageFixture) reachedEvents(t *testing.T) []map[string]any {
 func TestMilestoneReachedOnceByUsage(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
-	m, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First API call", Rule: metrics.Milestone{Event: "first_api_call"}, FirstValue: true})
+	m, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First API call", Milestone: metrics.Milestone{Event: "first_api_call"}, FirstValue: true})
 	if err != nil || m.Key != "first_api_call" || !m.FirstValue {
 		t.Fatalf("create: %+v, %v", m, err)
 	}
@@ -112,7 +112,7 @@ func TestMilestoneUsersWithinAWeek(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
 	if _, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "3 users active in a week",
-		Rule: metrics.Milestone{Event: "user_active", DistinctUsers: 3, WithinDays: 7}, Activation: true}); err != nil {
+		Milestone: metrics.Milestone{Event: "user_active", DistinctUsers: 3, WithinDays: 7}, Activation: true}); err != nil {
 		t.Fatal(err)
 	}
 	base := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Second)
@@ -140,7 +140,7 @@ func TestMilestoneUsersWithinAWeek(t *testing.T) {
 func TestTaskMilestone(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
-	if _, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "Live", Rule: metrics.Milestone{Task: "Go live"}}); err != nil {
+	if _, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "Live", Milestone: metrics.Milestone{Task: "Go live"}}); err != nil {
 		t.Fatal(err)
 	}
 	pr, err := f.db.CreateProject(f.as, onboardiq.NewProject{CustomerID: f.customer.ID, Name: "Rollout"})
@@ -184,26 +184,26 @@ func TestMilestoneSettings(t *testing.T) {
 		in    MilestoneInput
 		field string
 	}{
-		{MilestoneInput{Name: "", Rule: metrics.Milestone{Event: "login"}}, "name"},
-		{MilestoneInput{Name: "Both", Rule: metrics.Milestone{Event: "login", Task: "Go live"}}, "task"},
+		{MilestoneInput{Name: "", Milestone: metrics.Milestone{Event: "login"}}, "name"},
+		{MilestoneInput{Name: "Both", Milestone: metrics.Milestone{Event: "login", Task: "Go live"}}, "task"},
 		{MilestoneInput{Name: "Neither"}, "event"},
-		{MilestoneInput{Name: "Bad name", Rule: metrics.Milestone{Event: "Log In"}}, "event"},
-		{MilestoneInput{Name: "Crowd", Rule: metrics.Milestone{Event: "login", DistinctUsers: 20000}}, "distinct_users"},
-		{MilestoneInput{Name: "Long", Rule: metrics.Milestone{Event: "login", DistinctUsers: 2, WithinDays: 400}}, "within_days"},
-		{MilestoneInput{Name: "Key", Key: "Bad Key", Rule: metrics.Milestone{Event: "login"}}, "key"},
+		{MilestoneInput{Name: "Bad name", Milestone: metrics.Milestone{Event: "Log In"}}, "event"},
+		{MilestoneInput{Name: "Crowd", Milestone: metrics.Milestone{Event: "login", DistinctUsers: 20000}}, "distinct_users"},
+		{MilestoneInput{Name: "Long", Milestone: metrics.Milestone{Event: "login", DistinctUsers: 2, WithinDays: 400}}, "within_days"},
+		{MilestoneInput{Name: "Key", Key: "Bad Key", Milestone: metrics.Milestone{Event: "login"}}, "key"},
 	} {
 		if _, err := f.db.CreateMilestone(f.as, tc.in); onboardiq.ErrorField(err) != tc.field {
 			t.Errorf("%+v: %v, want field %s", tc.in, err, tc.field)
 		}
 	}
-	a, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First login", Rule: metrics.Milestone{Event: "login"}, FirstValue: true, Activation: true})
+	a, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First login", Milestone: metrics.Milestone{Event: "login"}, FirstValue: true, Activation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First login", Rule: metrics.Milestone{Event: "login"}}); onboardiq.ErrorField(err) != "key" {
+	if _, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First login", Milestone: metrics.Milestone{Event: "login"}}); onboardiq.ErrorField(err) != "key" {
 		t.Errorf("the same key twice: %v", err)
 	}
-	b, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First export", Rule: metrics.Milestone{Event: "report_exported"}, FirstValue: true})
+	b, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First export", Milestone: metrics.Milestone{Event: "report_exported"}, FirstValue: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +211,8 @@ func TestMilestoneSettings(t *testing.T) {
 	if err != nil || len(list) != 2 || list[0].ID != a.ID || list[0].FirstValue || !list[0].Activation || !list[1].FirstValue || list[1].Position != 1 {
 		t.Fatalf("list: %+v, %v", list, err)
 	}
-	name := "First report"
-	if u, err := f.db.UpdateMilestone(f.as, b.ID, MilestonePatch{Name: &name, Rule: &metrics.Milestone{Event: "report_exported", Task: "x"}}); onboardiq.ErrorField(err) != "task" {
+	name, x := "First report", "x"
+	if u, err := f.db.UpdateMilestone(f.as, b.ID, MilestonePatch{Name: &name, Task: &x}); onboardiq.ErrorField(err) != "task" {
 		t.Errorf("update with both: %+v, %v", u, err)
 	}
 	yes := true
@@ -230,7 +230,7 @@ func TestMilestoneSettings(t *testing.T) {
 	if _, err := f.db.ListMilestones(asCSM); err != nil {
 		t.Errorf("a CSM cannot read the milestones: %v", err)
 	}
-	if _, err := f.db.CreateMilestone(asCSM, MilestoneInput{Name: "Mine", Rule: metrics.Milestone{Event: "login"}}); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
+	if _, err := f.db.CreateMilestone(asCSM, MilestoneInput{Name: "Mine", Milestone: metrics.Milestone{Event: "login"}}); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
 		t.Errorf("a CSM created a milestone: %v", err)
 	}
 	if err := f.db.DeleteMilestone(asCSM, a.ID); onboardiq.ErrorCode(err) != onboardiq.EFORBIDDEN {
@@ -257,7 +257,7 @@ func TestOnboardingMetricsTimeZones(t *testing.T) {
 	t.Parallel()
 	f := newPageFixture(t)
 	f.exec(t, `UPDATE tenants SET time_zone = 'America/New_York' WHERE tenant_id = $1`, f.tenant)
-	fv, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First API call", Rule: metrics.Milestone{Event: "first_api_call"}, FirstValue: true, Activation: true})
+	fv, err := f.db.CreateMilestone(f.as, MilestoneInput{Name: "First API call", Milestone: metrics.Milestone{Event: "first_api_call"}, FirstValue: true, Activation: true})
 	if err != nil {
 		t.Fatal(err)
 	}

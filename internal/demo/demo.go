@@ -148,6 +148,14 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 			return fmt.Errorf("project %q: %w", p.name, err)
 		}
 	}
+	// Two milestones (docs/customer-success.md): the first API call is the
+	// first value; three users active within a week, the activation.
+	if _, err := tx.Exec(ctx, `INSERT INTO milestones (tenant_id, key, name, rule, first_value, activation, position) VALUES
+($1, 'first_api_call', 'First API call', '{"event": "first_api_call"}', true, false, 0),
+($1, 'three_users_week', '3 users active in a week', '{"event": "user_active", "distinct_users": 3, "within_days": 7}', false, true, 1)`,
+		tx.TenantID()); err != nil {
+		return fmt.Errorf("milestones: %w", err)
+	}
 	articles, err := Articles()
 	if err != nil {
 		return err

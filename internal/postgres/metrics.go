@@ -319,3 +319,47 @@ WHERE c.tenant_id = $1 AND c.customer_id = ANY ($2)`, tx.TenantID(), list)
 	})
 	return err
 }
+
+// MetricsPage is the success-metrics dashboard: the trend of every metric
+// over the periods (all projects in one group), the table by the chosen
+// key over the whole span, and the milestones.
+type MetricsPage struct {
+	Trend      *OnboardingMetrics
+	Table      *OnboardingMetrics
+	Milestones []Milestone
+	Unread     int
+}
+
+// LoadMetricsPage reads the dashboard in one transaction (staff): q's
+// Period buckets the trend, its GroupBy keys the table.
+func (db *DB) LoadMetricsPage(ctx context.Context, q MetricsQuery) (*MetricsPage, error) {
+	return readValue(ctx, db, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) (*MetricsPage, error) {
+		if err := p.Check(onboardiq.ReadDashboard); err != nil {
+			return nil, err
+		}
+		if err := metrics.ValidateQuery(q.GroupBy, q.Period); err != nil {
+			return nil, err
+		}
+		loc, err := tenantLocation(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		from, to, err := metricsSpan(q.From, q.To, time.Now(), loc)
+		if err != nil {
+			return nil, err
+		}
+		in, err := gatherMetrics(ctx, tx, from, to)
+		if err != nil {
+			return nil, err
+		}
+		span := func(groupBy, period string) *OnboardingMetrics {
+			return &OnboardingMetrics{GroupBy: groupBy, Period: period, From: from.Format(time.DateOnly), To: to.AddDate(0, 0, -1).Format(time.DateOnly),
+				TimeZone: loc.String(), Rows: in.rows(groupBy, period, loc)}
+		}
+		out := &MetricsPage{Trend: span("", q.Period), Table: span(q.GroupBy, "")}
+		if out.Milestones, err = listMilestones(ctx, tx); err != nil {
+			return nil, err
+		}
+		return out, tx.QueryRow(ctx, unreadQuery, tx.TenantID(), p.UserID).Scan(&out.Unread)
+	})
+}

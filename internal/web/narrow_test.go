@@ -62,6 +62,7 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/my-tasks"},
 	{"admin", "/app/timeline"},
 	{"admin", "/app/journey"},
+	{"admin", "/app/metrics"},
 	{"admin", "/app/settings/holidays"},
 	{"admin", "/app/settings/emails"},
 	{"admin", "/app/settings/emails/weekly_digest"},

@@ -100,12 +100,18 @@ func (h *Handler) renderMetrics(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	if q.From == "" && q.Errors["from"] == "" {
+		q.From = pg.Trend.From
+	}
+	if q.To == "" && q.Errors["to"] == "" {
+		q.To = pg.Trend.To
+	}
 	d := &metricsData{Query: q, From: pg.Trend.From, To: pg.Trend.To, TimeZone: pg.Trend.TimeZone, Form: form,
 		GroupLabel: groupLabels[pg.Table.GroupBy]}
 	for _, k := range metrics.GroupBys {
 		d.GroupOptions = append(d.GroupOptions, option{k, groupLabels[k]})
 	}
-	d.Charts = trendCharts(pg.Trend.Rows, pg.Trend.Period)
+	d.Charts = trendCharts(allPeriods(pg.Trend), pg.Trend.Period)
 	for _, row := range pg.Table.Rows {
 		d.Groups = append(d.Groups, groupRow{Group: row.Group, Projects: strconv.Itoa(row.Projects),
 			TTFVMedian: daysText(row.TimeToFirstValue.Median), TTFVP90: daysText(row.TimeToFirstValue.P90),
@@ -237,12 +243,17 @@ type tick struct{ Pos, Label string }
 
 type bar struct{ X, Y, W, H, Title string }
 
+// line is one series: a polyline per run of periods with a value (an
+// empty period breaks it), and a dot per value.
 type line struct {
-	Name, Class, Points string
-	Dots                []dot
+	Name, Class string
+	Segments    []string
+	Dots        []dot
 }
 
-type dot struct{ X, Y, Title string }
+// dot is one value; R is its radius: the first series larger, so that an
+// equal value of the next one drawn over it leaves it showing.
+type dot struct{ X, Y, R, Title string }
 
 // series is one line (or the bars) of a chart: a value per period, nil
 // where there is nothing to measure.
@@ -254,7 +265,7 @@ type series struct {
 
 const (
 	chartW, chartH                          = 480, 220
-	plotLeft, plotRight, plotTop, plotBottom = 48.0, 12.0, 14.0, 42.0
+	plotLeft, plotRight, plotTop, plotBottom = 48.0, 12.0, 24.0, 42.0
 )
 
 func num(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
@@ -334,7 +345,11 @@ func newChart(id, title, desc, unit string, periods []string, period string, bar
 		}
 		c.Rows = append(c.Rows, row)
 	}
-	for _, s := range ss {
+	for si, s := range ss {
+		r := "5"
+		if si > 0 {
+			r = "3"
+		}
 		if bars {
 			for i, v := range s.values {
 				if v == nil {
@@ -352,15 +367,22 @@ func newChart(id, title, desc, unit string, periods []string, period string, bar
 		}
 		l := line{Name: s.name, Class: s.class}
 		var pts []string
+		flush := func() {
+			if len(pts) > 1 {
+				l.Segments = append(l.Segments, strings.Join(pts, " "))
+			}
+			pts = nil
+		}
 		for i, v := range s.values {
 			if v == nil {
+				flush()
 				continue
 			}
 			x, yy := num(plotLeft+band*(float64(i)+0.5)), num(y(*v))
 			pts = append(pts, x+","+yy)
-			l.Dots = append(l.Dots, dot{X: x, Y: yy, Title: periodLabel(periods[i], period) + ", " + s.name + ": " + s.text(v)})
+			l.Dots = append(l.Dots, dot{X: x, Y: yy, R: r, Title: periodLabel(periods[i], period) + ", " + s.name + ": " + s.text(v)})
 		}
-		l.Points = strings.Join(pts, " ")
+		flush()
 		c.Lines = append(c.Lines, l)
 	}
 	return c
@@ -372,6 +394,36 @@ func percent(r metrics.Rate) *float64 {
 	}
 	v := math.Round(*r.Rate*1000) / 10
 	return &v
+}
+
+// allPeriods returns a row for every period of the span, an empty one
+// where nothing started or was answered, so that the trend's x axis is
+// time and a quiet month shows as a gap.
+func allPeriods(m *postgres.OnboardingMetrics) []metrics.Row {
+	from, err1 := time.Parse(time.DateOnly, m.From)
+	to, err2 := time.Parse(time.DateOnly, m.To)
+	if m.Period == "" || err1 != nil || err2 != nil {
+		return m.Rows
+	}
+	byPeriod := map[string]metrics.Row{}
+	for _, r := range m.Rows {
+		byPeriod[r.Period] = r
+	}
+	var out []metrics.Row
+	for p := metrics.PeriodStart(from, m.Period, time.UTC); !p.After(to) && len(out) < 400; {
+		day := p.Format(time.DateOnly)
+		r, ok := byPeriod[day]
+		if !ok {
+			r = metrics.Row{Period: day}
+		}
+		out = append(out, r)
+		if m.Period == metrics.Week {
+			p = p.AddDate(0, 0, 7)
+		} else {
+			p = p.AddDate(0, 1, 0)
+		}
+	}
+	return out
 }
 
 // trendCharts draws the dashboard's trends from the rows of one group

@@ -5,6 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/onboardiq/onboardiq/internal/demo"
 )
 
 // TestMetricsDashboard: staff see the success metrics as charts (an SVG
@@ -120,4 +124,41 @@ func TestMilestoneForm(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d milestones after the delete, want 2", n)
 	}
+}
+
+// TestMetricsDashboardInBrowser: the dashboard's charts draw in a browser
+// under the page's content security policy (their look comes from
+// app.css), with a tooltip per mark.
+func TestMetricsDashboardInBrowser(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	actExec(t, a, `INSERT INTO milestone_hits (tenant_id, milestone_id, customer_id, reached_at, event_ids)
+SELECT m.tenant_id, m.milestone_id, c.customer_id, (SELECT min(start_date) FROM projects p WHERE p.customer_id = c.customer_id) + interval '9 days', '{call-1}'
+FROM milestones m JOIN customers c ON c.tenant_id = m.tenant_id WHERE m.key = 'first_api_call' RETURNING hit_id`)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(a.url+"/signin"),
+		chromedp.SendKeys(chromedp.CSS("#workspace"), "acme"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "alex.morgan@acme.example"),
+		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
+		chromedp.Submit(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#overdue")),
+		chromedp.Navigate(a.url+"/app/metrics"),
+		chromedp.WaitVisible(chromedp.CSS("#chart-ttfv svg")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stroke, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#chart-ttfv .series-0 .chart-dot")).fill`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#chart-ttfv svg").getBoundingClientRect().width`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stroke == "" || stroke == "none" || stroke == "rgb(0, 0, 0)" || width < 200 {
+		t.Errorf("the time to first value dots: fill %q, chart %v px wide", stroke, width)
+	}
+	screenshot(t, ctx, "metrics")
 }

@@ -264,7 +264,7 @@ type series struct {
 }
 
 const (
-	chartW, chartH                          = 480, 220
+	chartW, chartH                           = 480, 220
 	plotLeft, plotRight, plotTop, plotBottom = 48.0, 12.0, 24.0, 42.0
 )
 

@@ -27,7 +27,9 @@ func TestMilestonesConsumer(t *testing.T) {
 	f.row(t, `SELECT t.task_id::text FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
 JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
 WHERE c.name = 'Initech Health' AND t.status NOT IN ('completed', 'blocked') ORDER BY t.position LIMIT 1`, &task)
-	at := func(d time.Duration) string { return time.Now().UTC().Add(-3 * 24 * time.Hour).Add(d).Format(time.RFC3339) }
+	at := func(d time.Duration) string {
+		return time.Now().UTC().Add(-3 * 24 * time.Hour).Add(d).Format(time.RFC3339)
+	}
 	ingest := func(events ...onboardiq.UsageEventInput) {
 		t.Helper()
 		if res, err := db.IngestUsage(f.admin, events); err != nil || res.Accepted != len(events) {

@@ -317,3 +317,38 @@ WHERE tenant_id = $1 AND project_id = $2`, f.tenant, mar.ID)
 		t.Errorf("a contact read the metrics: %v", err)
 	}
 }
+
+// TestMetricAnswersGrouping: survey answers name their customer, and their
+// project when they are about one; they count under the project's keys,
+// or the customer's, whichever the query groups by; an answer of a
+// customer that is gone counts only in the trend (no group).
+func TestMetricAnswersGrouping(t *testing.T) {
+	t.Parallel()
+	cust, proj, gone := uuid.New(), uuid.New(), uuid.New()
+	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	p := metricProject{id: proj, customer: cust, template: "Enterprise", csm: "Priya", segment: "Mid-market", custName: "Globex"}
+	p.Start = at
+	in := &metricInputs{
+		projects:  []metricProject{p},
+		byProject: map[uuid.UUID]metricProject{proj: p},
+		customers: map[uuid.UUID]metricProject{cust: {customer: cust, template: "Starter", csm: "Priya", segment: "Mid-market", custName: "Globex"}},
+		answers: []metrics.Answer{
+			{Group: cust.String() + "/" + proj.String(), Kind: metrics.CSAT, Score: 5, At: at},
+			{Group: cust.String(), Kind: metrics.NPS, Score: 10, At: at},
+			{Group: gone.String(), Kind: metrics.CSAT, Score: 1, At: at},
+		},
+	}
+	byTemplate := in.rows("template", "", time.UTC)
+	if len(byTemplate) != 2 || byTemplate[0].Group != "Enterprise" || byTemplate[0].CSAT.N != 1 || byTemplate[0].Projects != 1 ||
+		byTemplate[1].Group != "Starter" || byTemplate[1].NPS.N != 1 || byTemplate[1].Projects != 0 {
+		t.Errorf("by template: %+v", byTemplate)
+	}
+	byCSM := in.rows("csm", "", time.UTC)
+	if len(byCSM) != 1 || byCSM[0].CSAT.N != 1 || byCSM[0].NPS.N != 1 || *byCSM[0].NPS.Score != 100 {
+		t.Errorf("by CSM: %+v", byCSM)
+	}
+	trend := in.rows("", metrics.Month, time.UTC)
+	if len(trend) != 1 || trend[0].Period != "2026-03-01" || trend[0].CSAT.N != 2 || *trend[0].CSAT.Average != 3 {
+		t.Errorf("the trend: %+v", trend)
+	}
+}

@@ -70,7 +70,9 @@ CITUS_TESTS ?= TestCitus.* \
 	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact TestJourneyStages \
 	TestIngestUsageCountsEachIDOnce TestIngestUsageConcurrently TestIngestUsageRejectsByField TestIngestUsageOtherTenantsCustomer \
 	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport \
-	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI
+	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI \
+	TestMilestoneReachedOnceByUsage TestMilestoneUsersWithinAWeek TestTaskMilestone TestMilestoneSettings TestOnboardingMetricsTimeZones \
+	TestMilestonesAndMetricsAPI TestMilestonesConsumer
 empty :=
 space := $(empty) $(empty)
 test-citus:

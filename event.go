@@ -87,6 +87,9 @@ const (
 
 	EventUsageIngested        = EventKind("usage.ingested")
 	EventUsageSettingsChanged = EventKind("settings.usage_changed")
+
+	EventMilestonesChanged = EventKind("settings.milestones_changed")
+	EventMilestoneReached  = EventKind("milestone.reached")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -110,6 +113,7 @@ var EventKinds = []EventKind{
 	EventEmailTemplateChanged,
 	EventUsageIngested, EventUsageSettingsChanged,
 	EventCustomFieldsChanged,
+	EventMilestonesChanged, EventMilestoneReached,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -202,6 +206,8 @@ var eventLabels = map[EventKind]string{
 	EventConversationReopened:        "reopened a conversation",
 	EventUsageIngested:               "sent usage events",
 	EventUsageSettingsChanged:        "changed the usage settings",
+	EventMilestonesChanged:           "changed the milestones",
+	EventMilestoneReached:            "reached a milestone",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

@@ -189,6 +189,11 @@ func (e *Event) Describe() string {
 		return s
 	case EventUsageSettingsChanged:
 		return "changed the usage settings: " + d.fields(map[string]string{"core_features": "core features", "retention_days": "retention"})
+	case EventMilestonesChanged:
+		verb := map[string]string{"created": "added", "updated": "changed", "deleted": "deleted"}[d.data("action")]
+		return orElse(verb, "changed") + " the milestone" + d.quoted(d.data("name"))
+	case EventMilestoneReached:
+		return "reached the milestone" + d.quoted(d.data("name"))
 	}
 	return e.Kind.Label()
 }

@@ -111,6 +111,9 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "created", "entity": "customer", "label": "Plan"}}, "added the customer field “Plan”"},
 		{"changed", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "updated", "entity": "project", "label": "Region"}}, "changed the project field “Region”"},
 		{"deleted", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "deleted", "entity": "customer", "label": "Plan"}}, "deleted the customer field “Plan”"},
+		{"", Event{Kind: EventMilestonesChanged, Data: map[string]any{"action": "created", "key": "first_api_call", "name": "First API call"}}, "added the milestone “First API call”"},
+		{"deleted", Event{Kind: EventMilestonesChanged, Data: map[string]any{"action": "deleted", "name": "First API call"}}, "deleted the milestone “First API call”"},
+		{"", Event{Kind: EventMilestoneReached, Data: map[string]any{"key": "first_api_call", "name": "First API call", "event_ids": []any{"evt_1"}}}, "reached the milestone “First API call”"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

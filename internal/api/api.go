@@ -90,6 +90,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerJourney(api)
 	h.registerHealth(api)
 	h.registerUsage(api)
+	h.registerMilestones(api)
+	h.registerMetrics(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api

@@ -53,6 +53,14 @@ func seedMatrix(t *testing.T, e *env) {
 		                       VALUES ($1, $2, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}') RETURNING field_id`, e.acme, matrixField); err != nil {
 			return err
 		}
+		if err := q(&ignored, `INSERT INTO milestones (tenant_id, milestone_id, key, name, rule, first_value)
+		                       VALUES ($1, $2, 'first_report', 'First report', '{"event": "report_exported"}', true) RETURNING milestone_id`, e.acme, matrixMilestone); err != nil {
+			return err
+		}
+		if err := q(&ignored, `INSERT INTO milestone_hits (tenant_id, milestone_id, customer_id, reached_at, event_ids)
+		                       VALUES ($1, $2, $3, now(), '{evt-matrix-0}') RETURNING hit_id`, e.acme, matrixMilestone, e.c1); err != nil {
+			return err
+		}
 		return q(&ignored, `INSERT INTO conversation_messages (tenant_id, conversation_id, author_id, kind, body)
 		                    VALUES ($1, $2, $3, 'question', 'Which IdPs do you support?') RETURNING message_id`, e.acme, e.thread, contact)
 	})
@@ -64,6 +72,10 @@ func seedMatrix(t *testing.T, e *env) {
 // matrixField is acme's custom field (a customer's plan) that seedMatrix
 // defines.
 const matrixField = "00000000-0000-0000-0000-0000000000f1"
+
+// matrixMilestone is acme's milestone (first_report, reached by c1) that
+// seedMatrix defines.
+const matrixMilestone = "00000000-0000-0000-0000-0000000000f2"
 
 // unauthenticated lists the API operations that need no token, and so have
 // no row in the matrix, as "METHOD /path" with why. /healthz, /readyz and

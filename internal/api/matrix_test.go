@@ -234,6 +234,16 @@ var routes = []route{
 		return map[string]any{"core_features": []string{"login", "report_exported"}, "retention_days": 90}
 	}, "200 403 403 403 403 403 200 401"},
 
+	{"list milestones", "GET", fixed("/milestones"), nil, "200 200 200 200 403 403 200 401"},
+	{"create milestone", "POST", fixed("/milestones"), func(*env) any {
+		return map[string]any{"name": "Three users in a week", "event": "login", "distinct_users": 3, "within_days": 7, "activation": true}
+	}, "201 403 403 403 403 403 201 401"},
+	{"update milestone", "PATCH", fixed("/milestones/" + matrixMilestone), func(*env) any { return map[string]any{"name": "First report", "first_value": false} },
+		"200 403 403 403 403 403 404 401"},
+	{"delete milestone", "DELETE", fixed("/milestones/" + matrixMilestone), nil, "204 403 403 403 403 403 404 401"},
+	{"customer milestones", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/milestones" }, nil, "200 200 200 200 403 404 404 401"},
+	{"onboarding metrics", "GET", fixed("/metrics/onboarding?group_by=template&period=month"), nil, "200 200 200 200 403 403 200 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},

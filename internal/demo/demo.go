@@ -149,6 +149,14 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 			return fmt.Errorf("project %q: %w", p.name, err)
 		}
 	}
+	// Two milestones (docs/customer-success.md): the first API call is the
+	// first value; three users signing in within a week, the activation.
+	if _, err := tx.Exec(ctx, `INSERT INTO milestones (tenant_id, key, name, rule, first_value, activation, position) VALUES
+($1, 'first_api_call', 'First API call', '{"event": "api_call"}', true, false, 0),
+($1, 'three_users_week', '3 users active in a week', '{"event": "login", "distinct_users": 3, "within_days": 7}', false, true, 1)`,
+		tx.TenantID()); err != nil {
+		return fmt.Errorf("milestones: %w", err)
+	}
 	if err := seedUsage(ctx, tx, customerIDs, now); err != nil {
 		return fmt.Errorf("usage: %w", err)
 	}

@@ -32,6 +32,7 @@ func consumers(d Deps) []Consumer {
 		{Name: "conversation emails", Consume: emailConversationReply},
 		{Name: "health", Consume: rescore(d.now)},
 		{Name: "journey", Consume: moveByJourneyRules},
+		{Name: "milestones", Consume: evaluateMilestones},
 	}, d.Consumers...)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
+	"github.com/onboardiq/onboardiq/internal/metrics"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -204,6 +205,18 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 	_, err = db.SetUsageSettings(admin, postgres.UsageSettings{CoreFeatures: []string{"login"}})
 	must(err)
+	// A milestone (settings.milestones_changed) the login reached
+	// (milestone.reached), evaluated here so that the fan-out of the usage
+	// finds it reached already.
+	_, err = db.CreateMilestone(admin, postgres.MilestoneInput{Name: "First login", Milestone: metrics.Milestone{Event: "login"}, FirstValue: true})
+	must(err)
+	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		hits, err := tx.EvaluateMilestones(ctx, []uuid.UUID{c.ID})
+		if err == nil && len(hits) != 1 {
+			t.Errorf("%d milestones reached, want the first login", len(hits))
+		}
+		return err
+	}))
 	// A custom field defined (settings.custom_fields_changed).
 	_, err = db.CreateCustomField(admin, onboardiq.NewCustomField{Entity: onboardiq.CustomFieldCustomer, Key: "plan", Label: "Plan", Type: onboardiq.CustomFieldText})
 	must(err)

@@ -82,7 +82,7 @@ type Options struct {
 }
 
 // Group-by keys the API accepts.
-var GroupBys = []string{"template", "csm", "segment"}
+var GroupBys = []string{"template", "csm", "segment", "customer"}
 
 // ValidateQuery checks the group_by and period of a metrics request.
 func ValidateQuery(groupBy, period string) error {

@@ -217,7 +217,7 @@ func TestValidateQuery(t *testing.T) {
 		groupBy, period, field string
 	}{
 		{"template", "week", ""}, {"csm", "", ""}, {"segment", "month", ""}, {"", "", ""},
-		{"customer", "", "group_by"}, {"csm", "day", "period"},
+		{"customer", "", ""}, {"customers", "", "group_by"}, {"csm", "day", "period"},
 	}
 	for _, tc := range cases {
 		err := metrics.ValidateQuery(tc.groupBy, tc.period)

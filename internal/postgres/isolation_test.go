@@ -97,6 +97,9 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO customer_health (tenant_id, customer_id, score, level, computed_at) VALUES ($1, '00000000-0000-0000-0000-00000000000c', 72, 'moderate', now())`,
 			`INSERT INTO health_history (tenant_id, customer_id, day, score, level, computed_at) VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 72, 'moderate', now())`,
 			`INSERT INTO custom_field_definitions (tenant_id, entity, key, label, type, options) VALUES ($1, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}')`,
+			`INSERT INTO milestones (tenant_id, milestone_id, key, name, rule, first_value) VALUES ($1, '00000000-0000-0000-0000-0000000000b1', 'first_export', 'First export', '{"event": "report_exported"}', true)`,
+			`INSERT INTO milestone_hits (tenant_id, milestone_id, customer_id, reached_at, event_ids)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-00000000000c', now(), '{evt_1}')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

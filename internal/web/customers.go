@@ -142,7 +142,7 @@ type customerData struct {
 	// CustomValues are the customer's custom field values, as shown.
 	CustomValues []customValue
 	// HealthChart draws the health history; LevelClass colours the levels.
-	HealthChart *chart
+	HealthChart *scoreChart
 	LevelClass  map[string]string
 }
 

@@ -21,7 +21,9 @@ type healthData struct {
 }
 
 // LevelName names a level's key.
-func (d healthData) LevelName(key string) string { return health.Config{Levels: d.Levels}.LevelName(key) }
+func (d healthData) LevelName(key string) string {
+	return health.Config{Levels: d.Levels}.LevelName(key)
+}
 
 // levelClasses gives each level a colour by its place: the best good, the
 // worst bad, the one above the worst warn, the others fair.
@@ -76,43 +78,43 @@ func intCell(v *int) string {
 	return strconv.Itoa(*v)
 }
 
-// chart is a line chart of daily scores drawn as inline SVG: a 0–100
+// scoreChart is a line chart of daily scores drawn as inline SVG: a 0–100
 // scale with the levels as bands, one point a day.
-type chart struct {
+type scoreChart struct {
 	Width, Height float64
 	Left, Top     float64 // the plot's corner
 	PlotW, PlotH  float64
 	Line          string // the polyline's points
-	Dots          []chartDot
-	Bands         []chartBand
-	XTicks        []chartTick
-	YTicks        []chartTick
+	Dots          []scoreDot
+	Bands         []scoreBand
+	XTicks        []scoreTick
+	YTicks        []scoreTick
 	Summary       string
 }
 
-type chartDot struct {
+type scoreDot struct {
 	X, Y  float64
 	Title string
 }
 
-type chartBand struct {
+type scoreBand struct {
 	Y, H  float64
 	Class string
 	Name  string
 }
 
-type chartTick struct {
+type scoreTick struct {
 	X, Y float64
 	Text string
 }
 
 // healthChart draws the history from its first day to today (at least two
 // weeks wide), in bands of the workspace's levels; nil without history.
-func healthChart(points []postgres.HealthPoint, levels []health.Level, names func(string) string, today time.Time) *chart {
+func healthChart(points []postgres.HealthPoint, levels []health.Level, names func(string) string, today time.Time) *scoreChart {
 	if len(points) == 0 {
 		return nil
 	}
-	c := &chart{Width: 640, Height: 220, Left: 36, Top: 10}
+	c := &scoreChart{Width: 640, Height: 220, Left: 36, Top: 10}
 	c.PlotW, c.PlotH = c.Width-c.Left-10, c.Height-c.Top-30
 	first, err := time.Parse(time.DateOnly, points[0].Day)
 	if err != nil {
@@ -126,7 +128,7 @@ func healthChart(points []postgres.HealthPoint, levels []health.Level, names fun
 	classes := levelClasses(levels)
 	top := 100
 	for _, l := range levels {
-		c.Bands = append(c.Bands, chartBand{Y: y(top), H: y(l.Min) - y(top), Class: classes[l.Key], Name: l.Name})
+		c.Bands = append(c.Bands, scoreBand{Y: y(top), H: y(l.Min) - y(top), Class: classes[l.Key], Name: l.Name})
 		top = l.Min
 	}
 	var line []string
@@ -137,16 +139,16 @@ func healthChart(points []postgres.HealthPoint, levels []health.Level, names fun
 		}
 		px, py := x(day), y(p.Score)
 		line = append(line, fmt.Sprintf("%.1f,%.1f", px, py))
-		c.Dots = append(c.Dots, chartDot{X: px, Y: py, Title: fmt.Sprintf("%s: %d (%s)", day.Format("2 Jan 2006"), p.Score, names(p.Level))})
+		c.Dots = append(c.Dots, scoreDot{X: px, Y: py, Title: fmt.Sprintf("%s: %d (%s)", day.Format("2 Jan 2006"), p.Score, names(p.Level))})
 	}
 	c.Line = strings.Join(line, " ")
 	for _, v := range []int{0, 25, 50, 75, 100} {
-		c.YTicks = append(c.YTicks, chartTick{X: c.Left - 6, Y: y(v) + 4, Text: strconv.Itoa(v)})
+		c.YTicks = append(c.YTicks, scoreTick{X: c.Left - 6, Y: y(v) + 4, Text: strconv.Itoa(v)})
 	}
 	step := max(1, span/4)
 	for d := 0; d <= span; d += step {
 		day := start.AddDate(0, 0, d)
-		c.XTicks = append(c.XTicks, chartTick{X: x(day), Y: c.Top + c.PlotH + 18, Text: day.Format("2 Jan")})
+		c.XTicks = append(c.XTicks, scoreTick{X: x(day), Y: c.Top + c.PlotH + 18, Text: day.Format("2 Jan")})
 	}
 	last := points[len(points)-1]
 	c.Summary = fmt.Sprintf("Health from %s to %s: %d scores, now %d (%s).", first.Format("2 Jan 2006"), last.Day, len(points), last.Score, names(last.Level))

@@ -63,6 +63,7 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/timeline"},
 	{"admin", "/app/journey"},
 	{"admin", "/app/health"},
+	{"admin", "/app/metrics"},
 	{"admin", "/app/settings/holidays"},
 	{"admin", "/app/settings/emails"},
 	{"admin", "/app/settings/emails/weekly_digest"},

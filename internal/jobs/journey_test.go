@@ -48,9 +48,12 @@ func TestJourneyStages(t *testing.T) {
 		}
 		stages[c.Name] = j
 	}
-	// Initech's project is in progress: Onboarding. Globex completed a
-	// project (Adoption) and then started another (Onboarding again).
-	if j := stages["Initech Health"]; j.Stage != "onboarding" || len(j.Transitions) != 1 || j.Transitions[0].Rule != "project.started" {
+	// Initech's project is in progress: Onboarding; then its health is
+	// Critical (the demo's usage has all but stopped): At risk. Globex
+	// completed a project (Adoption) and then started another (Onboarding
+	// again).
+	if j := stages["Initech Health"]; j.Stage != "at_risk" || len(j.Transitions) != 2 ||
+		j.Transitions[0].Rule != "health.level" || j.Transitions[1].Stage != "onboarding" || j.Transitions[1].Rule != "project.started" {
 		t.Errorf("Initech: %+v", j)
 	}
 	var globex []string
@@ -62,17 +65,17 @@ func TestJourneyStages(t *testing.T) {
 	}
 	initech := stages["Initech Health"].CustomerID
 
-	j, err := db.SetCustomerStage(marco, initech, "at_risk", "Sponsor left")
+	j, err := db.SetCustomerStage(marco, initech, "adoption", "Sponsor back")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.Stage != "at_risk" || j.StageName != "At risk" || j.Transitions[0].Reason != "Sponsor left" || j.Transitions[0].By == nil {
+	if j.Stage != "adoption" || j.StageName != "Adoption" || j.Transitions[0].Reason != "Sponsor back" || j.Transitions[0].By == nil {
 		t.Errorf("after the move: %+v", j)
 	}
-	if len(j.Stages) != 2 || j.Stages[0].Stage != "onboarding" || j.Stages[0].Current || !j.Stages[1].Current || j.Stages[1].Visits != 1 {
+	if len(j.Stages) != 3 || j.Stages[0].Stage != "onboarding" || j.Stages[0].Current || !j.Stages[2].Current || j.Stages[2].Visits != 1 {
 		t.Errorf("time in stages: %+v", j.Stages)
 	}
-	if again, err := db.SetCustomerStage(marco, initech, "at_risk", ""); err != nil || len(again.Transitions) != 2 {
+	if again, err := db.SetCustomerStage(marco, initech, "adoption", ""); err != nil || len(again.Transitions) != 3 {
 		t.Errorf("the same stage again: %v, %d moves", err, len(again.Transitions))
 	}
 	if _, err := db.SetCustomerStage(marco, initech, "limbo", ""); onboardiq.ErrorCode(err) != onboardiq.EINVALID || err.(*onboardiq.Error).Field != "stage" {
@@ -88,7 +91,7 @@ func TestJourneyStages(t *testing.T) {
 	var moved int
 	if err := db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM events WHERE kind = 'customer.stage_changed' AND customer_id = $1`, initech).Scan(&moved)
-	}); err != nil || moved != 2 {
-		t.Errorf("%d customer.stage_changed events for Initech, want 2 (%v)", moved, err)
+	}); err != nil || moved != 3 {
+		t.Errorf("%d customer.stage_changed events for Initech, want 3 (%v)", moved, err)
 	}
 }

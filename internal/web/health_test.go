@@ -75,6 +75,12 @@ func TestHealthPages(t *testing.T) {
 	if got := c.text("#component-support_sentiment"); !strings.Contains(got, "blocked_tasks 1") {
 		t.Errorf("support sentiment's evidence: %q, want the blocked task", got)
 	}
+	// The success metrics' table downloads too, by the grouping asked.
+	m := get(t, viewer, a.url+"/app/metrics?group_by=csm&format=csv")
+	if lines := strings.Split(strings.TrimSpace(m.raw), "\n"); m.status != http.StatusOK || !strings.HasPrefix(lines[0], "csm,projects,time_to_first_value_median") ||
+		len(lines) < 2 || !strings.Contains(m.raw, "Marco Rossi") {
+		t.Errorf("the metrics CSV: %d %q", m.status, lines)
+	}
 	contact := signIn(t, a, "lena.park@initech.example")
 	if p := get(t, contact, a.url+"/app/health"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/portal/") {
 		t.Errorf("a contact on the health overview: %d %s", p.status, p.header.Get("Location"))

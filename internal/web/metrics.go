@@ -16,6 +16,7 @@ import (
 // metricsData is the success-metrics dashboard: the query form, a chart
 // per trend, the table by group, and the milestones with their form.
 type metricsData struct {
+	CSV        string // the table's download
 	Query      metricsQueryForm
 	From, To   string // the span as read
 	TimeZone   string
@@ -121,6 +122,15 @@ func (h *Handler) renderMetrics(w http.ResponseWriter, r *http.Request, status i
 	for _, m := range pg.Milestones {
 		d.Milestones = append(d.Milestones, milestoneRow{Milestone: m, Rule: ruleText(m.Milestone)})
 	}
+	if wantsCSV(r) && status == http.StatusOK {
+		rows := make([][]string, len(d.Groups))
+		for i, g := range d.Groups {
+			rows[i] = []string{g.Group, g.Projects, g.TTFVMedian, g.TTFVP90, g.Activation, g.OnTime, g.Duration, g.CSAT, g.NPS}
+		}
+		return writeCSV(w, "metrics", []string{pg.Table.GroupBy, "projects", "time_to_first_value_median", "time_to_first_value_p90",
+			"activation", "on_time", "duration_median", "csat", "nps"}, rows)
+	}
+	d.CSV = csvLink("/app/metrics", r.URL.Query())
 	return h.render(w, r, status, "metrics.html", view{Title: "Success metrics", Data: d, Unread: pg.Unread, counted: true})
 }
 

@@ -83,6 +83,10 @@ const (
 
 	EventUsageIngested        = EventKind("usage.ingested")
 	EventUsageSettingsChanged = EventKind("settings.usage_changed")
+
+	EventSurveyRequested       = EventKind("survey.requested")
+	EventSurveyAnswered        = EventKind("survey.answered")
+	EventSurveySettingsChanged = EventKind("settings.surveys_changed")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -105,6 +109,7 @@ var EventKinds = []EventKind{
 	EventEmailTemplateChanged,
 	EventUsageIngested, EventUsageSettingsChanged,
 	EventCustomFieldsChanged,
+	EventSurveyRequested, EventSurveyAnswered, EventSurveySettingsChanged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -195,6 +200,9 @@ var eventLabels = map[EventKind]string{
 	EventConversationReopened:        "reopened a conversation",
 	EventUsageIngested:               "sent usage events",
 	EventUsageSettingsChanged:        "changed the usage settings",
+	EventSurveyRequested:             "sent a satisfaction survey",
+	EventSurveyAnswered:              "answered a satisfaction survey",
+	EventSurveySettingsChanged:       "changed the survey settings",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

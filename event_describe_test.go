@@ -108,6 +108,10 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "created", "entity": "customer", "label": "Plan"}}, "added the customer field “Plan”"},
 		{"changed", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "updated", "entity": "project", "label": "Region"}}, "changed the project field “Region”"},
 		{"deleted", Event{Kind: EventCustomFieldsChanged, Data: map[string]any{"action": "deleted", "entity": "customer", "label": "Plan"}}, "deleted the customer field “Plan”"},
+		{"", Event{Kind: EventSurveyRequested, Data: map[string]any{"kind": "csat", "subject": "Kickoff"}}, "sent a CSAT survey “Kickoff”"},
+		{"", Event{Kind: EventSurveyAnswered, Data: map[string]any{"kind": "nps", "score": 0, "detractor": true}}, "answered an NPS survey with 0"},
+		{"no score", Event{Kind: EventSurveyAnswered, Data: map[string]any{"kind": "csat"}}, "answered a satisfaction survey"},
+		{"", Event{Kind: EventSurveySettingsChanged, Changes: map[string]any{"nps_interval_days": map[string]any{}}}, "changed the survey settings: NPS interval"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

@@ -31,6 +31,7 @@ func consumers(d Deps) []Consumer {
 		{Name: "contact emails", Consume: emailContacts(d.now)},
 		{Name: "conversation emails", Consume: emailConversationReply},
 		{Name: "journey", Consume: moveByJourneyRules},
+		{Name: "surveys", Consume: requestSurveys(d)},
 	}, d.Consumers...)
 }
 

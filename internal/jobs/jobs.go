@@ -60,6 +60,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &DigestTenantWorker{DB: d.DB})
 	river.AddWorker(w, &RemindWorker{DB: d.DB})
 	river.AddWorker(w, &RemindTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
+	surveyWorkers(w, d)
 	return w
 }
 
@@ -85,6 +86,7 @@ func periodic(d Deps) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return postgres.RemindArgs{}, &river.InsertOpts{MaxAttempts: 3}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		surveyScan(),
 	}
 }
 

@@ -91,6 +91,12 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000c', current_date, 'report_exported', 'ana@customer.test')`,
 			`INSERT INTO core_features (tenant_id, name) VALUES ($1, 'report_exported')`,
 			`INSERT INTO custom_field_definitions (tenant_id, entity, key, label, type, options) VALUES ($1, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}')`,
+			`INSERT INTO survey_requests (tenant_id, request_id, kind, customer_id, user_id, reason, subject, dedupe_key, sent_at, expires_at)
+			 SELECT $1, '00000000-0000-0000-0000-0000000000f1', 'nps', '00000000-0000-0000-0000-00000000000c', user_id, 'schedule', 'Acme', 'nps:x', now(), now() + interval '30 days'
+			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,
+			`INSERT INTO survey_responses (tenant_id, request_id, kind, customer_id, user_id, score, answered_at)
+			 SELECT $1, '00000000-0000-0000-0000-0000000000f1', 'nps', '00000000-0000-0000-0000-00000000000c', user_id, 9, now()
+			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -16,22 +16,47 @@ import (
 // requestSurveys is the consumer "surveys" (docs/surveys.md): a project
 // completed → a CSAT survey to each contact of its customer; a task
 // completed that completes its phase (the milestone the contact emails
-// announce) → a CSAT survey about the phase; each once per occasion and
-// contact, however often the fan-out runs, and only as the workspace's
-// survey settings ask. The scale links in the emails start with the app's
-// address (the mailer's).
+// announce) → a CSAT survey about the phase; as the workspace's survey
+// settings ask. It schedules the requests SurveyDelay later (a
+// SurveyAskWorker job, one per occasion), and each request is made once
+// per occasion and contact, however often the fan-out runs.
 func requestSurveys(d Deps) func(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
 	return func(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
-		switch {
-		case e.Kind == onboardiq.EventProjectCompleted && e.ProjectID != nil:
-			_, err := tx.RequestProjectCSAT(ctx, *e.ProjectID, d.baseURL(), d.now())
-			return err
-		case e.Kind == onboardiq.EventTaskCompleted && e.TaskID != nil:
-			_, err := tx.RequestPhaseCSAT(ctx, *e.TaskID, d.baseURL(), d.now())
-			return err
-		}
-		return nil
+		_, err := tx.ScheduleCSAT(ctx, e, d.now())
+		return err
 	}
+}
+
+// SurveyAskWorker requests the CSAT surveys of one occasion.
+type SurveyAskWorker struct {
+	river.WorkerDefaults[postgres.SurveyAskArgs]
+	DB      *postgres.DB
+	BaseURL string           // the app's address, for the scale links
+	Now     func() time.Time // the clock; nil: time.Now
+}
+
+// Timeout bounds one occasion's requests.
+func (w *SurveyAskWorker) Timeout(*river.Job[postgres.SurveyAskArgs]) time.Duration {
+	return time.Minute
+}
+
+// Work requests.
+func (w *SurveyAskWorker) Work(ctx context.Context, job *river.Job[postgres.SurveyAskArgs]) error {
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	a := job.Args
+	return w.DB.InTenant(ctx, a.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		switch {
+		case a.ProjectID != nil:
+			_, err = tx.RequestProjectCSAT(ctx, *a.ProjectID, w.BaseURL, now())
+		case a.TaskID != nil:
+			_, err = tx.RequestPhaseCSAT(ctx, *a.TaskID, w.BaseURL, now())
+		}
+		return err
+	})
 }
 
 // baseURL is the app's address, for links in emails; "" without a mailer.
@@ -98,8 +123,10 @@ func (w *SurveyTenantWorker) Work(ctx context.Context, job *river.Job[postgres.S
 	return nil
 }
 
-// surveyWorkers registers the NPS scan's workers.
+// surveyWorkers registers the survey workers: the delayed CSAT requests
+// and the NPS scan.
 func surveyWorkers(w *river.Workers, d Deps) {
+	river.AddWorker(w, &SurveyAskWorker{DB: d.DB, BaseURL: d.baseURL(), Now: d.now})
 	river.AddWorker(w, &SurveyScanWorker{DB: d.DB})
 	river.AddWorker(w, &SurveyTenantWorker{DB: d.DB, Logger: d.Logger, BaseURL: d.baseURL(), Now: d.now})
 }

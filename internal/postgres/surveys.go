@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/mailtemplate"
@@ -412,20 +413,20 @@ func (db *DB) AnswerSurvey(ctx context.Context, request uuid.UUID, score int, co
 }
 
 type surveyRequest struct {
-	id, customer, user uuid.UUID
-	project            *uuid.UUID
-	kind, subject      string
-	answered           *time.Time
-	expires            time.Time
-	customerName       string
-	contactName, email string
-	slug, workspace    string
-	score              *int
-	comment            *string
+	tenant, id, customer, user uuid.UUID
+	project                    *uuid.UUID
+	kind, subject              string
+	answered                   *time.Time
+	expires                    time.Time
+	customerName               string
+	contactName, email         string
+	slug, workspace            string
+	score                      *int
+	comment                    *string
 }
 
 func (r *surveyRequest) answer() *SurveyAnswer {
-	a := &SurveyAnswer{RequestID: r.id, Kind: r.kind, Subject: r.subject, Slug: r.slug, Workspace: r.workspace, Already: r.answered != nil}
+	a := &SurveyAnswer{TenantID: r.tenant, RequestID: r.id, Kind: r.kind, Subject: r.subject, Slug: r.slug, Workspace: r.workspace, Already: r.answered != nil}
 	if r.score != nil {
 		a.Score = *r.score
 	}
@@ -438,7 +439,7 @@ func (r *surveyRequest) answer() *SurveyAnswer {
 // loadSurveyRequest reads a request, its answer if any, and whom it asks;
 // with lock, locked for the answer.
 func loadSurveyRequest(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (*surveyRequest, error) {
-	r := &surveyRequest{}
+	r := &surveyRequest{tenant: tx.TenantID()}
 	q := `
 SELECT r.request_id, r.customer_id, r.user_id, r.project_id, r.kind, r.subject, r.answered_at, r.expires_at,
        c.name, u.name, u.email, tn.slug, coalesce(nullif(b.portal_name, ''), tn.name)
@@ -557,7 +558,9 @@ func commentSurvey(ctx context.Context, tx *Tx, request uuid.UUID, comment strin
 			return nil, err
 		}
 	}
-	return r.answer(), nil
+	a := r.answer()
+	a.Already = false
+	return a, nil
 }
 
 // notifyDetractor tells the customer's CSM (or, without one, the admins)
@@ -746,27 +749,83 @@ func (tx *Tx) RequestProjectCSAT(ctx context.Context, projectID uuid.UUID, baseU
 // that completes the whole project (RequestProjectCSAT asks then), and
 // not of a contact asked at a milestone within MilestoneSurveyQuiet.
 func (tx *Tx) RequestPhaseCSAT(ctx context.Context, taskID uuid.UUID, baseURL string, now time.Time) (int, error) {
+	f, err := phaseCSATDue(ctx, tx, taskID, now)
+	if err != nil || f == nil {
+		return 0, err
+	}
+	return requestOfContacts(ctx, tx, f.customer, SurveyAsk{Kind: SurveyCSAT, Reason: SurveyMilestone, ProjectID: &f.project,
+		Subject: MilestoneName(f.phase), Key: "csat:milestone:" + f.project.String() + ":" + f.phase}, baseURL, now)
+}
+
+// phaseCSATDue is the completed task when it completes its phase (but not
+// the project) lately and the workspace asks at milestones; else nil.
+func phaseCSATDue(ctx context.Context, tx *Tx, taskID uuid.UUID, now time.Time) (*taskFacts, error) {
 	s, err := surveySettings(ctx, tx)
 	if err != nil || !s.CSATOnMilestones {
-		return 0, err
+		return nil, err
 	}
 	f, err := loadTaskFacts(ctx, tx, taskID)
 	if err != nil || f == nil || f.phase == "" || f.status != string(onboardiq.StatusCompleted) ||
 		f.completedAt == nil || now.Sub(*f.completedAt) > MilestoneRecent || f.projectStatus == "cancelled" {
-		return 0, err
+		return nil, err
 	}
 	var phaseOpen, projectOpen int
 	if err := tx.QueryRow(ctx, `
 SELECT count(*) FILTER (WHERE phase = $3), count(*)
 FROM tasks WHERE tenant_id = $1 AND project_id = $2 AND status NOT IN ('completed', 'cancelled')`,
 		tx.TenantID(), f.project, f.phase).Scan(&phaseOpen, &projectOpen); err != nil {
-		return 0, fmt.Errorf("phase survey: %w", err)
+		return nil, fmt.Errorf("phase survey: %w", err)
 	}
 	if phaseOpen > 0 || projectOpen == 0 {
-		return 0, nil
+		return nil, nil
 	}
-	return requestOfContacts(ctx, tx, f.customer, SurveyAsk{Kind: SurveyCSAT, Reason: SurveyMilestone, ProjectID: &f.project,
-		Subject: MilestoneName(f.phase), Key: "csat:milestone:" + f.project.String() + ":" + f.phase}, baseURL, now)
+	return f, nil
+}
+
+// SurveyDelay is how long after its occasion a CSAT survey is requested:
+// it does not land in the same minute as the milestone email, and a phase
+// reopened meanwhile (a task completed by mistake) asks nothing.
+const SurveyDelay = time.Hour
+
+// SurveyAskArgs requests the CSAT surveys of one occasion: a completed
+// project, or a task that completed its phase.
+type SurveyAskArgs struct {
+	TenantID  uuid.UUID  `json:"tenant_id"`
+	ProjectID *uuid.UUID `json:"project_id,omitempty"`
+	TaskID    *uuid.UUID `json:"task_id,omitempty"`
+}
+
+// Kind is River's name for the job.
+func (SurveyAskArgs) Kind() string { return "survey_ask" }
+
+// InsertOpts: one job per occasion, however often the fan-out runs.
+func (SurveyAskArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// ScheduleCSAT schedules, SurveyDelay after now, the CSAT surveys an
+// event is the occasion of (the fan-out's consumer "surveys"): a project
+// completed, or a task completed that completes its phase, when the
+// workspace asks then. It says whether it scheduled any.
+func (tx *Tx) ScheduleCSAT(ctx context.Context, e *onboardiq.Event, now time.Time) (bool, error) {
+	args := SurveyAskArgs{TenantID: tx.TenantID()}
+	switch {
+	case e.Kind == onboardiq.EventProjectCompleted && e.ProjectID != nil:
+		s, err := surveySettings(ctx, tx)
+		if err != nil || !s.CSATOnCompletion {
+			return false, err
+		}
+		args.ProjectID = e.ProjectID
+	case e.Kind == onboardiq.EventTaskCompleted && e.TaskID != nil:
+		f, err := phaseCSATDue(ctx, tx, *e.TaskID, now)
+		if err != nil || f == nil {
+			return false, err
+		}
+		args.TaskID = e.TaskID
+	default:
+		return false, nil
+	}
+	return true, tx.EnqueueAt(ctx, args, now.Add(SurveyDelay))
 }
 
 // requestOfContacts requests a (keyed key:<contact>) of every active

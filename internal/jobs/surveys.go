@@ -49,11 +49,10 @@ func (w *SurveyAskWorker) Work(ctx context.Context, job *river.Job[postgres.Surv
 	a := job.Args
 	return w.DB.InTenant(ctx, a.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
-		switch {
-		case a.ProjectID != nil:
-			_, err = tx.RequestProjectCSAT(ctx, *a.ProjectID, w.BaseURL, now())
-		case a.TaskID != nil:
-			_, err = tx.RequestPhaseCSAT(ctx, *a.TaskID, w.BaseURL, now())
+		if a.Phase != "" {
+			_, err = tx.RequestPhaseCSAT(ctx, a.ProjectID, a.Phase, w.BaseURL, now())
+		} else {
+			_, err = tx.RequestProjectCSAT(ctx, a.ProjectID, w.BaseURL, now())
 		}
 		return err
 	})

@@ -744,17 +744,35 @@ func (tx *Tx) RequestProjectCSAT(ctx context.Context, projectID uuid.UUID, baseU
 }
 
 // RequestPhaseCSAT asks the customer's contacts for a CSAT survey about a
-// phase the completed task completes (the milestone the contact emails
-// announce), when the workspace asks at milestones; not for the phase
-// that completes the whole project (RequestProjectCSAT asks then), and
-// not of a contact asked at a milestone within MilestoneSurveyQuiet.
-func (tx *Tx) RequestPhaseCSAT(ctx context.Context, taskID uuid.UUID, baseURL string, now time.Time) (int, error) {
-	f, err := phaseCSATDue(ctx, tx, taskID, now)
-	if err != nil || f == nil {
+// completed phase of a project (the milestone the contact emails
+// announce), when the workspace asks at milestones and the phase is still
+// complete; not when the project is complete too (RequestProjectCSAT asks
+// then), and not of a contact asked at a milestone within
+// MilestoneSurveyQuiet. Once per phase and contact.
+func (tx *Tx) RequestPhaseCSAT(ctx context.Context, projectID uuid.UUID, phase, baseURL string, now time.Time) (int, error) {
+	s, err := surveySettings(ctx, tx)
+	if err != nil || !s.CSATOnMilestones || phase == "" {
 		return 0, err
 	}
-	return requestOfContacts(ctx, tx, f.customer, SurveyAsk{Kind: SurveyCSAT, Reason: SurveyMilestone, ProjectID: &f.project,
-		Subject: MilestoneName(f.phase), Key: "csat:milestone:" + f.project.String() + ":" + f.phase}, baseURL, now)
+	var customer uuid.UUID
+	var status string
+	var phaseOpen, projectOpen int
+	err = tx.QueryRow(ctx, `
+SELECT p.customer_id, p.status,
+       (SELECT count(*) FROM tasks t WHERE t.tenant_id = p.tenant_id AND t.project_id = p.project_id AND t.phase = $3 AND t.status NOT IN ('completed', 'cancelled')),
+       (SELECT count(*) FROM tasks t WHERE t.tenant_id = p.tenant_id AND t.project_id = p.project_id AND t.status NOT IN ('completed', 'cancelled'))
+FROM projects p WHERE p.tenant_id = $1 AND p.project_id = $2`, tx.TenantID(), projectID, phase).Scan(&customer, &status, &phaseOpen, &projectOpen)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("phase survey: %w", err)
+	}
+	if status == "cancelled" || phaseOpen > 0 || projectOpen == 0 {
+		return 0, nil
+	}
+	return requestOfContacts(ctx, tx, customer, SurveyAsk{Kind: SurveyCSAT, Reason: SurveyMilestone, ProjectID: &projectID,
+		Subject: MilestoneName(phase), Key: "csat:milestone:" + projectID.String() + ":" + phase}, baseURL, now)
 }
 
 // phaseCSATDue is the completed task when it completes its phase (but not
@@ -788,11 +806,11 @@ FROM tasks WHERE tenant_id = $1 AND project_id = $2 AND status NOT IN ('complete
 const SurveyDelay = time.Hour
 
 // SurveyAskArgs requests the CSAT surveys of one occasion: a completed
-// project, or a task that completed its phase.
+// project, or (Phase set) a completed phase of it.
 type SurveyAskArgs struct {
-	TenantID  uuid.UUID  `json:"tenant_id"`
-	ProjectID *uuid.UUID `json:"project_id,omitempty"`
-	TaskID    *uuid.UUID `json:"task_id,omitempty"`
+	TenantID  uuid.UUID `json:"tenant_id"`
+	ProjectID uuid.UUID `json:"project_id"`
+	Phase     string    `json:"phase,omitempty"`
 }
 
 // Kind is River's name for the job.
@@ -815,13 +833,13 @@ func (tx *Tx) ScheduleCSAT(ctx context.Context, e *onboardiq.Event, now time.Tim
 		if err != nil || !s.CSATOnCompletion {
 			return false, err
 		}
-		args.ProjectID = e.ProjectID
+		args.ProjectID = *e.ProjectID
 	case e.Kind == onboardiq.EventTaskCompleted && e.TaskID != nil:
 		f, err := phaseCSATDue(ctx, tx, *e.TaskID, now)
 		if err != nil || f == nil {
 			return false, err
 		}
-		args.TaskID = e.TaskID
+		args.ProjectID, args.Phase = f.project, f.phase
 	default:
 		return false, nil
 	}

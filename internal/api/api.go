@@ -89,6 +89,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerConversations(api)
 	h.registerJourney(api)
 	h.registerUsage(api)
+	h.registerSurveys(api)
 	return api
 }
 

@@ -226,6 +226,12 @@ var routes = []route{
 		return map[string]any{"core_features": []string{"login", "report_exported"}, "retention_days": 90}
 	}, "200 403 403 403 403 403 200 401"},
 
+	{"list survey responses", "GET", fixed("/surveys/responses"), nil, "200 200 200 200 403 403 200 401"},
+	{"get survey settings", "GET", fixed("/settings/surveys"), nil, "200 200 200 200 403 403 200 401"},
+	{"set survey settings", "PUT", fixed("/settings/surveys"), func(*env) any {
+		return map[string]any{"csat_on_completion": true, "csat_on_milestones": false, "nps_interval_days": 60}
+	}, "200 403 403 403 403 403 200 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
@@ -363,6 +369,9 @@ func TestRefusedFields(t *testing.T) {
 		{"PUT", "/usage/core-features", map[string]any{"core_features": []string{"Login"}}, "body.core_features[0]"},
 		{"PUT", "/usage/core-features", map[string]any{"core_features": []string{}, "retention_days": 5}, "body.retention_days"},
 		{"GET", "/customers/" + e.c1.String() + "/usage?from=yesterday", nil, "query.from"},
+		{"PUT", "/settings/surveys", map[string]any{"csat_on_completion": true, "csat_on_milestones": true, "nps_interval_days": 10}, "body.nps_interval_days"},
+		{"GET", "/surveys/responses?from=yesterday", nil, "query.from"},
+		{"GET", "/surveys/responses?kind=ces", nil, "query.kind"},
 		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": map[string]any{"email": "nope"}}, "body.contact_info.email"},

@@ -70,7 +70,10 @@ CITUS_TESTS ?= TestCitus.* \
 	TestMyEmailPreferences TestTestEmailReachesTheAdmin TestSavedTemplateReachesTheContact TestJourneyStages \
 	TestIngestUsageCountsEachIDOnce TestIngestUsageConcurrently TestIngestUsageRejectsByField TestIngestUsageOtherTenantsCustomer \
 	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport \
-	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI
+	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI \
+	TestSurveyLinkRecordsOnce TestSurveyLinkRefusesForgedTamperedExpired TestPortalSurveyAnswer TestSurveyDetractorTellsTheCSM \
+	TestSurveyRequestRules TestNPSScheduleOncePerInterval TestSurveySettings TestListSurveyResponses \
+	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker
 empty :=
 space := $(empty) $(empty)
 test-citus:

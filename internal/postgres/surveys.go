@@ -450,7 +450,15 @@ JOIN tenants tn ON tn.tenant_id = r.tenant_id
 LEFT JOIN tenant_branding b ON b.tenant_id = r.tenant_id
 WHERE r.tenant_id = $1 AND r.request_id = $2`
 	if lock {
-		q += ` FOR UPDATE OF r`
+		// The request alone is locked (not the workspace's rows it joins).
+		var locked uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT request_id FROM survey_requests WHERE tenant_id = $1 AND request_id = $2 FOR UPDATE`, tx.TenantID(), id).Scan(&locked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errSurveyNone
+		}
+		if err != nil {
+			return nil, fmt.Errorf("survey: %w", err)
+		}
 	}
 	err := tx.QueryRow(ctx, q, tx.TenantID(), id).Scan(&r.id, &r.customer, &r.user, &r.project, &r.kind, &r.subject, &r.answered, &r.expires,
 		&r.customerName, &r.contactName, &r.email, &r.slug, &r.workspace)

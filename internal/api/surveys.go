@@ -78,7 +78,7 @@ func (h *handlers) registerSurveys(api huma.API) {
 			return &surveySettingsOutput{s}, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "set-survey-settings", Method: http.MethodPut, Path: "/settings/surveys",
-		Summary: "Replace the survey settings",
+		Summary:     "Replace the survey settings",
 		Description: "Admins. `nps_interval_days` is 0 (no NPS) or 30–365; anything else is refused (422 naming it).",
 		Tags:        tags, Security: bearer},
 		func(ctx context.Context, in *struct{ Body postgres.SurveySettings }) (*surveySettingsOutput, error) {

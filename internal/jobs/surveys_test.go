@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq"
@@ -213,5 +212,4 @@ func TestNPSScanWorker(t *testing.T) {
 	if len(seen) != 11 {
 		t.Errorf("%d score links in the NPS email, want 11", len(seen))
 	}
-	_ = uuid.Nil
 }

@@ -167,7 +167,6 @@ func TestSurveyLinkRefusesForgedTamperedExpired(t *testing.T) {
 func TestPortalSurveyAnswer(t *testing.T) {
 	t.Parallel()
 	f := newConvFixture(t)
-	ctx := context.Background()
 	now := time.Now()
 	id, _ := f.askSurvey(t, SurveyAsk{Kind: SurveyNPS}, now)
 	open, err := f.db.ListOpenSurveys(f.asContact, now)
@@ -192,7 +191,6 @@ func TestPortalSurveyAnswer(t *testing.T) {
 	if open, _ := f.db.ListOpenSurveys(f.asContact, now); len(open) != 0 {
 		t.Errorf("still open after the answer: %+v", open)
 	}
-	_ = ctx
 	list, err := f.db.ListSurveyResponses(f.viewer, SurveyFilter{Kind: SurveyNPS})
 	if err != nil || len(list.Items) != 1 || list.Items[0].Score != 10 || list.Items[0].Comment != "Great onboarding" ||
 		list.Items[0].ContactName != "Contact" || list.Items[0].CustomerName != "Globex" || list.Items[0].Detractor {

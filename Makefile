@@ -72,7 +72,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport \
 	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI \
 	TestSurveyLinkRecordsOnce TestSurveyLinkRefusesForgedTamperedExpired TestPortalSurveyAnswer TestSurveyDetractorTellsTheCSM \
-	TestSurveyRequestRules TestNPSScheduleOncePerInterval TestSurveySettings TestListSurveyResponses \
+	TestSurveyRequestRules TestNPSScheduleOncePerInterval TestSurveySettings TestListSurveyResponses TestSurveyLinkClickedConcurrently \
 	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker
 empty :=
 space := $(empty) $(empty)

@@ -430,3 +430,48 @@ func TestListSurveyResponses(t *testing.T) {
 		t.Errorf("page 2: %+v, %v", l2, err)
 	}
 }
+
+// TestSurveyLinkClickedConcurrently: clicks on several scores of one email
+// at once (a double click, a mail scanner) record one answer; every other
+// click says it was recorded already.
+func TestSurveyLinkClickedConcurrently(t *testing.T) {
+	t.Parallel()
+	f := newConvFixture(t)
+	now := time.Now()
+	id, _ := f.askSurvey(t, SurveyAsk{Kind: SurveyNPS}, now)
+	tokens := make([]string, 6)
+	for i := range tokens {
+		tokens[i] = f.surveyLink(t, id, i+4)
+	}
+	type result struct {
+		a   *SurveyAnswer
+		err error
+	}
+	results := make(chan result, len(tokens))
+	for _, tok := range tokens {
+		go func() {
+			a, err := f.db.AnswerSurveyLink(context.Background(), tok, now)
+			results <- result{a, err}
+		}()
+	}
+	fresh, score := 0, -1
+	for range tokens {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("a click: %v", r.err)
+		}
+		if !r.a.Already {
+			fresh++
+			score = r.a.Score
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d clicks recorded, want 1", fresh)
+	}
+	if n := f.countRows(t, `SELECT count(*) FROM survey_responses WHERE tenant_id = $1 AND score = $2`, score); n != 1 {
+		t.Errorf("%d responses of the recorded score %d", n, score)
+	}
+	if n := f.countRows(t, `SELECT count(*) FROM events WHERE tenant_id = $1 AND kind = 'survey.answered'`); n != 1 {
+		t.Errorf("%d survey.answered events, want 1", n)
+	}
+}

@@ -632,17 +632,34 @@ func (db *DB) ListOpenSurveys(ctx context.Context, now time.Time) ([]*OpenSurvey
 		if !p.IsCustomer() {
 			return nil, nil
 		}
-		rows, err := tx.Query(ctx, `
+		var out []*OpenSurvey
+		b := &pgx.Batch{}
+		queueOpenSurveys(b, tx.TenantID(), p.UserID, now, &out)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
+}
+
+// surveysOnPortalHome bounds the open surveys the portal's home shows.
+const surveysOnPortalHome = 5
+
+// queueOpenSurveys queues the read of user's open surveys at now into dst,
+// in a batch (the portal home's).
+func queueOpenSurveys(b *pgx.Batch, tenant, user uuid.UUID, now time.Time, dst *[]*OpenSurvey) {
+	b.Queue(`
 SELECT request_id, kind, subject, sent_at, expires_at FROM survey_requests
 WHERE tenant_id = $1 AND user_id = $2 AND answered_at IS NULL AND expires_at > $3
-ORDER BY sent_at DESC, request_id LIMIT 5`, tx.TenantID(), p.UserID, now)
-		if err != nil {
-			return nil, fmt.Errorf("open surveys: %w", err)
-		}
-		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*OpenSurvey, error) {
+ORDER BY sent_at DESC, request_id LIMIT $4`, tenant, user, now, surveysOnPortalHome).Query(func(rows pgx.Rows) (err error) {
+		*dst, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*OpenSurvey, error) {
 			s := &OpenSurvey{}
 			return s, r.Scan(&s.ID, &s.Kind, &s.Subject, &s.SentAt, &s.ExpiresAt)
 		})
+		if err != nil {
+			return fmt.Errorf("open surveys: %w", err)
+		}
+		return nil
 	})
 }
 

@@ -123,9 +123,7 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, status in
 		d.Brand = brandingForm{PortalName: b.PortalName, AccentColor: b.AccentColor, Logo: b.Logo, Version: (&postgres.PortalBrand{Branding: *b}).Version()}
 	}
 	d.Rules = newContactRulesForm(pg.Settings.ContactEmails)
-	if err := h.loadSurveySettings(r, d); err != nil {
-		return err
-	}
+	d.Surveys = newSurveySettingsForm(pg.Surveys)
 	if typed != nil {
 		typed(d)
 	}

@@ -111,16 +111,13 @@ type portalSurveys struct {
 	MaxCommentSize int
 }
 
-func (h *Handler) loadPortalSurveys(r *http.Request, now time.Time, typed *portalSurveys) (*portalSurveys, error) {
-	open, err := h.DB.ListOpenSurveys(r.Context(), now)
-	if err != nil {
-		return nil, err
-	}
+// newPortalSurveys is the card of the open surveys the portal home read.
+func newPortalSurveys(r *http.Request, open []*postgres.OpenSurvey, typed *portalSurveys) *portalSurveys {
 	s := &portalSurveys{Open: open, Answered: r.FormValue("survey") == "answered", MaxCommentSize: postgres.MaxSurveyComment}
 	if typed != nil {
 		s.ID, s.Comment, s.Field, s.Error = typed.ID, typed.Comment, typed.Field, typed.Error
 	}
-	return s, nil
+	return s
 }
 
 // portalSurveyAnswer records the contact's answer from the portal home's
@@ -156,17 +153,15 @@ type surveySettingsForm struct {
 	Field, Error                       string
 }
 
-func (h *Handler) loadSurveySettings(r *http.Request, d *settingsData) error {
-	if !onboardiq.PrincipalFromContext(r.Context()).Can(onboardiq.ManageSettings) {
-		return nil
+// newSurveySettingsForm is the Surveys section of the settings the page
+// read (nil: the caller may not manage them, and the section is not
+// shown).
+func newSurveySettingsForm(s *postgres.SurveySettings) surveySettingsForm {
+	if s == nil {
+		return surveySettingsForm{}
 	}
-	s, err := h.DB.GetSurveySettings(r.Context())
-	if err != nil {
-		return err
-	}
-	d.Surveys = surveySettingsForm{Show: true, CSATOnCompletion: s.CSATOnCompletion, CSATOnMilestones: s.CSATOnMilestones,
+	return surveySettingsForm{Show: true, CSATOnCompletion: s.CSATOnCompletion, CSATOnMilestones: s.CSATOnMilestones,
 		NPSIntervalDays: strconv.Itoa(s.NPSIntervalDays)}
-	return nil
 }
 
 // surveySettingsSave saves the Surveys section; a refused value re-renders

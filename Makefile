@@ -72,7 +72,10 @@ CITUS_TESTS ?= TestCitus.* \
 	TestUsageRollupAcrossMidnight TestUsageSettings TestUsageRetention TestUsageEventsPartialSuccess TestUsageImport \
 	TestIngestUsageByExternalID TestCustomerHierarchy TestAccountFieldsAreChecked TestAccountListFilters TestCustomFields TestAccountsAPI \
 	TestMilestoneReachedOnceByUsage TestMilestoneUsersWithinAWeek TestTaskMilestone TestMilestoneSettings TestOnboardingMetricsTimeZones \
-	TestMilestonesAndMetricsAPI TestMilestonesConsumer
+	TestMilestonesAndMetricsAPI TestMilestonesConsumer TestHealthFromUsage TestHealthRecompute \
+	TestSurveyLinkRecordsOnce TestSurveyLinkRefusesForgedTamperedExpired TestPortalSurveyAnswer TestSurveyDetractorTellsTheCSM \
+	TestSurveyRequestRules TestNPSScheduleOncePerInterval TestSurveySettings TestListSurveyResponses TestSurveyLinkClickedConcurrently \
+	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker
 empty :=
 space := $(empty) $(empty)
 test-citus:

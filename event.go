@@ -88,8 +88,11 @@ const (
 	EventUsageIngested        = EventKind("usage.ingested")
 	EventUsageSettingsChanged = EventKind("settings.usage_changed")
 
-	EventMilestonesChanged = EventKind("settings.milestones_changed")
-	EventMilestoneReached  = EventKind("milestone.reached")
+	EventMilestonesChanged     = EventKind("settings.milestones_changed")
+	EventMilestoneReached      = EventKind("milestone.reached")
+	EventSurveyRequested       = EventKind("survey.requested")
+	EventSurveyAnswered        = EventKind("survey.answered")
+	EventSurveySettingsChanged = EventKind("settings.surveys_changed")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -114,6 +117,7 @@ var EventKinds = []EventKind{
 	EventUsageIngested, EventUsageSettingsChanged,
 	EventCustomFieldsChanged,
 	EventMilestonesChanged, EventMilestoneReached,
+	EventSurveyRequested, EventSurveyAnswered, EventSurveySettingsChanged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -208,6 +212,9 @@ var eventLabels = map[EventKind]string{
 	EventUsageSettingsChanged:        "changed the usage settings",
 	EventMilestonesChanged:           "changed the milestones",
 	EventMilestoneReached:            "reached a milestone",
+	EventSurveyRequested:             "sent a satisfaction survey",
+	EventSurveyAnswered:              "answered a satisfaction survey",
+	EventSurveySettingsChanged:       "changed the survey settings",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

@@ -194,6 +194,16 @@ func (e *Event) Describe() string {
 		return orElse(verb, "changed") + " the milestone" + d.quoted(d.data("name"))
 	case EventMilestoneReached:
 		return "reached the milestone" + d.quoted(d.data("name"))
+	case EventSurveyRequested:
+		return "sent " + surveyName(d.data("kind")) + " survey" + d.quoted(d.data("subject"))
+	case EventSurveyAnswered:
+		if d.data("score") == "" {
+			break
+		}
+		return "answered " + surveyName(d.data("kind")) + " survey with " + d.data("score")
+	case EventSurveySettingsChanged:
+		return "changed the survey settings: " + d.fields(map[string]string{"csat_on_completion": "CSAT at completion",
+			"csat_on_milestones": "CSAT at milestones", "nps_interval_days": "NPS interval"})
 	}
 	return e.Kind.Label()
 }
@@ -452,4 +462,15 @@ func Plural(n int, singular string, plural ...string) string {
 		return fmt.Sprintf("%d %s", n, plural[0])
 	}
 	return fmt.Sprintf("%d %ss", n, singular)
+}
+
+// surveyName is "a CSAT", "an NPS" or "a satisfaction", for a survey's kind.
+func surveyName(kind string) string {
+	switch kind {
+	case "csat":
+		return "a CSAT"
+	case "nps":
+		return "an NPS"
+	}
+	return "a satisfaction"
 }

@@ -114,6 +114,10 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventMilestonesChanged, Data: map[string]any{"action": "created", "key": "first_api_call", "name": "First API call"}}, "added the milestone “First API call”"},
 		{"deleted", Event{Kind: EventMilestonesChanged, Data: map[string]any{"action": "deleted", "name": "First API call"}}, "deleted the milestone “First API call”"},
 		{"", Event{Kind: EventMilestoneReached, Data: map[string]any{"key": "first_api_call", "name": "First API call", "event_ids": []any{"evt_1"}}}, "reached the milestone “First API call”"},
+		{"", Event{Kind: EventSurveyRequested, Data: map[string]any{"kind": "csat", "subject": "Kickoff"}}, "sent a CSAT survey “Kickoff”"},
+		{"", Event{Kind: EventSurveyAnswered, Data: map[string]any{"kind": "nps", "score": 0, "detractor": true}}, "answered an NPS survey with 0"},
+		{"no score", Event{Kind: EventSurveyAnswered, Data: map[string]any{"kind": "csat"}}, "answered a satisfaction survey"},
+		{"", Event{Kind: EventSurveySettingsChanged, Changes: map[string]any{"nps_interval_days": map[string]any{}}}, "changed the survey settings: NPS interval"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

@@ -90,6 +90,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerJourney(api)
 	h.registerHealth(api)
 	h.registerUsage(api)
+	h.registerSurveys(api)
 	h.registerMilestones(api)
 	h.registerMetrics(api)
 	// Last, so that it sees every list operation.

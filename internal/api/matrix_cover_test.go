@@ -49,6 +49,18 @@ func seedMatrix(t *testing.T, e *env) {
 		if err != nil {
 			return err
 		}
+		// A survey answered by the contact: the responses list shows it to
+		// acme's staff only.
+		if err := q(&ignored, `INSERT INTO survey_requests (tenant_id, request_id, kind, customer_id, user_id, reason, subject, dedupe_key, sent_at, expires_at, answered_at)
+		                       VALUES ($1, gen_random_uuid(), 'nps', $2, $3, 'schedule', 'Acme', 'nps:matrix', now(), now() + interval '30 days', now())
+		                       RETURNING request_id`, e.acme, e.c1, contact); err != nil {
+			return err
+		}
+		if err := q(&ignored, `INSERT INTO survey_responses (tenant_id, request_id, kind, customer_id, user_id, score, comment, answered_at)
+		                       SELECT $1, request_id, 'nps', customer_id, user_id, 3, 'Slow start', now() FROM survey_requests
+		                       WHERE tenant_id = $1 AND dedupe_key = 'nps:matrix' RETURNING response_id`, e.acme); err != nil {
+			return err
+		}
 		if err := q(&ignored, `INSERT INTO custom_field_definitions (tenant_id, field_id, entity, key, label, type, options)
 		                       VALUES ($1, $2, 'customer', 'plan', 'Plan', 'one_of', '{Basic,Pro}') RETURNING field_id`, e.acme, matrixField); err != nil {
 			return err

@@ -243,6 +243,11 @@ var routes = []route{
 	{"delete milestone", "DELETE", fixed("/milestones/" + matrixMilestone), nil, "204 403 403 403 403 403 404 401"},
 	{"customer milestones", "GET", func(e *env) string { return "/customers/" + e.c1.String() + "/milestones" }, nil, "200 200 200 200 403 404 404 401"},
 	{"onboarding metrics", "GET", fixed("/metrics/onboarding?group_by=template&period=month"), nil, "200 200 200 200 403 403 200 401"},
+	{"list survey responses", "GET", fixed("/surveys/responses"), nil, "200 200 200 200 403 403 200 401"},
+	{"get survey settings", "GET", fixed("/settings/surveys"), nil, "200 200 200 200 403 403 200 401"},
+	{"set survey settings", "PUT", fixed("/settings/surveys"), func(*env) any {
+		return map[string]any{"csat_on_completion": true, "csat_on_milestones": false, "nps_interval_days": 60}
+	}, "200 403 403 403 403 403 200 401"},
 
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
@@ -381,6 +386,9 @@ func TestRefusedFields(t *testing.T) {
 		{"PUT", "/usage/core-features", map[string]any{"core_features": []string{"Login"}}, "body.core_features[0]"},
 		{"PUT", "/usage/core-features", map[string]any{"core_features": []string{}, "retention_days": 5}, "body.retention_days"},
 		{"GET", "/customers/" + e.c1.String() + "/usage?from=yesterday", nil, "query.from"},
+		{"PUT", "/settings/surveys", map[string]any{"csat_on_completion": true, "csat_on_milestones": true, "nps_interval_days": 10}, "body.nps_interval_days"},
+		{"GET", "/surveys/responses?from=yesterday", nil, "query.from"},
+		{"GET", "/surveys/responses?kind=ces", nil, "query.kind"},
 		{"POST", "/customers", map[string]any{"name": strings.Repeat("n", 201)}, "body.name"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": "not an object"}, "body.contact_info"},
 		{"POST", "/customers", map[string]any{"name": "X", "contact_info": map[string]any{"email": "nope"}}, "body.contact_info.email"},

@@ -53,8 +53,9 @@ const (
 	healthDays = 90
 )
 
-// seedUsage sends the demo's usage events and scores its customers' health
-// as of every third day of the last 90, so the history has a shape.
+// seedUsage sends the demo's usage events, records a few survey answers,
+// and scores its customers' health as of every third day of the last 90,
+// so the history has a shape.
 func seedUsage(ctx context.Context, tx *postgres.Tx, customerIDs map[string]uuid.UUID, now time.Time) error {
 	for _, f := range coreFeatures {
 		if _, err := tx.Exec(ctx, `INSERT INTO core_features (tenant_id, name) VALUES ($1, $2)`, tx.TenantID(), f); err != nil {
@@ -107,6 +108,19 @@ func seedUsage(ctx context.Context, tx *postgres.Tx, customerIDs map[string]uuid
 	}
 	if err := flush(); err != nil {
 		return err
+	}
+	// Survey answers: Globex is pleased; Initech's billing lead gave a
+	// detractor's NPS and a poor CSAT a few weeks ago.
+	if _, err := tx.Exec(ctx, `
+INSERT INTO survey_responses (tenant_id, kind, customer_id, user_id, score, comment, answered_at)
+SELECT $1, a.kind, u.customer_id, u.user_id, a.score, NULLIF(a.comment, ''), $2::timestamptz - make_interval(days => a.days)
+FROM (VALUES ('hannah.becker@globex.example', 'nps', 9, 'The dispatch rollout went smoothly.', 40),
+             ('hannah.becker@globex.example', 'csat', 5, '', 58),
+             ('omar.aziz@globex.example', 'csat', 4, '', 20),
+             ('raj.patel@initech.example', 'nps', 3, 'We are stuck on the data import and nobody has an answer.', 18),
+             ('raj.patel@initech.example', 'csat', 2, 'The kickoff was good, the import is not.', 30)) AS a(email, kind, score, comment, days)
+JOIN tenant_users u ON u.tenant_id = $1 AND u.email = a.email`, tx.TenantID(), now); err != nil {
+		return fmt.Errorf("survey answers: %w", err)
 	}
 	for d := healthDays; d > 0; d -= 3 {
 		// Only the customers that had started using the product by then.

@@ -33,6 +33,7 @@ func consumers(d Deps) []Consumer {
 		{Name: "health", Consume: rescore(d.now)},
 		{Name: "journey", Consume: moveByJourneyRules},
 		{Name: "milestones", Consume: evaluateMilestones},
+		{Name: "surveys", Consume: requestSurveys(d)},
 	}, d.Consumers...)
 }
 

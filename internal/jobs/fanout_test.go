@@ -220,6 +220,19 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	// A custom field defined (settings.custom_fields_changed).
 	_, err = db.CreateCustomField(admin, onboardiq.NewCustomField{Entity: onboardiq.CustomFieldCustomer, Key: "plan", Label: "Plan", Type: onboardiq.CustomFieldText})
 	must(err)
+	// Surveys: the settings (settings.surveys_changed), an NPS survey to
+	// Pat (survey.requested) answered in the portal (survey.answered).
+	_, err = db.SetSurveySettings(admin, postgres.SurveySettings{CSATOnCompletion: true, CSATOnMilestones: true, NPSIntervalDays: 180})
+	must(err)
+	var survey uuid.UUID
+	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		survey, _, err = tx.RequestSurvey(ctx, postgres.SurveyAsk{Kind: postgres.SurveyNPS, Reason: postgres.SurveySchedule, UserID: contact.ID, Key: "nps:events"},
+			"http://onboardiq.test", time.Now())
+		return err
+	}))
+	_, err = db.AnswerSurvey(contactCtx, survey, 9, "Smooth", time.Now())
+	must(err)
 
 	// A stored score that the usage above changes when the health consumer
 	// rescores (customer.health_level_changed, customer.health_dropped).

@@ -39,6 +39,7 @@ var healthSignals = map[onboardiq.EventKind]bool{
 	onboardiq.EventProjectDeleted:       true,
 	onboardiq.EventUserCreated:          true,
 	onboardiq.EventUserUpdated:          true,
+	onboardiq.EventSurveyAnswered:       true,
 }
 
 // rescore recomputes the health of the customers an event is about

@@ -168,6 +168,23 @@ func TestHealthFromUsage(t *testing.T) {
 		t.Errorf("%d drop events, want 1", n)
 	}
 
+	// A CSAT of 1: support sentiment counts it, citing the signal.
+	f.exec(t, `INSERT INTO survey_responses (tenant_id, kind, customer_id, user_id, score, answered_at)
+SELECT tenant_id, 'csat', $1, user_id, 1, now() - interval '1 hour' FROM tenant_users WHERE role = 'admin' LIMIT 1`, c.ID)
+	if err := db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.RecomputeHealth(ctx, []uuid.UUID{c.ID}, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	withSurvey, err := db.CustomerHealth(f.admin, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := evidenceOf(withSurvey, health.Support, "negative_csat"); !ok {
+		t.Errorf("a CSAT of 1 is not in support sentiment: %+v", withSurvey.Components)
+	}
+
 	// The nightly recompute: not due after the settings' rescoring; due
 	// once a day has passed since, then not again.
 	var ran bool

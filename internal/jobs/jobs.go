@@ -62,6 +62,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &RemindTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
 	river.AddWorker(w, &HealthWorker{DB: d.DB})
 	river.AddWorker(w, &HealthTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
+	surveyWorkers(w, d)
 	return w
 }
 
@@ -91,6 +92,7 @@ func periodic(d Deps) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return postgres.RecomputeHealthArgs{}, &river.InsertOpts{MaxAttempts: 3}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		surveyScan(),
 	}
 }
 

@@ -33,6 +33,8 @@ const (
 	Reengagement = "reengagement"
 	CSMReplied   = "csm_replied"
 	Mentioned    = "contact_mentioned"
+	SurveyCSAT   = "survey_csat"
+	SurveyNPS    = "survey_nps"
 )
 
 // Var is a named value a template may use.
@@ -89,6 +91,14 @@ func vars(groups ...[]Var) []Var {
 		out = append(out, g...)
 	}
 	return out
+}
+
+var surveyVars = []Var{
+	{Name: "survey_subject", Description: "What the survey asks about: a phase, the project, or the workspace.", Example: "Kickoff"},
+	{Name: "scale", Description: "The scores as links: one click records the answer (1–5 for CSAT, 0–10 for NPS).", Block: true,
+		Example: "[1](https://onboarding.acme.example/portal/acme/s/…) · [2](…) · [3](…) · [4](…) · [5](…)"},
+	{Name: "scale_low", Description: "What the lowest score means.", Example: "Very unsatisfied"},
+	{Name: "scale_high", Description: "What the highest score means.", Example: "Very satisfied"},
 }
 
 // Kinds lists every kind, in the order the settings show them.
@@ -180,6 +190,22 @@ var Kinds = []Kind{
 		}),
 		Subject: "{{author_name}} mentioned you on {{task_title}}",
 		Body:    "Hello {{contact_first_name}},\n\n{{author_name}} wrote on **{{task_title}}**:\n\n{{comment}}\n\n[Open the task]({{link}})\n\nReply to this email to answer.",
+	},
+	{
+		Name: SurveyCSAT, Label: "Satisfaction survey (CSAT)", Optional: true,
+		Description: "When a phase or the whole project is completed (settings: surveys): how satisfied the contact is, 1 to 5, in one click.",
+		Vars:        surveyVars,
+		Subject:     "How did {{survey_subject}} go?",
+		Body: "Hello {{contact_first_name}},\n\nhow satisfied are you with **{{survey_subject}}**? Click a score (1 = {{scale_low}}, 5 = {{scale_high}}):\n\n{{scale}}\n\n" +
+			"One click records your answer; you can add a comment after. Or [answer in the portal]({{link}}).",
+	},
+	{
+		Name: SurveyNPS, Label: "Recommendation survey (NPS)", Optional: true,
+		Description: "Every few months (settings: surveys): how likely the contact is to recommend you, 0 to 10, in one click.",
+		Vars:        surveyVars,
+		Subject:     "How likely are you to recommend {{survey_subject}}?",
+		Body: "Hello {{contact_first_name}},\n\nhow likely are you to recommend **{{survey_subject}}** to a friend or colleague? Click a score (0 = {{scale_low}}, 10 = {{scale_high}}):\n\n{{scale}}\n\n" +
+			"One click records your answer; you can add a comment after. Or [answer in the portal]({{link}}).",
 	},
 }
 

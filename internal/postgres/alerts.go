@@ -24,7 +24,7 @@ const (
 // NotificationKinds are the kinds a user can set preferences for.
 var NotificationKinds = []string{KindProjectOverdue, KindOverdueEscalated, KindProjectAtRisk,
 	KindCustomerCompletedTask, KindCustomerBlockedTask, KindCustomerReopenedTask, KindCustomerCommented, KindMentioned, KindContactUndeliverable,
-	KindCustomerAskedForHelp, KindTaskDueSoon, KindTaskOverdue, KindCustomerInactive}
+	KindCustomerAskedForHelp, KindTaskDueSoon, KindTaskOverdue, KindCustomerInactive, KindSurveyDetractor}
 
 // EventWebhookTest is the webhook type of the test event an admin sends to
 // one endpoint: a delivery, not a recorded change.

@@ -613,8 +613,41 @@ GROUP BY customer_id`, tenant, customers, now).Query(func(rows pgx.Rows) error {
 }
 
 // gatherSurveySignals reads the survey answers behind support sentiment
-// and satisfaction (none until surveys are answered).
-func gatherSurveySignals(context.Context, *Tx, []uuid.UUID, map[uuid.UUID]*health.Signals, time.Time) error {
+// (CSAT answers of 2 or less in the last 90 days, counted when the
+// customer answered any CSAT then) and satisfaction (the latest CSAT and
+// NPS answers).
+func gatherSurveySignals(ctx context.Context, tx *Tx, customers []uuid.UUID, out map[uuid.UUID]*health.Signals, now time.Time) error {
+	rows, err := tx.Query(ctx, `
+SELECT customer_id,
+       count(*) FILTER (WHERE kind = 'csat' AND answered_at >= $3)::int,
+       count(*) FILTER (WHERE kind = 'csat' AND answered_at >= $3 AND score <= 2)::int,
+       (array_agg(score ORDER BY answered_at DESC) FILTER (WHERE kind = 'csat'))[1],
+       (array_agg(score ORDER BY answered_at DESC) FILTER (WHERE kind = 'nps'))[1]
+FROM survey_responses
+WHERE tenant_id = $1 AND customer_id = ANY($2) AND answered_at <= $4
+GROUP BY customer_id`, tx.TenantID(), customers, now.AddDate(0, 0, -90), now)
+	if err != nil {
+		return fmt.Errorf("survey signals: %w", err)
+	}
+	var id uuid.UUID
+	var recent, negative int
+	var csat, nps *int
+	_, err = pgx.ForEachRow(rows, []any{&id, &recent, &negative, &csat, &nps}, func() error {
+		s := out[id]
+		if recent > 0 {
+			s.NegativeCSAT = &health.Signal{Value: float64(negative), EventIDs: []string{}}
+		}
+		if csat != nil {
+			s.CSAT = &health.Signal{Value: float64(*csat), EventIDs: []string{}}
+		}
+		if nps != nil {
+			s.NPS = &health.Signal{Value: float64(*nps), EventIDs: []string{}}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("survey signals: %w", err)
+	}
 	return nil
 }
 

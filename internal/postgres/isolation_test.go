@@ -100,6 +100,12 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO milestones (tenant_id, milestone_id, key, name, rule, first_value) VALUES ($1, '00000000-0000-0000-0000-0000000000b1', 'first_export', 'First export', '{"event": "report_exported"}', true)`,
 			`INSERT INTO milestone_hits (tenant_id, milestone_id, customer_id, reached_at, event_ids)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-00000000000c', now(), '{evt_1}')`,
+			`INSERT INTO survey_requests (tenant_id, request_id, kind, customer_id, user_id, reason, subject, dedupe_key, sent_at, expires_at)
+			 SELECT $1, '00000000-0000-0000-0000-0000000000f1', 'nps', '00000000-0000-0000-0000-00000000000c', user_id, 'schedule', 'Acme', 'nps:x', now(), now() + interval '30 days'
+			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,
+			`INSERT INTO survey_responses (tenant_id, request_id, kind, customer_id, user_id, score, answered_at)
+			 SELECT $1, '00000000-0000-0000-0000-0000000000f1', 'nps', '00000000-0000-0000-0000-00000000000c', user_id, 9, now()
+			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

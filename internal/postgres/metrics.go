@@ -281,8 +281,20 @@ WHERE u.tenant_id = $1 AND u.role = 'customer' AND u.disabled_at IS NULL AND u.c
 // with Group "customer_id" or, when it is about a project,
 // "customer_id/project_id" (rows regroups them by the query's key).
 func metricAnswers(ctx context.Context, tx *Tx, from, to time.Time) ([]metrics.Answer, error) {
-	// wired to survey_responses at merge
-	return nil, nil
+	rows, err := tx.Query(ctx, `
+SELECT customer_id::text || coalesce('/' || project_id::text, ''), kind, score, answered_at
+FROM survey_responses WHERE tenant_id = $1 AND answered_at >= $2 AND answered_at < $3`, tx.TenantID(), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("metric answers: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (metrics.Answer, error) {
+		var a metrics.Answer
+		return a, r.Scan(&a.Group, &a.Kind, &a.Score, &a.At)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metric answers: %w", err)
+	}
+	return out, nil
 }
 
 // answerCustomers names the keys of the customers the answers are of that

@@ -31,6 +31,7 @@ type PortalHome struct {
 	Names    map[uuid.UUID]string            // the projects' names, for Mine
 	CSM      *SupportContact                 // nil when none is assigned
 	Brand    *PortalBrand
+	Surveys  []*OpenSurvey // the contact's open surveys (surveys.go)
 }
 
 // SupportContact is who a customer's contacts can turn to: their support
@@ -75,6 +76,9 @@ ORDER BY p.created_at DESC, p.project_id DESC LIMIT $3`, tenant, contact, projec
 			out.Projects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*onboardiq.Project, error) { return scanProject(r) })
 			return err
 		})
+		if p.IsCustomer() {
+			queueOpenSurveys(b, tenant, p.UserID, now, &out.Surveys)
+		}
 		if contact != nil {
 			b.Queue(`
 SELECT s.name, s.email FROM customers c

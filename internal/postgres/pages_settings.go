@@ -30,6 +30,7 @@ type SettingsPage struct {
 	Deliveries  []*onboardiq.Delivery        // ManageWebhooks
 	AI          *onboardiq.AIStatus          // ManageAI
 	Branding    *onboardiq.Branding          // ManageSettings
+	Surveys     *SurveySettings              // ManageSettings
 	Unread      int
 }
 
@@ -81,6 +82,9 @@ ORDER BY d.created_at DESC, d.delivery_id DESC LIMIT $2`, tx.TenantID(), deliver
 		}
 		if p.Can(onboardiq.ManageSettings) {
 			if out.Branding, err = loadBranding(ctx, tx, p.TenantSlug); err != nil {
+				return nil, err
+			}
+			if out.Surveys, err = surveySettings(ctx, tx); err != nil {
 				return nil, err
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/onboardiq/onboardiq/internal/mailtemplate"
 )
 
 // savedTemplate is the subject the workspace saved for kind, or "" for none.
@@ -34,8 +36,8 @@ func TestEmailTemplateEditor(t *testing.T) {
 	}
 	list := get(t, c, a.url+"/app/settings/emails")
 	labelled(t, "the emails' list", list)
-	if n := len(list.all(`#email-templates tbody tr a[href^="/app/settings/emails/"]`)); n != 10 {
-		t.Fatalf("%d kinds listed, want 10", n)
+	if n, all := len(list.all(`#email-templates tbody tr a[href^="/app/settings/emails/"]`)), len(mailtemplate.Kinds); n != all {
+		t.Fatalf("%d kinds listed, want %d", n, all)
 	}
 	const kind = "/app/settings/emails/task_due_soon"
 	edit := get(t, c, a.url+kind)

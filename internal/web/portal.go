@@ -34,11 +34,18 @@ type portalHomeData struct {
 	Mine     []portalTask
 	Projects []portalProject
 	CSM      *postgres.SupportContact
+	Surveys  *portalSurveys // the contact's open surveys (surveys.go)
 }
 
 // portalHome shows the contact's own tasks first, overdue ones first, then
 // their company's projects, and who their support member is.
 func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) error {
+	return h.portalHomePage(w, r, http.StatusOK, nil)
+}
+
+// portalHomePage renders the portal home with status; survey, when set,
+// is the survey card's form as it was sent and refused.
+func (h *Handler) portalHomePage(w http.ResponseWriter, r *http.Request, status int, survey *portalSurveys) error {
 	ctx := r.Context()
 	now := time.Now()
 	home, err := h.DB.LoadPortalHome(ctx, now)
@@ -52,7 +59,8 @@ func (h *Handler) portalHome(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range home.Mine {
 		d.Mine = append(d.Mine, portalTask{Task: t, Project: home.Names[t.ProjectID], DaysLate: daysLate(t, now)})
 	}
-	return h.render(w, r, http.StatusOK, "portal_home.html", view{Title: "Your onboarding", Brand: home.Brand, Data: d})
+	d.Surveys = newPortalSurveys(r, home.Surveys, survey)
+	return h.render(w, r, status, "portal_home.html", view{Title: "Your onboarding", Brand: home.Brand, Data: d})
 }
 
 // daysLate is how many days (begun) an open task is past its due date: 0

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/mailtemplate"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
@@ -42,11 +43,12 @@ func TestPortalPreferencesPage(t *testing.T) {
 	if in := p.all("input#pref-invitation"); len(in) != 1 || attr(in[0], "name") != "" || !hasAttr(in[0], "disabled") {
 		t.Error("sign-in mail is not shown as always on")
 	}
-	if n := len(p.all(`input[name="on"][checked]`)); n != 9 {
-		t.Errorf("%d kinds on, want all 9", n)
+	if n, all := len(p.all(`input[name="on"][checked]`)), len(mailtemplate.OptionalKinds()); n != all {
+		t.Errorf("%d kinds on, want all %d", n, all)
 	}
 	// Every kind but the due-soon reminder, with a time zone that is none.
-	form := url.Values{"on": {"welcome", "task_assigned", "task_overdue", "weekly_digest", "milestone", "reengagement", "csm_replied", "contact_mentioned"},
+	form := url.Values{"on": {"welcome", "task_assigned", "task_overdue", "weekly_digest", "milestone", "reengagement", "csm_replied", "contact_mentioned",
+		"survey_csat", "survey_nps"},
 		"time_zone": {"Mars/Olympus"}}
 	bad := post(t, c, a.url+"/portal/acme/preferences", form, a.url)
 	tz := bad.all("input#time_zone")
@@ -208,7 +210,7 @@ func TestUnsubscribeLink(t *testing.T) {
 	if p.status != 200 || !strings.Contains(p.text("#unsubscribed"), "no more optional emails") {
 		t.Errorf("all: %d %q", p.status, p.text("main"))
 	}
-	if off := offKinds(t, a, email); len(off) != 9 || slices.Contains(off, "invitation") {
+	if off := offKinds(t, a, email); len(off) != len(mailtemplate.OptionalKinds()) || slices.Contains(off, "invitation") {
 		t.Errorf("after all: %v", off)
 	}
 	// Only this route is open to other sites.

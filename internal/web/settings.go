@@ -92,6 +92,7 @@ type settingsData struct {
 	LLM      string
 	Brand    brandingForm
 	Rules    contactRulesForm // when emails go to contacts (email_templates.go)
+	Surveys  surveySettingsForm
 }
 
 // brandingForm is the settings page's Branding form (admins): what is
@@ -122,6 +123,7 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, status in
 		d.Brand = brandingForm{PortalName: b.PortalName, AccentColor: b.AccentColor, Logo: b.Logo, Version: (&postgres.PortalBrand{Branding: *b}).Version()}
 	}
 	d.Rules = newContactRulesForm(pg.Settings.ContactEmails)
+	d.Surveys = newSurveySettingsForm(pg.Surveys)
 	if typed != nil {
 		typed(d)
 	}

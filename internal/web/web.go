@@ -244,6 +244,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("GET /app/settings/holidays", h.staff(h.holidays))
 	handle("POST /app/settings/holidays", h.staff(h.holidaysSave))
 	handle("POST /app/settings/contact-emails", h.staff(h.contactRulesSave))
+	handle("POST /app/settings/surveys", h.staff(h.surveySettingsSave))
 	handle("GET /app/settings/emails", h.staff(h.emailTemplates))
 	handle("GET /app/settings/emails/{kind}", h.staff(h.emailTemplate))
 	handle("POST /app/settings/emails/{kind}", h.staff(h.emailTemplateSave))
@@ -271,6 +272,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /portal/{slug}/conversations/{id}/messages", h.customerBranded(h.conversationReply))
 	handle("GET /portal/{slug}/preferences", h.customer0(h.portalPreferences))
 	handle("POST /portal/{slug}/preferences", h.customer0(h.portalPreferencesSave))
+	handle("POST /portal/{slug}/surveys/{id}", h.customer0(h.portalSurveyAnswer))
+	// A survey email's score link, without a session: its token is signed.
+	handle("GET /portal/{slug}/s/{token}", h.surveyLinkPage)
+	handle("POST /portal/{slug}/s/{token}/comment", h.surveyComment)
 	// An email's unsubscribe link, without a session: its token is signed.
 	// The POST is left out of the cross-origin protection, for the one-click
 	// unsubscribe (RFC 8058) mail providers send from elsewhere

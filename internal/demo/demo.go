@@ -58,6 +58,8 @@ type customer struct {
 	csm     string // email
 	info    map[string]any
 	contact []person
+	arr     float64
+	renewal int // days from now
 }
 
 var customers = []customer{
@@ -66,18 +68,18 @@ var customers = []customer{
 		[]person{
 			{"Hannah Becker", "hannah.becker@globex.example", onboardiq.RoleCustomer, ""},
 			{"Omar Aziz", "omar.aziz@globex.example", onboardiq.RoleCustomer, ""},
-		}},
+		}, 240000, 210},
 	{"Initech Health", "marco.rossi@acme.example",
 		map[string]any{"website": "https://initech.example", "industry": "Healthcare", "employees": 450, "phone": "+1 555 0142"},
 		[]person{
 			{"Lena Park", "lena.park@initech.example", onboardiq.RoleCustomer, ""},
 			{"Raj Patel", "raj.patel@initech.example", onboardiq.RoleCustomer, ""},
-		}},
+		}, 96000, 45},
 	{"Umbrella Retail", "priya.shah@acme.example",
 		map[string]any{"website": "https://umbrella.example", "industry": "Retail", "employees": 3000, "phone": "+1 555 0177"},
 		[]person{
 			{"Tom Fischer", "tom.fischer@umbrella.example", onboardiq.RoleCustomer, ""},
-		}},
+		}, 60000, 330},
 }
 
 // Seed creates the demo workspace unless it exists, then issues a fresh API
@@ -133,7 +135,8 @@ func create(ctx context.Context, tx *postgres.Tx, now time.Time) error {
 	customerIDs := map[string]uuid.UUID{}
 	for _, c := range customers {
 		csm := users[c.csm]
-		cu, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: c.name, ContactInfo: c.info, SupportMemberID: &csm})
+		arr, renewal := c.arr, now.AddDate(0, 0, c.renewal).Format(time.DateOnly)
+		cu, err := tx.CreateCustomer(ctx, onboardiq.NewCustomer{Name: c.name, ContactInfo: c.info, SupportMemberID: &csm, ARR: &arr, RenewalDate: &renewal})
 		if err != nil {
 			return err
 		}

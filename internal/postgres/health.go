@@ -76,11 +76,19 @@ func (RecomputeHealthTenantArgs) Kind() string { return "health_recompute_tenant
 // for a day is rescored whatever the hour (after a downtime).
 const NightlyHealthHour = 2
 
+const healthConfigQuery = `SELECT health_config FROM tenants WHERE tenant_id = $1`
+
 func loadHealthConfig(ctx context.Context, tx *Tx) (health.Config, error) {
 	var raw []byte
-	if err := tx.QueryRow(ctx, `SELECT health_config FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&raw); err != nil {
+	if err := tx.QueryRow(ctx, healthConfigQuery, tx.TenantID()).Scan(&raw); err != nil {
 		return health.Config{}, fmt.Errorf("health config: %w", err)
 	}
+	return parseHealthConfig(raw)
+}
+
+// parseHealthConfig reads the stored configuration: the defaults when the
+// workspace has none.
+func parseHealthConfig(raw []byte) (health.Config, error) {
 	cfg := health.DefaultConfig()
 	if raw != nil {
 		if err := json.Unmarshal(raw, &cfg); err != nil {
@@ -165,11 +173,17 @@ func (db *DB) CustomerHealth(ctx context.Context, customerID uuid.UUID) (*Custom
 	})
 }
 
+const storedHealthQuery = `SELECT score, level, components, missing, computed_at FROM customer_health WHERE tenant_id = $1 AND customer_id = $2`
+
 func storedHealth(ctx context.Context, tx *Tx, customer uuid.UUID) (*CustomerHealth, error) {
+	return scanStoredHealth(tx.QueryRow(ctx, storedHealthQuery, tx.TenantID(), customer), customer)
+}
+
+// scanStoredHealth reads a customer's stored score: nil when it has none.
+func scanStoredHealth(row pgx.Row, customer uuid.UUID) (*CustomerHealth, error) {
 	h := &CustomerHealth{CustomerID: customer}
 	var components []byte
-	err := tx.QueryRow(ctx, `SELECT score, level, components, missing, computed_at FROM customer_health WHERE tenant_id = $1 AND customer_id = $2`,
-		tx.TenantID(), customer).Scan(&h.Score, &h.Level, &components, &h.Missing, &h.ComputedAt)
+	err := row.Scan(&h.Score, &h.Level, &components, &h.Missing, &h.ComputedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -223,14 +237,19 @@ func (db *DB) HealthHistory(ctx context.Context, customerID uuid.UUID, from, to 
 	})
 }
 
-func healthHistory(ctx context.Context, tx *Tx, customer uuid.UUID, from, to time.Time) ([]HealthPoint, error) {
-	rows, err := tx.Query(ctx, `
+const healthHistoryQuery = `
 SELECT day, score, level, computed_at FROM health_history
-WHERE tenant_id = $1 AND customer_id = $2 AND day BETWEEN $3::date AND $4::date ORDER BY day`,
-		tx.TenantID(), customer, from.Format(time.DateOnly), to.Format(time.DateOnly))
+WHERE tenant_id = $1 AND customer_id = $2 AND day BETWEEN $3::date AND $4::date ORDER BY day`
+
+func healthHistory(ctx context.Context, tx *Tx, customer uuid.UUID, from, to time.Time) ([]HealthPoint, error) {
+	rows, err := tx.Query(ctx, healthHistoryQuery, tx.TenantID(), customer, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("health history: %w", err)
 	}
+	return collectHealthHistory(rows)
+}
+
+func collectHealthHistory(rows pgx.Rows) ([]HealthPoint, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (HealthPoint, error) {
 		var p HealthPoint
 		var day time.Time
@@ -592,11 +611,9 @@ GROUP BY customer_id`, tenant, customers, now).Query(func(rows pgx.Rows) error {
 		})
 		return err
 	})
+	queueSurveySignals(b, tenant, customers, out, now)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("health signals: %w", err)
-	}
-	if err := gatherSurveySignals(ctx, tx, customers, out, now); err != nil {
-		return nil, err
 	}
 	for id, u := range usage {
 		s := out[id]
@@ -612,12 +629,12 @@ GROUP BY customer_id`, tenant, customers, now).Query(func(rows pgx.Rows) error {
 	return out, nil
 }
 
-// gatherSurveySignals reads the survey answers behind support sentiment
-// (CSAT answers of 2 or less in the last 90 days, counted when the
-// customer answered any CSAT then) and satisfaction (the latest CSAT and
-// NPS answers).
-func gatherSurveySignals(ctx context.Context, tx *Tx, customers []uuid.UUID, out map[uuid.UUID]*health.Signals, now time.Time) error {
-	rows, err := tx.Query(ctx, `
+// queueSurveySignals queues the read of the survey answers behind support
+// sentiment (CSAT answers of 2 or less in the last 90 days, counted when
+// the customer answered any CSAT then) and satisfaction (the latest CSAT
+// and NPS answers).
+func queueSurveySignals(b *pgx.Batch, tenant uuid.UUID, customers []uuid.UUID, out map[uuid.UUID]*health.Signals, now time.Time) {
+	b.Queue(`
 SELECT customer_id,
        count(*) FILTER (WHERE kind = 'csat' AND answered_at >= $3)::int,
        count(*) FILTER (WHERE kind = 'csat' AND answered_at >= $3 AND score <= 2)::int,
@@ -625,30 +642,25 @@ SELECT customer_id,
        (array_agg(score ORDER BY answered_at DESC) FILTER (WHERE kind = 'nps'))[1]
 FROM survey_responses
 WHERE tenant_id = $1 AND customer_id = ANY($2) AND answered_at <= $4
-GROUP BY customer_id`, tx.TenantID(), customers, now.AddDate(0, 0, -90), now)
-	if err != nil {
-		return fmt.Errorf("survey signals: %w", err)
-	}
-	var id uuid.UUID
-	var recent, negative int
-	var csat, nps *int
-	_, err = pgx.ForEachRow(rows, []any{&id, &recent, &negative, &csat, &nps}, func() error {
-		s := out[id]
-		if recent > 0 {
-			s.NegativeCSAT = &health.Signal{Value: float64(negative), EventIDs: []string{}}
-		}
-		if csat != nil {
-			s.CSAT = &health.Signal{Value: float64(*csat), EventIDs: []string{}}
-		}
-		if nps != nil {
-			s.NPS = &health.Signal{Value: float64(*nps), EventIDs: []string{}}
-		}
-		return nil
+GROUP BY customer_id`, tenant, customers, now.AddDate(0, 0, -90), now).Query(func(rows pgx.Rows) error {
+		var id uuid.UUID
+		var recent, negative int
+		var csat, nps *int
+		_, err := pgx.ForEachRow(rows, []any{&id, &recent, &negative, &csat, &nps}, func() error {
+			s := out[id]
+			if recent > 0 {
+				s.NegativeCSAT = &health.Signal{Value: float64(negative), EventIDs: []string{}}
+			}
+			if csat != nil {
+				s.CSAT = &health.Signal{Value: float64(*csat), EventIDs: []string{}}
+			}
+			if nps != nil {
+				s.NPS = &health.Signal{Value: float64(*nps), EventIDs: []string{}}
+			}
+			return nil
+		})
+		return err
 	})
-	if err != nil {
-		return fmt.Errorf("survey signals: %w", err)
-	}
-	return nil
 }
 
 func firstN(s []string, n int) []string {

@@ -183,11 +183,17 @@ ORDER BY e.event_id DESC LIMIT $3`, tenant, id, activityOnCustomerPage).Query(fu
 		queueSupportMembers(b, tenant, &out.SupportMembers)
 		queueCustomFields(b, tenant, onboardiq.CustomFieldCustomer, &out.CustomFields)
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Unread) })
+		var healthConfig []byte
+		now := time.Now()
+		if p.Can(onboardiq.ReadDashboard) {
+			out.Health = &CustomerHealthView{}
+			queueCustomerHealth(b, tenant, id, now, out.Health, &healthConfig)
+		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("customer page: %w", err)
 		}
-		if p.Can(onboardiq.ReadDashboard) {
-			if out.Health, err = customerHealthView(ctx, tx, id, time.Now()); err != nil {
+		if out.Health != nil {
+			if err := finishCustomerHealth(ctx, tx, id, out.Health, healthConfig, now); err != nil {
 				return nil, err
 			}
 		}

@@ -166,28 +166,40 @@ type CustomerHealthView struct {
 	Levels  []health.Level
 }
 
-// customerHealthView reads a customer's health for its page: the stored
-// score (scored on the spot when there is none yet) and its history.
-func customerHealthView(ctx context.Context, tx *Tx, customer uuid.UUID, now time.Time) (*CustomerHealthView, error) {
-	cfg, err := loadHealthConfig(ctx, tx)
+// queueCustomerHealth queues the reads of a customer's health for its
+// page on b: the workspace's configuration, the stored score and the
+// history of the last 180 days. finishCustomerHealth completes it.
+func queueCustomerHealth(b *pgx.Batch, tenant, customer uuid.UUID, now time.Time, v *CustomerHealthView, raw *[]byte) {
+	b.Queue(healthConfigQuery, tenant).QueryRow(func(row pgx.Row) error { return row.Scan(raw) })
+	b.Queue(storedHealthQuery, tenant, customer).QueryRow(func(row pgx.Row) (err error) {
+		v.Health, err = scanStoredHealth(row, customer)
+		return err
+	})
+	today := now.UTC().Truncate(24 * time.Hour)
+	b.Queue(healthHistoryQuery, tenant, customer, today.AddDate(0, 0, -179).Format(time.DateOnly), today.Format(time.DateOnly)).
+		Query(func(rows pgx.Rows) (err error) {
+			v.History, err = collectHealthHistory(rows)
+			return err
+		})
+}
+
+// finishCustomerHealth completes the view after the batch: a customer
+// never scored is scored on the spot (one more batch); the level's name,
+// the explanation and the reason.
+func finishCustomerHealth(ctx context.Context, tx *Tx, customer uuid.UUID, v *CustomerHealthView, raw []byte, now time.Time) error {
+	cfg, err := parseHealthConfig(raw)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	h, err := storedHealth(ctx, tx, customer)
-	if err != nil {
-		return nil, err
-	}
-	if h == nil {
+	if v.Health == nil {
 		scores, err := scoreCustomers(ctx, tx, cfg, []uuid.UUID{customer}, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		h = scores[0].view(now)
+		v.Health = scores[0].view(now)
 	}
-	h.describe(cfg)
-	v := &CustomerHealthView{Health: h, Levels: cfg.Levels}
-	v.Reason = health.Score{Components: h.Components}.Reason()
-	today := now.UTC().Truncate(24 * time.Hour)
-	v.History, err = healthHistory(ctx, tx, customer, today.AddDate(0, 0, -179), today)
-	return v, err
+	v.Health.describe(cfg)
+	v.Levels = cfg.Levels
+	v.Reason = health.Score{Components: v.Health.Components}.Reason()
+	return nil
 }

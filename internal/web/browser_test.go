@@ -145,6 +145,19 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return ""
 }
 
+// staffSignIn signs a demo staff user in on the browser's page and waits
+// for the dashboard.
+func staffSignIn(ctx context.Context, base, email string) error {
+	return chromedp.Do(ctx,
+		chromedp.Navigate(base+"/signin"),
+		chromedp.SendKeys(chromedp.CSS("#workspace"), "acme"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
+		chromedp.Submit(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#overdue")),
+	)
+}
+
 func TestStaffCompletesATask(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)

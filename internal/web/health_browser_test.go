@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/onboardiq/onboardiq/internal/demo"
 )
 
 // TestHealthInBrowser: a CSM opens the health overview, sees Initech
@@ -17,13 +15,10 @@ func TestHealthInBrowser(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	ctx := browser(t)
+	if err := staffSignIn(ctx, a.url, "marco.rossi@acme.example"); err != nil {
+		t.Fatal(err)
+	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(a.url+"/signin"),
-		chromedp.SendKeys(chromedp.CSS("#workspace"), "acme"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "marco.rossi@acme.example"),
-		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
-		chromedp.Submit(chromedp.CSS("#signin")),
-		chromedp.WaitVisible(chromedp.CSS("#overdue")),
 		chromedp.Navigate(a.url+"/app/health"),
 		chromedp.WaitVisible(chromedp.CSS("#call-today")),
 	)

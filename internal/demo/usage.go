@@ -109,6 +109,14 @@ func seedUsage(ctx context.Context, tx *postgres.Tx, customerIDs map[string]uuid
 	if err := flush(); err != nil {
 		return err
 	}
+	// The milestones the usage reached (the fan-out would find them too).
+	all := make([]uuid.UUID, 0, len(customerIDs))
+	for _, id := range customerIDs {
+		all = append(all, id)
+	}
+	if _, err := tx.EvaluateMilestones(ctx, all); err != nil {
+		return fmt.Errorf("milestones: %w", err)
+	}
 	// Survey answers: Globex is pleased; Initech's billing lead gave a
 	// detractor's NPS and a poor CSAT a few weeks ago.
 	if _, err := tx.Exec(ctx, `

@@ -100,6 +100,10 @@ func TestHealthFromUsage(t *testing.T) {
 	if !second.ComputedAt.After(first.ComputedAt) || second.Explanation == "" {
 		t.Errorf("computed_at %v after %v, explanation %q", second.ComputedAt, first.ComputedAt, second.Explanation)
 	}
+	// The customer's roll-up carries its health (no children: its own).
+	if got, err := db.GetCustomer(f.admin, c.ID); err != nil || got.Rollup == nil || got.Rollup.Health == nil || *got.Rollup.Health != *second.Score {
+		t.Errorf("the roll-up's health: %+v, %v; want %d", got.Rollup, err, *second.Score)
+	}
 	hist, err := db.HealthHistory(f.admin, c.ID, "", "")
 	if err != nil {
 		t.Fatal(err)

@@ -307,15 +307,21 @@ func (db *DB) CustomerMilestones(ctx context.Context, customerID uuid.UUID) ([]M
 	})
 }
 
-func customerHits(ctx context.Context, tx *Tx, customer uuid.UUID) ([]MilestoneHit, error) {
-	rows, err := tx.Query(ctx, `
+const customerHitsQuery = `
 SELECT h.milestone_id, m.key, m.name, h.customer_id, h.project_id, h.reached_at, h.event_ids
 FROM milestone_hits h JOIN milestones m ON m.tenant_id = h.tenant_id AND m.milestone_id = h.milestone_id
 WHERE h.tenant_id = $1 AND m.tenant_id = $1 AND h.customer_id = $2
-ORDER BY h.reached_at, m.position, h.hit_id`, tx.TenantID(), customer)
+ORDER BY h.reached_at, m.position, h.hit_id`
+
+func customerHits(ctx context.Context, tx *Tx, customer uuid.UUID) ([]MilestoneHit, error) {
+	rows, err := tx.Query(ctx, customerHitsQuery, tx.TenantID(), customer)
 	if err != nil {
 		return nil, fmt.Errorf("milestone hits: %w", err)
 	}
+	return collectHits(rows)
+}
+
+func collectHits(rows pgx.Rows) ([]MilestoneHit, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (MilestoneHit, error) {
 		var h MilestoneHit
 		err := r.Scan(&h.MilestoneID, &h.Key, &h.Name, &h.CustomerID, &h.ProjectID, &h.ReachedAt, &h.EventIDs)

@@ -164,15 +164,21 @@ type CustomerHealthView struct {
 	Reason  string
 	History []HealthPoint
 	Levels  []health.Level
+	// Milestones are the milestones the customer reached, earliest first.
+	Milestones []MilestoneHit
 }
 
 // queueCustomerHealth queues the reads of a customer's health for its
-// page on b: the workspace's configuration, the stored score and the
-// history of the last 180 days. finishCustomerHealth completes it.
+// page on b: the workspace's configuration, the stored score, the
+// milestones reached and the history of the last 180 days. finishCustomerHealth completes it.
 func queueCustomerHealth(b *pgx.Batch, tenant, customer uuid.UUID, now time.Time, v *CustomerHealthView, raw *[]byte) {
 	b.Queue(healthConfigQuery, tenant).QueryRow(func(row pgx.Row) error { return row.Scan(raw) })
 	b.Queue(storedHealthQuery, tenant, customer).QueryRow(func(row pgx.Row) (err error) {
 		v.Health, err = scanStoredHealth(row, customer)
+		return err
+	})
+	b.Queue(customerHitsQuery, tenant, customer).Query(func(rows pgx.Rows) (err error) {
+		v.Milestones, err = collectHits(rows)
 		return err
 	})
 	today := now.UTC().Truncate(24 * time.Hour)

@@ -75,6 +75,20 @@ func TestHealthPages(t *testing.T) {
 	if got := c.text("#component-support_sentiment"); !strings.Contains(got, "blocked_tasks 1") {
 		t.Errorf("support sentiment's evidence: %q, want the blocked task", got)
 	}
+	// Globex's first API call, its first value, is on its page.
+	var globex string
+	for _, n := range p.all("#health-table tbody tr td a") {
+		for _, at := range n.Attr {
+			if at.Key == "href" && n.FirstChild != nil && strings.HasPrefix(n.FirstChild.Data, "Globex") {
+				globex = at.Val
+			}
+		}
+	}
+	g := get(t, viewer, a.url+strings.TrimSuffix(globex, "#health"))
+	if got := g.text("#milestones-reached"); !strings.Contains(got, "First API call") || !strings.Contains(got, "demo-globex-") {
+		t.Errorf("Globex's milestones: %q", got)
+	}
+
 	// The success metrics' table downloads too, by the grouping asked.
 	m := get(t, viewer, a.url+"/app/metrics?group_by=csm&format=csv")
 	if lines := strings.Split(strings.TrimSpace(m.raw), "\n"); m.status != http.StatusOK || !strings.HasPrefix(lines[0], "csm,projects,time_to_first_value_median") ||

@@ -127,7 +127,8 @@ FROM (VALUES ('hannah.becker@globex.example', 'nps', 9, 'The dispatch rollout we
              ('omar.aziz@globex.example', 'csat', 4, '', 20),
              ('raj.patel@initech.example', 'nps', 3, 'We are stuck on the data import and nobody has an answer.', 18),
              ('raj.patel@initech.example', 'csat', 2, 'The kickoff was good, the import is not.', 30)) AS a(email, kind, score, comment, days)
-JOIN tenant_users u ON u.tenant_id = $1 AND u.email = a.email`, tx.TenantID(), now); err != nil {
+JOIN tenant_users u ON u.tenant_id = $1 AND u.email = a.email
+RETURNING 1`, tx.TenantID(), now); err != nil {
 		return fmt.Errorf("survey answers: %w", err)
 	}
 	for d := healthDays; d > 0; d -= 3 {

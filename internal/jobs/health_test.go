@@ -174,7 +174,7 @@ func TestHealthFromUsage(t *testing.T) {
 
 	// A CSAT of 1: support sentiment counts it, citing the signal.
 	f.exec(t, `INSERT INTO survey_responses (tenant_id, kind, customer_id, user_id, score, answered_at)
-SELECT tenant_id, 'csat', $1, user_id, 1, now() - interval '1 hour' FROM tenant_users WHERE role = 'admin' LIMIT 1`, c.ID)
+SELECT tenant_id, 'csat', $1, user_id, 1, now() - interval '1 hour' FROM tenant_users WHERE role = 'admin' LIMIT 1 RETURNING 1`, c.ID)
 	if err := db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		_, err := tx.RecomputeHealth(ctx, []uuid.UUID{c.ID}, time.Now())
 		return err

@@ -740,11 +740,17 @@ func (db *DB) HealthOverview(ctx context.Context, f HealthFilter) ([]HealthRow, 
 		if err != nil {
 			return nil, err
 		}
-		return healthOverview(ctx, tx, cfg, journeys, f, csm, time.Now())
+		all, err := healthOverview(ctx, tx, cfg, journeys, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		return filterHealthRows(all, f, csm), nil
 	})
 }
 
-func healthOverview(ctx context.Context, tx *Tx, cfg health.Config, js JourneySettings, f HealthFilter, csm *uuid.UUID, now time.Time) ([]HealthRow, error) {
+// healthOverview reads every active customer's row of the overview, by
+// name.
+func healthOverview(ctx context.Context, tx *Tx, cfg health.Config, js JourneySettings, now time.Time) ([]HealthRow, error) {
 	rows, err := tx.Query(ctx, `
 SELECT c.customer_id, c.name, h.score, h.level, h.computed_at,
        h.score - (SELECT hh.score FROM health_history hh WHERE hh.tenant_id = $1 AND hh.customer_id = c.customer_id
@@ -757,8 +763,7 @@ FROM customers c
 LEFT JOIN customer_health h ON h.tenant_id = c.tenant_id AND h.customer_id = c.customer_id
 LEFT JOIN tenant_users u ON u.tenant_id = c.tenant_id AND u.user_id = c.support_member_id
 WHERE c.tenant_id = $1 AND c.archived_at IS NULL
-  AND ($3::uuid IS NULL OR c.support_member_id = $3)
-ORDER BY lower(c.name), c.customer_id`, tx.TenantID(), now.UTC().AddDate(0, 0, -30).Format(time.DateOnly), csm)
+ORDER BY lower(c.name), c.customer_id`, tx.TenantID(), now.UTC().AddDate(0, 0, -30).Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("health overview: %w", err)
 	}
@@ -770,16 +775,25 @@ ORDER BY lower(c.name), c.customer_id`, tx.TenantID(), now.UTC().AddDate(0, 0, -
 	if err != nil {
 		return nil, fmt.Errorf("health overview: %w", err)
 	}
-	out := make([]HealthRow, 0, len(all))
-	for _, h := range all {
-		if h.Level != nil {
+	for i := range all {
+		if h := &all[i]; h.Level != nil {
 			h.LevelName = cfg.LevelName(*h.Level)
 		}
-		if h.Stage != "" {
+		if h := &all[i]; h.Stage != "" {
 			h.StageName = stageName(js.Stages, h.Stage)
 		}
+	}
+	return all, nil
+}
+
+// filterHealthRows keeps the rows f (and csm, when not nil) select, in
+// f's order.
+func filterHealthRows(all []HealthRow, f HealthFilter, csm *uuid.UUID) []HealthRow {
+	out := make([]HealthRow, 0, len(all))
+	for _, h := range all {
 		switch {
-		case f.Level == "none" && h.Score != nil,
+		case csm != nil && (h.CSMID == nil || *h.CSMID != *csm),
+			f.Level == "none" && h.Score != nil,
 			f.Level != "" && f.Level != "none" && (h.Level == nil || *h.Level != f.Level),
 			f.Stage != "" && h.Stage != f.Stage:
 			continue
@@ -787,7 +801,7 @@ ORDER BY lower(c.name), c.customer_id`, tx.TenantID(), now.UTC().AddDate(0, 0, -
 		out = append(out, h)
 	}
 	slices.SortStableFunc(out, func(a, b HealthRow) int { return compareHealthRows(a, b, f.Sort) })
-	return out, nil
+	return out
 }
 
 // compareHealthRows orders two rows by sort; rows without the value come

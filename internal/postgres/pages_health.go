@@ -81,14 +81,14 @@ func (db *DB) LoadHealthPage(ctx context.Context, f HealthFilter) (*HealthPage, 
 			out.Filter.Level = ""
 		}
 		now := time.Now()
-		if out.Rows, err = healthOverview(ctx, tx, cfg, js, out.Filter, csm, now); err != nil {
-			return nil, err
-		}
-		all, err := healthOverview(ctx, tx, cfg, js, HealthFilter{Sort: "score"}, nil, now)
+		// One read serves the table and whom to call (every customer, the
+		// worst first).
+		all, err := healthOverview(ctx, tx, cfg, js, now)
 		if err != nil {
 			return nil, err
 		}
-		out.Call, out.CallMine, err = whomToCall(ctx, tx, cfg, all, p.UserID)
+		out.Rows = filterHealthRows(all, out.Filter, csm)
+		out.Call, out.CallMine, err = whomToCall(ctx, tx, cfg, filterHealthRows(all, HealthFilter{Sort: "score"}, nil), p.UserID)
 		return out, err
 	})
 }

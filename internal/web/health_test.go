@@ -36,6 +36,10 @@ func TestHealthPages(t *testing.T) {
 	if got := strings.Join(strings.Fields(p.text("#health-table tbody")), " "); !strings.Contains(got, "Globex Logistics") || strings.Contains(got, "Initech") {
 		t.Errorf("the Healthy customers: %q", got)
 	}
+	mine := get(t, signIn(t, a, "marco.rossi@acme.example"), a.url+"/app/health?csm=me")
+	if got := strings.Join(strings.Fields(mine.text("#health-table tbody")), " "); !strings.Contains(got, "Initech Health") || strings.Contains(got, "Globex") {
+		t.Errorf("Marco's customers: %q", got)
+	}
 	csv := get(t, viewer, a.url+"/app/health?format=csv&sort=score")
 	lines := strings.Split(strings.TrimSpace(csv.raw), "\n")
 	if csv.status != http.StatusOK || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") || len(lines) != 4 ||

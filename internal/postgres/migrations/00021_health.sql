@@ -91,14 +91,34 @@ CREATE POLICY tenant_isolation ON usage_day_users
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
--- Existing usage, rolled up the new way.
-INSERT INTO usage_day_users (tenant_id, customer_id, day, user_email)
-SELECT DISTINCT tenant_id, customer_id, day, user_email FROM usage_daily_users;
-INSERT INTO usage_days (tenant_id, customer_id, day, events, users, last_key, last_at)
-SELECT d.tenant_id, d.customer_id, d.day, sum(d.events),
-       (SELECT count(*) FROM usage_day_users u WHERE u.tenant_id = d.tenant_id AND u.customer_id = d.customer_id AND u.day = d.day),
-       NULL, NULL
-FROM usage_daily d GROUP BY d.tenant_id, d.customer_id, d.day;
+-- Existing usage, rolled up the new way, workspace by workspace: row-level
+-- security is forced on these tables for their owner too, so each
+-- workspace's rows are written with its app.tenant_id set (and, for Citus,
+-- each INSERT … SELECT returns its rows).
+-- +goose StatementBegin
+DO $$
+DECLARE
+    t uuid;
+    n bigint;
+BEGIN
+    FOR t IN SELECT all_tenant_ids() LOOP
+        PERFORM set_config('app.tenant_id', t::text, true);
+        WITH ins AS (
+            INSERT INTO usage_day_users (tenant_id, customer_id, day, user_email)
+            SELECT DISTINCT u.tenant_id, u.customer_id, u.day, u.user_email FROM usage_daily_users u WHERE u.tenant_id = t
+            RETURNING 1)
+        SELECT count(*) INTO n FROM ins;
+        WITH ins AS (
+            INSERT INTO usage_days (tenant_id, customer_id, day, events, users)
+            SELECT d.tenant_id, d.customer_id, d.day, sum(d.events),
+                   (SELECT count(*) FROM usage_day_users u WHERE u.tenant_id = t AND u.customer_id = d.customer_id AND u.day = d.day)
+            FROM usage_daily d WHERE d.tenant_id = t GROUP BY d.tenant_id, d.customer_id, d.day
+            RETURNING 1)
+        SELECT count(*) INTO n FROM ins;
+    END LOOP;
+    PERFORM set_config('app.tenant_id', '', true);
+END $$;
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TABLE usage_day_users;

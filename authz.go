@@ -56,6 +56,9 @@ const (
 	IngestUsage      Action = "ingest_usage"       // admins: send usage events (API tokens have no scopes)
 	ReadUsage        Action = "read_usage"         // staff: a customer's usage, the core features
 	ManageUsage      Action = "manage_usage"       // admins: the core features
+	ReadPlaybooks    Action = "read_playbooks"     // managers: playbooks and their executions
+	RunPlaybooks     Action = "run_playbooks"      // managers: run a playbook by hand, dry-run it
+	ManagePlaybooks  Action = "manage_playbooks"   // admins: create, change, delete, import
 )
 
 // actions says who may do each action, and how the refusal reads.
@@ -84,6 +87,9 @@ var actions = map[Action]struct {
 	IngestUsage:      {Admins, "send usage events"},
 	ReadUsage:        {Staff, "read usage"},
 	ManageUsage:      {Admins, "change the core features"},
+	ReadPlaybooks:    {Managers, "read playbooks"},
+	RunPlaybooks:     {Managers, "run playbooks"},
+	ManagePlaybooks:  {Admins, "manage playbooks"},
 }
 
 // Actions lists every action.

@@ -92,7 +92,7 @@ type PlaybookCondition struct {
 
 // PlaybookAction is one thing a run does. Type says which fields apply.
 type PlaybookAction struct {
-	Type string `json:"type" yaml:"type" enum:"webhook,email,notify,create_task,start_project,set_stage,set_field,escalate"`
+	Type string `json:"type" yaml:"type" enum:"webhook,email,notify,create_task,start_project,set_stage,set_field,escalate,survey"`
 
 	// webhook: POSTed to URL, signed with the playbook's secret; Format
 	// standard (the run as JSON), n8n (the same, flattened for n8n's
@@ -129,6 +129,11 @@ type PlaybookAction struct {
 	// customer's "segment" or "lifecycle") and its new value.
 	Field string `json:"field,omitempty" yaml:"field,omitempty" required:"false"`
 	Value any    `json:"value,omitempty" yaml:"value,omitempty" required:"false"`
+
+	// survey: ask the customer's contacts (of the subject's project, for a
+	// project playbook) for a CSAT or an NPS answer, through the
+	// workspace's survey settings (docs/surveys.md).
+	Survey string `json:"survey,omitempty" yaml:"survey,omitempty" required:"false" enum:"csat,nps"`
 
 	// escalate: the ladder; step 1 is told at once, each next step after
 	// its delay unless someone acknowledged.

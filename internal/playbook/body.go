@@ -98,11 +98,8 @@ func standard(r Run) stdBody {
 		b.Account.CustomFields[k] = v
 	}
 	if h := c.Health; h != nil {
-		comps := h.Components
-		if comps == nil {
-			comps = []health.Component{}
-		}
-		comps = append([]health.Component(nil), comps...)
+		comps := make([]health.Component, len(h.Components))
+		copy(comps, h.Components)
 		for i := range comps {
 			ev := make([]health.Evidence, len(comps[i].Evidence))
 			copy(ev, comps[i].Evidence)

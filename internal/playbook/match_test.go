@@ -297,8 +297,12 @@ func TestDue(t *testing.T) {
 	usage := func(recent, previous float64) func(*playbook.Facts) {
 		return func(f *playbook.Facts) { f.UsageRecent, f.UsagePrevious = &recent, &previous }
 	}
-	renewal := func(d string) func(*playbook.Facts) { return func(f *playbook.Facts) { f.Customer.RenewalDate = day(d) } }
-	tr := func(s string, days int) onboardiq.PlaybookTrigger { return onboardiq.PlaybookTrigger{Schedule: s, Days: days} }
+	renewal := func(d string) func(*playbook.Facts) {
+		return func(f *playbook.Facts) { f.Customer.RenewalDate = day(d) }
+	}
+	tr := func(s string, days int) onboardiq.PlaybookTrigger {
+		return onboardiq.PlaybookTrigger{Schedule: s, Days: days}
+	}
 	cases := []struct {
 		name     string
 		t        onboardiq.PlaybookTrigger
@@ -332,7 +336,9 @@ func TestDue(t *testing.T) {
 		{"task blocked not long enough", tr(onboardiq.ScheduleTaskBlocked, 3), func(f *playbook.Facts) {
 			f.Blocked = []playbook.BlockedTask{{Title: "Connect SSO", Since: *hours(71)}}
 		}, false, ""},
-		{"at risk", tr(onboardiq.ScheduleAtRisk, 0), func(f *playbook.Facts) { f.AtRisk, f.AtRiskReason = true, "forecast finishes 2026-12-15, 5 days after the deadline" }, true, "forecast finishes 2026-12-15"},
+		{"at risk", tr(onboardiq.ScheduleAtRisk, 0), func(f *playbook.Facts) {
+			f.AtRisk, f.AtRiskReason = true, "forecast finishes 2026-12-15, 5 days after the deadline"
+		}, true, "forecast finishes 2026-12-15"},
 		{"not at risk", tr(onboardiq.ScheduleAtRisk, 0), nil, false, ""},
 	}
 	for _, tc := range cases {

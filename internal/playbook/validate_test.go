@@ -72,7 +72,10 @@ func TestValidate(t *testing.T) {
 		{"health below at once", sched(onboardiq.PlaybookTrigger{Schedule: "health_below", Score: 40}), ""},
 		{"negative days", sched(onboardiq.PlaybookTrigger{Schedule: "health_below", Score: 40, Days: -1}), "trigger.days"},
 		{"at risk for a customer", sched(onboardiq.PlaybookTrigger{Schedule: "project_at_risk"}), "subject"},
-		{"at risk for a project", func(p *onboardiq.Playbook) { p.Subject = "project"; p.Trigger = onboardiq.PlaybookTrigger{Schedule: "project_at_risk"} }, ""},
+		{"at risk for a project", func(p *onboardiq.Playbook) {
+			p.Subject = "project"
+			p.Trigger = onboardiq.PlaybookTrigger{Schedule: "project_at_risk"}
+		}, ""},
 		{"bad match", func(p *onboardiq.Playbook) { p.Conditions.Match = "most" }, "conditions.match"},
 		{"unknown field", rule(onboardiq.PlaybookCondition{Field: "customer.mood", Op: "eq", Value: "x"}), "conditions.rules[0].field"},
 		{"bad custom key", rule(onboardiq.PlaybookCondition{Field: "customer.cf.Bad Key", Op: "eq", Value: "x"}), "conditions.rules[0].field"},

@@ -124,6 +124,20 @@ func standard(r Run) stdBody {
 	return b
 }
 
+// n8nBody is the standard body with flat keys for n8n's nodes, which
+// read {{$json.body.account_name}} more easily than nested objects.
+type n8nBody struct {
+	stdBody
+	Text          string   `json:"text"`
+	AccountName   string   `json:"account_name"`
+	ARR           *float64 `json:"arr"`
+	RenewalDate   *string  `json:"renewal_date"`
+	HealthScore   *int     `json:"health_score"`
+	PreviousScore *int     `json:"previous_score"`
+	CSMName       *string  `json:"csm_name"`
+	CSMEmail      *string  `json:"csm_email"`
+}
+
 // slackText is the one-line summary of a run, in Slack's mrkdwn.
 func slackText(r Run) string {
 	v := vars(r)
@@ -180,33 +194,17 @@ func body(format string, r Run) ([]byte, error) {
 	case "", "standard":
 		return json.Marshal(standard(r))
 	case "n8n":
-		b, err := json.Marshal(standard(r))
-		if err != nil {
-			return nil, err
+		b := n8nBody{stdBody: standard(r), Text: slackText(r)}
+		b.AccountName = b.Account.Name
+		b.ARR = b.Account.ARR
+		b.RenewalDate = b.Account.RenewalDate
+		if h := b.Health; h != nil {
+			b.HealthScore, b.PreviousScore = &h.Score, h.PreviousScore
 		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, err
+		if c := b.Account.CSM; c != nil {
+			b.CSMName, b.CSMEmail = &c.Name, &c.Email
 		}
-		v := vars(r)
-		m["text"] = slackText(r)
-		m["account_name"] = v["customer_name"]
-		m["arr"] = nil
-		if a := r.Facts; a != nil && a.Customer.ARR != nil {
-			m["arr"] = *a.Customer.ARR
-		}
-		m["renewal_date"] = nullable(v["renewal_date"])
-		m["health_score"] = nil
-		m["previous_score"] = nil
-		if a := r.Facts; a != nil && a.Customer.Health != nil {
-			m["health_score"] = a.Customer.Health.Score
-			if a.Customer.Health.PreviousScore != nil {
-				m["previous_score"] = *a.Customer.Health.PreviousScore
-			}
-		}
-		m["csm_name"] = nullable(v["csm_name"])
-		m["csm_email"] = nullable(v["csm_email"])
-		return json.Marshal(m)
+		return json.Marshal(b)
 	case "slack":
 		text := slackText(r)
 		ctx := "Trigger: " + r.Trigger
@@ -223,11 +221,4 @@ func body(format string, r Run) ([]byte, error) {
 		return json.Marshal(msg)
 	}
 	return nil, fmt.Errorf("playbook: unknown webhook format %q", format)
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -114,6 +114,34 @@ func TestCodeRoundTrip(t *testing.T) {
 	}
 }
 
+func TestUnmarshalValues(t *testing.T) {
+	t.Parallel()
+	const doc = `version: 1
+playbooks:
+  - name: Dates stay text
+    trigger: {event: customer.updated}
+    conditions:
+      rules:
+        - {field: customer.renewal_date, op: lt, value: 2027-01-01}
+        - {field: customer.arr, op: gte, value: 40}
+        - {field: customer.arr, op: in, value: [1, 2.5, "3"]}
+    actions: [{type: set_field, field: cf.seats, value: 12}]
+`
+	ps, err := playbook.Unmarshal([]byte(doc), playbook.YAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	for _, r := range ps[0].Conditions.Rules {
+		got = append(got, r.Value)
+	}
+	got = append(got, ps[0].Actions[0].Value)
+	want := []any{"2027-01-01", 40.0, []any{1.0, 2.5, "3"}, 12.0}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("values (-want +got):\n%s", d)
+	}
+}
+
 func TestUnmarshalErrors(t *testing.T) {
 	t.Parallel()
 	const good = `version: 1

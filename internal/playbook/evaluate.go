@@ -250,6 +250,12 @@ func scalar(v any) any {
 			return f
 		}
 		return x.String()
+	case time.Time:
+		// YAML reads an unquoted 2027-01-01 as a time.
+		if x.Equal(x.Truncate(24*time.Hour)) && x.Location() == time.UTC {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.RFC3339)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -343,11 +349,16 @@ func holds(op string, v any, has bool, want any) bool {
 		if !ok {
 			return false
 		}
+		// A list fact (a multi-select custom field) is in the list when
+		// any of its values is.
+		facts, ok := v.([]any)
+		if !ok {
+			facts = []any{v}
+		}
 		in := false
-		for _, w := range list {
-			if equal(v, w) {
-				in = true
-				break
+		for _, x := range facts {
+			for _, w := range list {
+				in = in || equal(x, w)
 			}
 		}
 		return in == (op == "in")

@@ -200,3 +200,40 @@ playbooks:
 		})
 	}
 }
+
+// FuzzUnmarshal: no input panics, and whatever imports exports to a file
+// that imports to the same playbooks and exports to the same bytes.
+func FuzzUnmarshal(f *testing.F) {
+	for _, format := range []string{playbook.YAML, playbook.JSON} {
+		b, err := playbook.Marshal(everything(), format)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("version: 1\nplaybooks:\n  - name: x\n    trigger: {event: task.blocked}\n    actions: [{type: set_field, field: cf.a, value: 1e300}]\n"))
+	f.Add([]byte(`{"version":1,"playbooks":[{"name":" y ","trigger":{"schedule":"health_below","score":5},"conditions":{"rules":[{"field":"event.a","op":"in","value":[1,"2",false]}]},"actions":[{"type":"notify","to":["user:"],"body":"\u2028"}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ps, err := playbook.Unmarshal(data, "")
+		if err != nil {
+			return
+		}
+		for _, format := range []string{playbook.YAML, playbook.JSON} {
+			first, err := playbook.Marshal(ps, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := playbook.Unmarshal(first, format)
+			if err != nil {
+				t.Fatalf("re-import: %v\n%s", err, first)
+			}
+			second, err := playbook.Marshal(back, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(first) != string(second) {
+				t.Fatalf("export differs:\n%s", cmp.Diff(string(first), string(second)))
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -118,7 +119,11 @@ func unmarshal(data []byte, format string) ([]onboardiq.Playbook, error) {
 	default:
 		return nil, onboardiq.Invalid("format", "must be yaml or json")
 	}
-	if doc.Version != 1 {
+	switch doc.Version {
+	case 1:
+	case 0:
+		return nil, onboardiq.Invalid("version", "the file needs version: 1")
+	default:
 		return nil, onboardiq.Invalid("version", "must be 1 (this file says %d)", doc.Version)
 	}
 	ps := make([]onboardiq.Playbook, 0, len(doc.Playbooks))
@@ -150,10 +155,24 @@ func unmarshal(data []byte, format string) ([]onboardiq.Playbook, error) {
 func decodeError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return onboardiq.Invalid("file", "%s must be a %s, not a %s", te.Field, te.Type, te.Value)
+		if te.Field == "" {
+			return onboardiq.Invalid("file", "the file must be an object with version and playbooks")
+		}
+		want := map[reflect.Kind]string{
+			reflect.Int: "number", reflect.Float64: "number", reflect.String: "string", reflect.Bool: "boolean",
+			reflect.Slice: "list", reflect.Struct: "object", reflect.Map: "object",
+		}[te.Type.Kind()]
+		if want == "" {
+			want = te.Type.String()
+		}
+		return onboardiq.Invalid("file", "%s must be a %s, not a %s", te.Field, want, te.Value)
+	}
+	if errors.Is(err, io.EOF) {
+		return onboardiq.Invalid("file", "the file is empty")
 	}
 	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "yaml: ")
-	return onboardiq.Invalid("file", "%s", strings.ReplaceAll(msg, "\n", " "))
+	msg = strings.TrimPrefix(msg, "unmarshal errors:")
+	return onboardiq.Invalid("file", "%s", strings.Join(strings.Fields(msg), " "))
 }
 
 // unknownKeys finds the first key of raw that t (a struct, or a list of

@@ -163,6 +163,8 @@ playbooks:
 		{"not json", "json", "{", "file"},
 		{"unknown format", "toml", good, "format"},
 		{"no version", "", "playbooks: []\n", "version"},
+		{"empty", "", " \n", "file"},
+		{"empty json", "json", "", "file"},
 		{"version 2", "", "version: 2\nplaybooks: []\n", "version"},
 		{"unknown top key", "", "version: 1\nplaybook: []\n", "playbook"},
 		{"unknown playbook key", "", strings.Replace(good, "  - name: B\n", "  - name: B\n    colour: red\n", 1), "playbooks[1].colour"},

@@ -172,6 +172,8 @@ playbooks:
 		{"store field", "", strings.Replace(good, "  - name: B\n", "  - name: B\n    id: 4f9c0b1e-0000-4000-8000-000000000000\n", 1), "playbooks[1].id"},
 		{"unknown ladder key", "", "version: 1\nplaybooks:\n  - name: A\n    trigger: {event: task.blocked}\n    actions: [{type: escalate, ladder: [{to: csm, after: 5}]}]\n", "playbooks[0].actions[0].ladder[0].after"},
 		{"wrong type", "", strings.Replace(good, "  - name: B\n", "  - name: B\n    cooldown_minutes: soon\n", 1), "file"},
+		{"infinite value", "", "version: 1\nplaybooks:\n  - name: A\n    trigger: {event: task.blocked}\n    conditions: {rules: [{field: customer.arr, op: gt, value: .inf}]}\n    actions: [{type: survey, survey: csat}]\n", "playbooks[0].conditions.rules[0].value"},
+		{"NaN percent", "", "version: 1\nplaybooks:\n  - name: A\n    trigger: {schedule: usage_change, days: 7, percent: .nan}\n    actions: [{type: survey, survey: csat}]\n", "playbooks[0].trigger.percent"},
 		{"duplicate name", "", strings.Replace(good, "name: B", "name: A", 1), "playbooks[1].name"},
 		{"bad event", "", strings.Replace(good, "{event: task.blocked}\n    actions: [{type: notify, to: [csm], subject: hi}]\n", "{event: task.exploded}\n    actions: [{type: notify, to: [csm], subject: hi}]\n", 1) + "", "playbooks[0].trigger.event"},
 		{"bad recipient", "", strings.Replace(good, "to: [csm], subject: hi}]\n", "to: [csm, nobody], subject: hi}]\n", 2), "playbooks[0].actions[0].to[1]"},

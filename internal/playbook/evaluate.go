@@ -3,6 +3,7 @@ package playbook
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -296,10 +297,15 @@ func scalar(v any) any {
 	return v
 }
 
+// isScalar reports whether v is one value a condition or set_field may
+// hold: text, a finite number (YAML can spell .inf and .nan, which JSON
+// cannot carry), or a boolean.
 func isScalar(v any) bool {
-	switch v.(type) {
-	case string, float64, bool:
+	switch x := v.(type) {
+	case string, bool:
 		return true
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
 	}
 	return false
 }

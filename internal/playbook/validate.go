@@ -211,7 +211,7 @@ func validateTrigger(p *onboardiq.Playbook) error {
 			return onboardiq.Invalid("trigger.days", "%s needs days of at least 1", t.Schedule)
 		}
 	}
-	if t.Schedule == onboardiq.ScheduleUsageChange && (t.Percent == 0 || t.Percent < -100 || t.Percent > 10000) {
+	if t.Schedule == onboardiq.ScheduleUsageChange && !(t.Percent != 0 && t.Percent >= -100 && t.Percent <= 10000) {
 		return onboardiq.Invalid("trigger.percent", "usage_change needs a percent other than 0, from -100 to 10000 (-30: fell by 30%%)")
 	}
 	if t.Schedule == onboardiq.ScheduleHealthBelow && (t.Score < 1 || t.Score > 100) {

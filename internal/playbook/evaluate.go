@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -220,77 +221,42 @@ func lookup(f *Facts, field string) (any, bool) {
 	return nil, false
 }
 
-// scalar gives a value the form conditions compare: numbers as float64,
-// lists as []any of scalars; anything else as it is.
+// scalar gives a value the form conditions compare and files carry:
+// numbers of any type as float64, text and booleans of named types as
+// string and bool, lists of any type as []any of scalars, a time (YAML
+// reads an unquoted 2027-01-01 as one) as a date; anything else (a map)
+// as it is, for validation to refuse.
 func scalar(v any) any {
 	switch x := v.(type) {
-	case int:
-		return float64(x)
-	case int8:
-		return float64(x)
-	case int16:
-		return float64(x)
-	case int32:
-		return float64(x)
-	case int64:
-		return float64(x)
-	case uint:
-		return float64(x)
-	case uint8:
-		return float64(x)
-	case uint16:
-		return float64(x)
-	case uint32:
-		return float64(x)
-	case uint64:
-		return float64(x)
-	case float32:
-		return float64(x)
+	case nil, string, bool, float64:
+		return v
 	case json.Number:
 		if f, err := x.Float64(); err == nil {
 			return f
 		}
 		return x.String()
 	case time.Time:
-		// YAML reads an unquoted 2027-01-01 as a time.
-		if x.Equal(x.Truncate(24*time.Hour)) && x.Location() == time.UTC {
+		if x.Location() == time.UTC && x.Equal(x.Truncate(24*time.Hour)) {
 			return x.Format(time.DateOnly)
 		}
 		return x.Format(time.RFC3339)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = scalar(e)
-		}
-		return out
-	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
-		}
-		return out
-	case []int:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = float64(e)
-		}
-		return out
-	case []int64:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = float64(e)
-		}
-		return out
-	case []float64:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
-		}
-		return out
-	case []bool:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		return rv.Float()
+	case reflect.String:
+		return rv.String()
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = scalar(rv.Index(i).Interface())
 		}
 		return out
 	}

@@ -182,6 +182,8 @@ func TestNormalise(t *testing.T) {
 			{Field: "project.progress", Op: "in", Value: []int{1, 2}},
 			{Field: "project.progress", Op: "in", Value: []any{1, "x", true}},
 			{Field: "customer.arr", Op: "is_set"},
+			{Field: "event.kind", Op: "eq", Value: onboardiq.EventTaskBlocked},
+			{Field: "project.progress", Op: "in", Value: [2]int8{1, 2}},
 		}},
 		Actions: []onboardiq.PlaybookAction{
 			{Type: "webhook", URL: " https://n8n.example/x "},
@@ -205,6 +207,8 @@ func TestNormalise(t *testing.T) {
 			{Field: "project.progress", Op: "in", Value: []any{1.0, 2.0}},
 			{Field: "project.progress", Op: "in", Value: []any{1.0, "x", true}},
 			{Field: "customer.arr", Op: "is_set"},
+			{Field: "event.kind", Op: "eq", Value: "task.blocked"},
+			{Field: "project.progress", Op: "in", Value: []any{1.0, 2.0}},
 		}},
 		Actions: []onboardiq.PlaybookAction{
 			{Type: "webhook", URL: "https://n8n.example/x", Format: "standard"},

@@ -2,6 +2,7 @@ package playbook_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -371,4 +372,35 @@ func Example() {
 	ok, seen := playbook.Evaluate(playbook.Defaults()[0].Conditions, f)
 	fmt.Println(ok, seen[0].Saw)
 	// Output: true 35
+}
+
+// TestDocsListEveryField keeps docs/playbooks.md in step with Fields and
+// Defaults.
+func TestDocsListEveryField(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../docs/playbooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, f := range playbook.Fields() {
+		name := f.Name
+		if strings.HasSuffix(name, ".") {
+			name += "KEY"
+		}
+		if !strings.Contains(doc, "`"+name+"`") {
+			t.Errorf("docs/playbooks.md does not list the field %s", name)
+		}
+	}
+	for _, p := range playbook.Defaults() {
+		if !strings.Contains(doc, p.Name) {
+			t.Errorf("docs/playbooks.md does not list the default playbook %q", p.Name)
+		}
+	}
+	for _, s := range []string{"renewal_in_days", "no_activity_days", "usage_change", "health_below", "task_blocked_days", "project_at_risk",
+		"webhook-id", "webhook-timestamp", "webhook-signature", "## Runs and the execution audit", "## API"} {
+		if !strings.Contains(doc, s) {
+			t.Errorf("docs/playbooks.md does not mention %s", s)
+		}
+	}
 }

@@ -96,7 +96,7 @@ func TestPlaybookFormSavesAsTyped(t *testing.T) {
 		t.Error("the condition field has no list of fields")
 	}
 
-	id := pbCreate(t, a, c, pbForm("Blocked tasks", "https://hooks.example.com/n8n"))
+	id := pbCreate(t, a, c, pbForm("Blocked tasks", "https://93.184.215.14/n8n"))
 	got, err := a.db.App.GetPlaybook(pbAdmin(t, a), id)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestPlaybookFormSavesAsTyped(t *testing.T) {
 		t.Errorf("conditions %+v", got.Conditions)
 	}
 	acts := got.Actions
-	if len(acts) != 2 || acts[0].Type != "webhook" || acts[0].URL != "https://hooks.example.com/n8n" || acts[0].Format != "n8n" ||
+	if len(acts) != 2 || acts[0].Type != "webhook" || acts[0].URL != "https://93.184.215.14/n8n" || acts[0].Format != "n8n" ||
 		acts[1].Type != "notify" || strings.Join(acts[1].To, "|") != "csm|role:admin" || acts[1].Subject != "Blocked at {{customer_name}}" || acts[1].Body != "Have a look." ||
 		acts[0].Survey != "" || acts[1].URL != "" {
 		t.Errorf("actions %+v", acts)
@@ -121,7 +121,7 @@ func TestPlaybookFormSavesAsTyped(t *testing.T) {
 	p := get(t, c, a.url+"/app/playbooks/"+id.String())
 	labelled(t, "the playbook's page", p)
 	if value(p, "#name") != "Blocked tasks" || value(p, "#conditions-rules-0-value") != "1000" || value(p, "#conditions-rules-1-value") != "enterprise, mid-market" ||
-		selected(p, "#conditions-rules-0-op") != "gte" || selected(p, "#actions-0-type") != "webhook" || value(p, "#actions-0-url") != "https://hooks.example.com/n8n" ||
+		selected(p, "#conditions-rules-0-op") != "gte" || selected(p, "#actions-0-type") != "webhook" || value(p, "#actions-0-url") != "https://93.184.215.14/n8n" ||
 		value(p, "#actions-1-to") != "csm, role:admin" || value(p, "#cooldown_minutes") != "60" {
 		t.Errorf("the page shows the playbook otherwise: name %q, value %q/%q, url %q", value(p, "#name"), value(p, "#conditions-rules-0-value"), value(p, "#conditions-rules-1-value"), value(p, "#actions-0-url"))
 	}
@@ -137,7 +137,7 @@ func TestPlaybookFormSavesAsTyped(t *testing.T) {
 		t.Errorf("the JSON view holds %v", def)
 	}
 	// Saving the form again (as the page sends it) changes nothing.
-	form := pbForm("Blocked tasks", "https://hooks.example.com/n8n")
+	form := pbForm("Blocked tasks", "https://93.184.215.14/n8n")
 	form.Set("max_runs_per_day", "12")
 	if s := post(t, c, a.url+"/app/playbooks/"+id.String(), form, a.url); s.status != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", s.status, s.text(".error"))
@@ -187,7 +187,7 @@ func TestPlaybookFormRefusals(t *testing.T) {
 
 	// An unknown condition operator, in the second row: the blank first
 	// row is left out, and the error still lands beside the row typed.
-	form = pbForm("Bad op", "https://hooks.example.com/x")
+	form = pbForm("Bad op", "https://93.184.215.14/x")
 	form.Set("conditions-rules-0-field", "")
 	form.Set("conditions-rules-0-value", "")
 	form.Set("conditions-rules-1-op", "resembles")
@@ -201,7 +201,7 @@ func TestPlaybookFormRefusals(t *testing.T) {
 	}
 
 	// A number that is none.
-	form = pbForm("Bad number", "https://hooks.example.com/x")
+	form = pbForm("Bad number", "https://93.184.215.14/x")
 	form.Set("cooldown_minutes", "an hour")
 	p = post(t, c, a.url+"/app/playbooks", form, a.url)
 	if p.status != http.StatusUnprocessableEntity || value(p, "#cooldown_minutes") != "an hour" {
@@ -210,13 +210,13 @@ func TestPlaybookFormRefusals(t *testing.T) {
 	describedError(t, p, "#cooldown_minutes", "error-cooldown_minutes", "whole number")
 
 	// Cross-origin.
-	if p := post(t, c, a.url+"/app/playbooks", pbForm("Elsewhere", "https://hooks.example.com/x"), "https://evil.example"); p.status != http.StatusForbidden {
+	if p := post(t, c, a.url+"/app/playbooks", pbForm("Elsewhere", "https://93.184.215.14/x"), "https://evil.example"); p.status != http.StatusForbidden {
 		t.Errorf("a cross-origin create: %d", p.status)
 	}
 	if after := pbCount(t, a); after != before {
 		t.Errorf("%d playbooks after refusals, was %d", after, before)
 	}
-	id := pbCreate(t, a, c, pbForm("Mine", "https://hooks.example.com/x"))
+	id := pbCreate(t, a, c, pbForm("Mine", "https://93.184.215.14/x"))
 	if p := post(t, c, a.url+"/app/playbooks/"+id.String()+"/delete", url.Values{"confirm": {"yes"}}, "https://evil.example"); p.status != http.StatusForbidden {
 		t.Errorf("a cross-origin delete: %d", p.status)
 	}
@@ -226,7 +226,7 @@ func TestPlaybookFormRefusals(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || p.text("h1") != "Mine" || value(p, "#actions-0-url") != "ftp://y" {
 		t.Errorf("a refused edit: %d %q %q", p.status, p.text("h1"), value(p, "#actions-0-url"))
 	}
-	if got, _ := a.db.App.GetPlaybook(pbAdmin(t, a), id); got.Actions[0].URL != "https://hooks.example.com/x" {
+	if got, _ := a.db.App.GetPlaybook(pbAdmin(t, a), id); got.Actions[0].URL != "https://93.184.215.14/x" {
 		t.Errorf("the refused edit changed the URL to %q", got.Actions[0].URL)
 	}
 	// Delete asks for the box, then deletes.
@@ -248,7 +248,7 @@ func TestPlaybookJSONView(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	c := signIn(t, a, roleEmails["admin"])
-	id := pbCreate(t, a, c, pbForm("Via the form", "https://hooks.example.com/x"))
+	id := pbCreate(t, a, c, pbForm("Via the form", "https://93.184.215.14/x"))
 	page := get(t, c, a.url+"/app/playbooks/"+id.String())
 	var def map[string]any
 	if err := json.Unmarshal([]byte(page.text("#json")), &def); err != nil {
@@ -302,7 +302,7 @@ func TestPlaybookEnableDisable(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-enabled"), "url") {
 		t.Errorf("enable without a URL: %d %q", p.status, p.text("#error-enabled"))
 	}
-	if p := post(t, c, path, pbForm("No URL yet", "https://hooks.example.com/x"), a.url); p.status != http.StatusSeeOther {
+	if p := post(t, c, path, pbForm("No URL yet", "https://93.184.215.14/x"), a.url); p.status != http.StatusSeeOther {
 		t.Fatalf("set the URL: %d %s", p.status, p.text(".error"))
 	}
 	if p := post(t, c, path+"/enable", nil, a.url); p.status != http.StatusSeeOther {
@@ -312,10 +312,10 @@ func TestPlaybookEnableDisable(t *testing.T) {
 		t.Error("not enabled")
 	}
 	// Saving the form keeps it enabled.
-	if p := post(t, c, path, pbForm("No URL yet", "https://hooks.example.com/y"), a.url); p.status != http.StatusSeeOther {
+	if p := post(t, c, path, pbForm("No URL yet", "https://93.184.215.14/y"), a.url); p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d", p.status)
 	}
-	if got, _ := a.db.App.GetPlaybook(pbAdmin(t, a), id); !got.Enabled || got.Actions[0].URL != "https://hooks.example.com/y" {
+	if got, _ := a.db.App.GetPlaybook(pbAdmin(t, a), id); !got.Enabled || got.Actions[0].URL != "https://93.184.215.14/y" {
 		t.Errorf("after a save: enabled %v, url %q", got.Enabled, got.Actions[0].URL)
 	}
 	page := get(t, c, path)
@@ -341,7 +341,7 @@ func TestPlaybookPagesByRole(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	admin := signIn(t, a, roleEmails["admin"])
-	id := pbCreate(t, a, admin, pbForm("Shared", "https://hooks.example.com/x"))
+	id := pbCreate(t, a, admin, pbForm("Shared", "https://93.184.215.14/x"))
 	pbPath := "/app/playbooks/" + id.String()
 	manage := []string{"#new-playbook", "#export-yaml", "#export-json", "#import-form", "form.enable-form"}
 	for _, role := range []string{"admin", "csm", "sales_leader", "viewer"} {
@@ -360,7 +360,7 @@ func TestPlaybookPagesByRole(t *testing.T) {
 			if list.status != http.StatusForbidden || page.status != http.StatusForbidden {
 				t.Errorf("%s: the list %d, the page %d; want 403", role, list.status, page.status)
 			}
-			refused(t, role+" creates", post(t, c, a.url+"/app/playbooks", pbForm("Not mine", "https://hooks.example.com/x"), a.url))
+			refused(t, role+" creates", post(t, c, a.url+"/app/playbooks", pbForm("Not mine", "https://93.184.215.14/x"), a.url))
 			refused(t, role+" runs", post(t, c, a.url+pbPath+"/run", url.Values{"customer_id": {a.customerID(t, "Globex Logistics")}}, a.url))
 			refused(t, role+" dry-runs", post(t, c, a.url+pbPath+"/dry-run", nil, a.url))
 			refused(t, role+" exports", get(t, c, a.url+"/app/playbooks/export?format=yaml"))
@@ -382,7 +382,7 @@ func TestPlaybookPagesByRole(t *testing.T) {
 				t.Errorf("%s: %s shown %v on the playbook", role, sel, shown)
 			}
 		}
-		if !canManage && (len(page.all("main input:not([type=hidden]), main textarea")) != 0 || !strings.Contains(page.text("#definition"), "hooks.example.com")) {
+		if !canManage && (len(page.all("main input:not([type=hidden]), main textarea")) != 0 || !strings.Contains(page.text("#definition"), "93.184.215.14")) {
 			t.Errorf("%s: the read-only page has inputs, or does not say what it does: %q", role, page.text("#definition"))
 		}
 		for _, sel := range []string{"#run-form", "#dry-run-form"} {
@@ -391,8 +391,8 @@ func TestPlaybookPagesByRole(t *testing.T) {
 			}
 		}
 		if !canManage {
-			refused(t, role+" creates", post(t, c, a.url+"/app/playbooks", pbForm("Not mine", "https://hooks.example.com/x"), a.url))
-			refused(t, role+" saves", post(t, c, a.url+pbPath, pbForm("Renamed", "https://hooks.example.com/x"), a.url))
+			refused(t, role+" creates", post(t, c, a.url+"/app/playbooks", pbForm("Not mine", "https://93.184.215.14/x"), a.url))
+			refused(t, role+" saves", post(t, c, a.url+pbPath, pbForm("Renamed", "https://93.184.215.14/x"), a.url))
 			refused(t, role+" enables", post(t, c, a.url+pbPath+"/enable", nil, a.url))
 			refused(t, role+" deletes", post(t, c, a.url+pbPath+"/delete", url.Values{"confirm": {"yes"}}, a.url))
 			refused(t, role+" exports", get(t, c, a.url+"/app/playbooks/export?format=json"))
@@ -408,7 +408,7 @@ func TestPlaybookPagesByRole(t *testing.T) {
 	// A contact is sent to the portal.
 	contact := actPortalClient(t, a, "hannah.becker@globex.example")
 	refused(t, "a contact opens the list", get(t, contact, a.url+"/app/playbooks"))
-	refused(t, "a contact creates", post(t, contact, a.url+"/app/playbooks", pbForm("Contact", "https://hooks.example.com/x"), a.url))
+	refused(t, "a contact creates", post(t, contact, a.url+"/app/playbooks", pbForm("Contact", "https://93.184.215.14/x"), a.url))
 }
 
 // TestPlaybookImportExport: the export is a file; an import of a file
@@ -418,7 +418,7 @@ func TestPlaybookImportExport(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	c := signIn(t, a, roleEmails["admin"])
-	pbCreate(t, a, c, pbForm("Exported", "https://hooks.example.com/x"))
+	pbCreate(t, a, c, pbForm("Exported", "https://93.184.215.14/x"))
 	resp, body := pbDownload(t, c, a.url+"/app/playbooks/export?format=json")
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), `attachment; filename="playbooks.json"`) {
 		t.Fatalf("export JSON: %d %s", resp.StatusCode, resp.Header.Get("Content-Disposition"))
@@ -510,7 +510,7 @@ func TestPlaybookDryRunAndRun(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	admin := signIn(t, a, roleEmails["admin"])
-	form := pbForm("Globex only", "https://hooks.example.com/x")
+	form := pbForm("Globex only", "https://93.184.215.14/x")
 	form.Set("conditions-rules-0-field", "customer.name")
 	form.Set("conditions-rules-0-op", "eq")
 	form.Set("conditions-rules-0-value", "Globex Logistics")
@@ -577,7 +577,7 @@ func TestEscalationAcknowledge(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	admin := signIn(t, a, roleEmails["admin"])
-	id := pbCreate(t, a, admin, pbForm("Escalating", "https://hooks.example.com/x"))
+	id := pbCreate(t, a, admin, pbForm("Escalating", "https://93.184.215.14/x"))
 	var alex, esc uuid.UUID
 	actScan(t, a, `SELECT user_id FROM tenant_users WHERE email = 'alex.morgan@acme.example'`, nil, &alex)
 	run := uuid.New()

@@ -565,7 +565,7 @@ func (f *pbForm) refuse(err error) {
 // triggerWords says what starts p.
 func triggerWords(t onboardiq.PlaybookTrigger) string {
 	if t.Event != "" {
-		return "When: " + onboardiq.EventKind(t.Event).Label()
+		return "Event: " + onboardiq.EventKind(t.Event).Label()
 	}
 	d := plural(t.Days, "day")
 	switch t.Schedule {

@@ -215,7 +215,9 @@ func pbFormOf(p *onboardiq.Playbook) *pbForm {
 func pbFormFrom(v url.Values) *pbForm {
 	f := &pbForm{Errs: errs{}, ladderRows: map[int][]int{}}
 	g := func(name string) string { return strings.TrimSpace(v.Get(name)) }
-	f.Name, f.Description, f.Subject = g("name"), strings.TrimSpace(v.Get("description")), g("subject")
+	// A browser sends a textarea's lines ending in CRLF.
+	text := func(name string) string { return strings.TrimSpace(strings.ReplaceAll(v.Get(name), "\r\n", "\n")) }
+	f.Name, f.Description, f.Subject = g("name"), text("description"), g("subject")
 	f.TriggerKind, f.Event, f.Schedule = g("trigger-kind"), g("trigger-event"), g("trigger-schedule")
 	f.Days, f.Percent, f.Score = g("trigger-days"), g("trigger-percent"), g("trigger-score")
 	f.Match, f.Cooldown, f.MaxRuns = g("conditions-match"), g("cooldown_minutes"), g("max_runs_per_day")
@@ -233,7 +235,7 @@ func pbFormFrom(v url.Values) *pbForm {
 			break
 		}
 		a.Type, a.URL, a.Format, a.To, a.Subject = g(a.ID("type")), g(a.ID("url")), g(a.ID("format")), g(a.ID("to")), g(a.ID("subject"))
-		a.Body, a.EmailTemplate, a.Task, a.Assignee = strings.TrimSpace(v.Get(a.ID("body"))), g(a.ID("email_template")), g(a.ID("task")), g(a.ID("assignee"))
+		a.Body, a.EmailTemplate, a.Task, a.Assignee = text(a.ID("body")), g(a.ID("email_template")), g(a.ID("task")), g(a.ID("assignee"))
 		a.DueDays, a.Visible = g(a.ID("due_days")), v.Get(a.ID("visible_to_customer")) != ""
 		a.Template, a.Stage, a.Field, a.Value, a.Survey = g(a.ID("template")), g(a.ID("stage")), g(a.ID("field")), g(a.ID("value")), g(a.ID("survey"))
 		for j := 0; ; j++ {

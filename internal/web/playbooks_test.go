@@ -622,3 +622,73 @@ VALUES ($1, $2, 'Overdue', 'Look', '[{"to":"csm","after_minutes":0},{"to":"role:
 		t.Errorf("acknowledge with a local next: to %q", loc)
 	}
 }
+
+// pbFormValues is what a browser sends for the form sel of p as shown
+// (radio buttons included, which formValues leaves out).
+func pbFormValues(p page, sel string) url.Values {
+	v := url.Values{}
+	for _, n := range p.all(sel + " input, " + sel + " select, " + sel + " textarea") {
+		name := attr(n, "name")
+		if name == "" {
+			continue
+		}
+		switch {
+		case n.Data == "textarea":
+			v.Add(name, strings.TrimPrefix(page{doc: n}.text("*"), "\n"))
+		case n.Data == "select":
+			opts := cascadiaAll(n, "option")
+			val := ""
+			for i, o := range opts {
+				if i == 0 || hasAttr(o, "selected") {
+					val = attr(o, "value")
+				}
+				if hasAttr(o, "selected") {
+					break
+				}
+			}
+			v.Add(name, val)
+		case attr(n, "type") == "checkbox" || attr(n, "type") == "radio":
+			if hasAttr(n, "checked") {
+				v.Add(name, attr(n, "value"))
+			}
+		default:
+			v.Add(name, attr(n, "value"))
+		}
+	}
+	return v
+}
+
+// TestPlaybookFormKeepsWhatItShows: every default playbook, saved with its
+// form as shown, is saved unchanged: the form shows every field of every
+// action type, and reads it back the same.
+func TestPlaybookFormKeepsWhatItShows(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := signIn(t, a, roleEmails["admin"])
+	ctx := pbAdmin(t, a)
+	list, err := a.db.App.ListPlaybooks(ctx)
+	if err != nil || len(list) < 6 {
+		t.Fatalf("%d default playbooks (%v)", len(list), err)
+	}
+	for _, pb := range list {
+		page := get(t, c, a.url+"/app/playbooks/"+pb.ID.String())
+		p := post(t, c, a.url+"/app/playbooks/"+pb.ID.String(), pbFormValues(page, "form#playbook-form"), a.url)
+		if p.status != http.StatusSeeOther {
+			t.Errorf("%s saved as shown: %d %s %s", pb.Name, p.status, p.text(".error"), p.text("p.error"))
+			continue
+		}
+		got, err := a.db.App.GetPlaybook(ctx, pb.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(pbDefinitionOf(pb))
+		saved, _ := json.Marshal(pbDefinitionOf(got))
+		if string(want) != string(saved) {
+			t.Errorf("%s saved as shown changed:\n%s\nwas\n%s", pb.Name, saved, want)
+		}
+	}
+}
+
+func pbDefinitionOf(p *onboardiq.Playbook) any {
+	return []any{p.Name, p.Description, p.Enabled, p.Subject, p.Trigger, p.Conditions, p.Actions, p.CooldownMinutes, p.MaxRunsPerDay}
+}

@@ -673,6 +673,24 @@ func (playbookData) ActionWords(a onboardiq.PlaybookAction) string {
 }
 func (playbookData) TypeWords(t string) string { return actionTypeWords(t) }
 
+// RunTrigger says what started a run: an event kind's label, a
+// schedule's, or by hand.
+func (playbookData) RunTrigger(s string) string {
+	if s == "manual" {
+		return "by hand"
+	}
+	if l := onboardiq.EventKind(s).Label(); l != s {
+		return l
+	}
+	k := strings.TrimPrefix(s, "schedule:")
+	for _, x := range pbSchedules {
+		if x.Key == k {
+			return x.Label
+		}
+	}
+	return s
+}
+
 // Action is the URL the form posts to.
 func (d playbookData) Action() string {
 	if d.Playbook == nil {

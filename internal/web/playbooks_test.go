@@ -41,7 +41,7 @@ func pbForm(name, url string) url.Values {
 		"actions-0-to": {""}, "actions-0-subject": {""}, "actions-0-body": {""},
 		"actions-0-ladder-0-to": {""}, "actions-0-ladder-0-after_minutes": {""},
 		"actions-1-type": {"notify"}, "actions-1-format": {"standard"}, "actions-1-to": {"csm, role:admin"},
-		"actions-1-subject": {"Blocked at {{customer_name}}"}, "actions-1-body": {"Have a look."}, "actions-1-survey": {"csat"},
+		"actions-1-subject": {"Blocked at {{customer_name}}"}, "actions-1-body": {"Have a look.\r\nToday."}, "actions-1-survey": {"csat"},
 		"actions-2-type": {""}, "actions-2-url": {""}, "actions-2-format": {"standard"}, "actions-2-survey": {"csat"},
 		"cooldown_minutes": {"60"}, "max_runs_per_day": {"10"},
 	}
@@ -112,7 +112,7 @@ func TestPlaybookFormSavesAsTyped(t *testing.T) {
 	}
 	acts := got.Actions
 	if len(acts) != 2 || acts[0].Type != "webhook" || acts[0].URL != "https://93.184.215.14/n8n" || acts[0].Format != "n8n" ||
-		acts[1].Type != "notify" || strings.Join(acts[1].To, "|") != "csm|role:admin" || acts[1].Subject != "Blocked at {{customer_name}}" || acts[1].Body != "Have a look." ||
+		acts[1].Type != "notify" || strings.Join(acts[1].To, "|") != "csm|role:admin" || acts[1].Subject != "Blocked at {{customer_name}}" || acts[1].Body != "Have a look.\nToday." ||
 		acts[0].Survey != "" || acts[1].URL != "" {
 		t.Errorf("actions %+v", acts)
 	}
@@ -558,7 +558,7 @@ func TestPlaybookDryRunAndRun(t *testing.T) {
 		t.Fatalf("%d runs in the log", len(rows))
 	}
 	log := page.text("#runs-table")
-	if !strings.Contains(log, "Globex Logistics") || !strings.Contains(log, "skipped") || !strings.Contains(log, "saw Globex Logistics") {
+	if !strings.Contains(log, "Globex Logistics") || !strings.Contains(log, "skipped") || !strings.Contains(log, "by hand") || !strings.Contains(log, "saw Globex Logistics") {
 		t.Errorf("the log shows %q", log)
 	}
 	labelled(t, "the page with its log", page)

@@ -302,6 +302,13 @@ func TestPlaybookEnableDisable(t *testing.T) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-enabled"), "url") {
 		t.Errorf("enable without a URL: %d %q", p.status, p.text("#error-enabled"))
 	}
+	p = post(t, c, path+"/enable", url.Values{"back": {"list"}}, a.url)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#error-enable-"+id.String()), "url") || len(p.all("#playbooks")) != 1 {
+		t.Errorf("enable from the list without a URL: %d %q", p.status, p.text("#error-enable-"+id.String()))
+	}
+	if got, _ := a.db.App.GetPlaybook(pbAdmin(t, a), id); got.Enabled {
+		t.Fatal("enabled without a URL")
+	}
 	if p := post(t, c, path, pbForm("No URL yet", "https://93.184.215.14/x"), a.url); p.status != http.StatusSeeOther {
 		t.Fatalf("set the URL: %d %s", p.status, p.text(".error"))
 	}

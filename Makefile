@@ -76,7 +76,10 @@ CITUS_TESTS ?= TestCitus.* \
 	TestMilestonesAndMetricsAPI TestMilestonesConsumer TestHealthFromUsage TestHealthRecompute \
 	TestSurveyLinkRecordsOnce TestSurveyLinkRefusesForgedTamperedExpired TestPortalSurveyAnswer TestSurveyDetractorTellsTheCSM \
 	TestSurveyRequestRules TestNPSScheduleOncePerInterval TestSurveySettings TestListSurveyResponses TestSurveyLinkClickedConcurrently \
-	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker
+	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker \
+	TestPlaybookRunsOncePerEvent TestPlaybookConditionsCooldownAndCap TestPlaybookScheduleTriggers TestPlaybookDryRunChangesNothing \
+	TestPlaybookNeverSeesAnotherTenant TestPlaybookDefaultsSetupAndManualRun TestPlaybookEscalationLadder TestPlaybookExportImportRoundTrip \
+	TestPlaybookWebhookReachesLoopbackSigned TestPlaybookActionsOnceAcrossACrash
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -94,8 +94,9 @@ func (f *fixture) dropHealth(t *testing.T) uuid.UUID {
 		}
 		if _, err := tx.Exec(ctx, `
 INSERT INTO customer_health (tenant_id, customer_id, score, level, components, computed_at)
-VALUES ($1, $2, 35, 'critical', '[{"name": "usage", "score": 20, "weight": 0.6, "evidence": [{"signal": "dau", "value": 1, "event_ids": []}]}]', now())
-ON CONFLICT (tenant_id, customer_id) DO UPDATE SET score = 35, level = 'critical', components = excluded.components, computed_at = now()`, f.tenant, customer); err != nil {
+VALUES ($1, $2, 35, 'critical', '[{"name": "usage", "score": 20, "weight": 0.6, "evidence": [{"signal": "dau", "value": 1, "event_ids": []}]}]', $3)
+ON CONFLICT (tenant_id, customer_id) DO UPDATE SET score = 35, level = 'critical', components = excluded.components, computed_at = excluded.computed_at`,
+			f.tenant, customer, time.Now()); err != nil {
 			return err
 		}
 		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerHealthLevelChanged, CustomerID: &customer,

@@ -83,7 +83,11 @@ func gatherFacts(ctx context.Context, tx *Tx, subs []subject, e *onboardiq.Event
 	lastActivity := map[uuid.UUID]time.Time{}
 	type usage struct{ recent, previous float64 }
 	usageOf := map[uuid.UUID]usage{}
-	belowSince := map[uuid.UUID]time.Time{}
+	type dayScore struct {
+		day   time.Time
+		score int
+	}
+	history := map[uuid.UUID][]dayScore{} // newest first
 	var blocked []struct {
 		customer, project uuid.UUID
 		task              playbook.BlockedTask
@@ -213,16 +217,18 @@ GROUP BY customer_id`, tx.TenantID(), customers, today.AddDate(0, 0, -days), tod
 				return err
 			})
 		case onboardiq.ScheduleHealthBelow:
-			b.Queue(`
-SELECT h.customer_id, coalesce(min(hh.day)::timestamptz, h.computed_at)
-FROM customer_health h
-LEFT JOIN health_history hh ON hh.tenant_id = h.tenant_id AND hh.customer_id = h.customer_id AND hh.score < $3
-  AND hh.day > coalesce((SELECT max(x.day) FROM health_history x WHERE x.tenant_id = h.tenant_id AND x.customer_id = h.customer_id AND x.score >= $3), '-infinity'::date)
-WHERE h.tenant_id = $1 AND h.customer_id = ANY ($2) AND h.score < $3
-GROUP BY h.customer_id, h.computed_at`, tx.TenantID(), customers, t.Score).Query(func(rows pgx.Rows) error {
+			// The days of the window, newest first: the score has stayed
+			// below since the day after the last one at or above it.
+			b.Queue(`SELECT customer_id, day::timestamptz, score FROM health_history
+WHERE tenant_id = $1 AND customer_id = ANY ($2) AND day >= $3::date ORDER BY customer_id, day DESC`,
+				tx.TenantID(), customers, now.AddDate(0, 0, -days-2)).Query(func(rows pgx.Rows) error {
 				var c uuid.UUID
-				var at time.Time
-				_, err := pgx.ForEachRow(rows, []any{&c, &at}, func() error { belowSince[c] = at; return nil })
+				var day time.Time
+				var score int
+				_, err := pgx.ForEachRow(rows, []any{&c, &day, &score}, func() error {
+					history[c] = append(history[c], dayScore{day, score})
+					return nil
+				})
 				return err
 			})
 		case onboardiq.ScheduleTaskBlocked:
@@ -303,8 +309,15 @@ ORDER BY t.position, t.task_id`, tx.TenantID(), customers, activeProjectStatuses
 					f.UsageRecent, f.UsagePrevious = &u.recent, &u.previous
 				}
 			case onboardiq.ScheduleHealthBelow:
-				if at, ok := belowSince[s.customer]; ok {
-					f.HealthBelowSince = &at
+				if h := f.Customer.Health; h != nil && h.Score < t.Score {
+					since := h.ComputedAt
+					for _, d := range history[s.customer] {
+						if d.score >= t.Score {
+							break
+						}
+						since = d.day
+					}
+					f.HealthBelowSince = &since
 				}
 			case onboardiq.ScheduleTaskBlocked:
 				for _, bt := range blocked {

@@ -110,11 +110,14 @@ func (tx *Tx) withSecret(p *onboardiq.Principal, s storedPlaybook) *onboardiq.Pl
 }
 
 func getPlaybook(ctx context.Context, tx *Tx, id uuid.UUID, lock bool) (storedPlaybook, error) {
-	q := `SELECT ` + playbookColumns + ` FROM playbooks pb WHERE pb.tenant_id = $1 AND pb.playbook_id = $2`
 	if lock {
-		q += ` FOR UPDATE`
+		// A plain lock first: a distributed planner refuses FOR UPDATE
+		// beside the read's subquery.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM playbooks WHERE tenant_id = $1 AND playbook_id = $2 FOR UPDATE`, tx.TenantID(), id); err != nil {
+			return storedPlaybook{}, err
+		}
 	}
-	s, err := scanPlaybook(tx.QueryRow(ctx, q, tx.TenantID(), id))
+	s, err := scanPlaybook(tx.QueryRow(ctx, `SELECT `+playbookColumns+` FROM playbooks pb WHERE pb.tenant_id = $1 AND pb.playbook_id = $2`, tx.TenantID(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, onboardiq.Errorf(onboardiq.ENOTFOUND, "playbook not found")
 	}
@@ -250,10 +253,14 @@ func savePlaybook(ctx context.Context, tx *Tx, id *uuid.UUID, in *onboardiq.Play
 		schedule = &in.Trigger.Schedule
 	}
 	if id == nil {
+		var position int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(position) + 1, 0) FROM playbooks WHERE tenant_id = $1`, tx.TenantID()).Scan(&position); err != nil {
+			return uuid.Nil, err
+		}
 		_, err = tx.Exec(ctx, `
 INSERT INTO playbooks (tenant_id, playbook_id, name, enabled, definition, trigger_event, trigger_schedule, secret_sealed, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT coalesce(max(position) + 1, 0) FROM playbooks WHERE tenant_id = $1))`,
-			tx.TenantID(), pid, in.Name, in.Enabled, def, event, schedule, sealed)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			tx.TenantID(), pid, in.Name, in.Enabled, def, event, schedule, sealed, position)
 	} else {
 		_, err = tx.Exec(ctx, `
 UPDATE playbooks SET name = $3, enabled = $4, definition = $5, trigger_event = $6, trigger_schedule = $7, secret_sealed = $8, updated_at = now()

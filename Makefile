@@ -79,7 +79,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker \
 	TestPlaybookRunsOncePerEvent TestPlaybookConditionsCooldownAndCap TestPlaybookScheduleTriggers TestPlaybookDryRunChangesNothing \
 	TestPlaybookNeverSeesAnotherTenant TestPlaybookDefaultsSetupAndManualRun TestPlaybookEscalationLadder TestPlaybookExportImportRoundTrip \
-	TestPlaybookWebhookReachesLoopbackSigned TestPlaybookActionsOnceAcrossACrash
+	TestPlaybookWebhookReachesLoopbackSigned TestPlaybookActionsOnceAcrossACrash TestPlaybooksAsCode
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -96,6 +96,7 @@ func newRoot(env Env) *cobra.Command {
 		a.reembedCmd(),
 		a.usageCmd(),
 		a.healthCmd(),
+		a.playbooksCmd(),
 		a.evalCmd(),
 		a.scanCmd(),
 		a.deliveriesCmd(),

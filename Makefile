@@ -96,7 +96,7 @@ lint:
 ## screenshots: refresh the screenshots in docs/screenshots from the browser tests
 screenshots:
 	@scripts/browser.sh
-	@$(DB_ENV); ONBOARDIQ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestStaffCompletesATask|TestCustomerPortal|TestOnboardingFromAnEmptyWorkspace|TestOnboardACustomerInTheBrowser|TestProjectTaskTableInBrowser|TestTaskDependenciesInBrowser|TestTemplateEditorInBrowser|TestAskMyCSMInTheBrowser|TestHealthInBrowser' ./internal/web
+	@$(DB_ENV); ONBOARDIQ_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestStaffCompletesATask|TestCustomerPortal|TestOnboardingFromAnEmptyWorkspace|TestOnboardACustomerInTheBrowser|TestProjectTaskTableInBrowser|TestTaskDependenciesInBrowser|TestTemplateEditorInBrowser|TestAskMyCSMInTheBrowser|TestHealthInBrowser|TestPlaybookFormInTheBrowser' ./internal/web
 
 ## bench: the benchmarks, five runs each (compare runs with benchstat)
 bench:

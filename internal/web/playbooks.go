@@ -998,3 +998,29 @@ func (h *Handler) escalationAcknowledge(w http.ResponseWriter, r *http.Request) 
 	h.redirectFlash(w, r, to, msg)
 	return nil
 }
+
+// setupPath reads a needs-setup path: actions[I].FIELD or
+// actions[I].ladder[J].to.
+var setupPath = regexp.MustCompile(`^actions\[(\d+)\]\.(url|to|to\[(\d+)\]|ladder\[(\d+)\]\.to)$`)
+
+// setupWords says in words what a playbook needs set (playbook.NeedsSetup's
+// paths): "action 1: the webhook URL".
+func setupWords(path string) string {
+	m := setupPath.FindStringSubmatch(path)
+	if m == nil {
+		return path
+	}
+	n, _ := strconv.Atoi(m[1])
+	what := "recipients"
+	switch {
+	case m[2] == "url":
+		what = "the webhook URL"
+	case m[3] != "":
+		j, _ := strconv.Atoi(m[3])
+		what = fmt.Sprintf("recipient %d (a user's email)", j+1)
+	case m[4] != "":
+		j, _ := strconv.Atoi(m[4])
+		what = fmt.Sprintf("who escalation step %d goes to", j+1)
+	}
+	return fmt.Sprintf("action %d: %s", n+1, what)
+}

@@ -295,7 +295,7 @@ func TestPlaybookEnableDisable(t *testing.T) {
 	c := signIn(t, a, roleEmails["admin"])
 	id := pbCreate(t, a, c, pbForm("No URL yet", ""))
 	path := a.url + "/app/playbooks/" + id.String()
-	if list := get(t, c, a.url+"/app/playbooks"); !strings.Contains(list.text("#playbook-"+id.String()+" td[data-label='Needs setup']"), "url") {
+	if list := get(t, c, a.url+"/app/playbooks"); !strings.Contains(list.text("#playbook-"+id.String()+" td[data-label='Needs setup']"), "the webhook URL") {
 		t.Errorf("the list does not say it needs a URL: %q", list.text("#playbook-"+id.String()))
 	}
 	p := post(t, c, path+"/enable", nil, a.url)

@@ -112,7 +112,8 @@ var funcs = template.FuncMap{
 		}
 		return strconv.Itoa(*v)
 	},
-	"mod": func(a, b int) int { return a % b },
+	"mod":        func(a, b int) int { return a % b },
+	"setupWords": setupWords,
 	"deref2": func(f *float64) float64 {
 		if f == nil {
 			return 0

@@ -36,6 +36,9 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.IngestUsage:      "ynnnn",
 		onboardiq.ReadUsage:        "yyyyn",
 		onboardiq.ManageUsage:      "ynnnn",
+		onboardiq.ReadPlaybooks:    "yynnn",
+		onboardiq.RunPlaybooks:     "yynnn",
+		onboardiq.ManagePlaybooks:  "ynnnn",
 	}
 	roles := []onboardiq.Role{onboardiq.RoleAdmin, onboardiq.RoleCSM, onboardiq.RoleSalesLeader, onboardiq.RoleViewer, onboardiq.RoleCustomer}
 	if len(want) != len(onboardiq.Actions()) {

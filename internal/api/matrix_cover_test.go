@@ -84,10 +84,11 @@ func seedMatrix(t *testing.T, e *env) {
 }
 
 // matrixPlaybookBody is a playbook that needs no setup: a task blocked →
-// tell the CSM.
+// tell the CSM, and a webhook (so that it has a signing secret).
 func matrixPlaybookBody(name string) map[string]any {
 	return map[string]any{"name": name, "trigger": map[string]any{"event": "task.blocked"},
-		"actions": []map[string]any{{"type": "notify", "to": []string{"csm"}, "subject": "Blocked: {{customer_name}}", "body": "A task is blocked."}}}
+		"actions": []map[string]any{{"type": "notify", "to": []string{"csm"}, "subject": "Blocked: {{customer_name}}", "body": "A task is blocked."},
+			{"type": "webhook", "url": "https://93.184.215.14/playbook", "format": "standard"}}}
 }
 
 // matrixPlaybook is what seedPlaybooks made for an env: the store gives a

@@ -93,6 +93,11 @@ const (
 	EventSurveyRequested       = EventKind("survey.requested")
 	EventSurveyAnswered        = EventKind("survey.answered")
 	EventSurveySettingsChanged = EventKind("settings.surveys_changed")
+
+	EventPlaybookCreated        = EventKind("playbook.created")
+	EventPlaybookUpdated        = EventKind("playbook.updated")
+	EventPlaybookDeleted        = EventKind("playbook.deleted")
+	EventEscalationAcknowledged = EventKind("escalation.acknowledged")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -118,6 +123,7 @@ var EventKinds = []EventKind{
 	EventCustomFieldsChanged,
 	EventMilestonesChanged, EventMilestoneReached,
 	EventSurveyRequested, EventSurveyAnswered, EventSurveySettingsChanged,
+	EventPlaybookCreated, EventPlaybookUpdated, EventPlaybookDeleted, EventEscalationAcknowledged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -215,6 +221,10 @@ var eventLabels = map[EventKind]string{
 	EventSurveyRequested:             "sent a satisfaction survey",
 	EventSurveyAnswered:              "answered a satisfaction survey",
 	EventSurveySettingsChanged:       "changed the survey settings",
+	EventPlaybookCreated:             "created a playbook",
+	EventPlaybookUpdated:             "changed a playbook",
+	EventPlaybookDeleted:             "deleted a playbook",
+	EventEscalationAcknowledged:      "acknowledged an escalation",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

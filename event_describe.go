@@ -204,6 +204,14 @@ func (e *Event) Describe() string {
 	case EventSurveySettingsChanged:
 		return "changed the survey settings: " + d.fields(map[string]string{"csat_on_completion": "CSAT at completion",
 			"csat_on_milestones": "CSAT at milestones", "nps_interval_days": "NPS interval"})
+	case EventPlaybookCreated, EventPlaybookUpdated, EventPlaybookDeleted:
+		verb := map[EventKind]string{EventPlaybookCreated: "created", EventPlaybookUpdated: "changed", EventPlaybookDeleted: "deleted"}[e.Kind]
+		if on := d.data("enabled"); e.Kind == EventPlaybookUpdated && on != "" {
+			verb = map[string]string{"true": "enabled", "false": "disabled"}[on]
+		}
+		return verb + " the playbook" + d.quoted(d.data("name"))
+	case EventEscalationAcknowledged:
+		return "acknowledged the escalation" + d.quoted(d.data("title"))
 	}
 	return e.Kind.Label()
 }

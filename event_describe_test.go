@@ -118,6 +118,11 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventSurveyAnswered, Data: map[string]any{"kind": "nps", "score": 0, "detractor": true}}, "answered an NPS survey with 0"},
 		{"no score", Event{Kind: EventSurveyAnswered, Data: map[string]any{"kind": "csat"}}, "answered a satisfaction survey"},
 		{"", Event{Kind: EventSurveySettingsChanged, Changes: map[string]any{"nps_interval_days": map[string]any{}}}, "changed the survey settings: NPS interval"},
+		{"", Event{Kind: EventPlaybookCreated, Data: map[string]any{"name": "Health below 40"}}, "created the playbook “Health below 40”"},
+		{"", Event{Kind: EventPlaybookUpdated, Data: map[string]any{"name": "Health below 40", "enabled": true}}, "enabled the playbook “Health below 40”"},
+		{"", Event{Kind: EventPlaybookUpdated, Data: map[string]any{"name": "Health below 40"}}, "changed the playbook “Health below 40”"},
+		{"", Event{Kind: EventPlaybookDeleted, Data: map[string]any{"name": "Nudge"}}, "deleted the playbook “Nudge”"},
+		{"", Event{Kind: EventEscalationAcknowledged, Data: map[string]any{"title": "Globex onboarding is overdue"}}, "acknowledged the escalation “Globex onboarding is overdue”"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

@@ -219,6 +219,7 @@ type Escalation struct {
 	PlaybookName   string           `json:"playbook_name"`
 	CustomerID     *uuid.UUID       `json:"customer_id,omitempty"`
 	ProjectID      *uuid.UUID       `json:"project_id,omitempty"`
+	Title          string           `json:"title"`
 	Message        string           `json:"message"`
 	Ladder         []EscalationStep `json:"ladder"`
 	Step           int              `json:"step" doc:"The last step told (1-based)."`

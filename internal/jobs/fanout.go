@@ -34,6 +34,7 @@ func consumers(d Deps) []Consumer {
 		{Name: "journey", Consume: moveByJourneyRules},
 		{Name: "milestones", Consume: evaluateMilestones},
 		{Name: "surveys", Consume: requestSurveys(d)},
+		{Name: "playbooks", Consume: triggerPlaybooks(d.now)},
 	}, d.Consumers...)
 }
 

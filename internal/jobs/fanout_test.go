@@ -234,6 +234,33 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	_, err = db.AnswerSurvey(contactCtx, survey, 9, "Smooth", time.Now())
 	must(err)
 
+	// Playbooks: one created, enabled and deleted (playbook.created,
+	// playbook.updated, playbook.deleted); an escalation of another
+	// acknowledged (escalation.acknowledged).
+	notifyCSM := onboardiq.Playbook{Name: "Blocked tasks", Subject: "customer", Trigger: onboardiq.PlaybookTrigger{Event: string(onboardiq.EventTaskBlocked)},
+		Actions: []onboardiq.PlaybookAction{{Type: "notify", To: []string{"csm"}}}}
+	pb, err := db.CreatePlaybook(admin, notifyCSM)
+	must(err)
+	_, err = db.SetPlaybookEnabled(admin, pb.ID, true)
+	must(err)
+	must(db.DeletePlaybook(admin, pb.ID))
+	notifyCSM.Name = "Escalations"
+	pb, err = db.CreatePlaybook(admin, notifyCSM)
+	must(err)
+	escalation := uuid.New()
+	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		run := uuid.New()
+		if _, err := tx.Exec(ctx, `INSERT INTO playbook_runs (tenant_id, run_id, playbook_id, trigger, trigger_key, subject_key, customer_id, status)
+VALUES ($1, $2, $3, 'manual', 'manual:events', 'customer:events', $4, 'done')`, f.tenant, run, pb.ID, c.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO escalations (tenant_id, escalation_id, run_id, customer_id, title, message, ladder, step)
+VALUES ($1, $2, $3, $4, 'Overdue', 'Overdue', '[{"to": "csm", "after_minutes": 0}]', 1)`, f.tenant, escalation, run, c.ID)
+		return err
+	}))
+	_, err = db.AcknowledgeEscalation(admin, escalation)
+	must(err)
+
 	// A stored score that the usage above changes when the health consumer
 	// rescores (customer.health_level_changed, customer.health_dropped).
 	must(db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {

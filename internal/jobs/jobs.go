@@ -33,6 +33,13 @@ type Deps struct {
 	Now func() time.Time
 }
 
+func (d Deps) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.Default()
+}
+
 func (d Deps) now() time.Time {
 	if d.Now != nil {
 		return d.Now()
@@ -63,6 +70,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &HealthWorker{DB: d.DB})
 	river.AddWorker(w, &HealthTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
 	surveyWorkers(w, d)
+	playbookWorkers(w, d)
 	return w
 }
 
@@ -93,6 +101,7 @@ func periodic(d Deps) []*river.PeriodicJob {
 			return postgres.RecomputeHealthArgs{}, &river.InsertOpts{MaxAttempts: 3}
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		surveyScan(),
+		playbookScan(),
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 // This file fixes the package's API; the bodies are filled in by the
 // package's own files (match.go, evaluate.go, validate.go, defaults.go,
-// body.go, code.go).
+// body.go, vars.go, code.go).
 
 // MatchEvent reports whether e triggers p: p is enabled, its trigger is
 // e's kind, e names a customer (and a project, for a project subject), and

@@ -24,7 +24,8 @@ const (
 // NotificationKinds are the kinds a user can set preferences for.
 var NotificationKinds = []string{KindProjectOverdue, KindOverdueEscalated, KindProjectAtRisk,
 	KindCustomerCompletedTask, KindCustomerBlockedTask, KindCustomerReopenedTask, KindCustomerCommented, KindMentioned, KindContactUndeliverable,
-	KindCustomerAskedForHelp, KindTaskDueSoon, KindTaskOverdue, KindCustomerInactive, KindSurveyDetractor}
+	KindCustomerAskedForHelp, KindTaskDueSoon, KindTaskOverdue, KindCustomerInactive, KindSurveyDetractor,
+	KindPlaybook, KindEscalation}
 
 // EventWebhookTest is the webhook type of the test event an admin sends to
 // one endpoint: a delivery, not a recorded change.

@@ -70,7 +70,8 @@ func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error)
 		return nil, err
 	}
 	o := &Outbound{Delivery: *d}
-	if err := tx.QueryRow(ctx, `SELECT payload, user_id FROM deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), id).Scan(&o.Payload, &o.UserID); err != nil {
+	var playbookID *uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT payload, user_id, playbook_id FROM deliveries WHERE tenant_id = $1 AND delivery_id = $2`, tx.TenantID(), id).Scan(&o.Payload, &o.UserID, &playbookID); err != nil {
 		return nil, err
 	}
 	if t, ok := o.Payload["task_id"].(string); ok {
@@ -79,6 +80,18 @@ func (tx *Tx) LoadOutbound(ctx context.Context, id uuid.UUID) (*Outbound, error)
 		}
 	}
 	switch {
+	case playbookID != nil && d.Channel == "webhook":
+		// A playbook's webhook: its payload is the body as it is sent,
+		// signed with the playbook's secret.
+		var sealed []byte
+		err = tx.QueryRow(ctx, `SELECT secret_sealed FROM playbooks WHERE tenant_id = $1 AND playbook_id = $2`, tx.TenantID(), *playbookID).Scan(&sealed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, onboardiq.Errorf(onboardiq.ENOTFOUND, "the playbook was deleted")
+		}
+		o.URL, o.Format = d.Recipient, "standard"
+		if err == nil {
+			o.Secret, o.SecretErr = tx.openPlaybookSecret(*playbookID, sealed)
+		}
 	case d.EndpointID != nil:
 		var plain *string
 		var sealed []byte

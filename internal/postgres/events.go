@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,12 @@ func (tx *Tx) Emit(ctx context.Context, e onboardiq.Event) error {
 	}
 	if e.Data == nil {
 		e.Data = map[string]any{}
+	}
+	if tx.cause != nil {
+		data := make(map[string]any, len(e.Data)+len(tx.cause))
+		maps.Copy(data, e.Data)
+		maps.Copy(data, tx.cause)
+		e.Data = data
 	}
 	var id int64
 	err := tx.QueryRow(ctx, `

@@ -106,6 +106,14 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO survey_responses (tenant_id, request_id, kind, customer_id, user_id, score, answered_at)
 			 SELECT $1, '00000000-0000-0000-0000-0000000000f1', 'nps', '00000000-0000-0000-0000-00000000000c', user_id, 9, now()
 			 FROM tenant_users WHERE tenant_id = $1 LIMIT 1 RETURNING 1`,
+			`INSERT INTO playbooks (tenant_id, playbook_id, name, definition, trigger_event)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000f3', 'Seeded', '{"name": "Seeded"}', 'task.blocked')`,
+			`INSERT INTO playbook_runs (tenant_id, run_id, playbook_id, trigger, trigger_key, subject_key, status)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000f2', '00000000-0000-0000-0000-0000000000f3', 'manual', 'manual:x', 'customer:x', 'done')`,
+			`INSERT INTO playbook_actions (tenant_id, run_id, idx, type, action, idempotency_key)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000f2', 0, 'notify', '{"type": "notify"}', 'pb:x:0')`,
+			`INSERT INTO escalations (tenant_id, run_id, title, message, ladder)
+			 VALUES ($1, '00000000-0000-0000-0000-0000000000f2', 'Late', 'Late', '[{"to": "csm", "after_minutes": 0}]')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -59,6 +59,12 @@ func loadJourney(ctx context.Context, tx *Tx) (JourneySettings, error) {
 	if err := tx.QueryRow(ctx, `SELECT journey_stages, journey_rules FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&stages, &rules); err != nil {
 		return JourneySettings{}, fmt.Errorf("journey settings: %w", err)
 	}
+	return journeyFrom(stages, rules)
+}
+
+// journeyFrom reads a workspace's journey settings from their columns
+// (NULL: the defaults).
+func journeyFrom(stages, rules []byte) (JourneySettings, error) {
 	s := JourneySettings{Stages: journey.DefaultStages(), Rules: journey.DefaultRules()}
 	if stages != nil {
 		if err := json.Unmarshal(stages, &s.Stages); err != nil {

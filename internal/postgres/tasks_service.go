@@ -74,61 +74,69 @@ SELECT EXISTS (
 func (db *DB) CreateTask(ctx context.Context, projectID uuid.UUID, in onboardiq.TaskPatch) (*onboardiq.Task, error) {
 	var t *onboardiq.Task
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		pr, err := getProject(ctx, tx, p, projectID, true)
-		if err != nil {
-			return err
+		var err error
+		t, err = createTask(ctx, tx, p, projectID, in)
+		return err
+	})
+	return t, err
+}
+
+// createTask adds a task to a project as p, in tx.
+func createTask(ctx context.Context, tx *Tx, p *onboardiq.Principal, projectID uuid.UUID, in onboardiq.TaskPatch) (*onboardiq.Task, error) {
+	pr, err := getProject(ctx, tx, p, projectID, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Check(onboardiq.EditTasks); err != nil {
+		return nil, err
+	}
+	if err := checkTasksMayChange(pr); err != nil {
+		return nil, err
+	}
+	draft := &onboardiq.Task{ProjectID: pr.ID, CustomerID: pr.CustomerID, Status: onboardiq.StatusNotStarted, Visibility: onboardiq.VisibilityCustomer}
+	if !in.Position.Set {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(position) + 1, 0) FROM tasks WHERE tenant_id = $1 AND project_id = $2`,
+			tx.TenantID(), pr.ID).Scan(&draft.Position); err != nil {
+			return nil, err
 		}
-		if err := p.Check(onboardiq.EditTasks); err != nil {
-			return err
+	}
+	if err := in.Apply(draft, time.Now()); err != nil {
+		return nil, err
+	}
+	if draft.AssignedTo != nil {
+		if err := checkAssignee(ctx, tx, pr.CustomerID, *draft.AssignedTo); err != nil {
+			return nil, err
 		}
-		if err := checkTasksMayChange(pr); err != nil {
-			return err
-		}
-		draft := &onboardiq.Task{ProjectID: pr.ID, CustomerID: pr.CustomerID, Status: onboardiq.StatusNotStarted, Visibility: onboardiq.VisibilityCustomer}
-		if !in.Position.Set {
-			if err := tx.QueryRow(ctx, `SELECT coalesce(max(position) + 1, 0) FROM tasks WHERE tenant_id = $1 AND project_id = $2`,
-				tx.TenantID(), pr.ID).Scan(&draft.Position); err != nil {
-				return err
-			}
-		}
-		if err := in.Apply(draft, time.Now()); err != nil {
-			return err
-		}
-		if draft.AssignedTo != nil {
-			if err := checkAssignee(ctx, tx, pr.CustomerID, *draft.AssignedTo); err != nil {
-				return err
-			}
-		}
-		var id uuid.UUID
-		err = tx.QueryRow(ctx, `
+	}
+	var id uuid.UUID
+	err = tx.QueryRow(ctx, `
 INSERT INTO tasks (tenant_id, project_id, description, details, assigned_to, status, phase, position, start_at, due_at, visibility, blocked_reason, completed_at, completed_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 RETURNING task_id`, tx.TenantID(), pr.ID, draft.Description, draft.Details, draft.AssignedTo, draft.Status, draft.Phase,
-			draft.Position, draft.StartAt, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt, completer(p, draft)).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("insert task: %w", err)
+		draft.Position, draft.StartAt, draft.DueAt, draft.Visibility, draft.BlockedReason, draft.CompletedAt, completer(p, draft)).Scan(&id)
+	if err != nil {
+		return nil, fmt.Errorf("insert task: %w", err)
+	}
+	t, err := getTask(ctx, tx, p, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if in.DependsOn.Set && len(in.DependsOn.Value) > 0 {
+		if _, _, _, err := setDependencies(ctx, tx, t, in.DependsOn.Value); err != nil {
+			return nil, err
 		}
-		if t, err = getTask(ctx, tx, p, id, false); err != nil {
-			return err
-		}
-		if in.DependsOn.Set && len(in.DependsOn.Value) > 0 {
-			if _, _, _, err := setDependencies(ctx, tx, t, in.DependsOn.Value); err != nil {
-				return err
-			}
-		}
-		if err := tx.fillDependencies(ctx, []*onboardiq.Task{t}); err != nil {
-			return err
-		}
-		if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCreated, CustomerID: &pr.CustomerID, ProjectID: &pr.ID, TaskID: &t.ID,
-			Data: map[string]any{"description": t.Description, "status": t.Status, "depends_on": t.DependsOn}}); err != nil {
-			return err
-		}
-		if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
-			return err
-		}
-		return tx.RefreshProject(ctx, pr.ID)
-	})
-	return t, err
+	}
+	if err := tx.fillDependencies(ctx, []*onboardiq.Task{t}); err != nil {
+		return nil, err
+	}
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCreated, CustomerID: &pr.CustomerID, ProjectID: &pr.ID, TaskID: &t.ID,
+		Data: map[string]any{"description": t.Description, "status": t.Status, "depends_on": t.DependsOn}}); err != nil {
+		return nil, err
+	}
+	if err := enqueueEmbed(ctx, tx, EntityTask, t.ID); err != nil {
+		return nil, err
+	}
+	return t, tx.RefreshProject(ctx, pr.ID)
 }
 
 // GetTask returns a task the caller may see, with its predecessors.

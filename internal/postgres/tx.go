@@ -36,6 +36,10 @@ type Tx struct {
 	closed   bool
 	jobs     *river.Client[pgx.Tx]
 	secrets  *secret.Keyring
+	// cause is added to the data of every event emitted while it is set:
+	// a playbook's action marks the events it causes with its playbook
+	// and run, so a playbook never triggers itself.
+	cause map[string]any
 }
 
 var _ pgx.Tx = (*Tx)(nil)

@@ -140,6 +140,8 @@ var kinds = map[string]string{
 	"customer_commented":        "A customer commented on a task",
 	"mentioned":                 "Someone mentioned you",
 	"customer_asked_for_help":   "A customer asked for help",
+	"playbook":                  "A playbook tells you",
+	"playbook_escalation":       "A playbook escalates to you",
 }
 
 // Kind is a notification kind in words: "Project overdue" for

@@ -4,7 +4,7 @@
 -- internal/playbook); trigger_event and trigger_schedule repeat its trigger
 -- so the fan-out finds the playbooks an event triggers by index. Each
 -- playbook signs its webhook actions with its own secret, sealed like a
--- webhook endpoint's.
+-- webhook endpoint's, made when the first webhook action is saved.
 CREATE TABLE playbooks (
     tenant_id         uuid        NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
     playbook_id       uuid        NOT NULL DEFAULT gen_random_uuid(),
@@ -13,7 +13,7 @@ CREATE TABLE playbooks (
     definition        jsonb       NOT NULL CHECK (jsonb_typeof(definition) = 'object'),
     trigger_event     text,
     trigger_schedule  text,
-    secret_sealed     bytea       NOT NULL,
+    secret_sealed     bytea,
     position          integer     NOT NULL DEFAULT 0,
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),

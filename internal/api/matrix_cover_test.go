@@ -136,8 +136,8 @@ func seedPlaybooks(t *testing.T, e *env) {
 	err := e.db.App.InTenant(ctx, e.acme, func(ctx context.Context, tx *postgres.Tx) error {
 		var ignored uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO playbook_runs (tenant_id, run_id, playbook_id, trigger, trigger_key, subject_key, customer_id, project_id, status)
-		                            VALUES ($1, $2, $3, 'project.overdue', 'event:0', 'customer:' || $4::text, $4, $5, 'done') RETURNING run_id`,
-			e.acme, matrixRun, p.ID, e.c1, e.p1).Scan(&ignored); err != nil {
+		                            VALUES ($1, $2, $3, 'project.overdue', 'event:0', $6, $4, $5, 'done') RETURNING run_id`,
+			e.acme, matrixRun, p.ID, e.c1, e.p1, "customer:"+e.c1.String()).Scan(&ignored); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `INSERT INTO escalations (tenant_id, escalation_id, run_id, customer_id, project_id, title, message, ladder, step)

@@ -100,8 +100,8 @@ const maxPlaybooksFile = 1 << 20
 const playbookBodyDoc = "The body is the playbook's definition: `name`, `description`, `enabled`, `subject`, `trigger` (`event`, or `schedule` " +
 	"with `days`, `percent`, `score`), `conditions` (`match` all or any, `rules` of `field`, `op`, `value`), `actions` (each with its `type`), " +
 	"`cooldown_minutes` and `max_runs_per_day`; the read-only fields of a playbook as read may be sent back and are ignored. " +
-	"422 names the field (`body.trigger.event`, `body.conditions.rules[0].op`, `body.actions[1].url`), and nothing changes; " +
-	"409 when another playbook has the name. docs/playbooks.md describes triggers, conditions and actions."
+	"422 names the field (`body.trigger.event`, `body.conditions.rules[0].op`, `body.actions[1].url`; `body.name` when another " +
+	"playbook has the name), and nothing changes. docs/playbooks.md describes triggers, conditions and actions."
 
 func (h *handlers) registerPlaybooks(api huma.API) {
 	tags := []string{"Playbooks"}
@@ -157,6 +157,9 @@ func (h *handlers) registerPlaybooks(api huma.API) {
 	}
 	huma.Register(api, huma.Operation{OperationID: "import-playbooks", Method: http.MethodPost, Path: "/playbooks/import",
 		Summary: "Import playbooks as code", Tags: tags, Security: bearer, MaxBodyBytes: maxPlaybooksFile, DefaultStatus: http.StatusOK,
+		// YAML or JSON alike, the file is checked by the store as it reads
+		// it (internal/playbook), not by huma, which reads JSON only.
+		SkipValidateBody: true,
 		Description: "Admins. The body is a file as the export writes it (YAML or JSON, up to 1 MiB), sent as it is with its Content-Type " +
 			"(application/yaml, application/x-yaml, text/yaml or application/json; another is 415). A playbook with the name of one of " +
 			"the workspace's replaces its definition, the others are added; all or nothing: 422 names the playbook and field " +

@@ -269,9 +269,11 @@ func TestPlaybookRefusedBodies(t *testing.T) {
 		}
 	}
 	// Two playbooks may not share a name.
+	before := e.snapshot(t)
 	st, out := e.do(t, "admin", "POST", "/playbooks", onlyCustomerOne("Kept as it is"))
-	if st != http.StatusConflict {
-		t.Errorf("a taken name: %d %s, want 409", st, out)
+	wantField(t, "a taken name", st, out, "body.name")
+	if diff := cmp.Diff(before, e.snapshot(t)); diff != "" {
+		t.Errorf("a taken name changed data:\n%s", diff)
 	}
 }
 

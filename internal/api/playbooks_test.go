@@ -518,10 +518,11 @@ func TestAcknowledgeEscalation(t *testing.T) {
 		ID             string     `json:"id"`
 		RunID          string     `json:"run_id"`
 		PlaybookName   string     `json:"playbook_name"`
+		Title          string     `json:"title"`
 		AcknowledgedAt *time.Time `json:"acknowledged_at"`
 		AcknowledgedBy *uuid.UUID `json:"acknowledged_by"`
 	}](t, st, out, http.StatusOK)
-	if esc.ID != matrixEscalation || esc.RunID != matrixRun || esc.PlaybookName != "Matrix playbook" || esc.AcknowledgedAt == nil ||
+	if esc.ID != matrixEscalation || esc.RunID != matrixRun || esc.PlaybookName != "Matrix playbook" || esc.Title != "Overdue" || esc.AcknowledgedAt == nil ||
 		esc.AcknowledgedBy == nil || *esc.AcknowledgedBy != e.csm {
 		t.Errorf("acknowledged: %s", out)
 	}

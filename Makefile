@@ -21,6 +21,7 @@ run: build
 	@$(DB_ENV); \
 	export ONBOARDIQ_LOG_FORMAT="$${ONBOARDIQ_LOG_FORMAT:-text}"; \
 	if [ -z "$${ONBOARDIQ_SMTP_URL:-}" ]; then export ONBOARDIQ_DEV_MAILBOX=true; fi; \
+	export ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE="$${ONBOARDIQ_WEBHOOK_ALLOW_PRIVATE:-true}"; \
 	if [ -z "$${ONBOARDIQ_SECRET_KEY:-}$${ONBOARDIQ_SECRET_KEY_FILE:-}" ]; then \
 		if [ ! -s .data/secret-key ]; then mkdir -p .data; (umask 077; ./$(BIN) secret-key > .data/secret-key.new && mv .data/secret-key.new .data/secret-key); fi; \
 		export ONBOARDIQ_SECRET_KEY_FILE="$(CURDIR)/.data/secret-key"; \

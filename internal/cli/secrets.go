@@ -39,7 +39,8 @@ func (a *app) secretsCmd() *cobra.Command {
 	rotate := &cobra.Command{
 		Use:   "rotate",
 		Short: "Seal every stored secret with the first key of ONBOARDIQ_SECRET_KEY",
-		Long: `secrets rotate goes through every tenant's webhook endpoints: it seals again,
+		Long: `secrets rotate goes through every tenant's webhook endpoints and playbooks
+(whose webhook actions have signing secrets of their own): it seals again,
 with the first key of ONBOARDIQ_SECRET_KEY, each secret sealed with another of
 its keys, and seals any secret still stored in plaintext (from before secrets
 were encrypted), clearing the plaintext. Running it again changes nothing.
@@ -50,7 +51,7 @@ To rotate the key:
      the new key seals, both open.
   3. Run onboardiq secrets rotate (with the same setting).
   4. Set ONBOARDIQ_SECRET_KEY=<new> and restart.
-It fails, naming the endpoints, when a secret was sealed with a key that is
+It fails, naming the endpoints and playbooks, when a secret was sealed with a key that is
 not listed: list that key again (after the first) and run it once more.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -83,7 +84,7 @@ not listed: list that key again (after the first) and run it once more.`,
 				for i, id := range r.Unreadable {
 					ids[i] = id.String()
 				}
-				return fmt.Errorf("%d webhook secret(s) were sealed with a key that ONBOARDIQ_SECRET_KEY does not list, or do not open: endpoints %s; list the old key after the first and run this again",
+				return fmt.Errorf("%d webhook secret(s) were sealed with a key that ONBOARDIQ_SECRET_KEY does not list, or do not open: endpoints or playbooks %s; list the old key after the first and run this again",
 					n, strings.Join(ids, ", "))
 			}
 			return nil

@@ -117,6 +117,13 @@ func TestSecretKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A playbook whose webhook action has a URL: its signing secret is
+	// sealed like an endpoint's, and rotated with them.
+	if _, err := d.Open(t, postgres.WithWebhookGuard(guard)).CreatePlaybook(admin, onboardiq.Playbook{Name: "Blocked", Subject: "customer",
+		Trigger: onboardiq.PlaybookTrigger{Event: string(onboardiq.EventTaskBlocked)},
+		Actions: []onboardiq.PlaybookAction{{Type: "webhook", URL: rcv.URL + "/playbook", Format: "n8n"}}}); err != nil {
+		t.Fatal(err)
+	}
 	legacy := func(path string) (uuid.UUID, string) {
 		t.Helper()
 		secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte(uuid.NewString()[:32]))
@@ -149,16 +156,16 @@ func TestSecretKeyRotation(t *testing.T) {
 		}
 		return out, r
 	}
-	if out, r := rotate(newKey + "," + testdb.SecretKey); r.code != 0 || out.Tenants != 1 || out.Resealed != 1 || out.Sealed != 1 || out.Current != 0 {
-		t.Fatalf("secrets rotate: exit %d %+v %s; want 1 resealed and 1 sealed", r.code, out, r.stderr)
+	if out, r := rotate(newKey + "," + testdb.SecretKey); r.code != 0 || out.Tenants != 1 || out.Resealed != 2 || out.Sealed != 1 || out.Current != 0 {
+		t.Fatalf("secrets rotate: exit %d %+v %s; want 2 resealed (an endpoint, a playbook) and 1 sealed", r.code, out, r.stderr)
 	}
-	if out, r := rotate(newKey + "," + testdb.SecretKey); r.code != 0 || out.Resealed+out.Sealed != 0 || out.Current != 2 {
-		t.Errorf("secrets rotate again: exit %d %+v; want both current", r.code, out)
+	if out, r := rotate(newKey + "," + testdb.SecretKey); r.code != 0 || out.Resealed+out.Sealed != 0 || out.Current != 3 {
+		t.Errorf("secrets rotate again: exit %d %+v; want all three current", r.code, out)
 	}
 	// Without the key that sealed them, it says which endpoints it cannot read.
 	r = runCLI(t, ctx, nil, nil, "secret-key")
-	if out, r := rotate(strings.TrimSpace(r.stdout)); r.code != 1 || len(out.Unreadable) != 2 || !strings.Contains(r.stderr, w.ID.String()) {
-		t.Errorf("secrets rotate with an unrelated key: exit %d %+v %s; want a failure naming both endpoints", r.code, out, r.stderr)
+	if out, r := rotate(strings.TrimSpace(r.stdout)); r.code != 1 || len(out.Unreadable) != 3 || !strings.Contains(r.stderr, w.ID.String()) {
+		t.Errorf("secrets rotate with an unrelated key: exit %d %+v %s; want a failure naming both endpoints and the playbook", r.code, out, r.stderr)
 	}
 
 	// serve refuses to start without a key, saying how to make one.

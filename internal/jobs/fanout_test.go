@@ -238,7 +238,7 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	// playbook.updated, playbook.deleted); an escalation of another
 	// acknowledged (escalation.acknowledged).
 	notifyCSM := onboardiq.Playbook{Name: "Blocked tasks", Subject: "customer", Trigger: onboardiq.PlaybookTrigger{Event: string(onboardiq.EventTaskBlocked)},
-		Actions: []onboardiq.PlaybookAction{{Type: "notify", To: []string{"csm"}}}}
+		Actions: []onboardiq.PlaybookAction{{Type: "notify", To: []string{"csm"}, Subject: "Blocked: {{task_title}}"}}}
 	pb, err := db.CreatePlaybook(admin, notifyCSM)
 	must(err)
 	_, err = db.SetPlaybookEnabled(admin, pb.ID, true)

@@ -89,7 +89,7 @@ func (f *fixture) dropHealth(t *testing.T) uuid.UUID {
 	t.Helper()
 	var customer uuid.UUID
 	err := f.db.App.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT customer_id FROM customers WHERE name = 'Globex'`).Scan(&customer); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT customer_id FROM customers WHERE name = 'Globex Logistics'`).Scan(&customer); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
@@ -159,7 +159,7 @@ func TestPlaybookWebhookReachesLoopbackSigned(t *testing.T) {
 	h, _ := body["health"].(map[string]any)
 	csm, _ := account["csm"].(map[string]any)
 	components, _ := h["components"].([]any)
-	if body["type"] != "playbook.triggered" || account["id"] != customer.String() || account["name"] != "Globex" || account["arr"] == nil ||
+	if body["type"] != "playbook.triggered" || account["id"] != customer.String() || account["name"] != "Globex Logistics" || account["arr"] == nil ||
 		account["renewal_date"] == nil || csm["email"] == nil || h["score"] != float64(35) || h["previous_score"] != float64(52) ||
 		len(components) != 1 || body["health_score"] != float64(35) || body["text"] == "" {
 		t.Errorf("the n8n body: %s", got[0].body)
@@ -268,7 +268,11 @@ WHERE t.status = 'not_started' AND p.status IN ('not_started', 'in_progress') OR
 		}
 		run = page.Items[0]
 		var delivered bool
-		_ = f.db.App.Pool.QueryRow(ctx, `SELECT status = 'delivered' FROM deliveries WHERE delivery_id = $1`, run.Actions[1].DeliveryIDs[0]).Scan(&delivered)
+		if err := f.db.App.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT status = 'delivered' FROM deliveries WHERE delivery_id = $1`, run.Actions[1].DeliveryIDs[0]).Scan(&delivered)
+		}); err != nil {
+			t.Fatal(err)
+		}
 		return delivered
 	})
 	count := func(q string, args ...any) int {

@@ -161,7 +161,7 @@ func doAction(ctx context.Context, tx *Tx, l *loadedAction, env ActionEnv, now t
 		if err != nil {
 			return actionResult{}, err
 		}
-		r := actionResult{status: "done", outcome: "notified " + names(users)}
+		r := actionResult{status: "done", outcome: "notified " + recipientNames(users)}
 		for _, n := range notified {
 			r.created = append(r.created, n.NotificationID)
 		}
@@ -248,7 +248,7 @@ func userIDs(rs []recipient) []uuid.UUID {
 	return out
 }
 
-func names(rs []recipient) string {
+func recipientNames(rs []recipient) string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.name + " <" + r.email + ">"
@@ -341,12 +341,16 @@ RETURNING delivery_id`, tx.TenantID(), l.run.PlaybookID, a.Format, payload, a.UR
 // action's subject and Markdown body.
 func emailAction(ctx context.Context, tx *Tx, l *loadedAction, vars map[string]string, now time.Time) (actionResult, error) {
 	a, f := l.action, &l.facts
-	to, err := recipients(ctx, tx, a.To, f, true)
+	names := a.To
+	if len(names) == 0 && a.EmailTemplate != "" {
+		names = []string{"contacts"} // a template of the emails to contacts goes to them
+	}
+	to, err := recipients(ctx, tx, names, f, true)
 	if err != nil {
 		return actionResult{}, err
 	}
 	if len(to) == 0 {
-		return failed("no one to email: %s names no active user", strings.Join(a.To, ", ")), nil
+		return failed("no one to email: %s names no active user", strings.Join(names, ", ")), nil
 	}
 	var keys []string
 	var skipped []string
@@ -363,6 +367,10 @@ func emailAction(ctx context.Context, tx *Tx, l *loadedAction, vars map[string]s
 			}
 			continue
 		}
+		if a.Subject == "" && a.Body == "" {
+			skipped = append(skipped, r.email+" (the template is for contacts, and the action has no subject and body of its own)")
+			continue
+		}
 		if err := queuePlainMail(ctx, tx, r, playbook.Fill(a.Subject, vars), playbook.Fill(a.Body, vars), key); err != nil {
 			return actionResult{}, err
 		}
@@ -375,7 +383,7 @@ func emailAction(ctx context.Context, tx *Tx, l *loadedAction, vars map[string]s
 	if err != nil {
 		return actionResult{}, err
 	}
-	out := fmt.Sprintf("emailed %s", names(to))
+	out := fmt.Sprintf("emailed %s", recipientNames(to))
 	if len(skipped) > 0 {
 		out += "; not sent to " + strings.Join(skipped, ", ")
 	}
@@ -644,7 +652,7 @@ func tellStep(ctx context.Context, tx *Tx, id uuid.UUID, step int, now time.Time
 			return "", err
 		}
 	}
-	return names(users), nil
+	return recipientNames(users), nil
 }
 
 // EscalatePlaybook tells the next step of an escalation ladder, unless it

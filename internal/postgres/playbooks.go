@@ -648,6 +648,9 @@ func (db *DB) ListPlaybookRuns(ctx context.Context, id uuid.UUID, o onboardiq.Li
 	if err != nil {
 		return out, err
 	}
+	if o.Cursor == "" {
+		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // runs are stamped with their trigger's clock
+	}
 	err = db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
 		if err := p.Check(onboardiq.ReadPlaybooks); err != nil {
 			return err

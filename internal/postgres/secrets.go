@@ -48,7 +48,8 @@ func (tx *Tx) openWebhookSecret(endpoint uuid.UUID, plain *string, sealed []byte
 	return string(b), nil
 }
 
-// ResealReport says what ResealWebhookSecrets did.
+// ResealReport says what ResealWebhookSecrets did, over webhook endpoints
+// and playbooks (whose ids Unreadable may name too).
 type ResealReport struct {
 	Tenants  int `json:"tenants"`
 	Sealed   int `json:"sealed"`   // plaintext secrets sealed
@@ -147,6 +148,59 @@ WHERE tenant_id = $1 AND endpoint_id = $2 AND secret IS NOT DISTINCT FROM $3 AND
 		case x.sealed == nil:
 			r.Sealed++
 		default:
+			r.Resealed++
+		}
+	}
+	return resealPlaybooks(ctx, tx, rekey, r)
+}
+
+// resealPlaybooks seals again, with the first key, the playbooks' signing
+// secrets sealed with another (rekey); they are never stored in plaintext.
+func resealPlaybooks(ctx context.Context, tx *Tx, rekey bool, r *ResealReport) error {
+	rows, err := tx.Query(ctx, `SELECT playbook_id, secret_sealed FROM playbooks WHERE tenant_id = $1 AND secret_sealed IS NOT NULL ORDER BY playbook_id`, tx.TenantID())
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id     uuid.UUID
+		sealed []byte
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.id, &x.sealed)
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range all {
+		switch {
+		case tx.secrets.Current(x.sealed):
+			r.Current++
+			continue
+		case !tx.secrets.Has(x.sealed):
+			r.Unreadable = append(r.Unreadable, x.id)
+			continue
+		case !rekey:
+			continue
+		}
+		plain, err := tx.openPlaybookSecret(x.id, x.sealed)
+		if errors.Is(err, secret.ErrOpen) || errors.Is(err, secret.ErrUnknownKey) {
+			r.Unreadable = append(r.Unreadable, x.id)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		sealed, err := tx.secrets.Seal([]byte(plain), playbookSecretAD(tx.tenantID, x.id))
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE playbooks SET secret_sealed = $4 WHERE tenant_id = $1 AND playbook_id = $2 AND secret_sealed = $3`,
+			tx.TenantID(), x.id, x.sealed, sealed)
+		if err != nil {
+			return fmt.Errorf("seal the secret of playbook %s: %w", x.id, err)
+		}
+		if tag.RowsAffected() > 0 {
 			r.Resealed++
 		}
 	}

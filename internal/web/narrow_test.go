@@ -67,6 +67,9 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/settings/holidays"},
 	{"admin", "/app/settings/emails"},
 	{"admin", "/app/settings/emails/weekly_digest"},
+	{"admin", "/app/playbooks"},
+	{"admin", "/app/playbooks/new"},
+	{"admin", "/app/playbooks/{playbook}"},
 	{"admin", "/app/nope"},
 }
 
@@ -81,6 +84,8 @@ func narrowIDs(t *testing.T, a *app) map[string]string {
 		"public":   `SELECT article_id::text FROM knowledge_base WHERE visibility = 'public' ORDER BY length(content) DESC LIMIT 1`,
 		"runbook":  `SELECT article_id::text FROM knowledge_base ORDER BY length(content) DESC LIMIT 1`,
 		"template": `SELECT template_id::text FROM templates WHERE is_default`,
+		// A default playbook: a new workspace starts with them.
+		"playbook": `SELECT playbook_id::text FROM playbooks ORDER BY position, name LIMIT 1`,
 		// Hannah's question to her CSM, with a long word in its subject and body.
 		"conversation": `WITH c AS (
     INSERT INTO conversations (tenant_id, customer_id, opened_by, csm_id, subject)

@@ -252,6 +252,21 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/settings/emails/{kind}/test", h.staff(h.emailTemplateTest))
 	handle("POST /app/settings/emails/{kind}/reset", h.staff(h.emailTemplateReset))
 
+	handle("GET /app/playbooks", h.staff(h.playbooks))
+	handle("GET /app/playbooks/new", h.staff(h.playbookNew))
+	handle("GET /app/playbooks/export", h.staff(h.playbooksExport))
+	// The import form uploads a file of playbooks: a larger body than other forms.
+	mux.Handle("POST /app/playbooks/import", cop.Handler(h.serve(h.staff(h.formUpTo(maxImportForm, h.playbooksImport)))))
+	handle("POST /app/playbooks", h.staff(h.playbookCreate))
+	handle("GET /app/playbooks/{id}", h.staff(h.playbookPage))
+	handle("POST /app/playbooks/{id}", h.staff(h.playbookSave))
+	handle("POST /app/playbooks/{id}/enable", h.staff(h.playbookEnable(true)))
+	handle("POST /app/playbooks/{id}/disable", h.staff(h.playbookEnable(false)))
+	handle("POST /app/playbooks/{id}/delete", h.staff(h.playbookDelete))
+	handle("POST /app/playbooks/{id}/run", h.staff(h.playbookRun))
+	handle("POST /app/playbooks/{id}/dry-run", h.staff(h.playbookDryRun))
+	handle("POST /app/escalations/{id}/acknowledge", h.staff(h.escalationAcknowledge))
+
 	handle("GET /portal/{slug}/signin", h.portalSigninPage)
 	handle("POST /portal/{slug}/signin", h.portalSignin)
 	handle("GET /portal/{slug}/magic", h.magicPage)

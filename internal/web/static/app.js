@@ -464,3 +464,29 @@
     });
   }
 })();
+
+// ---- playbooks ----
+// The playbook form: only the chosen trigger's inputs, and in each action
+// only the inputs of its type. Without script every input shows, each
+// naming the types that use it, and what the chosen type ignores is
+// ignored by the store.
+(function () {
+  const form = document.querySelector("form#playbook-form");
+  if (!form) return;
+  document.documentElement.classList.add("js");
+  const kinds = form.querySelectorAll('input[name="trigger-kind"]');
+  const showTrigger = () => {
+    const chosen = form.querySelector('input[name="trigger-kind"]:checked');
+    for (const g of form.querySelectorAll(".pb-when")) g.hidden = !chosen || g.dataset.kind !== chosen.value;
+  };
+  for (const k of kinds) k.addEventListener("change", showTrigger);
+  showTrigger();
+  for (const fs of form.querySelectorAll("fieldset.pb-action")) {
+    const type = fs.querySelector("select.pb-type");
+    const show = () => {
+      for (const f of fs.querySelectorAll(".pb-f")) f.hidden = !f.dataset.types.split(" ").includes(type.value);
+    };
+    type.addEventListener("change", show);
+    show();
+  }
+})();

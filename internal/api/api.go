@@ -93,6 +93,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerSurveys(api)
 	h.registerMilestones(api)
 	h.registerMetrics(api)
+	h.registerPlaybooks(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api

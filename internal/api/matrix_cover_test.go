@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -79,7 +80,81 @@ func seedMatrix(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seedPlaybooks(t, e)
 }
+
+// matrixPlaybookBody is a playbook that needs no setup: a task blocked →
+// tell the CSM, and a webhook (so that it has a signing secret).
+func matrixPlaybookBody(name string) map[string]any {
+	return map[string]any{"name": name, "trigger": map[string]any{"event": "task.blocked"},
+		"actions": []map[string]any{{"type": "notify", "to": []string{"csm"}, "subject": "Blocked: {{customer_name}}", "body": "A task is blocked."},
+			{"type": "webhook", "url": "https://93.184.215.14/playbook", "format": "standard"}}}
+}
+
+// matrixPlaybook is what seedPlaybooks made for an env: the store gives a
+// playbook its id and its signing secret.
+type matrixPlaybook struct {
+	id     uuid.UUID
+	secret string
+}
+
+var matrixPlaybooks sync.Map // *env → matrixPlaybook
+
+// playbook is acme's playbook seedPlaybooks made (the zero id before).
+func (e *env) playbook() uuid.UUID {
+	v, _ := matrixPlaybooks.Load(e)
+	p, _ := v.(matrixPlaybook)
+	return p.id
+}
+
+// playbookSecret is its signing secret ("" before seedPlaybooks).
+func (e *env) playbookSecret() string {
+	v, _ := matrixPlaybooks.Load(e)
+	p, _ := v.(matrixPlaybook)
+	return p.secret
+}
+
+// seedPlaybooks gives acme a playbook (through the API, which seals its
+// signing secret) with a run on c1 whose escalation, matrixEscalation,
+// is waiting for an acknowledgement.
+func seedPlaybooks(t *testing.T, e *env) {
+	t.Helper()
+	st, out := e.do(t, "admin", "POST", "/playbooks", matrixPlaybookBody("Matrix playbook"))
+	if st != 201 {
+		t.Fatalf("seed a playbook: %d %s", st, out)
+	}
+	var p struct {
+		ID            uuid.UUID `json:"id"`
+		SigningSecret string    `json:"signing_secret"`
+	}
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	matrixPlaybooks.Store(e, matrixPlaybook{p.ID, p.SigningSecret})
+	t.Cleanup(func() { matrixPlaybooks.Delete(e) })
+	ctx := context.Background()
+	err := e.db.App.InTenant(ctx, e.acme, func(ctx context.Context, tx *postgres.Tx) error {
+		var ignored uuid.UUID
+		if err := tx.QueryRow(ctx, `INSERT INTO playbook_runs (tenant_id, run_id, playbook_id, trigger, trigger_key, subject_key, customer_id, project_id, status)
+		                            VALUES ($1, $2, $3, 'project.overdue', 'event:0', $6, $4, $5, 'done') RETURNING run_id`,
+			e.acme, matrixRun, p.ID, e.c1, e.p1, "customer:"+e.c1.String()).Scan(&ignored); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO escalations (tenant_id, escalation_id, run_id, customer_id, project_id, title, message, ladder, step)
+		                         VALUES ($1, $2, $3, $4, $5, 'Overdue', 'Customer One onboarding is overdue.', '[{"to": "csm", "after_minutes": 0}, {"to": "role:admin", "after_minutes": 240}]', 1)
+		                         RETURNING escalation_id`, e.acme, matrixEscalation, matrixRun, e.c1, e.p1).Scan(&ignored)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// matrixRun and matrixEscalation are acme's playbook run and its
+// escalation that seedPlaybooks makes.
+const (
+	matrixRun        = "00000000-0000-0000-0000-0000000000f3"
+	matrixEscalation = "00000000-0000-0000-0000-0000000000f4"
+)
 
 // matrixField is acme's custom field (a customer's plan) that seedMatrix
 // defines.

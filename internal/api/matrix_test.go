@@ -249,6 +249,28 @@ var routes = []route{
 		return map[string]any{"csat_on_completion": true, "csat_on_milestones": false, "nps_interval_days": 60}
 	}, "200 403 403 403 403 403 200 401"},
 
+	// Playbooks: admins manage them; CSMs read them, run them by hand,
+	// dry-run them and acknowledge escalations; e.playbook() is acme's
+	// (seedPlaybooks), with a run and its escalation.
+	{"list playbooks", "GET", fixed("/playbooks"), nil, "200 200 403 403 403 403 200 401"},
+	{"create playbook", "POST", fixed("/playbooks"), func(*env) any { return matrixPlaybookBody("New playbook") }, "201 403 403 403 403 403 201 401"},
+	{"get playbook", "GET", func(e *env) string { return "/playbooks/" + e.playbook().String() }, nil, "200 200 403 403 403 403 404 401"},
+	{"replace playbook", "PUT", func(e *env) string { return "/playbooks/" + e.playbook().String() }, func(*env) any { return matrixPlaybookBody("Renamed playbook") },
+		"200 403 403 403 403 403 404 401"},
+	{"delete playbook", "DELETE", func(e *env) string { return "/playbooks/" + e.playbook().String() }, nil, "204 403 403 403 403 403 404 401"},
+	{"enable playbook", "POST", func(e *env) string { return "/playbooks/" + e.playbook().String() + "/enable" }, nil, "200 403 403 403 403 403 404 401"},
+	{"disable playbook", "POST", func(e *env) string { return "/playbooks/" + e.playbook().String() + "/disable" }, nil, "200 403 403 403 403 403 404 401"},
+	{"playbook executions", "GET", func(e *env) string { return "/playbooks/" + e.playbook().String() + "/executions" }, nil, "200 200 403 403 403 403 404 401"},
+	{"run playbook", "POST", func(e *env) string { return "/playbooks/" + e.playbook().String() + "/run" }, func(e *env) any { return map[string]any{"customer_id": e.c1} },
+		"201 201 403 403 403 403 404 401"},
+	{"dry-run playbook", "POST", func(e *env) string { return "/playbooks/" + e.playbook().String() + "/dry-run" }, nil, "200 200 403 403 403 403 404 401"},
+	{"export playbooks", "GET", fixed("/playbooks/export?format=json"), nil, "200 403 403 403 403 403 200 401"},
+	{"import playbooks", "POST", fixed("/playbooks/import"), func(*env) any {
+		return []byte(`{"version": 1, "playbooks": [{"name": "Imported playbook", "trigger": {"event": "task.blocked"}, "actions": [{"type": "notify", "to": ["csm"], "subject": "Blocked", "body": "A task is blocked."}]}]}`)
+	}, "200 403 403 403 403 403 200 401"},
+	{"playbook fields", "GET", fixed("/playbooks/fields"), nil, "200 200 403 403 403 403 200 401"},
+	{"acknowledge escalation", "POST", fixed("/escalations/" + matrixEscalation + "/acknowledge"), nil, "200 200 403 403 403 403 404 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},
@@ -346,6 +368,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 				// A webhook's signing secret is shown when it is made or
 				// rotated, never again.
 				hidden = append(hidden, e.hookSecret)
+				if secret := e.playbookSecret(); caller != "admin" && secret != "" {
+					// A playbook's signing secret is for admins only.
+					hidden = append(hidden, secret)
+				}
 				for _, id := range hidden {
 					if strings.Contains(string(out), id) {
 						t.Errorf("the response shows %s to %s: %s", id, caller, out)

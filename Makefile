@@ -79,7 +79,8 @@ CITUS_TESTS ?= TestCitus.* \
 	TestCSATOnProjectCompletion TestCSATOffAsksNothing TestNPSScanWorker \
 	TestPlaybookRunsOncePerEvent TestPlaybookConditionsCooldownAndCap TestPlaybookScheduleTriggers TestPlaybookDryRunChangesNothing \
 	TestPlaybookNeverSeesAnotherTenant TestPlaybookDefaultsSetupAndManualRun TestPlaybookEscalationLadder TestPlaybookExportImportRoundTrip \
-	TestPlaybookWebhookReachesLoopbackSigned TestPlaybookActionsOnceAcrossACrash TestPlaybooksAsCode
+	TestPlaybookWebhookReachesLoopbackSigned TestPlaybookActionsOnceAcrossACrash TestPlaybooksAsCode \
+	TestPlaybookLifecycle TestPlaybookRefusedBodies TestPlaybookRunByHand TestPlaybookDryRun TestAcknowledgeEscalation
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -54,6 +54,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 				logger.Warn("the schema is behind this binary: run onboardiq migrate; /readyz answers 503 until then", "schema_version", have, "want_version", want)
 			case err == nil:
 				sealStoredSecrets(ctx, db, logger)
+				giveDefaultPlaybooks(ctx, db, logger)
 			}
 			embedder, err := ai.NewEmbedder(cfg.AIOptions())
 			if err != nil {
@@ -115,6 +116,20 @@ stops gracefully on SIGTERM or SIGINT.`,
 	}
 	c.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
+}
+
+// giveDefaultPlaybooks gives the workspaces created before playbooks
+// existed the default playbooks (all disabled), once. A failure is logged,
+// not fatal.
+func giveDefaultPlaybooks(ctx context.Context, db *postgres.DB, logger *slog.Logger) {
+	n, err := db.CreateMissingDefaultPlaybooks(ctx)
+	if err != nil {
+		logger.Error("giving workspaces the default playbooks failed", "error", err)
+		return
+	}
+	if n > 0 {
+		logger.Info("gave workspaces the default playbooks (disabled)", "workspaces", n)
+	}
 }
 
 // sealStoredSecrets seals the webhook secrets stored before they were

@@ -466,16 +466,61 @@ func (db *DB) ImportPlaybooks(ctx context.Context, data []byte, format string) (
 	return out, err
 }
 
-// createDefaultPlaybooks gives a new workspace playbook.Defaults(), all
-// disabled, without events (the workspace's own tenant.created says it).
-func createDefaultPlaybooks(ctx context.Context, tx *Tx) error {
+// createDefaultPlaybooks gives the workspace tx runs in playbook.Defaults(),
+// all disabled, without events (a new workspace's tenant.created says it),
+// once: a workspace given them before is left alone, whatever it did with
+// them since. A default whose name a playbook of the workspace has is
+// skipped. It reports whether it gave them.
+func createDefaultPlaybooks(ctx context.Context, tx *Tx) (bool, error) {
+	// Claim the workspace first: of two servers starting at once, one
+	// gives the defaults, the other waits and finds them given.
+	tag, err := tx.Exec(ctx, `UPDATE tenants SET playbooks_seeded_at = $2 WHERE tenant_id = $1 AND playbooks_seeded_at IS NULL`, tx.TenantID(), time.Now())
+	if err != nil {
+		return false, fmt.Errorf("default playbooks: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil
+	}
 	for _, d := range playbook.Defaults() {
 		playbook.Normalise(&d)
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM playbooks WHERE tenant_id = $1 AND name = $2)`, tx.TenantID(), d.Name).Scan(&taken); err != nil {
+			return false, err
+		}
+		if taken {
+			continue
+		}
 		if _, err := savePlaybook(ctx, tx, nil, &d, nil); err != nil {
-			return fmt.Errorf("default playbook %q: %w", d.Name, err)
+			return false, fmt.Errorf("default playbook %q: %w", d.Name, err)
 		}
 	}
-	return nil
+	return true, nil
+}
+
+// CreateMissingDefaultPlaybooks gives every workspace created before
+// playbooks existed the default playbooks, once (serve at start, one
+// tenant transaction at a time). It returns how many workspaces it gave
+// them to.
+func (db *DB) CreateMissingDefaultPlaybooks(ctx context.Context) (int, error) {
+	tenants, err := db.AllTenantIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range tenants {
+		var gave bool
+		if err := db.InTenant(ctx, t, func(ctx context.Context, tx *Tx) error {
+			var err error
+			gave, err = createDefaultPlaybooks(ctx, tx)
+			return err
+		}); err != nil {
+			return n, fmt.Errorf("tenant %s: %w", t, err)
+		}
+		if gave {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // PlaybookSummary is a playbook on the list page.

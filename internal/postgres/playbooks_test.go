@@ -724,3 +724,50 @@ func TestPlaybookPagesReadInFixedRoundTrips(t *testing.T) {
 		t.Errorf("a contact's list: %v", err)
 	}
 }
+
+// TestDefaultPlaybooksForOlderWorkspaces: a workspace created before
+// playbooks existed is given the defaults once (serve at start); one it
+// already has by name is kept as it is; a second start gives nothing.
+func TestDefaultPlaybooksForOlderWorkspaces(t *testing.T) {
+	t.Parallel()
+	f := newPlaybookFixture(t)
+	ctx := context.Background()
+	if err := f.db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM playbooks WHERE tenant_id = $1 AND name <> 'Health below 40'`, f.tenant); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE tenants SET playbooks_seeded_at = NULL WHERE tenant_id = $1`, f.tenant)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := f.db.ListPlaybooks(f.as)
+	if err != nil || len(kept) != 1 {
+		t.Fatalf("before: %d, %v", len(kept), err)
+	}
+	kept[0].Actions[0].URL = "https://93.184.215.14/mine"
+	if _, err := f.db.UpdatePlaybook(f.as, kept[0].ID, *kept[0]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.db.CreateMissingDefaultPlaybooks(ctx); err != nil || n < 1 {
+		t.Fatalf("first start: %d workspaces, %v", n, err)
+	}
+	all, err := f.db.ListPlaybooks(f.as)
+	if err != nil || len(all) != len(playbook.Defaults()) {
+		t.Fatalf("after: %d playbooks, %v", len(all), err)
+	}
+	for _, p := range all {
+		if p.Name == "Health below 40" && p.Actions[0].URL != "https://93.184.215.14/mine" {
+			t.Errorf("the workspace's own version was replaced: %+v", p.Actions[0])
+		}
+	}
+	if err := f.db.DeletePlaybook(f.as, all[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.CreateMissingDefaultPlaybooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := f.db.ListPlaybooks(f.as); len(again) != len(all)-1 {
+		t.Errorf("a second start brought a deleted default back: %d playbooks", len(again))
+	}
+}

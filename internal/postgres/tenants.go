@@ -67,7 +67,7 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 	if err := createDefaultTemplate(ctx, tx); err != nil {
 		return nil, err
 	}
-	if err := createDefaultPlaybooks(ctx, tx); err != nil {
+	if _, err := createDefaultPlaybooks(ctx, tx); err != nil {
 		return nil, err
 	}
 	admin, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})

@@ -121,7 +121,13 @@ ALTER TABLE deliveries
     ADD COLUMN webhook_format  text;
 CREATE INDEX deliveries_playbook_idx ON deliveries (tenant_id, playbook_id, created_at DESC) WHERE playbook_id IS NOT NULL;
 
+-- When the workspace was given the default playbooks: at its creation
+-- from now on; a workspace created before is given them once by serve at
+-- start (CreateMissingDefaultPlaybooks).
+ALTER TABLE tenants ADD COLUMN playbooks_seeded_at timestamptz;
+
 -- +goose Down
+ALTER TABLE tenants DROP COLUMN playbooks_seeded_at;
 DROP INDEX deliveries_playbook_idx;
 ALTER TABLE deliveries DROP COLUMN playbook_id, DROP COLUMN webhook_format;
 DROP TABLE escalations;

@@ -70,7 +70,7 @@ func benchPlaybooks(b *testing.B, customers int, playbooks ...onboardiq.Playbook
 func BenchmarkTriggerPlaybooks(b *testing.B) {
 	db, tenant, as, tasks := benchPlaybooks(b, 10, onboardiq.Playbook{Name: "Blocked", Trigger: onboardiq.PlaybookTrigger{Event: "task.blocked"},
 		Conditions: onboardiq.PlaybookConditions{Rules: []onboardiq.PlaybookCondition{{Field: "customer.segment", Op: "eq", Value: "enterprise"}}},
-		Actions: []onboardiq.PlaybookAction{{Type: "notify", To: []string{"csm"}, Subject: "{{customer_name}}"}, {Type: "create_task", Task: "Call"}}})
+		Actions:    []onboardiq.PlaybookAction{{Type: "notify", To: []string{"csm"}, Subject: "{{customer_name}}"}, {Type: "create_task", Task: "Call"}}})
 	ctx := context.Background()
 	if _, err := db.UpdateTask(as, tasks[0], onboardiq.TaskPatch{Status: onboardiq.Set(onboardiq.StatusBlocked), BlockedReason: onboardiq.Set("waiting")}); err != nil {
 		b.Fatal(err)

@@ -38,6 +38,33 @@ type Playbook struct {
 	NeedsSetup []string `json:"needs_setup,omitempty" yaml:"-" readOnly:"true"`
 }
 
+// PlaybookDefinition is a playbook's definition fields alone: what the
+// store keeps, what export and import carry and the console's JSON view
+// shows — never its id, signing secret or times.
+type PlaybookDefinition struct {
+	Name            string             `json:"name" yaml:"name"`
+	Description     string             `json:"description,omitempty" yaml:"description,omitempty"`
+	Enabled         bool               `json:"enabled" yaml:"enabled"`
+	Subject         string             `json:"subject" yaml:"subject"`
+	Trigger         PlaybookTrigger    `json:"trigger" yaml:"trigger"`
+	Conditions      PlaybookConditions `json:"conditions" yaml:"conditions"`
+	Actions         []PlaybookAction   `json:"actions" yaml:"actions"`
+	CooldownMinutes int                `json:"cooldown_minutes" yaml:"cooldown_minutes"`
+	MaxRunsPerDay   int                `json:"max_runs_per_day" yaml:"max_runs_per_day"`
+}
+
+// Definition returns p's definition fields.
+func (p *Playbook) Definition() PlaybookDefinition {
+	return PlaybookDefinition{Name: p.Name, Description: p.Description, Enabled: p.Enabled, Subject: p.Subject, Trigger: p.Trigger,
+		Conditions: p.Conditions, Actions: p.Actions, CooldownMinutes: p.CooldownMinutes, MaxRunsPerDay: p.MaxRunsPerDay}
+}
+
+// Playbook returns a playbook of the definition d (no id, secret or times).
+func (d PlaybookDefinition) Playbook() Playbook {
+	return Playbook{Name: d.Name, Description: d.Description, Enabled: d.Enabled, Subject: d.Subject, Trigger: d.Trigger,
+		Conditions: d.Conditions, Actions: d.Actions, CooldownMinutes: d.CooldownMinutes, MaxRunsPerDay: d.MaxRunsPerDay}
+}
+
 // PlaybookTrigger is what starts a run: an event of the event stream
 // (Event), or a condition checked every hour (Schedule with its
 // parameters). Exactly one of Event and Schedule is set.

@@ -18,20 +18,8 @@ import (
 // codeDoc is a playbooks-as-code file: the definition fields only, so
 // that IDs, signing secrets and timestamps never leave the workspace.
 type codeDoc struct {
-	Version   int            `json:"version" yaml:"version"`
-	Playbooks []codePlaybook `json:"playbooks" yaml:"playbooks"`
-}
-
-type codePlaybook struct {
-	Name            string                       `json:"name" yaml:"name"`
-	Description     string                       `json:"description,omitempty" yaml:"description,omitempty"`
-	Enabled         bool                         `json:"enabled" yaml:"enabled"`
-	Subject         string                       `json:"subject" yaml:"subject"`
-	Trigger         onboardiq.PlaybookTrigger    `json:"trigger" yaml:"trigger"`
-	Conditions      onboardiq.PlaybookConditions `json:"conditions" yaml:"conditions"`
-	Actions         []onboardiq.PlaybookAction   `json:"actions" yaml:"actions"`
-	CooldownMinutes int                          `json:"cooldown_minutes" yaml:"cooldown_minutes"`
-	MaxRunsPerDay   int                          `json:"max_runs_per_day" yaml:"max_runs_per_day"`
+	Version   int                            `json:"version" yaml:"version"`
+	Playbooks []onboardiq.PlaybookDefinition `json:"playbooks" yaml:"playbooks"`
 }
 
 // clone copies p's definition deeply enough that normalising the copy
@@ -47,15 +35,11 @@ func clone(p onboardiq.Playbook) onboardiq.Playbook {
 }
 
 func marshal(ps []onboardiq.Playbook, format string) ([]byte, error) {
-	doc := codeDoc{Version: 1, Playbooks: make([]codePlaybook, 0, len(ps))}
+	doc := codeDoc{Version: 1, Playbooks: make([]onboardiq.PlaybookDefinition, 0, len(ps))}
 	for _, p := range ps {
 		p = clone(p)
 		normalise(&p)
-		doc.Playbooks = append(doc.Playbooks, codePlaybook{
-			Name: p.Name, Description: p.Description, Enabled: p.Enabled, Subject: p.Subject,
-			Trigger: p.Trigger, Conditions: p.Conditions, Actions: p.Actions,
-			CooldownMinutes: p.CooldownMinutes, MaxRunsPerDay: p.MaxRunsPerDay,
-		})
+		doc.Playbooks = append(doc.Playbooks, p.Definition())
 	}
 	switch format {
 	case JSON:

@@ -37,23 +37,6 @@ type ImportResult struct {
 	Playbooks []*onboardiq.Playbook `json:"playbooks"`
 }
 
-// definition is what the definition column holds: a playbook as code.
-type definition struct {
-	Name            string                       `json:"name"`
-	Description     string                       `json:"description,omitempty"`
-	Subject         string                       `json:"subject"`
-	Trigger         onboardiq.PlaybookTrigger    `json:"trigger"`
-	Conditions      onboardiq.PlaybookConditions `json:"conditions"`
-	Actions         []onboardiq.PlaybookAction   `json:"actions"`
-	CooldownMinutes int                          `json:"cooldown_minutes"`
-	MaxRunsPerDay   int                          `json:"max_runs_per_day"`
-}
-
-func definitionOf(p *onboardiq.Playbook) definition {
-	return definition{Name: p.Name, Description: p.Description, Subject: p.Subject, Trigger: p.Trigger, Conditions: p.Conditions,
-		Actions: p.Actions, CooldownMinutes: p.CooldownMinutes, MaxRunsPerDay: p.MaxRunsPerDay}
-}
-
 const playbookColumns = `pb.playbook_id, pb.definition, pb.enabled, pb.secret_sealed, pb.created_at, pb.updated_at,
     (SELECT max(r.started_at) FROM playbook_runs r WHERE r.tenant_id = pb.tenant_id AND r.playbook_id = pb.playbook_id AND r.status <> 'skipped')`
 
@@ -70,12 +53,14 @@ func scanPlaybook(row pgx.Row) (storedPlaybook, error) {
 	if err := row.Scan(&p.ID, &def, &p.Enabled, &sealed, &p.CreatedAt, &p.UpdatedAt, &p.LastRunAt); err != nil {
 		return storedPlaybook{}, err
 	}
-	var d definition
+	var d onboardiq.PlaybookDefinition
 	if err := json.Unmarshal(def, &d); err != nil {
 		return storedPlaybook{}, fmt.Errorf("playbook %s: %w", p.ID, err)
 	}
-	p.Name, p.Description, p.Subject, p.Trigger, p.Conditions = d.Name, d.Description, d.Subject, d.Trigger, d.Conditions
-	p.Actions, p.CooldownMinutes, p.MaxRunsPerDay = d.Actions, d.CooldownMinutes, d.MaxRunsPerDay
+	enabled := p.Enabled // the column's, not the definition's
+	id, created, updated, last := p.ID, p.CreatedAt, p.UpdatedAt, p.LastRunAt
+	*p = d.Playbook()
+	p.ID, p.Enabled, p.CreatedAt, p.UpdatedAt, p.LastRunAt = id, enabled, created, updated, last
 	playbook.Normalise(p)
 	p.NeedsSetup = playbook.NeedsSetup(p)
 	return storedPlaybook{Playbook: p, sealed: sealed}, nil
@@ -230,7 +215,7 @@ func hasWebhook(p *onboardiq.Playbook) bool {
 // savePlaybook inserts (id nil) or replaces a checked playbook, sealing a
 // new signing secret the first time a webhook action has a URL.
 func savePlaybook(ctx context.Context, tx *Tx, id *uuid.UUID, in *onboardiq.Playbook, sealed []byte) (uuid.UUID, error) {
-	def, err := json.Marshal(definitionOf(in))
+	def, err := json.Marshal(in.Definition())
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -318,7 +303,7 @@ func (db *DB) UpdatePlaybook(ctx context.Context, id uuid.UUID, in onboardiq.Pla
 		if err != nil {
 			return err
 		}
-		ch := changes(definitionOf(before.Playbook), definitionOf(after.Playbook))
+		ch := changes(before.Definition(), after.Definition())
 		if before.Enabled != after.Enabled {
 			ch["enabled"] = map[string]any{"from": before.Enabled, "to": after.Enabled}
 		}

@@ -420,22 +420,8 @@ func valueText(v any) string {
 	return fmt.Sprint(v)
 }
 
-// pbDefinition is a playbook's definition fields, for the JSON view.
-type pbDefinition struct {
-	Name            string                       `json:"name"`
-	Description     string                       `json:"description,omitempty"`
-	Enabled         bool                         `json:"enabled"`
-	Subject         string                       `json:"subject"`
-	Trigger         onboardiq.PlaybookTrigger    `json:"trigger"`
-	Conditions      onboardiq.PlaybookConditions `json:"conditions"`
-	Actions         []onboardiq.PlaybookAction   `json:"actions"`
-	CooldownMinutes int                          `json:"cooldown_minutes"`
-	MaxRunsPerDay   int                          `json:"max_runs_per_day"`
-}
-
 func definitionJSON(p *onboardiq.Playbook) string {
-	d := pbDefinition{Name: p.Name, Description: p.Description, Enabled: p.Enabled, Subject: p.Subject, Trigger: p.Trigger,
-		Conditions: p.Conditions, Actions: p.Actions, CooldownMinutes: p.CooldownMinutes, MaxRunsPerDay: p.MaxRunsPerDay}
+	d := p.Definition()
 	if d.Conditions.Rules == nil {
 		d.Conditions.Rules = []onboardiq.PlaybookCondition{}
 	}
@@ -448,7 +434,7 @@ func definitionJSON(p *onboardiq.Playbook) string {
 
 // fromJSON reads the JSON view's definition.
 func fromJSON(s string) (onboardiq.Playbook, error) {
-	var d pbDefinition
+	var d onboardiq.PlaybookDefinition
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
@@ -457,8 +443,7 @@ func fromJSON(s string) (onboardiq.Playbook, error) {
 	if dec.More() {
 		return onboardiq.Playbook{}, onboardiq.Invalid("json", "holds more than one definition")
 	}
-	return onboardiq.Playbook{Name: d.Name, Description: d.Description, Enabled: d.Enabled, Subject: d.Subject, Trigger: d.Trigger,
-		Conditions: d.Conditions, Actions: d.Actions, CooldownMinutes: d.CooldownMinutes, MaxRunsPerDay: d.MaxRunsPerDay}, nil
+	return d.Playbook(), nil
 }
 
 var pathPart = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)

@@ -60,15 +60,11 @@ and the error names the playbook and field (playbooks[2].trigger.event).`,
 		Example: `  onboardiq playbooks import playbooks.yaml --tenant acme`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var in io.Reader = os.Stdin
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				in = f
+			in, err := openArg(args[0])
+			if err != nil {
+				return err
 			}
+			defer in.Close()
 			data, err := io.ReadAll(io.LimitReader(in, 1<<20+1))
 			if err != nil {
 				return err

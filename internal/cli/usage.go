@@ -16,6 +16,15 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
+// openArg opens the file a command's argument names, or standard input
+// for "-".
+func openArg(name string) (io.ReadCloser, error) {
+	if name == "-" {
+		return io.NopCloser(os.Stdin), nil
+	}
+	return os.Open(name)
+}
+
 // usageColumns are the columns a usage CSV may have, by header name.
 var usageColumns = []string{"id", "customer_id", "customer_external_id", "user_email", "name", "occurred_at", "properties"}
 
@@ -52,15 +61,11 @@ so importing a file again adds nothing; a bad row is reported by its line and
 field and the others are stored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var in io.Reader = os.Stdin
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				in = f
+			in, err := openArg(args[0])
+			if err != nil {
+				return err
 			}
+			defer in.Close()
 			ctx, db, err := a.asTenant(cmd.Context(), slug)
 			if err != nil {
 				return err

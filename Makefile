@@ -80,7 +80,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestPlaybookRunsOncePerEvent TestPlaybookConditionsCooldownAndCap TestPlaybookScheduleTriggers TestPlaybookDryRunChangesNothing \
 	TestPlaybookNeverSeesAnotherTenant TestPlaybookDefaultsSetupAndManualRun TestPlaybookEscalationLadder TestPlaybookExportImportRoundTrip \
 	TestPlaybookWebhookReachesLoopbackSigned TestPlaybookActionsOnceAcrossACrash TestPlaybooksAsCode \
-	TestPlaybookLifecycle TestPlaybookRefusedBodies TestPlaybookRunByHand TestPlaybookDryRun TestAcknowledgeEscalation TestDefaultPlaybooksForOlderWorkspaces
+	TestPlaybookLifecycle TestPlaybookRefusedBodies TestPlaybookRunByHand TestPlaybookDryRun TestAcknowledgeEscalation TestDefaultPlaybooksForOlderWorkspaces TestPlaybookEventTriggersFireOnce
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -771,3 +771,66 @@ func TestDefaultPlaybooksForOlderWorkspaces(t *testing.T) {
 		t.Errorf("a second start brought a deleted default back: %d playbooks", len(again))
 	}
 }
+
+// TestPlaybookEventTriggersFireOnce: for each kind of event a playbook
+// may wait for, an event of that kind runs the playbook waiting for it,
+// once however often it is handed over, and no playbook waiting for
+// another kind; a second such event within the cooldown is held back.
+func TestPlaybookEventTriggersFireOnce(t *testing.T) {
+	t.Parallel()
+	f := newPlaybookFixture(t)
+	ctx := context.Background()
+	kinds := []onboardiq.EventKind{onboardiq.EventCustomerHealthLevelChanged, onboardiq.EventCustomerHealthDropped, onboardiq.EventCustomerStageChanged,
+		onboardiq.EventProjectOverdue, onboardiq.EventProjectAtRisk, onboardiq.EventProjectCompleted, onboardiq.EventMilestoneReached,
+		onboardiq.EventSurveyAnswered, onboardiq.EventTaskBlocked, onboardiq.EventTaskCompleted}
+	pbs := map[onboardiq.EventKind]uuid.UUID{}
+	for i, k := range kinds {
+		subject := "customer"
+		if i%2 == 1 && !strings.HasPrefix(string(k), "customer.") {
+			subject = "project"
+		}
+		pb := f.create(t, onboardiq.Playbook{Name: string(k), Subject: subject, Trigger: onboardiq.PlaybookTrigger{Event: string(k)}, CooldownMinutes: 60,
+			Actions: []onboardiq.PlaybookAction{{Type: "notify", To: []string{"csm"}, Subject: "{{trigger}}"}}})
+		pbs[k] = pb.ID
+	}
+	emit := func(k onboardiq.EventKind) *onboardiq.Event {
+		t.Helper()
+		var e *onboardiq.Event
+		if err := f.db.InTenant(ctx, f.tenant, func(ctx context.Context, tx *Tx) error {
+			if err := tx.Emit(ctx, onboardiq.Event{Kind: k, CustomerID: &f.customer.ID, ProjectID: &f.project.ID, TaskID: &f.tasks[0].ID}); err != nil {
+				return err
+			}
+			var id int64
+			if err := tx.QueryRow(ctx, `SELECT max(event_id) FROM events WHERE tenant_id = $1`, f.tenant).Scan(&id); err != nil {
+				return err
+			}
+			var err error
+			e, err = tx.Event(ctx, id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	now := time.Now()
+	for _, k := range kinds {
+		e := emit(k)
+		if n := f.trigger(t, e, now); n != 1 {
+			t.Errorf("%s: %d runs, want 1", k, n)
+		}
+		if n := f.trigger(t, e, now); n != 0 {
+			t.Errorf("%s handed over again: %d runs, want 0", k, n)
+		}
+	}
+	for _, k := range kinds {
+		runs := f.runs(t, pbs[k])
+		if len(runs) != 1 || runs[0].Trigger != string(k) || runs[0].Status != "running" {
+			t.Errorf("%s: %+v", k, runs)
+		}
+	}
+	// Within the cooldown, the same kind again is held back.
+	f.trigger(t, emit(kinds[0]), now.Add(time.Minute))
+	if got := statuses(f.runs(t, pbs[kinds[0]])); !slices.Equal(got, []string{"running", "skipped"}) {
+		t.Errorf("within the cooldown: %v", got)
+	}
+}

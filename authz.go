@@ -59,6 +59,7 @@ const (
 	ReadPlaybooks    Action = "read_playbooks"     // managers: playbooks and their executions
 	RunPlaybooks     Action = "run_playbooks"      // managers: run a playbook by hand, dry-run it
 	ManagePlaybooks  Action = "manage_playbooks"   // admins: create, change, delete, import
+	ExportWorkspace  Action = "export_workspace"   // admins: the whole workspace as one JSON archive
 )
 
 // actions says who may do each action, and how the refusal reads.
@@ -90,6 +91,7 @@ var actions = map[Action]struct {
 	ReadPlaybooks:    {Managers, "read playbooks"},
 	RunPlaybooks:     {Managers, "run playbooks"},
 	ManagePlaybooks:  {Admins, "manage playbooks"},
+	ExportWorkspace:  {Admins, "export the workspace"},
 }
 
 // Actions lists every action.

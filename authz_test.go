@@ -39,6 +39,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.ReadPlaybooks:    "yynnn",
 		onboardiq.RunPlaybooks:     "yynnn",
 		onboardiq.ManagePlaybooks:  "ynnnn",
+		onboardiq.ExportWorkspace:  "ynnnn",
 	}
 	roles := []onboardiq.Role{onboardiq.RoleAdmin, onboardiq.RoleCSM, onboardiq.RoleSalesLeader, onboardiq.RoleViewer, onboardiq.RoleCustomer}
 	if len(want) != len(onboardiq.Actions()) {

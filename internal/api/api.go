@@ -94,6 +94,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerMilestones(api)
 	h.registerMetrics(api)
 	h.registerPlaybooks(api)
+	h.registerExport(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api

@@ -161,9 +161,11 @@ func read(raw []byte, lim Limits, comma rune) (*Table, error) {
 		if err != nil && !errors.As(err, &pe) {
 			return nil, fmt.Errorf("read the file: %w", err)
 		}
-		line, _ := cr.FieldPos(0)
+		var line int
 		if pe != nil {
 			line = pe.StartLine
+		} else {
+			line, _ = cr.FieldPos(0)
 		}
 		if pe == nil && blank(fields) {
 			continue

@@ -147,6 +147,9 @@ func read(raw []byte, lim Limits, comma rune) (*Table, error) {
 		}
 		return nil, fmt.Errorf("read the header: %w", err)
 	}
+	// A stray byte-order mark is never part of the first column's name.
+	header[0] = strings.TrimLeft(header[0], "\ufeff")
+	crlf(header)
 	if err := checkHeader(header); err != nil {
 		return nil, err
 	}
@@ -188,12 +191,24 @@ func read(raw []byte, lim Limits, comma rune) (*Table, error) {
 			t.Problems = append(t.Problems, Problem{Line: pe.Line, Column: col, Field: headerName(header, col), Message: msg + "; the row is skipped"})
 			continue
 		}
+		crlf(fields)
 		t.Rows = append(t.Rows, Row{Line: line, Fields: fields})
 		if len(fields) != len(header) {
 			t.Problems = append(t.Problems, Problem{Line: line, Message: fmt.Sprintf("%s where the header has %d", plural(len(fields), "field"), len(header))})
 		}
 	}
 	return t, nil
+}
+
+// crlf turns CRLF inside quoted fields into LF, as encoding/csv does with
+// a CRLF that ends a line inside quotes but not with "\r\r\n", so that
+// every line break in a field reads the same whatever wrote the file.
+func crlf(fields []string) {
+	for i, f := range fields {
+		if strings.IndexByte(f, '\r') >= 0 {
+			fields[i] = strings.ReplaceAll(f, "\r\n", "\n")
+		}
+	}
 }
 
 // blank reports a row whose every field is empty: spreadsheets export

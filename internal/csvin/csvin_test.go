@@ -127,7 +127,6 @@ func TestReadQuotes(t *testing.T) {
 		{"Say \"hi\"", "  padded  ", "2"},
 		{"Beta", "", "3 "},
 	}
-	_ = want
 	if len(tb.Problems) == 0 {
 		// `"  padded  "  ,` has text after the closing quote: a problem.
 		t.Fatalf("want a problem for the spaces after a closing quote")

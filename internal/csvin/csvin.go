@@ -181,7 +181,7 @@ func read(raw []byte, lim Limits, comma rune) (*Table, error) {
 				lines = newLineIndex(text)
 			}
 			if pe.Err == csv.ErrQuote && !lines.isQuote(pe.Line, pe.Column) {
-				return nil, fail(pe.StartLine, 0, "a quoted field starts on this line and its closing quote never comes, so the rest of the file would be one field: close the quote, or double the quote character (\"\") inside quoted text")
+				return nil, fail(pe.StartLine, 0, "a quote opened in the row that starts on this line is never closed, so the rest of the file would be one field: close the quote, or double a quote (\"\") that is part of the text")
 			}
 			col := len(fields) + 1
 			msg := quoteMessage(pe)

@@ -191,6 +191,19 @@ func TestReadProblems(t *testing.T) {
 	}
 }
 
+func TestReadTextAfterQuoteOnTheLastLine(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"a,b\n\"x\"y,1", "a,b\r\n\"x\"y,1\r\n", "a,b\n1,  \"x\"  y\n"} {
+		tb, err := Read(strings.NewReader(in), Limits{})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if len(tb.Rows) != 0 || len(tb.Problems) != 1 || tb.Problems[0].Line != 2 {
+			t.Errorf("%q: rows %v problems %+v, want one problem on line 2", in, tb.Rows, tb.Problems)
+		}
+	}
+}
+
 func TestReadFails(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -206,7 +219,9 @@ func TestReadFails(t *testing.T) {
 		{"broken header", "a,\"b\"c\n", 1, 2, "header line is not valid CSV"},
 		{"NUL", "a,b\n1,2\nx\x00y,3\n", 3, 0, "NUL byte"},
 		{"UTF-16 without a mark", "a\x00,\x00b\x00\n\x00", 1, 0, "UTF-16 without a byte-order mark"},
-		{"quote never closed", "a,b\n1,2\n3,\"four\n5,6\n7,8\n", 3, 0, "never comes"},
+		{"quote never closed", "a,b\n1,2\n3,\"four\n5,6\n7,8\n", 3, 0, "never closed"},
+		{"quote never closed at the very end", "a,b\n1,\"x\"\"", 2, 0, "never closed"},
+		{"quote never closed before a CR at the end", "a,b\n1,\"open\r", 2, 0, "never closed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

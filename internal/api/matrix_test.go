@@ -269,6 +269,7 @@ var routes = []route{
 		return []byte(`{"version": 1, "playbooks": [{"name": "Imported playbook", "trigger": {"event": "task.blocked"}, "actions": [{"type": "notify", "to": ["csm"], "subject": "Blocked", "body": "A task is blocked."}]}]}`)
 	}, "200 403 403 403 403 403 200 401"},
 	{"playbook fields", "GET", fixed("/playbooks/fields"), nil, "200 200 403 403 403 403 200 401"},
+	{"export the workspace", "GET", fixed("/export"), nil, "200 403 403 403 403 403 200 401"},
 	{"acknowledge escalation", "POST", fixed("/escalations/" + matrixEscalation + "/acknowledge"), nil, "200 200 403 403 403 403 404 401"},
 
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},

@@ -63,3 +63,29 @@ func TestPlaybooksAsCode(t *testing.T) {
 		t.Error("a refused import changed the playbooks")
 	}
 }
+
+// TestTenantExport: tenant export writes the demo workspace's archive, a
+// JSON document with its customers and without password hashes, to a file
+// only its owner may read.
+func TestTenantExport(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	seed := seedDemo(t, d)
+	file := filepath.Join(t.TempDir(), "acme.json")
+	if r := runCLI(t, context.Background(), appEnv(d), nil, "tenant", "export", "--tenant", seed.Slug, "-o", file); r.code != 0 {
+		t.Fatalf("tenant export: %d %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tables map[string][]map[string]any `json:"tables"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Tables["customers"]) != 3 || strings.Contains(string(b), "password_hash") {
+		t.Fatalf("archive: %v, %d customers", err, len(doc.Tables["customers"]))
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("file mode: %v %v", st.Mode(), err)
+	}
+}

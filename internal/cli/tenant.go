@@ -56,7 +56,7 @@ func (a *app) tenantCmd() *cobra.Command {
 	f.StringVar(&in.AdminEmail, "admin-email", "", "the first admin's email (required)")
 	f.StringVar(&in.AdminName, "admin-name", "", "the first admin's name (default: the email's local part)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
-	tenant.AddCommand(create)
+	tenant.AddCommand(create, a.tenantExportCmd())
 	return tenant
 }
 

@@ -20,6 +20,20 @@ func (e *Event) Describe() string {
 	switch e.Kind {
 	case EventTenantCreated:
 		return "created the workspace" + d.quoted(d.data("name"))
+	case EventTenantSuspended:
+		if r := d.data("reason"); r != "" {
+			return "suspended the workspace" + ": " + r
+		}
+		return "suspended the workspace"
+	case EventTenantResumed:
+		return "resumed the workspace"
+	case EventTenantDeletionScheduled:
+		if at := d.data("delete_after"); at != "" {
+			return "scheduled the workspace’s deletion after " + at
+		}
+		return "scheduled the workspace’s deletion"
+	case EventTenantDeletionCancelled:
+		return "cancelled the workspace’s deletion"
 	case EventUserCreated:
 		return d.userCreated()
 	case EventUserUpdated:

@@ -43,9 +43,9 @@ type tenantIDInput struct {
 
 type suspendInput struct {
 	IDParam
-	Body struct {
+	Body *struct {
 		Reason string `json:"reason,omitempty" maxLength:"500" example:"Invoice overdue"`
-	}
+	} `required:"false"`
 }
 
 type deleteTenantInput struct {
@@ -119,11 +119,15 @@ func (h *handlers) registerOperators(api huma.API) {
 		Summary: "Suspend a tenant", Description: "Its users cannot sign in; its API tokens and sessions are refused with 403 until it is resumed. Its jobs keep running.",
 		Tags: tags, Security: operatorAuth},
 		func(ctx context.Context, in *suspendInput) (*operatorTenantOutput, error) {
-			t, err := h.DB.SuspendTenant(ctx, in.ID(), in.Body.Reason)
+			var reason string
+			if in.Body != nil {
+				reason = in.Body.Reason
+			}
+			t, err := h.DB.SuspendTenant(ctx, in.ID(), reason)
 			if err != nil {
 				return nil, h.problem(ctx, err)
 			}
-			h.logOperator(ctx, "tenant.suspend", t.ID, "reason", in.Body.Reason)
+			h.logOperator(ctx, "tenant.suspend", t.ID, "reason", reason)
 			return &operatorTenantOutput{t}, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "resume-tenant", Method: http.MethodPost, Path: "/admin/tenants/{id}/resume",

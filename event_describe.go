@@ -28,8 +28,8 @@ func (e *Event) Describe() string {
 	case EventTenantResumed:
 		return "resumed the workspace"
 	case EventTenantDeletionScheduled:
-		if at := d.data("delete_after"); at != "" {
-			return "scheduled the workspace’s deletion after " + at
+		if at, err := time.Parse(time.RFC3339, d.data("delete_after")); err == nil {
+			return "scheduled the workspace’s deletion for " + at.UTC().Format("2 Jan 2006")
 		}
 		return "scheduled the workspace’s deletion"
 	case EventTenantDeletionCancelled:

@@ -16,6 +16,12 @@ type EventKind string
 // log of the API and, for the webhook kinds, as the webhook's event type.
 const (
 	EventTenantCreated = EventKind("tenant.created")
+	// An operator's actions on the workspace (/api/v1/admin): no user
+	// did them, so they have no actor; Data names the operator token.
+	EventTenantSuspended         = EventKind("tenant.suspended")
+	EventTenantResumed           = EventKind("tenant.resumed")
+	EventTenantDeletionScheduled = EventKind("tenant.deletion_scheduled")
+	EventTenantDeletionCancelled = EventKind("tenant.deletion_cancelled")
 
 	EventUserCreated = EventKind("user.created")
 	EventUserUpdated = EventKind("user.updated")
@@ -103,6 +109,7 @@ const (
 // EventKinds lists every kind, in the order above.
 var EventKinds = []EventKind{
 	EventTenantCreated,
+	EventTenantSuspended, EventTenantResumed, EventTenantDeletionScheduled, EventTenantDeletionCancelled,
 	EventUserCreated, EventUserUpdated, EventUserInvited, EventSignedIn,
 	EventTokenCreated, EventTokenRevoked,
 	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
@@ -158,6 +165,10 @@ type Event struct {
 // log shows "Alex Morgan · completed a task".
 var eventLabels = map[EventKind]string{
 	EventTenantCreated:               "created the workspace",
+	EventTenantSuspended:             "suspended the workspace",
+	EventTenantResumed:               "resumed the workspace",
+	EventTenantDeletionScheduled:     "scheduled the workspace's deletion",
+	EventTenantDeletionCancelled:     "cancelled the workspace's deletion",
 	EventUserCreated:                 "added a user",
 	EventUserUpdated:                 "changed a user",
 	EventUserInvited:                 "invited a contact to the portal",

@@ -20,6 +20,20 @@ func (e *Event) Describe() string {
 	switch e.Kind {
 	case EventTenantCreated:
 		return "created the workspace" + d.quoted(d.data("name"))
+	case EventTenantSuspended:
+		if r := d.data("reason"); r != "" {
+			return "suspended the workspace" + ": " + r
+		}
+		return "suspended the workspace"
+	case EventTenantResumed:
+		return "resumed the workspace"
+	case EventTenantDeletionScheduled:
+		if at, err := time.Parse(time.RFC3339, d.data("delete_after")); err == nil {
+			return "scheduled the workspace’s deletion for " + at.UTC().Format("2 Jan 2006")
+		}
+		return "scheduled the workspace’s deletion"
+	case EventTenantDeletionCancelled:
+		return "cancelled the workspace’s deletion"
 	case EventUserCreated:
 		return d.userCreated()
 	case EventUserUpdated:

@@ -24,6 +24,11 @@ func TestDescribeEveryKind(t *testing.T) {
 		want string
 	}{
 		{"", Event{Kind: EventTenantCreated, Data: map[string]any{"name": "Acme", "slug": "acme"}}, "created the workspace “Acme”"},
+		{"", Event{Kind: EventTenantSuspended, Data: map[string]any{"reason": "Invoice overdue"}}, "suspended the workspace: Invoice overdue"},
+		{"no reason", Event{Kind: EventTenantSuspended}, "suspended the workspace"},
+		{"", Event{Kind: EventTenantResumed}, "resumed the workspace"},
+		{"", Event{Kind: EventTenantDeletionScheduled, Data: map[string]any{"delete_after": "2026-12-27T05:00:00Z"}}, "scheduled the workspace’s deletion for 27 Dec 2026"},
+		{"", Event{Kind: EventTenantDeletionCancelled}, "cancelled the workspace’s deletion"},
 		{"", Event{Kind: EventUserCreated, Data: map[string]any{"user_id": user, "email": "dana@acme.example", "role": RoleAdmin}}, "added dana@acme.example as an admin"},
 		{"disabled", Event{Kind: EventUserUpdated, Changes: ch("disabled", false, true)}, "disabled a user"},
 		{"role", Event{Kind: EventUserUpdated, Changes: ch("role", "viewer", "sales_leader")}, "made a user a sales leader"},

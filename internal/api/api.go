@@ -45,8 +45,12 @@ type Deps struct {
 // unreachable, and a restart or fail-over takes seconds.
 const RetryAfter = "5"
 
-// bearer is the security requirement of every operation but the document.
+// bearer is the security requirement of every operation but the document
+// and the operators' (operatorAuth).
 var bearer = []map[string][]string{{"bearer": {}}}
+
+// operatorAuth is the security requirement of /admin: an operator token.
+var operatorAuth = []map[string][]string{{"operator": {}}}
 
 // New mounts the API on mux and returns it.
 func New(mux *http.ServeMux, d Deps) huma.API {
@@ -55,7 +59,8 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 		"Authenticate with `Authorization: Bearer <API token>`."
 	cfg.Servers = []*huma.Server{{URL: Prefix}}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token (oiq_…), from `onboardiq tenant create`, `onboardiq user create` or the tokens endpoint."},
+		"bearer":   {Type: "http", Scheme: "bearer", Description: "An API token (oiq_…), from `onboardiq tenant create`, `onboardiq user create` or the tokens endpoint."},
+		"operator": {Type: "http", Scheme: "bearer", Description: "An operator token (oiqop_…), from `onboardiq operator token create`: for /admin only."},
 	}
 	// The interactive docs page loads scripts from a CDN; the product works
 	// offline, so it serves the document only.
@@ -95,6 +100,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerMetrics(api)
 	h.registerPlaybooks(api)
 	h.registerExport(api)
+	h.registerOperators(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api
@@ -113,12 +119,20 @@ func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
 			return
 		}
 		token, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		if _, op := ctx.Operation().Security[0]["operator"]; op {
+			authenticateOperator(api, d, ctx, strings.TrimSpace(token), ok, next)
+			return
+		}
 		if !ok {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="onboardiq"`)
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <API token>")
 			return
 		}
 		p, err := d.DB.Authenticate(ctx.Context(), strings.TrimSpace(token))
+		if onboardiq.ErrorCode(err) == onboardiq.EFORBIDDEN { // a suspended workspace
+			_ = huma.WriteErr(api, ctx, http.StatusForbidden, onboardiq.ErrorMessage(err))
+			return
+		}
 		if err != nil {
 			if onboardiq.ErrorCode(err) != onboardiq.EUNAUTHORIZED {
 				d.Logger.ErrorContext(ctx.Context(), "authenticate", "err", err)
@@ -135,6 +149,35 @@ func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
 		}
 		next(huma.WithContext(ctx, onboardiq.NewContextWithPrincipal(ctx.Context(), p)))
 	}
+}
+
+// authenticateOperator is authenticate for /admin: only an operator token
+// (oiqop_…) passes; a workspace's API token, a session or nothing is 401.
+func authenticateOperator(api huma.API, d Deps, ctx huma.Context, token string, sent bool, next func(huma.Context)) {
+	unauthorized := func(msg string) {
+		ctx.SetHeader("WWW-Authenticate", `Bearer realm="onboardiq-operator"`)
+		_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, msg)
+	}
+	if !sent || token == "" {
+		unauthorized("missing operator token: send Authorization: Bearer <operator token (oiqop_…)>")
+		return
+	}
+	if !postgres.IsOperatorToken(token) {
+		unauthorized("only an operator token (oiqop_…) is accepted on /api/v1/admin; a workspace's API token or session is not")
+		return
+	}
+	o, err := d.DB.AuthenticateOperator(ctx.Context(), token)
+	if err != nil {
+		if onboardiq.ErrorCode(err) != onboardiq.EUNAUTHORIZED {
+			d.Logger.ErrorContext(ctx.Context(), "authenticate operator", "err", err)
+			ctx.SetHeader("Retry-After", RetryAfter)
+			_ = huma.WriteErr(api, ctx, http.StatusServiceUnavailable, "authentication is unavailable; try again")
+			return
+		}
+		unauthorized(onboardiq.ErrorMessage(err))
+		return
+	}
+	next(huma.WithContext(ctx, onboardiq.NewContextWithOperator(ctx.Context(), o)))
 }
 
 // problem turns an error from the services into the API's problem+json: the

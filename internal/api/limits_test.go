@@ -19,7 +19,7 @@ func jsonOfSize(n int) json.RawMessage {
 // read (and here refused for what it says, not for its size).
 func TestOversizedBody(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e, _ := operatorEnv(t) // the operators' routes need an operator token
 	seedMatrix(t, e)
 	ops := specOperations(t)
 	withBody := 0
@@ -43,7 +43,7 @@ func TestOversizedBody(t *testing.T) {
 			continue
 		}
 		before := e.snapshot(t)
-		status, out := e.do(t, "admin", op.method, path, jsonOfSize(1<<20+1))
+		status, out := e.do(t, callerOf(path), op.method, path, jsonOfSize(1<<20+1))
 		if status != 413 || !strings.Contains(string(out), `"status":413`) {
 			t.Errorf("%s %s with a body of 1 MiB + 1 byte: %d %.300s; want a 413 problem", op.method, path, status, out)
 		}

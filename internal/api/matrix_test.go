@@ -272,6 +272,20 @@ var routes = []route{
 	{"export the workspace", "GET", fixed("/export"), nil, "200 403 403 403 403 403 200 401"},
 	{"acknowledge escalation", "POST", fixed("/escalations/" + matrixEscalation + "/acknowledge"), nil, "200 200 403 403 403 403 404 401"},
 
+	// Operators' routes (operators.go) take an operator token only: every
+	// workspace caller is 401; operators_test.go tests them with one.
+	{"provision tenant", "POST", fixed("/admin/tenants/provision"), func(*env) any {
+		return map[string]any{"organization_name": "Matrix Corp", "admin_email": "it@matrix.test"}
+	}, "401 401 401 401 401 401 401 401"},
+	{"list tenants", "GET", fixed("/admin/tenants"), nil, "401 401 401 401 401 401 401 401"},
+	{"get tenant", "GET", func(e *env) string { return "/admin/tenants/" + e.acme.String() }, nil, "401 401 401 401 401 401 401 401"},
+	{"suspend tenant", "POST", func(e *env) string { return "/admin/tenants/" + e.acme.String() + "/suspend" }, func(*env) any {
+		return map[string]any{"reason": "matrix"}
+	}, "401 401 401 401 401 401 401 401"},
+	{"resume tenant", "POST", func(e *env) string { return "/admin/tenants/" + e.acme.String() + "/resume" }, nil, "401 401 401 401 401 401 401 401"},
+	{"delete tenant", "DELETE", func(e *env) string { return "/admin/tenants/" + e.acme.String() }, nil, "401 401 401 401 401 401 401 401"},
+	{"restore tenant", "POST", func(e *env) string { return "/admin/tenants/" + e.acme.String() + "/restore" }, nil, "401 401 401 401 401 401 401 401"},
+
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},
 	{"revoke admin's token", "DELETE", func(e *env) string { return "/tokens/" + e.tokenID["admin"].String() }, nil, "204 404 404 404 404 404 404 401"},

@@ -91,6 +91,7 @@ func newRoot(env Env) *cobra.Command {
 		a.seedCmd(),
 		a.tenantCmd(),
 		a.userCmd(),
+		a.operatorCmd(),
 		a.customerCmd(),
 		a.projectCmd(),
 		a.reembedCmd(),

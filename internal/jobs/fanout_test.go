@@ -71,6 +71,17 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	// A second tenant: tenant.created (with its admin and token).
 	other, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Events Inc", Slug: "events-inc", AdminEmail: "admin@events.example", AdminName: "Eve Admin"})
 	must(err)
+	// An operator's actions on it: tenant.suspended, resumed,
+	// deletion_scheduled and deletion_cancelled.
+	operator := onboardiq.NewContextWithOperator(ctx, &onboardiq.Operator{TokenID: uuid.New(), Name: "events"})
+	_, err = db.SuspendTenant(operator, other.Tenant.ID, "testing")
+	must(err)
+	_, err = db.ResumeTenant(operator, other.Tenant.ID)
+	must(err)
+	_, err = db.ScheduleTenantDeletion(operator, other.Tenant.ID, onboardiq.DefaultDeletionGrace)
+	must(err)
+	_, err = db.RestoreTenant(operator, other.Tenant.ID)
+	must(err)
 
 	// Customers, a contact, a support member.
 	c, err := db.CreateCustomer(admin, onboardiq.NewCustomer{Name: "Eventful Co"})

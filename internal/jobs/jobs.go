@@ -71,6 +71,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &HealthTenantWorker{DB: d.DB, Logger: d.Logger, Now: d.now})
 	surveyWorkers(w, d)
 	playbookWorkers(w, d)
+	river.AddWorker(w, &TenantDeletionWorker{DB: d.DB, Logger: d.logger(), Now: d.now})
 	return w
 }
 
@@ -102,6 +103,7 @@ func periodic(d Deps) []*river.PeriodicJob {
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		surveyScan(),
 		playbookScan(),
+		tenantDeletion(),
 	}
 }
 

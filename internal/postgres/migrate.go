@@ -219,6 +219,9 @@ ORDER BY c.relname`)
 		switch {
 		case r.kind == "S" && strings.HasPrefix(r.name, "goose_"):
 			// The ledger's sequence: the app only reads the ledger.
+		case r.name == "operator_tokens":
+			// Operators' tokens: reached only through operator_token_use
+			// (migration 00025), never read or written by the app.
 		case r.kind == "S":
 			stmts = append(stmts, fmt.Sprintf("GRANT USAGE, SELECT ON SEQUENCE %s TO %s", name, role))
 		case r.hasTenant || strings.HasPrefix(r.name, "river_"):

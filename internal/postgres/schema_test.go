@@ -20,6 +20,7 @@ var globalTables = map[string]string{
 	"river_client":       "River's client registry",
 	"river_client_queue": "River's client registry",
 	"river_notification": "River's notification outbox for job insert events (no job data)",
+	"operator_tokens":    "the installation operators' tokens (hashes only): no tenant's, out of the app role's reach (migration 00025)",
 }
 
 const wantPolicy = "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)"

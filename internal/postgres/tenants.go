@@ -48,29 +48,7 @@ func (db *DB) CreateTenant(ctx context.Context, in onboardiq.NewTenant) (*NewTen
 
 // CreateTenant creates the tenant that tx runs in, with its admin and token.
 func (tx *Tx) CreateTenant(ctx context.Context, in onboardiq.NewTenant) (*NewTenantResult, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	t := &onboardiq.Tenant{ID: tx.TenantID(), Name: in.Name, Slug: in.Slug}
-	err := tx.QueryRow(ctx, `
-INSERT INTO tenants (tenant_id, name, slug) VALUES ($1, $2, $3)
-RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.CreatedAt)
-	if err != nil {
-		if onboardiq.ErrorCode(storeError(err, "")) == onboardiq.ECONFLICT {
-			return nil, &onboardiq.Error{Code: onboardiq.ECONFLICT, Field: "slug", Message: fmt.Sprintf("the slug %q is taken", t.Slug)}
-		}
-		return nil, fmt.Errorf("insert tenant: %w", err)
-	}
-	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTenantCreated, Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
-		return nil, err
-	}
-	if err := createDefaultTemplate(ctx, tx); err != nil {
-		return nil, err
-	}
-	if _, err := createDefaultPlaybooks(ctx, tx); err != nil {
-		return nil, err
-	}
-	admin, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})
+	t, admin, err := createTenant(ctx, tx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +57,38 @@ RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.Cre
 		return nil, err
 	}
 	return &NewTenantResult{Tenant: t, Admin: admin, Token: token}, nil
+}
+
+// createTenant creates the tenant that tx runs in, its default template
+// and playbooks, and its first admin (without a password).
+func createTenant(ctx context.Context, tx *Tx, in onboardiq.NewTenant) (*onboardiq.Tenant, *onboardiq.User, error) {
+	if err := in.Validate(); err != nil {
+		return nil, nil, err
+	}
+	t := &onboardiq.Tenant{ID: tx.TenantID(), Name: in.Name, Slug: in.Slug}
+	err := tx.QueryRow(ctx, `
+INSERT INTO tenants (tenant_id, name, slug) VALUES ($1, $2, $3)
+RETURNING time_zone, created_at`, t.ID, t.Name, t.Slug).Scan(&t.TimeZone, &t.CreatedAt)
+	if err != nil {
+		if onboardiq.ErrorCode(storeError(err, "")) == onboardiq.ECONFLICT {
+			return nil, nil, &onboardiq.Error{Code: onboardiq.ECONFLICT, Field: "slug", Message: fmt.Sprintf("the slug %q is taken", t.Slug)}
+		}
+		return nil, nil, fmt.Errorf("insert tenant: %w", err)
+	}
+	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTenantCreated, Data: map[string]any{"name": t.Name, "slug": t.Slug}}); err != nil {
+		return nil, nil, err
+	}
+	if err := createDefaultTemplate(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	if _, err := createDefaultPlaybooks(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	admin, err := tx.CreateUser(ctx, onboardiq.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: onboardiq.RoleAdmin})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, admin, nil
 }
 
 // tenantReferences clear, in tenant $1, every column that refers to a row

@@ -113,9 +113,13 @@ func (db *DB) RevokeToken(ctx context.Context, id uuid.UUID) error {
 func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
 	tenantID, hash, ok := parseToken(token)
 	if !ok {
+		if IsOperatorToken(token) {
+			return nil, onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "an operator token is accepted only on /api/v1/admin; use a workspace's API token (oiq_…)")
+		}
 		return nil, errBadToken
 	}
 	p := &onboardiq.Principal{TenantID: tenantID}
+	var suspended bool
 	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
 		return tx.QueryRow(ctx, `
 WITH tok AS (
@@ -128,14 +132,17 @@ WITH tok AS (
     WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
       AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
 )
-SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL
 FROM tok
 JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
 JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
-			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errBadToken
+	}
+	if err == nil && suspended {
+		return nil, errSuspended
 	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)

@@ -114,6 +114,14 @@ func (db *DB) openSession(ctx context.Context, tenant, user uuid.UUID) (string, 
 	}
 	sum := sha256.Sum256([]byte(token))
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		// A suspended workspace lets nobody in, whatever the way.
+		var suspended bool
+		if err := tx.QueryRow(ctx, `SELECT suspended_at IS NOT NULL FROM tenants WHERE tenant_id = $1`, tenant).Scan(&suspended); err != nil {
+			return err
+		}
+		if suspended {
+			return errSuspended
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO web_sessions (tenant_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
 			tenant, user, sum[:], time.Now().Add(SessionTTL)); err != nil {
 			return err
@@ -123,6 +131,9 @@ func (db *DB) openSession(ctx context.Context, tenant, user uuid.UUID) (string, 
 		}
 		return tx.Emit(onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user}), onboardiq.Event{Kind: onboardiq.EventSignedIn, Data: map[string]any{"user_id": user}})
 	})
+	if errors.Is(err, errSuspended) {
+		return "", nil, errSuspended
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("open session: %w", err)
 	}
@@ -152,6 +163,7 @@ func (db *DB) authenticateSession(ctx context.Context, token string, withBrand b
 	}
 	p := &onboardiq.Principal{TenantID: tenant}
 	var brand *PortalBrand
+	var suspended bool
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`
@@ -162,10 +174,10 @@ WITH s AS (
     UPDATE web_sessions w SET last_seen_at = now() FROM s
     WHERE w.tenant_id = $1 AND w.session_id = s.session_id AND s.last_seen_at < now() - interval '5 minutes'
 )
-SELECT s.session_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name
+SELECT s.session_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL
 FROM s JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
 JOIN tenants t ON t.tenant_id = $1`, tenant, hash).QueryRow(func(row pgx.Row) error {
-			return row.Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName)
+			return row.Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended)
 		})
 		if withBrand {
 			brand = queuePortalBrand(b, tenant)
@@ -177,6 +189,9 @@ JOIN tenants t ON t.tenant_id = $1`, tenant, hash).QueryRow(func(row pgx.Row) er
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("session: %w", err)
+	}
+	if suspended {
+		return nil, nil, errSuspended
 	}
 	return p, brand, nil
 }

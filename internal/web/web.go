@@ -519,7 +519,7 @@ func (h *Handler) sessionWith(r *http.Request, brand bool) (*onboardiq.Principal
 	switch onboardiq.ErrorCode(err) {
 	case "":
 		return p, b, nil
-	case onboardiq.EUNAUTHORIZED, onboardiq.EUNAVAILABLE:
+	case onboardiq.EUNAUTHORIZED, onboardiq.EUNAVAILABLE, onboardiq.EFORBIDDEN: // forbidden: a suspended workspace
 		return nil, nil, err
 	}
 	h.Logger.ErrorContext(r.Context(), "session lookup", "err", err)

@@ -321,3 +321,35 @@ func TestHideSetupChecklist(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupChecklistPlaybookWebhook: a playbook whose webhook action has a
+// URL connects the workspace as an endpoint does.
+func TestSetupChecklistPlaybookWebhook(t *testing.T) {
+	t.Parallel()
+	db, tenant, admin, _ := newWorkspace(t, "pbhook")
+	integration := func() bool {
+		t.Helper()
+		c, err := db.LoadSetupChecklist(admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Items[4].Key == "integration" && c.Items[4].Done
+	}
+	if integration() {
+		t.Fatal("the default playbooks' webhook actions, without a URL, count")
+	}
+	err := db.InTenant(context.Background(), tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE playbooks SET definition = jsonb_set(definition, '{actions,0,url}', '"https://hooks.example.com/n8n"')
+WHERE tenant_id = $1 AND definition->'actions'->0->>'type' = 'webhook'`, tenant)
+		if err == nil && tag.RowsAffected() == 0 {
+			t.Fatal("no default playbook with a webhook action")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !integration() {
+		t.Error("a playbook's webhook with a URL does not count")
+	}
+}

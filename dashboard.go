@@ -12,6 +12,7 @@ type Dashboard struct {
 	Weekly     []WeekCount
 	Customers  map[string]string // id → name, for the lists
 	Unread     int               // the caller's unread notifications (the navigation's badge)
+	Setup      *SetupChecklist   // admins only: the workspace's setup checklist
 }
 
 // WeekCount is how many projects finished in a week.

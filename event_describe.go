@@ -73,6 +73,9 @@ func (e *Event) Describe() string {
 	case EventCustomerHealthDropped:
 		return fmt.Sprintf("health dropped from %d to %d", d.number("previous_score"), d.number("score"))
 	case EventUserInvited:
+		if r := d.data("role"); r != "" && r != string(RoleCustomer) {
+			return "invited" + d.quoted(d.data("email")) + " to the workspace"
+		}
 		return "invited" + d.quoted(d.data("email")) + " to the portal"
 	case EventCustomerDeleted:
 		return "deleted the customer" + d.quoted(d.data("name"))

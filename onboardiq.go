@@ -67,6 +67,9 @@ type User struct {
 	// nothing is sent to it until the address changes.
 	Undeliverable *string `json:"undeliverable,omitempty" doc:"Why email to this address bounced for good; absent while it is deliverable. Changing the email clears it."`
 	TimeZone      string  `json:"time_zone,omitempty" doc:"The user's IANA time zone; empty: the workspace's."`
+	// Invited is a member of staff who has no password yet: invited, not
+	// yet joined (they join by choosing one from their invitation).
+	Invited bool `json:"invited,omitempty" doc:"A member of staff invited who has not yet chosen a password (joined)."`
 }
 
 // Customer is one of the tenant's clients being onboarded. Its contact

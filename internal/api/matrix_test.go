@@ -103,6 +103,10 @@ var routes = []route{
 	// Users are for staff: a contact may not read even their own record
 	// here (they have /me).
 	{"get contact user", "GET", func(e *env) string { return "/users/" + e.contact.String() }, nil, "200 200 200 200 403 403 404 401"},
+	{"invite staff", "POST", fixed("/users/invitations"), func(*env) any { return map[string]any{"email": "invited@acme.test", "name": "Invited", "role": "csm"} },
+		"201 403 403 403 403 403 201 401"},
+	{"resend staff invitation", "POST", func(e *env) string { return "/users/" + e.csm.String() + "/invitation" }, nil, "202 403 403 403 403 403 404 401"},
+	{"setup checklist", "GET", fixed("/setup"), nil, "200 403 403 403 403 403 200 401"},
 	{"update user", "PATCH", func(e *env) string { return "/users/" + e.csm.String() }, func(*env) any { return map[string]any{"name": "Renamed"} }, "200 403 403 403 403 403 404 401"},
 
 	{"create article", "POST", fixed("/kb/articles"), func(*env) any { return map[string]any{"title": "New", "visibility": "public"} }, "201 201 403 403 403 403 201 401"},

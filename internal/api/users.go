@@ -60,6 +60,16 @@ type updateContactInput struct {
 	}
 }
 
+type inviteStaffInput struct {
+	Body struct {
+		Email string `json:"email" format:"email" maxLength:"254"`
+		Name  string `json:"name" minLength:"1" maxLength:"200"`
+		Role  string `json:"role" enum:"admin,csm,sales_leader,viewer"`
+	}
+}
+
+type setupOutput struct{ Body *onboardiq.SetupChecklist }
+
 type listUsersInput struct {
 	ListParams
 	Role       string `query:"role" enum:"admin,csm,sales_leader,viewer,customer"`
@@ -115,5 +125,30 @@ func (h *handlers) registerUsers(api huma.API) {
 		func(ctx context.Context, in *IDParam) (*userOutput, error) {
 			u, _, err := h.DB.ResendInvitation(ctx, in.ID(), h.baseURL())
 			return newUserOutput(u), h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "invite-staff", Method: http.MethodPost, Path: "/users/invitations",
+		Summary: "Invite a member of staff", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated,
+		Description: "Admins only. Adds the user without a password (invited: true) and emails them a link to choose one, " +
+			"which signs them in; the link works once, within 7 days. A customer's contact is added on the customer instead (422 on role); " +
+			"409 when the email is in use."},
+		func(ctx context.Context, in *inviteStaffInput) (*userOutput, error) {
+			u, _, err := h.DB.InviteStaff(ctx, onboardiq.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: onboardiq.Role(in.Body.Role)}, h.baseURL())
+			return newUserOutput(u), h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "resend-staff-invitation", Method: http.MethodPost, Path: "/users/{id}/invitation",
+		Summary: "Send a member of staff their invitation again", Tags: tags, Security: bearer, DefaultStatus: http.StatusAccepted,
+		Description: "Admins only, for a member of staff who has not yet chosen a password (invited: true): a new link, " +
+			"the links sent before stop working. 409 when they have joined or are disabled; a contact is not found here (see /contacts/{id}/invitation)."},
+		func(ctx context.Context, in *IDParam) (*userOutput, error) {
+			u, _, err := h.DB.ResendStaffInvitation(ctx, in.ID(), h.baseURL())
+			return newUserOutput(u), h.problem(ctx, err)
+		})
+	huma.Register(api, huma.Operation{OperationID: "get-setup", Method: http.MethodGet, Path: "/setup",
+		Summary: "Read the workspace's setup checklist", Tags: []string{"Settings"}, Security: bearer,
+		Description: "Admins only. Six steps a new workspace takes (branding, team, template, emails, integration, customer), each done or not, " +
+			"with the console page that does it; the dashboard shows it until every step is done or an admin hides it (dismissed_at)."},
+		func(ctx context.Context, _ *struct{}) (*setupOutput, error) {
+			c, err := h.DB.LoadSetupChecklist(ctx)
+			return &setupOutput{c}, h.problem(ctx, err)
 		})
 }

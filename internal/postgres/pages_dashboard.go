@@ -93,6 +93,9 @@ WHERE c.tenant_id = $1 AND c.customer_id IN (
 			return err
 		})
 		b.Queue(unreadQuery, tenant, p.UserID).QueryRow(func(row pgx.Row) error { return row.Scan(&d.Unread) })
+		if p.Can(onboardiq.ManageSettings) {
+			queueSetupChecklist(b, tenant, &d.Setup)
+		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("dashboard: %w", err)
 		}

@@ -226,11 +226,11 @@ INSERT INTO support_members (tenant_id, support_member_id, name, email) VALUES (
 }
 
 const userColumns = `u.tenant_id, u.user_id, u.email, u.name, u.role, u.customer_id, u.created_at, u.disabled_at IS NOT NULL,
-    u.undeliverable_reason, u.time_zone`
+    u.undeliverable_reason, u.time_zone, u.role <> 'customer' AND u.password_hash IS NULL`
 
 func scanUser(row pgx.Row) (*onboardiq.User, error) {
 	u := &onboardiq.User{}
-	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.CustomerID, &u.CreatedAt, &u.Disabled, &u.Undeliverable, &u.TimeZone)
+	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.CustomerID, &u.CreatedAt, &u.Disabled, &u.Undeliverable, &u.TimeZone, &u.Invited)
 	return u, err
 }
 

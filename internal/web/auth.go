@@ -201,27 +201,44 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resetPage shows the form of a reset link; like magicPage, it consumes
-// nothing, and only the form's POST uses the link.
+// nothing, and only the form's POST uses the link. A staff invitation's
+// link (invite=1) is the same form in an invitation's words.
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
-	return h.render(w, r, http.StatusOK, "reset.html", view{Title: "Choose a new password", Data: r.URL.Query().Get("token")})
+	return h.render(w, r, http.StatusOK, "reset.html", resetView(r, "", r.URL.Query().Get("token")))
+}
+
+// resetForm is the reset page's data: the link's token, and whether it
+// came from a staff invitation.
+type resetForm struct {
+	Token  string
+	Invite bool
+}
+
+func resetView(r *http.Request, errMsg, token string) view {
+	f := resetForm{Token: token, Invite: r.FormValue("invite") == "1"}
+	title := "Choose a new password"
+	if f.Invite {
+		title = "Choose your password"
+	}
+	return view{Title: title, Error: errMsg, Data: f}
 }
 
 func (h *Handler) reset(w http.ResponseWriter, r *http.Request) error {
 	token := r.FormValue("token")
 	if msg := tooLong(r, limitToken, limitPassword, limitConfirm); msg != "" {
-		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: msg})
+		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", resetView(r, msg, ""))
 	}
 	if r.FormValue("password") != r.FormValue("confirm") {
-		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: "The two passwords differ.", Data: token})
+		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", resetView(r, "The two passwords differ.", token))
 	}
 	session, p, err := h.DB.ResetPassword(r.Context(), token, r.FormValue("password"))
 	if onboardiq.ErrorCode(err) == onboardiq.EUNAVAILABLE {
 		return err
 	}
 	if err != nil {
-		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", view{Title: "Choose a new password", Error: errText(err), Data: token})
+		return h.render(w, r, http.StatusUnprocessableEntity, "reset.html", resetView(r, errText(err), token))
 	}
 	h.setSession(w, r, session)
 	if p.IsCustomer() {

@@ -28,3 +28,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	return h.render(w, r, http.StatusOK, "dashboard.html", view{Title: "Dashboard", Data: dashboardData{d, max}, Unread: d.Unread, counted: true})
 }
+
+// hideSetup hides the setup checklist from the workspace's dashboards
+// (admins).
+func (h *Handler) hideSetup(w http.ResponseWriter, r *http.Request) error {
+	if err := h.DB.HideSetupChecklist(r.Context()); err != nil {
+		return err
+	}
+	h.redirectFlash(w, r, "/app", "The setup checklist is hidden.")
+	return nil
+}

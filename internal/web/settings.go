@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 )
@@ -17,20 +15,45 @@ func (h *Handler) settingsFlash(w http.ResponseWriter, r *http.Request, msg stri
 	return nil
 }
 
-// inviteUser creates a user (admins): staff sign in after a password reset;
-// customer contacts with a sign-in link.
+// inviteUser invites a member of staff (admins): they are added without
+// a password and emailed a link to choose one, which signs them in. A
+// refused value re-renders the page with the error beside its field and
+// what was typed kept.
 func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	in := onboardiq.NewUser{Email: r.FormValue("email"), Name: r.FormValue("name"), Role: onboardiq.Role(r.FormValue("role"))}
-	if c := r.FormValue("customer_id"); c != "" {
-		if id, err := uuid.Parse(c); err == nil {
-			in.CustomerID = &id
-		}
+	u, link, err := h.DB.InviteStaff(r.Context(), in, h.appURL())
+	if aboutInput(err) {
+		return h.settingsPage(w, r, http.StatusUnprocessableEntity, func(d *settingsData) {
+			d.Invite = inviteForm{Email: in.Email, Name: in.Name, Role: string(in.Role), Field: onboardiq.ErrorField(err), Error: onboardiq.ErrorMessage(err)}
+		})
 	}
-	u, err := h.DB.CreateUser(r.Context(), in)
 	if err != nil {
 		return err
 	}
-	return h.settingsFlash(w, r, fmt.Sprintf("Added %s (%s). They can set a password with “Forgot your password?”, or a contact signs in by email link.", u.Name, u.Role))
+	h.noteLink(r, link, u.Email)
+	return h.settingsFlash(w, r, fmt.Sprintf("Invitation sent to %s (%s): they join by choosing a password within 7 days.", u.Email, u.Role))
+}
+
+// inviteForm is the settings page's "Invite a team member" form: what was
+// typed when it was refused, with the error beside the field it is about.
+type inviteForm struct {
+	Email, Name, Role string
+	Field, Error      string
+}
+
+// resendStaffInvitation sends an invited member of staff a new invitation
+// (admins); the earlier links stop working.
+func (h *Handler) resendStaffInvitation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	u, link, err := h.DB.ResendStaffInvitation(r.Context(), id, h.appURL())
+	if err != nil {
+		return err
+	}
+	h.noteLink(r, link, u.Email)
+	return h.settingsFlash(w, r, "A new invitation is on its way to "+u.Email+"; the earlier links no longer work.")
 }
 
 // updateUser changes a user's role or disables them (admins).
@@ -93,6 +116,7 @@ type settingsData struct {
 	Brand    brandingForm
 	Rules    contactRulesForm // when emails go to contacts (email_templates.go)
 	Surveys  surveySettingsForm
+	Invite   inviteForm
 }
 
 // brandingForm is the settings page's Branding form (admins): what is

@@ -230,6 +230,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /app/settings/branding", cop.Handler(h.serve(h.staff(h.formUpTo(maxBrandingForm, h.saveBranding)))))
 	handle("POST /app/settings/users", h.staff(h.inviteUser))
 	handle("POST /app/settings/users/{id}", h.staff(h.updateUser))
+	handle("POST /app/settings/users/{id}/invitation", h.staff(h.resendStaffInvitation))
+	handle("POST /app/setup/hide", h.staff(h.hideSetup))
 	handle("POST /app/settings/webhooks", h.staff(h.createWebhook))
 	handle("POST /app/settings/webhooks/{id}/{action}", h.staff(h.webhookAction))
 	handle("GET /app/settings/templates/{id}", h.staff(h.oldTemplateEdit))

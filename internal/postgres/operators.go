@@ -209,7 +209,7 @@ func (db *DB) provision(ctx context.Context, in onboardiq.Provision, slug string
 	res := &Provisioned{Created: true, Invitations: map[string]string{}}
 	id := uuid.New()
 	err := db.InTenant(ctx, id, func(ctx context.Context, tx *Tx) error {
-		t, admin, err := createTenant(ctx, tx, onboardiq.NewTenant{Name: in.OrganizationName, Slug: slug, AdminEmail: in.AdminEmail})
+		_, admin, err := createTenant(ctx, tx, onboardiq.NewTenant{Name: in.OrganizationName, Slug: slug, AdminEmail: in.AdminEmail})
 		if err != nil {
 			return err
 		}
@@ -233,11 +233,11 @@ func (db *DB) provision(ctx context.Context, in onboardiq.Provision, slug string
 			users = append(users, u)
 		}
 		for _, u := range users {
-			link, err := inviteStaff(ctx, tx, u, t.Name, baseURL)
+			sent, err := inviteStaff(ctx, tx, onboardiq.SystemPrincipal(tx.TenantID()), u, baseURL)
 			if err != nil {
 				return err
 			}
-			res.Invitations[u.Email] = link
+			res.Invitations[u.Email] = sent.URL
 		}
 		return nil
 	})
@@ -458,34 +458,4 @@ func (db *DB) DeleteDueTenants(ctx context.Context, now time.Time) ([]uuid.UUID,
 		}
 	}
 	return deleted, nil
-}
-
-// inviteStaff emails a staff user of a new tenant a one-time set-password
-// link (a password-reset link lasting InvitationTTL), the way
-// SendLoginLink does: the delivery holds the link's id, and the email
-// worker makes its secret when it sends. It returns the link made now.
-func inviteStaff(ctx context.Context, tx *Tx, u *onboardiq.User, tenantName, baseURL string) (string, error) {
-	token, err := newTokenWith(linkPrefix, tx.TenantID())
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(token))
-	var tokenID uuid.UUID
-	if err := tx.QueryRow(ctx, `INSERT INTO login_tokens (tenant_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING token_id`,
-		tx.TenantID(), u.ID, LinkReset, sum[:], time.Now().Add(InvitationTTL)).Scan(&tokenID); err != nil {
-		return "", fmt.Errorf("invite %s: %w", u.Email, err)
-	}
-	path := strings.TrimRight(baseURL, "/") + "/reset?token="
-	subject := "You are invited to " + tenantName + " on OnboardIQ"
-	text := fmt.Sprintf("You have an OnboardIQ account in %s (%s).\n\nChoose your password with this link within 7 days (it works once):\n\n%s\n\nThen sign in with your email and that password.",
-		tenantName, u.Email, linkPlaceholder)
-	var id uuid.UUID
-	if err := tx.QueryRow(ctx, `
-INSERT INTO deliveries (tenant_id, channel, event_type, payload, recipient, message_id)
-VALUES ($1, 'email', $2, $3, $4, $5) RETURNING delivery_id`, tx.TenantID(), "staff_invitation",
-		map[string]any{"subject": subject, "text": text, "token_id": tokenID, "link_prefix": path},
-		u.Email, newMessageID()).Scan(&id); err != nil {
-		return "", fmt.Errorf("invite %s: %w", u.Email, err)
-	}
-	return path + token, tx.Enqueue(ctx, EmailArgs{TenantID: tx.TenantID(), DeliveryID: id})
 }

@@ -169,10 +169,10 @@ func newEnvWithPool(t *testing.T, conns int) *env {
 		if db, err = postgres.Open(ctx, fmt.Sprintf("%s&pool_max_conns=%d", d.AppURL, conns), postgres.WithSecrets(testdb.Keyring())); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(db.Close)
+		testdb.Cleanup(t, db.Close)
 	}
 	e.srv = httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
-	t.Cleanup(e.srv.Close)
+	testdb.Cleanup(t, e.srv.Close)
 	return e
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
 // seedMatrix adds to e what the matrix's routes by id need beyond the
@@ -141,7 +142,7 @@ func seedPlaybooks(t *testing.T, e *env) {
 		t.Fatalf("seed a playbook: %v", err)
 	}
 	matrixPlaybooks.Store(e, matrixPlaybook{p.ID, p.SigningSecret})
-	t.Cleanup(func() { matrixPlaybooks.Delete(e) })
+	testdb.Cleanup(t, func() { matrixPlaybooks.Delete(e) })
 	err = e.db.App.InTenant(ctx, e.acme, func(ctx context.Context, tx *postgres.Tx) error {
 		var ignored uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO playbook_runs (tenant_id, run_id, playbook_id, trigger, trigger_key, subject_key, customer_id, project_id, status)

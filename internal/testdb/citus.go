@@ -185,7 +185,7 @@ func newCitusDB(t testing.TB, m migrator) *DB {
 	if err != nil {
 		t.Fatalf("open app pool: %v", err)
 	}
-	t.Cleanup(d.App.Close)
+	Cleanup(t, d.App.Close)
 	return d
 }
 

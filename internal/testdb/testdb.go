@@ -74,8 +74,21 @@ func (d *DB) Open(t testing.TB, opts ...postgres.Option) *postgres.DB {
 	if err != nil {
 		t.Fatalf("open app pool: %v", err)
 	}
-	t.Cleanup(db.Close)
+	Cleanup(t, db.Close)
 	return db
+}
+
+// Cleanup registers f to run when t ends, like t.Cleanup, and lets go of f
+// (and so of what it closes) once it has run. The testing package keeps a
+// finished subtest's cleanup functions reachable until its parent ends, so
+// a table of a thousand parallel subtests that each close a server or a
+// pool with t.Cleanup keeps a thousand of them in memory.
+func Cleanup(t testing.TB, f func()) {
+	held := &f
+	t.Cleanup(func() {
+		(*held)()
+		*held = nil
+	})
 }
 
 // New returns a fresh database for t, migrated and with the application
@@ -140,7 +153,7 @@ func newDB(t testing.TB, m migrator) *DB {
 	if err != nil {
 		t.Fatalf("open app pool: %v", err)
 	}
-	t.Cleanup(d.App.Close)
+	Cleanup(t, d.App.Close)
 	return d
 }
 

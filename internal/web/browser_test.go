@@ -58,7 +58,7 @@ func newAppWith(t *testing.T, opts func(*server.Options)) *app {
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(srv.Close)
+	testdb.Cleanup(t, srv.Close)
 	return &app{db: d, url: url, demo: res}
 }
 

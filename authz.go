@@ -60,6 +60,7 @@ const (
 	RunPlaybooks     Action = "run_playbooks"      // managers: run a playbook by hand, dry-run it
 	ManagePlaybooks  Action = "manage_playbooks"   // admins: create, change, delete, import
 	ExportWorkspace  Action = "export_workspace"   // admins: the whole workspace as one JSON archive
+	ImportData       Action = "import_data"        // admins: CSV imports of customers, users, projects and tasks
 )
 
 // actions says who may do each action, and how the refusal reads.
@@ -92,6 +93,7 @@ var actions = map[Action]struct {
 	RunPlaybooks:     {Managers, "run playbooks"},
 	ManagePlaybooks:  {Admins, "manage playbooks"},
 	ExportWorkspace:  {Admins, "export the workspace"},
+	ImportData:       {Admins, "import data"},
 }
 
 // Actions lists every action.

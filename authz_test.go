@@ -40,6 +40,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.RunPlaybooks:     "yynnn",
 		onboardiq.ManagePlaybooks:  "ynnnn",
 		onboardiq.ExportWorkspace:  "ynnnn",
+		onboardiq.ImportData:       "ynnnn",
 	}
 	roles := []onboardiq.Role{onboardiq.RoleAdmin, onboardiq.RoleCSM, onboardiq.RoleSalesLeader, onboardiq.RoleViewer, onboardiq.RoleCustomer}
 	if len(want) != len(onboardiq.Actions()) {

@@ -100,6 +100,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerMetrics(api)
 	h.registerPlaybooks(api)
 	h.registerExport(api)
+	h.registerImports(api)
 	h.registerOperators(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)

@@ -80,7 +80,7 @@ func TestCrossTenantRoutes(t *testing.T) {
 	acmeIDs := []string{e.c1.String(), e.c2.String(), e.p1.String(), e.p2.String(), e.t1.String(), e.tv.String(), e.ti.String(),
 		e.tpl.String(), e.csm.String(), e.contact.String(), e.pub.String(), e.internal.String(), e.note.String(), e.hook.String(),
 		e.conv.String(), e.staffConv.String(), e.thread.String(), e.hookSecret, matrixField, matrixMilestone,
-		e.playbook().String(), e.playbookSecret(), matrixRun, matrixEscalation}
+		e.playbook().String(), e.playbookSecret(), matrixRun, matrixEscalation, matrixImport}
 	for caller, id := range e.tokenID {
 		if caller != "other_tenant" {
 			acmeIDs = append(acmeIDs, id.String())

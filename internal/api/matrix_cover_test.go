@@ -150,9 +150,15 @@ func seedPlaybooks(t *testing.T, e *env) {
 			e.acme, matrixRun, p.ID, e.c1, e.p1, "customer:"+e.c1.String()).Scan(&ignored); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO escalations (tenant_id, escalation_id, run_id, customer_id, project_id, title, message, ladder, step)
+		if err := tx.QueryRow(ctx, `INSERT INTO escalations (tenant_id, escalation_id, run_id, customer_id, project_id, title, message, ladder, step)
 		                         VALUES ($1, $2, $3, $4, $5, 'Overdue', 'Customer One onboarding is overdue.', '[{"to": "csm", "after_minutes": 0}, {"to": "role:admin", "after_minutes": 240}]', 1)
-		                         RETURNING escalation_id`, e.acme, matrixEscalation, matrixRun, e.c1, e.p1).Scan(&ignored)
+		                         RETURNING escalation_id`, e.acme, matrixEscalation, matrixRun, e.c1, e.p1).Scan(&ignored); err != nil {
+			return err
+		}
+		// A finished import of acme's.
+		return tx.QueryRow(ctx, `INSERT INTO imports (tenant_id, import_id, kind, status, mode, filename, rows, processed, report)
+		                         VALUES ($1, $2, 'customers', 'done', 'all', 'customers.csv', 1, 1, '{"counts": {"create": 1}}') RETURNING import_id`,
+			e.acme, matrixImport).Scan(&ignored)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +170,8 @@ func seedPlaybooks(t *testing.T, e *env) {
 const (
 	matrixRun        = "00000000-0000-0000-0000-0000000000f3"
 	matrixEscalation = "00000000-0000-0000-0000-0000000000f4"
+	// matrixImport is acme's finished import.
+	matrixImport = "00000000-0000-0000-0000-0000000000f5"
 )
 
 // matrixField is acme's custom field (a customer's plan) that seedMatrix

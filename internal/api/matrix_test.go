@@ -274,6 +274,13 @@ var routes = []route{
 	}, "200 403 403 403 403 403 200 401"},
 	{"playbook fields", "GET", fixed("/playbooks/fields"), nil, "200 200 403 403 403 403 200 401"},
 	{"export the workspace", "GET", fixed("/export"), nil, "200 403 403 403 403 403 200 401"},
+	// CSV imports: admins only. The file is the body as it is.
+	{"dry-run import", "POST", fixed("/imports?kind=customers&dry_run=true"), func(*env) any { return []byte("Company,Account ID\nMatrix Co,M-1\n") },
+		"200 403 403 403 403 403 200 401"},
+	{"start import", "POST", fixed("/imports?kind=customers"), func(*env) any { return []byte("Company,Account ID\nMatrix Co,M-1\n") },
+		"202 403 403 403 403 403 202 401"},
+	{"list imports", "GET", fixed("/imports"), nil, "200 403 403 403 403 403 200 401"},
+	{"get import", "GET", fixed("/imports/" + matrixImport), nil, "200 403 403 403 403 403 404 401"},
 	{"acknowledge escalation", "POST", fixed("/escalations/" + matrixEscalation + "/acknowledge"), nil, "200 200 403 403 403 403 404 401"},
 
 	// Operators' routes (operators.go) take an operator token only: every

@@ -72,6 +72,7 @@ func Workers(d Deps) *river.Workers {
 	surveyWorkers(w, d)
 	playbookWorkers(w, d)
 	river.AddWorker(w, &TenantDeletionWorker{DB: d.DB, Logger: d.logger(), Now: d.now})
+	river.AddWorker(w, &ImportWorker{DB: d.DB, Logger: d.logger()})
 	return w
 }
 

@@ -98,6 +98,7 @@ func newRoot(env Env) *cobra.Command {
 		a.usageCmd(),
 		a.healthCmd(),
 		a.playbooksCmd(),
+		a.importCmd(),
 		a.evalCmd(),
 		a.scanCmd(),
 		a.deliveriesCmd(),

@@ -105,6 +105,9 @@ func Parse(t *csvin.Table, o onboardiq.ImportOptions) (*File, error) {
 	f.Report = onboardiq.Import{Kind: o.Kind, Status: onboardiq.ImportDraft, DryRun: o.DryRun, Mode: o.Mode, Filename: o.Filename,
 		Encoding: t.Encoding, Delimiter: string(t.Delimiter), Header: t.Header, Fields: fields, Mapping: map[string]string{},
 		Missing: m.Missing(), Rows: len(t.Rows), Problems: []onboardiq.ImportProblem{}, Preview: []onboardiq.ImportRow{}}
+	if f.Report.Missing == nil {
+		f.Report.Missing = []string{}
+	}
 	for name, c := range m.Columns {
 		if c >= 0 {
 			f.Report.Mapping[name] = t.Header[c]

@@ -403,9 +403,9 @@ func (db *DB) loadImport(ctx context.Context, tenantID, id uuid.UUID, raw []byte
 		}
 		tx.cause = map[string]any{"import_id": id}
 		defer func() { tx.cause = nil }()
-		progress := func(done int) {
+		progress := func(done, total int) {
 			if show != nil {
-				show(done, len(c.plans))
+				show(done, total)
 			}
 			// Its own transaction, seen at once; the import's row is not
 			// locked by tx until the end.
@@ -422,13 +422,13 @@ func (db *DB) loadImport(ctx context.Context, tenantID, id uuid.UUID, raw []byte
 		if err != nil {
 			return err
 		}
-		var finished time.Time
+		var created, finished time.Time
 		if err := tx.QueryRow(ctx, `
 UPDATE imports SET status = 'done', processed = rows, report = $3, file = NULL, finished_at = now()
-WHERE tenant_id = $1 AND import_id = $2 RETURNING finished_at`, tenantID, id, report).Scan(&finished); err != nil {
+WHERE tenant_id = $1 AND import_id = $2 RETURNING created_at, created_by, finished_at`, tenantID, id, report).Scan(&created, &out.CreatedBy, &finished); err != nil {
 			return err
 		}
-		out.ID, out.FinishedAt = &id, &finished
+		out.ID, out.CreatedAt, out.FinishedAt = &id, &created, &finished
 		return nil
 	})
 	return out, err

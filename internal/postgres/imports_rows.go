@@ -409,16 +409,15 @@ func (res *resolved) planTask(f *importing.File, r *importing.Record) *rowPlan {
 
 // load writes the plans in tx, as p, calling progress now and then with
 // the rows done.
-func (c *checkedImport) load(ctx context.Context, tx *Tx, p *onboardiq.Principal, baseURL string, progress func(int)) error {
+func (c *checkedImport) load(ctx context.Context, tx *Tx, p *onboardiq.Principal, baseURL string, progress func(done, total int)) error {
 	var todo []*rowPlan
 	for _, pl := range c.plans {
 		if pl != nil && pl.action != "same" {
 			todo = append(todo, pl)
 		}
 	}
-	switch c.file.Report.Kind {
-	case onboardiq.ImportCustomers:
-		return loadCustomers(ctx, tx, p, todo, progress)
+	if c.file.Report.Kind == onboardiq.ImportCustomers {
+		return loadCustomers(ctx, tx, p, todo, func(done int) { progress(done, len(todo)) })
 	}
 	for i, pl := range todo {
 		var err error
@@ -435,8 +434,8 @@ func (c *checkedImport) load(ctx context.Context, tx *Tx, p *onboardiq.Principal
 		if err != nil {
 			return lineError(pl.rec.Line, err)
 		}
-		if (i+1)%importProgressEvery == 0 {
-			progress(i + 1)
+		if (i+1)%importProgressEvery == 0 || i+1 == len(todo) {
+			progress(i+1, len(todo))
 		}
 	}
 	return nil

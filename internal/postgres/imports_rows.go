@@ -554,25 +554,26 @@ WHERE u.tenant_id = $1 AND u.user_id = s.user_id AND NOT s.is_new`, t)
 		return customerWriteError(err, "import customers")
 	}
 	// The events, as CreateCustomer, UpdateCustomer and CreateUser record
-	// them, in one statement.
+	// them: the new rows' built from the staging tables in SQL, the rest
+	// (changes, fewer) sent as arrays.
 	var ev eventRows
 	for _, pl := range todo {
-		in := pl.rec.Customer
-		if pl.action == "create" {
-			ev.add(onboardiq.EventCustomerCreated, pl.id, map[string]any{}, map[string]any{"name": in.Name, "segment": in.Segment,
-				"support_member_id": in.SupportMemberID, "parent_id": nil, "lifecycle_status": in.LifecycleStatus, "external_id": in.ExternalID})
-		} else if len(pl.changes) > 0 {
+		if pl.action == "update" && len(pl.changes) > 0 {
 			ev.add(onboardiq.EventCustomerUpdated, pl.id, pl.changes, map[string]any{})
 		}
 		for _, c := range pl.contacts {
-			if c.create {
-				ev.add(onboardiq.EventUserCreated, pl.id, map[string]any{}, map[string]any{"user_id": c.id, "email": c.email, "role": onboardiq.RoleCustomer})
-			} else {
+			if !c.create {
 				ev.add(onboardiq.EventUserUpdated, pl.id, map[string]any{"name": map[string]any{"to": c.name}}, map[string]any{"user_id": c.id, "email": c.email})
 			}
 		}
 	}
-	return tx.emitMany(ctx, p, ev)
+	return tx.emitMany(ctx, p, ev, `
+SELECT 'customer.created', customer_id, '{}'::jsonb, jsonb_build_object('name', name, 'segment', segment, 'support_member_id', support_member_id,
+    'parent_id', NULL, 'lifecycle_status', lifecycle_status, 'external_id', external_id)
+FROM import_customers WHERE is_new
+UNION ALL
+SELECT 'user.created', customer_id, '{}'::jsonb, jsonb_build_object('user_id', user_id, 'email', email, 'role', 'customer')
+FROM import_contacts WHERE is_new`)
 }
 
 // eventRows are events of customers to record at once.
@@ -590,28 +591,33 @@ func (e *eventRows) add(kind onboardiq.EventKind, customer uuid.UUID, changes, d
 	e.data = append(e.data, data)
 }
 
-// emitMany records many events as Emit records one: the rows in one
-// INSERT … SELECT, their fan-out jobs in one COPY.
-func (tx *Tx) emitMany(ctx context.Context, p *onboardiq.Principal, e eventRows) error {
-	if len(e.kinds) == 0 {
-		return nil
+// emitMany records many events as Emit records one, the rows in one
+// INSERT … SELECT and their fan-out jobs in one COPY: the events of e, and
+// those that query selects as (kind, customer_id, changes, data).
+func (tx *Tx) emitMany(ctx context.Context, p *onboardiq.Principal, e eventRows, query string) error {
+	cause := tx.cause
+	if cause == nil {
+		cause = map[string]any{}
 	}
-	for i, d := range e.data {
-		for k, v := range tx.cause {
-			d[k] = v
-		}
-		e.data[i] = d
+	if e.kinds == nil {
+		e.kinds, e.customers, e.changes, e.data = []string{}, []uuid.UUID{}, []map[string]any{}, []map[string]any{}
 	}
 	rows, err := tx.Query(ctx, `
 INSERT INTO events (tenant_id, actor_user_id, kind, customer_id, changes, data, occurred_at)
-SELECT $1, $2, k, c, ch, d, now() FROM unnest($3::text[], $4::uuid[], $5::jsonb[], $6::jsonb[]) AS u (k, c, ch, d)
-RETURNING event_id`, tx.TenantID(), p.Actor(), e.kinds, e.customers, e.changes, e.data)
+SELECT $1, $2, k, c, ch, d || $7::jsonb, now() FROM (
+    SELECT * FROM unnest($3::text[], $4::uuid[], $5::jsonb[], $6::jsonb[]) AS u (k, c, ch, d)
+    UNION ALL `+query+`
+) AS e (k, c, ch, d)
+RETURNING event_id`, tx.TenantID(), p.Actor(), e.kinds, e.customers, e.changes, e.data, cause)
 	if err != nil {
 		return fmt.Errorf("emit: %w", err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return fmt.Errorf("emit: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	params := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {

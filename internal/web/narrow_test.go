@@ -70,6 +70,8 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/playbooks"},
 	{"admin", "/app/playbooks/new"},
 	{"admin", "/app/playbooks/{playbook}"},
+	{"admin", "/app/imports"},
+	{"admin", "/app/imports/{import}"},
 	{"admin", "/app/nope"},
 }
 
@@ -86,6 +88,14 @@ func narrowIDs(t *testing.T, a *app) map[string]string {
 		"template": `SELECT template_id::text FROM templates WHERE is_default`,
 		// A default playbook: a new workspace starts with them.
 		"playbook": `SELECT playbook_id::text FROM playbooks ORDER BY position, name LIMIT 1`,
+		// A draft import of a file with long headers and values.
+		"import": `INSERT INTO imports (tenant_id, kind, status, mode, filename, rows, mapping, report)
+VALUES (current_setting('app.tenant_id')::uuid, 'customers', 'draft', 'all', 'a-very-long-export-file-name-from-the-crm-without-any-spaces-2026-11-27.csv', 2,
+    '{"name": "Account Name Exactly As The CRM Calls It"}',
+    '{"encoding": "utf-8", "delimiter": ",", "header": ["Account Name Exactly As The CRM Calls It", "Notes"], "missing": [], "counts": {"create": 1, "skip": 1},
+      "problems": [{"line": 3, "column": 1, "field": "Account Name Exactly As The CRM Calls It", "message": "must be at most 200 characters"}],
+      "preview": [{"line": 2, "values": {"name": "Supercalifragilisticexpialidocious-and-then-some-more-without-any-spaces Incorporated"}, "action": "create"}]}')
+RETURNING import_id::text`,
 		// Hannah's question to her CSM, with a long word in its subject and body.
 		"conversation": `WITH c AS (
     INSERT INTO conversations (tenant_id, customer_id, opened_by, csm_id, subject)

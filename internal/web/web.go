@@ -255,6 +255,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/settings/emails/{kind}/test", h.staff(h.emailTemplateTest))
 	handle("POST /app/settings/emails/{kind}/reset", h.staff(h.emailTemplateReset))
 
+	handle("GET /app/imports", h.staff(h.imports))
+	// The upload form sends a CSV file of up to 50 MB.
+	mux.Handle("POST /app/imports", cop.Handler(h.serve(h.staff(h.formUpTo(maxCSVForm, h.importUpload)))))
+	handle("GET /app/imports/{id}", h.staff(h.importPage))
+	handle("POST /app/imports/{id}", h.staff(h.importSave))
+	handle("GET /app/settings/export", h.staff(h.workspaceExport))
 	handle("GET /app/playbooks", h.staff(h.playbooks))
 	handle("GET /app/playbooks/new", h.staff(h.playbookNew))
 	handle("GET /app/playbooks/export", h.staff(h.playbooksExport))
@@ -322,6 +328,9 @@ type view struct {
 	Error   string
 	Version string
 	Data    any
+	// Refresh reloads the page after that many seconds (a running
+	// import's progress); 0: never.
+	Refresh int
 	// Brand is the portal's branding, on the portal's pages (render reads
 	// it when the page's own read did not bring it).
 	Brand *postgres.PortalBrand

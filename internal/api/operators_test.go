@@ -78,8 +78,8 @@ func TestOperatorProvisionsATenant(t *testing.T) {
 	// each: a delivery of a one-time link.
 	err := e.db.App.InTenantReadOnly(ctx, got.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT u.email, u.role, u.password_hash IS NULL,
-			(SELECT count(*) FROM deliveries d WHERE d.recipient = u.email AND d.channel = 'email' AND d.payload ? 'token_id')
-			FROM tenant_users u ORDER BY u.email`)
+			(SELECT count(*) FROM deliveries d WHERE d.tenant_id = u.tenant_id AND d.recipient = u.email AND d.channel = 'email' AND d.payload ? 'token_id')
+			FROM tenant_users u WHERE u.tenant_id = $1 ORDER BY u.email`, got.TenantID)
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func TestOperatorProvisionsATenant(t *testing.T) {
 			t.Errorf("%d users, want 3", n)
 		}
 		var tier string
-		if err := tx.QueryRow(ctx, `SELECT subscription_tier FROM tenants`).Scan(&tier); err != nil || tier != "business" {
+		if err := tx.QueryRow(ctx, `SELECT subscription_tier FROM tenants WHERE tenant_id = $1`, got.TenantID).Scan(&tier); err != nil || tier != "business" {
 			t.Errorf("tier %q %v", tier, err)
 		}
 		return rows.Err()

@@ -39,7 +39,7 @@ func (h *handlers) importProblem(ctx context.Context, err error) error {
 			return huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "body", Message: fe.Error()})
 		}
 		if onboardiq.ErrorField(err) == "mapping" {
-			return h.queryProblem(ctx, err)
+			return huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "query.map", Message: onboardiq.ErrorMessage(err)})
 		}
 		return h.problem(ctx, err)
 	}

@@ -221,3 +221,21 @@ func CheckDate(field, s string) (time.Time, error) {
 	}
 	return time.Parse(time.DateOnly, s)
 }
+
+// ParseImportMapping reads mapping overrides written field=Header, as the
+// API's map parameter and the command line's --map take them ("field=#3"
+// for the third column, "field=" for none).
+func ParseImportMapping(pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(pairs))
+	for _, m := range pairs {
+		field, header, ok := strings.Cut(m, "=")
+		if !ok {
+			return nil, Invalid("map", "%q: each is field=Header", m)
+		}
+		out[strings.TrimSpace(field)] = strings.TrimSpace(header)
+	}
+	return out, nil
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -76,15 +75,9 @@ func (h *handlers) registerImports(api huma.API) {
 			"field without a column, is refused with 422 listing the problems, and nothing is stored. docs/import.md describes the fields.",
 	}, func(ctx context.Context, in *importInput) (*importOutput, error) {
 		o := onboardiq.ImportOptions{Kind: onboardiq.ImportKind(in.Kind), DryRun: in.DryRun, Mode: onboardiq.ImportMode(in.Mode), Filename: in.Filename}
-		if len(in.Map) > 0 {
-			o.Mapping = map[string]string{}
-			for _, m := range in.Map {
-				field, header, ok := strings.Cut(m, "=")
-				if !ok {
-					return nil, huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: "query.map", Message: "each map is field=Header", Value: m})
-				}
-				o.Mapping[strings.TrimSpace(field)] = strings.TrimSpace(header)
-			}
+		var err error
+		if o.Mapping, err = onboardiq.ParseImportMapping(in.Map); err != nil {
+			return nil, h.queryProblem(ctx, err)
 		}
 		if in.DryRun {
 			r, err := h.DB.CheckImport(ctx, in.RawBody, o)

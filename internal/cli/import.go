@@ -44,17 +44,11 @@ refused.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := onboardiq.ImportOptions{Kind: onboardiq.ImportKind(strings.ToLower(args[0])), DryRun: dryRun,
 				Mode: onboardiq.ImportMode(mode), Filename: args[1]}
-			if len(maps) > 0 {
-				o.Mapping = map[string]string{}
-				for _, m := range maps {
-					field, header, ok := strings.Cut(m, "=")
-					if !ok {
-						return usageError{fmt.Errorf("--map %q: want field=Header", m)}
-					}
-					o.Mapping[strings.TrimSpace(field)] = strings.TrimSpace(header)
-				}
+			var err error
+			if o.Mapping, err = onboardiq.ParseImportMapping(maps); err != nil {
+				return usageError{err}
 			}
-			if err := o.Validate(); err != nil {
+			if err = o.Validate(); err != nil {
 				return usageError{err}
 			}
 			in, err := openArg(args[1])

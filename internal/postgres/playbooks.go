@@ -487,9 +487,13 @@ func createDefaultPlaybooks(ctx context.Context, tx *Tx) (bool, error) {
 // tenant transaction at a time). It returns how many workspaces it gave
 // them to.
 func (db *DB) CreateMissingDefaultPlaybooks(ctx context.Context) (int, error) {
-	tenants, err := db.AllTenantIDs(ctx)
+	rows, err := db.Pool.Query(ctx, `SELECT tenant_ids_without_default_playbooks()`)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("list tenants without default playbooks: %w", err)
+	}
+	tenants, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return 0, fmt.Errorf("list tenants without default playbooks: %w", err)
 	}
 	n := 0
 	for _, t := range tenants {

@@ -60,6 +60,10 @@ const (
 	RunPlaybooks     Action = "run_playbooks"      // managers: run a playbook by hand, dry-run it
 	ManagePlaybooks  Action = "manage_playbooks"   // admins: create, change, delete, import
 	ExportWorkspace  Action = "export_workspace"   // admins: the whole workspace as one JSON archive
+
+	// ManageIntegrations is the admins': CRM connections, their mapping
+	// rules and the inbound CRM log (docs/crm.md).
+	ManageIntegrations Action = "manage_integrations"
 )
 
 // actions says who may do each action, and how the refusal reads.
@@ -92,6 +96,8 @@ var actions = map[Action]struct {
 	RunPlaybooks:     {Managers, "run playbooks"},
 	ManagePlaybooks:  {Admins, "manage playbooks"},
 	ExportWorkspace:  {Admins, "export the workspace"},
+
+	ManageIntegrations: {Admins, "manage CRM connections"},
 }
 
 // Actions lists every action.

@@ -40,6 +40,8 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.RunPlaybooks:     "yynnn",
 		onboardiq.ManagePlaybooks:  "ynnnn",
 		onboardiq.ExportWorkspace:  "ynnnn",
+
+		onboardiq.ManageIntegrations: "ynnnn",
 	}
 	roles := []onboardiq.Role{onboardiq.RoleAdmin, onboardiq.RoleCSM, onboardiq.RoleSalesLeader, onboardiq.RoleViewer, onboardiq.RoleCustomer}
 	if len(want) != len(onboardiq.Actions()) {

@@ -101,6 +101,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerPlaybooks(api)
 	h.registerExport(api)
 	h.registerOperators(api)
+	h.registerCRM(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api

@@ -224,10 +224,10 @@ type hubspotEvent struct {
 		Segment value `json:"segment"`
 	} `json:"company"`
 	Contacts []struct {
-		Email     string `json:"email"`
-		FirstName string `json:"firstname"`
-		LastName  string `json:"lastname"`
-		Name      string `json:"name"`
+		Email     value `json:"email"`
+		FirstName value `json:"firstname"`
+		LastName  value `json:"lastname"`
+		Name      value `json:"name"`
 	} `json:"contacts"`
 }
 
@@ -259,7 +259,11 @@ func parseHubSpot(body []byte, stage string) ([]Deal, error) {
 			if f := onboardiq.ErrorField(err); f != "body" {
 				return nil, onboardiq.Invalid(prefix(i)+f, "%s", onboardiq.ErrorMessage(err))
 			}
-			return nil, onboardiq.Invalid(strings.TrimSuffix(prefix(i), ".")+"body", "%s", onboardiq.ErrorMessage(err))
+			at := strings.TrimSuffix(prefix(i), ".")
+			if at == "" {
+				at = "body"
+			}
+			return nil, onboardiq.Invalid(at, "%s", onboardiq.ErrorMessage(err))
 		}
 		// Flat keys of the event (a workflow's body) count as properties.
 		var flat map[string]value
@@ -369,15 +373,11 @@ func hubspotDeal(ev hubspotEvent, props map[string]value, stage, p string) (Deal
 		c.Name = "HubSpot deal " + d.DealID
 	}
 	for j, ct := range ev.Contacts {
-		email, err := checkEmail(fmt.Sprintf("%scontacts[%d].email", p, j), ct.Email)
+		c, err := readContact(fmt.Sprintf("%scontacts[%d].", p, j), ct.Email, ct.Name, ct.FirstName, ct.LastName)
 		if err != nil {
 			return d, err
 		}
-		name := strings.TrimSpace(ct.Name)
-		if name == "" {
-			name = strings.TrimSpace(ct.FirstName + " " + ct.LastName)
-		}
-		d.Contacts = append(d.Contacts, Contact{Email: email, Name: name})
+		d.Contacts = append(d.Contacts, c)
 	}
 	emails := get("contact_emails", 10000)
 	if err != nil {
@@ -414,29 +414,43 @@ type salesforceBody struct {
 }
 
 type contactBody struct {
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
+	Email     value `json:"email"`
+	Name      value `json:"name"`
+	FirstName value `json:"first_name"`
+	LastName  value `json:"last_name"`
 }
 
 func readContacts(cs []contactBody) ([]Contact, error) {
 	out := make([]Contact, 0, len(cs))
 	for j, ct := range cs {
-		email, err := checkEmail(fmt.Sprintf("contacts[%d].email", j), ct.Email)
+		c, err := readContact(fmt.Sprintf("contacts[%d].", j), ct.Email, ct.Name, ct.FirstName, ct.LastName)
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimSpace(ct.Name)
-		if name == "" {
-			name = strings.TrimSpace(ct.FirstName + " " + ct.LastName)
-		}
-		if utf8.RuneCountInString(name) > 200 {
-			return nil, onboardiq.Invalid(fmt.Sprintf("contacts[%d].name", j), "must be at most 200 characters")
-		}
-		out = append(out, Contact{Email: email, Name: name})
+		out = append(out, c)
 	}
 	return out, nil
+}
+
+// readContact reads one contact, naming its fields under prefix: its
+// name, or first and last names joined.
+func readContact(prefix string, email, name, first, last value) (Contact, error) {
+	t := &texts{}
+	e := t.get(email, prefix+"email", 254)
+	n := t.get(name, prefix+"name", 200)
+	f := t.get(first, prefix+"first_name", 100)
+	l := t.get(last, prefix+"last_name", 100)
+	if t.err != nil {
+		return Contact{}, t.err
+	}
+	e, err := checkEmail(prefix+"email", e)
+	if err != nil {
+		return Contact{}, err
+	}
+	if n == "" {
+		n = strings.TrimSpace(f + " " + l)
+	}
+	return Contact{Email: e, Name: n}, nil
 }
 
 // texts reads several values as text, stopping at the first error.

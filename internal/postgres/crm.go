@@ -360,11 +360,11 @@ func (db *DB) ReceiveCRMWebhook(ctx context.Context, slug string, r crm.Request,
 		return nil, notFound
 	}
 	if !enabled {
-		return nil, errors.Join(notFound, db.logCRM(ctx, tenant, onboardiq.CRMInbound{Provider: r.Provider, SignatureOK: false,
+		return nil, orLogError(notFound, db.logCRM(ctx, tenant, onboardiq.CRMInbound{Provider: r.Provider, SignatureOK: false,
 			Outcome: onboardiq.CRMDisabled, Detail: "the connection is turned off: nothing was read"}))
 	}
 	if err := crm.Verify(r, secret, now); err != nil {
-		return nil, errors.Join(onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the %s signature was refused: %v", r.Provider.Label(), err),
+		return nil, orLogError(onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "the %s signature was refused: %v", r.Provider.Label(), err),
 			db.logCRM(ctx, tenant, onboardiq.CRMInbound{Provider: r.Provider, Outcome: onboardiq.CRMBadSignature,
 				Detail: "refused: nothing was read", Error: err.Error()}))
 	}
@@ -374,7 +374,7 @@ func (db *DB) ReceiveCRMWebhook(ctx context.Context, slug string, r crm.Request,
 		if f := onboardiq.ErrorField(err); f != "" {
 			msg = f + ": " + msg
 		}
-		return nil, errors.Join(err, db.logCRM(ctx, tenant, onboardiq.CRMInbound{Provider: r.Provider, SignatureOK: true,
+		return nil, orLogError(err, db.logCRM(ctx, tenant, onboardiq.CRMInbound{Provider: r.Provider, SignatureOK: true,
 			Outcome: onboardiq.CRMInvalid, Detail: "refused: nothing was done", Error: truncate(msg, 1000)}))
 	}
 	out := make([]CRMResult, 0, len(deals))
@@ -386,6 +386,15 @@ func (db *DB) ReceiveCRMWebhook(ctx context.Context, slug string, r crm.Request,
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// orLogError is refusal, unless logging it failed: then the logging's
+// error, so that the caller answers 5xx and the CRM sends it again.
+func orLogError(refusal, logErr error) error {
+	if logErr != nil {
+		return logErr
+	}
+	return refusal
 }
 
 // logCRM records a call that did nothing, in a transaction of its own.

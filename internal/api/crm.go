@@ -182,7 +182,7 @@ func (h *handlers) registerCRM(api huma.API) {
 		// The signature is checked before the body is read: huma must not
 		// refuse an unsigned body first (internal/crm reads it).
 		SkipValidateBody: true,
-		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/json": {Schema: body}}}},
+		RequestBody:      &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/json": {Schema: body}}}},
 		func(ctx context.Context, in *crmWebhookInput) (*struct {
 			Body struct {
 				Results []postgres.CRMResult `json:"results"`

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +201,34 @@ func TestCRMRulesFormAndWebhook(t *testing.T) {
 	rows := p.all("#crm-log-table tbody tr.crm-started")
 	if len(rows) != 1 || !strings.Contains(nodeText(rows[0]), "424242") || len(p.all("#crm-log-table tbody tr.crm-started a[href^='/app/projects/']")) != 1 {
 		t.Errorf("the log does not show the started project")
+	}
+}
+
+// TestCRMHubSpotScript: scripts/crm-hubspot-won.sh, the docs' way of
+// trying a connection, sends a call the server accepts and that starts a
+// project (curl and openssl needed).
+func TestCRMHubSpotScript(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"bash", "curl", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s here", tool)
+		}
+	}
+	a := newApp(t)
+	admin := signIn(t, a, "alex.morgan@acme.example")
+	const secret = "script-hubspot-app-secret"
+	if p := post(t, admin, a.url+"/app/settings/crm/connections/hubspot", url.Values{"enabled": {"on"}, "secret": {secret}}, a.url); p.status != http.StatusSeeOther {
+		t.Fatalf("hubspot: %d %s", p.status, p.raw)
+	}
+	cmd := exec.Command("bash", "../../scripts/crm-hubspot-won.sh", "acme", "5150", "25000")
+	cmd.Env = append(os.Environ(), "ONBOARDIQ_BASE_URL="+a.url, "HUBSPOT_APP_SECRET="+secret)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"outcome":"started"`) {
+		t.Fatalf("the script: %v %s", err, out)
+	}
+	var n int
+	actScan(t, a, `SELECT count(*) FROM projects p JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id WHERE c.external_id = 'company-5150'`, nil, &n)
+	if n != 1 {
+		t.Errorf("%d projects for the script's deal", n)
 	}
 }

@@ -681,3 +681,55 @@ func addCRMContacts(ctx context.Context, tx *Tx, customer uuid.UUID, contacts []
 	}
 	return added, skipped, nil
 }
+
+// resealCRM seals again, with the first key, the CRM connections' secrets
+// sealed with another (rekey): ResealWebhookSecrets's part for them.
+// Unreadable ones are reported by the workspace's id: a connection has no
+// id of its own.
+func resealCRM(ctx context.Context, tx *Tx, rekey bool, r *ResealReport) error {
+	rows, err := tx.Query(ctx, `SELECT provider, secret_sealed FROM crm_connections WHERE tenant_id = $1 ORDER BY provider`, tx.TenantID())
+	if err != nil {
+		return err
+	}
+	type row struct {
+		provider onboardiq.CRMProvider
+		sealed   []byte
+	}
+	all, err := pgx.CollectRows(rows, func(c pgx.CollectableRow) (row, error) {
+		var x row
+		return x, c.Scan(&x.provider, &x.sealed)
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range all {
+		switch {
+		case tx.secrets.Current(x.sealed):
+			r.Current++
+			continue
+		case !tx.secrets.Has(x.sealed):
+			r.Unreadable = append(r.Unreadable, tx.TenantID())
+			continue
+		case !rekey:
+			continue
+		}
+		plain, err := tx.secrets.Open(x.sealed, crmSecretAD(tx.TenantID(), x.provider))
+		if err != nil {
+			r.Unreadable = append(r.Unreadable, tx.TenantID())
+			continue
+		}
+		sealed, err := tx.secrets.Seal(plain, crmSecretAD(tx.TenantID(), x.provider))
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE crm_connections SET secret_sealed = $4 WHERE tenant_id = $1 AND provider = $2 AND secret_sealed = $3`,
+			tx.TenantID(), x.provider, x.sealed, sealed)
+		if err != nil {
+			return fmt.Errorf("seal the secret of the %s connection: %w", x.provider, err)
+		}
+		if tag.RowsAffected() > 0 {
+			r.Resealed++
+		}
+	}
+	return nil
+}

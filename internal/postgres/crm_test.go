@@ -52,7 +52,9 @@ func TestCRMSameEventAtOnce(t *testing.T) {
 	results := make([][]postgres.CRMResult, 8)
 	errs := make([]error, 8)
 	for i := range results {
-		wg.Go(func() { results[i], errs[i] = d.App.ReceiveCRMWebhook(context.Background(), "crm-race", req, time.Now()) })
+		wg.Go(func() {
+			results[i], errs[i] = d.App.ReceiveCRMWebhook(context.Background(), "crm-race", req, time.Now())
+		})
 	}
 	wg.Wait()
 	started, duplicates := 0, 0

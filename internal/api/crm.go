@@ -120,11 +120,7 @@ func (in *crmWebhookInput) Resolve(ctx huma.Context) []error {
 // base URL, the Host the request named.
 func (h *handlers) crmURI(in *crmWebhookInput) string {
 	if b := h.baseURL(); b != "" {
-		if i := strings.Index(b, "://"); i >= 0 {
-			if j := strings.IndexByte(b[i+3:], '/'); j >= 0 {
-				b = b[:i+3+j] // the origin: the path is the request's
-			}
-		}
+		// Behind a proxy that strips a path prefix, the base URL carries it.
 		return b + in.uri
 	}
 	scheme := "http"

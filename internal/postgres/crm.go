@@ -511,8 +511,10 @@ func applyDeal(ctx context.Context, tx *Tx, provider onboardiq.CRMProvider, d cr
 	if d.DealID != "" {
 		var project uuid.UUID
 		err := tx.QueryRow(ctx, `
-SELECT project_id FROM crm_inbound WHERE tenant_id = $1 AND provider = $2 AND deal_id = $3 AND applied AND project_id IS NOT NULL
-ORDER BY received_at LIMIT 1`, tx.TenantID(), provider, d.DealID).Scan(&project)
+SELECT i.project_id FROM crm_inbound i
+JOIN projects p ON p.tenant_id = i.tenant_id AND p.project_id = i.project_id
+WHERE i.tenant_id = $1 AND i.provider = $2 AND i.deal_id = $3 AND i.applied AND i.project_id IS NOT NULL
+ORDER BY i.received_at LIMIT 1`, tx.TenantID(), provider, d.DealID).Scan(&project)
 		if err == nil {
 			res.Outcome, res.ProjectID = onboardiq.CRMUpdated, &project
 			res.Detail = strings.Join(append(notes, "the deal had started its project already"), "; ")

@@ -61,6 +61,10 @@ const (
 	ManagePlaybooks  Action = "manage_playbooks"   // admins: create, change, delete, import
 	ExportWorkspace  Action = "export_workspace"   // admins: the whole workspace as one JSON archive
 	ImportData       Action = "import_data"        // admins: CSV imports of customers, users, projects and tasks
+
+	// ManageIntegrations is the admins': CRM connections, their mapping
+	// rules and the inbound CRM log (docs/crm.md).
+	ManageIntegrations Action = "manage_integrations"
 )
 
 // actions says who may do each action, and how the refusal reads.
@@ -94,6 +98,8 @@ var actions = map[Action]struct {
 	ManagePlaybooks:  {Admins, "manage playbooks"},
 	ExportWorkspace:  {Admins, "export the workspace"},
 	ImportData:       {Admins, "import data"},
+
+	ManageIntegrations: {Admins, "manage CRM connections"},
 }
 
 // Actions lists every action.

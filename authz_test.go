@@ -41,6 +41,8 @@ func TestWhoMayDoWhat(t *testing.T) {
 		onboardiq.ManagePlaybooks:  "ynnnn",
 		onboardiq.ExportWorkspace:  "ynnnn",
 		onboardiq.ImportData:       "ynnnn",
+
+		onboardiq.ManageIntegrations: "ynnnn",
 	}
 	roles := []onboardiq.Role{onboardiq.RoleAdmin, onboardiq.RoleCSM, onboardiq.RoleSalesLeader, onboardiq.RoleViewer, onboardiq.RoleCustomer}
 	if len(want) != len(onboardiq.Actions()) {

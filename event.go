@@ -104,6 +104,10 @@ const (
 	EventPlaybookUpdated        = EventKind("playbook.updated")
 	EventPlaybookDeleted        = EventKind("playbook.deleted")
 	EventEscalationAcknowledged = EventKind("escalation.acknowledged")
+
+	// EventCRMSettingsChanged: a CRM connection set up, changed or its
+	// secret rotated, or the mapping rules replaced (docs/crm.md).
+	EventCRMSettingsChanged = EventKind("settings.crm_changed")
 )
 
 // EventKinds lists every kind, in the order above.
@@ -131,6 +135,7 @@ var EventKinds = []EventKind{
 	EventMilestonesChanged, EventMilestoneReached,
 	EventSurveyRequested, EventSurveyAnswered, EventSurveySettingsChanged,
 	EventPlaybookCreated, EventPlaybookUpdated, EventPlaybookDeleted, EventEscalationAcknowledged,
+	EventCRMSettingsChanged,
 }
 
 // WebhookEvents are the kinds published to webhooks, the types an endpoint
@@ -236,6 +241,8 @@ var eventLabels = map[EventKind]string{
 	EventPlaybookUpdated:             "changed a playbook",
 	EventPlaybookDeleted:             "deleted a playbook",
 	EventEscalationAcknowledged:      "acknowledged an escalation",
+
+	EventCRMSettingsChanged: "changed the CRM settings",
 }
 
 // Label is what an event of kind k was, in words; an unknown kind is its name.

@@ -229,6 +229,13 @@ func (e *Event) Describe() string {
 		return verb + " the playbook" + d.quoted(d.data("name"))
 	case EventEscalationAcknowledged:
 		return "acknowledged the escalation" + d.quoted(d.data("title"))
+	case EventCRMSettingsChanged:
+		if d.data("area") == "crm_rules" {
+			return "changed the CRM mapping rules"
+		}
+		if d.data("provider") != "" {
+			return "changed the " + CRMProvider(d.data("provider")).Label() + " connection"
+		}
 	}
 	return e.Kind.Label()
 }

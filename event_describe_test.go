@@ -128,6 +128,8 @@ func TestDescribeEveryKind(t *testing.T) {
 		{"", Event{Kind: EventPlaybookUpdated, Data: map[string]any{"name": "Health below 40"}}, "changed the playbook “Health below 40”"},
 		{"", Event{Kind: EventPlaybookDeleted, Data: map[string]any{"name": "Nudge"}}, "deleted the playbook “Nudge”"},
 		{"", Event{Kind: EventEscalationAcknowledged, Data: map[string]any{"title": "Globex onboarding is overdue"}}, "acknowledged the escalation “Globex onboarding is overdue”"},
+		{"connection", Event{Kind: EventCRMSettingsChanged, Data: map[string]any{"area": "crm", "provider": "hubspot"}}, "changed the HubSpot connection"},
+		{"rules", Event{Kind: EventCRMSettingsChanged, Data: map[string]any{"area": "crm_rules", "rules": 2}}, "changed the CRM mapping rules"},
 	}
 	covered := map[EventKind]bool{}
 	for _, tc := range cases {

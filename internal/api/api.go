@@ -102,6 +102,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerExport(api)
 	h.registerImports(api)
 	h.registerOperators(api)
+	h.registerCRM(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api

@@ -52,6 +52,10 @@ func seedMatrix(t *testing.T, e *env) {
 		if err != nil {
 			return err
 		}
+		// A CRM connection (its secret sealed bytes that need not open).
+		if _, err := tx.Exec(ctx, `INSERT INTO crm_connections (tenant_id, provider, secret_sealed) VALUES ($1, 'generic', '\x00'::bytea)`, e.acme); err != nil {
+			return err
+		}
 		// A survey answered by the contact: the responses list shows it to
 		// acme's staff only.
 		if err := q(&ignored, `INSERT INTO survey_requests (tenant_id, request_id, kind, customer_id, user_id, reason, subject, dedupe_key, sent_at, expires_at, answered_at)
@@ -190,6 +194,8 @@ const matrixMilestone = "00000000-0000-0000-0000-0000000000f2"
 var unauthenticated = map[string]string{
 	"POST /inbound/email": "a mail provider's webhook, signed with ONBOARDIQ_INBOUND_WEBHOOK_SECRET instead (inbound_test.go)",
 	"POST /inbound/usage": "usage events from the operator's pipeline, signed with ONBOARDIQ_INBOUND_WEBHOOK_SECRET instead (usage_test.go)",
+
+	"POST /crm/{workspace}/{provider}": "a CRM's webhook, signed with the workspace's connection secret instead (crm_test.go)",
 }
 
 type specOperation struct {

@@ -226,6 +226,17 @@ var routes = []route{
 	{"delivery log", "GET", fixed("/deliveries"), nil, "200 403 403 403 403 403 200 401"},
 	{"inbound messages", "GET", fixed("/inbound-messages"), nil, "200 403 403 403 403 403 200 401"},
 
+	// CRM connections, mapping rules and the inbound log: admins only;
+	// seedMatrix gives acme a generic connection to rotate.
+	{"list crm connections", "GET", fixed("/crm/connections"), nil, "200 403 403 403 403 403 200 401"},
+	{"set crm connection", "PUT", fixed("/crm/connections/salesforce"), func(*env) any { return map[string]any{"enabled": true} },
+		"200 403 403 403 403 403 200 401"},
+	{"rotate crm secret", "POST", fixed("/crm/connections/generic/rotate-secret"), nil, "200 403 403 403 403 403 404 401"},
+	{"list crm rules", "GET", fixed("/crm/rules"), nil, "200 403 403 403 403 403 200 401"},
+	{"set crm rules", "PUT", fixed("/crm/rules"), func(e *env) any { return map[string]any{"rules": []map[string]any{{"template_id": e.tpl}}} },
+		"200 403 403 403 403 403 422 401"},
+	{"crm log", "GET", fixed("/crm/log"), nil, "200 403 403 403 403 403 200 401"},
+
 	// Another workspace's admin may send usage (200) but naming acme's
 	// customer is refused in the answer as not found, and nothing is stored.
 	{"send usage events", "POST", fixed("/usage-events"), func(e *env) any {

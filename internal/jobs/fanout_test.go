@@ -271,6 +271,9 @@ VALUES ($1, $2, $3, $4, 'Overdue', 'Overdue', '[{"to": "csm", "after_minutes": 0
 	}))
 	_, err = db.AcknowledgeEscalation(admin, escalation)
 	must(err)
+	// A CRM connection set up (settings.crm_changed).
+	_, _, err = db.SetCRMConnection(admin, onboardiq.CRMGeneric, onboardiq.CRMConnectionInput{Enabled: true})
+	must(err)
 
 	// A stored score that the usage above changes when the health consumer
 	// rescores (customer.health_level_changed, customer.health_dropped).

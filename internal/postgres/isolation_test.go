@@ -115,6 +115,9 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO escalations (tenant_id, run_id, title, message, ladder)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000f2', 'Late', 'Late', '[{"to": "csm", "after_minutes": 0}]')`,
 			`INSERT INTO imports (tenant_id, kind, status, mode, filename) VALUES ($1, 'customers', 'done', 'all', 'customers.csv')`,
+			`INSERT INTO crm_connections (tenant_id, provider, secret_sealed) VALUES ($1, 'hubspot', '\x00'::bytea)`,
+			`INSERT INTO crm_rules (tenant_id, position, template_id) VALUES ($1, 0, '00000000-0000-0000-0000-0000000000a1')`,
+			`INSERT INTO crm_inbound (tenant_id, provider, event_id, signature_ok, applied, outcome) VALUES ($1, 'hubspot', '1', true, true, 'ignored')`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

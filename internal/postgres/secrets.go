@@ -151,7 +151,10 @@ WHERE tenant_id = $1 AND endpoint_id = $2 AND secret IS NOT DISTINCT FROM $3 AND
 			r.Resealed++
 		}
 	}
-	return resealPlaybooks(ctx, tx, rekey, r)
+	if err := resealPlaybooks(ctx, tx, rekey, r); err != nil {
+		return err
+	}
+	return resealCRM(ctx, tx, rekey, r)
 }
 
 // resealPlaybooks seals again, with the first key, the playbooks' signing

@@ -147,8 +147,8 @@ VALUES ($1, 'email', $2, $3, $4, $5, $6) RETURNING delivery_id`, tx.TenantID(), 
 //   - template: a template besides the default, or any template changed
 //     after it was created (its updated_at is later than its created_at);
 //   - emails: an email to contacts customised (an email_templates row);
-//   - integration: a webhook endpoint, or a playbook with a webhook action
-//     that has a URL;
+//   - integration: a webhook endpoint, a playbook with a webhook action
+//     that has a URL, or a CRM connection that is on;
 //   - customer: a customer.
 const setupQuery = `
 SELECT EXISTS (SELECT FROM tenant_branding WHERE tenant_id = $1),
@@ -157,7 +157,8 @@ SELECT EXISTS (SELECT FROM tenant_branding WHERE tenant_id = $1),
        EXISTS (SELECT FROM email_templates WHERE tenant_id = $1),
        EXISTS (SELECT FROM webhook_endpoints WHERE tenant_id = $1)
          OR EXISTS (SELECT FROM playbooks WHERE tenant_id = $1
-                    AND jsonb_path_exists(definition, '$.actions[*] ? (@.type == "webhook" && @.url != "")')),
+                    AND jsonb_path_exists(definition, '$.actions[*] ? (@.type == "webhook" && @.url != "")'))
+         OR EXISTS (SELECT FROM crm_connections WHERE tenant_id = $1 AND enabled),
        EXISTS (SELECT FROM customers WHERE tenant_id = $1),
        (SELECT setup_dismissed_at FROM tenants WHERE tenant_id = $1)`
 

@@ -326,6 +326,9 @@ FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).
 	if err != nil {
 		return nil, fmt.Errorf("read tenant: %w", err)
 	}
+	if t.Quotas, err = readTenantQuotas(ctx, tx); err != nil {
+		return nil, err
+	}
 	switch {
 	case t.DeleteAfter != nil:
 		t.Status = onboardiq.TenantDeleting

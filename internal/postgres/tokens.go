@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -121,7 +122,9 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Princi
 	p := &onboardiq.Principal{TenantID: tenantID}
 	var suspended bool
 	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `
+		var quotas quotaSettings
+		var overrides []byte
+		err := tx.QueryRow(ctx, `
 WITH tok AS (
     SELECT token_id, user_id, last_used_at FROM api_tokens
     WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL
@@ -132,11 +135,22 @@ WITH tok AS (
     WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
       AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
 )
-SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL
+SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL,
+       t.subscription_tier, t.quota_overrides, now()
 FROM tok
 JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
 JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
-			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended)
+			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended,
+				&quotas.tier, &overrides, &quotas.now)
+		if err != nil || suspended {
+			return err
+		}
+		if err := json.Unmarshal(overrides, &quotas.overrides); err != nil {
+			return fmt.Errorf("read quota overrides: %w", err)
+		}
+		// Every authenticated call counts against the month's API calls
+		// (docs/quotas.md), in this transaction: one more statement.
+		return meterAPICall(ctx, tx, quotas)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errBadToken

@@ -41,7 +41,7 @@ func (e *Event) Describe() string {
 		return "set the workspace’s quotas (no tier)"
 	case EventQuotaWarning:
 		q := Quota(d.data("quota"))
-		return "warned that the workspace used " + fmt.Sprint(QuotaWarnPercent) + "% of its quota of " + strings.ToLower(q.Label())
+		return "warned that the workspace used " + fmt.Sprint(QuotaWarnPercent) + "% of its quota of " + q.Noun()
 	case EventUserCreated:
 		return d.userCreated()
 	case EventUserUpdated:

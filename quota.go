@@ -53,6 +53,17 @@ func (q Quota) Label() string {
 	return string(q)
 }
 
+// Noun is q in a sentence: "the quota of staff users".
+func (q Quota) Noun() string {
+	switch q {
+	case QuotaAPICalls:
+		return "monthly API calls"
+	case QuotaAITokens:
+		return "monthly AI tokens"
+	}
+	return strings.ToLower(q.Label())
+}
+
 // Format says an amount of q for people: bytes in KiB, MiB or GiB for
 // storage, a number with thousands separators otherwise.
 func (q Quota) Format(n int64) string {
@@ -269,8 +280,8 @@ type QuotaError struct {
 // ExceedQuota returns the error of going past quota q (limit, usage) at
 // now.
 func ExceedQuota(q Quota, limit, usage int64, now time.Time) *QuotaError {
-	msg := fmt.Sprintf("This workspace has reached its %s quota: %s used of %s. %s",
-		strings.ToLower(q.Label()), q.Format(usage), q.Format(limit), raiseHint(q, now))
+	msg := fmt.Sprintf("This workspace has reached its quota of %s: %s used of %s. %s",
+		q.Noun(), q.Format(usage), q.Format(limit), raiseHint(q, now))
 	e := &QuotaError{Quota: q, Limit: limit, Usage: usage}
 	if q.Monthly() {
 		e.err = Limited(NextMonth(now).Sub(now), "%s", msg)

@@ -24,7 +24,7 @@ func warnOfQuota(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) error
 		return err
 	}
 	title := fmt.Sprintf("%s: %d%% of the workspace's quota used", q.Label(), onboardiq.QuotaWarnPercent)
-	body := fmt.Sprintf("This workspace has used %s of its %s quota of %s. ", q.Format(usage), q.Label(), q.Format(limit))
+	body := fmt.Sprintf("This workspace has used %s of its quota of %s (%s). ", q.Format(usage), q.Noun(), q.Format(limit))
 	if q.Monthly() {
 		body += "It starts again on the first of next month (UTC). "
 	}

@@ -244,17 +244,23 @@ func NewTenantQuotas(tier *string, o QuotaOverrides, usage map[Quota]int64, now 
 	t := &TenantQuotas{Tier: tier, Overrides: o, Month: MonthOf(now).Format("2006-01"), Renews: NextMonth(now)}
 	for _, q := range Quotas {
 		limit, src := Limit(q, tier, o)
-		u := QuotaUsage{Quota: q, Label: q.Label(), Limit: limit, Usage: usage[q], Source: src, Monthly: q.Monthly()}
-		if limit != nil {
-			p := 100
-			if *limit > 0 {
-				p = int(min(usage[q]*100 / *limit, 1000))
-			}
-			u.Percent = &p
-		}
-		t.Quotas = append(t.Quotas, u)
+		t.Quotas = append(t.Quotas, QuotaUsage{Quota: q, Label: q.Label(), Limit: limit, Source: src, Monthly: q.Monthly()})
+		t.SetUsage(len(t.Quotas)-1, usage[q])
 	}
 	return t
+}
+
+// SetUsage sets the usage of t.Quotas[i], and its percentage.
+func (t *TenantQuotas) SetUsage(i int, usage int64) {
+	u := &t.Quotas[i]
+	u.Usage = usage
+	if u.Limit != nil {
+		p := 100
+		if *u.Limit > 0 {
+			p = int(min(usage*100 / *u.Limit, 1000))
+		}
+		u.Percent = &p
+	}
 }
 
 // MonthOf is the first instant of t's month, in UTC.

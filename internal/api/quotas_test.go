@@ -95,12 +95,9 @@ func TestQuotasThroughTheAPI(t *testing.T) {
 		t.Fatalf("before: %s", out)
 	}
 	// The limits: one more staff user, one endpoint, 100 more bytes, and
-	// the calls made so far and 3 more (this PUT is an operator's, not
-	// counted).
-	var calls int64
-	_ = e.db.App.InTenantReadOnly(context.Background(), e.acme, func(ctx context.Context, tx *postgres.Tx) error {
-		return tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM quota_usage WHERE tenant_id = $1 AND quota = 'api_calls'`, e.acme).Scan(&calls)
-	})
+	// the calls made so far (the GET above counted) and 20 more (the
+	// operator's calls are not counted).
+	calls, _ := q.usage("api_calls")
 	callLimit := calls + 20
 	st, out = e.do(t, "operator", "PUT", path, map[string]any{"subscription_tier": "starter",
 		"overrides": map[string]any{"users": staff + 1, "integrations": 1, "storage": stored + 100, "api_calls": callLimit, "ai_tokens": nil}})
@@ -154,14 +151,9 @@ func TestQuotasThroughTheAPI(t *testing.T) {
 
 	// API calls: count what is left, then the next is 429 for everyone of
 	// the tenant, and bolt is unaffected.
-	_ = e.db.App.InTenantReadOnly(context.Background(), e.acme, func(ctx context.Context, tx *postgres.Tx) error {
-		var used int64
-		if err := tx.QueryRow(ctx, `SELECT amount FROM quota_usage WHERE tenant_id = $1 AND quota = 'api_calls'`, e.acme).Scan(&used); err != nil {
-			return err
-		}
-		calls = callLimit - used
-		return nil
-	})
+	st, out = e.do(t, "admin", "GET", "/quotas", nil)
+	used, _ := decode[quotasOut](t, st, out, 200).usage("api_calls") // this GET included
+	calls = callLimit - used
 	for i := range calls {
 		if st, out := e.do(t, "viewer", "GET", "/me", nil); st != 200 {
 			t.Fatalf("call %d of the %d left: %d %s", i+1, calls, st, out)

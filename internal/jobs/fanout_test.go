@@ -90,6 +90,7 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 	_, err = db.Authenticate(ctx, other.Token)
 	must(err)
+	must(db.FlushAPICalls(ctx))
 
 	// Customers, a contact, a support member.
 	c, err := db.CreateCustomer(admin, onboardiq.NewCustomer{Name: "Eventful Co"})

@@ -310,6 +310,9 @@ func (db *DB) operatorTenant(ctx context.Context, id uuid.UUID) (*onboardiq.Oper
 		t, err = readOperatorTenant(ctx, tx)
 		return err
 	})
+	if t != nil {
+		db.addPendingCalls(id, t.Quotas)
+	}
 	return t, err
 }
 
@@ -369,6 +372,9 @@ func (db *DB) changeTenant(ctx context.Context, id uuid.UUID, kind onboardiq.Eve
 		t, err = readOperatorTenant(ctx, tx)
 		return err
 	})
+	if t != nil {
+		db.addPendingCalls(id, t.Quotas)
+	}
 	return t, err
 }
 

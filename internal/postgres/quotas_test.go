@@ -25,6 +25,7 @@ import (
 // context, the admin's context and API token, and a store whose webhook
 // guard lets example.com through.
 type quotaWorkspace struct {
+	test     *testdb.DB
 	db       *postgres.DB
 	tenant   uuid.UUID
 	admin    context.Context
@@ -43,7 +44,7 @@ func newQuotaWorkspace(t *testing.T, slug string) *quotaWorkspace {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &quotaWorkspace{db: db, tenant: res.Tenant.ID, token: res.Token,
+	return &quotaWorkspace{test: d, db: db, tenant: res.Tenant.ID, token: res.Token,
 		admin:    onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: res.Tenant.ID, UserID: res.Admin.ID, Role: onboardiq.RoleAdmin, Name: "Ada Admin"}),
 		operator: onboardiq.NewContextWithOperator(ctx, &onboardiq.Operator{TokenID: uuid.New(), Name: "ops"})}
 }
@@ -245,8 +246,10 @@ func noisyPNG(t *testing.T, n int) []byte {
 }
 
 // TestQuotaAPICallsAreMetered: every authentication counts one API call
-// in the month; at the limit the next is refused with a monthly quota
-// error (Retry-After to the next month) and not counted.
+// in the month (in memory, written by FlushAPICalls and once a second); at
+// the limit the next is refused with a monthly quota error (Retry-After
+// to the next month) and not counted; a second server reads what the
+// first wrote; the warning at 80% is recorded once.
 func TestQuotaAPICallsAreMetered(t *testing.T) {
 	t.Parallel()
 	w := newQuotaWorkspace(t, "calls")
@@ -261,23 +264,36 @@ func TestQuotaAPICallsAreMetered(t *testing.T) {
 		t.Fatalf("without a tier: %+v, want 3 calls counted and no limit", u)
 	}
 	w.set(t, "starter", onboardiq.QuotaOverrides{onboardiq.QuotaAPICalls: limit(5)})
-	for i := range 2 {
-		if _, err := w.db.Authenticate(ctx, w.token); err != nil {
-			t.Fatalf("call %d of 5: %v", 4+i, err)
-		}
+	if _, err := w.db.Authenticate(ctx, w.token); err != nil {
+		t.Fatalf("call 4 of 5: %v", err)
+	}
+	if err := w.db.FlushAPICalls(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.warnings(t, onboardiq.QuotaAPICalls); n != 1 {
+		t.Errorf("4 of 5 written: %d api_calls warnings, want 1", n)
+	}
+	if _, err := w.db.Authenticate(ctx, w.token); err != nil {
+		t.Fatalf("call 5 of 5: %v", err)
 	}
 	_, err := w.db.Authenticate(ctx, w.token)
 	wantQuotaError(t, "the sixth call", err, onboardiq.QuotaAPICalls, 5, 5)
-	if d := onboardiq.RetryAfter(err); d <= 0 || d > 32*24*time.Hour || time.Now().Add(d).Day() != 1 && time.Now().UTC().Add(d).Day() != 1 {
+	if d := onboardiq.RetryAfter(err); d <= 0 || d > 32*24*time.Hour || time.Now().UTC().Add(d).Day() != 1 {
 		t.Errorf("retry after %s: want the start of next month", d)
 	}
 	q, _ = w.db.GetQuotas(w.admin)
 	if u := q.Quotas[1]; u.Usage != 5 {
 		t.Errorf("after a refused call: %d counted, want 5", u.Usage)
 	}
-	// 4 of 5 reached 80%: one warning for the month, however many calls.
+	if err := w.db.FlushAPICalls(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Another server of the same database: the written count holds there.
+	other := w.test.Open(t)
+	_, err = other.Authenticate(ctx, w.token)
+	wantQuotaError(t, "a call on another server", err, onboardiq.QuotaAPICalls, 5, 5)
 	if n := w.warnings(t, onboardiq.QuotaAPICalls); n != 1 {
-		t.Errorf("%d api_calls warnings, want 1", n)
+		t.Errorf("%d api_calls warnings after 100%%, want 1", n)
 	}
 }
 

@@ -31,9 +31,14 @@ func BenchmarkAuthenticate(b *testing.B) {
 		}
 	}
 	unmetered := func(b *testing.B) {
+		var p onboardiq.Principal
+		var suspended bool
+		var q quotaSettings
+		var overrides []byte
+		var calls int64
 		err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-			_, err := tx.Exec(ctx, authenticateSQL, tenant, hash)
-			return err
+			return tx.QueryRow(ctx, authenticateSQL, tenant, hash).Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID,
+				&p.TenantSlug, &p.TenantName, &suspended, &q.tier, &overrides, &q.now, &calls)
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -114,6 +114,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000f2', 0, 'notify', '{"type": "notify"}', 'pb:x:0')`,
 			`INSERT INTO escalations (tenant_id, run_id, title, message, ladder)
 			 VALUES ($1, '00000000-0000-0000-0000-0000000000f2', 'Late', 'Late', '[{"to": "csm", "after_minutes": 0}]')`,
+			`INSERT INTO quota_usage (tenant_id, month, quota, amount) VALUES ($1, '2026-11-01', 'api_calls', 7)`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -65,6 +65,7 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/health"},
 	{"admin", "/app/metrics"},
 	{"admin", "/app/settings/holidays"},
+	{"admin", "/app/settings/quotas"},
 	{"admin", "/app/settings/emails"},
 	{"admin", "/app/settings/emails/weekly_digest"},
 	{"admin", "/app/playbooks"},

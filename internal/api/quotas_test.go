@@ -168,6 +168,11 @@ func TestQuotasThroughTheAPI(t *testing.T) {
 	if st, out := e.do(t, "operator", "GET", "/admin/tenants/"+e.acme.String(), nil); st != 200 || !strings.Contains(string(out), `"quotas"`) {
 		t.Errorf("the operator's view: %d %s", st, out)
 	}
+	// The tenants' list downloads as CSV, the quotas among its columns.
+	if st, out := e.do(t, "operator", "GET", "/admin/tenants?format=csv", nil); st != 200 || !strings.Contains(string(out), "quotas.") ||
+		!strings.Contains(string(out), "starter") {
+		t.Errorf("the tenants as CSV: %d %s", st, out)
+	}
 }
 
 // TestAITokenQuota: past the month's AI tokens the assistant answers 429

@@ -22,6 +22,10 @@ const (
 	EventTenantResumed           = EventKind("tenant.resumed")
 	EventTenantDeletionScheduled = EventKind("tenant.deletion_scheduled")
 	EventTenantDeletionCancelled = EventKind("tenant.deletion_cancelled")
+	EventTenantQuotasChanged     = EventKind("tenant.quotas_changed")
+	// A quota reached QuotaWarnPercent of its limit: once per quota and
+	// month; no one did it (Data: quota, limit, usage, month).
+	EventQuotaWarning = EventKind("quota.warning")
 
 	EventUserCreated = EventKind("user.created")
 	EventUserUpdated = EventKind("user.updated")
@@ -114,6 +118,7 @@ const (
 var EventKinds = []EventKind{
 	EventTenantCreated,
 	EventTenantSuspended, EventTenantResumed, EventTenantDeletionScheduled, EventTenantDeletionCancelled,
+	EventTenantQuotasChanged, EventQuotaWarning,
 	EventUserCreated, EventUserUpdated, EventUserInvited, EventSignedIn,
 	EventTokenCreated, EventTokenRevoked,
 	EventCustomerCreated, EventCustomerUpdated, EventSupportMemberAssigned, EventCustomerDeleted,
@@ -174,6 +179,8 @@ var eventLabels = map[EventKind]string{
 	EventTenantResumed:               "resumed the workspace",
 	EventTenantDeletionScheduled:     "scheduled the workspace's deletion",
 	EventTenantDeletionCancelled:     "cancelled the workspace's deletion",
+	EventTenantQuotasChanged:         "changed the workspace's tier or quotas",
+	EventQuotaWarning:                "warned that a quota is nearly used up",
 	EventUserCreated:                 "added a user",
 	EventUserUpdated:                 "changed a user",
 	EventUserInvited:                 "invited a contact to the portal",

@@ -34,6 +34,14 @@ func (e *Event) Describe() string {
 		return "scheduled the workspace’s deletion"
 	case EventTenantDeletionCancelled:
 		return "cancelled the workspace’s deletion"
+	case EventTenantQuotasChanged:
+		if t := d.data("subscription_tier"); t != "" {
+			return "set the workspace’s tier (" + t + ") and quotas"
+		}
+		return "set the workspace’s quotas (no tier)"
+	case EventQuotaWarning:
+		q := Quota(d.data("quota"))
+		return "warned that the workspace used " + fmt.Sprint(QuotaWarnPercent) + "% of its quota of " + q.Noun()
 	case EventUserCreated:
 		return d.userCreated()
 	case EventUserUpdated:

@@ -77,7 +77,7 @@ func (s NotificationSettings) Location() *time.Location {
 
 // Preference is a user's choice for one kind of notification.
 type Preference struct {
-	Kind  string `json:"kind" enum:"project_overdue,project_overdue_escalated,project_at_risk,customer_completed_task,customer_blocked_task,customer_reopened_task,customer_commented,mentioned,contact_undeliverable,customer_asked_for_help,task_due_soon,task_overdue,customer_inactive,survey_detractor"`
+	Kind  string `json:"kind" enum:"project_overdue,project_overdue_escalated,project_at_risk,customer_completed_task,customer_blocked_task,customer_reopened_task,customer_commented,mentioned,contact_undeliverable,customer_asked_for_help,task_due_soon,task_overdue,customer_inactive,survey_detractor,quota_warning"`
 	InApp bool   `json:"in_app"`
 	Email string `json:"email" enum:"immediate,digest,off"`
 }

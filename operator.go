@@ -30,8 +30,8 @@ func OperatorFromContext(ctx context.Context) *Operator {
 	return o
 }
 
-// SubscriptionTiers are the plans a tenant can be on. Only recorded here;
-// what each allows is the quotas' business.
+// SubscriptionTiers are the plans a tenant can be on; what each allows is
+// TierLimits (quota.go).
 var SubscriptionTiers = []string{"starter", "professional", "business", "enterprise"}
 
 // TenantStatus is where a tenant stands for its operator.
@@ -57,6 +57,9 @@ type OperatorTenant struct {
 	SuspendedReason  *string      `json:"suspended_reason"`
 	DeleteAfter      *time.Time   `json:"delete_after"`
 	Users            int          `json:"users"`
+	// Quotas are its tier's and overrides' limits with the usage
+	// (docs/quotas.md).
+	Quotas *TenantQuotas `json:"quotas"`
 }
 
 // DefaultDeletionGrace is how long a tenant scheduled for deletion lives

@@ -103,6 +103,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerImports(api)
 	h.registerOperators(api)
 	h.registerCRM(api)
+	h.registerQuotas(api)
 	// Last, so that it sees every list operation.
 	documentCSV(api)
 	return api
@@ -131,6 +132,10 @@ func authenticate(api huma.API, d Deps) func(huma.Context, func(huma.Context)) {
 			return
 		}
 		p, err := d.DB.Authenticate(ctx.Context(), strings.TrimSpace(token))
+		if qe := onboardiq.AsQuotaError(err); qe != nil { // the month's API calls are used up
+			writeQuotaProblem(ctx, qe)
+			return
+		}
 		if onboardiq.ErrorCode(err) == onboardiq.EFORBIDDEN { // a suspended workspace
 			_ = huma.WriteErr(api, ctx, http.StatusForbidden, onboardiq.ErrorMessage(err))
 			return
@@ -198,6 +203,9 @@ func (h *handlers) problemAt(ctx context.Context, err error, in string) error {
 	var already huma.StatusError
 	if err == nil || errors.As(err, &already) {
 		return err
+	}
+	if qe := onboardiq.AsQuotaError(err); qe != nil {
+		return quotaProblem(qe)
 	}
 	msg := onboardiq.ErrorMessage(err)
 	switch onboardiq.ErrorCode(err) {

@@ -220,7 +220,7 @@ func (e *env) do(t *testing.T, caller, method, path string, body any) (int, []by
 }
 
 // snapshot fingerprints every tenant table's rows (as a superuser, so both
-// tenants), leaving out when tokens were last used.
+// tenants), leaving out when tokens were last used and the API calls counted.
 func (e *env) snapshot(t *testing.T) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -238,6 +238,9 @@ func (e *env) snapshot(t *testing.T) map[string]string {
 		src := pgx.Identifier{tb.Name}.Sanitize()
 		if tb.Name == "api_tokens" {
 			src = "(SELECT tenant_id, token_id, user_id, name, token_hash, expires_at, revoked_at FROM api_tokens)"
+		}
+		if tb.Name == "quota_usage" { // every authenticated call is counted, a refused one too
+			src = "(SELECT * FROM quota_usage WHERE quota <> 'api_calls')"
 		}
 		var sum string
 		if err := conn.QueryRow(ctx, "SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM "+src+" x").Scan(&sum); err != nil {

@@ -61,7 +61,7 @@ func (h *handlers) registerImports(api huma.API) {
 	tags := []string{"Imports"}
 	huma.Register(api, huma.Operation{OperationID: "create-import", Method: http.MethodPost, Path: "/imports",
 		Summary: "Import a CSV file", Tags: tags, Security: bearer, DefaultStatus: http.StatusAccepted,
-		MaxBodyBytes: 2 * csvin.DefaultMaxBytes, SkipValidateBody: true,
+		MaxBodyBytes: csvin.DefaultMaxBytes, SkipValidateBody: true,
 		// The body is read raw and documented as the file it is.
 		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 			"text/csv": {Schema: &huma.Schema{Type: "string", Description: "The CSV file, as it is."}}}},

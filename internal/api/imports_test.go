@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -55,6 +56,12 @@ func TestImportsAPI(t *testing.T) {
 	st, out = e.do(t, "admin", "GET", "/customers?q=Widgets", nil)
 	if st != 200 || !strings.Contains(string(out), `"external_id":"W-1"`) || !strings.Contains(string(out), `"arr":1200.5`) {
 		t.Errorf("the imported customer: %d %s", st, out)
+	}
+
+	// Past 50 MB: 413, before anything is read into an import.
+	big := append([]byte("Company\n"), bytes.Repeat([]byte("Acme\n"), 50<<20/5+1)...)
+	if st, out := e.do(t, "admin", "POST", "/imports?kind=customers&dry_run=true", big); st != http.StatusRequestEntityTooLarge || !strings.Contains(string(out), `"status":413`) {
+		t.Errorf("a file of %d bytes: %d %.300s", len(big), st, out)
 	}
 
 	for _, c := range []struct{ path, body, location string }{

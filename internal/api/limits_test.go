@@ -29,6 +29,10 @@ func TestOversizedBody(t *testing.T) {
 			// (inbound_test.go, TestInboundEmailWebhook).
 			continue
 		}
+		if op.method+" "+op.path == "POST /imports" {
+			// A CSV file of up to 50 MB: TestImportsAPI sends one past it.
+			continue
+		}
 		withBody++
 		// The operation's row in the matrix tells a path to send it to.
 		var path string

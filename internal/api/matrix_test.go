@@ -307,6 +307,11 @@ var routes = []route{
 	{"resume tenant", "POST", func(e *env) string { return "/admin/tenants/" + e.acme.String() + "/resume" }, nil, "401 401 401 401 401 401 401 401"},
 	{"delete tenant", "DELETE", func(e *env) string { return "/admin/tenants/" + e.acme.String() }, nil, "401 401 401 401 401 401 401 401"},
 	{"restore tenant", "POST", func(e *env) string { return "/admin/tenants/" + e.acme.String() + "/restore" }, nil, "401 401 401 401 401 401 401 401"},
+	{"set tenant quotas", "PUT", func(e *env) string { return "/admin/tenants/" + e.acme.String() + "/quotas" }, func(*env) any {
+		return map[string]any{"subscription_tier": "starter", "overrides": map[string]any{"users": 50}}
+	}, "401 401 401 401 401 401 401 401"},
+	// The workspace's own quotas (quotas.go): admins.
+	{"get quotas", "GET", fixed("/quotas"), nil, "200 403 403 403 403 403 200 401"},
 
 	{"create token", "POST", fixed("/tokens"), func(*env) any { return map[string]any{"name": "script"} }, "201 201 201 201 201 201 201 401"},
 	{"list tokens", "GET", fixed("/tokens"), nil, "200 200 200 200 200 200 200 401"},

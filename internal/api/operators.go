@@ -23,7 +23,7 @@ type provisionInput struct {
 	Body struct {
 		OrganizationName string          `json:"organization_name" minLength:"1" maxLength:"200" example:"Acme Corp"`
 		AdminEmail       string          `json:"admin_email" maxLength:"254" example:"it@acme.example"`
-		SubscriptionTier string          `json:"subscription_tier,omitempty" enum:"starter,professional,business,enterprise" doc:"Recorded with the tenant."`
+		SubscriptionTier string          `json:"subscription_tier,omitempty" enum:"starter,professional,business,enterprise" doc:"Sets the tenant's quotas (docs/quotas.md); without one the tenant has no limits until its operator sets some."`
 		Slug             string          `json:"slug,omitempty" maxLength:"63" doc:"The workspace's short name; made from the organisation's name when left out." example:"acme"`
 		InitialUsers     []provisionUser `json:"initial_users,omitempty" maxItems:"100" doc:"Staff to create and invite with the admin."`
 	}

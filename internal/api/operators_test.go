@@ -367,8 +367,8 @@ func operatorRoutes(t *testing.T) []route {
 			out = append(out, r)
 		}
 	}
-	if len(out) != 7 {
-		t.Fatalf("%d operator routes in the matrix, want 7", len(out))
+	if len(out) != 8 {
+		t.Fatalf("%d operator routes in the matrix, want 8", len(out))
 	}
 	return out
 }

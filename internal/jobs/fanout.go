@@ -28,6 +28,7 @@ func consumers(d Deps) []Consumer {
 	return append([]Consumer{
 		{Name: "webhooks", Consume: publishWebhooks},
 		{Name: "staff alerts", Consume: alertStaff},
+		{Name: "quota warnings", Consume: warnOfQuota},
 		{Name: "contact emails", Consume: emailContacts(d.now)},
 		{Name: "conversation emails", Consume: emailConversationReply},
 		{Name: "health", Consume: rescore(d.now)},

@@ -82,6 +82,15 @@ func TestEveryEventKindReachesTheFanOutOnce(t *testing.T) {
 	must(err)
 	_, err = db.RestoreTenant(operator, other.Tenant.ID)
 	must(err)
+	// Its tier and quotas (tenant.quotas_changed), and a quota reaching
+	// 80%: its API calls (quota.warning).
+	starter := "starter"
+	_, err = db.SetTenantQuotas(operator, other.Tenant.ID, postgres.QuotaChange{Tier: &starter,
+		Overrides: onboardiq.QuotaOverrides{onboardiq.QuotaAPICalls: new(int64(1))}})
+	must(err)
+	_, err = db.Authenticate(ctx, other.Token)
+	must(err)
+	must(db.FlushAPICalls(ctx))
 
 	// Customers, a contact, a support member.
 	c, err := db.CreateCustomer(admin, onboardiq.NewCustomer{Name: "Eventful Co"})

@@ -22,7 +22,9 @@ type ImportWorker struct {
 
 // Timeout: 200,000 rows load in well under a minute; ten leaves room for
 // a busy database.
-func (w *ImportWorker) Timeout(*river.Job[postgres.ImportArgs]) time.Duration { return 10 * time.Minute }
+func (w *ImportWorker) Timeout(*river.Job[postgres.ImportArgs]) time.Duration {
+	return 10 * time.Minute
+}
 
 // Work runs the import.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[postgres.ImportArgs]) error {

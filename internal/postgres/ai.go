@@ -218,7 +218,10 @@ WHERE tenant_id = $1 AND call_id = $2`,
 	if err != nil {
 		return fmt.Errorf("finish ai call: %w", err)
 	}
-	return nil
+	if c.InputTokens+c.OutputTokens == 0 {
+		return nil
+	}
+	return warnAITokens(ctx, tx)
 }
 
 // checkAskLimits takes the tenant's admission lock and refuses a call
@@ -252,6 +255,13 @@ WHERE tn.tenant_id = $1`, tx.TenantID(), user, lim.User.Window.Seconds(), lim.Us
 		return fmt.Errorf("admit ai call: %w", err)
 	}
 	nextMonth := time.Date(now.UTC().Year(), now.UTC().Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	quotas, err := loadQuotaSettings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if limit := quotas.limit(onboardiq.QuotaAITokens); limit != nil && tenantUsed >= *limit {
+		return onboardiq.ExceedQuota(onboardiq.QuotaAITokens, *limit, tenantUsed, now)
+	}
 	switch {
 	case user != nil && userN >= lim.User.N:
 		wait := userOldest.Add(lim.User.Window).Sub(now)

@@ -25,7 +25,7 @@ const (
 var NotificationKinds = []string{KindProjectOverdue, KindOverdueEscalated, KindProjectAtRisk,
 	KindCustomerCompletedTask, KindCustomerBlockedTask, KindCustomerReopenedTask, KindCustomerCommented, KindMentioned, KindContactUndeliverable,
 	KindCustomerAskedForHelp, KindTaskDueSoon, KindTaskOverdue, KindCustomerInactive, KindSurveyDetractor,
-	KindPlaybook, KindEscalation}
+	KindPlaybook, KindEscalation, KindQuotaWarning}
 
 // EventWebhookTest is the webhook type of the test event an admin sends to
 // one endpoint: a delivery, not a recorded change.

@@ -90,6 +90,10 @@ func (db *DB) UpdateArticle(ctx context.Context, id uuid.UUID, patch onboardiq.A
 		if err := patch.Apply(&after); err != nil {
 			return err
 		}
+		grows := int64(len(after.Title) + len(after.Content) - len(before.Title) - len(before.Content))
+		if err := checkQuota(ctx, tx, onboardiq.QuotaStorage, grows); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `
 UPDATE knowledge_base SET title = $3, content = $4, visibility = $5, tags = $6, updated_at = now()
 WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id, after.Title, after.Content, after.Visibility, after.Tags); err != nil {
@@ -161,6 +165,9 @@ func (db *DB) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 // returns its id.
 func (tx *Tx) CreateArticle(ctx context.Context, in onboardiq.NewArticle) (uuid.UUID, error) {
 	if err := in.Validate(); err != nil {
+		return uuid.Nil, err
+	}
+	if err := checkQuota(ctx, tx, onboardiq.QuotaStorage, int64(len(in.Title)+len(in.Content))); err != nil {
 		return uuid.Nil, err
 	}
 	var author *uuid.UUID

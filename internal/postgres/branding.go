@@ -61,6 +61,15 @@ func (db *DB) SetBranding(ctx context.Context, in onboardiq.BrandingInput) (*onb
 		if err != nil {
 			return err
 		}
+		if in.Logo != nil {
+			grows := int64(len(in.Logo))
+			if before.Logo != nil {
+				grows -= int64(before.Logo.Size)
+			}
+			if err := checkQuota(ctx, tx, onboardiq.QuotaStorage, grows); err != nil {
+				return err
+			}
+		}
 		var sum *string
 		if in.Logo != nil {
 			h := sha256.Sum256(in.Logo)

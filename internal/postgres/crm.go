@@ -101,6 +101,12 @@ func (db *DB) SetCRMConnection(ctx context.Context, provider onboardiq.CRMProvid
 			tx.TenantID(), provider).Scan(&exists); err != nil {
 			return err
 		}
+		if !exists {
+			// A new connection is an integration (docs/quotas.md).
+			if err := checkQuota(ctx, tx, onboardiq.QuotaIntegrations, 1); err != nil {
+				return err
+			}
+		}
 		secret := in.Secret
 		if secret == "" && !exists {
 			secret = newWebhookSecret()

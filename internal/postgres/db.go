@@ -62,6 +62,8 @@ type DB struct {
 	// retries counts transactions run again after a serialization failure
 	// or a deadlock.
 	retries atomic.Int64
+	// meter counts API calls in memory between writes (quotas.go).
+	meter apiMeter
 }
 
 // Retries is how many transactions have been run again after a
@@ -113,8 +115,14 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close writes the API calls counted and not yet written, then closes the
+// pool.
+func (db *DB) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = db.FlushAPICalls(ctx) // best effort: the API calls counted since the last write
+	db.Pool.Close()
+}
 
 // maxAttempts bounds how often InTenant runs a function whose transaction
 // failed on a serialization failure or a deadlock.

@@ -118,6 +118,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO crm_connections (tenant_id, provider, secret_sealed) VALUES ($1, 'hubspot', '\x00'::bytea)`,
 			`INSERT INTO crm_rules (tenant_id, position, template_id) VALUES ($1, 0, '00000000-0000-0000-0000-0000000000a1')`,
 			`INSERT INTO crm_inbound (tenant_id, provider, event_id, signature_ok, applied, outcome) VALUES ($1, 'hubspot', '1', true, true, 'ignored')`,
+			`INSERT INTO quota_usage (tenant_id, month, quota, amount) VALUES ($1, '2026-11-01', 'api_calls', 7)`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

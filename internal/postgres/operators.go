@@ -310,6 +310,9 @@ func (db *DB) operatorTenant(ctx context.Context, id uuid.UUID) (*onboardiq.Oper
 		t, err = readOperatorTenant(ctx, tx)
 		return err
 	})
+	if t != nil {
+		db.addPendingCalls(id, t.Quotas)
+	}
 	return t, err
 }
 
@@ -325,6 +328,9 @@ FROM tenants t WHERE t.tenant_id = $1`, tx.TenantID()).
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read tenant: %w", err)
+	}
+	if t.Quotas, err = readTenantQuotas(ctx, tx); err != nil {
+		return nil, err
 	}
 	switch {
 	case t.DeleteAfter != nil:
@@ -366,6 +372,9 @@ func (db *DB) changeTenant(ctx context.Context, id uuid.UUID, kind onboardiq.Eve
 		t, err = readOperatorTenant(ctx, tx)
 		return err
 	})
+	if t != nil {
+		db.addPendingCalls(id, t.Quotas)
+	}
 	return t, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -107,21 +108,9 @@ func (db *DB) RevokeToken(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-// Authenticate returns the principal an API token stands for, or
-// EUNAUTHORIZED. It records when the token was last used, at most once a
-// minute, in the same statement.
-func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
-	tenantID, hash, ok := parseToken(token)
-	if !ok {
-		if IsOperatorToken(token) {
-			return nil, onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "an operator token is accepted only on /api/v1/admin; use a workspace's API token (oiq_…)")
-		}
-		return nil, errBadToken
-	}
-	p := &onboardiq.Principal{TenantID: tenantID}
-	var suspended bool
-	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
-		return tx.QueryRow(ctx, `
+// authenticateSQL finds token $2 of tenant $1 with its user and tenant
+// (touching its last use at most once a minute).
+const authenticateSQL = `
 WITH tok AS (
     SELECT token_id, user_id, last_used_at FROM api_tokens
     WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL
@@ -132,11 +121,44 @@ WITH tok AS (
     WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
       AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
 )
-SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL
+SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL,
+       t.subscription_tier, t.quota_overrides, now(),
+       coalesce((SELECT q.amount FROM quota_usage q WHERE q.tenant_id = $1 AND q.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date AND q.quota = 'api_calls'), 0)
 FROM tok
 JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
-			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended)
+JOIN tenants t ON t.tenant_id = $1`
+
+// Authenticate returns the principal an API token stands for, or
+// EUNAUTHORIZED. It records when the token was last used, at most once a
+// minute, in the same statement, and counts the call against the tenant's
+// API calls of the month (countAPICall: a *onboardiq.QuotaError past its
+// limit).
+func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
+	tenantID, hash, ok := parseToken(token)
+	if !ok {
+		if IsOperatorToken(token) {
+			return nil, onboardiq.Errorf(onboardiq.EUNAUTHORIZED, "an operator token is accepted only on /api/v1/admin; use a workspace's API token (oiq_…)")
+		}
+		return nil, errBadToken
+	}
+	p := &onboardiq.Principal{TenantID: tenantID}
+	var (
+		suspended bool
+		quotas    quotaSettings
+		calls     int64
+	)
+	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
+		var overrides []byte
+		err := tx.QueryRow(ctx, authenticateSQL, tenantID, hash).
+			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended,
+				&quotas.tier, &overrides, &quotas.now, &calls)
+		if err != nil || suspended {
+			return err
+		}
+		if err := json.Unmarshal(overrides, &quotas.overrides); err != nil {
+			return fmt.Errorf("read quota overrides: %w", err)
+		}
+		return nil
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errBadToken
@@ -146,6 +168,11 @@ JOIN tenants t ON t.tenant_id = $1`, tenantID, hash).
 	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	// Every authenticated call counts against the month's API calls
+	// (docs/quotas.md), in memory, written once a second.
+	if err := db.countAPICall(ctx, tenantID, quotas, calls); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

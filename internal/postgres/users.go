@@ -120,6 +120,11 @@ func (db *DB) UpdateUser(ctx context.Context, id uuid.UUID, patch onboardiq.User
 		case id == p.UserID && after.Disabled:
 			return onboardiq.Invalid("disabled", "you cannot disable yourself")
 		}
+		if before.Disabled && !after.Disabled && after.Role != onboardiq.RoleCustomer {
+			if err := checkQuota(ctx, tx, onboardiq.QuotaUsers, 1); err != nil {
+				return err
+			}
+		}
 		check := onboardiq.NewUser{Email: after.Email, Name: after.Name, Role: after.Role, CustomerID: after.CustomerID}
 		if patch.Password.Set {
 			check.Password = patch.Password.Value
@@ -186,6 +191,11 @@ ON CONFLICT (tenant_id, support_member_id) DO UPDATE SET name = excluded.name, a
 func (tx *Tx) CreateUser(ctx context.Context, in onboardiq.NewUser) (*onboardiq.User, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
+	}
+	if in.Role != onboardiq.RoleCustomer {
+		if err := checkQuota(ctx, tx, onboardiq.QuotaUsers, 1); err != nil {
+			return nil, err
+		}
 	}
 	var hash *string
 	if in.Password != "" {

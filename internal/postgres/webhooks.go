@@ -110,6 +110,9 @@ func (db *DB) CreateWebhook(ctx context.Context, in onboardiq.WebhookInput) (*on
 		if err := p.Check(onboardiq.ManageWebhooks); err != nil {
 			return err
 		}
+		if err := checkQuota(ctx, tx, onboardiq.QuotaIntegrations, 1); err != nil {
+			return err
+		}
 		id := uuid.New()
 		sealed, err := tx.sealWebhookSecret(id, secret)
 		if err != nil {

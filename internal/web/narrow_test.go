@@ -66,6 +66,7 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/metrics"},
 	{"admin", "/app/settings/holidays"},
 	{"admin", "/app/settings/crm"},
+	{"admin", "/app/settings/quotas"},
 	{"admin", "/app/settings/emails"},
 	{"admin", "/app/settings/emails/weekly_digest"},
 	{"admin", "/app/playbooks"},

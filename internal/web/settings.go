@@ -22,8 +22,12 @@ func (h *Handler) settingsFlash(w http.ResponseWriter, r *http.Request, msg stri
 func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	in := onboardiq.NewUser{Email: r.FormValue("email"), Name: r.FormValue("name"), Role: onboardiq.Role(r.FormValue("role"))}
 	u, link, err := h.DB.InviteStaff(r.Context(), in, h.appURL())
-	if aboutInput(err) {
-		return h.settingsPage(w, r, http.StatusUnprocessableEntity, func(d *settingsData) {
+	if qe := onboardiq.AsQuotaError(err); aboutInput(err) || qe != nil {
+		status := http.StatusUnprocessableEntity
+		if qe != nil {
+			status = http.StatusForbidden // no seat left: the form says so, beside it
+		}
+		return h.settingsPage(w, r, status, func(d *settingsData) {
 			d.Invite = inviteForm{Email: in.Email, Name: in.Name, Role: string(in.Role), Field: onboardiq.ErrorField(err), Error: onboardiq.ErrorMessage(err)}
 		})
 	}

@@ -249,6 +249,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	handle("POST /app/templates/{id}/duplicate", h.staff(h.templateDuplicate))
 	handle("POST /app/templates/{id}/delete", h.staff(h.templateDelete))
 	handle("GET /app/settings/holidays", h.staff(h.holidays))
+	handle("GET /app/settings/quotas", h.staff(h.quotas))
 	handle("POST /app/settings/holidays", h.staff(h.holidaysSave))
 	handle("POST /app/settings/contact-emails", h.staff(h.contactRulesSave))
 	handle("POST /app/settings/surveys", h.staff(h.surveySettingsSave))
@@ -404,9 +405,15 @@ func (h *Handler) serveError(w http.ResponseWriter, r *http.Request, err error) 
 		status, v.Title, v.Error = http.StatusNotFound, "Not found", "There is nothing here, or nothing you may see."
 	case onboardiq.EFORBIDDEN:
 		status, v.Title = http.StatusForbidden, "Not allowed"
+		if onboardiq.AsQuotaError(err) != nil {
+			v.Title = "Quota exceeded"
+		}
 	case onboardiq.ELIMIT:
 		setRetryAfter(w, err)
 		status, v.Title = http.StatusTooManyRequests, "Limit reached"
+		if onboardiq.AsQuotaError(err) != nil {
+			v.Title = "Quota exceeded"
+		}
 	case onboardiq.EINVALID, onboardiq.ECONFLICT:
 		status, v.Title = http.StatusUnprocessableEntity, "Could not do that"
 	case onboardiq.EUNAVAILABLE:

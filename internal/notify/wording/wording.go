@@ -142,6 +142,7 @@ var kinds = map[string]string{
 	"customer_asked_for_help":   "A customer asked for help",
 	"playbook":                  "A playbook tells you",
 	"playbook_escalation":       "A playbook escalates to you",
+	"quota_warning":             "A quota is nearly used up",
 }
 
 // Kind is a notification kind in words: "Project overdue" for

@@ -86,7 +86,11 @@ CITUS_TESTS ?= TestCitus.* \
 	TestOperatorProvisionsATenant TestProvisionedAdminSetsAPassword TestOperatorListsAndGetsTenants TestSuspendedTenantIsRefused \
 	TestTenantDeletionAfterGrace TestOperatorAndTenantTokensAreRefusedOnEachOthersRoutes TestAppRoleCannotReachOperatorTokens \
 	TestOperatorTokenCommands TestInviteStaff TestStaffInvitationExpires TestInviteStaffRefusals TestSetupChecklist \
-	TestHideSetupChecklist TestSetupChecklistPlaybookWebhook TestInviteStaffAPI
+	TestHideSetupChecklist TestSetupChecklistPlaybookWebhook TestInviteStaffAPI TestImportsAPI \
+	TestCRMSameEventAtOnce TestCRMSecretsResealed TestCRMHubSpotClosedWonStartsOneProject TestCRMSignatures \
+	TestCRMRulesPickTheTemplate TestCRMBadBody TestCRMIgnoredAndFailed \
+	TestQuotaUsersAtTheLimit TestQuotaParallelAddsAtTheLimit TestQuotaStorageAndIntegrations TestQuotaAPICallsAreMetered \
+	TestQuotaWarningOncePerMonth TestQuotasOnlyOperatorsEdit TestQuotasThroughTheAPI TestAITokenQuota
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -30,11 +30,12 @@ var archiveSkipped = map[string]string{
 }
 
 // archiveDropped are the columns the archive leaves out of the tables it
-// keeps: credentials, sealed secrets, and what the server derives again
-// (embeddings, the search index).
+// keeps: credentials, sealed secrets, what the server derives again
+// (embeddings, the search index), and an import's uploaded file (kept only
+// until the import has run; its report stays).
 var archiveDropped = []string{
 	"password_hash", "token_hash", "secret", "secret_sealed",
-	"vector_embedding", "embedding_hash", "search",
+	"vector_embedding", "embedding_hash", "search", "file",
 }
 
 // ArchiveFormat names the archive's format and version.

@@ -38,8 +38,11 @@ func BenchmarkImportCustomers(b *testing.B) {
 	}
 	file := []byte(csv.String())
 	b.SetBytes(int64(len(file)))
-	workspace := func(b *testing.B, i int, kind string) uuid.UUID {
-		res, err := d.App.CreateTenant(ctx, onboardiq.NewTenant{Name: "Bench", Slug: fmt.Sprintf("%s-%d", kind, i), AdminEmail: "a@bench.test", AdminName: "A"})
+	workspace := func(b *testing.B, _ int, kind string) uuid.UUID {
+		// A slug of its own each time: b.Run calls its function more than
+		// once (to size b.N), on the same database.
+		slug := kind + "-" + uuid.NewString()[:8]
+		res, err := d.App.CreateTenant(ctx, onboardiq.NewTenant{Name: "Bench", Slug: slug, AdminEmail: "a@bench.test", AdminName: "A"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -71,11 +71,16 @@ type ArticleHit struct {
 	Title        string     `json:"title"`
 	Visibility   Visibility `json:"visibility"`
 	Tags         []string   `json:"tags"`
-	Score        float64    `json:"score" doc:"Reciprocal-rank-fusion score (hybrid), cosine similarity (semantic) or text rank (keyword)."`
-	Snippet      string     `json:"snippet" doc:"A passage of the article; matched words are marked «like this»."`
+	Score        float64    `json:"score" doc:"Fused score (hybrid), cosine similarity of the best passage (semantic) or BM25 (keyword)."`
+	Snippet      string     `json:"snippet" doc:"An excerpt of the passage that matched best; matched words are marked «like this»."`
 	KeywordRank  *int       `json:"keyword_rank,omitempty"`
 	Similarity   *float64   `json:"similarity,omitempty" doc:"Cosine similarity to the query, when the semantic search found it."`
 	SemanticRank *int       `json:"semantic_rank,omitempty"`
+	Section      string     `json:"section,omitempty" doc:"The heading path of the article's passage that matched best (« › » between levels); empty when it is the text before the first heading."`
+	Anchor       string     `json:"anchor,omitempty" doc:"The id of that passage's heading in the article's page, for a link to #anchor."`
+	// MatchedWords is true when the article has a word of the query that
+	// says something (not only stop words such as "how" or "the").
+	MatchedWords bool `json:"-"`
 	// Excerpt is Snippet in parts, matched or not, for pages that mark the
 	// matches themselves: a « or » in the article is text here, never a mark.
 	Excerpt Excerpt `json:"-"`

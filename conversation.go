@@ -76,7 +76,9 @@ type Source struct {
 	Type  string `json:"type" enum:"article,task"`
 	ID    string `json:"id"`
 	Title string `json:"title"`
-	Link  string `json:"link" doc:"Where the reader opens it: the portal's page for a contact, the console's for staff."`
+	Link  string `json:"link" doc:"Where the reader opens it: the portal's page for a contact, the console's for staff; an article's link ends with the cited passage's #anchor."`
+	// Anchor is the cited passage's heading id in the article's page.
+	Anchor string `json:"anchor,omitempty"`
 }
 
 // Limits of what people write in a conversation.

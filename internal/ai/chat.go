@@ -25,6 +25,17 @@ type Source struct {
 	Text  string
 	Score float64 // relevance, higher is better
 	Cite  bool    // may appear in citations (false for context such as facts)
+	// Passages are an article's sections in their order (internal/passage),
+	// when the source is an article; the offline responder quotes them.
+	Passages []Passage
+}
+
+// Passage is a section of an article.
+type Passage struct {
+	Heading string // the heading path, « › » between levels; "" before the first heading
+	Anchor  string // the heading's id in the article's page
+	Text    string // Markdown, its heading line included
+	Best    bool   // the passage search found best for the question
 }
 
 // Message is one turn of a conversation.

@@ -53,11 +53,16 @@ func extractiveAnswer(req Request) string {
 		if !s.Cite {
 			continue
 		}
-		passage := bestPassage(s.Text, q, 3)
-		if passage == "" {
+		var quote string
+		if len(s.Passages) > 0 {
+			quote = quotePassages(s.Passages, q, n == 0 && howTo(req.Question))
+		} else if passage := bestPassage(s.Text, q, 3); passage != "" {
+			quote = quoteBlock(passage)
+		}
+		if quote == "" {
 			continue
 		}
-		fmt.Fprintf(&b, "From **%s** [%d]:\n\n%s\n\n", s.Title, i+1, quoteBlock(passage))
+		fmt.Fprintf(&b, "From **%s** [%d]:\n\n%s\n\n", s.Title, i+1, quote)
 		if n++; n == 3 {
 			break
 		}
@@ -66,6 +71,137 @@ func extractiveAnswer(req Request) string {
 		b.WriteString("I found nothing about this in the knowledge base.")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// stepsBudget bounds, in words, the steps quoted for a how-to question.
+const stepsBudget = 450
+
+// howTo reports whether a question asks how to do something: its answer
+// is a procedure, and the offline responder quotes the steps.
+func howTo(question string) bool {
+	w := Tokenize(question)
+	if len(w) == 0 {
+		return false
+	}
+	switch w[0] {
+	case "how", "steps":
+		return true
+	}
+	for i, x := range w {
+		switch x {
+		case "steps", "setup", "configure", "install", "enable", "connect", "integrate":
+			return true
+		case "set":
+			if i+1 < len(w) && w[i+1] == "up" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// quotePassages quotes an article's passages for a question. For the
+// first source of a how-to question, the passages with numbered steps,
+// in the article's order (each under its heading, its lists whole), as
+// far as stepsBudget goes; otherwise the passage that shares the most
+// words with the question (search's best on a tie), or its best part
+// when it is long.
+func quotePassages(ps []Passage, q map[string]bool, steps bool) string {
+	var b strings.Builder
+	if steps {
+		words, quoted, left := 0, 0, 0
+		for _, p := range ps {
+			if !hasSteps(p.Text) {
+				continue
+			}
+			w := len(strings.Fields(p.Text))
+			if quoted > 0 && words+w > stepsBudget {
+				left++
+				continue
+			}
+			writeQuoted(&b, p, p.Text)
+			words += w
+			quoted++
+		}
+		if left > 0 {
+			fmt.Fprintf(&b, "The article has %d more %s of steps.\n\n", left, plural(left, "section", "sections"))
+		}
+		if quoted > 0 {
+			return strings.TrimSpace(b.String())
+		}
+	}
+	best, bestScore := -1, -1
+	for i, p := range ps {
+		sc := overlap(p.Heading+" "+p.Text, q)
+		if sc > bestScore || (sc == bestScore && p.Best && !ps[best].Best) {
+			best, bestScore = i, sc
+		}
+	}
+	p := ps[best]
+	body := strings.TrimSpace(dropHeading(p.Text))
+	if len(strings.Fields(body)) > 120 {
+		body = bestPassage(body, q, 3)
+	}
+	if body == "" {
+		return ""
+	}
+	writeQuoted(&b, p, body)
+	return strings.TrimSpace(b.String())
+}
+
+// writeQuoted writes a passage's heading in bold and its text as a quote.
+func writeQuoted(b *strings.Builder, p Passage, text string) {
+	if h := lastHeading(p.Heading); h != "" {
+		fmt.Fprintf(b, "**%s**\n\n", h)
+	}
+	b.WriteString(quoteBlock(strings.TrimSpace(dropHeading(text))) + "\n\n")
+}
+
+func lastHeading(path string) string {
+	if i := strings.LastIndex(path, " › "); i >= 0 {
+		return path[i+len(" › "):]
+	}
+	return path
+}
+
+// dropHeading removes a passage's heading line.
+func dropHeading(text string) string {
+	if strings.HasPrefix(text, "#") {
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			return text[i+1:]
+		}
+		return ""
+	}
+	return text
+}
+
+// hasSteps reports whether Markdown holds a numbered list.
+func hasSteps(text string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		l := strings.TrimLeft(line, " ")
+		if len(l) > 2 && l[0] >= '1' && l[0] <= '9' && (l[1] == '.' || l[1] == ')') && l[2] == ' ' && len(line) == len(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// overlap counts the question's terms a text has.
+func overlap(text string, q map[string]bool) int {
+	seen := map[string]bool{}
+	for _, w := range Tokenize(text) {
+		if st := Stem(w); q[st] {
+			seen[st] = true
+		}
+	}
+	return len(seen)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func questionTerms(q string) map[string]bool {
@@ -109,20 +245,30 @@ func bestPassage(text string, q map[string]bool, n int) string {
 	return strings.Join(units[best:end], "\n")
 }
 
-// splitUnits cuts markdown into lines and sentences, dropping headings
-// and blank lines.
+// splitUnits cuts markdown into sentences and whole lists (a list, its
+// nested items included, is one unit, so steps are never quoted in part),
+// dropping headings, code fences and blank lines.
 func splitUnits(text string) []string {
 	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
+	inList := false
+	for _, raw := range strings.Split(text, "\n") {
+		line := strings.TrimSpace(raw)
 		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "```") {
+			inList = false
 			continue
 		}
-		if strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ") || (len(line) > 2 && line[0] >= '0' && line[0] <= '9' && (line[1] == '.' || line[2] == '.')) {
-			out = append(out, line)
-			continue
+		item := strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ") || (len(line) > 2 && line[0] >= '0' && line[0] <= '9' && (line[1] == '.' || line[2] == '.'))
+		indented := raw != strings.TrimLeft(raw, " \t")
+		switch {
+		case inList && (item || indented):
+			out[len(out)-1] += "\n" + strings.TrimRight(raw, " \t")
+		case item:
+			out = append(out, strings.TrimRight(raw, " \t"))
+			inList = true
+		default:
+			inList = false
+			out = append(out, splitSentences(line)...)
 		}
-		out = append(out, splitSentences(line)...)
 	}
 	return out
 }

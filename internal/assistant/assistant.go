@@ -60,6 +60,9 @@ type Citation struct {
 	ID      string `json:"id"`
 	Title   string `json:"title"`
 	Snippet string `json:"snippet"`
+	// Anchor is the id of the cited passage's heading in the article's
+	// page (#anchor); empty for the text before the first heading.
+	Anchor string `json:"anchor,omitempty"`
 }
 
 // Answer is the assistant's reply.
@@ -102,7 +105,7 @@ const minSimilarity = 0.3
 // relevant reports whether a search hit is worth answering from: it
 // matched words of the question, or is close enough in meaning.
 func relevant(h onboardiq.ArticleHit) bool {
-	return h.KeywordRank != nil || (h.Similarity != nil && *h.Similarity >= minSimilarity)
+	return h.MatchedWords || (h.Similarity != nil && *h.Similarity >= minSimilarity)
 }
 
 func (pr *Prepared) add(s ai.Source, c Citation) {

@@ -109,8 +109,15 @@ func (s *Service) retrieve(ctx context.Context, pr *Prepared) error {
 			if err != nil {
 				return err
 			}
-			pr.add(ai.Source{Type: "article", ID: h.ID.String(), Title: h.Title, Text: a, Cite: true, Score: h.Score},
-				Citation{Type: "article", ID: h.ID.String(), Title: h.Title, Snippet: h.Snippet})
+			ps, err := tx.ArticlePassages(ctx, h.ID, p.IsCustomer())
+			if err != nil {
+				return err
+			}
+			src := ai.Source{Type: "article", ID: h.ID.String(), Title: h.Title, Text: a, Cite: true, Score: h.Score}
+			for _, x := range ps {
+				src.Passages = append(src.Passages, ai.Passage{Heading: x.Heading, Anchor: x.Anchor, Text: x.Text, Best: x.Anchor == h.Anchor && x.Heading == h.Section})
+			}
+			pr.add(src, Citation{Type: "article", ID: h.ID.String(), Title: h.Title, Snippet: h.Snippet, Anchor: h.Anchor})
 			grounded = true
 		}
 		tasks, err := tx.TasksNear(ctx, p, vec, s.Embedder.Model(), 3)

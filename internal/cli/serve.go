@@ -55,6 +55,7 @@ stops gracefully on SIGTERM or SIGINT.`,
 			case err == nil:
 				sealStoredSecrets(ctx, db, logger)
 				giveDefaultPlaybooks(ctx, db, logger)
+				indexArticles(ctx, db, logger)
 			}
 			embedder, err := ai.NewEmbedder(cfg.AIOptions())
 			if err != nil {
@@ -129,6 +130,19 @@ func giveDefaultPlaybooks(ctx context.Context, db *postgres.DB, logger *slog.Log
 	}
 	if n > 0 {
 		logger.Info("gave workspaces the default playbooks (disabled)", "workspaces", n)
+	}
+}
+
+// indexArticles indexes, once, the articles written before keyword search
+// kept postings and passages.
+func indexArticles(ctx context.Context, db *postgres.DB, logger *slog.Logger) {
+	n, err := db.IndexUnindexedArticles(ctx)
+	if err != nil {
+		logger.Error("indexing articles for search failed", "error", err)
+		return
+	}
+	if n > 0 {
+		logger.Info("indexed articles for search", "articles", n)
 	}
 }
 

@@ -250,3 +250,17 @@ func Anchor(heading string, seen map[string]int) string {
 	seen[id] = 1
 	return id
 }
+
+// ValidAnchor reports whether s could be an id Anchor made: lower-case
+// letters, digits and single hyphens between them.
+func ValidAnchor(s string) bool {
+	if s == "" || len(s) > 200 || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for _, r := range s {
+		if r != '-' && !unicode.IsDigit(r) && !(unicode.IsLetter(r) && !unicode.IsUpper(r)) {
+			return false
+		}
+	}
+	return true
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/passage"
 )
 
 // OpenConversation asks the caller's CSM (a customer contact's "Ask my
@@ -332,6 +333,9 @@ func sourceLink(p *onboardiq.Principal, s onboardiq.Source) string {
 	}
 	switch s.Type {
 	case "article":
+		if s.Anchor != "" && passage.ValidAnchor(s.Anchor) {
+			return base + kb + s.ID + "#" + s.Anchor
+		}
 		return base + kb + s.ID
 	case "task":
 		return base + "/tasks/" + s.ID

@@ -41,6 +41,8 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO tasks (tenant_id, task_id, project_id, description, vector_embedding)
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000d', '00000000-0000-0000-0000-00000000000b', 'Task', $2)`,
 			`INSERT INTO knowledge_base (tenant_id, title, content, visibility, vector_embedding) VALUES ($1, 'Article', 'Body', 'public', $2)`,
+			`INSERT INTO kb_terms (tenant_id, term, article_id, tf, length, public) SELECT $1, 'articl', article_id, 3, 4, true FROM knowledge_base WHERE tenant_id = $1 RETURNING 1`,
+			`INSERT INTO kb_passages (tenant_id, article_id, ordinal, body, public, vector_embedding) SELECT $1, article_id, 0, 'Body', true, $2 FROM knowledge_base WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO notifications (tenant_id, user_id, kind, title) SELECT $1, user_id, 'project_overdue', 'Late' FROM tenant_users WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO webhook_endpoints (tenant_id, url, secret) VALUES ($1, 'https://hooks.example/x', 'whsec_x')`,
 			`INSERT INTO assistant_conversations (tenant_id, conversation_id, user_id)

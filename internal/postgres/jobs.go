@@ -20,6 +20,7 @@ const (
 	EntityArticle = "article"
 	EntityTask    = "task"
 	EntityProject = "project"
+	EntityPassage = "passage" // a part of an article (kb_passages)
 )
 
 // EmbedArgs asks for one item's embedding to be brought up to date. It is
@@ -79,12 +80,18 @@ var embeddingText = map[string]string{
 	EntityArticle: `SELECT title || E'\n\n' || content, embedding_model, embedding_hash FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`,
 	EntityTask:    `SELECT description || E'\n\n' || details, embedding_model, embedding_hash FROM tasks WHERE tenant_id = $1 AND task_id = $2`,
 	EntityProject: `SELECT name || E'\n\n' || description, embedding_model, embedding_hash FROM projects WHERE tenant_id = $1 AND project_id = $2`,
+	// A passage is embedded after its article's title, given twice: the
+	// title says what every passage of the article is about (measured on
+	// the FAQ development set: semantic nDCG@10 0.437 → 0.480; docs/ai.md).
+	EntityPassage: `SELECT a.title || E'\n\n' || a.title || E'\n\n' || p.body, p.embedding_model, p.embedding_hash FROM kb_passages p
+JOIN knowledge_base a ON a.tenant_id = p.tenant_id AND a.article_id = p.article_id WHERE p.tenant_id = $1 AND p.passage_id = $2`,
 }
 
 var embeddingUpdate = map[string]string{
 	EntityArticle: `UPDATE knowledge_base SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND article_id = $2`,
 	EntityTask:    `UPDATE tasks SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND task_id = $2`,
 	EntityProject: `UPDATE projects SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND project_id = $2`,
+	EntityPassage: `UPDATE kb_passages SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND passage_id = $2`,
 }
 
 // maxEmbedChars bounds the text sent to an embedding model (about 6,000
@@ -167,6 +174,8 @@ UNION ALL
 (SELECT 'task', task_id FROM tasks WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
 UNION ALL
 (SELECT 'project', project_id FROM projects WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
+UNION ALL
+(SELECT 'passage', passage_id FROM kb_passages WHERE tenant_id = $1 AND (embedding_model IS DISTINCT FROM $2 OR embedding_hash IS NULL) LIMIT $3)
 LIMIT $3`, tx.TenantID(), model, limit)
 	if err != nil {
 		return nil, fmt.Errorf("stale embeddings: %w", err)

@@ -55,7 +55,7 @@ func withRecorder(t *testing.T, e *demoEnv) *recorder {
 type answerJSON struct {
 	Answer    string
 	Citations []struct {
-		Type, ID, Title string
+		Type, ID, Title, Anchor string
 	}
 	ConversationID string `json:"conversation_id"`
 	NothingFound   bool   `json:"nothing_found"`
@@ -71,6 +71,26 @@ func TestCustomerAsksHowToSetUpSSO(t *testing.T) {
 	}
 	if !strings.Contains(a.Answer, ai.NoModelNotice) {
 		t.Errorf("the offline answer should say no model is configured: %s", a.Answer)
+	}
+	// It quotes the SAML steps, each list whole and under its heading, not
+	// the article's opening lines; the citation points to a passage.
+	for _, want := range []string{
+		"**Step 1: Copy the Acme service provider details**",
+		"> 1. Go to **Settings → Security → Single sign-on**.\n> 2. Click **Add connection** and choose **SAML 2.0**.\n> 3. Keep this page open.",
+		">    - **ACS URL (Reply URL):**",
+		"**Step 4: Test and enable**",
+		"> 1. Click **Test connection**.",
+		"> 3. Switch the connection to **Enabled**.",
+	} {
+		if !strings.Contains(a.Answer, want) {
+			t.Errorf("the offline answer does not quote %q:\n%s", want, a.Answer)
+		}
+	}
+	if strings.Contains(a.Answer, "supports SAML 2.0 for both SP-initiated") {
+		t.Errorf("the offline answer quotes the opening lines:\n%s", a.Answer)
+	}
+	if !strings.HasPrefix(a.Citations[0].Anchor, "sec-") {
+		t.Errorf("the citation names no passage: %+v", a.Citations[0])
 	}
 
 	// The same, streamed as server-sent events.

@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"html/template"
 	"regexp"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -36,6 +37,8 @@ import (
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"github.com/onboardiq/onboardiq/internal/passage"
 )
 
 // Render returns src, Markdown, as sanitised HTML.
@@ -67,13 +70,14 @@ var md = goldmark.New(
 
 // policy allows the elements goldmark writes for the syntax above, and
 // nothing else. It is narrower than bluemonday's UGC policy: no images, no
-// id, class (but a code block's language), title or style attributes, no
+// id (but a heading's own anchor), class (but a code block's language), title or style attributes, no
 // form or media elements.
 var policy = func() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
 		"em", "strong", "del", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td")
 	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	p.AllowAttrs("id").Matching(regexp.MustCompile(`^`+passage.AnchorPrefix+`[\p{Ll}\p{Lo}\p{N}-]{1,200}$`)).OnElements("h2", "h3", "h4", "h5", "h6")
 	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("th", "td")
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[A-Za-z0-9_+#.-]{1,40}$`)).OnElements("code")
 	p.AllowStandardURLs() // http, https, mailto and relative; parseable
@@ -84,13 +88,22 @@ var policy = func() *bluemonday.Policy {
 }()
 
 // demoteHeadings moves every heading one level down (# is <h2>), so the
-// text's headings sit under the page's own <h1>.
+// text's headings sit under the page's own <h1>, and gives each the id its
+// passage's anchor names (internal/passage), so a citation can link to it.
 type demoteHeadings struct{}
 
-func (demoteHeadings) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+func (demoteHeadings) Transform(doc *ast.Document, r text.Reader, _ parser.Context) {
+	seen := map[string]int{}
+	src := r.Source()
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering {
 			h.Level = min(h.Level+1, 6)
+			var raw []byte
+			for i := 0; i < h.Lines().Len(); i++ {
+				seg := h.Lines().At(i)
+				raw = append(raw, seg.Value(src)...)
+			}
+			h.SetAttributeString("id", []byte(passage.Anchor(strings.TrimSpace(string(raw)), seen)))
 		}
 		return ast.WalkContinue, nil
 	})

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/onboardiq/onboardiq/internal/markdown"
+	"github.com/onboardiq/onboardiq/internal/passage"
 )
 
 func TestRender(t *testing.T) {
@@ -19,7 +20,7 @@ func TestRender(t *testing.T) {
 		want     []string // in the output, in this order
 	}{
 		{"bold and emphasis", "**bold** and *slanted* and ~~gone~~", []string{"<strong>bold</strong>", "<em>slanted</em>", "<del>gone</del>"}},
-		{"headings under the page's h1", "# Set up SSO\n\n## Steps\n\n###### Deep", []string{"<h2>Set up SSO</h2>", "<h3>Steps</h3>", "<h6>Deep</h6>"}},
+		{"headings under the page's h1", "# Set up SSO\n\n## Steps\n\n###### Deep", []string{`<h2 id="sec-set-up-sso">Set up SSO</h2>`, `<h3 id="sec-steps">Steps</h3>`, `<h6 id="sec-deep">Deep</h6>`}},
 		{"lists", "- one\n- two\n\n3. three\n4. four", []string{"<ul>", "<li>one</li>", "<li>two</li>", `<ol start="3">`, "<li>three</li>"}},
 		{"inline code", "Call `GET /v1/users?limit=<n>`.", []string{"<code>GET /v1/users?limit=&lt;n&gt;</code>"}},
 		{"code block", "```json\n{\"a\": \"<b>\"}\n```", []string{`<pre><code class="language-json">{&#34;a&#34;: &#34;&lt;b&gt;&#34;}`}},
@@ -110,6 +111,33 @@ var hostile = []struct {
 	{"<video poster=javascript:alert(1)>", ""},
 }
 
+// TestHeadingsCarryTheirPassageAnchors: every heading of an article's page
+// has the id its passage's anchor names, so a citation's #anchor lands on
+// it; a hostile heading gets an id of letters, digits and hyphens only.
+func TestHeadingsCarryTheirPassageAnchors(t *testing.T) {
+	t.Parallel()
+	src := "Intro.\n\n# Set up SSO\n\n## Step 1: Copy the SP details\n\n1. Go.\n\n## FAQ\n\n## FAQ\n\n## \"><script>x</script>\n"
+	got := string(markdown.Render(src))
+	var ids []string
+	for _, p := range passage.Split("Title", src) {
+		if p.Anchor != "" {
+			ids = append(ids, p.Anchor)
+		}
+	}
+	want := []string{"sec-set-up-sso", "sec-step-1-copy-the-sp-details", "sec-faq", "sec-faq-1", "sec-scriptxscript"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Fatalf("the passages' anchors are %v, want %v", ids, want)
+	}
+	for _, id := range want {
+		if !strings.Contains(got, `id="`+id+`"`) {
+			t.Errorf("the page has no heading with id %q: %s", id, got)
+		}
+	}
+	if why := unsafeHTML(got); why != "" {
+		t.Errorf("%s: %s", got, why)
+	}
+}
+
 func TestRenderNeutralisesHostileText(t *testing.T) {
 	t.Parallel()
 	for _, tc := range hostile {
@@ -138,7 +166,7 @@ func FuzzRender(f *testing.F) {
 
 // allowed is what Render may write, element by element: its attributes.
 var allowed = map[string][]string{
-	"p": nil, "br": nil, "hr": nil, "h2": nil, "h3": nil, "h4": nil, "h5": nil, "h6": nil,
+	"p": nil, "br": nil, "hr": nil, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
 	"blockquote": nil, "pre": nil, "code": {"class"}, "em": nil, "strong": nil, "del": nil,
 	"ul": nil, "ol": {"start"}, "li": nil, "table": nil, "thead": nil, "tbody": nil, "tr": nil,
 	"th": {"align"}, "td": {"align"}, "a": {"href", "rel", "target"},
@@ -188,6 +216,11 @@ func unsafeHTML(s string) string {
 				case "class":
 					if !strings.HasPrefix(a.Val, "language-") || strings.ContainsAny(a.Val, " \t\n") {
 						why = "class " + a.Val
+					}
+				case "id":
+					// A heading's own anchor only: never an id the page uses.
+					if !strings.HasPrefix(a.Val, "sec-") || strings.ContainsAny(a.Val, " \t\n\"'<>") {
+						why = "id " + a.Val
 					}
 				case "target":
 					if a.Val != "_blank" {

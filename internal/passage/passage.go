@@ -221,9 +221,14 @@ func listItem(s string) bool {
 	return i > 0 && i+1 < len(s) && (s[i] == '.' || s[i] == ')') && s[i+1] == ' '
 }
 
-// Anchor is the id a heading gets in the article's page: lower case,
-// letters and digits kept, spaces and hyphens as one hyphen, the rest
-// dropped; a repeated one gets "-1", "-2" … as seen counts them.
+// AnchorPrefix starts every anchor.
+const AnchorPrefix = "sec-"
+
+// Anchor is the id a heading gets in the article's page: "sec-", then the
+// heading in lower case, letters and digits kept, spaces and hyphens as
+// one hyphen, the rest dropped; a repeated one gets "-1", "-2" … as seen
+// counts them. The prefix keeps an article's ids apart from the page's
+// own (a heading "Preview" must not clobber the page's #preview).
 func Anchor(heading string, seen map[string]int) string {
 	var b strings.Builder
 	dash := false
@@ -243,6 +248,7 @@ func Anchor(heading string, seen map[string]int) string {
 	if id == "" {
 		id = "section"
 	}
+	id = AnchorPrefix + id
 	if n := seen[id]; n > 0 {
 		seen[id] = n + 1
 		return id + "-" + strconv.Itoa(n)

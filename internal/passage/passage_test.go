@@ -48,19 +48,19 @@ func TestSplit(t *testing.T) {
 		{"empty", "", nil},
 		{"before the first heading, then nested headings",
 			"Intro text.\n\n# Single sign-on\n\nWhat it is.\n\n## Set up SAML\n\n" + steps + "\n\n## Set up OIDC\n\nUse the client id.\n\n# Other\n\nMore.",
-			[]got{{"", "", 2, "Intro text."}, {"Single sign-on", "single-sign-on", 6, "# Single sig"},
-				{"Single sign-on › Set up SAML", "set-up-saml", 20, "## Set up SA"}, {"Single sign-on › Set up OIDC", "set-up-oidc", 7, "## Set up OI"},
-				{"Other", "other", 2, "# Other"}}},
+			[]got{{"", "", 2, "Intro text."}, {"Single sign-on", "sec-single-sign-on", 6, "# Single sig"},
+				{"Single sign-on › Set up SAML", "sec-set-up-saml", 20, "## Set up SA"}, {"Single sign-on › Set up OIDC", "sec-set-up-oidc", 7, "## Set up OI"},
+				{"Other", "sec-other", 2, "# Other"}}},
 		{"a code block's # lines are no headings", "## Deploy\n\n" + code + "\n\nDone.",
-			[]got{{"Deploy", "deploy", 10, "## Deploy"}}},
+			[]got{{"Deploy", "sec-deploy", 10, "## Deploy"}}},
 		{"a long section is cut between paragraphs; a short tail joins the part before",
 			"## Long\n\n" + long(5) + "\n\nShort tail.",
-			[]got{{"Long", "long", 201, "## Long"}, {"Long", "long", 302, "wordc wordc "}}},
+			[]got{{"Long", "sec-long", 201, "## Long"}, {"Long", "sec-long", 302, "wordc wordc "}}},
 		{"a list longer than the limit stays whole, with its heading",
 			"## Steps\n\n" + strings.Repeat("- "+words(40, "step")+"\n", 10),
-			[]got{{"Steps", "steps", 401, "## Steps"}}},
+			[]got{{"Steps", "sec-steps", 401, "## Steps"}}},
 		{"the same heading twice gets its own anchor", "## FAQ\n\nA.\n\n## FAQ\n\nB.\r\n",
-			[]got{{"FAQ", "faq", 2, "## FAQ"}, {"FAQ", "faq-1", 2, "## FAQ"}}},
+			[]got{{"FAQ", "sec-faq", 2, "## FAQ"}, {"FAQ", "sec-faq-1", 2, "## FAQ"}}},
 	} {
 		if diff := cmp.Diff(c.want, summary(passage.Split("Single sign-on", c.md))); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.name, diff)
@@ -75,7 +75,7 @@ func TestSplit(t *testing.T) {
 
 func TestAnchor(t *testing.T) {
 	seen := map[string]int{}
-	for in, want := range map[string]string{"Set up SAML (Okta)": "set-up-saml-okta", "Étape 2 — vérifier": "étape-2-vérifier", "!!!": "section"} {
+	for in, want := range map[string]string{"Set up SAML (Okta)": "sec-set-up-saml-okta", "Étape 2 — vérifier": "sec-étape-2-vérifier", "!!!": "sec-section"} {
 		if got := passage.Anchor(in, seen); got != want {
 			t.Errorf("Anchor(%q) = %q, want %q", in, got, want)
 		}

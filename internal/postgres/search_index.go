@@ -27,12 +27,23 @@ const (
 	// BM25's constants, the textbook ones.
 	bm25K1 = 1.2
 	bm25B  = 0.75
+	// The title (with the tags) is also scored as a field of its own,
+	// with its own document frequencies (a word in few titles says what
+	// an article is about even when every body has it), weighted
+	// titleField; and two words next to each other in the query that
+	// stand next to each other in a title add titleBonus times their
+	// IDFs. Measured on the FAQ development set and the demo set
+	// (docs/ai.md, "Keyword search"): with both, keyword nDCG@10 rose
+	// 0.597 → 0.661 and 0.860 → 0.881.
+	titleField = "0.5"
+	titleBonus = "2"
 )
 
 // indexedArticle is what indexing an article needs of it.
 type indexedArticle struct {
 	ID      uuid.UUID
 	Title   string
+	Tags    []string // indexed as words of the title: the author's own keywords
 	Content string
 	Public  bool
 }
@@ -45,23 +56,25 @@ func indexArticle(ctx context.Context, tx *Tx, a indexedArticle) error {
 	var (
 		terms  []string
 		tfs    []float32
+		ttfs   []float32 // in the title (and tags) alone
 		length float32
 	)
 	rows, err := tx.Query(ctx, `
-SELECT lexeme, (SELECT sum(CASE w WHEN 'A' THEN $3::real ELSE 1 END) FROM unnest(weights) w)::real
+SELECT lexeme, (SELECT sum(CASE w WHEN 'A' THEN $3::real ELSE 1 END) FROM unnest(weights) w)::real,
+       (SELECT count(*) FILTER (WHERE w = 'A') FROM unnest(weights) w)::real
 FROM unnest(setweight(to_tsvector('`+searchConfig+`', $1), 'A') || to_tsvector('`+searchConfig+`', $2))`,
-		a.Title, a.Content, searchTitleWeight)
+		strings.Join(append([]string{a.Title}, a.Tags...), "\n"), a.Content, searchTitleWeight)
 	if err != nil {
 		return fmt.Errorf("index article: terms: %w", err)
 	}
 	for rows.Next() {
 		var t string
-		var tf float32
-		if err := rows.Scan(&t, &tf); err != nil {
+		var tf, ttf float32
+		if err := rows.Scan(&t, &tf, &ttf); err != nil {
 			rows.Close()
 			return fmt.Errorf("index article: terms: %w", err)
 		}
-		terms, tfs, length = append(terms, t), append(tfs, tf), length+tf
+		terms, tfs, ttfs, length = append(terms, t), append(tfs, tf), append(ttfs, ttf), length+tf
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("index article: terms: %w", err)
@@ -69,8 +82,9 @@ FROM unnest(setweight(to_tsvector('`+searchConfig+`', $1), 'A') || to_tsvector('
 
 	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID)
-	b.Queue(`INSERT INTO kb_terms (tenant_id, term, article_id, tf, length, public)
-SELECT $1, t.term, $2, t.tf, $5, $6 FROM unnest($3::text[], $4::real[]) AS t (term, tf)`, tx.TenantID(), a.ID, terms, tfs, length, a.Public)
+	b.Queue(`INSERT INTO kb_terms (tenant_id, term, article_id, tf, title_tf, length, public)
+SELECT $1, t.term, $2, t.tf, t.title_tf, $6, $7 FROM unnest($3::text[], $4::real[], $5::real[]) AS t (term, tf, title_tf)`,
+		tx.TenantID(), a.ID, terms, tfs, ttfs, length, a.Public)
 	b.Queue(`UPDATE knowledge_base SET search_length = $3 WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID, length)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("index article: postings: %w", err)
@@ -143,14 +157,14 @@ func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 	for _, t := range tenants {
 		if err := db.InTenant(ctx, t, func(ctx context.Context, tx *Tx) error {
 			rows, err := tx.Query(ctx, `
-SELECT a.article_id, a.title, a.content, a.visibility = 'public' FROM knowledge_base a
+SELECT a.article_id, a.title, a.tags, a.content, a.visibility = 'public' FROM knowledge_base a
 WHERE a.tenant_id = $1 AND NOT EXISTS (SELECT FROM kb_passages p WHERE p.tenant_id = a.tenant_id AND p.article_id = a.article_id)`, tx.TenantID())
 			if err != nil {
 				return err
 			}
 			todo, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexedArticle, error) {
 				var a indexedArticle
-				return a, r.Scan(&a.ID, &a.Title, &a.Content, &a.Public)
+				return a, r.Scan(&a.ID, &a.Title, &a.Tags, &a.Content, &a.Public)
 			})
 			if err != nil {
 				return err

@@ -24,9 +24,10 @@ CREATE TABLE kb_terms (
     term        text    NOT NULL,
     article_id  uuid    NOT NULL,
     tf          real    NOT NULL,
+    title_tf    real    NOT NULL DEFAULT 0, -- in the title and tags alone (unweighted)
     length      real    NOT NULL,
     public      boolean NOT NULL,
-    PRIMARY KEY (tenant_id, term, article_id) INCLUDE (tf, length, public),
+    PRIMARY KEY (tenant_id, term, article_id) INCLUDE (tf, title_tf, length, public),
     FOREIGN KEY (tenant_id, article_id) REFERENCES knowledge_base (tenant_id, article_id) ON DELETE CASCADE
 );
 CREATE INDEX kb_terms_article_idx ON kb_terms (tenant_id, article_id);

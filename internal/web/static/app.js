@@ -52,7 +52,8 @@
             for (const c of data.citations) {
               const a = document.createElement("a");
               a.textContent = c.title;
-              a.href = (c.type === "article" ? form.dataset.kb : form.dataset.tasks) + "/" + c.id;
+              a.href = (c.type === "article" ? form.dataset.kb : form.dataset.tasks) + "/" + c.id +
+                (c.type === "article" && /^sec-[\p{Ll}\p{Lo}\p{N}-]+$/u.test(c.anchor || "") ? "#" + c.anchor : "");
               a.className = "citation";
               cites.appendChild(a);
             }

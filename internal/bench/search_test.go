@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -193,7 +192,7 @@ func TestKeptDataIsReused(t *testing.T) {
 }
 
 // BenchmarkSearch times one search (its tenant transaction included) of a
-// tenant of 400 articles among 1,000, in each mode.
+// tenant of 431 articles among 1,000 (the largest of four), in each mode.
 func BenchmarkSearch(b *testing.B) {
 	d := DataSet{Corpus: Corpus{Seed: 1}, Tenants: 4, Articles: 1000, Skewed: true}
 	db, _, tenants := setup(b, d)
@@ -207,7 +206,6 @@ func BenchmarkSearch(b *testing.B) {
 		b.Run(string(mode), func(b *testing.B) {
 			ctx := context.Background()
 			i := 0
-			start := time.Now()
 			for b.Loop() {
 				q := qs[i%len(qs)]
 				i++
@@ -215,7 +213,6 @@ func BenchmarkSearch(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(i)/time.Since(start).Seconds(), "searches/s")
 		})
 	}
 }

@@ -77,6 +77,7 @@ type SearchReport struct {
 	Sizes    string         `json:"sizes"`
 	Largest  int            `json:"largest_tenant"`
 	Typical  int            `json:"typical_tenant"`
+	Plan     string         `json:"plan"` // auto, custom or generic: PostgreSQL's plan_cache_mode for the searches
 	Clients  int            `json:"clients"`
 	K        int            `json:"k"`
 	Seed     uint64         `json:"seed"`

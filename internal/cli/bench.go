@@ -36,7 +36,7 @@ func (a *app) benchSearchCmd() *cobra.Command {
 		opts               bench.SearchOptions
 		tenants, articles  int
 		seed               uint64
-		sizes, mode        string
+		sizes, mode, plan  string
 		keep, load, asJSON bool
 	)
 	c := &cobra.Command{
@@ -86,9 +86,12 @@ at the end. --load-only loads (or completes) the data and measures nothing.`,
 			default:
 				return usageError{fmt.Errorf("--mode must be keyword, semantic, hybrid or all")}
 			}
+			if plan != "auto" && plan != "custom" && plan != "generic" {
+				return usageError{fmt.Errorf("--plan must be auto, custom or generic")}
+			}
 			opts.Data = bench.DataSet{Corpus: bench.Corpus{Seed: seed}, Tenants: tenants, Articles: articles, Skewed: sizes == "skewed"}
 			opts.Logf = func(f string, args ...any) { fmt.Fprintf(a.env.Stderr, "bench: "+f+"\n", args...) }
-			return a.runBenchSearch(cmd.Context(), opts, keep, load, asJSON)
+			return a.runBenchSearch(cmd.Context(), opts, plan, keep, load, asJSON)
 		},
 	}
 	f := c.Flags()
@@ -104,13 +107,14 @@ at the end. --load-only loads (or completes) the data and measures nothing.`,
 	f.IntVar(&opts.Rounds, "rounds", 3, "measurements of each mode and group, interleaved")
 	f.IntVar(&opts.RecallQueries, "recall-queries", 100, "searches per group checked against the exact scan (for all tenants: at least one each)")
 	f.IntVar(&opts.LoadWorkers, "load-workers", 2, "tenants loaded at once")
+	f.StringVar(&plan, "plan", "auto", "how PostgreSQL plans the searches' prepared statements: auto (as the server runs), custom or generic (plan_cache_mode)")
 	f.BoolVar(&keep, "keep", false, "keep the generated tenants for the next run with the same parameters")
 	f.BoolVar(&load, "load-only", false, "load or complete the data, measure nothing (implies --keep)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }
 
-func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, keep, loadOnly, asJSON bool) (err error) {
+func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, plan string, keep, loadOnly, asJSON bool) (err error) {
 	cfg, err := a.config()
 	if err != nil {
 		return err
@@ -122,23 +126,31 @@ func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, keep
 		c.DBMaxConns = opts.Clients + 1
 		a.cfg = &c
 	}
+	appURL, err := cfg.AppURL()
+	if err != nil {
+		return err
+	}
+	// The exact scans go through a handle whose statements are planned at
+	// every execution, so that the settings keeping the indexes out apply
+	// (a prepared statement's cached plan would ignore them).
+	exact, err := postgres.Open(ctx, withParam(a.cfg.PoolURL(appURL), "default_query_exec_mode", "exec"))
+	if err != nil {
+		return fmt.Errorf("%w (is the database migrated? run `onboardiq migrate`)", err)
+	}
+	defer exact.Close()
+	// --plan custom or generic sets plan_cache_mode on the searches'
+	// connections: what the search costs, and finds, when its statement is
+	// planned for each tenant, or once for all.
+	if plan != "auto" {
+		c := *a.cfg
+		c.AppDatabaseURL = withParam(appURL, "plan_cache_mode", "force_"+plan+"_plan")
+		a.cfg = &c
+	}
 	db, cfg, err := a.openApp(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	// The exact scans go through a handle whose statements are planned at
-	// every execution, so that the settings keeping the indexes out apply
-	// (a prepared statement's cached plan would ignore them).
-	appURL, err := cfg.AppURL()
-	if err != nil {
-		return err
-	}
-	exact, err := postgres.Open(ctx, withParam(cfg.PoolURL(appURL), "default_query_exec_mode", "exec"))
-	if err != nil {
-		return err
-	}
-	defer exact.Close()
 	e, err := ai.NewEmbedder(cfg.AIOptions())
 	if err != nil {
 		return err
@@ -168,14 +180,14 @@ func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, keep
 	sizes := bench.Sizes(opts.Data.Articles, opts.Data.Tenants, opts.Data.Skewed)
 	report := bench.SearchReport{Embedder: e.Model(), Tenants: opts.Data.Tenants, Articles: opts.Data.Articles,
 		Sizes: map[bool]string{true: "skewed", false: "even"}[opts.Data.Skewed], Largest: sizes[0], Typical: sizes[len(sizes)/2],
-		Clients: opts.Clients, K: opts.K, Seed: opts.Data.Corpus.Seed, Rounds: opts.Rounds, Load: stats,
+		Plan: plan, Clients: opts.Clients, K: opts.K, Seed: opts.Data.Corpus.Seed, Rounds: opts.Rounds, Load: stats,
 		Goals:   map[string]any{"p95_ms": bench.GoalP95Millis, "clients": bench.GoalClients, "recall_at_10": bench.GoalRecall, "short": 0},
 		Results: results}
 	if asJSON {
 		return a.printJSON(report)
 	}
-	fmt.Fprintf(a.env.Stdout, "%d tenants (%s: largest %d articles, typical %d), %d articles, embedder %s, k %d, %d rounds\n",
-		report.Tenants, report.Sizes, report.Largest, report.Typical, report.Articles, report.Embedder, report.K, report.Rounds)
+	fmt.Fprintf(a.env.Stdout, "%d tenants (%s: largest %d articles, typical %d), %d articles, embedder %s, k %d, %d rounds, %s plans\n",
+		report.Tenants, report.Sizes, report.Largest, report.Typical, report.Articles, report.Embedder, report.K, report.Rounds, report.Plan)
 	w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "MODE\tTENANTS\tARTICLES\tCLIENTS\tREQ/S\tP50 MS\tP95 MS\tP99 MS\tRECALL@%d\tMIN RESULTS\tSHORT\tGOALS\t\n", opts.K)
 	for _, r := range results {

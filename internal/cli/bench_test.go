@@ -28,7 +28,7 @@ func TestBenchSearch(t *testing.T) {
 		t.Fatalf("table: %d %s", table.code, table.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(table.stdout), "\n")
-	if len(lines) != 12 || !strings.Contains(lines[0], "3 tenants (skewed") || !strings.Contains(lines[0], "90 articles") ||
+	if len(lines) != 12 || !strings.Contains(lines[0], "3 tenants (skewed") || !strings.Contains(lines[0], "90 articles") || !strings.HasSuffix(lines[0], "auto plans") ||
 		strings.Join(strings.Fields(lines[1]), " ") != "MODE TENANTS ARTICLES CLIENTS REQ/S P50 MS P95 MS P99 MS RECALL@10 MIN RESULTS SHORT GOALS" ||
 		!strings.HasPrefix(lines[11], "goals: p95 ≤ 20 ms at 8 clients, recall@10 ≥ 0.95") {
 		t.Fatalf("table:\n%s", table.stdout)
@@ -48,7 +48,7 @@ func TestBenchSearch(t *testing.T) {
 		t.Fatalf("--keep did not keep the tenants: %v", err)
 	}
 
-	out := runCLI(t, ctx, env, nil, append(args, "--json", "--mode", "semantic")...)
+	out := runCLI(t, ctx, env, nil, append(args, "--json", "--mode", "semantic", "--plan", "custom")...)
 	if out.code != 0 {
 		t.Fatalf("json: %d %s", out.code, out.stderr)
 	}
@@ -57,7 +57,7 @@ func TestBenchSearch(t *testing.T) {
 		t.Fatalf("json: %v\n%s", err, out.stdout)
 	}
 	sizes := bench.Sizes(90, 3, true)
-	if r.Embedder != "local-hash-v1" || r.Tenants != 3 || r.Articles != 90 || r.Largest != sizes[0] || r.Typical != sizes[1] ||
+	if r.Embedder != "local-hash-v1" || r.Plan != "custom" || r.Tenants != 3 || r.Articles != 90 || r.Largest != sizes[0] || r.Typical != sizes[1] ||
 		r.Load.Reused != 3 || r.Load.Inserted != 0 || len(r.Results) != 3 || r.Goals["p95_ms"] != 20.0 || r.Goals["recall_at_10"] != 0.95 {
 		t.Fatalf("json: %+v", r)
 	}
@@ -78,8 +78,10 @@ func TestBenchSearch(t *testing.T) {
 		t.Errorf("tenant left: %v", err)
 	}
 
-	bad := runCLI(t, ctx, env, nil, "bench", "search", "--mode", "fuzzy")
-	if bad.code != 2 || !strings.Contains(bad.stderr, "--mode") {
-		t.Errorf("bad mode: %d %s", bad.code, bad.stderr)
+	for _, flags := range [][]string{{"--mode", "fuzzy"}, {"--plan", "sometimes"}, {"--sizes", "random"}, {"--clients", "0"}} {
+		bad := runCLI(t, ctx, env, nil, append([]string{"bench", "search"}, flags...)...)
+		if bad.code != 2 || !strings.Contains(bad.stderr, strings.TrimPrefix(flags[0], "--")) {
+			t.Errorf("%v: %d %s", flags, bad.code, bad.stderr)
+		}
 	}
 }

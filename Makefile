@@ -115,7 +115,7 @@ bench:
 
 ## bench-search: knowledge-base search at scale (docs/performance.md): by
 ## default 200,000 articles over 200 tenants, kept for the next run (the
-## first load takes a quarter of an hour); BENCH_SEARCH_FLAGS changes it, e.g.
+## first load takes about 20 minutes); BENCH_SEARCH_FLAGS changes it, e.g.
 ## BENCH_SEARCH_FLAGS="--tenants 20 --articles 2000 --json"
 BENCH_SEARCH_FLAGS ?=
 bench-search: build

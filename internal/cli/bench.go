@@ -54,7 +54,8 @@ articles by cosine distance over all of the tenant's vectors, no index;
 keyword and hybrid: the same search with index scans off), the fewest
 results a search returned and how many returned fewer than the exact scan
 found. The goals of issue 17 are printed beside: p95 ≤ 20 ms at 8 clients,
-recall@10 ≥ 0.95, every tenant given k results.
+recall@10 ≥ 0.95, every tenant given k results. --plan custom or generic
+sets PostgreSQL's plan_cache_mode for the searches (auto: as the server runs).
 
 The articles and questions are generated from --seed, the same on every run.
 The tenants are named by the parameters (bench-<hash>-<n>): with --keep they

@@ -37,10 +37,12 @@ type Tenant struct {
 
 // LoadStats says what loading a data set did.
 type LoadStats struct {
-	Reused   int     `json:"tenants_reused"`
-	Loaded   int     `json:"tenants_loaded"`
-	Inserted int     `json:"articles_inserted"`
-	Embedded int     `json:"articles_embedded"`
+	Reused   int `json:"tenants_reused"`
+	Loaded   int `json:"tenants_loaded"`
+	Inserted int `json:"articles_inserted"`
+	// Embedded counts the vectors made: an article's, and its passages'
+	// where search keeps them.
+	Embedded int     `json:"vectors_embedded"`
 	Seconds  float64 `json:"seconds"`
 }
 
@@ -105,7 +107,7 @@ func Load(ctx context.Context, db *postgres.DB, e ai.Embedder, d DataSet, worker
 				inserted.Add(int64(r.inserted))
 				embedded.Add(int64(r.embedded))
 				if n := done.Add(1); logf != nil && (r.inserted > 0 || n == int64(d.Tenants)) {
-					logf("tenant %d/%d %s: %d articles (%d new, %d embedded), %s elapsed", n, d.Tenants, t.Slug, t.Articles, r.inserted, r.embedded, time.Since(start).Round(time.Second))
+					logf("tenant %d/%d %s: %d articles (%d new, %d vectors embedded), %s elapsed", n, d.Tenants, t.Slug, t.Articles, r.inserted, r.embedded, time.Since(start).Round(time.Second))
 				}
 			}
 		}()

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
@@ -109,7 +108,7 @@ const poolSize = 2000
 // db.InTenantReadOnly, as the API runs it — timed at opts.Clients at once,
 // then recall@k against an exact scan made through exact, a second handle
 // whose statements are planned for each execution (a cached plan would
-// not see the settings that keep the indexes out).
+// not see the setting that keeps the indexes out).
 func Search(ctx context.Context, db, exact *postgres.DB, e ai.Embedder, tenants []Tenant, opts SearchOptions) ([]SearchResult, error) {
 	groups, err := makeGroups(ctx, e, opts, tenants)
 	if err != nil {
@@ -345,30 +344,18 @@ func checkRecall(ctx context.Context, db, exact *postgres.DB, e ai.Embedder, mod
 	return nil
 }
 
-// exactAnswer is what a search should return, found with no index that
-// can approximate. Semantic: the k articles nearest to the question's
-// vector by cosine distance over all of the tenant's vectors, as similar
-// as the search requires (postgres.MinSimilarity). Keyword and hybrid: the
-// product's own search with index scans turned off, so its vector half is
-// an exact scan too (the full-text index is exact already).
+// exactAnswer is what a search should return: the product's own search
+// with index scans turned off, so that nothing in it can approximate. Its
+// vector half is then an exact scan, by cosine distance, of every vector
+// of the tenant it searches (the articles', or their passages'), and its
+// full-text half reads every match (the full-text index is exact already).
+// Whatever the search's SQL becomes, this stays its exact answer.
 func exactAnswer(ctx context.Context, exact *postgres.DB, p postgres.SearchParams, tenant uuid.UUID) ([]Scored, error) {
 	var out []Scored
 	err := exact.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		out = out[:0]
 		if _, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off`); err != nil {
 			return err
-		}
-		if p.Mode == onboardiq.SearchSemantic {
-			near, err := tx.NearestArticles(ctx, pgvector.NewVector(p.Vector), p.Limit)
-			if err != nil {
-				return err
-			}
-			for _, n := range near {
-				if s := 1 - n.Distance; s >= postgres.MinSimilarity {
-					out = append(out, Scored{ID: n.ID, Score: s})
-				}
-			}
-			return nil
 		}
 		hits, err := tx.SearchArticles(ctx, p)
 		for _, h := range hits {

@@ -3,10 +3,10 @@ package bench
 import (
 	"context"
 	"math"
-	"slices"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
@@ -14,11 +14,15 @@ import (
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
-// setup loads a small data set into a fresh database and returns the store,
-// the handle for exact scans, and the tenants.
+// setup loads a small data set into a fresh database and returns the
+// store, the handle for exact scans, and the tenants.
 func setup(t testing.TB, d DataSet) (*postgres.DB, *postgres.DB, []Tenant) {
 	t.Helper()
-	tdb := testdb.New(t)
+	return load(t, testdb.New(t), d)
+}
+
+func load(t testing.TB, tdb *testdb.DB, d DataSet) (*postgres.DB, *postgres.DB, []Tenant) {
+	t.Helper()
 	ctx := context.Background()
 	exact, err := postgres.Open(ctx, tdb.AppURL+"&default_query_exec_mode=exec")
 	if err != nil {
@@ -29,102 +33,92 @@ func setup(t testing.TB, d DataSet) (*postgres.DB, *postgres.DB, []Tenant) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Inserted != d.Articles || stats.Embedded != d.Articles || stats.Reused != 0 {
+	if stats.Inserted != d.Articles || stats.Embedded < d.Articles || stats.Reused != 0 {
 		t.Fatalf("load: %+v", stats)
 	}
 	return tdb.App, exact, tenants
 }
 
-// TestExactAnswerIsTheNearestByCosine: the exact answer recall is measured
-// against is, for semantic search, the k articles of the tenant nearest to
-// the question by cosine similarity computed here in Go over every article
-// (as similar as search requires), best first; and the product's search on a
-// data set this small (where the index finds everything) agrees with it.
-func TestExactAnswerIsTheNearestByCosine(t *testing.T) {
+// TestExactAnswerNeedsNoIndex: the exact answer recall is measured against
+// is what search returns when there is no index to approximate with: the
+// same articles with the same scores, in every mode, as the product's search
+// after every vector index is dropped. (With the indexes, a search may miss;
+// without them it cannot.)
+func TestExactAnswerNeedsNoIndex(t *testing.T) {
 	t.Parallel()
 	d := DataSet{Corpus: Corpus{Seed: 3}, Tenants: 2, Articles: 120, Skewed: true}
-	db, exact, tenants := setup(t, d)
+	tdb := testdb.New(t)
+	_, exact, tenants := load(t, tdb, d)
 	ctx := context.Background()
 	e := ai.Local{}
+	modes := []onboardiq.SearchMode{onboardiq.SearchKeyword, onboardiq.SearchSemantic, onboardiq.SearchHybrid}
+	type asked struct {
+		p      postgres.SearchParams
+		tenant uuid.UUID
+		want   []Scored
+	}
+	var all []asked
 	for _, tn := range tenants {
-		// Every article of the tenant, embedded here from its stored text.
-		var ids []uuid.UUID
-		var texts []string
-		err := db.InTenantReadOnly(ctx, tn.ID, func(ctx context.Context, tx *postgres.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT article_id, title || E'\n\n' || content FROM knowledge_base WHERE tenant_id = $1`, tn.ID)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id uuid.UUID
-				var text string
-				if err := rows.Scan(&id, &text); err != nil {
-					return err
-				}
-				ids, texts = append(ids, id), append(texts, text)
-			}
-			return rows.Err()
-		})
-		if err != nil || len(ids) != tn.Articles {
-			t.Fatalf("tenant %d: %d articles, want %d (%v)", tn.Index, len(ids), tn.Articles, err)
-		}
-		vecs, _ := e.Embed(ctx, texts)
-		for q := range 15 {
+		for q := range 10 {
 			text, _ := d.Corpus.Query(tn.Index, tn.Articles, q)
-			qv, _ := e.Embed(ctx, []string{text})
-			var brute []Scored
-			for i, v := range vecs {
-				if s := ai.Cosine(qv[0], v); s >= postgres.MinSimilarity {
-					brute = append(brute, Scored{ID: ids[i], Score: s})
+			v, _ := e.Embed(ctx, []string{text})
+			for _, m := range modes {
+				p := params(e, m, query{tenant: tn, text: text, vector: v[0]}, 10)
+				want, err := exactAnswer(ctx, exact, p, tn.ID)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			slices.SortFunc(brute, func(a, b Scored) int { return -cmpFloat(a.Score, b.Score) })
-			brute = brute[:min(10, len(brute))]
-
-			p := params(e, onboardiq.SearchSemantic, query{tenant: tn, text: text, vector: qv[0]}, 10)
-			want, err := exactAnswer(ctx, exact, p, tn.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(want) != len(brute) {
-				t.Fatalf("%q: exact answer has %d articles, brute force %d", text, len(want), len(brute))
-			}
-			for i := range want {
-				if math.Abs(want[i].Score-brute[i].Score) > 1e-5 {
-					t.Fatalf("%q: exact answer %d scores %v, brute force %v", text, i, want[i].Score, brute[i].Score)
-				}
-			}
-			if r := Recall(want, brute, 10); r != 1 {
-				t.Fatalf("%q: exact answer's recall against brute force %v", text, r)
-			}
-			hits, err := search(ctx, db, p, tn.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := make([]Scored, len(hits))
-			for i, h := range hits {
-				got[i] = Scored{ID: h.ID, Score: h.Score}
-			}
-			if r := Recall(got, brute, 10); r != 1 || len(hits) != len(brute) {
-				t.Errorf("%q: search found %d with recall %v against brute force's %d", text, len(hits), r, len(brute))
-			}
-			// An answer from another tenant finds none of this one's.
-			if r := Recall(got, []Scored{{ID: uuid.New(), Score: 2}}, 10); r != 0 {
-				t.Errorf("recall of a foreign answer %v", r)
+				all = append(all, asked{p, tn.ID, want})
 			}
 		}
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+	super, err := pgx.Connect(ctx, tdb.SuperURL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return 0
+	defer super.Close(ctx)
+	rows, err := super.Query(ctx, `SELECT c.oid::regclass::text FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE am.amname IN ('hnsw', 'ivfflat')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(indexes) == 0 {
+		t.Fatalf("vector indexes: %v %v", indexes, err)
+	}
+	for _, ix := range indexes {
+		if _, err := super.Exec(ctx, "DROP INDEX "+ix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain := tdb.Open(t) // no statement planned while the indexes were there
+	short := 0
+	for _, a := range all {
+		hits, err := search(ctx, plain, a.p, a.tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != len(a.want) {
+			t.Fatalf("%s %q: %d hits without an index, the exact answer %d", a.p.Mode, a.p.Q, len(hits), len(a.want))
+		}
+		for i, h := range hits {
+			if math.Abs(h.Score-a.want[i].Score) > scoreTie {
+				t.Fatalf("%s %q: hit %d scores %v without an index, %v in the exact answer", a.p.Mode, a.p.Q, i, h.Score, a.want[i].Score)
+			}
+		}
+		got := make([]Scored, len(hits))
+		for i, h := range hits {
+			got[i] = Scored{ID: h.ID, Score: h.Score}
+		}
+		if r := Recall(got, a.want, 10); r != 1 {
+			t.Errorf("%s %q: recall %v of the search without an index", a.p.Mode, a.p.Q, r)
+		}
+		if len(a.want) < 10 {
+			short++
+		}
+	}
+	if short == len(all) {
+		t.Error("no question has ten answers: the data set asks nothing of the search")
+	}
 }
 
 // TestSearchBenchmark runs the whole benchmark at a tiny scale: every mode
@@ -176,7 +170,7 @@ func TestKeptDataIsReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stats, err := Load(ctx, tdb.App, ai.Local{}, d, 1, nil)
-	if err != nil || stats.Inserted != 26 || stats.Embedded != 26 || stats.Reused != 0 {
+	if err != nil || stats.Inserted != 26 || stats.Embedded < 26 || stats.Reused != 0 {
 		t.Fatalf("completing: %+v %v", stats, err)
 	}
 	tenants, stats, err := Load(ctx, tdb.App, ai.Local{}, d, 2, nil)

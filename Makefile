@@ -12,7 +12,7 @@ ADDR ?= localhost:8080
 # Sets DATABASE_URL to the project-local server unless it is already set.
 DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); eval "$$dbenv"; fi
 
-.PHONY: run test test-citus lint build db db-stop db-psql citus citus-stop citus-psql bench clean screenshots
+.PHONY: run test test-citus lint build db db-stop db-psql citus citus-stop citus-psql bench bench-search clean screenshots
 
 ## run: set everything up, load the demo workspace and serve it (a secret
 ## key for webhook secrets is made once in .data/secret-key unless
@@ -112,6 +112,14 @@ screenshots:
 ## bench: the benchmarks, five runs each (compare runs with benchstat)
 bench:
 	@$(DB_ENV); $(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+## bench-search: knowledge-base search at scale (docs/performance.md): by
+## default 200,000 articles over 200 tenants, kept for the next run (the
+## first load takes about 20 minutes); BENCH_SEARCH_FLAGS changes it, e.g.
+## BENCH_SEARCH_FLAGS="--tenants 20 --articles 2000 --json"
+BENCH_SEARCH_FLAGS ?=
+bench-search: build
+	@$(DB_ENV); ./$(BIN) migrate; ./$(BIN) bench search --keep $(BENCH_SEARCH_FLAGS)
 
 build:
 	$(GO) build -o $(BIN) ./cmd/onboardiq

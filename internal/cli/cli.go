@@ -100,6 +100,7 @@ func newRoot(env Env) *cobra.Command {
 		a.playbooksCmd(),
 		a.importCmd(),
 		a.evalCmd(),
+		a.benchCmd(),
 		a.scanCmd(),
 		a.deliveriesCmd(),
 		a.secretKeyCmd(),

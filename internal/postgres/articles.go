@@ -286,13 +286,26 @@ kw AS (
     ORDER BY m.score DESC, m.article_id
     LIMIT $7 * 4
 ),
+size AS MATERIALIZED (
+    SELECT count(*) AS n FROM kb_passages p WHERE $4 AND p.tenant_id = $1
+),
 near AS MATERIALIZED (
-    SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
-    FROM kb_passages p
-    WHERE $4 AND p.tenant_id = $1 AND (NOT $6 OR p.public)
-      AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
-    ORDER BY p.vector_embedding <=> $5::vector
-    LIMIT $7 * 8
+    -- A tenant with many passages: the HNSW index, iteratively.
+    (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
+     FROM kb_passages p
+     WHERE $4 AND (SELECT n FROM size) > `+fmt.Sprint(exactScanMax)+` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
+       AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
+     ORDER BY p.vector_embedding <=> $5::vector
+     LIMIT $7 * 8)
+    UNION ALL
+    -- A tenant with few: all of its passages, exactly (the + 0 keeps the
+    -- index, shared by every tenant, out of it).
+    (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
+     FROM kb_passages p
+     WHERE $4 AND (SELECT n FROM size) <= `+fmt.Sprint(exactScanMax)+` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
+       AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
+     ORDER BY (p.vector_embedding <=> $5::vector) + 0
+     LIMIT $7 * 8)
 ),
 nearest AS (
     SELECT DISTINCT ON (article_id) article_id, passage_id, distance FROM near
@@ -397,6 +410,14 @@ func getArticle(ctx context.Context, tx *Tx, p *onboardiq.Principal, id uuid.UUI
 // BM25, rank fusion (k 60, any weights tried) fell below keyword search
 // alone, and standard scores did not (docs/ai.md, "Fusion").
 const missingZ = "-1"
+
+// exactScanMax is the number of passages up to which a tenant's semantic
+// search compares the query with every one of its passages instead of
+// asking the HNSW index, which every tenant shares: a small tenant is a
+// sliver of the index, which then walks most of it to find the tenant's
+// few (slowly, and missing some); an exact scan of a few thousand vectors
+// is faster and never misses (docs/ai.md, "Scale").
+var exactScanMax = 20000
 
 // semWeight weighs the semantic list's standard scores against the
 // keyword list's (1): the offline embedder is the weaker half on every set

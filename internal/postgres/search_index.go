@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -142,7 +143,7 @@ RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals
 
 // IndexUnindexedArticles indexes the articles written before keyword
 // search kept postings and passages (serve at start, one tenant
-// transaction at a time); their passages are embedded by the jobs it
+// transaction at a time, in the workspaces not marked indexed); their passages are embedded by the jobs it
 // enqueues. It returns how many articles it indexed.
 func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT tenant_ids_with_unindexed_articles()`)
@@ -175,7 +176,8 @@ WHERE a.tenant_id = $1 AND NOT EXISTS (SELECT FROM kb_passages p WHERE p.tenant_
 				}
 			}
 			n += len(todo)
-			return nil
+			_, err = tx.Exec(ctx, `UPDATE tenants SET search_indexed_at = $2 WHERE tenant_id = $1`, tx.TenantID(), time.Now())
+			return err
 		}); err != nil {
 			return n, fmt.Errorf("tenant %s: %w", t, err)
 		}

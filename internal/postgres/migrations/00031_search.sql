@@ -57,26 +57,31 @@ CREATE TABLE kb_passages (
     FOREIGN KEY (tenant_id, article_id) REFERENCES knowledge_base (tenant_id, article_id) ON DELETE CASCADE
 );
 CREATE INDEX kb_passages_embedding_idx ON kb_passages USING hnsw (vector_embedding vector_cosine_ops);
+-- Vectors (3 kB) stay in the row, not in TOAST: an exact scan of a small
+-- tenant's passages reads each one without a second lookup.
+ALTER TABLE kb_passages ALTER COLUMN vector_embedding SET STORAGE PLAIN;
 ALTER TABLE kb_passages ENABLE ROW LEVEL SECURITY;
 ALTER TABLE kb_passages FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON kb_passages
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
--- The fifth reviewed path across tenants: the workspaces with articles
--- written before passages existed (none in kb_passages), so that starting
--- the server indexes them (IndexUnindexedArticles) without entering every
--- workspace. Ids only; each is indexed inside its own tenant.
+-- The fifth reviewed path across tenants: the workspaces whose articles
+-- were written before postings and passages existed, so that starting the
+-- server indexes them (IndexUnindexedArticles) without entering every
+-- workspace. Ids only; each is indexed inside its own tenant, which sets
+-- search_indexed_at. A workspace created from now on has nothing to index.
+ALTER TABLE tenants ADD COLUMN search_indexed_at timestamptz;
+ALTER TABLE tenants ALTER COLUMN search_indexed_at SET DEFAULT now();
 CREATE FUNCTION tenant_ids_with_unindexed_articles() RETURNS SETOF uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
-AS $$ SELECT DISTINCT a.tenant_id FROM public.knowledge_base a
-      WHERE NOT EXISTS (SELECT FROM public.kb_passages p WHERE p.tenant_id = a.tenant_id AND p.article_id = a.article_id)
-      ORDER BY a.tenant_id $$;
+AS $$ SELECT tenant_id FROM public.tenants WHERE search_indexed_at IS NULL ORDER BY tenant_id $$;
 REVOKE ALL ON FUNCTION tenant_ids_with_unindexed_articles() FROM PUBLIC;
 
 -- +goose Down
 DROP FUNCTION tenant_ids_with_unindexed_articles();
+ALTER TABLE tenants DROP COLUMN search_indexed_at;
 DROP TABLE kb_passages;
 DROP TABLE kb_terms;
 ALTER TABLE knowledge_base DROP COLUMN search_length;

@@ -1,0 +1,220 @@
+package postgres_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+func keywordSearch(t *testing.T, d *testdb.DB, tenant uuid.UUID, q string, publicOnly bool) []onboardiq.ArticleHit {
+	t.Helper()
+	var hits []onboardiq.ArticleHit
+	err := d.App.InTenantReadOnly(context.Background(), tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		hits, err = tx.SearchArticles(ctx, postgres.SearchParams{Q: q, Mode: onboardiq.SearchKeyword, Limit: 10, PublicOnly: publicOnly})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits
+}
+
+// emptyTenant creates a tenant with its admin and nothing else.
+func emptyTenant(t *testing.T, d *testdb.DB, slug string) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	if err := d.App.InTenant(context.Background(), id, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.CreateTenant(ctx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".example"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// principalCtx is a context signed in as the tenant's admin.
+func principalCtx(t *testing.T, d *testdb.DB, tenant uuid.UUID) context.Context {
+	t.Helper()
+	ctx := context.Background()
+	var user uuid.UUID
+	if err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' LIMIT 1`, tenant).Scan(&user)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return onboardiq.NewContextWithPrincipal(ctx, &onboardiq.Principal{TenantID: tenant, UserID: user, Role: onboardiq.RoleAdmin})
+}
+
+// TestKeywordSearchIsBM25: three articles whose titles share no word with
+// the query, scored by hand with BM25 (k1 1.2, b 0.75) over the tenant's
+// own statistics: a title word counts three times in an article's length.
+func TestKeywordSearchIsBM25(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := emptyTenant(t, d, "bm25")
+	ids := map[string]uuid.UUID{}
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		for _, a := range []struct{ title, content string }{
+			{"Alpha", "saml sso"},
+			{"Beta", "sso sso saml saml okta"},
+			{"Gamma", "okta okta okta"},
+		} {
+			id, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: a.title, Content: a.content, Visibility: onboardiq.VisibilityPublic})
+			if err != nil {
+				return err
+			}
+			ids[a.title] = id
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lengths: the title's one word counts 3: 5, 8 and 6; average 19/3.
+	// idf(t) = ln(1 + (N − n + 0.5)/(n + 0.5)), N = 3; saml and sso are in
+	// two articles each.
+	idf := math.Log(1 + (3-2+0.5)/(2+0.5))
+	part := func(tf, length float64) float64 {
+		return idf * tf * 2.2 / (tf + 1.2*(0.25+0.75*length/(19.0/3)))
+	}
+	want := map[string]float64{"Alpha": 2 * part(1, 5), "Beta": 2 * part(2, 8)}
+	hits := keywordSearch(t, d, tenant, "sso saml", false)
+	if len(hits) != 2 || hits[0].ID != ids["Beta"] || hits[1].ID != ids["Alpha"] {
+		t.Fatalf("hits %+v, want Beta then Alpha", hits)
+	}
+	for _, h := range hits {
+		if math.Abs(h.Score-want[h.Title]) > 1e-4 {
+			t.Errorf("%s scores %.6f, by hand %.6f", h.Title, h.Score, want[h.Title])
+		}
+	}
+}
+
+// TestKeywordIndexFollowsTheArticle: the postings change with the article
+// in the same transaction (title, content, tags, visibility, deletion),
+// and a passage whose text did not change keeps its vector.
+func TestKeywordIndexFollowsTheArticle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := emptyTenant(t, d, "follow")
+	var id uuid.UUID
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Rotate keys", Content: "## Steps\n\nCreate a new key.\n\n## Later\n\nRevoke the old one.", Visibility: onboardiq.VisibilityPublic})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := func(q string, publicOnly bool) bool {
+		hits := keywordSearch(t, d, tenant, q, publicOnly)
+		return len(hits) == 1 && hits[0].ID == id
+	}
+	if !found("revoke", true) || found("zeppelin", false) {
+		t.Fatal("a new article is not searchable at once")
+	}
+	hit := keywordSearch(t, d, tenant, "revoke", true)[0]
+	if hit.Anchor != "sec-later" || hit.Section != "Later" {
+		t.Errorf("the best passage for revoke: %q %q, want the section Later", hit.Section, hit.Anchor)
+	}
+	vectorOf := func(ordinal int) *string {
+		var hash *string
+		err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT encode(embedding_hash, 'hex') FROM kb_passages WHERE tenant_id = $1 AND article_id = $2 AND ordinal = $3`, tenant, id, ordinal).Scan(&hash)
+		})
+		if err != nil && err != pgx.ErrNoRows {
+			t.Fatal(err)
+		}
+		return hash
+	}
+	// Embed the passages as the job would (any vector will do here).
+	if err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE kb_passages SET embedding_hash = '\x01', embedding_model = 'm' WHERE tenant_id = $1`, tenant)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	admin := principalCtx(t, d, tenant)
+	title := "Rotate zeppelin keys"
+	content := "## Steps\n\nCreate a new key.\n\n## Later\n\nDelete the old one."
+	tags := []string{"credentials"}
+	if _, err := d.App.UpdateArticle(admin, id, onboardiq.ArticlePatch{Title: onboardiq.Set(title), Content: onboardiq.Set(content), Tags: onboardiq.Set(tags)}); err != nil {
+		t.Fatal(err)
+	}
+	if !found("zeppelin", true) || !found("credentials", true) || found("revoke", false) || !found("delete", true) {
+		t.Error("the postings did not follow the new title, tags and content")
+	}
+	if h := vectorOf(0); h == nil {
+		t.Error("the unchanged passage lost its vector")
+	}
+	if h := vectorOf(1); h != nil {
+		t.Errorf("the changed passage keeps its old vector's hash %v: it would never be embedded again", *h)
+	}
+
+	if _, err := d.App.UpdateArticle(admin, id, onboardiq.ArticlePatch{Visibility: onboardiq.Set(onboardiq.VisibilityInternal)}); err != nil {
+		t.Fatal(err)
+	}
+	if found("zeppelin", true) || !found("zeppelin", false) {
+		t.Error("an internal article is found by a customer, or no longer by staff")
+	}
+	if err := d.App.DeleteArticle(admin, id); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM kb_terms WHERE tenant_id = $1) + (SELECT count(*) FROM kb_passages WHERE tenant_id = $1)`, tenant).Scan(&left)
+	}); err != nil || left != 0 {
+		t.Errorf("a deleted article leaves %d postings and passages (%v)", left, err)
+	}
+}
+
+// TestArticlesWrittenBeforeAreIndexed: an article with no postings and no
+// passages in a workspace not marked indexed (written before they
+// existed) is indexed by IndexUnindexedArticles, once.
+func TestArticlesWrittenBeforeAreIndexed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := emptyTenant(t, d, "before")
+	var id uuid.UUID
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		if id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Old article", Content: "## Heading\n\nWritten long ago.", Visibility: onboardiq.VisibilityPublic}); err != nil {
+			return err
+		}
+		if _, err = tx.Exec(ctx, `DELETE FROM kb_passages WHERE tenant_id = $1`, tenant); err != nil {
+			return err
+		}
+		if _, err = tx.Exec(ctx, `DELETE FROM kb_terms WHERE tenant_id = $1`, tenant); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE tenants SET search_indexed_at = NULL WHERE tenant_id = $1`, tenant)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits := keywordSearch(t, d, tenant, "long ago", false); len(hits) != 0 {
+		t.Fatalf("an unindexed article is found: %+v", hits)
+	}
+	n, err := d.App.IndexUnindexedArticles(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("indexed %d articles (%v), want 1", n, err)
+	}
+	if hits := keywordSearch(t, d, tenant, "long ago", false); len(hits) != 1 || hits[0].ID != id || hits[0].Anchor != "sec-heading" {
+		t.Errorf("after indexing: %+v", hits)
+	}
+	if n, err := d.App.IndexUnindexedArticles(ctx); err != nil || n != 0 {
+		t.Errorf("a second start indexed %d articles (%v), want 0", n, err)
+	}
+}

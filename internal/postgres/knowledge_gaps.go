@@ -39,17 +39,20 @@ func (db *DB) RateAnswer(ctx context.Context, in onboardiq.AnswerRating) (*onboa
 		if err := in.Normalise(); err != nil {
 			return err
 		}
-		var answer int64
+		var answer *int64
 		err := tx.QueryRow(ctx, `
-SELECT m.message_id FROM assistant_conversations c
-JOIN assistant_messages m ON m.tenant_id = c.tenant_id AND m.conversation_id = c.conversation_id AND m.role = 'assistant'
-WHERE c.tenant_id = $1 AND c.conversation_id = $2 AND c.user_id = $3
-ORDER BY m.message_id DESC LIMIT 1`, tx.TenantID(), in.ConversationID, p.UserID).Scan(&answer)
+SELECT (SELECT max(m.message_id) FROM assistant_messages m
+        WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.conversation_id AND m.role = 'assistant')
+FROM assistant_conversations c WHERE c.tenant_id = $1 AND c.conversation_id = $2 AND c.user_id = $3`,
+			tx.TenantID(), in.ConversationID, p.UserID).Scan(&answer)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return onboardiq.Errorf(onboardiq.ENOTFOUND, "conversation not found")
 		}
 		if err != nil {
 			return fmt.Errorf("find the answer: %w", err)
+		}
+		if answer == nil {
+			return onboardiq.Invalid("conversation_id", "the conversation has no answer to rate yet")
 		}
 		now := time.Now()
 		r = &onboardiq.Rating{ConversationID: in.ConversationID, Helpful: in.Helpful, Comment: in.Comment, RatedAt: now}
@@ -57,13 +60,13 @@ ORDER BY m.message_id DESC LIMIT 1`, tx.TenantID(), in.ConversationID, p.UserID)
 INSERT INTO assistant_ratings (tenant_id, message_id, conversation_id, user_id, helpful, comment, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 ON CONFLICT (tenant_id, message_id) DO UPDATE SET helpful = excluded.helpful, comment = excluded.comment, updated_at = excluded.updated_at`,
-			tx.TenantID(), answer, in.ConversationID, p.UserID, in.Helpful, in.Comment, now); err != nil {
+			tx.TenantID(), *answer, in.ConversationID, p.UserID, in.Helpful, in.Comment, now); err != nil {
 			return fmt.Errorf("rate the answer: %w", err)
 		}
 		if in.Helpful {
-			return withdrawGap(ctx, tx, in.ConversationID, answer, onboardiq.GapUnhelpful, now)
+			return withdrawGap(ctx, tx, in.ConversationID, *answer, onboardiq.GapUnhelpful, now)
 		}
-		return recordGap(ctx, tx, p, in.ConversationID, &answer, onboardiq.GapUnhelpful, now)
+		return recordGap(ctx, tx, p, in.ConversationID, answer, onboardiq.GapUnhelpful, now)
 	})
 	return r, err
 }

@@ -20,7 +20,9 @@ type GapEmbedWorker struct {
 }
 
 // Timeout bounds one embedding, model call included.
-func (w *GapEmbedWorker) Timeout(*river.Job[postgres.GapEmbedArgs]) time.Duration { return 2 * time.Minute }
+func (w *GapEmbedWorker) Timeout(*river.Job[postgres.GapEmbedArgs]) time.Duration {
+	return 2 * time.Minute
+}
 
 // Work embeds the gap unless it is gone or already embedded by the model.
 func (w *GapEmbedWorker) Work(ctx context.Context, job *river.Job[postgres.GapEmbedArgs]) error {

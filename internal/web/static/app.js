@@ -541,7 +541,8 @@
     rate.append(id, set);
     rate.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const body = new URLSearchParams(new FormData(rate, ev.submitter));
+      const body = new URLSearchParams(new FormData(rate));
+      body.set("helpful", ev.submitter ? ev.submitter.value : "");
       try {
         const resp = await fetch(rate.action, { method: "POST", body });
         if (resp.ok && resp.redirected && resp.url.includes("rated=1")) {

@@ -81,15 +81,15 @@ func Group(qs []Question) [][]Question {
 	for i := range sim {
 		sim[i] = make([]float64, n)
 	}
-	toks := make([][]string, n)
+	pre := make([]prepared, n)
 	for i, q := range qs {
-		toks[i] = words(q.Question)
+		pre[i] = prepare(q)
 	}
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
-			s := overlap(toks[i], toks[j]) / MinOverlap
-			if qs[i].Vector != nil && qs[j].Vector != nil {
-				s = max(s, cosine(qs[i].Vector, qs[j].Vector)/MinCosine)
+			s := pre[i].overlap(&pre[j]) / MinOverlap
+			if pre[i].unit != nil && pre[j].unit != nil {
+				s = max(s, dot(pre[i].unit, pre[j].unit)/MinCosine)
 			}
 			sim[i][j], sim[j][i] = s, s
 			if s >= 1 {
@@ -236,6 +236,88 @@ func spell(start, end, from time.Time) time.Duration {
 		return 0
 	}
 	return end.Sub(start)
+}
+
+// prepared is a question made ready for many comparisons: its words, its
+// content words, the acronyms it could fold and the initials of its runs
+// of words, and its vector at unit length.
+type prepared struct {
+	words   []string
+	content map[string]bool
+	acr     map[string]bool // words that could abbreviate others
+	runs    map[string]bool // initials of 3 to 6 consecutive words
+	unit    []float32
+}
+
+func prepare(q Question) prepared {
+	p := prepared{words: words(q.Question), acr: map[string]bool{}, runs: map[string]bool{}}
+	p.content = content(p.words)
+	for i, w := range p.words {
+		if n := len(w); n >= 3 && n <= 6 && !stopwords[w] && isLetters(w) {
+			p.acr[w] = true
+		}
+		var b strings.Builder
+		allStop := true
+		for k := i; k < len(p.words) && k < i+6; k++ {
+			b.WriteByte(p.words[k][0])
+			allStop = allStop && stopwords[p.words[k]]
+			if k-i >= 2 && !allStop {
+				p.runs[b.String()] = true
+			}
+		}
+	}
+	if q.Vector != nil {
+		var sum float64
+		for _, x := range q.Vector {
+			sum += float64(x) * float64(x)
+		}
+		if sum > 0 {
+			norm := float32(math.Sqrt(sum))
+			p.unit = make([]float32, len(q.Vector))
+			for i, x := range q.Vector {
+				p.unit[i] = x / norm
+			}
+		}
+	}
+	return p
+}
+
+// overlap is overlap(p.words, o.words), taking the short way when neither
+// could fold an acronym of the other.
+func (p *prepared) overlap(o *prepared) float64 {
+	if meets(p.runs, o.acr) || meets(o.runs, p.acr) {
+		return overlap(p.words, o.words)
+	}
+	if len(p.content) == 0 || len(o.content) == 0 {
+		return 0
+	}
+	shared := 0
+	for w := range p.content {
+		if o.content[w] {
+			shared++
+		}
+	}
+	return float64(shared) / float64(min(len(p.content), len(o.content)))
+}
+
+func meets(a, b map[string]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
+	}
+	return false
+}
+
+func dot(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	var d float32
+	for i := range a {
+		d += a[i] * b[i]
+	}
+	return float64(d)
 }
 
 func cosine(a, b []float32) float64 {

@@ -215,3 +215,21 @@ func TestReportRanksByAskersAndBlockedDays(t *testing.T) {
 		t.Errorf("last group %q", got[2].Representative.Question)
 	}
 }
+
+// BenchmarkGroup500 groups the report's most questions: 500, with the
+// offline embedder's vectors (docs/knowledge-gaps.md quotes the time).
+func BenchmarkGroup500(b *testing.B) {
+	var texts []string
+	for i := range 500 {
+		s := measured[i%len(measured)]
+		texts = append(texts, fmt.Sprintf("%s (%d)", s[i%len(s)], i))
+	}
+	vecs, _ := ai.Local{}.Embed(context.Background(), texts)
+	qs := make([]gaps.Question, len(texts))
+	for i, s := range texts {
+		qs[i] = gaps.Question{GapQuestion: onboardiq.GapQuestion{ID: uuid.NewSHA1(uuid.Nil, []byte(s)), Question: s, AskedAt: t0}, Vector: vecs[i]}
+	}
+	for b.Loop() {
+		gaps.Group(qs)
+	}
+}

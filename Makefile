@@ -90,7 +90,9 @@ CITUS_TESTS ?= TestCitus.* \
 	TestCRMSameEventAtOnce TestCRMSecretsResealed TestCRMHubSpotClosedWonStartsOneProject TestCRMSignatures \
 	TestCRMRulesPickTheTemplate TestCRMBadBody TestCRMIgnoredAndFailed \
 	TestQuotaUsersAtTheLimit TestQuotaParallelAddsAtTheLimit TestQuotaStorageAndIntegrations TestQuotaAPICallsAreMetered \
-	TestQuotaWarningOncePerMonth TestQuotasOnlyOperatorsEdit TestQuotasThroughTheAPI TestAITokenQuota
+	TestQuotaWarningOncePerMonth TestQuotasOnlyOperatorsEdit TestQuotasThroughTheAPI TestAITokenQuota \
+	TestRateAnswerRecordsAndWithdrawsTheGap TestEscalationIsAGapThatKeepsItsReasons TestKnowledgeGapFactsCarryBlockedSpells \
+	TestKnowledgeGapClosesWhenTheArticleIsPublished TestUnhelpfulRatingIsAGap
 empty :=
 space := $(empty) $(empty)
 test-citus:

@@ -84,6 +84,7 @@ func New(mux *http.ServeMux, d Deps) huma.API {
 	h.registerAI(api)
 	h.registerSimilar(api)
 	h.registerAssistant(api)
+	h.registerKnowledgeGaps(api)
 	h.registerNotifications(api)
 	h.registerWebhooks(api)
 	h.registerBranding(api)

@@ -91,7 +91,7 @@ func (h *handlers) registerAssistant(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "escalate", Method: http.MethodPost, Path: "/assistant/escalate",
 		Summary: "Pass a question to the support member",
 		Description: "Posts the conversation's last question for the support member: as a comment on the task it was about, " +
-			"otherwise on the project's or the customer's activity.",
+			"otherwise on the project's or the customer's activity; the question becomes a knowledge gap (GET /knowledge-gaps).",
 		Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *escalateInput) (*struct {
 			Body struct {
@@ -103,11 +103,8 @@ func (h *handlers) registerAssistant(api huma.API) {
 					PostedOn string `json:"posted_on" enum:"task,project,customer"`
 				}
 			}{}
-			q, err := h.DB.GetLastQuestion(ctx, in.Body.ConversationID)
-			if err != nil {
-				return nil, h.problem(ctx, err)
-			}
-			out.Body.PostedOn, err = h.DB.RecordQuestion(ctx, q.Question, q.ProjectID, q.TaskID)
+			var err error
+			out.Body.PostedOn, err = h.DB.EscalateQuestion(ctx, in.Body.ConversationID)
 			return out, h.problem(ctx, err)
 		})
 	huma.Register(api, huma.Operation{OperationID: "summarise-customer", Method: http.MethodPost, Path: "/customers/{id}/summary",

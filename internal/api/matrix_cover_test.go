@@ -18,7 +18,7 @@ import (
 // seedMatrix adds to e what the matrix's routes by id need beyond the
 // fixture: a webhook endpoint of acme with a delivery, a notification of the
 // contact with an email delivery, and a conversation each of the contact
-// (about t1) and of the CSM (about p1), each ending with a question.
+// (about t1) and of the CSM (about p1), each a question and its answer.
 func seedMatrix(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
@@ -45,7 +45,8 @@ func seedMatrix(t *testing.T, e *env) {
 			q(&e.conv, `INSERT INTO assistant_conversations (tenant_id, user_id, task_id) VALUES ($1, $2, $3) RETURNING conversation_id`, e.acme, contact, e.t1),
 			q(&e.staffConv, `INSERT INTO assistant_conversations (tenant_id, user_id, project_id) VALUES ($1, $2, $3) RETURNING conversation_id`, e.acme, e.csm, e.p1),
 			q(&ignored, `INSERT INTO assistant_messages (tenant_id, conversation_id, role, content)
-			             VALUES ($1, $2, 'user', 'How do I set up SSO?'), ($1, $3, 'user', 'Why is this stuck?') RETURNING conversation_id`, e.acme, e.conv, e.staffConv),
+			             VALUES ($1, $2, 'user', 'How do I set up SSO?'), ($1, $2, 'assistant', 'Open Settings, then Single sign-on.'),
+			                    ($1, $3, 'user', 'Why is this stuck?'), ($1, $3, 'assistant', 'It waits on the SSO task.') RETURNING conversation_id`, e.acme, e.conv, e.staffConv),
 			q(&e.thread, `INSERT INTO conversations (tenant_id, customer_id, opened_by, csm_id, subject) VALUES ($1, $2, $3, $4, 'SSO set-up')
 			              RETURNING conversation_id`, e.acme, e.c1, contact, e.csm),
 		)

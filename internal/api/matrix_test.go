@@ -132,6 +132,14 @@ var routes = []route{
 	// Only the asker may pass their conversation on.
 	{"escalate contact's question", "POST", fixed("/assistant/escalate"), func(e *env) any { return map[string]any{"conversation_id": e.conv} }, "404 404 404 404 201 404 404 401"},
 	{"escalate csm's question", "POST", fixed("/assistant/escalate"), func(e *env) any { return map[string]any{"conversation_id": e.staffConv} }, "404 201 404 404 404 404 404 401"},
+	// Only the asker rates their answer; every staff member reads the
+	// knowledge gaps, contacts do not.
+	{"rate contact's answer", "POST", fixed("/assistant/feedback"), func(e *env) any {
+		return map[string]any{"conversation_id": e.conv, "helpful": false, "comment": "Missing the Okta steps"}
+	}, "404 404 404 404 200 404 404 401"},
+	{"rate csm's answer", "POST", fixed("/assistant/feedback"), func(e *env) any { return map[string]any{"conversation_id": e.staffConv, "helpful": true} },
+		"404 200 404 404 404 404 404 401"},
+	{"knowledge gaps", "GET", fixed("/knowledge-gaps"), nil, "200 200 200 200 403 403 200 401"},
 
 	// Ask my CSM: contacts ask, the CSM and the admins answer, every staff
 	// member reads; e.thread is the contact's, to the CSM.

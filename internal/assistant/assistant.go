@@ -149,6 +149,11 @@ func (s *Service) Run(ctx context.Context, pr *Prepared, onDelta func(string) er
 				return err
 			}
 			ans.ConversationID, call.ConversationID = &id, &id
+			if pr.nothingFound { // a knowledge gap (docs/knowledge-gaps.md)
+				if err := tx.RecordKnowledgeGap(ctx, pr.principal, id, onboardiq.GapNothingFound); err != nil {
+					return err
+				}
+			}
 		} else {
 			msg := callErr.Error()
 			call.Error = &msg

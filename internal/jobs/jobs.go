@@ -59,6 +59,7 @@ func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &FanOutWorker{DB: d.DB, Consumers: consumers(d)})
 	river.AddWorker(w, &EmbedWorker{DB: d.DB, Embedder: d.Embedder})
+	river.AddWorker(w, &GapEmbedWorker{DB: d.DB, Embedder: d.Embedder})
 	river.AddWorker(w, &EmailWorker{DB: d.DB, Mailer: d.Mailer})
 	river.AddWorker(w, &WebhookWorker{DB: d.DB, Webhooks: d.Webhooks, Logger: d.Logger})
 	river.AddWorker(w, &ScanWorker{DB: d.DB, Period: d.scanEvery()})

@@ -36,6 +36,10 @@ func (db *DB) OpenConversation(ctx context.Context, in onboardiq.NewConversation
 				return err
 			}
 			projectID, taskID = turn.projectID, turn.taskID
+			// Passed to a person: a knowledge gap (knowledge_gaps.go).
+			if err := recordGap(ctx, tx, p, *in.AssistantConversationID, nil, onboardiq.GapEscalated, time.Now()); err != nil {
+				return err
+			}
 			if in.Subject == "" {
 				in.Subject = onboardiq.SubjectFrom(turn.question)
 			}

@@ -133,29 +133,36 @@ ORDER BY t.due_at NULLS LAST, t.position`, tx.TenantID(), id, pr.Name)
 func (db *DB) RecordQuestion(ctx context.Context, question string, projectID, taskID *uuid.UUID) (string, error) {
 	where := ""
 	err := db.as(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		body := "Question for the support team (the assistant could not answer it): " + question
-		if taskID != nil {
-			t, err := getTask(ctx, tx, p, *taskID, false)
-			if err != nil {
-				return err
-			}
-			where = "task"
-			return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCommented, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
-				Data: map[string]any{"body": body, "from_assistant": true}})
-		}
-		e := onboardiq.Event{Kind: onboardiq.EventAssistantQuestion, Data: map[string]any{"body": body}}
-		if projectID != nil {
-			pr, err := getProject(ctx, tx, p, *projectID, false)
-			if err != nil {
-				return err
-			}
-			e.ProjectID, e.CustomerID, where = &pr.ID, &pr.CustomerID, "project"
-		} else if p.CustomerID != nil {
-			e.CustomerID, where = p.CustomerID, "customer"
-		} else {
-			return onboardiq.Invalid("conversation_id", "the conversation is about no task, project or customer to post the question on")
-		}
-		return tx.Emit(ctx, e)
+		var err error
+		where, err = recordQuestion(ctx, tx, p, question, projectID, taskID)
+		return err
 	})
 	return where, err
+}
+
+// recordQuestion is RecordQuestion in tx (EscalateQuestion too).
+func recordQuestion(ctx context.Context, tx *Tx, p *onboardiq.Principal, question string, projectID, taskID *uuid.UUID) (string, error) {
+	body := "Question for the support team (the assistant could not answer it): " + question
+	if taskID != nil {
+		t, err := getTask(ctx, tx, p, *taskID, false)
+		if err != nil {
+			return "", err
+		}
+		return "task", tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventTaskCommented, CustomerID: &t.CustomerID, ProjectID: &t.ProjectID, TaskID: &t.ID,
+			Data: map[string]any{"body": body, "from_assistant": true}})
+	}
+	e := onboardiq.Event{Kind: onboardiq.EventAssistantQuestion, Data: map[string]any{"body": body}}
+	where := ""
+	if projectID != nil {
+		pr, err := getProject(ctx, tx, p, *projectID, false)
+		if err != nil {
+			return "", err
+		}
+		e.ProjectID, e.CustomerID, where = &pr.ID, &pr.CustomerID, "project"
+	} else if p.CustomerID != nil {
+		e.CustomerID, where = p.CustomerID, "customer"
+	} else {
+		return "", onboardiq.Invalid("conversation_id", "the conversation is about no task, project or customer to post the question on")
+	}
+	return where, tx.Emit(ctx, e)
 }

@@ -121,6 +121,14 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO crm_rules (tenant_id, position, template_id) VALUES ($1, 0, '00000000-0000-0000-0000-0000000000a1')`,
 			`INSERT INTO crm_inbound (tenant_id, provider, event_id, signature_ok, applied, outcome) VALUES ($1, 'hubspot', '1', true, true, 'ignored')`,
 			`INSERT INTO quota_usage (tenant_id, month, quota, amount) VALUES ($1, '2026-11-01', 'api_calls', 7)`,
+			`INSERT INTO assistant_ratings (tenant_id, message_id, conversation_id, user_id, helpful, comment)
+			 SELECT m.tenant_id, m.message_id, m.conversation_id, c.user_id, false, 'Missing the Okta steps' FROM assistant_messages m
+			 JOIN assistant_conversations c ON c.tenant_id = m.tenant_id AND c.conversation_id = m.conversation_id
+			 WHERE m.tenant_id = $1 AND m.role = 'user' RETURNING 1`,
+			`INSERT INTO knowledge_gaps (tenant_id, message_id, conversation_id, user_id, customer_id, question, reasons, asked_at, vector_embedding, embedding_model)
+			 SELECT m.tenant_id, m.message_id, m.conversation_id, c.user_id, '00000000-0000-0000-0000-00000000000c', m.content, '{unhelpful}', m.created_at, $2, 'test'
+			 FROM assistant_messages m JOIN assistant_conversations c ON c.tenant_id = m.tenant_id AND c.conversation_id = m.conversation_id
+			 WHERE m.tenant_id = $1 AND m.role = 'user' RETURNING 1`,
 		}
 		for _, s := range stmts {
 			args := []any{tx.TenantID()}

@@ -49,6 +49,9 @@ var narrowPages = []struct{ who, path string }{
 	{"admin", "/app/kb/new"},
 	{"admin", "/app/kb/{runbook}"},
 	{"admin", "/app/kb/{runbook}/edit"},
+	{"admin", "/app/knowledge/gaps"},
+	{"admin", "/app/knowledge/gaps?answered=1"},
+	{"admin", "/app/knowledge/gaps/{gap}/article"},
 	{"admin", "/app/notifications"},
 	{"admin", "/app/inbox"},
 	{"admin", "/app/conversations/{conversation}"},
@@ -98,6 +101,20 @@ VALUES (current_setting('app.tenant_id')::uuid, 'customers', 'draft', 'all', 'a-
       "problems": [{"line": 3, "column": 1, "field": "Account Name Exactly As The CRM Calls It", "message": "must be at most 200 characters"}],
       "preview": [{"line": 2, "values": {"name": "Supercalifragilisticexpialidocious-and-then-some-more-without-any-spaces Incorporated"}, "action": "create"}]}')
 RETURNING import_id::text`,
+		// A question the assistant could not answer, with a long word.
+		"gap": `WITH c AS (
+    INSERT INTO assistant_conversations (tenant_id, user_id)
+    SELECT tenant_id, user_id FROM tenant_users WHERE email = 'hannah.becker@globex.example' RETURNING tenant_id, conversation_id, user_id),
+m AS (
+    INSERT INTO assistant_messages (tenant_id, conversation_id, role, content)
+    SELECT tenant_id, conversation_id, 'user', 'May https://globex.example/a-very-long-path-without-any-break-in-it-at-all-whatsoever-really be the SSO callback?' FROM c
+    RETURNING tenant_id, conversation_id, message_id, content, created_at),
+g AS (
+    INSERT INTO knowledge_gaps (tenant_id, message_id, conversation_id, user_id, customer_id, question, reasons, asked_at)
+    SELECT m.tenant_id, m.message_id, m.conversation_id, c.user_id, u.customer_id, m.content, '{nothing_found,escalated}', m.created_at
+    FROM m JOIN c ON c.conversation_id = m.conversation_id JOIN tenant_users u ON u.tenant_id = c.tenant_id AND u.user_id = c.user_id
+    RETURNING gap_id)
+SELECT gap_id::text FROM g`,
 		// Hannah's question to her CSM, with a long word in its subject and body.
 		"conversation": `WITH c AS (
     INSERT INTO conversations (tenant_id, customer_id, opened_by, csm_id, subject)

@@ -179,7 +179,8 @@ func (h *Handler) portalKB(w http.ResponseWriter, r *http.Request) error { retur
 func (h *Handler) portalArticle(w http.ResponseWriter, r *http.Request) error { return h.article(w, r) }
 
 func (h *Handler) portalAssistant(w http.ResponseWriter, r *http.Request) error {
-	return h.render(w, r, http.StatusOK, "portal_assistant.html", view{Title: "Ask the assistant", Data: r.URL.Query().Get("task")})
+	return h.render(w, r, http.StatusOK, "portal_assistant.html", view{Title: "Ask the assistant",
+		Data: assistantPage{Task: r.URL.Query().Get("task"), Rated: r.URL.Query().Get("rated") == "1"}})
 }
 
 // portalAsk answers a question as server-sent events, for the chat page's

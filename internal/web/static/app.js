@@ -491,3 +491,79 @@
     show();
   }
 })();
+
+// ---- knowledge gaps ----
+// Thumbs up and down under the assistant's latest answer: a plain form
+// that rates the conversation's latest answer (the server knows which), so
+// only the latest answer has it. The script sends it without leaving the
+// chat and says thank you; a refused rating (a comment too long) is sent
+// again as the form it is, and the page shows the error beside the field.
+(function () {
+  const form = document.querySelector("form#ask");
+  const log = document.querySelector("#chat");
+  if (!form || !log || !form.dataset.rate) return;
+  let n = 0;
+  new MutationObserver(() => {
+    const answers = log.querySelectorAll('.msg.answer[data-done="true"]');
+    const latest = answers[answers.length - 1];
+    if (!latest || !latest.dataset.conversation || latest.querySelector("form.rate")) return;
+    log.querySelectorAll("form.rate").forEach((f) => f.remove());
+    n++;
+    const rate = document.createElement("form");
+    rate.method = "post";
+    rate.action = form.dataset.rate;
+    rate.className = "rate";
+    const id = document.createElement("input");
+    id.type = "hidden";
+    id.name = "conversation_id";
+    id.value = latest.dataset.conversation;
+    const set = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = "Was this answer helpful?";
+    const label = document.createElement("label");
+    label.htmlFor = "rate-comment-" + n;
+    label.textContent = "What was missing? (optional)";
+    const comment = document.createElement("input");
+    comment.type = "text";
+    comment.id = label.htmlFor;
+    comment.name = "comment";
+    comment.maxLength = 2000;
+    const buttons = document.createElement("p");
+    for (const [value, text] of [["yes", "👍 Helpful"], ["no", "👎 Not helpful"]]) {
+      const b = document.createElement("button");
+      b.type = "submit";
+      b.name = "helpful";
+      b.value = value;
+      b.className = "secondary";
+      b.textContent = text;
+      buttons.append(b, " ");
+    }
+    set.append(legend, label, comment, buttons);
+    rate.append(id, set);
+    rate.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const body = new URLSearchParams(new FormData(rate));
+      body.set("helpful", ev.submitter ? ev.submitter.value : "");
+      try {
+        const resp = await fetch(rate.action, { method: "POST", body });
+        if (resp.ok && resp.redirected && resp.url.includes("rated=1")) {
+          const thanks = document.createElement("p");
+          thanks.className = "muted rated";
+          thanks.setAttribute("role", "status");
+          thanks.textContent = body.get("helpful") === "yes" ? "Thank you: glad it helped." : "Thank you: we will improve the help articles on this.";
+          rate.replaceWith(thanks);
+          return;
+        }
+      } catch (e) {
+        // Sent as a plain form below.
+      }
+      const helpful = document.createElement("input");
+      helpful.type = "hidden";
+      helpful.name = "helpful";
+      helpful.value = body.get("helpful") || "";
+      rate.append(helpful);
+      HTMLFormElement.prototype.submit.call(rate);
+    });
+    latest.appendChild(rate);
+  }).observe(log, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
+})();

@@ -167,6 +167,7 @@ func TestSmallTenantGetsKResults(t *testing.T) {
 	e := newEnv(t) // acme has no articles; bolt none either
 	load := func(tenant uuid.UUID, n int) {
 		rows := make([][]any, n)
+		passages := make([][]any, n)
 		vecs, _ := ai.Local{}.Embed(ctx, func() []string {
 			texts := make([]string, n)
 			for i := range texts {
@@ -175,10 +176,16 @@ func TestSmallTenantGetsKResults(t *testing.T) {
 			return texts
 		}())
 		for i := range rows {
-			rows[i] = []any{tenant, uuid.New(), "Note " + uuid.NewString()[:8], "public", pgvec(vecs[i]), ai.LocalModel}
+			id := uuid.New()
+			rows[i] = []any{tenant, id, "Note " + uuid.NewString()[:8], "public", pgvec(vecs[i]), ai.LocalModel}
+			passages[i] = []any{tenant, id, 0, "", true, pgvec(vecs[i]), ai.LocalModel}
 		}
+		// Semantic search ranks the articles' passages: one each here.
 		err := e.db.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility", "vector_embedding", "embedding_model"}, rowsSource(rows))
+			if _, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility", "vector_embedding", "embedding_model"}, rowsSource(rows)); err != nil {
+				return err
+			}
+			_, err := tx.BulkInsert(ctx, "kb_passages", []string{"tenant_id", "article_id", "ordinal", "body", "public", "vector_embedding", "embedding_model"}, rowsSource(passages))
 			return err
 		})
 		if err != nil {

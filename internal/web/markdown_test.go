@@ -326,7 +326,7 @@ func TestEditorPreviewInBrowser(t *testing.T) {
 			break
 		}
 	}
-	if !strings.Contains(got, "<h3>Steps</h3>") || !strings.Contains(got, "<code>admin</code>") || !strings.Contains(got, "&lt;img src=x onerror=") {
+	if !strings.Contains(got, `<h3 id="sec-steps">Steps</h3>`) || !strings.Contains(got, "<code>admin</code>") || !strings.Contains(got, "&lt;img src=x onerror=") {
 		t.Errorf("the preview: %s", got)
 	}
 	if title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.title + " / " + document.querySelectorAll("#preview img").length`)); err != nil || title != "New article · OnboardIQ / 0" {

@@ -48,7 +48,8 @@ CITUS_TESTS ?= TestCitus.* \
 	TestTenantTablesIsolated TestPooledConnectionForgetsTenant TestSchemaKeepsTenantInEveryKey \
 	TestDeletesClearWhatReferredToThem \
 	TestWalkthrough TestCrossTenantRoutes TestProgressAndStatus \
-	TestSearchFindsTheSSOArticle TestCanaries TestDevSet \
+	TestSearchFindsTheSSOArticle TestCanaries TestDevSet TestFAQSetBeatsBM25 \
+	TestKeywordSearchIsBM25 TestKeywordIndexFollowsTheArticle TestArticlesWrittenBeforeAreIndexed TestSearchFindsNothingForNonsense \
 	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
 	TestScanOnceAndDeliveries TestConcurrentScans \
 	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground \

@@ -84,7 +84,8 @@ FROM unnest(setweight(to_tsvector('`+searchConfig+`', $1), 'A') || to_tsvector('
 	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID)
 	b.Queue(`INSERT INTO kb_terms (tenant_id, term, article_id, tf, title_tf, length, public)
-SELECT $1, t.term, $2, t.tf, t.title_tf, $6, $7 FROM unnest($3::text[], $4::real[], $5::real[]) AS t (term, tf, title_tf)`,
+SELECT $1, t.term, $2, t.tf, t.title_tf, $6, $7 FROM unnest($3::text[], $4::real[], $5::real[]) AS t (term, tf, title_tf)
+RETURNING 1`, // with RETURNING, Citus inserts row by row (its COPY path refuses tables under RLS)
 		tx.TenantID(), a.ID, terms, tfs, ttfs, length, a.Public)
 	b.Queue(`UPDATE knowledge_base SET search_length = $3 WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID, length)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -225,7 +225,26 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 			return nil, err
 		}
 	}
-	rows, err := tx.Query(ctx, `
+	rows, err := tx.Query(ctx, searchSQL, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
+		s.Mode == onboardiq.SearchHybrid, MinSimilarity)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
+		var h onboardiq.ArticleHit
+		var headline string
+		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &headline, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
+		h.Excerpt = parseHeadline(headline)
+		h.Snippet = h.Excerpt.Marked()
+		return h, err
+	})
+}
+
+// searchSQL is SearchArticles' statement: $1 tenant, $2 the query's text,
+// $3 keyword, $4 semantic, $5 the query's vector, $6 public articles only,
+// $7 limit, $8 the vector's model, $9 plain words, $10 hybrid, $11
+// MinSimilarity.
+var searchSQL = `
 WITH qt AS (
     -- The query's terms, how often each occurs in it, and whether it is a
     -- word that says something (not a stop word).
@@ -345,25 +364,12 @@ LEFT JOIN LATERAL (
     SELECT p.heading, p.anchor, p.body FROM kb_passages p
     WHERE p.tenant_id = $1 AND p.article_id = f.article_id
     ORDER BY (SELECT coalesce(sum(i.idf * u.n / (u.n + `+fmt.Sprint(bm25K1)+`)), 0)
-              FROM (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS n FROM unnest(to_tsvector('`+searchConfig+`', p.body))) u
+              FROM (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS n FROM unnest(p.terms)) u
               JOIN idf i ON i.term = u.lexeme) DESC,
              (p.passage_id = f.passage_id) IS TRUE DESC, p.ordinal
     LIMIT 1
 ) bp ON true
-ORDER BY f.score DESC, a.article_id`, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
-		s.Mode == onboardiq.SearchHybrid, MinSimilarity)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
-		var h onboardiq.ArticleHit
-		var headline string
-		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &headline, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
-		h.Excerpt = parseHeadline(headline)
-		h.Snippet = h.Excerpt.Marked()
-		return h, err
-	})
-}
+ORDER BY f.score DESC, a.article_id`
 
 // ArticleText returns an article's title and content, for the assistant;
 // publicOnly refuses internal articles.

@@ -15,6 +15,9 @@ ALTER TEXT SEARCH CONFIGURATION search_english
 -- An article's length in weighted terms (a title term counts
 -- searchTitleWeight times), for BM25's length normalisation.
 ALTER TABLE knowledge_base ADD COLUMN search_length real NOT NULL DEFAULT 0;
+-- A query's statistics (how many articles, their average length) come
+-- from this index alone.
+CREATE INDEX knowledge_base_search_length_idx ON knowledge_base (tenant_id) INCLUDE (visibility, search_length);
 
 -- The postings: how often each term occurs in each article (weighted),
 -- with the article's length and visibility copied in, so a query reads
@@ -48,6 +51,8 @@ CREATE TABLE kb_passages (
     anchor            text    NOT NULL DEFAULT '',
     heading           text    NOT NULL DEFAULT '',
     body              text    NOT NULL DEFAULT '',
+    -- Its terms, to find a hit's best passage without parsing it again.
+    terms             tsvector GENERATED ALWAYS AS (to_tsvector('search_english', body)) STORED,
     public            boolean NOT NULL,
     vector_embedding  vector(768),
     embedding_model   text,

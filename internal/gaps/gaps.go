@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/ai"
 )
 
 // Thresholds above which two questions mean the same (measured with the
@@ -320,20 +321,13 @@ func dot(a, b []float32) float64 {
 	return float64(d)
 }
 
+// cosine is the vectors' cosine similarity; 0 for vectors of different
+// models (lengths).
 func cosine(a, b []float32) float64 {
 	if len(a) != len(b) {
 		return 0
 	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
+	return ai.Cosine(a, b)
 }
 
 // words are a question's words, lowercased, split at anything but letters

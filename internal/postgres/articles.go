@@ -250,7 +250,7 @@ WITH qt AS (
     -- word that says something (not a stop word).
     SELECT lexeme AS term, coalesce(array_length(positions, 1), 1) AS qtf,
            lexeme IN (SELECT lexeme FROM unnest(to_tsvector('english', $2))) AS content
-    FROM unnest(to_tsvector('`+searchConfig+`', $2)) WHERE $3
+    FROM unnest(to_tsvector('` + searchConfig + `', $2)) WHERE $3
 ),
 stats AS (
     SELECT count(*)::float8 AS n, greatest(avg(a.search_length), 1)::float8 AS avgdl
@@ -267,8 +267,8 @@ idf AS (
 ),
 bm25 AS (
     SELECT p.article_id, bool_or(p.content) AS content,
-           `+titleField+` * coalesce(sum(p.qtf * ln(1 + (s.n - p.tdf + 0.5) / (p.tdf + 0.5)) * p.title_tf / (p.title_tf + `+fmt.Sprint(bm25K1)+`)) FILTER (WHERE p.title_tf > 0), 0) +
-           sum(p.qtf * i.idf * p.tf * (`+fmt.Sprint(bm25K1)+` + 1) / (p.tf + `+fmt.Sprint(bm25K1)+` * (1 - `+fmt.Sprint(bm25B)+` + `+fmt.Sprint(bm25B)+` * p.length / s.avgdl))) AS score
+           ` + titleField + ` * coalesce(sum(p.qtf * ln(1 + (s.n - p.tdf + 0.5) / (p.tdf + 0.5)) * p.title_tf / (p.title_tf + ` + fmt.Sprint(bm25K1) + `)) FILTER (WHERE p.title_tf > 0), 0) +
+           sum(p.qtf * i.idf * p.tf * (` + fmt.Sprint(bm25K1) + ` + 1) / (p.tf + ` + fmt.Sprint(bm25K1) + ` * (1 - ` + fmt.Sprint(bm25B) + ` + ` + fmt.Sprint(bm25B) + ` * p.length / s.avgdl))) AS score
     FROM postings p JOIN idf i ON i.term = p.term CROSS JOIN stats s
     GROUP BY p.article_id
     -- Stop words weigh in the score, but a query whose words that say
@@ -282,7 +282,7 @@ query AS (
                 ELSE websearch_to_tsquery('english', $2) END AS q
 ),
 qpos AS (
-    SELECT u.lexeme AS term, pos FROM unnest(to_tsvector('`+searchConfig+`', $2)) u, unnest(u.positions) pos WHERE $3
+    SELECT u.lexeme AS term, pos FROM unnest(to_tsvector('` + searchConfig + `', $2)) u, unnest(u.positions) pos WHERE $3
 ),
 pairs AS (
     -- Two words next to each other in the query, as a phrase.
@@ -293,9 +293,9 @@ best AS (
     SELECT article_id, score, content FROM bm25 ORDER BY score DESC, article_id LIMIT $7 * 8
 ),
 boosted AS (
-    SELECT b.article_id, b.content, b.score + `+titleBonus+` * coalesce((
+    SELECT b.article_id, b.content, b.score + ` + titleBonus + ` * coalesce((
         SELECT sum(pr.weight) FROM pairs pr, knowledge_base a
-        WHERE a.tenant_id = $1 AND a.article_id = b.article_id AND to_tsvector('`+searchConfig+`', a.title) @@ pr.phrase), 0) AS score
+        WHERE a.tenant_id = $1 AND a.article_id = b.article_id AND to_tsvector('` + searchConfig + `', a.title) @@ pr.phrase), 0) AS score
     FROM best b
 ),
 kw AS (
@@ -312,7 +312,7 @@ near AS MATERIALIZED (
     -- A tenant with many passages: the HNSW index, iteratively.
     (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
      FROM kb_passages p
-     WHERE $4 AND (SELECT n FROM size) > `+fmt.Sprint(exactScanMax)+` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
+     WHERE $4 AND (SELECT n FROM size) > ` + fmt.Sprint(exactScanMax) + ` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
        AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
      ORDER BY p.vector_embedding <=> $5::vector
      LIMIT $7 * 8)
@@ -321,14 +321,14 @@ near AS MATERIALIZED (
     -- index, shared by every tenant, out of it).
     (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
      FROM kb_passages p
-     WHERE $4 AND (SELECT n FROM size) <= `+fmt.Sprint(exactScanMax)+` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
+     WHERE $4 AND (SELECT n FROM size) <= ` + fmt.Sprint(exactScanMax) + ` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
        AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
      ORDER BY (p.vector_embedding <=> $5::vector) + 0
      LIMIT $7 * 8)
 ),
 nearest AS (
     SELECT DISTINCT ON (article_id) article_id, passage_id, distance FROM near
-    WHERE distance `+notNaN+`
+    WHERE distance ` + notNaN + `
     ORDER BY article_id, distance
 ),
 sem AS (
@@ -341,8 +341,8 @@ fused AS (
            -- Each list's scores as standard scores (how far above the
            -- list's mean), summed; a hit missing from a list counts one
            -- standard deviation below that list's mean.
-           CASE WHEN $10 THEN coalesce((kw.score - avg(kw.score) OVER ()) / nullif(stddev_pop(kw.score) OVER (), 0), `+missingZ+`)
-                            + `+semWeight+` * coalesce((sem.score - avg(sem.score) OVER ()) / nullif(stddev_pop(sem.score) OVER (), 0), `+missingZ+`)
+           CASE WHEN $10 THEN coalesce((kw.score - avg(kw.score) OVER ()) / nullif(stddev_pop(kw.score) OVER (), 0), ` + missingZ + `)
+                            + ` + semWeight + ` * coalesce((sem.score - avg(sem.score) OVER ()) / nullif(stddev_pop(sem.score) OVER (), 0), ` + missingZ + `)
                 WHEN $3 THEN kw.score ELSE sem.score END AS score
     FROM kw FULL OUTER JOIN sem ON sem.article_id = kw.article_id
     -- Nearest is not near: an article only the semantic half found must be
@@ -363,7 +363,7 @@ CROSS JOIN query
 LEFT JOIN LATERAL (
     SELECT p.heading, p.anchor, p.body FROM kb_passages p
     WHERE p.tenant_id = $1 AND p.article_id = f.article_id
-    ORDER BY (SELECT coalesce(sum(i.idf * u.n / (u.n + `+fmt.Sprint(bm25K1)+`)), 0)
+    ORDER BY (SELECT coalesce(sum(i.idf * u.n / (u.n + ` + fmt.Sprint(bm25K1) + `)), 0)
               FROM (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS n FROM unnest(p.terms)) u
               JOIN idf i ON i.term = u.lexeme) DESC,
              (p.passage_id = f.passage_id) IS TRUE DESC, p.ordinal

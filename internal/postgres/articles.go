@@ -263,11 +263,12 @@ postings AS (
     WHERE t.tenant_id = $1 AND (NOT $6 OR t.public)
 ),
 idf AS (
-    SELECT DISTINCT p.term, ln(1 + (s.n - p.df + 0.5) / (p.df + 0.5)) AS idf FROM postings p, stats s
+    SELECT DISTINCT p.term, ln(1 + (s.n - p.df + 0.5) / (p.df + 0.5)) AS idf, ln(1 + (s.n - p.tdf + 0.5) / (p.tdf + 0.5)) AS tidf
+    FROM postings p, stats s
 ),
 bm25 AS (
     SELECT p.article_id, bool_or(p.content) AS content,
-           ` + titleField + ` * coalesce(sum(p.qtf * ln(1 + (s.n - p.tdf + 0.5) / (p.tdf + 0.5)) * p.title_tf / (p.title_tf + ` + fmt.Sprint(bm25K1) + `)) FILTER (WHERE p.title_tf > 0), 0) +
+           ` + titleField + ` * coalesce(sum(p.qtf * i.tidf * p.title_tf / (p.title_tf + ` + fmt.Sprint(bm25K1) + `)) FILTER (WHERE p.title_tf > 0), 0) +
            sum(p.qtf * i.idf * p.tf * (` + fmt.Sprint(bm25K1) + ` + 1) / (p.tf + ` + fmt.Sprint(bm25K1) + ` * (1 - ` + fmt.Sprint(bm25B) + ` + ` + fmt.Sprint(bm25B) + ` * p.length / s.avgdl))) AS score
     FROM postings p JOIN idf i ON i.term = p.term CROSS JOIN stats s
     GROUP BY p.article_id
@@ -295,7 +296,7 @@ best AS (
 boosted AS (
     SELECT b.article_id, b.content, b.score + ` + titleBonus + ` * coalesce((
         SELECT sum(pr.weight) FROM pairs pr, knowledge_base a
-        WHERE a.tenant_id = $1 AND a.article_id = b.article_id AND to_tsvector('` + searchConfig + `', a.title) @@ pr.phrase), 0) AS score
+        WHERE a.tenant_id = $1 AND a.article_id = b.article_id AND a.title_terms @@ pr.phrase), 0) AS score
     FROM best b
 ),
 kw AS (

@@ -15,6 +15,8 @@ ALTER TEXT SEARCH CONFIGURATION search_english
 -- An article's length in weighted terms (a title term counts
 -- searchTitleWeight times), for BM25's length normalisation.
 ALTER TABLE knowledge_base ADD COLUMN search_length real NOT NULL DEFAULT 0;
+-- The title's terms, for the word pairs of a query found in a title.
+ALTER TABLE knowledge_base ADD COLUMN title_terms tsvector GENERATED ALWAYS AS (to_tsvector('search_english', title)) STORED;
 -- A query's statistics (how many articles, their average length) come
 -- from this index alone.
 CREATE INDEX knowledge_base_search_length_idx ON knowledge_base (tenant_id) INCLUDE (visibility, search_length);
@@ -90,5 +92,6 @@ ALTER TABLE tenants DROP COLUMN search_indexed_at;
 DROP TABLE kb_passages;
 DROP TABLE kb_terms;
 ALTER TABLE knowledge_base DROP COLUMN search_length;
+ALTER TABLE knowledge_base DROP COLUMN title_terms;
 DROP TEXT SEARCH CONFIGURATION search_english;
 DROP TEXT SEARCH DICTIONARY search_english_stem;

@@ -424,7 +424,7 @@ const missingZ = "-1"
 // sliver of the index, which then walks most of it to find the tenant's
 // few (slowly, and missing some); an exact scan of a few thousand vectors
 // is faster and never misses (docs/ai.md, "Scale").
-var exactScanMax = 20000
+const exactScanMax = 20000
 
 // semWeight weighs the semantic list's standard scores against the
 // keyword list's (1): the offline embedder is the weaker half on every set

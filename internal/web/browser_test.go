@@ -96,7 +96,10 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	// A guard against a hung browser, not a measure: the longest walk
+	// through the app takes about 40 s alone and twice that under -race
+	// on a busy machine.
+	ctx, cancel3 := context.WithTimeout(ctx, 240*time.Second)
 	t.Cleanup(cancel3)
 	return ctx
 }

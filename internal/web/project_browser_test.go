@@ -93,7 +93,9 @@ func TestProjectTaskTableInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the overdue filter", func() (bool, error) {
-		return chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search === "?filter=overdue"`))
+		// The new page, loaded: its address, and its table and counts.
+		return chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search === "?filter=overdue" && document.readyState === "complete" &&
+			document.querySelector("nav.filters a.current .count") !== null`))
 	})
 	var overdue int
 	actScan(t, a, `SELECT count(*) FROM tasks t JOIN projects p ON p.project_id = t.project_id

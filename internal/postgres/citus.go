@@ -105,6 +105,9 @@ func distributeTenantTables(ctx context.Context, pool *pgxpool.Pool, logger *slo
 			}
 		}
 
+		if err := ensureSearchConfigOnWorkers(ctx, tx); err != nil {
+			return err
+		}
 		for _, t := range pending {
 			if t.name == referenceTable {
 				if _, err := tx.Exec(ctx, "SELECT create_reference_table($1::regclass)", t.ident()); err != nil {
@@ -253,4 +256,41 @@ ORDER BY 1, 2`, tables)
 		err := r.Scan(&k.table, &k.name, &k.def)
 		return k, err
 	})
+}
+
+// searchConfigDDL creates, on a node that lacks it, the text search
+// configuration keyword search uses (migration 00031).
+const searchConfigDDL = `DO $do$ BEGIN
+  -- Here, on the worker, as a local object (as Citus itself creates it).
+  PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_ts_config WHERE cfgname = 'search_english' AND cfgnamespace = 'public'::regnamespace) THEN
+    CREATE TEXT SEARCH DICTIONARY public.search_english_stem (TEMPLATE = snowball, Language = english);
+    CREATE TEXT SEARCH CONFIGURATION public.search_english (COPY = english);
+    ALTER TEXT SEARCH CONFIGURATION public.search_english ALTER MAPPING REPLACE english_stem WITH public.search_english_stem;
+  END IF;
+END $do$`
+
+// ensureSearchConfigOnWorkers gives every worker the text search
+// configuration that tables' generated columns and the search use. Citus
+// propagates it when it is created with Citus on; one created before
+// (a database that became distributed later) exists on the coordinator
+// alone, and distributing a table whose column depends on it would fail.
+func ensureSearchConfigOnWorkers(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT nodename, nodeport, success, result FROM run_command_on_workers($1)`, searchConfigDDL)
+	if err != nil {
+		return fmt.Errorf("search configuration on the workers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var node, result string
+		var port int
+		var ok bool
+		if err := rows.Scan(&node, &port, &ok, &result); err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("search configuration on worker %s:%d: %s", node, port, result)
+		}
+	}
+	return rows.Err()
 }

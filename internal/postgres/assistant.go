@@ -11,32 +11,6 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// AskedQuestion is the last question of a conversation.
-type AskedQuestion struct {
-	Question  string
-	ProjectID *uuid.UUID
-	TaskID    *uuid.UUID
-}
-
-// GetLastQuestion returns the last question of the caller's own conversation.
-func (db *DB) GetLastQuestion(ctx context.Context, conversationID uuid.UUID) (*AskedQuestion, error) {
-	var q *AskedQuestion
-	err := db.read(ctx, func(ctx context.Context, tx *Tx, p *onboardiq.Principal) error {
-		c, err := tx.LoadConversation(ctx, p, conversationID)
-		if err != nil {
-			return err
-		}
-		for i := len(c.Messages) - 1; i >= 0; i-- {
-			if c.Messages[i].Role == "user" {
-				q = &AskedQuestion{Question: c.Messages[i].Content, ProjectID: c.ProjectID, TaskID: c.TaskID}
-				return nil
-			}
-		}
-		return onboardiq.Errorf(onboardiq.ENOTFOUND, "the conversation has no question")
-	})
-	return q, err
-}
-
 // Conversation is an assistant conversation of one user.
 type Conversation struct {
 	ID        uuid.UUID

@@ -400,6 +400,20 @@
   });
 })();
 
+// underLatestAnswer calls build(latest) whenever the chat's latest finished
+// answer (one with a conversation) lacks a form of class cls, after taking
+// that form off the earlier answers: "Ask my CSM" and the rating are
+// offered for the latest answer only.
+function underLatestAnswer(log, cls, build) {
+  new MutationObserver(() => {
+    const answers = log.querySelectorAll('.msg.answer[data-done="true"]');
+    const latest = answers[answers.length - 1];
+    if (!latest || !latest.dataset.conversation || latest.querySelector("form." + cls)) return;
+    log.querySelectorAll("form." + cls).forEach((f) => f.remove());
+    build(latest);
+  }).observe(log, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
+}
+
 // ---- conversations ----
 // "Ask my CSM" under the assistant's latest answer: a plain form that
 // posts the assistant's conversation id (the server reads the question,
@@ -410,11 +424,7 @@
   const form = document.querySelector("form#ask");
   const log = document.querySelector("#chat");
   if (!form || !log || !form.dataset.conversations) return;
-  new MutationObserver(() => {
-    const answers = log.querySelectorAll('.msg.answer[data-done="true"]');
-    const latest = answers[answers.length - 1];
-    if (!latest || !latest.dataset.conversation || latest.querySelector("form.ask-csm")) return;
-    log.querySelectorAll("form.ask-csm").forEach((f) => f.remove());
+  underLatestAnswer(log, "ask-csm", (latest) => {
     const ask = document.createElement("form");
     ask.method = "post";
     ask.action = form.dataset.conversations;
@@ -432,7 +442,7 @@
     note.textContent = " Sends your question, this answer and its sources to your support member.";
     ask.append(id, button, note);
     latest.appendChild(ask);
-  }).observe(log, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
+  });
 })();
 
 // ---- emails to contacts ----
@@ -503,11 +513,7 @@
   const log = document.querySelector("#chat");
   if (!form || !log || !form.dataset.rate) return;
   let n = 0;
-  new MutationObserver(() => {
-    const answers = log.querySelectorAll('.msg.answer[data-done="true"]');
-    const latest = answers[answers.length - 1];
-    if (!latest || !latest.dataset.conversation || latest.querySelector("form.rate")) return;
-    log.querySelectorAll("form.rate").forEach((f) => f.remove());
+  underLatestAnswer(log, "rate", (latest) => {
     n++;
     const rate = document.createElement("form");
     rate.method = "post";
@@ -565,5 +571,5 @@
       HTMLFormElement.prototype.submit.call(rate);
     });
     latest.appendChild(rate);
-  }).observe(log, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
+  });
 })();

@@ -618,7 +618,7 @@ func TestWorkersDeliverAfterRestart(t *testing.T) {
 	if queued == 0 {
 		t.Fatal("the scan queued no webhook")
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second) // a guard, not a measure: the demo seed also queues its passages' embeddings
 	for len(mine.got()) < queued && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

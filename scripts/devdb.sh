@@ -160,7 +160,8 @@ start() {
 		fi
 		say "starting PostgreSQL on 127.0.0.1:$port"
 		[ "$(id -u)" -eq 0 ] && touch "$data/postgres.log" && chown postgres "$data/postgres.log"
-		as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$data/postgres.log" -w -t 60 start >/dev/null ||
+		# -p: the port asked for now, even when the cluster was made with another.
+		as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$data/postgres.log" -o "-p $port" -w -t 60 start >/dev/null ||
 			die "PostgreSQL did not start: see $data/postgres.log"
 	fi
 	local psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)

@@ -200,9 +200,7 @@ ORDER BY array_position(ARRAY['admin','csm','sales_leader','viewer','customer'],
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `
-UPDATE api_tokens SET revoked_at = now()
-WHERE tenant_id = $1 AND user_id = ANY($2) AND revoked_at IS NULL AND name IN ('demo', 'created with the tenant')`, tx.TenantID(), ids); err != nil {
+	if err := tx.RevokeTokensNamed(ctx, ids, "demo", "created with the tenant"); err != nil {
 		return nil, err
 	}
 	for i := range logins {

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,6 +136,9 @@ func (db *DB) DeleteArticle(ctx context.Context, id uuid.UUID) error {
 		if err := p.Check(onboardiq.EditArticles); err != nil {
 			return err
 		}
+		if err := unindexArticle(ctx, tx, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("delete article: %w", err)
 		}
@@ -150,6 +154,8 @@ type SearchParams struct {
 	Mode       onboardiq.SearchMode
 	Limit      int
 	PublicOnly bool
+	// ExactScanMax, when set, replaces exactScanMax (tests).
+	ExactScanMax int
 }
 
 // SearchArticles searches the articles the caller may see.
@@ -218,32 +224,54 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	if !keyword && !semantic {
 		return nil, nil
 	}
+	b := &pgx.Batch{}
+	for _, set := range searchSettings {
+		b.Queue(set)
+	}
 	var vec any
 	if semantic {
 		vec = pgvector.NewVector(s.Vector)
-		if err := enableIterativeScan(ctx, tx); err != nil {
-			return nil, err
+		for _, set := range iterativeScan {
+			b.Queue(set)
 		}
 	}
-	rows, err := tx.Query(ctx, searchSQL, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
-		s.Mode == onboardiq.SearchHybrid, MinSimilarity)
-	if err != nil {
+	var hits []onboardiq.ArticleHit
+	b.Queue(searchSQL, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
+		s.Mode == onboardiq.SearchHybrid, MinSimilarity, cmp.Or(s.ExactScanMax, exactScanMax)).Query(func(rows pgx.Rows) error {
+		var err error
+		hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
+			var h onboardiq.ArticleHit
+			var headline string
+			err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &headline, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
+			h.Excerpt = parseHeadline(headline)
+			h.Snippet = h.Excerpt.Marked()
+			return h, err
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
-		var h onboardiq.ArticleHit
-		var headline string
-		err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &headline, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
-		h.Excerpt = parseHeadline(headline)
-		h.Snippet = h.Excerpt.Marked()
-		return h, err
-	})
+	return hits, nil
 }
+
+// searchSettings are SET LOCAL in a search's transaction, in the round
+// trip of the search itself (docs/ai.md, "Scale"):
+//   - The statement is planned once per connection, not at every search:
+//     its plan does not depend on the values (the exact scan and the HNSW
+//     index are chosen by the tenant's size inside it).
+//   - No sort where an index gives the order: a large tenant's nearest
+//     passages come from the HNSW index, never from sorting all of the
+//     tenant's passages, even where the planner estimates, for an average
+//     tenant, that sorting would be cheaper. Every other sort of the
+//     statement has no alternative and stays.
+var searchSettings = []string{"SET LOCAL plan_cache_mode = force_generic_plan", "SET LOCAL enable_sort = off"}
 
 // searchSQL is SearchArticles' statement: $1 tenant, $2 the query's text,
 // $3 keyword, $4 semantic, $5 the query's vector, $6 public articles only,
 // $7 limit, $8 the vector's model, $9 plain words, $10 hybrid, $11
-// MinSimilarity.
+// MinSimilarity, $12 the most passages a tenant's semantic search scans
+// exactly.
 var searchSQL = `
 WITH qt AS (
     -- The query's terms, how often each occurs in it, and whether it is a
@@ -253,18 +281,31 @@ WITH qt AS (
     FROM unnest(to_tsvector('` + searchConfig + `', $2)) WHERE $3
 ),
 stats AS (
-    SELECT count(*)::float8 AS n, greatest(avg(a.search_length), 1)::float8 AS avgdl
-    FROM knowledge_base a WHERE $3 AND a.tenant_id = $1 AND (NOT $6 OR a.visibility = 'public')
-),
-postings AS (
-    SELECT t.term, t.article_id, t.tf, t.title_tf, t.length, qt.qtf, qt.content, count(*) OVER (PARTITION BY t.term) AS df,
-           count(*) FILTER (WHERE t.title_tf > 0) OVER (PARTITION BY t.term) AS tdf
-    FROM kb_terms t JOIN qt ON qt.term = t.term
-    WHERE t.tenant_id = $1 AND (NOT $6 OR t.public)
+    -- The workspace's article count and average length (kb_stats: one
+    -- row), over the articles the caller may see.
+    SELECT CASE WHEN $6 THEN s.public_articles ELSE s.articles END::float8 AS n,
+           greatest(CASE WHEN $6 THEN s.public_length / nullif(s.public_articles, 0) ELSE s.length / nullif(s.articles, 0) END, 1)::float8 AS avgdl
+    FROM kb_stats s WHERE $3 AND s.tenant_id = $1
 ),
 idf AS (
-    SELECT DISTINCT p.term, ln(1 + (s.n - p.df + 0.5) / (p.df + 0.5)) AS idf, ln(1 + (s.n - p.tdf + 0.5) / (p.tdf + 0.5)) AS tidf
-    FROM postings p, stats s
+    -- Each term's document frequencies (kb_df: one row a term).
+    SELECT qt.term, ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5)) AS idf, ln(1 + (s.n - d.tdf + 0.5) / (d.tdf + 0.5)) AS tidf
+    FROM qt
+    CROSS JOIN stats s
+    JOIN (SELECT k.term, CASE WHEN $6 THEN k.public_df ELSE k.df END AS df, CASE WHEN $6 THEN k.public_title_df ELSE k.title_df END AS tdf
+          FROM kb_df k WHERE k.tenant_id = $1 AND k.term = ANY (ARRAY(SELECT term FROM qt))) d ON d.term = qt.term AND d.df > 0
+),
+postings AS (
+    -- Each term's postings, the highest impact first, at most
+    -- searchPostingsPerTerm of them.
+    SELECT t.term, t.article_id, t.tf, t.title_tf, t.length, qt.qtf, qt.content
+    FROM qt
+    CROSS JOIN LATERAL (
+        SELECT k.term, k.article_id, k.tf, k.title_tf, k.length FROM kb_terms k
+        WHERE k.tenant_id = $1 AND k.term = qt.term AND (NOT $6 OR k.public)
+        ORDER BY k.impact DESC
+        LIMIT ` + fmt.Sprint(searchPostingsPerTerm) + `
+    ) t
 ),
 bm25 AS (
     SELECT p.article_id, bool_or(p.content) AS content,
@@ -307,24 +348,28 @@ kw AS (
     LIMIT $7 * 4
 ),
 size AS MATERIALIZED (
-    SELECT count(*) AS n FROM kb_passages p WHERE $4 AND p.tenant_id = $1
+    SELECT coalesce((SELECT s.passages FROM kb_stats s WHERE $4 AND s.tenant_id = $1), 0) AS n
 ),
 near AS MATERIALIZED (
     -- A tenant with many passages: the HNSW index, iteratively.
     (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
      FROM kb_passages p
-     WHERE $4 AND (SELECT n FROM size) > ` + fmt.Sprint(exactScanMax) + ` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
+     WHERE $4 AND (SELECT n FROM size) > $12 AND p.tenant_id = $1 AND (NOT $6 OR p.public)
        AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
      ORDER BY p.vector_embedding <=> $5::vector
      LIMIT $7 * 8)
     UNION ALL
-    -- A tenant with few: all of its passages, exactly (the + 0 keeps the
-    -- index, shared by every tenant, out of it).
+    -- A tenant with few: all of its passages, exactly: the nearest by
+    -- their vectors' signs (from an index alone), then the nearest of
+    -- those by their vectors.
     (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
-     FROM kb_passages p
-     WHERE $4 AND (SELECT n FROM size) <= ` + fmt.Sprint(exactScanMax) + ` AND p.tenant_id = $1 AND (NOT $6 OR p.public)
-       AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
-     ORDER BY (p.vector_embedding <=> $5::vector) + 0
+     FROM (SELECT b.passage_id FROM kb_passages b
+           WHERE $4 AND (SELECT n FROM size) <= $12 AND b.tenant_id = $1 AND (NOT $6 OR b.public)
+             AND b.vector_embedding IS NOT NULL AND b.embedding_model = $8
+           ORDER BY b.vector_bits <~> binary_quantize($5::vector)::bit(768)
+           LIMIT $7 * ` + fmt.Sprint(signCandidates) + `) c
+     JOIN kb_passages p ON p.tenant_id = $1 AND p.passage_id = c.passage_id
+     ORDER BY (p.vector_embedding <=> $5::vector) + 0 -- (+ 0: the candidates, not the HNSW index, give the order)
      LIMIT $7 * 8)
 ),
 nearest AS (
@@ -423,8 +468,16 @@ const missingZ = "-1"
 // asking the HNSW index, which every tenant shares: a small tenant is a
 // sliver of the index, which then walks most of it to find the tenant's
 // few (slowly, and missing some); an exact scan of a few thousand vectors
-// is faster and never misses (docs/ai.md, "Scale").
+// is faster and misses next to nothing (docs/ai.md, "Scale").
+// SearchParams.ExactScanMax overrides it (tests).
 const exactScanMax = 20000
+
+// signCandidates is how many passages per result an exact scan keeps by
+// their vectors' signs (Hamming distance over one bit a dimension, read
+// from an index) before it compares their full vectors: measured with the
+// bench command's recall@10 against comparing every full vector
+// (docs/ai.md, "Scale").
+const signCandidates = 32
 
 // semWeight weighs the semantic list's standard scores against the
 // keyword list's (1): the offline embedder is the weaker half on every set

@@ -88,6 +88,9 @@ ON CONFLICT (tenant_id) DO UPDATE SET portal_name = excluded.portal_name, accent
 			tx.TenantID(), in.PortalName, in.AccentColor, in.Logo, nullIfEmpty(typ), sum, replace, time.Now()); err != nil {
 			return fmt.Errorf("save branding: %w", err)
 		}
+		if err := tx.credentialsChanged(ctx); err != nil { // sessions are kept with their portal's branding
+			return err
+		}
 		if out, err = loadBranding(ctx, tx, p.TenantSlug); err != nil {
 			return err
 		}

@@ -86,6 +86,9 @@ RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Email, after.Disab
 		if err != nil {
 			return fmt.Errorf("update contact: %w", err)
 		}
+		if err := tx.credentialsChanged(ctx); err != nil {
+			return err
+		}
 		switch {
 		case u.Disabled && !before.Disabled:
 			err = endCredentials(ctx, tx, id, nil, true)

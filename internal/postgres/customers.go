@@ -569,6 +569,9 @@ func (db *DB) DeleteCustomer(ctx context.Context, id uuid.UUID) error {
 			}
 			return fmt.Errorf("delete customer: %w", err)
 		}
+		if err := tx.credentialsChanged(ctx); err != nil { // its contacts went with it
+			return err
+		}
 		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventCustomerDeleted, CustomerID: &c.ID, Data: map[string]any{"name": c.Name}})
 	})
 }

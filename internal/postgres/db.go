@@ -64,6 +64,8 @@ type DB struct {
 	retries atomic.Int64
 	// meter counts API calls in memory between writes (quotas.go).
 	meter apiMeter
+	// creds keeps the credentials verified lately (credentials.go).
+	creds credentials
 }
 
 // Retries is how many transactions have been run again after a
@@ -83,13 +85,15 @@ func WithSecrets(k *secret.Keyring) Option { return func(db *DB) { db.secrets = 
 // refused.
 func WithWebhookGuard(g *netguard.Guard) Option { return func(db *DB) { db.webhooks = g } }
 
-// Open connects to url and registers the pgvector types on each connection.
+// Open connects to url and registers uuid.UUID and the pgvector types on
+// each connection.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		registerUUID(conn.TypeMap())
 		return pgxvec.RegisterTypes(ctx, conn)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "onboardiq"
@@ -115,11 +119,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-// Close writes the API calls counted and not yet written, then closes the
-// pool.
+// Close writes the API calls counted and the credentials' last uses
+// recorded and not yet written, then closes the pool.
 func (db *DB) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	db.stopCredentials(ctx)
 	_ = db.FlushAPICalls(ctx) // best effort: the API calls counted since the last write
 	db.Pool.Close()
 }
@@ -190,7 +195,15 @@ func (db *DB) inTenantOnce(ctx context.Context, tenantID uuid.UUID, opts pgx.TxO
 	if err := fn(ctx, tx); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	if tx.credentialsDirty {
+		// Before the caller answers: this server never serves a
+		// credential its own change ended (credentials.go).
+		db.creds.forgetTenant(tenantID)
+	}
+	return nil
 }
 
 // storeError turns the database's refusals into domain errors; anything

@@ -16,3 +16,11 @@ func testAppURL(t testing.TB) string {
 
 // SetTestAppURLHook lets the external tests hand the internal ones a database.
 func SetTestAppURLHook(f func(testing.TB) string) { testAppURLHook = f }
+
+// KeptCredentials is how many verified credentials db keeps in memory, and
+// whether it listens for their changes.
+func KeptCredentials(db *DB) (kept int, live bool) {
+	db.creds.mu.Lock()
+	defer db.creds.mu.Unlock()
+	return len(db.creds.entries), db.creds.live
+}

@@ -459,6 +459,9 @@ func loadUser(ctx context.Context, tx *Tx, p *onboardiq.Principal, pl *rowPlan, 
 		if err != nil {
 			return err
 		}
+		if err := tx.credentialsChanged(ctx); err != nil {
+			return err
+		}
 		return tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventUserUpdated, CustomerID: pl.customerID,
 			Data: map[string]any{"user_id": pl.id, "email": in.Email}, Changes: map[string]any{"name": map[string]any{"to": in.Name}}})
 	}
@@ -552,6 +555,9 @@ FROM import_contacts s
 WHERE u.tenant_id = $1 AND u.user_id = s.user_id AND NOT s.is_new`, t)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return customerWriteError(err, "import customers")
+	}
+	if err := tx.credentialsChanged(ctx); err != nil { // contacts renamed
+		return err
 	}
 	// The events, as CreateCustomer, UpdateCustomer and CreateUser record
 	// them: the new rows' built from the staging tables in SQL, the rest

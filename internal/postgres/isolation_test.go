@@ -43,6 +43,8 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			`INSERT INTO knowledge_base (tenant_id, title, content, visibility, vector_embedding) VALUES ($1, 'Article', 'Body', 'public', $2)`,
 			`INSERT INTO kb_terms (tenant_id, term, article_id, tf, length, public) SELECT $1, 'articl', article_id, 3, 4, true FROM knowledge_base WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO kb_passages (tenant_id, article_id, ordinal, body, public, vector_embedding) SELECT $1, article_id, 0, 'Body', true, $2 FROM knowledge_base WHERE tenant_id = $1 RETURNING 1`,
+			`INSERT INTO kb_stats (tenant_id, articles, public_articles, length, public_length, passages) VALUES ($1, 1, 1, 4, 4, 1)`,
+			`INSERT INTO kb_df (tenant_id, term, df, public_df) VALUES ($1, 'articl', 1, 1)`,
 			`INSERT INTO notifications (tenant_id, user_id, kind, title) SELECT $1, user_id, 'project_overdue', 'Late' FROM tenant_users WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO webhook_endpoints (tenant_id, url, secret) VALUES ($1, 'https://hooks.example/x', 'whsec_x')`,
 			`INSERT INTO assistant_conversations (tenant_id, conversation_id, user_id)

@@ -361,6 +361,9 @@ func (db *DB) changeTenant(ctx context.Context, id uuid.UUID, kind onboardiq.Eve
 			return err
 		}
 		if changed {
+			if err := tx.credentialsChanged(ctx); err != nil {
+				return err
+			}
 			if data == nil {
 				data = map[string]any{}
 			}

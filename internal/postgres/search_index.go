@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,58 +50,231 @@ type indexedArticle struct {
 	Public  bool
 }
 
-// indexArticle brings an article's postings and passages up to date with
-// its text and visibility, in the transaction that wrote it, and enqueues
-// the embedding of each passage whose text changed. Passages keep their id
-// (and so their vector) while their text stays the same.
+// searchPostingsPerTerm is how many postings a query reads of each of its
+// terms, the highest impact first (docs/ai.md, "Scale"): a term in more
+// articles than that scores only its best ones, so a query's cost stops
+// growing with the workspace. Below it, BM25 is exact.
+const searchPostingsPerTerm = 400
+
+// posting is a term's row of an article, as stored or removed.
+type posting struct {
+	term    string
+	inTitle bool
+	public  bool
+	length  float64
+}
+
+// indexArticle brings an article's postings, passages and the workspace's
+// search statistics up to date with its text and visibility, in the
+// transaction that wrote it, and enqueues the embedding of each passage
+// whose text changed. Passages keep their id (and so their vector) while
+// their text stays the same.
 func indexArticle(ctx context.Context, tx *Tx, a indexedArticle) error {
 	var (
 		terms  []string
 		tfs    []float32
 		ttfs   []float32 // in the title (and tags) alone
 		length float32
+		old    []posting
+		stats  kbStats
+		before int // the article's passages before
 	)
-	rows, err := tx.Query(ctx, `
+	b := &pgx.Batch{}
+	b.Queue(`
 SELECT lexeme, (SELECT sum(CASE w WHEN 'A' THEN $3::real ELSE 1 END) FROM unnest(weights) w)::real,
        (SELECT count(*) FILTER (WHERE w = 'A') FROM unnest(weights) w)::real
 FROM unnest(setweight(to_tsvector('`+searchConfig+`', $1), 'A') || to_tsvector('`+searchConfig+`', $2))`,
-		strings.Join(append([]string{a.Title}, a.Tags...), "\n"), a.Content, searchTitleWeight)
-	if err != nil {
-		return fmt.Errorf("index article: terms: %w", err)
-	}
-	for rows.Next() {
+		strings.Join(append([]string{a.Title}, a.Tags...), "\n"), a.Content, searchTitleWeight).Query(func(rows pgx.Rows) error {
 		var t string
 		var tf, ttf float32
-		if err := rows.Scan(&t, &tf, &ttf); err != nil {
-			rows.Close()
-			return fmt.Errorf("index article: terms: %w", err)
-		}
-		terms, tfs, ttfs, length = append(terms, t), append(tfs, tf), append(ttfs, ttf), length+tf
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("index article: terms: %w", err)
-	}
-
-	b := &pgx.Batch{}
-	b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID)
-	b.Queue(`INSERT INTO kb_terms (tenant_id, term, article_id, tf, title_tf, length, public)
-SELECT $1, t.term, $2, t.tf, t.title_tf, $6, $7 FROM unnest($3::text[], $4::real[], $5::real[]) AS t (term, tf, title_tf)
-RETURNING 1`, // with RETURNING, Citus inserts row by row (its COPY path refuses tables under RLS)
-		tx.TenantID(), a.ID, terms, tfs, ttfs, length, a.Public)
-	b.Queue(`UPDATE knowledge_base SET search_length = $3 WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID, length)
+		_, err := pgx.ForEachRow(rows, []any{&t, &tf, &ttf}, func() error {
+			terms, tfs, ttfs, length = append(terms, t), append(tfs, tf), append(ttfs, ttf), length+tf
+			return nil
+		})
+		return err
+	})
+	queueUnindex(b, tx.TenantID(), a.ID, &old, &before)
+	b.Queue(`SELECT articles, length FROM kb_stats WHERE tenant_id = $1`, tx.TenantID()).Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&stats.articles, &stats.length}, func() error { return nil })
+		return err
+	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("index article: postings: %w", err)
+		return fmt.Errorf("index article: %w", err)
 	}
-	return splitArticle(ctx, tx, a)
-}
-
-// splitArticle stores an article's passages (an article without text is
-// one passage: its title).
-func splitArticle(ctx context.Context, tx *Tx, a indexedArticle) error {
 	ps := passage.Split(a.Title, a.Content)
 	if len(ps) == 0 {
 		ps = []passage.Passage{{Title: a.Title}}
 	}
+
+	// Each posting's impact, with the average length as it is now.
+	avgdl := float64(length)
+	if stats.articles > 0 {
+		avgdl = max(stats.length/float64(stats.articles), 1)
+	}
+	impacts := make([]float32, len(terms))
+	now := make([]posting, len(terms))
+	for i, tf := range tfs {
+		impacts[i] = float32(bm25Weight(float64(tf), float64(length), avgdl))
+		now[i] = posting{term: terms[i], inTitle: ttfs[i] > 0, public: a.Public, length: float64(length)}
+	}
+	b = &pgx.Batch{}
+	if len(terms) > 0 {
+		b.Queue(`INSERT INTO kb_terms (tenant_id, term, article_id, tf, title_tf, length, public, impact)
+SELECT $1, t.term, $2, t.tf, t.title_tf, $6, $7, t.impact FROM unnest($3::text[], $4::real[], $5::real[], $8::real[]) AS t (term, tf, title_tf, impact)
+RETURNING 1`, // with RETURNING, Citus inserts row by row (its COPY path refuses tables under RLS)
+			tx.TenantID(), a.ID, terms, tfs, ttfs, length, a.Public, impacts)
+	}
+	b.Queue(`UPDATE knowledge_base SET search_length = $3 WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), a.ID, length)
+	queueStatsChange(b, tx.TenantID(), old, now, len(ps)-before)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("index article: postings: %w", err)
+	}
+	return splitArticle(ctx, tx, a, ps)
+}
+
+// unindexArticle takes an article out of the search statistics before it
+// is deleted (its postings and passages go with it).
+func unindexArticle(ctx context.Context, tx *Tx, id uuid.UUID) error {
+	var (
+		old    []posting
+		before int
+	)
+	b := &pgx.Batch{}
+	queueUnindex(b, tx.TenantID(), id, &old, &before)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("unindex article: %w", err)
+	}
+	b = &pgx.Batch{}
+	queueStatsChange(b, tx.TenantID(), old, nil, -before)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("unindex article: %w", err)
+	}
+	return nil
+}
+
+// queueUnindex removes an article's postings, reading into old what they
+// were, and counts its passages into passages.
+func queueUnindex(b *pgx.Batch, tenant, article uuid.UUID, old *[]posting, passages *int) {
+	b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1 AND article_id = $2 RETURNING term, title_tf > 0, public, length`, tenant, article).
+		Query(func(rows pgx.Rows) error {
+			var p posting
+			_, err := pgx.ForEachRow(rows, []any{&p.term, &p.inTitle, &p.public, &p.length}, func() error {
+				*old = append(*old, p)
+				return nil
+			})
+			return err
+		})
+	b.Queue(`SELECT count(*) FROM kb_passages WHERE tenant_id = $1 AND article_id = $2`, tenant, article).QueryRow(func(row pgx.Row) error {
+		return row.Scan(passages)
+	})
+}
+
+// kbStats is a workspace's row of kb_stats, or a change to it.
+type kbStats struct {
+	articles, publicArticles, passages int
+	length, publicLength              float64
+}
+
+// statsChange is what replacing an article's postings old by now (either
+// empty: the article is new, or gone) changes in the workspace's
+// statistics and in its terms' document frequencies.
+func statsChange(old, now []posting) (kbStats, []dfChange) {
+	var d kbStats
+	count := func(ps []posting, sign int) {
+		if len(ps) == 0 {
+			return
+		}
+		d.articles += sign
+		d.length += float64(sign) * ps[0].length
+		if ps[0].public {
+			d.publicArticles += sign
+			d.publicLength += float64(sign) * ps[0].length
+		}
+	}
+	count(old, -1)
+	count(now, 1)
+	byTerm := map[string]*dfChange{}
+	add := func(ps []posting, sign int) {
+		for _, p := range ps {
+			c := byTerm[p.term]
+			if c == nil {
+				c = &dfChange{term: p.term}
+				byTerm[p.term] = c
+			}
+			c.df += sign
+			if p.inTitle {
+				c.titleDF += sign
+			}
+			if p.public {
+				c.publicDF += sign
+				if p.inTitle {
+					c.publicTitleDF += sign
+				}
+			}
+		}
+	}
+	add(old, -1)
+	add(now, 1)
+	var out []dfChange
+	for _, c := range byTerm {
+		if *c != (dfChange{term: c.term}) {
+			out = append(out, *c)
+		}
+	}
+	// In one order, so that two articles written at once lock the terms
+	// they share in the same order.
+	slices.SortFunc(out, func(a, b dfChange) int { return strings.Compare(a.term, b.term) })
+	return d, out
+}
+
+// dfChange is a change to one term's document frequencies.
+type dfChange struct {
+	term                                   string
+	df, titleDF, publicDF, publicTitleDF int
+}
+
+// queueStatsChange queues the statements that apply the change from old
+// to now postings, and passages more passages, to the statistics.
+func queueStatsChange(b *pgx.Batch, tenant uuid.UUID, old, now []posting, passages int) {
+	d, terms := statsChange(old, now)
+	d.passages = passages
+	if d != (kbStats{}) {
+		b.Queue(`
+INSERT INTO kb_stats AS s (tenant_id, articles, public_articles, length, public_length, passages) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (tenant_id) DO UPDATE SET articles = s.articles + excluded.articles, public_articles = s.public_articles + excluded.public_articles,
+    length = s.length + excluded.length, public_length = s.public_length + excluded.public_length, passages = s.passages + excluded.passages`,
+			tenant, d.articles, d.publicArticles, d.length, d.publicLength, d.passages)
+	}
+	if len(terms) == 0 {
+		return
+	}
+	cols := make([][]int32, 4)
+	names := make([]string, len(terms))
+	for i, t := range terms {
+		names[i] = t.term
+		for j, v := range []int{t.df, t.titleDF, t.publicDF, t.publicTitleDF} {
+			cols[j] = append(cols[j], int32(v))
+		}
+	}
+	b.Queue(`
+INSERT INTO kb_df AS d (tenant_id, term, df, title_df, public_df, public_title_df)
+SELECT $1, u.term, u.df, u.title_df, u.public_df, u.public_title_df
+FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) WITH ORDINALITY AS u (term, df, title_df, public_df, public_title_df, n)
+ORDER BY u.n
+ON CONFLICT (tenant_id, term) DO UPDATE SET df = d.df + excluded.df, title_df = d.title_df + excluded.title_df,
+    public_df = d.public_df + excluded.public_df, public_title_df = d.public_title_df + excluded.public_title_df
+RETURNING 1`, tenant, names, cols[0], cols[1], cols[2], cols[3])
+}
+
+// bm25Weight is BM25's weight of a term tf times in an article of length
+// dl, before IDF, where articles are avgdl long on average.
+func bm25Weight(tf, dl, avgdl float64) float64 {
+	return tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/avgdl))
+}
+
+// splitArticle stores an article's passages ps (an article without text
+// is one passage: its title).
+func splitArticle(ctx context.Context, tx *Tx, a indexedArticle, ps []passage.Passage) error {
 	ordinals := make([]int32, len(ps))
 	anchors := make([]string, len(ps))
 	headings := make([]string, len(ps))
@@ -142,10 +316,17 @@ RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals
 	return enqueueEmbed(ctx, tx, EntityPassage, stale...)
 }
 
-// IndexUnindexedArticles indexes the articles written before keyword
-// search kept postings and passages (serve at start, one tenant
-// transaction at a time, in the workspaces not marked indexed); their passages are embedded by the jobs it
-// enqueues. It returns how many articles it indexed.
+// searchIndexVersion is the version of the search index this code keeps
+// (tenants.search_index_version): a workspace at an older one is indexed
+// again at start. 2 added the statistics and impacts of migration 00034.
+const searchIndexVersion = 2
+
+// IndexUnindexedArticles indexes the articles of the workspaces whose
+// search index is missing or older than searchIndexVersion (serve at
+// start, one tenant transaction at a time): it rebuilds their postings and
+// statistics from the articles; passages whose text is unchanged keep
+// their vectors, and the others are embedded by the jobs it enqueues. It
+// returns how many articles it indexed.
 func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT tenant_ids_with_unindexed_articles()`)
 	if err != nil {
@@ -158,9 +339,19 @@ func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 	n := 0
 	for _, t := range tenants {
 		if err := db.InTenant(ctx, t, func(ctx context.Context, tx *Tx) error {
+			// From nothing: the statistics count what is indexed below,
+			// and the passages that are already there.
+			b := &pgx.Batch{}
+			b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1`, tx.TenantID())
+			b.Queue(`DELETE FROM kb_df WHERE tenant_id = $1`, tx.TenantID())
+			b.Queue(`DELETE FROM kb_stats WHERE tenant_id = $1`, tx.TenantID())
+			b.Queue(`INSERT INTO kb_stats (tenant_id, passages) SELECT $1, count(*) FROM kb_passages WHERE tenant_id = $1 RETURNING 1`, tx.TenantID())
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
 			rows, err := tx.Query(ctx, `
 SELECT a.article_id, a.title, a.tags, a.content, a.visibility = 'public' FROM knowledge_base a
-WHERE a.tenant_id = $1 AND NOT EXISTS (SELECT FROM kb_passages p WHERE p.tenant_id = a.tenant_id AND p.article_id = a.article_id)`, tx.TenantID())
+WHERE a.tenant_id = $1 ORDER BY a.article_id`, tx.TenantID())
 			if err != nil {
 				return err
 			}
@@ -177,7 +368,8 @@ WHERE a.tenant_id = $1 AND NOT EXISTS (SELECT FROM kb_passages p WHERE p.tenant_
 				}
 			}
 			n += len(todo)
-			_, err = tx.Exec(ctx, `UPDATE tenants SET search_indexed_at = $2 WHERE tenant_id = $1`, tx.TenantID(), time.Now())
+			_, err = tx.Exec(ctx, `UPDATE tenants SET search_indexed_at = $2, search_index_version = $3 WHERE tenant_id = $1`,
+				tx.TenantID(), time.Now(), searchIndexVersion)
 			return err
 		}); err != nil {
 			return n, fmt.Errorf("tenant %s: %w", t, err)

@@ -114,5 +114,5 @@ func (tx *Tx) DeleteTenant(ctx context.Context) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM tenants WHERE tenant_id = $1`, tx.TenantID()); err != nil {
 		return fmt.Errorf("delete tenant: %w", err)
 	}
-	return nil
+	return tx.credentialsChanged(ctx)
 }

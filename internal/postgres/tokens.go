@@ -108,29 +108,22 @@ func (db *DB) RevokeToken(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-// authenticateSQL finds token $2 of tenant $1 with its user and tenant
-// (touching its last use at most once a minute).
+// authenticateSQL finds token $2 of tenant $1 with its user and tenant.
 const authenticateSQL = `
-WITH tok AS (
-    SELECT token_id, user_id, last_used_at FROM api_tokens
-    WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL
-      AND (expires_at IS NULL OR expires_at > now())
-), touch AS (
-    UPDATE api_tokens a SET last_used_at = now()
-    FROM tok
-    WHERE a.tenant_id = $1 AND a.token_id = tok.token_id
-      AND (tok.last_used_at IS NULL OR tok.last_used_at < now() - interval '1 minute')
-)
-SELECT tok.token_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL,
-       t.subscription_tier, t.quota_overrides, now(),
+SELECT a.token_id, a.last_used_at, a.expires_at, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name,
+       t.suspended_at IS NOT NULL, t.subscription_tier, t.quota_overrides, now(),
        coalesce((SELECT q.amount FROM quota_usage q WHERE q.tenant_id = $1 AND q.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date AND q.quota = 'api_calls'), 0)
-FROM tok
-JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = tok.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`
+FROM api_tokens a
+JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = a.user_id AND u.disabled_at IS NULL
+JOIN tenants t ON t.tenant_id = $1
+WHERE a.tenant_id = $1 AND a.token_hash = $2 AND a.revoked_at IS NULL
+  AND (a.expires_at IS NULL OR a.expires_at > now())`
 
 // Authenticate returns the principal an API token stands for, or
-// EUNAUTHORIZED. It records when the token was last used, at most once a
-// minute, in the same statement, and counts the call against the tenant's
+// EUNAUTHORIZED. A token verified lately is known from memory
+// (credentials.go); one that is not is looked up in a read-only
+// transaction. When the token was last used is recorded at most once a
+// minute, off the request's path. Every call counts against the tenant's
 // API calls of the month (countAPICall: a *onboardiq.QuotaError past its
 // limit).
 func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Principal, error) {
@@ -141,40 +134,53 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*onboardiq.Princi
 		}
 		return nil, errBadToken
 	}
-	p := &onboardiq.Principal{TenantID: tenantID}
-	var (
-		suspended bool
-		quotas    quotaSettings
-		calls     int64
-	)
-	err := db.InTenant(ctx, tenantID, func(ctx context.Context, tx *Tx) error {
+	key := credentialKey{kindToken, [32]byte(hash)}
+	v, err := db.credential(ctx, key, func(ctx context.Context) (verified, bool, error) {
+		return db.lookupToken(ctx, tenantID, hash)
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	db.creds.touch(key, v, kindToken, tokenTouchEvery, now)
+	quotas := v.quotas
+	quotas.now = now
+	// Every authenticated call counts against the month's API calls
+	// (docs/quotas.md), in memory, written once a second.
+	if err := db.countAPICall(ctx, tenantID, quotas, v.calls); err != nil {
+		return nil, err
+	}
+	p := v.p
+	return &p, nil
+}
+
+// lookupToken reads what token hash of tenant stands for.
+func (db *DB) lookupToken(ctx context.Context, tenant uuid.UUID, hash []byte) (verified, bool, error) {
+	v := verified{p: onboardiq.Principal{TenantID: tenant}}
+	var suspended bool
+	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var overrides []byte
-		err := tx.QueryRow(ctx, authenticateSQL, tenantID, hash).
-			Scan(&p.TokenID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended,
-				&quotas.tier, &overrides, &quotas.now, &calls)
+		err := tx.QueryRow(ctx, authenticateSQL, tenant, hash).
+			Scan(&v.id, &v.used, &v.expires, &v.p.UserID, &v.p.Email, &v.p.Name, &v.p.Role, &v.p.CustomerID, &v.p.TenantSlug, &v.p.TenantName,
+				&suspended, &v.quotas.tier, &overrides, &v.quotas.now, &v.calls)
 		if err != nil || suspended {
 			return err
 		}
-		if err := json.Unmarshal(overrides, &quotas.overrides); err != nil {
+		if err := json.Unmarshal(overrides, &v.quotas.overrides); err != nil {
 			return fmt.Errorf("read quota overrides: %w", err)
 		}
 		return nil
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errBadToken
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return v, false, errBadToken
+	case err != nil:
+		return v, false, fmt.Errorf("authenticate: %w", err)
+	case suspended:
+		return v, false, errSuspended
 	}
-	if err == nil && suspended {
-		return nil, errSuspended
-	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	// Every authenticated call counts against the month's API calls
-	// (docs/quotas.md), in memory, written once a second.
-	if err := db.countAPICall(ctx, tenantID, quotas, calls); err != nil {
-		return nil, err
-	}
-	return p, nil
+	v.p.TokenID = &v.id
+	return v, true, nil
 }
 
 // CreateToken issues an API token for a user of the tenant tx runs in and
@@ -212,7 +218,18 @@ WHERE tenant_id = $1 AND token_id = $2 AND revoked_at IS NULL`, tx.TenantID(), t
 	if tag.RowsAffected() == 0 {
 		return onboardiq.Errorf(onboardiq.ENOTFOUND, "token not found")
 	}
-	return nil
+	return tx.credentialsChanged(ctx)
+}
+
+// RevokeTokensNamed revokes the tokens of users named one of names, in the
+// tenant tx runs in.
+func (tx *Tx) RevokeTokensNamed(ctx context.Context, users []uuid.UUID, names ...string) error {
+	if _, err := tx.Exec(ctx, `
+UPDATE api_tokens SET revoked_at = now()
+WHERE tenant_id = $1 AND user_id = ANY($2) AND revoked_at IS NULL AND name = ANY($3)`, tx.TenantID(), users, names); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return tx.credentialsChanged(ctx)
 }
 
 // An API token reads oiq_<tenant id as 32 hex digits>_<43 characters of

@@ -40,6 +40,9 @@ type Tx struct {
 	// a playbook's action marks the events it causes with its playbook
 	// and run, so a playbook never triggers itself.
 	cause map[string]any
+	// credentialsDirty: the transaction announced a change to the
+	// tenant's credentials (credentialsChanged).
+	credentialsDirty bool
 }
 
 var _ pgx.Tx = (*Tx)(nil)

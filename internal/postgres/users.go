@@ -150,6 +150,9 @@ RETURNING `+userColumns, tx.TenantID(), id, after.Name, after.Role, after.Disabl
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
+		if err := tx.credentialsChanged(ctx); err != nil {
+			return err
+		}
 		// A new password ends the user's other ways in (the caller's own
 		// session stays when they change their own); disabling ends them
 		// all, API tokens included, so re-enabling revives none.

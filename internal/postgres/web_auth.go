@@ -161,39 +161,56 @@ func (db *DB) authenticateSession(ctx context.Context, token string, withBrand b
 	if !ok {
 		return nil, nil, errNoSession
 	}
-	p := &onboardiq.Principal{TenantID: tenant}
-	var brand *PortalBrand
+	// A session read with the portal's branding is kept apart from one
+	// read without.
+	key := credentialKey{kindSession, [32]byte(hash)}
+	if withBrand {
+		key.kind = kindBrandedSession
+	}
+	v, err := db.credential(ctx, key, func(ctx context.Context) (verified, bool, error) {
+		return db.lookupSession(ctx, tenant, hash, withBrand)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	db.creds.touch(key, v, kindSession, sessionTouchEvery, time.Now())
+	p := v.p
+	return &p, v.brand, nil
+}
+
+// lookupSession reads what session hash of tenant stands for, and, with
+// brand, the portal's branding in the same round trip.
+func (db *DB) lookupSession(ctx context.Context, tenant uuid.UUID, hash []byte, withBrand bool) (verified, bool, error) {
+	v := verified{p: onboardiq.Principal{TenantID: tenant}}
 	var suspended bool
-	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`
-WITH s AS (
-    SELECT session_id, user_id, last_seen_at FROM web_sessions
-    WHERE tenant_id = $1 AND token_hash = $2 AND expires_at > now()
-), touch AS (
-    UPDATE web_sessions w SET last_seen_at = now() FROM s
-    WHERE w.tenant_id = $1 AND w.session_id = s.session_id AND s.last_seen_at < now() - interval '5 minutes'
-)
-SELECT s.session_id, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL
-FROM s JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
-JOIN tenants t ON t.tenant_id = $1`, tenant, hash).QueryRow(func(row pgx.Row) error {
-			return row.Scan(&p.SessionID, &p.UserID, &p.Email, &p.Name, &p.Role, &p.CustomerID, &p.TenantSlug, &p.TenantName, &suspended)
+SELECT s.session_id, s.last_seen_at, s.expires_at, u.user_id, u.email, u.name, u.role, u.customer_id, t.slug, t.name, t.suspended_at IS NOT NULL
+FROM web_sessions s
+JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = s.user_id AND u.disabled_at IS NULL
+JOIN tenants t ON t.tenant_id = $1
+WHERE s.tenant_id = $1 AND s.token_hash = $2 AND s.expires_at > now()`, tenant, hash).QueryRow(func(row pgx.Row) error {
+			var expires time.Time
+			err := row.Scan(&v.id, &v.used, &expires, &v.p.UserID, &v.p.Email, &v.p.Name, &v.p.Role, &v.p.CustomerID, &v.p.TenantSlug, &v.p.TenantName, &suspended)
+			v.expires = &expires
+			return err
 		})
 		if withBrand {
-			brand = queuePortalBrand(b, tenant)
+			v.brand = queuePortalBrand(b, tenant)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, errNoSession
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return v, false, errNoSession
+	case err != nil:
+		return v, false, fmt.Errorf("session: %w", err)
+	case suspended:
+		return v, false, errSuspended
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("session: %w", err)
-	}
-	if suspended {
-		return nil, nil, errSuspended
-	}
-	return p, brand, nil
+	v.p.SessionID = &v.id
+	return v, true, nil
 }
 
 // SignOut ends a session.
@@ -203,8 +220,10 @@ func (db *DB) SignOut(ctx context.Context, token string) error {
 		return nil
 	}
 	return db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND token_hash = $2`, tenant, hash)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND token_hash = $2`, tenant, hash); err != nil {
+			return err
+		}
+		return tx.credentialsChanged(ctx)
 	})
 }
 
@@ -411,6 +430,9 @@ func (db *DB) ResetPassword(ctx context.Context, token, newPassword string) (str
 // tokens are revoked too, for good: re-enabling a user revives none of it.
 func endCredentials(ctx context.Context, tx *Tx, user uuid.UUID, keep *uuid.UUID, revokeTokens bool) error {
 	now := time.Now()
+	if err := tx.credentialsChanged(ctx); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE tenant_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR session_id <> $3)`,
 		tx.TenantID(), user, keep); err != nil {
 		return fmt.Errorf("end sessions: %w", err)

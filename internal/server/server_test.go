@@ -265,9 +265,10 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	db := &postgres.DB{Pool: pool}
+	defer db.Close()
 	var logs syncBuffer
-	srv := httptest.NewServer(server.New(server.Options{DB: &postgres.DB{Pool: pool}, Logger: slog.New(slog.NewJSONHandler(&logs, nil)), BaseURL: "http://x", Version: "test"}))
+	srv := httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.NewJSONHandler(&logs, nil)), BaseURL: "http://x", Version: "test"}))
 	defer srv.Close()
 	// Well-formed tokens (a tenant in hex, 43 characters of secret).
 	const tenant, secret = "0b6f3f8e6a3e4a8e9d3c2f0c9b7d1a11", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

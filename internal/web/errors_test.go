@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -95,8 +96,13 @@ func TestSessionLookupFailureIsA503(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer owner.Close(context.Background())
-	// A fault that is no outage: the session's query fails.
+	// A fault that is no outage: the session's query fails. The
+	// announcement makes the server forget the sessions it knows, as a
+	// change to the workspace's credentials would, so it looks them up.
 	if _, err := owner.Exec(context.Background(), `ALTER TABLE web_sessions RENAME COLUMN last_seen_at TO last_seen`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(context.Background(), `SELECT pg_notify('onboardiq_credentials', $1)`, a.demo.TenantID.String()); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -109,14 +115,22 @@ func TestSessionLookupFailureIsA503(t *testing.T) {
 		{"GET", "/", staff},
 		{"POST", "/signout", staff},
 	} {
-		req, _ := http.NewRequest(tc.method, a.url+tc.path, nil)
-		req.Header.Set("Origin", a.url)
-		req.AddCookie(&http.Cookie{Name: tc.ck.Name, Value: tc.ck.Value})
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		if err != nil {
-			t.Fatal(err)
+		// The announcement reaches the server in the background.
+		var p page
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			req, _ := http.NewRequest(tc.method, a.url+tc.path, nil)
+			req.Header.Set("Origin", a.url)
+			req.AddCookie(&http.Cookie{Name: tc.ck.Name, Value: tc.ck.Value})
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p = read(t, resp)
+			if p.status == http.StatusServiceUnavailable || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		p := read(t, resp)
 		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") == "" {
 			t.Errorf("%s %s when the session cannot be read: %d %q; want 503 with Retry-After", tc.method, tc.path, p.status, p.header.Get("Location"))
 		}

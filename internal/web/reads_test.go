@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // transactions counts the transactions in what statements recorded.
@@ -20,11 +21,13 @@ func transactions(sent []string) int {
 	return n
 }
 
-// TestPagesReadInOneTransaction: a page costs two transactions, the
-// session's and the page's own, and the same statements however many
-// tasks or projects it shows. Each page is compared with itself at 5 and
-// 50 tasks, or at 1 and 10 projects. The portal's pages whose own read
-// does not bring the branding get it with the session.
+// TestPagesReadInOneTransaction: a page costs one transaction, its own,
+// once the server knows the session (credentials.go in the store: the
+// first request of a session on a server looks it up in a transaction
+// before), and the same statements however many tasks or projects it
+// shows. Each page is compared with itself at 5 and 50 tasks, or at 1 and
+// 10 projects. The portal's pages whose own read does not bring the
+// branding have it with the session.
 func TestPagesReadInOneTransaction(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
@@ -35,11 +38,28 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 
 	s := &statements{}
 	base := tracedServer(t, a, s, slog.New(slog.DiscardHandler))
-	cost := func(path string, ck *http.Cookie, check func(page) string) []string {
+	// cost is what a page sends once the server knows the session: until
+	// its listener for credential changes runs, the server looks the
+	// session up every time.
+	cost := func(path string, ck *http.Cookie, check func(page) string, want ...int) []string {
 		t.Helper()
-		s.take()
-		p := actGetWithCookie(t, base+path, ck)
-		sent := s.take()
+		wantTx := 1
+		if len(want) > 0 {
+			wantTx = want[0]
+		}
+		var (
+			p    page
+			sent []string
+		)
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			s.take()
+			p = actGetWithCookie(t, base+path, ck)
+			sent = s.take()
+			if transactions(sent) <= wantTx || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		if p.status != http.StatusOK {
 			t.Fatalf("%s: %d", path, p.status)
 		}
@@ -84,15 +104,15 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 	sent[measure{"settings", ""}] = cost("/app/settings", staff, count("section#webhooks", 1))
 
 	// The portal's knowledge base, its search, an article and the
-	// assistant read the branding with the session: no transaction of
+	// assistant have the branding with the session: no transaction of
 	// their own for it (the assistant's page reads nothing else).
 	var article string
 	actScan(t, a, `SELECT article_id::text FROM knowledge_base WHERE visibility = 'public' LIMIT 1`, nil, &article)
 	for _, pg := range []struct {
 		path string
 		want int
-	}{{"/portal/acme/kb", 2}, {"/portal/acme/kb?q=single+sign-on", 2}, {"/portal/acme/kb/" + article, 2}, {"/portal/acme/assistant", 1}} {
-		s := cost(pg.path, contact, count("body.portal", 1))
+	}{{"/portal/acme/kb", 1}, {"/portal/acme/kb?q=single+sign-on", 1}, {"/portal/acme/kb/" + article, 1}, {"/portal/acme/assistant", 0}} {
+		s := cost(pg.path, contact, count("body.portal", 1), pg.want)
 		if n := transactions(s); n != pg.want {
 			t.Errorf("%s: %d transactions, want %d: %v", pg.path, n, pg.want, s)
 		}
@@ -101,8 +121,8 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 	byPage := map[string][][]string{}
 	for m, s := range sent {
 		t.Logf("%s, %s: %d transactions, %d round trips: %v", m.page, m.what, transactions(s), len(s), s)
-		if n := transactions(s); n != 2 {
-			t.Errorf("%s, %s: %d transactions, want 2 (the session's and the page's)", m.page, m.what, n)
+		if n := transactions(s); n != 1 {
+			t.Errorf("%s, %s: %d transactions, want 1 (the page's own)", m.page, m.what, n)
 		}
 		byPage[m.page] = append(byPage[m.page], s)
 	}

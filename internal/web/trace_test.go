@@ -99,13 +99,14 @@ func tracedServer(t *testing.T, a *app, s *statements, logger *slog.Logger) stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pool.Close)
+	db := &postgres.DB{Pool: pool}
+	t.Cleanup(db.Close)
 	// A connection's set-up (its pgvector types) is no page's cost.
 	if err := pool.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	s.take()
-	srv := httptest.NewServer(server.New(server.Options{DB: &postgres.DB{Pool: pool}, Logger: logger, BaseURL: a.url, Version: "test"}))
+	srv := httptest.NewServer(server.New(server.Options{DB: db, Logger: logger, BaseURL: a.url, Version: "test"}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/onboardiq/onboardiq"
+)
+
+// planNode is a node of EXPLAIN (ANALYZE, FORMAT JSON).
+type planNode struct {
+	Type     string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Index    string     `json:"Index Name"`
+	Rows     float64    `json:"Actual Rows"`
+	Loops    float64    `json:"Actual Loops"`
+	Plans    []planNode `json:"Plans"`
+}
+
+func (n planNode) walk(f func(planNode)) {
+	f(n)
+	for _, c := range n.Plans {
+		c.walk(f)
+	}
+}
+
+// TestLargeTenantSearchReadsK: in a tenant above the exact-scan size, a
+// hybrid search for a word every article has reads no table in proportion
+// to the tenant: the statistics are one row, a term's postings are read
+// best first up to searchPostingsPerTerm, the vectors come from the HNSW
+// index, and the hits are joined back by key. It holds for the plan made
+// for the values and for the generic plan a prepared statement switches
+// to after five runs.
+func TestLargeTenantSearchReadsK(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, testAppURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Large", Slug: "large", AdminEmail: "admin@large.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := res.Tenant.ID
+	const articles = searchPostingsPerTerm + 100
+	r := rand.New(rand.NewPCG(7, 8))
+	words := strings.Fields("invoice billing sso saml okta import csv webhook export report dashboard calendar holiday reminder survey")
+	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		for i := range articles {
+			body := fmt.Sprintf("## Onboarding step %d\n\nOnboarding covers %s and %s.\n\n## Details\n\nSee %s.", i,
+				words[r.IntN(len(words))], words[r.IntN(len(words))], words[r.IntN(len(words))])
+			if _, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: fmt.Sprintf("Article %d", i), Content: body, Visibility: onboardiq.VisibilityPublic}); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT passage_id FROM kb_passages WHERE tenant_id = $1`, tenant)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.Exec(ctx, `UPDATE kb_passages SET vector_embedding = $3, embedding_model = 'test' WHERE tenant_id = $1 AND passage_id = $2`,
+				tenant, id, pgvector.NewVector(unitVector(r))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	q := "onboarding invoice"
+	// The same tenant below the exact-scan size: its passages' signs are
+	// read from the index alone, and only the closest ones' vectors.
+	var exact []planNode
+	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		for _, set := range append(searchSettings, iterativeScan...) {
+			if _, err := tx.Exec(ctx, set); err != nil {
+				return err
+			}
+		}
+		var raw []byte
+		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+searchSQL, tenant, q, true, true, pgvector.NewVector(unitVector(r)),
+			false, 10, "test", anyWord(q), true, MinSimilarity, 5000).Scan(&raw); err != nil {
+			return err
+		}
+		var out []struct{ Plan planNode }
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return err
+		}
+		exact = append(exact, out[0].Plan)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signs, vectors float64
+	exact[0].walk(func(n planNode) {
+		if n.Index == "kb_passages_embedding_idx" && n.Loops > 0 {
+			t.Errorf("the small tenant's exact scan used the HNSW index")
+		}
+		if n.Relation == "kb_passages" && n.Index == "kb_passages_bits_idx" {
+			signs += n.Rows * n.Loops
+		}
+		if n.Relation == "kb_passages" && n.Index == "kb_passages_pkey" {
+			vectors += n.Rows * n.Loops
+		}
+	})
+	if signs != 2*articles || vectors != 10*signCandidates {
+		t.Errorf("the exact scan compared %.0f signs and %.0f vectors; want all %d passages' signs and %d vectors", signs, vectors, 2*articles, 10*signCandidates)
+	}
+
+	for _, mode := range []string{"auto", "force_generic_plan"} {
+		var plan []planNode
+		err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+			for _, set := range append(searchSettings, iterativeScan...) {
+				if _, err := tx.Exec(ctx, set); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = "+mode); err != nil {
+				return err
+			}
+			var raw []byte
+			err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+searchSQL, tenant, q, true, true, pgvector.NewVector(unitVector(r)),
+				false, 10, "test", anyWord(q), true, MinSimilarity, 50).Scan(&raw)
+			if err != nil {
+				return err
+			}
+			if testing.Verbose() {
+				t.Logf("%s", raw)
+			}
+			var out []struct{ Plan planNode }
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return err
+			}
+			for _, o := range out {
+				plan = append(plan, o.Plan)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables := map[string]bool{"knowledge_base": true, "kb_terms": true, "kb_passages": true, "kb_df": true, "kb_stats": true}
+		sawHNSW := false
+		for _, p := range plan {
+			p.walk(func(n planNode) {
+				if n.Index == "kb_passages_embedding_idx" && n.Loops > 0 {
+					sawHNSW = true
+				}
+				if !tables[n.Relation] || n.Loops == 0 {
+					return
+				}
+				if n.Type == "Seq Scan" || n.Type == "Bitmap Heap Scan" {
+					t.Errorf("%s: %s on %s", mode, n.Type, n.Relation)
+				}
+				if read := n.Rows * n.Loops; read >= articles {
+					t.Errorf("%s: %s on %s (%s) read %.0f rows, as many as the tenant's %d articles", mode, n.Type, n.Relation, n.Index, read, articles)
+				}
+			})
+		}
+		if !sawHNSW {
+			t.Errorf("%s: the large tenant's semantic half did not use the HNSW index", mode)
+		}
+	}
+}
+
+func unitVector(r *rand.Rand) []float32 {
+	v := make([]float32, onboardiq.EmbeddingDimensions)
+	var n float64
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+		n += float64(v[i]) * float64(v[i])
+	}
+	for i := range v {
+		v[i] /= float32(n)
+	}
+	return v
+}

@@ -172,7 +172,7 @@ func queueUnindex(b *pgx.Batch, tenant, article uuid.UUID, old *[]posting, passa
 // kbStats is a workspace's row of kb_stats, or a change to it.
 type kbStats struct {
 	articles, publicArticles, passages int
-	length, publicLength              float64
+	length, publicLength               float64
 }
 
 // statsChange is what replacing an article's postings old by now (either
@@ -229,7 +229,7 @@ func statsChange(old, now []posting) (kbStats, []dfChange) {
 
 // dfChange is a change to one term's document frequencies.
 type dfChange struct {
-	term                                   string
+	term                                 string
 	df, titleDF, publicDF, publicTitleDF int
 }
 

@@ -74,7 +74,9 @@ stops gracefully on SIGTERM or SIGINT.`,
 				return err
 			}
 			reg := prometheus.NewRegistry()
-			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: embedder, Chat: chat,
+			// The server embeds what people type (searches, questions):
+			// the same text is embedded once.
+			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: ai.NewQueryCache(embedder, 4096), Chat: chat,
 				DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
 				Registry: reg, TrustedProxies: cfg.TrustedProxies,
 				InboundDomain: cfg.InboundDomain, InboundWebhookSecret: cfg.InboundWebhookSecret,

@@ -21,7 +21,8 @@ func transactions(sent []string) int {
 	return n
 }
 
-// TestPagesReadInOneTransaction: a page costs one transaction, its own,
+// TestPagesReadInOneTransaction: a page costs one read-only transaction,
+// its own, each of its reads sent once,
 // once the server knows the session (credentials.go in the store: the
 // first request of a session on a server looks it up in a transaction
 // before), and the same statements however many tasks or projects it
@@ -62,6 +63,12 @@ func TestPagesReadInOneTransaction(t *testing.T) {
 		}
 		if p.status != http.StatusOK {
 			t.Fatalf("%s: %d", path, p.status)
+		}
+		if w := s.writable(); len(w) > 0 {
+			t.Errorf("%s: a page read in a read-write transaction: %q", path, w)
+		}
+		for _, q := range s.repeated() {
+			t.Errorf("%s: the same read more than once: %.200s", path, q)
 		}
 		if msg := check(p); msg != "" {
 			t.Errorf("%s: %s", path, msg)

@@ -22,15 +22,18 @@ import (
 // with its statements, or a single statement. Once cut is set, it breaks
 // the connection under any statement it matches, as an outage would.
 type statements struct {
-	mu   sync.Mutex
-	sent []string
-	cut  func(sql string) bool
+	mu    sync.Mutex
+	sent  []string
+	texts []string // the statements themselves, since the last take
+	last  []string // … as they were at the last take
+	cut   func(sql string) bool
 }
 
 func (s *statements) record(conn *pgx.Conn, entry string, sqls ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent = append(s.sent, entry)
+	s.texts = append(s.texts, sqls...)
 	if s.cut == nil {
 		return
 	}
@@ -65,7 +68,37 @@ func (s *statements) take() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.sent
-	s.sent = nil
+	s.sent, s.last, s.texts = nil, s.texts, nil
+	return out
+}
+
+// writable lists the transactions begun read-write before the last take.
+func (s *statements) writable() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, q := range s.last {
+		if keyword(q) == "begin" && !strings.Contains(strings.ToLower(q), "read only") {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// repeated lists the reads sent more than once before the last take.
+func (s *statements) repeated() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]int{}
+	var out []string
+	for _, q := range s.last {
+		if w := keyword(q); w != "select" && w != "with" {
+			continue
+		}
+		if seen[q]++; seen[q] == 2 {
+			out = append(out, strings.Join(strings.Fields(q), " "))
+		}
+	}
 	return out
 }
 

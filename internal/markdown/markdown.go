@@ -77,7 +77,10 @@ var policy = func() *bluemonday.Policy {
 	p.AllowElements("p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
 		"em", "strong", "del", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td")
 	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
-	p.AllowAttrs("id").Matching(regexp.MustCompile(`^`+passage.AnchorPrefix+`[\p{Ll}\p{Lo}\p{N}-]{1,200}$`)).OnElements("h2", "h3", "h4", "h5", "h6")
+	// Headings' ids are the renderer's (passage.Anchor, at most 200
+	// characters). No {1,200} here: a bounded repeat of a Unicode class
+	// compiles to 200 copies of it, 12 MB at every start.
+	p.AllowAttrs("id").Matching(regexp.MustCompile(`^`+passage.AnchorPrefix+`[\p{Ll}\p{Lo}\p{N}-]+$`)).OnElements("h2", "h3", "h4", "h5", "h6")
 	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("th", "td")
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[A-Za-z0-9_+#.-]{1,40}$`)).OnElements("code")
 	p.AllowStandardURLs() // http, https, mailto and relative; parseable

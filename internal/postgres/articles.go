@@ -265,7 +265,10 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 //     tenant's passages, even where the planner estimates, for an average
 //     tenant, that sorting would be cheaper. Every other sort of the
 //     statement has no alternative and stays.
-var searchSettings = []string{"SET LOCAL plan_cache_mode = force_generic_plan", "SET LOCAL enable_sort = off"}
+//   - No JIT compilation: the sorts that stay carry the planner's penalty
+//     for disabled sorts, which puts the statement's cost far above JIT's
+//     thresholds, and compiling it took a second at every search.
+var searchSettings = []string{"SET LOCAL plan_cache_mode = force_generic_plan", "SET LOCAL enable_sort = off", "SET LOCAL jit = off"}
 
 // searchSQL is SearchArticles' statement: $1 tenant, $2 the query's text,
 // $3 keyword, $4 semantic, $5 the query's vector, $6 public articles only,

@@ -149,12 +149,18 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 			if testing.Verbose() {
 				t.Logf("%s", raw)
 			}
-			var out []struct{ Plan planNode }
+			var out []struct {
+				Plan planNode
+				JIT  any
+			}
 			if err := json.Unmarshal(raw, &out); err != nil {
 				return err
 			}
 			for _, o := range out {
 				plan = append(plan, o.Plan)
+				if o.JIT != nil {
+					t.Errorf("%s: the search was compiled (JIT): %v", mode, o.JIT)
+				}
 			}
 			return nil
 		})

@@ -172,3 +172,4 @@ func BenchmarkRecomputeHealth(b *testing.B) {
 	}
 	b.ReportMetric(float64(customers)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
 }
+

@@ -172,4 +172,3 @@ func BenchmarkRecomputeHealth(b *testing.B) {
 	}
 	b.ReportMetric(float64(customers)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
 }
-

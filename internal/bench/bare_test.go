@@ -116,7 +116,7 @@ func TestBareAnswersAsTheApp(t *testing.T) {
 	for path, h := range map[string]http.Header{
 		"/app": cookie(creds.StaffSession), "/app/projects/" + w.Projects[2].String(): cookie(creds.StaffSession),
 		"/portal/" + w.Main.Slug + "/projects/" + w.ContactProjects[0].String(): cookie(creds.PortalSession),
-		"/api/v1/kb/search?q=single+sign-on&mode=hybrid":                         bearer(creds.Token),
+		"/api/v1/kb/search?q=single+sign-on&mode=hybrid":                        bearer(creds.Token),
 	} {
 		if code, body := get(bare.URL, path, h); code != http.StatusOK {
 			t.Errorf("bare %s: %d %v", path, code, body)

@@ -20,7 +20,7 @@ type FanOutOptions struct {
 	// Tasks change status and back each round (two events each at
 	// least), Emitters at once.
 	Tasks, Emitters int
-	Rounds   int
+	Rounds          int
 	// Drain bounds the wait for the queue's backlog before the rounds and
 	// for each round's events.
 	Drain time.Duration

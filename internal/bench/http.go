@@ -80,7 +80,9 @@ func (o *HTTPOptions) endpoints(ctx context.Context) ([]*endpoint, error) {
 	cookie := func(session string) http.Header {
 		return http.Header{"Cookie": {(&http.Cookie{Name: SessionCookie, Value: session}).String()}}
 	}
-	get := func(path string, h http.Header) request { return request{method: http.MethodGet, path: path, header: h} }
+	get := func(path string, h http.Header) request {
+		return request{method: http.MethodGet, path: path, header: h}
+	}
 	project := func(ids []string) func(i int) string { return func(i int) string { return ids[i%len(ids)] } }
 	var all, mine []string
 	for _, id := range w.Projects {

@@ -201,7 +201,7 @@ func TestParseStatus(t *testing.T) {
 func TestListening(t *testing.T) {
 	t.Parallel()
 	for line, want := range map[string]string{
-		`{"time":"t","level":"INFO","msg":"listening","addr":"127.0.0.1:4321"}`:                     "127.0.0.1:4321",
+		`{"time":"t","level":"INFO","msg":"listening","addr":"127.0.0.1:4321"}`:                    "127.0.0.1:4321",
 		`{"time":"t","level":"INFO","msg":"listening","server":"metrics","addr":"127.0.0.1:9464"}`: "",
 		`{"time":"t","level":"INFO","msg":"starting","addr":":8080"}`:                              "",
 		`listening on 127.0.0.1:1`: "",

@@ -77,8 +77,8 @@ const customerBatch = 10
 
 // Email addresses of the workspace's people: .invalid, which no mail
 // reaches.
-func csmEmail(slug string) string          { return "bench-csm@" + slug + ".invalid" }
-func adminEmail(slug string) string        { return "bench@" + slug + ".invalid" }
+func csmEmail(slug string) string            { return "bench-csm@" + slug + ".invalid" }
+func adminEmail(slug string) string          { return "bench@" + slug + ".invalid" }
 func contactEmail(slug string, i int) string { return fmt.Sprintf("contact-%05d@%s.invalid", i, slug) }
 
 // LoadWorkspace loads the scale's data set (Load) and, in its largest

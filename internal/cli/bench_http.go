@@ -296,7 +296,9 @@ func (a *app) benchHTTP(ctx context.Context, cfg *config.Config, appURL string, 
 func listen(ctx context.Context, h http.Handler, logger *slog.Logger) (string, <-chan error, error) {
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", h, logger, 5*time.Second, func(a net.Addr) { addr <- a.String() }) }()
+	go func() {
+		done <- server.Run(ctx, "127.0.0.1:0", h, logger, 5*time.Second, func(a net.Addr) { addr <- a.String() })
+	}()
 	select {
 	case a := <-addr:
 		return a, done, nil

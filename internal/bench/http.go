@@ -115,7 +115,7 @@ func (o *HTTPOptions) endpoints(ctx context.Context) ([]*endpoint, error) {
 				request: func(i int) request {
 					return get("/portal/"+w.Main.Slug+"/projects/"+contactProject(i), cookie(c.PortalSession))
 				}},
-			&endpoint{section: "http", name: "assistant ask", what: "POST /api/v1/assistant/ask (" + o.Embedder.Model() + ", offline responder unless configured)",
+			&endpoint{section: "http", name: "assistant ask", what: "POST /api/v1/assistant/ask (the offline responder)",
 				clients: o.PageClients, request: func(i int) request {
 					return request{method: http.MethodPost, path: "/api/v1/assistant/ask", body: asks[i%len(asks)],
 						header: http.Header{"Authorization": {"Bearer " + c.Token}, "Content-Type": {"application/json"}, "Accept": {"application/json"}}}

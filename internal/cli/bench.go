@@ -29,10 +29,8 @@ product's own code paths, and times the product's own calls at a chosen
 concurrency against the goals in docs/performance.md. Run it against a
 database of its own: loading a large scale takes minutes.
 
-Without a subcommand it runs every section (bench all): bench http's and
-those added beside it.
-
-` + benchLong,
+Without a subcommand it runs every section, as bench all does: those of
+bench http (see bench http --help) and any added beside them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runBench(cmd.Context(), "bench", f, true) },
 	}

@@ -197,6 +197,8 @@ func (r *Report) Finish(end time.Time) {
 // measured says in a few words what a row measured against its goal.
 func measured(r Row) string {
 	switch {
+	case r.Section == "import" && r.Ratio != nil:
+		return fmt.Sprintf("%.2f× COPY's time (%.2f s against %.2f s)", r.Ratio.P50, r.App.P50Millis/1000, r.Bare.P50Millis/1000)
 	case r.RecallAt10 != nil && r.App != nil:
 		return fmt.Sprintf("p95 %.1f ms at %d clients, recall@10 %.3f", r.App.P95Millis, r.Clients, *r.RecallAt10)
 	case r.Value != nil:

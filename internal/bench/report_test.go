@@ -140,9 +140,14 @@ func TestReportJSONShape(t *testing.T) {
 	point.Goal = ThroughputGoal(point)
 	rss := Row{Section: "serve", Name: "idle RSS", Unit: "MB", Value: ptr(58.5), Details: map[string]any{"anon_mb": 20.0}}
 	rss.Goal = RSSGoal(rss)
+	imp := Row{Section: "import", Name: "CSV import vs COPY", Unit: "rows/s", Clients: 1,
+		Rounds: []Round{{Bare: &Figures{ReqPerSec: 50000, P50Millis: 2000, Requests: 100000}, App: Figures{ReqPerSec: 20000, P50Millis: 5000, Requests: 100000}}}}
+	impApp, impBare, impRatio := SummariseRounds(imp.Rounds)
+	imp.App, imp.Bare, imp.Ratio = &impApp, impBare, impRatio
+	imp.Goal = &Goal{Text: "import ≤ 2× COPY's time (issue 16)", Status: status([2]bool{true, impRatio.P50 <= GoalImportRatio})}
 	r := &Report{Command: "onboardiq bench http --scale small", Scale: "small", Started: start,
 		Machine: Machine{Cores: 2, GoVersion: "go1.26", PostgreSQL: "PostgreSQL 15", LoadBefore: []float64{1, 2, 3}, LoadAfter: []float64{1, 1, 1}, PoolSize: 8},
-		Rows:    []Row{point, rss, {Section: "fanout", Name: "event fan-out", Unit: "events/s", App: &Figures{ReqPerSec: 40}}}}
+		Rows:    []Row{point, rss, imp, {Section: "fanout", Name: "event fan-out", Unit: "events/s", App: &Figures{ReqPerSec: 40}}}}
 	r.Finish(start.Add(90 * time.Second))
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -171,12 +176,13 @@ func TestReportJSONShape(t *testing.T) {
 	if doc.Rows[1]["value"] != 58.5 || doc.Rows[1]["bare"] != nil || doc.Rows[1]["details"].(map[string]any)["anon_mb"] != 20.0 {
 		t.Errorf("idle RSS: %v", doc.Rows[1])
 	}
-	if _, ok := doc.Rows[2]["goal"]; ok {
-		t.Errorf("a row without a goal has one: %v", doc.Rows[2])
+	if _, ok := doc.Rows[3]["goal"]; ok {
+		t.Errorf("a row without a goal has one: %v", doc.Rows[3])
 	}
 	want := []map[string]string{
 		{"row": "point read", "goal": "≥ 0.70 of bare at 16 clients", "status": "met", "measured": "0.75 of bare at 16 clients (4500 against 6000 req/s)"},
 		{"row": "idle RSS", "goal": "≤ 60 MB", "status": "met", "measured": "58.5 MB"},
+		{"row": "CSV import vs COPY", "goal": "import ≤ 2× COPY's time (issue 16)", "status": "missed", "measured": "2.50× COPY's time (5.00 s against 2.00 s)"},
 	}
 	if diff := cmp.Diff(want, doc.Goals); diff != "" {
 		t.Errorf("goals (-want +got):\n%s", diff)

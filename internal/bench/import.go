@@ -123,7 +123,7 @@ func ImportVsCopy(ctx context.Context, db *postgres.DB, ownerURL string, s Scale
 	row.App, row.Bare, row.Ratio = &app, bare, ratio
 	row.What = fmt.Sprintf("%d new customers: `onboardiq import` (ImportNow) against %s", n, baseline)
 	row.Details = map[string]any{"rows": n, "baseline": baseline, "import_seconds": app.P50Millis / 1000, "copy_seconds": bare.P50Millis / 1000}
-	row.Goal = &Goal{Text: fmt.Sprintf("import ≤ %.0f× COPY's time (issue 16)", GoalImportRatio), Status: status([2]bool{true, ratio.P50 <= GoalImportRatio})}
+	row.Goal = ImportGoal(row)
 	return row, nil
 }
 

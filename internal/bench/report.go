@@ -265,6 +265,15 @@ func RSSGoal(r Row) *Goal {
 	return &Goal{Text: text, Status: status([2]bool{true, *r.Value <= GoalIdleRSSMB})}
 }
 
+// ImportGoal checks the import row against issue 16's goal.
+func ImportGoal(r Row) *Goal {
+	text := fmt.Sprintf("import ≤ %.0f× COPY's time (issue 16)", GoalImportRatio)
+	if r.Ratio == nil {
+		return &Goal{Text: text, Status: StatusNA}
+	}
+	return &Goal{Text: text, Status: status([2]bool{true, r.Ratio.P50 <= GoalImportRatio})}
+}
+
 // Median is the middle of xs (the mean of the two middle values for an
 // even count), 0 for none.
 func Median(xs []float64) float64 {

@@ -120,6 +120,8 @@ func TestGoals(t *testing.T) {
 		"search at 2 clients missed": {SearchGoal, Row{Clients: 2, App: &Figures{P95Millis: 1}, RecallAt10: f64(0.5)}, StatusMissed},
 		"rss met":                    {RSSGoal, Row{Value: f64(60)}, StatusMet},
 		"rss missed":                 {RSSGoal, Row{Value: f64(60.5)}, StatusMissed},
+		"import met":                 {ImportGoal, Row{Ratio: &Ratio{P50: 2}}, StatusMet},
+		"import missed":              {ImportGoal, Row{Ratio: &Ratio{P50: 2.1}}, StatusMissed},
 	} {
 		if got := tc.goal(tc.row); got.Status != tc.want || got.Text == "" {
 			t.Errorf("%s: %+v, want %s", name, got, tc.want)
@@ -144,7 +146,7 @@ func TestReportJSONShape(t *testing.T) {
 		Rounds: []Round{{Bare: &Figures{ReqPerSec: 50000, P50Millis: 2000, Requests: 100000}, App: Figures{ReqPerSec: 20000, P50Millis: 5000, Requests: 100000}}}}
 	impApp, impBare, impRatio := SummariseRounds(imp.Rounds)
 	imp.App, imp.Bare, imp.Ratio = &impApp, impBare, impRatio
-	imp.Goal = &Goal{Text: "import ≤ 2× COPY's time (issue 16)", Status: status([2]bool{true, impRatio.P50 <= GoalImportRatio})}
+	imp.Goal = ImportGoal(imp)
 	r := &Report{Command: "onboardiq bench http --scale small", Scale: "small", Started: start,
 		Machine: Machine{Cores: 2, GoVersion: "go1.26", PostgreSQL: "PostgreSQL 15", LoadBefore: []float64{1, 2, 3}, LoadAfter: []float64{1, 1, 1}, PoolSize: 8},
 		Rows:    []Row{point, rss, imp, {Section: "fanout", Name: "event fan-out", Unit: "events/s", App: &Figures{ReqPerSec: 40}}}}

@@ -117,7 +117,7 @@ func FanOut(ctx context.Context, db *postgres.DB, w *Workspace, admin *onboardiq
 }
 
 // drainWorkers are the workers that drain the backlog before the rounds.
-const drainWorkers = 32
+const drainWorkers = 100
 
 // drain runs workers until the queue has no job to run now, for at most
 // limit, and returns how many it had.

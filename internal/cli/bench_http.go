@@ -58,7 +58,7 @@ func (f *benchFlags) add(c *cobra.Command) {
 	fl.StringVar(&f.binary, "binary", "", "the onboardiq binary the serve rows start (default: this one)")
 	fl.DurationVar(&f.idle, "idle", 2*time.Second, "how long serve idles after its first answer before its RSS is read")
 	fl.IntVar(&f.fanOutTasks, "fanout-tasks", 0, "tasks whose status changes and back in each fan-out round (default: the scale's, 100 small, 2,500 large)")
-	fl.DurationVar(&f.drain, "drain", 10*time.Minute, "how long the fan-out row waits for the queue to drain")
+	fl.DurationVar(&f.drain, "drain", 30*time.Minute, "how long the fan-out row waits for the queue to drain")
 	fl.BoolVar(&f.keep, "keep", false, "keep the generated tenants for the next run with the same scale")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 }

@@ -1,12 +1,9 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/onboardiq/onboardiq/internal/postgres"
 )
 
 // The goals of issue 18 that rows of `onboardiq bench` are checked against.
@@ -149,32 +146,6 @@ type Settings struct {
 	PageClients   int     `json:"page_clients"`
 	Embedder      string  `json:"embedder"`
 }
-
-// Section is a part of `onboardiq bench all` beyond the built-in ones.
-type Section struct {
-	Name string
-	Run  func(ctx context.Context, env SectionEnv) ([]Row, error)
-}
-
-// SectionEnv is what a section is given: the store as the application
-// role, the schema owner's connection string (DATABASE_URL), the scale, how
-// to measure, and where to log.
-type SectionEnv struct {
-	DB       *postgres.DB
-	OwnerURL string
-	Scale    Scale
-	Rounds   int
-	Duration time.Duration
-	// Keep: the section's data stays for the next run (--keep).
-	Keep bool
-	Logf func(string, ...any)
-}
-
-// Sections are the sections `onboardiq bench all` (and `onboardiq bench`
-// without a subcommand) runs after the built-in ones (http, search,
-// import, fanout, serve), in order. The delay scan's section (scan.go) is
-// added here.
-var Sections []Section
 
 // goals fills the report's summary from its rows' goals.
 func goals(rows []Row) []GoalResult {

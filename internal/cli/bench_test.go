@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -32,6 +33,14 @@ func TestMain(m *testing.M) {
 	// Children (and only they: this process has passed the check)
 	// inherit it.
 	os.Setenv(runAsCLI, "1")
+	// A section added as the delay scan's is (bench.Sections), which
+	// reports what it was given.
+	bench.Sections = append(bench.Sections, bench.Section{Name: "probe", Run: func(ctx context.Context, env bench.SectionEnv) ([]bench.Row, error) {
+		v := float64(env.Rounds)
+		ok := env.DB != nil && env.OwnerURL != "" && env.Scale.Name == "small" && env.Duration > 0 && env.Logf != nil
+		return []bench.Row{{Section: "probe", Name: fmt.Sprintf("probe given all: %t", ok), Unit: "rounds", Value: &v,
+			Goal: &bench.Goal{Text: "a probe's goal", Status: bench.StatusMet}}}, nil
+	}})
 	os.Exit(m.Run())
 }
 
@@ -200,16 +209,25 @@ func TestBenchHTTP(t *testing.T) {
 		t.Errorf("a run without --keep left its tenants: %v", err)
 	}
 
-	// The table, for one section.
-	table := runCLI(t, ctx, appEnv(d), nil, "bench", "all", "--sections", "import", "--rounds", "1")
+	// The table, for one section and an added one (bench.Sections), which
+	// bench all runs and bench http does not know.
+	table := runCLI(t, ctx, appEnv(d), nil, "bench", "all", "--sections", "import,probe", "--rounds", "2")
 	if table.code != 0 {
 		t.Fatalf("table: %d\n%s", table.code, table.stderr)
 	}
-	if !strings.Contains(table.stdout, "ROW  ") || !strings.Contains(table.stdout, "CSV import vs COPY") ||
-		!strings.Contains(table.stdout, "import ≤ 2× COPY's time (issue 16): ") || !strings.Contains(table.stdout, "load average") {
-		t.Errorf("table:\n%s", table.stdout)
+	var words []string
+	for _, line := range strings.Split(table.stdout, "\n") {
+		words = append(words, strings.Join(strings.Fields(line), " "))
 	}
-	for _, args := range [][]string{{"http", "--scale", "huge"}, {"http", "--sections", "nope"}, {"all", "--rounds", "0"}} {
+	text := strings.Join(words, "\n")
+	for _, want := range []string{"\nROW CLIENTS UNIT APP BARE ×BARE APP P50 BARE P50 ×P50 APP P95 APP P99 RECALL@10 GOAL\n", "\nCSV import vs COPY 1 rows/s ",
+		"import ≤ 2× COPY's time (issue 16): ", "load average", "\nprobe given all: true — rounds 2.0 — — — — — — — — a probe's goal: met\n",
+		"\nmet probe given all: true — a probe's goal: 2.0 rounds\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("table without %q:\n%s", want, table.stdout)
+		}
+	}
+	for _, args := range [][]string{{"http", "--scale", "huge"}, {"http", "--sections", "nope"}, {"http", "--sections", "probe"}, {"all", "--rounds", "0"}} {
 		bad := runCLI(t, ctx, appEnv(d), nil, append([]string{"bench"}, args...)...)
 		if bad.code != 2 {
 			t.Errorf("bench %v: %d %s", args, bad.code, bad.stderr)

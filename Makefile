@@ -12,7 +12,7 @@ ADDR ?= localhost:8080
 # Sets DATABASE_URL to the project-local server unless it is already set.
 DB_ENV = if [ -z "$${DATABASE_URL:-}" ]; then dbenv=$$(scripts/devdb.sh env); eval "$$dbenv"; fi
 
-.PHONY: run test test-citus lint build db db-stop db-psql citus citus-stop citus-psql bench bench-search clean screenshots
+.PHONY: run test test-citus lint build db db-stop db-psql citus citus-stop citus-psql bench bench-search bench-http clean screenshots
 
 ## run: set everything up, load the demo workspace and serve it (a secret
 ## key for webhook secrets is made once in .data/secret-key unless
@@ -123,6 +123,21 @@ bench:
 BENCH_SEARCH_FLAGS ?=
 bench-search: build
 	@$(DB_ENV); ./$(BIN) migrate; ./$(BIN) bench search --keep $(BENCH_SEARCH_FLAGS)
+
+## bench-http: the app against a bare handler at a scale (docs/performance.md,
+## "The bench command"): API reads, pages, search, import, fan-out, idle RSS
+## and start-up, with issue 18's goals beside; the tenants are kept for the
+## next run. Small by default; BENCH_HTTP_FLAGS changes it, e.g.
+## BENCH_HTTP_FLAGS="--scale large --json". The serve rows start the binary,
+## which needs a secret key: the one `make run` keeps is used if none is set.
+BENCH_HTTP_FLAGS ?=
+bench-http: build
+	@$(DB_ENV); \
+	if [ -z "$${ONBOARDIQ_SECRET_KEY:-}$${ONBOARDIQ_SECRET_KEY_FILE:-}" ]; then \
+		if [ ! -s .data/secret-key ]; then mkdir -p .data; (umask 077; ./$(BIN) secret-key > .data/secret-key.new && mv .data/secret-key.new .data/secret-key); fi; \
+		export ONBOARDIQ_SECRET_KEY_FILE="$(CURDIR)/.data/secret-key"; \
+	fi; \
+	./$(BIN) migrate; ./$(BIN) bench http --keep $(BENCH_HTTP_FLAGS)
 
 build:
 	$(GO) build -o $(BIN) ./cmd/onboardiq

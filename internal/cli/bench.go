@@ -18,16 +18,24 @@ import (
 
 // benchCmd is the group of benchmarks that measure the product at a chosen
 // scale against its goals (docs/performance.md); each is a subcommand.
+// Without a subcommand it runs every section, as bench all does.
 func (a *app) benchCmd() *cobra.Command {
+	f := &benchFlags{}
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the product's speed at a chosen scale",
 		Long: `bench generates synthetic tenants at a chosen scale, loads them through the
 product's own code paths, and times the product's own calls at a chosen
 concurrency against the goals in docs/performance.md. Run it against a
-database of its own: loading a large scale takes minutes.`,
+database of its own: loading a large scale takes minutes.
+
+Without a subcommand it runs every section, as bench all does: those of
+bench http (see bench http --help) and any added beside them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runBench(cmd.Context(), "bench", f, true) },
 	}
-	cmd.AddCommand(a.benchSearchCmd())
+	f.add(cmd)
+	cmd.AddCommand(a.benchSearchCmd(), a.benchHTTPCmd(), a.benchAllCmd())
 	return cmd
 }
 

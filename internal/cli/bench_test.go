@@ -3,13 +3,46 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/bench"
+	"github.com/onboardiq/onboardiq/internal/cli"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
+
+// runAsCLI, set in a child's environment, makes this test binary the
+// onboardiq command: bench's serve rows start the binary they run in (a
+// test's, here) as `onboardiq serve`.
+const runAsCLI = "CLI_TEST_RUN_AS_ONBOARDIQ"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsCLI) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Main(ctx, os.Args[1:], cli.Env{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr})
+		stop()
+		os.Exit(code)
+	}
+	// Children (and only they: this process has passed the check)
+	// inherit it.
+	os.Setenv(runAsCLI, "1")
+	// A section added as the delay scan's is (bench.Sections), which
+	// reports what it was given.
+	bench.Sections = append(bench.Sections, bench.Section{Name: "probe", Run: func(ctx context.Context, env bench.SectionEnv) ([]bench.Row, error) {
+		v := float64(env.Rounds)
+		ok := env.DB != nil && env.OwnerURL != "" && env.Scale.Name == "small" && env.Duration > 0 && env.Logf != nil
+		return []bench.Row{{Section: "probe", Name: fmt.Sprintf("probe given all: %t", ok), Unit: "rounds", Value: &v,
+			Goal: &bench.Goal{Text: "a probe's goal", Status: bench.StatusMet}}}, nil
+	}})
+	os.Exit(m.Run())
+}
 
 // TestBenchSearch runs `bench search` at a tiny scale: the table has a row
 // per mode and group with the goals beside, the JSON the same figures; on
@@ -82,6 +115,122 @@ func TestBenchSearch(t *testing.T) {
 		bad := runCLI(t, ctx, env, nil, append([]string{"bench", "search"}, flags...)...)
 		if bad.code != 2 || !strings.Contains(bad.stderr, strings.TrimPrefix(flags[0], "--")) {
 			t.Errorf("%v: %d %s", flags, bad.code, bad.stderr)
+		}
+	}
+}
+
+// benchRows are the rows of bench http, in order.
+var benchRows = []string{"point read", "point read, latency", "project list", "task list", "dashboard", "staff project page",
+	"portal project page", "assistant ask",
+	"KB search keyword, small tenant", "KB search semantic, small tenant", "KB search hybrid, small tenant",
+	"KB search keyword, large tenant", "KB search semantic, large tenant", "KB search hybrid, large tenant",
+	"CSV import vs COPY", "event fan-out", "idle RSS", "start-up"}
+
+// TestBenchHTTP runs `bench http --scale small` with tiny durations
+// against a real database: every row is there, measured (requests, rows
+// or events per second, or a value), the rows with a bare counterpart with
+// their ratios; the goals of issue 18 are checked beside their rows; the
+// report names the machine; the run's tenants are removed without --keep.
+// Nothing is timed: the figures of a shared machine say nothing here.
+func TestBenchHTTP(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	out := runCLI(t, ctx, appEnv(d), nil, "bench", "http", "--scale", "small", "--rounds", "1", "--duration", "100ms",
+		"--recall-queries", "5", "--fanout-tasks", "5", "--idle", "100ms", "--json")
+	if out.code != 0 {
+		t.Fatalf("bench http: %d\n%s", out.code, out.stderr)
+	}
+	t.Log(out.stderr)
+	var r bench.Report
+	if err := json.Unmarshal([]byte(out.stdout), &r); err != nil {
+		t.Fatalf("json: %v\n%s", err, out.stdout)
+	}
+	var names []string
+	for _, row := range r.Rows {
+		names = append(names, row.Name)
+	}
+	if strings.Join(names, "|") != strings.Join(benchRows, "|") {
+		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(names, "\n"), strings.Join(benchRows, "\n"))
+	}
+	goals := map[string]string{}
+	for _, row := range r.Rows {
+		switch row.Section {
+		case "http", "search", "import":
+			if row.App == nil || row.Bare == nil || row.Ratio == nil || row.App.ReqPerSec <= 0 || row.Bare.ReqPerSec <= 0 ||
+				row.App.P50Millis <= 0 || row.Ratio.Throughput <= 0 || row.Ratio.P50 <= 0 || len(row.Rounds) != 1 {
+				t.Errorf("%s: %+v", row.Name, row)
+			}
+		case "fanout":
+			if row.App == nil || row.App.ReqPerSec <= 0 || row.App.Requests < 10 || row.Bare != nil {
+				t.Errorf("%s: %+v", row.Name, row)
+			}
+		case "serve":
+			if row.Value == nil || *row.Value <= 0 {
+				t.Errorf("%s: %+v", row.Name, row)
+			}
+		default:
+			t.Errorf("%s: section %q", row.Name, row.Section)
+		}
+		if row.Section == "search" && (row.RecallAt10 == nil || *row.RecallAt10 < 0.95 || row.Clients != 8) {
+			t.Errorf("%s: recall %v at %d clients", row.Name, row.RecallAt10, row.Clients)
+		}
+		if row.Goal != nil {
+			goals[row.Name] = row.Goal.Text
+		}
+	}
+	want := map[string]string{"point read": "≥ 0.70 of bare at 16 clients", "point read, latency": "p50 ≤ 1.3× bare at 1 client",
+		"idle RSS": "≤ 60 MB", "CSV import vs COPY": "import ≤ 2× COPY's time (issue 16)"}
+	for _, s := range []string{"small", "large"} {
+		for _, m := range []string{"keyword", "semantic", "hybrid"} {
+			want["KB search "+m+", "+s+" tenant"] = "p95 ≤ 20 ms at 8 clients, recall@10 ≥ 0.95"
+		}
+	}
+	if diff := cmp.Diff(want, goals); diff != "" {
+		t.Errorf("goals (-want +got):\n%s", diff)
+	}
+	if len(r.Goals) != len(want) {
+		t.Errorf("the summary has %d goals", len(r.Goals))
+	}
+	if rss := r.Rows[16]; rss.Details["anon_mb"].(float64) <= 0 {
+		t.Errorf("idle RSS without its anonymous part: %+v", rss.Details)
+	}
+	// The test's owner is no superuser: the COPY goes through staging.
+	if base := r.Rows[14].Details["baseline"].(string); !strings.Contains(base, "tx.BulkInsert") {
+		t.Errorf("baseline: %s", base)
+	}
+	m := r.Machine
+	if m.Cores < 1 || m.GoVersion == "" || !strings.HasPrefix(m.PostgreSQL, "PostgreSQL") || len(m.LoadBefore) != 3 || len(m.LoadAfter) != 3 ||
+		m.PoolSize < 1 || r.Scale != "small" || r.Data["projects"] != 40.0 || r.Settings.Embedder != "local-hash-v1" {
+		t.Errorf("report: %+v %+v %+v", m, r.Data, r.Settings)
+	}
+	ds := bench.Scales["small"].Data
+	if _, err := d.App.TenantIDBySlug(ctx, ds.Slug(0)); onboardiq.ErrorCode(err) != onboardiq.ENOTFOUND {
+		t.Errorf("a run without --keep left its tenants: %v", err)
+	}
+
+	// The table, for one section and an added one (bench.Sections), which
+	// bench all runs and bench http does not know.
+	table := runCLI(t, ctx, appEnv(d), nil, "bench", "all", "--sections", "import,probe", "--rounds", "2")
+	if table.code != 0 {
+		t.Fatalf("table: %d\n%s", table.code, table.stderr)
+	}
+	var words []string
+	for _, line := range strings.Split(table.stdout, "\n") {
+		words = append(words, strings.Join(strings.Fields(line), " "))
+	}
+	text := strings.Join(words, "\n")
+	for _, want := range []string{"\nROW CLIENTS UNIT APP BARE ×BARE APP P50 BARE P50 ×P50 APP P95 APP P99 RECALL@10 GOAL\n", "\nCSV import vs COPY 1 rows/s ",
+		"import ≤ 2× COPY's time (issue 16): ", "load average", "\nprobe given all: true — rounds 2.0 — — — — — — — — a probe's goal: met\n",
+		"\nmet probe given all: true — a probe's goal: 2.0 rounds\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("table without %q:\n%s", want, table.stdout)
+		}
+	}
+	for _, args := range [][]string{{"http", "--scale", "huge"}, {"http", "--sections", "nope"}, {"http", "--sections", "probe"}, {"all", "--rounds", "0"}} {
+		bad := runCLI(t, ctx, appEnv(d), nil, append([]string{"bench"}, args...)...)
+		if bad.code != 2 {
+			t.Errorf("bench %v: %d %s", args, bad.code, bad.stderr)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/assistant"
+	"github.com/onboardiq/onboardiq/internal/config"
 	"github.com/onboardiq/onboardiq/internal/inbound"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/netguard"
@@ -66,23 +67,12 @@ stops gracefully on SIGTERM or SIGINT.`,
 			if err != nil {
 				return err
 			}
-			runner, err := jobs.Start(context.WithoutCancel(ctx), jobs.Deps{
-				DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
-				Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, InboundDomain: cfg.InboundDomain, Logger: logger},
-				Webhooks: notify.NewWebhooks(&netguard.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
-			}, cfg.JobWorkers)
+			runner, err := jobs.Start(context.WithoutCancel(ctx), jobDeps(cfg, db, embedder, logger), cfg.JobWorkers)
 			if err != nil {
 				return err
 			}
 			reg := prometheus.NewRegistry()
-			// The server embeds what people type (searches, questions):
-			// the same text is embedded once.
-			h := server.New(server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: ai.NewQueryCache(embedder, 4096), Chat: chat,
-				DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
-				Registry: reg, TrustedProxies: cfg.TrustedProxies,
-				InboundDomain: cfg.InboundDomain, InboundWebhookSecret: cfg.InboundWebhookSecret,
-				AssistantLimits: assistant.Limits{User: cfg.AssistantUserAsks, Tenant: cfg.AssistantTenantAsks,
-					UserBudgetPercent: cfg.AIUserBudgetPercent}})
+			h := server.New(serverOptions(cfg, db, embedder, chat, logger, reg))
 			logger.Info("starting", "config", cfg, "version", version(), "embedder", embedder.Model(), "llm", chat.Provider()+"/"+chat.Model())
 			// Setting up (the routes' schemas, the pages' templates, the
 			// indexing at start) leaves garbage the heap would otherwise
@@ -125,6 +115,28 @@ stops gracefully on SIGTERM or SIGINT.`,
 	}
 	c.Flags().DurationVar(&grace, "shutdown-grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
+}
+
+// serverOptions is what serve builds its handler from; bench builds the
+// same.
+func serverOptions(cfg *config.Config, db *postgres.DB, embedder ai.Embedder, chat ai.Chat, logger *slog.Logger, reg *prometheus.Registry) server.Options {
+	// The server embeds what people type (searches, questions): the same
+	// text is embedded once.
+	return server.Options{DB: db, Logger: logger, BaseURL: cfg.BaseURL, Version: version(), Embedder: ai.NewQueryCache(embedder, 4096), Chat: chat,
+		DevMailbox: cfg.DevMailbox, LogLinks: cfg.SMTPURL == "",
+		Registry: reg, TrustedProxies: cfg.TrustedProxies,
+		InboundDomain: cfg.InboundDomain, InboundWebhookSecret: cfg.InboundWebhookSecret,
+		AssistantLimits: assistant.Limits{User: cfg.AssistantUserAsks, Tenant: cfg.AssistantTenantAsks,
+			UserBudgetPercent: cfg.AIUserBudgetPercent}}
+}
+
+// jobDeps is what serve's workers use; bench's fan-out row runs the same.
+func jobDeps(cfg *config.Config, db *postgres.DB, embedder ai.Embedder, logger *slog.Logger) jobs.Deps {
+	return jobs.Deps{
+		DB: db, Embedder: embedder, Logger: logger, ScanInterval: cfg.ScanInterval,
+		Mailer:   &notify.Mailer{SMTPURL: cfg.SMTPURL, From: cfg.EmailFrom, BaseURL: cfg.BaseURL, InboundDomain: cfg.InboundDomain, Logger: logger},
+		Webhooks: notify.NewWebhooks(&netguard.Guard{AllowPrivate: cfg.WebhookAllowPrivate}),
+	}
 }
 
 // giveDefaultPlaybooks gives the workspaces created before playbooks

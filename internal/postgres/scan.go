@@ -50,6 +50,28 @@ type openProject struct {
 	completed, total int
 	avgLateDays      float64
 	progress         float64
+	// The forecast stored by the last scan that changed it.
+	finish *time.Time
+	atRisk bool
+	reason *string
+}
+
+// alertKey names an alert raised already: project, kind and dedupe.
+type alertKey struct {
+	project      uuid.UUID
+	kind, dedupe string
+}
+
+// scanFacts is everything one tenant's scan reads, in one round trip.
+type scanFacts struct {
+	settings  onboardiq.NotificationSettings
+	retention int // days of usage kept
+	projects  []openProject
+	open      map[uuid.UUID][]forecastpkg.Task // each project's open tasks
+	holidays  []onboardiq.Holiday
+	leaders   []uuid.UUID
+	admins    []uuid.UUID
+	raised    map[alertKey]bool
 }
 
 // scanTenant looks at every running project with a deadline in the tenant
@@ -59,15 +81,139 @@ type openProject struct {
 // delay, the admins);
 // a project whose forecast passes its deadline alerts them that it is at
 // risk. Each alert happens once per project, kind and deadline, so moving
-// the deadline re-arms it and concurrent scans cannot double it.
+// the deadline re-arms it and concurrent scans cannot double it. It also
+// prunes the tenant's usage older than its retention.
+//
+// Its cost does not grow with the tenant's projects in statements: one
+// batch reads every fact (readScanFacts), the forecasts are computed in Go,
+// and one more batch writes what changed — the forecasts that moved, in one
+// UPDATE; the alerts not raised before, in one statement for all projects
+// and recipients (queueAlerts); the usage pruned — after which one insert
+// queues the alerts' jobs. A scan that finds nothing changed writes no row.
 func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
 	res := &ScanResult{TenantID: tx.TenantID(), Notifications: []Notified{}}
-	settings, err := loadSettings(ctx, tx)
+	f, err := readScanFacts(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `
+	cal := calendarOf(f.holidays)
+	var (
+		alerts                                 []Alert
+		saveIDs, saveFinish, saveRisk, saveWhy = []uuid.UUID{}, []time.Time{}, []bool{}, []*string{}
+	)
+	for _, p := range f.projects {
+		r, forecast := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
+			AvgLateDays: p.avgLateDays, Open: f.open[p.id], Calendar: cal}, now)
+		if forecast && p.forecastChanged(r) {
+			saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
+			saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
+		}
+		deadline := p.deadline.UTC().Format(time.RFC3339)
+		raise := func(kind string) bool { return !f.raised[alertKey{p.id, kind, deadline}] }
+		recipients := func() []uuid.UUID {
+			out := append([]uuid.UUID{}, f.leaders...)
+			if p.supportMember != nil {
+				out = append(out, *p.supportMember)
+			}
+			return out
+		}
+		data := func() map[string]any {
+			return map[string]any{"project": map[string]any{"id": p.id, "name": p.name, "deadline": deadline, "progress": p.progress,
+				"customer": map[string]any{"id": p.customerID, "name": p.customer}}}
+		}
+		words := wording.Project{Name: p.name, Customer: p.customer, Deadline: p.deadline, Progress: p.progress}
+		switch {
+		case p.deadline.Before(now):
+			res.Overdue++
+			if raise(KindProjectOverdue) {
+				msg := wording.Overdue(words)
+				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
+					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectOverdue, CustomerID: &p.customerID, Data: data()}})
+			}
+			if now.Sub(p.deadline) >= time.Duration(f.settings.EscalateAfterDays)*24*time.Hour && raise(KindOverdueEscalated) {
+				msg := wording.OverdueEscalated(words, now)
+				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
+					Recipients: f.admins})
+			}
+		case forecast && r.AtRisk:
+			res.AtRisk++
+			if raise(KindProjectAtRisk) {
+				d := data()
+				d["reason"], d["forecast_finish"] = r.Reason, r.Finish.UTC().Format(time.RFC3339)
+				msg := wording.AtRisk(words, r.Reason)
+				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: r.Reason,
+					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectAtRisk, CustomerID: &p.customerID, Data: d}})
+			}
+		}
+	}
+
+	b := &pgx.Batch{}
+	if len(saveIDs) > 0 {
+		// IS DISTINCT FROM keeps a concurrent scan that saved the same
+		// forecast first from writing it again.
+		b.Queue(`
+UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reason = f.reason, forecast_at = $6
+FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f (project_id, finish, at_risk, reason)
+WHERE p.tenant_id = $1 AND p.project_id = f.project_id
+  AND (p.forecast_finish, p.at_risk, p.risk_reason) IS DISTINCT FROM (f.finish, f.at_risk, f.reason)`,
+			tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now)
+	}
+	var raised *alertBatch
+	if len(alerts) > 0 {
+		since := now.Add(-time.Duration(f.settings.CooldownHours) * time.Hour)
+		raised = queueAlerts(ctx, b, tx, alerts, since)
+	}
+	queuePruneUsage(b, tx.TenantID(), f.retention, now) // usage older than the tenant's retention (usage.go)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	if raised != nil {
+		n, err := raised.finish(ctx, tx, f.settings, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Notifications = append(res.Notifications, n...)
+	}
+	return res, nil
+}
+
+// forecastChanged reports whether r differs from the forecast p has
+// stored, as stored: to the microsecond.
+func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
+	reason := nullIfEmpty(r.Reason)
+	return p.finish == nil || !p.finish.Equal(r.Finish.Truncate(time.Microsecond)) || p.atRisk != r.AtRisk ||
+		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
+}
+
+// openProjectsSQL selects the projects the scan looks at, in tenant $1.
+const openProjectsSQL = `SELECT project_id FROM projects
+    WHERE tenant_id = $1 AND deadline IS NOT NULL AND status NOT IN ('completed', 'on_hold', 'cancelled')`
+
+// readScanFacts reads, in one round trip (with BEGIN and the tenant's SET
+// LOCAL in front), everything the scan of the tenant tx runs in needs: its
+// settings, the running projects with a deadline and their task counts,
+// their stored forecasts and the alerts raised for them, their open tasks
+// with the history of the same template tasks, the dependencies between
+// those, the holidays, and who the alerts go to.
+func readScanFacts(ctx context.Context, tx *Tx) (*scanFacts, error) {
+	f := &scanFacts{open: map[uuid.UUID][]forecastpkg.Task{}, raised: map[alertKey]bool{}}
+	t := tx.TenantID()
+	type place struct {
+		project uuid.UUID
+		index   int
+	}
+	where := map[uuid.UUID]place{} // open task → its place in f.open
+	var edges [][2]uuid.UUID       // task, predecessor: both open
+
+	b := &pgx.Batch{}
+	b.Queue(settingsQuery, t).QueryRow(func(r pgx.Row) (err error) {
+		f.settings, err = scanSettings(r)
+		return err
+	})
+	b.Queue(usageRetentionQuery, t).QueryRow(func(r pgx.Row) error { return r.Scan(&f.retention) })
+	b.Queue(`
 SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
+       p.forecast_finish, p.at_risk, p.risk_reason,
        count(t.task_id) FILTER (WHERE t.status = 'completed'),
        count(t.task_id) FILTER (WHERE t.status <> 'cancelled'),
        coalesce(avg(greatest(0, extract(epoch FROM t.completed_at - t.due_at) / 86400)) FILTER (WHERE t.status = 'completed' AND t.due_at IS NOT NULL), 0)
@@ -76,82 +222,97 @@ JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
 LEFT JOIN tasks t ON t.tenant_id = p.tenant_id AND t.project_id = p.project_id
 WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
 GROUP BY p.tenant_id, p.project_id, c.name, c.support_member_id
-ORDER BY p.deadline`, tx.TenantID())
-	if err != nil {
+ORDER BY p.deadline`, t).Query(func(rows pgx.Rows) (err error) {
+		f.projects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (openProject, error) {
+			var p openProject
+			err := r.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
+				&p.finish, &p.atRisk, &p.reason, &p.completed, &p.total, &p.avgLateDays)
+			return p, err
+		})
+		return err
+	})
+	// The alerts raised already for those projects: the scan asks to raise
+	// only the others (the key still decides, against a concurrent scan).
+	b.Queue(`
+SELECT a.project_id, a.kind, a.dedupe FROM project_alerts a
+JOIN projects p ON p.tenant_id = a.tenant_id AND p.project_id = a.project_id
+WHERE a.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+		var k alertKey
+		_, err := pgx.ForEachRow(rows, []any{&k.project, &k.kind, &k.dedupe}, func() error { f.raised[k] = true; return nil })
+		return err
+	})
+	// Their open tasks, each with how late the same template task ran in
+	// the tenant's other projects.
+	b.Queue(`
+WITH open AS (`+openProjectsSQL+`),
+history AS (
+    SELECT template_task_id, avg(extract(epoch FROM completed_at - due_at) / 86400) AS late
+    FROM tasks
+    WHERE tenant_id = $1 AND status = 'completed' AND template_task_id IS NOT NULL AND due_at IS NOT NULL
+      AND project_id NOT IN (SELECT project_id FROM open)
+    GROUP BY template_task_id
+)
+SELECT t.project_id, t.task_id, t.description, t.start_at, t.due_at, h.late, coalesce(u.role = 'customer', false)
+FROM tasks t
+JOIN open o ON o.project_id = t.project_id
+LEFT JOIN history h ON h.template_task_id = t.template_task_id
+LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
+WHERE t.tenant_id = $1 AND t.status NOT IN ('completed', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, task uuid.UUID
+			var t forecastpkg.Task
+			if err := rows.Scan(&id, &task, &t.Name, &t.Start, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
+				return err
+			}
+			where[task] = place{id, len(f.open[id])}
+			f.open[id] = append(f.open[id], t)
+		}
+		return rows.Err()
+	})
+	// The dependencies between open tasks of these projects: finished
+	// predecessors hold nothing up.
+	b.Queue(`
+WITH open AS (`+openProjectsSQL+`)
+SELECT d.task_id, d.depends_on_task_id
+FROM task_dependencies d
+JOIN tasks t ON t.tenant_id = d.tenant_id AND t.task_id = d.task_id
+JOIN open o ON o.project_id = t.project_id
+JOIN tasks pre ON pre.tenant_id = d.tenant_id AND pre.task_id = d.depends_on_task_id
+WHERE d.tenant_id = $1
+  AND t.status NOT IN ('completed', 'cancelled') AND pre.status NOT IN ('completed', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+		var e [2]uuid.UUID
+		_, err := pgx.ForEachRow(rows, []any{&e[0], &e[1]}, func() error { edges = append(edges, e); return nil })
+		return err
+	})
+	b.Queue(holidaysQuery, t).Query(func(rows pgx.Rows) (err error) {
+		f.holidays, err = scanHolidays(rows)
+		return err
+	})
+	b.Queue(`SELECT user_id, role FROM tenant_users WHERE tenant_id = $1 AND role IN ('sales_leader', 'admin') AND disabled_at IS NULL`, t).
+		Query(func(rows pgx.Rows) error {
+			var id uuid.UUID
+			var role string
+			_, err := pgx.ForEachRow(rows, []any{&id, &role}, func() error {
+				if role == "admin" {
+					f.admins = append(f.admins, id)
+				} else {
+					f.leaders = append(f.leaders, id)
+				}
+				return nil
+			})
+			return err
+		})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
-	projects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (openProject, error) {
-		var p openProject
-		err := r.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress, &p.completed, &p.total, &p.avgLateDays)
-		return p, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(projects) == 0 {
-		return res, nil
-	}
-	leaders, err := usersWithRole(ctx, tx, "sales_leader")
-	if err != nil {
-		return nil, err
-	}
-	admins, err := usersWithRole(ctx, tx, "admin")
-	if err != nil {
-		return nil, err
-	}
-	forecasts, err := forecast(ctx, tx, projects, now)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range projects {
-		recipients := append([]uuid.UUID{}, leaders...)
-		if p.supportMember != nil {
-			recipients = append(recipients, *p.supportMember)
+	for _, e := range edges {
+		t, pre := where[e[0]], where[e[1]]
+		if t.project == pre.project { // always, unless the store's rule was broken
+			tasks := f.open[t.project]
+			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
 		}
-		deadline := p.deadline.UTC().Format(time.RFC3339)
-		data := map[string]any{"project": map[string]any{"id": p.id, "name": p.name, "deadline": deadline, "progress": p.progress,
-			"customer": map[string]any{"id": p.customerID, "name": p.customer}}}
-		projectEvent := func(kind onboardiq.EventKind) *onboardiq.Event {
-			return &onboardiq.Event{Kind: kind, CustomerID: &p.customerID, ProjectID: &p.id, Data: data}
-		}
-		var notified []Notified
-		words := wording.Project{Name: p.name, Customer: p.customer, Deadline: p.deadline, Progress: p.progress}
-		if p.deadline.Before(now) {
-			res.Overdue++
-			late := now.Sub(p.deadline)
-			msg := wording.Overdue(words)
-			n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
-				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectOverdue)}, now)
-
-			if err != nil {
-				return nil, err
-			}
-			notified = append(notified, n...)
-			if late >= time.Duration(settings.EscalateAfterDays)*24*time.Hour {
-				msg := wording.OverdueEscalated(words, now)
-				n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
-					Recipients: admins}, now)
-
-				if err != nil {
-					return nil, err
-				}
-				notified = append(notified, n...)
-			}
-		} else if f := forecasts[p.id]; f.AtRisk {
-			res.AtRisk++
-			data["reason"], data["forecast_finish"] = f.Reason, f.Finish.UTC().Format(time.RFC3339)
-			msg := wording.AtRisk(words, f.Reason)
-			n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: f.Reason,
-				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectAtRisk)}, now)
-
-			if err != nil {
-				return nil, err
-			}
-			notified = append(notified, n...)
-		}
-		res.Notifications = append(res.Notifications, notified...)
 	}
-	return res, nil
+	return f, nil
 }
 
 func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error) {
@@ -160,105 +321,6 @@ func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-}
-
-// forecast gathers the facts of each project's forecast in one round trip
-// (the open tasks, the dependencies between them, the tenant's holidays),
-// forecasts them (internal/forecast), and saves the results in one
-// statement.
-func forecast(ctx context.Context, tx *Tx, projects []openProject, now time.Time) (map[uuid.UUID]forecastpkg.Result, error) {
-	ids := make([]uuid.UUID, len(projects))
-	for i, p := range projects {
-		ids[i] = p.id
-	}
-	open := map[uuid.UUID][]forecastpkg.Task{}
-	type place struct {
-		project uuid.UUID
-		index   int
-	}
-	where := map[uuid.UUID]place{} // open task → its place in open
-	var (
-		edges    [][2]uuid.UUID // task, predecessor: both open
-		holidays []onboardiq.Holiday
-	)
-	b := &pgx.Batch{}
-	b.Queue(`
-WITH history AS (
-    SELECT template_task_id, avg(extract(epoch FROM completed_at - due_at) / 86400) AS late
-    FROM tasks
-    WHERE tenant_id = $1 AND status = 'completed' AND template_task_id IS NOT NULL AND due_at IS NOT NULL AND NOT (project_id = ANY ($2))
-    GROUP BY template_task_id
-)
-SELECT t.project_id, t.task_id, t.description, t.start_at, t.due_at, h.late, coalesce(u.role = 'customer', false)
-FROM tasks t
-LEFT JOIN history h ON h.template_task_id = t.template_task_id
-LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
-WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var id, task uuid.UUID
-			var t forecastpkg.Task
-			if err := rows.Scan(&id, &task, &t.Name, &t.Start, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
-				return err
-			}
-			where[task] = place{id, len(open[id])}
-			open[id] = append(open[id], t)
-		}
-		return rows.Err()
-	})
-	// The dependencies between open tasks of these projects: finished
-	// predecessors hold nothing up.
-	b.Queue(`
-SELECT d.task_id, d.depends_on_task_id
-FROM task_dependencies d
-JOIN tasks t ON t.tenant_id = d.tenant_id AND t.task_id = d.task_id
-JOIN tasks pre ON pre.tenant_id = d.tenant_id AND pre.task_id = d.depends_on_task_id
-WHERE d.tenant_id = $1 AND t.project_id = ANY ($2)
-  AND t.status NOT IN ('completed', 'cancelled') AND pre.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids).Query(func(rows pgx.Rows) error {
-		var e [2]uuid.UUID
-		_, err := pgx.ForEachRow(rows, []any{&e[0], &e[1]}, func() error { edges = append(edges, e); return nil })
-		return err
-	})
-	b.Queue(holidaysQuery, tx.TenantID()).Query(func(rows pgx.Rows) (err error) {
-		holidays, err = scanHolidays(rows)
-		return err
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("forecast: %w", err)
-	}
-	for _, e := range edges {
-		t, pre := where[e[0]], where[e[1]]
-		if t.project == pre.project { // always, unless the store's rule was broken
-			tasks := open[t.project]
-			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
-		}
-	}
-	cal := calendarOf(holidays)
-	out := map[uuid.UUID]forecastpkg.Result{}
-	var (
-		saveIDs, saveFinish = []uuid.UUID{}, []time.Time{}
-		saveRisk, saveWhy   = []bool{}, []*string{}
-	)
-	for _, p := range projects {
-		r, ok := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
-			AvgLateDays: p.avgLateDays, Open: open[p.id], Calendar: cal}, now)
-		if !ok {
-			continue
-		}
-		out[p.id] = r
-		saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
-		saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
-	}
-	if len(saveIDs) == 0 {
-		return out, nil
-	}
-	if _, err := tx.Exec(ctx, `
-UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reason = f.reason, forecast_at = $6
-FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f(project_id, finish, at_risk, reason)
-WHERE p.tenant_id = $1 AND p.project_id = f.project_id`,
-		tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now); err != nil {
-		return nil, fmt.Errorf("store forecasts: %w", err)
-	}
-	return out, nil
 }
 
 // Scan runs the delay scan over every tenant, each in its own transaction.
@@ -289,10 +351,7 @@ func (db *DB) ScanOne(ctx context.Context, tenant uuid.UUID, now time.Time) (*Sc
 	var r *ScanResult
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var err error
-		if r, err = scanTenant(ctx, tx, now); err != nil {
-			return err
-		}
-		_, err = tx.PruneUsage(ctx, now) // usage older than the tenant's retention (usage.go)
+		r, err = scanTenant(ctx, tx, now)
 		return err
 	})
 	if err != nil {

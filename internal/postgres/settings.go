@@ -13,15 +13,23 @@ import (
 )
 
 func loadSettings(ctx context.Context, tx *Tx) (onboardiq.NotificationSettings, error) {
+	return scanSettings(tx.QueryRow(ctx, settingsQuery, tx.TenantID()))
+}
+
+// settingsQuery reads the notification settings of tenant $1, for
+// scanSettings: the delay scan queues it in its first round trip.
+const settingsQuery = `
+SELECT time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days,
+    contact_due_soon_days, contact_overdue_every_days, contact_overdue_max, contact_digest_weekday, contact_digest_hour,
+    contact_reengage_days, contact_daily_cap
+FROM tenants WHERE tenant_id = $1`
+
+func scanSettings(row pgx.Row) (onboardiq.NotificationSettings, error) {
 	var s onboardiq.NotificationSettings
 	var start, end *int16
 	var digest, weekday, hour int16
 	c := &onboardiq.ContactEmailSettings{}
-	err := tx.QueryRow(ctx, `
-SELECT time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days,
-    contact_due_soon_days, contact_overdue_every_days, contact_overdue_max, contact_digest_weekday, contact_digest_hour,
-    contact_reengage_days, contact_daily_cap
-FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays,
+	err := row.Scan(&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays,
 		&c.DueSoonDays, &c.OverdueEveryDays, &c.OverdueMax, &weekday, &hour, &c.ReengageDays, &c.DailyCap)
 	if err != nil {
 		return s, fmt.Errorf("notification settings: %w", err)

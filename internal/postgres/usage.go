@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -153,7 +154,7 @@ func ingestUsage(ctx context.Context, tx *Tx, events []onboardiq.UsageEventInput
 // usageRetention is how many days of usage the tenant tx runs in keeps.
 func usageRetention(ctx context.Context, tx *Tx) (int, error) {
 	var days int
-	err := tx.QueryRow(ctx, `SELECT usage_retention_days FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&days)
+	err := tx.QueryRow(ctx, usageRetentionQuery, tx.TenantID()).Scan(&days)
 	if err != nil {
 		return 0, fmt.Errorf("read usage retention: %w", err)
 	}
@@ -620,32 +621,40 @@ ON CONFLICT DO NOTHING RETURNING name`, tx.TenantID(), names); err != nil {
 }
 
 // PruneUsage deletes the usage events and roll-ups of the tenant tx runs
-// in that are older than its retention, as of now; the delay scan runs it.
-// It returns how many events it deleted.
+// in that are older than its retention, as of now, in one round trip (the
+// delay scan queues the same deletes with its own writes). It returns how
+// many events it deleted.
 func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
 	days, err := usageRetention(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
+	b := &pgx.Batch{}
+	deleted := queuePruneUsage(b, tx.TenantID(), days, now)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, fmt.Errorf("prune usage: %w", err)
+	}
+	return *deleted, nil
+}
+
+// usageRetentionQuery reads tenant $1's retention in days.
+const usageRetentionQuery = `SELECT usage_retention_days FROM tenants WHERE tenant_id = $1`
+
+// queuePruneUsage queues on b the deletes of tenant's usage older than days
+// before now; the count of events deleted is written where it points once
+// b has run.
+func queuePruneUsage(b *pgx.Batch, tenant uuid.UUID, days int, now time.Time) *int64 {
 	cutoff := now.UTC().AddDate(0, 0, -days)
-	tag, err := tx.Exec(ctx, `DELETE FROM usage_events WHERE tenant_id = $1 AND occurred_at < $2`, tx.TenantID(), cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("prune usage events: %w", err)
-	}
 	day := cutoff.Format(time.DateOnly)
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_daily WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage roll-up: %w", err)
+	deleted := new(int64)
+	b.Queue(`DELETE FROM usage_events WHERE tenant_id = $1 AND occurred_at < $2`, tenant, cutoff).Exec(func(tag pgconn.CommandTag) error {
+		*deleted = tag.RowsAffected()
+		return nil
+	})
+	for _, table := range []string{"usage_daily", "usage_daily_users", "usage_days", "usage_day_users"} { // the roll-ups
+		b.Queue(`DELETE FROM `+table+` WHERE tenant_id = $1 AND day < $2::date`, tenant, day)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_daily_users WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage users: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_days WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage days: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_day_users WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage day users: %w", err)
-	}
-	return tag.RowsAffected(), nil
+	return deleted
 }
 
 // IngestUsage stores usage events in tx as of now, as the batch endpoint

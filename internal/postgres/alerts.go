@@ -141,7 +141,7 @@ WITH a AS (
     ) recent ON true
     WHERE coalesce(np.in_app, true) AND recent.hit IS NULL
     ORDER BY new.ord, r.user_id
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (tenant_id, user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
     RETURNING notification_id, user_id, project_id, kind, email_state
 ), told AS (
     SELECT new.ord, n.notification_id, n.user_id, n.kind, n.email_state, u.email, r.message_id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -323,27 +324,113 @@ func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-// Scan runs the delay scan over every tenant, each in its own transaction.
-// A tenant that fails is reported in the joined error and never stops the
-// others.
-func (db *DB) Scan(ctx context.Context, now time.Time) ([]*ScanResult, error) {
-	tenants, err := db.AllTenantIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		out  []*ScanResult
-		errs []error
-	)
-	for _, id := range tenants {
-		r, err := db.ScanOne(ctx, id, now)
+// tenantPage is how many tenant ids WalkTenants reads at a time.
+const tenantPage = 1000
+
+// WalkTenants calls fn with every tenant's id, a page of at most 1,000 at a
+// time in id order, through the reviewed tenant_ids_after() (migration
+// 00033): like AllTenantIDs, but what it holds does not grow with the
+// number of tenants. A tenant created during the walk may be missed, one
+// deleted may still be named: the work on each runs in its own transaction
+// and finds what is there.
+func (db *DB) WalkTenants(ctx context.Context, fn func(ids []uuid.UUID) error) error {
+	after := uuid.Nil
+	for {
+		rows, err := db.Pool.Query(ctx, `SELECT tenant_ids_after($1, $2)`, after, tenantPage)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return unavailable(fmt.Errorf("list tenants: %w", err))
 		}
-		out = append(out, r)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return unavailable(fmt.Errorf("list tenants: %w", err))
+		}
+		if len(ids) > 0 {
+			if err := fn(ids); err != nil {
+				return err
+			}
+		}
+		if len(ids) < tenantPage {
+			return nil
+		}
+		after = ids[len(ids)-1]
 	}
-	return out, errors.Join(errs...)
+}
+
+// maxScanErrors bounds the tenants' errors ScanAll keeps: the rest are
+// counted.
+const maxScanErrors = 20
+
+// ScanAll runs the delay scan over every tenant, each in its own
+// transaction (ScanOne), parallel tenants at a time (at least one), and
+// hands each tenant's result to each as it comes: one call at a time, in no
+// set order. It walks the tenants a page at a time (WalkTenants) and keeps
+// no result, so its memory is bounded by the tenants in flight whatever the
+// size of the database. A tenant that fails is reported in the joined
+// error and never stops the others; an error from each stops the walk and
+// is returned.
+func (db *DB) ScanAll(ctx context.Context, now time.Time, parallel int, each func(*ScanResult) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		errs   []error
+		failed int
+		stop   error
+		ids    = make(chan uuid.UUID)
+	)
+	for range max(parallel, 1) {
+		wg.Go(func() {
+			for id := range ids {
+				r, err := db.ScanOne(ctx, id, now)
+				mu.Lock()
+				switch {
+				case stop != nil:
+				case err != nil:
+					if failed++; failed <= maxScanErrors {
+						errs = append(errs, err)
+					}
+				default:
+					if stop = each(r); stop != nil {
+						cancel()
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	walkErr := db.WalkTenants(ctx, func(page []uuid.UUID) error {
+		for _, id := range page {
+			select {
+			case ids <- id:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	close(ids)
+	wg.Wait()
+	if stop != nil {
+		return stop
+	}
+	if failed > maxScanErrors {
+		errs = append(errs, fmt.Errorf("and %d more tenants failed", failed-maxScanErrors))
+	}
+	return errors.Join(append(errs, walkErr)...)
+}
+
+// Scan runs the delay scan over every tenant, one at a time, and returns
+// every tenant's result: ScanAll, collected, for small databases and
+// tests. A tenant that fails is reported in the joined error and never
+// stops the others.
+func (db *DB) Scan(ctx context.Context, now time.Time) ([]*ScanResult, error) {
+	var out []*ScanResult
+	err := db.ScanAll(ctx, now, 1, func(r *ScanResult) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }
 
 // ScanOne runs the delay scan of one tenant.

@@ -2,10 +2,12 @@
 -- The delay scan at scale (docs/notifications.md).
 
 -- The cooldown check: has this user had a notification of this kind about
--- this project since a moment? All four equalities and the time lead the
--- index, so the check is one index probe per recipient, and the scan asks
--- it through a LATERAL … LIMIT 1 that the planner answers by an index
--- lookup whatever the statistics say (before the first ANALYZE too).
+-- this project since a moment? The four equalities and the time lead the
+-- index, so the check is one index probe per recipient: the scan asks it
+-- through a LATERAL … LIMIT 1, which the planner cannot turn into a join
+-- over the whole table, and answers with this index whether the table was
+-- never analyzed or was (TestCooldownCheckUsesTheIndex). Project first: it
+-- also serves the cascade of a project's deletion to its notifications.
 CREATE INDEX notifications_cooldown_idx ON notifications (tenant_id, project_id, kind, user_id, created_at)
     WHERE project_id IS NOT NULL;
 

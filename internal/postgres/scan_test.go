@@ -269,7 +269,7 @@ func TestScanSecondRunWritesNothing(t *testing.T) {
 	}
 	want := map[string]int{
 		"project_overdue sales_leader@acme.test immediate": 4, "project_overdue csm@acme.test immediate": 4,
-		"project_overdue_escalated a@acme.test immediate": 4,
+		"project_overdue_escalated a@acme.test immediate":  4,
 		"project_at_risk sales_leader@acme.test immediate": 4, "project_at_risk csm@acme.test immediate": 4,
 	}
 	if !maps.Equal(told, want) {

@@ -261,11 +261,23 @@ func queueAlerts(ctx context.Context, b *pgx.Batch, tx *Tx, alerts []Alert, sinc
 	return ab
 }
 
+// deliveries counts the email deliveries the statement made.
+func (ab *alertBatch) deliveries() int {
+	n := 0
+	for _, x := range ab.notified {
+		if x.delivery != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // finish enqueues, in one insert, the jobs of what the alerts made: each
 // email delivery to be sent now or, in the quiet hours, when they end, and
 // each event's fan-out. It returns the notifications, EmailDelivery saying
-// what became of each one's email (immediate, quiet, digest or off).
-func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.NotificationSettings, now time.Time) ([]Notified, error) {
+// what became of each one's email (immediate, quiet, digest or off), and
+// how many jobs it queued.
+func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.NotificationSettings, now time.Time) ([]Notified, int, error) {
 	out := make([]Notified, len(ab.notified))
 	var jobs []river.InsertManyParams
 	at := quietUntil(settings, now)
@@ -274,7 +286,7 @@ func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.Not
 		switch n.EmailDelivery {
 		case "pending":
 			if n.delivery == nil { // the statement mails every pending one
-				return nil, fmt.Errorf("raise alerts: notification %s has no email delivery", n.NotificationID)
+				return nil, 0, fmt.Errorf("raise alerts: notification %s has no email delivery", n.NotificationID)
 			}
 			jobs = append(jobs, river.InsertManyParams{Args: EmailArgs{TenantID: tx.TenantID(), DeliveryID: *n.delivery}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
 			out[i].EmailDelivery = "immediate"
@@ -289,15 +301,15 @@ func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.Not
 		jobs = append(jobs, river.InsertManyParams{Args: EventArgs{TenantID: tx.TenantID(), EventID: id}})
 	}
 	if len(jobs) == 0 {
-		return out, nil
+		return out, 0, nil
 	}
 	if tx.jobs == nil {
-		return nil, errors.New("postgres: no job client")
+		return nil, 0, errors.New("postgres: no job client")
 	}
 	if _, err := tx.jobs.InsertManyTx(ctx, tx, jobs); err != nil {
-		return nil, fmt.Errorf("enqueue: %w", err)
+		return nil, 0, fmt.Errorf("enqueue: %w", err)
 	}
-	return out, nil
+	return out, len(jobs), nil
 }
 
 func nullIfEmpty(s string) *string {

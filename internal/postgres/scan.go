@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
 	"github.com/onboardiq/onboardiq/internal/notify/wording"
@@ -38,6 +39,12 @@ type ScanResult struct {
 	Overdue       int        `json:"overdue_projects"`
 	AtRisk        int        `json:"at_risk_projects"`
 	Notifications []Notified `json:"notifications"`
+	// What the scan cost and wrote (for the bench): the statements it sent,
+	// BEGIN, SET LOCAL and COMMIT included and River's insert of the jobs
+	// counted as one; and the rows it wrote: forecasts, notifications,
+	// their email deliveries, events, jobs, usage events pruned.
+	Statements int   `json:"statements"`
+	Written    int64 `json:"rows_written"`
 }
 
 // openProject is an open project, as the scan sees it.
@@ -73,6 +80,9 @@ type scanFacts struct {
 	leaders   []uuid.UUID
 	admins    []uuid.UUID
 	raised    map[alertKey]bool
+	// statements is how many the round trip sent (BEGIN and SET LOCAL
+	// included).
+	statements int
 }
 
 // scanTenant looks at every running project with a deadline in the tenant
@@ -97,6 +107,7 @@ func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error)
 	if err != nil {
 		return nil, err
 	}
+	res.Statements = f.statements
 	cal := calendarOf(f.holidays)
 	var (
 		alerts                                 []Alert
@@ -157,23 +168,32 @@ UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reas
 FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f (project_id, finish, at_risk, reason)
 WHERE p.tenant_id = $1 AND p.project_id = f.project_id
   AND (p.forecast_finish, p.at_risk, p.risk_reason) IS DISTINCT FROM (f.finish, f.at_risk, f.reason)`,
-			tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now)
+			tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now).Exec(func(tag pgconn.CommandTag) error {
+			res.Written += tag.RowsAffected()
+			return nil
+		})
 	}
 	var raised *alertBatch
 	if len(alerts) > 0 {
 		since := now.Add(-time.Duration(f.settings.CooldownHours) * time.Hour)
 		raised = queueAlerts(ctx, b, tx, alerts, since)
 	}
-	queuePruneUsage(b, tx.TenantID(), f.retention, now) // usage older than the tenant's retention (usage.go)
+	pruned := queuePruneUsage(b, tx.TenantID(), f.retention, now) // usage older than the tenant's retention (usage.go)
+	res.Statements += len(b.QueuedQueries)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
+	res.Written += *pruned
 	if raised != nil {
-		n, err := raised.finish(ctx, tx, f.settings, now)
+		n, jobs, err := raised.finish(ctx, tx, f.settings, now)
 		if err != nil {
 			return nil, err
 		}
 		res.Notifications = append(res.Notifications, n...)
+		res.Written += int64(len(n) + raised.deliveries() + len(raised.events) + jobs)
+		if jobs > 0 {
+			res.Statements++
+		}
 	}
 	return res, nil
 }
@@ -303,6 +323,7 @@ WHERE d.tenant_id = $1
 			})
 			return err
 		})
+	f.statements = 2 + len(b.QueuedQueries)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -444,5 +465,6 @@ func (db *DB) ScanOne(ctx context.Context, tenant uuid.UUID, now time.Time) (*Sc
 	if err != nil {
 		return nil, fmt.Errorf("scan tenant %s: %w", tenant, err)
 	}
+	r.Statements++ // COMMIT
 	return r, nil
 }

@@ -275,6 +275,10 @@ func TestScanSecondRunWritesNothing(t *testing.T) {
 	if !maps.Equal(told, want) {
 		t.Errorf("first scan notified %v, want %v", told, want)
 	}
+	// 12 forecasts, 20 notifications and their emails, 8 events, 28 jobs.
+	if first.Written != 12+20+20+8+28 {
+		t.Errorf("the first scan says it wrote %d rows, want 88", first.Written)
+	}
 	afterFirst := f.written(t)
 	if got := len(changed(before, afterFirst)); got != 12+5 {
 		t.Errorf("the first scan changed %v, want all 12 projects' forecasts and rows in the 5 tables", changed(before, afterFirst))
@@ -291,8 +295,8 @@ func TestScanSecondRunWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Overdue != 4 || second.AtRisk != 4 || len(second.Notifications) != 0 {
-		t.Errorf("second scan: %d overdue, %d at risk, %d notifications; want 4, 4, 0", second.Overdue, second.AtRisk, len(second.Notifications))
+	if second.Overdue != 4 || second.AtRisk != 4 || len(second.Notifications) != 0 || second.Written != 0 {
+		t.Errorf("second scan: %d overdue, %d at risk, %d notifications, %d rows written; want 4, 4, 0, 0", second.Overdue, second.AtRisk, len(second.Notifications), second.Written)
 	}
 	if c := changed(afterFirst, f.written(t)); len(c) != 0 {
 		t.Errorf("the second scan at the same moment changed %v", c)
@@ -341,6 +345,9 @@ func TestScanStatementsDoNotGrowWithProjects(t *testing.T) {
 			}
 			trips := f.rec.take()
 			t.Logf("%d projects: %d notifications; %d round trips, %d statements: %v", n, len(r.Notifications), len(trips), statements(trips), trips)
+			if r.Statements != statements(trips) {
+				t.Errorf("%d projects: the scan counted %d statements, it sent %d", n, r.Statements, statements(trips))
+			}
 			*runs = append(*runs, trips)
 		}
 	}

@@ -28,6 +28,7 @@ concurrency against the goals in docs/performance.md. Run it against a
 database of its own: loading a large scale takes minutes.`,
 	}
 	cmd.AddCommand(a.benchSearchCmd())
+	cmd.AddCommand(a.benchScanCmd())
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,16 +207,14 @@ func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
 		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
 }
 
-// openProjectsSQL selects the projects the scan looks at, in tenant $1.
-const openProjectsSQL = `SELECT project_id FROM projects
-    WHERE tenant_id = $1 AND deadline IS NOT NULL AND status NOT IN ('completed', 'on_hold', 'cancelled')`
-
 // readScanFacts reads, in one round trip (with BEGIN and the tenant's SET
 // LOCAL in front), everything the scan of the tenant tx runs in needs: its
-// settings, the running projects with a deadline and their task counts,
-// their stored forecasts and the alerts raised for them, their open tasks
-// with the history of the same template tasks, the dependencies between
-// those, the holidays, and who the alerts go to.
+// settings and who the alerts go to; the running projects with a deadline,
+// their stored forecasts and the alerts raised for them; their tasks; how
+// late each template task ran in the tenant's other projects; the
+// dependencies; the holidays. Each table is read once, by the tenant's
+// index: the projects' counts and lateness and the dependencies between
+// open tasks are worked out here, from the rows.
 func readScanFacts(ctx context.Context, tx *Tx) (*scanFacts, error) {
 	f := &scanFacts{open: map[uuid.UUID][]forecastpkg.Task{}, raised: map[alertKey]bool{}}
 	t := tx.TenantID()
@@ -223,84 +222,84 @@ func readScanFacts(ctx context.Context, tx *Tx) (*scanFacts, error) {
 		project uuid.UUID
 		index   int
 	}
-	where := map[uuid.UUID]place{} // open task → its place in f.open
-	var edges [][2]uuid.UUID       // task, predecessor: both open
-
+	var (
+		where   = map[uuid.UUID]place{}    // open task → its place in f.open
+		edges   [][2]uuid.UUID             // task, predecessor
+		history = map[uuid.UUID]*float64{} // template task → how late it ran elsewhere, in days
+		late    = map[uuid.UUID]*lateness{}
+		tasks   []scannedTask
+	)
 	b := &pgx.Batch{}
-	b.Queue(settingsQuery, t).QueryRow(func(r pgx.Row) (err error) {
-		f.settings, err = scanSettings(r)
+	b.Queue(`
+SELECT `+settingsColumns+`, usage_retention_days,
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'sales_leader' AND disabled_at IS NULL),
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL)
+FROM tenants WHERE tenant_id = $1`, t).QueryRow(func(r pgx.Row) (err error) {
+		f.settings, err = scanSettings(r, &f.retention, &f.leaders, &f.admins)
 		return err
 	})
-	b.Queue(usageRetentionQuery, t).QueryRow(func(r pgx.Row) error { return r.Scan(&f.retention) })
+	// The projects, each with the alerts raised for it (kind and dedupe):
+	// the scan asks to raise only the others (the key still decides,
+	// against a concurrent scan).
 	b.Queue(`
 SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
        p.forecast_finish, p.at_risk, p.risk_reason,
-       count(t.task_id) FILTER (WHERE t.status = 'completed'),
-       count(t.task_id) FILTER (WHERE t.status <> 'cancelled'),
-       coalesce(avg(greatest(0, extract(epoch FROM t.completed_at - t.due_at) / 86400)) FILTER (WHERE t.status = 'completed' AND t.due_at IS NOT NULL), 0)
+       ARRAY(SELECT a.kind || ' ' || a.dedupe FROM project_alerts a WHERE a.tenant_id = $1 AND a.project_id = p.project_id)
 FROM projects p
 JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
-LEFT JOIN tasks t ON t.tenant_id = p.tenant_id AND t.project_id = p.project_id
 WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
-GROUP BY p.tenant_id, p.project_id, c.name, c.support_member_id
-ORDER BY p.deadline`, t).Query(func(rows pgx.Rows) (err error) {
-		f.projects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (openProject, error) {
-			var p openProject
-			err := r.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
-				&p.finish, &p.atRisk, &p.reason, &p.completed, &p.total, &p.avgLateDays)
-			return p, err
-		})
-		return err
-	})
-	// The alerts raised already for those projects: the scan asks to raise
-	// only the others (the key still decides, against a concurrent scan).
-	b.Queue(`
-SELECT a.project_id, a.kind, a.dedupe FROM project_alerts a
-JOIN projects p ON p.tenant_id = a.tenant_id AND p.project_id = a.project_id
-WHERE a.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
-		var k alertKey
-		_, err := pgx.ForEachRow(rows, []any{&k.project, &k.kind, &k.dedupe}, func() error { f.raised[k] = true; return nil })
-		return err
-	})
-	// Their open tasks, each with how late the same template task ran in
-	// the tenant's other projects.
-	b.Queue(`
-WITH open AS (`+openProjectsSQL+`),
-history AS (
-    SELECT template_task_id, avg(extract(epoch FROM completed_at - due_at) / 86400) AS late
-    FROM tasks
-    WHERE tenant_id = $1 AND status = 'completed' AND template_task_id IS NOT NULL AND due_at IS NOT NULL
-      AND project_id NOT IN (SELECT project_id FROM open)
-    GROUP BY template_task_id
-)
-SELECT t.project_id, t.task_id, t.description, t.start_at, t.due_at, h.late, coalesce(u.role = 'customer', false)
-FROM tasks t
-JOIN open o ON o.project_id = t.project_id
-LEFT JOIN history h ON h.template_task_id = t.template_task_id
-LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
-WHERE t.tenant_id = $1 AND t.status NOT IN ('completed', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+ORDER BY p.deadline, p.project_id`, t).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			var id, task uuid.UUID
-			var t forecastpkg.Task
-			if err := rows.Scan(&id, &task, &t.Name, &t.Start, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
+			var p openProject
+			var raised []string
+			if err := rows.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
+				&p.finish, &p.atRisk, &p.reason, &raised); err != nil {
 				return err
 			}
-			where[task] = place{id, len(f.open[id])}
-			f.open[id] = append(f.open[id], t)
+			for _, r := range raised {
+				kind, dedupe, _ := strings.Cut(r, " ")
+				f.raised[alertKey{p.id, kind, dedupe}] = true
+			}
+			f.projects = append(f.projects, p)
 		}
 		return rows.Err()
 	})
-	// The dependencies between open tasks of these projects: finished
-	// predecessors hold nothing up.
+	// Their tasks but the cancelled: the completed ones for the counts
+	// and the lateness, the open ones for the forecast.
 	b.Queue(`
-WITH open AS (`+openProjectsSQL+`)
-SELECT d.task_id, d.depends_on_task_id
-FROM task_dependencies d
-JOIN tasks t ON t.tenant_id = d.tenant_id AND t.task_id = d.task_id
-JOIN open o ON o.project_id = t.project_id
-JOIN tasks pre ON pre.tenant_id = d.tenant_id AND pre.task_id = d.depends_on_task_id
-WHERE d.tenant_id = $1
-  AND t.status NOT IN ('completed', 'cancelled') AND pre.status NOT IN ('completed', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+SELECT t.project_id, t.task_id, t.status = 'completed', t.due_at, t.completed_at,
+       CASE WHEN t.status <> 'completed' THEN t.description END, t.start_at, t.template_task_id, coalesce(u.role = 'customer', false)
+FROM tasks t
+JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
+WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
+  AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var x scannedTask
+			if err := rows.Scan(&x.project, &x.id, &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &x.template, &x.byCustomer); err != nil {
+				return err
+			}
+			tasks = append(tasks, x)
+		}
+		return rows.Err()
+	})
+	// How late each template task ran, on average, in the tenant's other
+	// projects (numeric, so the same rows give the same average).
+	b.Queue(`
+SELECT t.template_task_id, avg(extract(epoch FROM t.completed_at - t.due_at) / 86400)::float8
+FROM tasks t
+JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+WHERE t.tenant_id = $1 AND t.status = 'completed' AND t.template_task_id IS NOT NULL AND t.due_at IS NOT NULL
+  AND NOT (p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled'))
+GROUP BY t.template_task_id`, t).Query(func(rows pgx.Rows) error {
+		var id uuid.UUID
+		var days float64
+		_, err := pgx.ForEachRow(rows, []any{&id, &days}, func() error { d := days; history[id] = &d; return nil })
+		return err
+	})
+	// The dependencies; those between open tasks of one of these projects
+	// count (finished predecessors hold nothing up).
+	b.Queue(`SELECT task_id, depends_on_task_id FROM task_dependencies WHERE tenant_id = $1`, t).Query(func(rows pgx.Rows) error {
 		var e [2]uuid.UUID
 		_, err := pgx.ForEachRow(rows, []any{&e[0], &e[1]}, func() error { edges = append(edges, e); return nil })
 		return err
@@ -309,32 +308,74 @@ WHERE d.tenant_id = $1
 		f.holidays, err = scanHolidays(rows)
 		return err
 	})
-	b.Queue(`SELECT user_id, role FROM tenant_users WHERE tenant_id = $1 AND role IN ('sales_leader', 'admin') AND disabled_at IS NULL`, t).
-		Query(func(rows pgx.Rows) error {
-			var id uuid.UUID
-			var role string
-			_, err := pgx.ForEachRow(rows, []any{&id, &role}, func() error {
-				if role == "admin" {
-					f.admins = append(f.admins, id)
-				} else {
-					f.leaders = append(f.leaders, id)
-				}
-				return nil
-			})
-			return err
-		})
 	f.statements = 2 + len(b.QueuedQueries)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
+
+	for _, x := range tasks {
+		l := late[x.project]
+		if l == nil {
+			l = &lateness{}
+			late[x.project] = l
+		}
+		l.total++
+		if x.completed {
+			l.completed++
+			if x.due != nil && x.completedAt != nil {
+				l.dated++
+				l.micros += max(0, x.completedAt.Sub(*x.due).Microseconds())
+			}
+			continue
+		}
+		task := forecastpkg.Task{Start: x.start, Due: x.due, HistoryLateDays: nil, ByCustomer: x.byCustomer}
+		if x.name != nil {
+			task.Name = *x.name
+		}
+		if x.template != nil {
+			task.HistoryLateDays = history[*x.template]
+		}
+		where[x.id] = place{x.project, len(f.open[x.project])}
+		f.open[x.project] = append(f.open[x.project], task)
+	}
+	for i := range f.projects {
+		p := &f.projects[i]
+		if l := late[p.id]; l != nil {
+			p.completed, p.total = l.completed, l.total
+			if l.dated > 0 {
+				p.avgLateDays = float64(l.micros) / float64(l.dated) / float64(24*time.Hour/time.Microsecond)
+			}
+		}
+	}
 	for _, e := range edges {
-		t, pre := where[e[0]], where[e[1]]
-		if t.project == pre.project { // always, unless the store's rule was broken
+		t, okT := where[e[0]]
+		pre, okPre := where[e[1]]
+		if okT && okPre && t.project == pre.project { // the same project always, unless the store's rule was broken
 			tasks := f.open[t.project]
 			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
 		}
 	}
 	return f, nil
+}
+
+// scannedTask is a task of a project the scan looks at, as read.
+type scannedTask struct {
+	project, id      uuid.UUID
+	completed        bool
+	due, completedAt *time.Time
+	start            *time.Time
+	name             *string
+	template         *uuid.UUID
+	byCustomer       bool
+}
+
+// lateness sums a project's tasks: how many, how many completed, and how
+// late the completed ones with a due date ran (early counts as zero), in
+// whole microseconds so that the same tasks give the same average in any
+// order.
+type lateness struct {
+	total, completed, dated int
+	micros                  int64
 }
 
 func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error) {

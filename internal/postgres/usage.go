@@ -154,7 +154,7 @@ func ingestUsage(ctx context.Context, tx *Tx, events []onboardiq.UsageEventInput
 // usageRetention is how many days of usage the tenant tx runs in keeps.
 func usageRetention(ctx context.Context, tx *Tx) (int, error) {
 	var days int
-	err := tx.QueryRow(ctx, usageRetentionQuery, tx.TenantID()).Scan(&days)
+	err := tx.QueryRow(ctx, `SELECT usage_retention_days FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&days)
 	if err != nil {
 		return 0, fmt.Errorf("read usage retention: %w", err)
 	}
@@ -636,9 +636,6 @@ func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
 	}
 	return *deleted, nil
 }
-
-// usageRetentionQuery reads tenant $1's retention in days.
-const usageRetentionQuery = `SELECT usage_retention_days FROM tenants WHERE tenant_id = $1`
 
 // queuePruneUsage queues on b the deletes of tenant's usage older than days
 // before now; the count of events deleted is written where it points once

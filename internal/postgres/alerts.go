@@ -1,12 +1,15 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,91 +94,89 @@ type Notified struct {
 	EmailDelivery  string    `json:"email_delivery" doc:"immediate, digest, off or quiet (sent when quiet hours end)."`
 }
 
-// raiseAlertsSQL raises many alerts in one statement: $2 to $10 hold one
-// element per alert (its place, project, kind, dedupe, reason, title, body,
-// the notification's data and dedupe key), $11 to $13 one per recipient of
-// each (the alert's place, the user, the message id of their email), $14 is
-// the start of the cooldown, $15 the actor, and $16 to $19 one per event
-// (the alert's place, kind, customer, data).
+// raiseAlertsSQL raises many alerts in one statement. $2 to $5 hold one
+// element per alert (project, kind, dedupe, reason); $6 to $12 one per
+// recipient of an alert (the alert's project and kind, the user, and the
+// notification: title, body, data, dedupe key); $13 is the start of the
+// cooldown, $14 the actor; $15 to $19 one per event (the alert's project
+// and kind, the event's kind, customer and data).
 //
 // An alert is raised when its project_alerts row is new: the key of
 // project, kind and dedupe makes it happen once however many scans run, a
-// concurrent scan waiting on the key and finding it taken. Only the alerts
-// raised notify their recipients who are active, did not turn the kind off
-// in the app, and were not told of the same kind for the project since the
+// concurrent scan waiting on the key and finding it taken (the rows go in
+// key order, so two scans wait in the same order). Only the alerts raised
+// notify their recipients who are active, did not turn the kind off in the
+// app, and were not told of the same kind for the project since the
 // cooldown began. That check is a LATERAL … LIMIT 1 on
 // notifications_cooldown_idx (migration 00033): the planner cannot turn it
-// into a join over the whole table, and answers each recipient with one
+// into a join over the whole table, and answers each recipient with an
 // index probe whatever the statistics say (TestCooldownCheckUsesTheIndex).
-// The notifications insert keeps ON CONFLICT on the dedupe key as the last
-// guard. Emails wanted now become deliveries; the alerts' events are
-// recorded. The rows returned are the notifications made (with their email
-// delivery, if any), then the events' ids. The alerts of one call have
-// distinct projects and kinds.
+// The notifications insert keeps ON CONFLICT on the dedupe index as the
+// last guard. Emails wanted now become deliveries; the raised alerts'
+// events are recorded.
+//
+// The statement's joins are each linear: the alerts and recipients with
+// the alerts raised (hashed on project and kind), each row with its user
+// (by primary key). The rows returned are the notifications made ('n',
+// with the recipient's email), their email deliveries ('d') and the
+// events' ids ('e'), matched up in Go: a join of one data-modifying CTE
+// with another is planned on estimates of a row or so, and a nested loop
+// over thousands of a big tenant's notifications would be quadratic.
 const raiseAlertsSQL = `
-WITH a AS (
-    SELECT * FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[])
-        AS a (ord, project_id, kind, dedupe, reason, title, body, data, dedupe_key)
-), r AS (
-    SELECT * FROM unnest($11::int[], $12::uuid[], $13::text[]) AS r (ord, user_id, message_id)
-), raised AS (
+WITH raised AS (
     INSERT INTO project_alerts (tenant_id, project_id, kind, dedupe, reason)
-    SELECT $1, project_id, kind, dedupe, reason FROM a ORDER BY ord
+    SELECT $1, a.project_id, a.kind, a.dedupe, a.reason
+    FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS a (project_id, kind, dedupe, reason)
+    ORDER BY a.project_id, a.kind
     ON CONFLICT DO NOTHING
     RETURNING project_id, kind
-), new AS (
-    SELECT a.* FROM a JOIN raised ON raised.project_id = a.project_id AND raised.kind = a.kind
 ), notified AS (
     INSERT INTO notifications (tenant_id, user_id, kind, project_id, title, body, data, dedupe_key, email_state)
-    SELECT $1, u.user_id, new.kind, new.project_id, new.title, new.body, new.data, new.dedupe_key,
+    SELECT $1, u.user_id, r.kind, r.project_id, r.title, r.body, r.data, r.dedupe_key,
            CASE coalesce(np.email, 'immediate') WHEN 'immediate' THEN 'pending' WHEN 'digest' THEN 'digest' ELSE 'none' END
-    FROM new
-    JOIN r ON r.ord = new.ord
+    FROM unnest($6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[], $11::jsonb[], $12::text[])
+        AS r (project_id, kind, user_id, title, body, data, dedupe_key)
+    JOIN raised ON raised.project_id = r.project_id AND raised.kind = r.kind
     JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = r.user_id AND u.disabled_at IS NULL
-    LEFT JOIN notification_preferences np ON np.tenant_id = $1 AND np.user_id = u.user_id AND np.kind = new.kind
+    LEFT JOIN notification_preferences np ON np.tenant_id = $1 AND np.user_id = u.user_id AND np.kind = r.kind
     LEFT JOIN LATERAL (
         SELECT true AS hit FROM notifications n
-        WHERE n.tenant_id = $1 AND n.project_id = new.project_id AND n.kind = new.kind AND n.user_id = u.user_id
-          AND n.created_at > $14::timestamptz
+        WHERE n.tenant_id = $1 AND n.project_id = r.project_id AND n.kind = r.kind AND n.user_id = u.user_id
+          AND n.created_at > $13::timestamptz
         LIMIT 1
     ) recent ON true
     WHERE coalesce(np.in_app, true) AND recent.hit IS NULL
-    ORDER BY new.ord, r.user_id
+    ORDER BY r.project_id, r.kind, u.user_id
     ON CONFLICT (tenant_id, user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
     RETURNING notification_id, user_id, project_id, kind, email_state
-), told AS (
-    SELECT new.ord, n.notification_id, n.user_id, n.kind, n.email_state, u.email, r.message_id
-    FROM notified n
-    JOIN new ON new.project_id = n.project_id AND new.kind = n.kind
-    JOIN r ON r.ord = new.ord AND r.user_id = n.user_id
-    JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = n.user_id
 ), mailed AS (
     INSERT INTO deliveries (tenant_id, channel, notification_id, event_type, recipient, message_id)
-    SELECT $1, 'email', notification_id, kind, email, message_id FROM told WHERE email_state = 'pending' ORDER BY ord, user_id
+    SELECT $1, 'email', n.notification_id, n.kind, u.email, 'msg_' || replace(gen_random_uuid()::text, '-', '')
+    FROM notified n JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = n.user_id
+    WHERE n.email_state = 'pending'
     RETURNING delivery_id, notification_id
 ), recorded AS (
     INSERT INTO events (tenant_id, actor_user_id, kind, customer_id, project_id, changes, data, occurred_at)
-    SELECT $1, $15::uuid, e.kind, e.customer_id, new.project_id, '{}'::jsonb, e.data, now()
-    FROM new JOIN unnest($16::int[], $17::text[], $18::uuid[], $19::jsonb[]) AS e (ord, kind, customer_id, data) ON e.ord = new.ord
-    ORDER BY new.ord
+    SELECT $1, $14::uuid, e.kind, e.customer_id, e.project_id, '{}'::jsonb, e.data, now()
+    FROM unnest($15::uuid[], $16::text[], $17::text[], $18::uuid[], $19::jsonb[]) AS e (project_id, alert, kind, customer_id, data)
+    JOIN raised ON raised.project_id = e.project_id AND raised.kind = e.alert
+    ORDER BY e.project_id, e.kind
     RETURNING event_id
 )
-SELECT told.ord, told.notification_id, told.user_id, told.email, told.email_state, mailed.delivery_id, NULL::bigint
-FROM told LEFT JOIN mailed ON mailed.notification_id = told.notification_id
+SELECT 'n', n.notification_id, n.user_id, n.project_id, n.kind, n.email_state, u.email, NULL::uuid, NULL::bigint
+FROM notified n JOIN tenant_users u ON u.tenant_id = $1 AND u.user_id = n.user_id
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, event_id FROM recorded`
+SELECT 'd', notification_id, NULL, NULL, NULL, NULL, NULL, delivery_id, NULL FROM mailed
+UNION ALL
+SELECT 'e', NULL, NULL, NULL, NULL, NULL, NULL, NULL, event_id FROM recorded`
 
 // alertBatch is a set of alerts raised by one statement, queued on a batch
 // with the scan's other writes; finish queues what the statement made.
 type alertBatch struct {
 	alerts   []Alert
-	notified []alertNotified
+	notified []Notified
+	mailed   map[uuid.UUID]uuid.UUID // notification → its email delivery
 	events   []int64
-}
-
-type alertNotified struct {
-	Notified
-	delivery *uuid.UUID // the email delivery, when the recipient wants it now
 }
 
 // alertArgs are the arguments of raiseAlertsSQL for alerts, as ctx's actor
@@ -183,35 +184,32 @@ type alertNotified struct {
 func alertArgs(ctx context.Context, tx *Tx, alerts []Alert, since time.Time) []any {
 	n := len(alerts)
 	var (
-		ord                    = make([]int32, n)
-		projects               = make([]uuid.UUID, n)
-		kinds, dedupes, titles = make([]string, n), make([]string, n), make([]string, n)
-		bodies, keys           = make([]string, n), make([]string, n)
-		reasons                = make([]*string, n)
-		data                   = make([]map[string]any, n)
-		rOrd                   = []int32{}
-		rUser                  = []uuid.UUID{}
-		rMessage               = []string{}
-		eOrd                   = []int32{}
-		eKind                  = []string{}
-		eCustomer              = []*uuid.UUID{}
-		eData                  = []map[string]any{}
-		actor                  *uuid.UUID
-		p                      = onboardiq.PrincipalFromContext(ctx)
+		projects             = make([]uuid.UUID, n)
+		kinds, dedupes       = make([]string, n), make([]string, n)
+		reasons              = make([]*string, n)
+		rProject             = []uuid.UUID{}
+		rKind, rTitle, rBody = []string{}, []string{}, []string{}
+		rKey                 = []string{}
+		rUser                = []uuid.UUID{}
+		rData                = []map[string]any{}
+		eProject, eCustomer  = []uuid.UUID{}, []*uuid.UUID{}
+		eAlert, eKind        = []string{}, []string{}
+		eData                = []map[string]any{}
+		actor                *uuid.UUID
 	)
-	if p != nil {
+	if p := onboardiq.PrincipalFromContext(ctx); p != nil {
 		actor = p.Actor()
 	}
 	for i, a := range alerts {
-		ord[i], projects[i], kinds[i], dedupes[i] = int32(i), a.ProjectID, a.Kind, a.Dedupe
-		titles[i], bodies[i], reasons[i] = a.Title, a.Body, nullIfEmpty(a.Reason)
-		data[i] = map[string]any{"reason": a.Reason}
-		keys[i] = a.Kind + ":" + a.ProjectID.String() + ":" + a.Dedupe
-		seen := map[uuid.UUID]bool{}
+		projects[i], kinds[i], dedupes[i], reasons[i] = a.ProjectID, a.Kind, a.Dedupe, nullIfEmpty(a.Reason)
+		data := map[string]any{"reason": a.Reason}
+		key := a.Kind + ":" + a.ProjectID.String() + ":" + a.Dedupe
+		seen := make(map[uuid.UUID]bool, len(a.Recipients))
 		for _, u := range a.Recipients {
 			if !seen[u] {
 				seen[u] = true
-				rOrd, rUser, rMessage = append(rOrd, int32(i)), append(rUser, u), append(rMessage, newMessageID())
+				rProject, rKind, rUser = append(rProject, a.ProjectID), append(rKind, a.Kind), append(rUser, u)
+				rTitle, rBody, rData, rKey = append(rTitle, a.Title), append(rBody, a.Body), append(rData, data), append(rKey, key)
 			}
 		}
 		if e := a.Event; e != nil {
@@ -223,54 +221,62 @@ func alertArgs(ctx context.Context, tx *Tx, alerts []Alert, since time.Time) []a
 				d = maps.Clone(d)
 				maps.Copy(d, tx.cause)
 			}
-			eOrd, eKind, eCustomer, eData = append(eOrd, int32(i)), append(eKind, string(e.Kind)), append(eCustomer, e.CustomerID), append(eData, d)
+			eProject, eAlert, eKind = append(eProject, a.ProjectID), append(eAlert, a.Kind), append(eKind, string(e.Kind))
+			eCustomer, eData = append(eCustomer, e.CustomerID), append(eData, d)
 		}
 	}
-	return []any{tx.TenantID(), ord, projects, kinds, dedupes, reasons, titles, bodies, data, keys,
-		rOrd, rUser, rMessage, since, actor, eOrd, eKind, eCustomer, eData}
+	return []any{tx.TenantID(), projects, kinds, dedupes, reasons,
+		rProject, rKind, rUser, rTitle, rBody, rData, rKey, since, actor,
+		eProject, eAlert, eKind, eCustomer, eData}
 }
 
 // queueAlerts queues on b the statement that raises alerts (raiseAlertsSQL)
 // in the tenant tx runs in, the cooldown begun at since.
 func queueAlerts(ctx context.Context, b *pgx.Batch, tx *Tx, alerts []Alert, since time.Time) *alertBatch {
-	ab := &alertBatch{alerts: alerts}
+	ab := &alertBatch{alerts: alerts, mailed: map[uuid.UUID]uuid.UUID{}}
+	type alertKey struct {
+		project uuid.UUID
+		kind    string
+	}
+	place := make(map[alertKey]int, len(alerts))
+	for i, a := range alerts {
+		place[alertKey{a.ProjectID, a.Kind}] = i
+	}
 	b.Queue(raiseAlertsSQL, alertArgs(ctx, tx, alerts, since)...).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var (
-				ord   *int32
-				n     alertNotified
-				email *string
-				state *string
-				id    *uuid.UUID
-				user  *uuid.UUID
-				event *int64
-			)
-			if err := rows.Scan(&ord, &id, &user, &email, &state, &n.delivery, &event); err != nil {
-				return err
-			}
-			if event != nil {
+		var (
+			what               string
+			id, user, project  *uuid.UUID
+			kind, state, email *string
+			delivery           *uuid.UUID
+			event              *int64
+		)
+		_, err := pgx.ForEachRow(rows, []any{&what, &id, &user, &project, &kind, &state, &email, &delivery, &event}, func() error {
+			switch what {
+			case "n":
+				a := alerts[place[alertKey{*project, *kind}]]
+				ab.notified = append(ab.notified, Notified{NotificationID: *id, UserID: *user, Email: *email, Kind: a.Kind, ProjectID: a.ProjectID,
+					Title: a.Title, EmailDelivery: *state})
+			case "d":
+				ab.mailed[*id] = *delivery
+			case "e":
 				ab.events = append(ab.events, *event)
-				continue
 			}
-			a := alerts[*ord]
-			n.Notified = Notified{NotificationID: *id, UserID: *user, Email: *email, Kind: a.Kind, ProjectID: a.ProjectID, Title: a.Title, EmailDelivery: *state}
-			ab.notified = append(ab.notified, n)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return rows.Err()
+		// In the alerts' order, each alert's people by email.
+		slices.SortStableFunc(ab.notified, func(x, y Notified) int {
+			return cmp.Or(cmp.Compare(place[alertKey{x.ProjectID, x.Kind}], place[alertKey{y.ProjectID, y.Kind}]), strings.Compare(x.Email, y.Email))
+		})
+		return nil
 	})
 	return ab
 }
 
 // deliveries counts the email deliveries the statement made.
-func (ab *alertBatch) deliveries() int {
-	n := 0
-	for _, x := range ab.notified {
-		if x.delivery != nil {
-			n++
-		}
-	}
-	return n
-}
+func (ab *alertBatch) deliveries() int { return len(ab.mailed) }
 
 // finish enqueues, in one insert, the jobs of what the alerts made: each
 // email delivery to be sent now or, in the quiet hours, when they end, and
@@ -282,13 +288,14 @@ func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.Not
 	var jobs []river.InsertManyParams
 	at := quietUntil(settings, now)
 	for i, n := range ab.notified {
-		out[i] = n.Notified
+		out[i] = n
 		switch n.EmailDelivery {
 		case "pending":
-			if n.delivery == nil { // the statement mails every pending one
+			delivery, ok := ab.mailed[n.NotificationID]
+			if !ok { // the statement mails every pending one
 				return nil, 0, fmt.Errorf("raise alerts: notification %s has no email delivery", n.NotificationID)
 			}
-			jobs = append(jobs, river.InsertManyParams{Args: EmailArgs{TenantID: tx.TenantID(), DeliveryID: *n.delivery}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+			jobs = append(jobs, river.InsertManyParams{Args: EmailArgs{TenantID: tx.TenantID(), DeliveryID: delivery}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
 			out[i].EmailDelivery = "immediate"
 			if at.After(now) {
 				out[i].EmailDelivery = "quiet"

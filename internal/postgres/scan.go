@@ -73,17 +73,17 @@ type alertKey struct {
 
 // scanFacts is everything one tenant's scan reads, in one round trip.
 type scanFacts struct {
-	settings  onboardiq.NotificationSettings
-	retention int // days of usage kept
-	projects  []openProject
-	open      map[uuid.UUID][]forecastpkg.Task // each project's open tasks
-	holidays  []onboardiq.Holiday
-	leaders   []uuid.UUID
-	admins    []uuid.UUID
-	raised    map[alertKey]bool
+	settings onboardiq.NotificationSettings
+	projects []openProject
+	open     map[uuid.UUID][]forecastpkg.Task // each project's open tasks
+	holidays []onboardiq.Holiday
+	leaders  []uuid.UUID
+	admins   []uuid.UUID
+	raised   map[alertKey]bool
 	// statements is how many the round trip sent (BEGIN and SET LOCAL
-	// included).
+	// included), pruned how many usage events it deleted.
 	statements int
+	pruned     int64
 }
 
 // scanTenant looks at every running project with a deadline in the tenant
@@ -97,14 +97,16 @@ type scanFacts struct {
 // prunes the tenant's usage older than its retention.
 //
 // Its cost does not grow with the tenant's projects in statements: one
-// batch reads every fact (readScanFacts), the forecasts are computed in Go,
-// and one more batch writes what changed — the forecasts that moved, in one
+// batch reads every fact and prunes the usage past its retention
+// (readScanFacts), the forecasts are computed in Go, and when anything
+// changed one more batch writes it — the forecasts that moved, in one
 // UPDATE; the alerts not raised before, in one statement for all projects
-// and recipients (queueAlerts); the usage pruned — after which one insert
-// queues the alerts' jobs. A scan that finds nothing changed writes no row.
+// and recipients (queueAlerts) — after which one insert queues the alerts'
+// jobs. A scan that finds nothing changed sends the read batch and COMMIT,
+// and writes no row.
 func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
 	res := &ScanResult{TenantID: tx.TenantID(), Notifications: []Notified{}}
-	f, err := readScanFacts(ctx, tx)
+	f, err := readScanFacts(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -179,12 +181,13 @@ WHERE p.tenant_id = $1 AND p.project_id = f.project_id
 		since := now.Add(-time.Duration(f.settings.CooldownHours) * time.Hour)
 		raised = queueAlerts(ctx, b, tx, alerts, since)
 	}
-	pruned := queuePruneUsage(b, tx.TenantID(), f.retention, now) // usage older than the tenant's retention (usage.go)
-	res.Statements += len(b.QueuedQueries)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+	res.Written += f.pruned
+	if len(b.QueuedQueries) > 0 { // a scan that finds nothing changed writes nothing
+		res.Statements += len(b.QueuedQueries)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
 	}
-	res.Written += *pruned
 	if raised != nil {
 		n, jobs, err := raised.finish(ctx, tx, f.settings, now)
 		if err != nil {
@@ -214,8 +217,9 @@ func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
 // late each template task ran in the tenant's other projects; the
 // dependencies; the holidays. Each table is read once, by the tenant's
 // index: the projects' counts and lateness and the dependencies between
-// open tasks are worked out here, from the rows.
-func readScanFacts(ctx context.Context, tx *Tx) (*scanFacts, error) {
+// open tasks are worked out here, from the rows. The same round trip
+// deletes the tenant's usage older than its retention as of now.
+func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, error) {
 	f := &scanFacts{open: map[uuid.UUID][]forecastpkg.Task{}, raised: map[alertKey]bool{}}
 	t := tx.TenantID()
 	type place struct {
@@ -231,11 +235,11 @@ func readScanFacts(ctx context.Context, tx *Tx) (*scanFacts, error) {
 	)
 	b := &pgx.Batch{}
 	b.Queue(`
-SELECT `+settingsColumns+`, usage_retention_days,
+SELECT `+settingsColumns+`,
        ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'sales_leader' AND disabled_at IS NULL),
        ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL)
 FROM tenants WHERE tenant_id = $1`, t).QueryRow(func(r pgx.Row) (err error) {
-		f.settings, err = scanSettings(r, &f.retention, &f.leaders, &f.admins)
+		f.settings, err = scanSettings(r, &f.leaders, &f.admins)
 		return err
 	})
 	// The projects, each with the alerts raised for it (kind and dedupe):
@@ -308,10 +312,13 @@ GROUP BY t.template_task_id`, t).Query(func(rows pgx.Rows) error {
 		f.holidays, err = scanHolidays(rows)
 		return err
 	})
+	// The usage older than the tenant's retention goes too (usage.go).
+	pruned := queuePruneUsage(b, t, now)
 	f.statements = 2 + len(b.QueuedQueries)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
+	f.pruned = *pruned
 
 	for _, x := range tasks {
 		l := late[x.project]

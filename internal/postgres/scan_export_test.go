@@ -10,8 +10,9 @@ import (
 )
 
 // raiseAlertsTypes are the types of raiseAlertsSQL's parameters.
-var raiseAlertsTypes = []string{"uuid", "int[]", "uuid[]", "text[]", "text[]", "text[]", "text[]", "text[]", "jsonb[]", "text[]",
-	"int[]", "uuid[]", "text[]", "timestamptz", "uuid", "int[]", "text[]", "uuid[]", "jsonb[]"}
+var raiseAlertsTypes = []string{"uuid", "uuid[]", "text[]", "text[]", "text[]",
+	"uuid[]", "text[]", "uuid[]", "text[]", "text[]", "jsonb[]", "text[]", "timestamptz", "uuid",
+	"uuid[]", "text[]", "text[]", "uuid[]", "jsonb[]"}
 
 // ExplainRaiseAlerts returns the plan of the statement that raises alerts
 // (raiseAlertsSQL) with their arguments, in tx, without running it: the

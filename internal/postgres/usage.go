@@ -622,34 +622,34 @@ ON CONFLICT DO NOTHING RETURNING name`, tx.TenantID(), names); err != nil {
 
 // PruneUsage deletes the usage events and roll-ups of the tenant tx runs
 // in that are older than its retention, as of now, in one round trip (the
-// delay scan queues the same deletes with its own writes). It returns how
-// many events it deleted.
+// delay scan sends the same deletes with its reads). It returns how many
+// events it deleted.
 func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
-	days, err := usageRetention(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
 	b := &pgx.Batch{}
-	deleted := queuePruneUsage(b, tx.TenantID(), days, now)
+	deleted := queuePruneUsage(b, tx.TenantID(), now)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return 0, fmt.Errorf("prune usage: %w", err)
 	}
 	return *deleted, nil
 }
 
-// queuePruneUsage queues on b the deletes of tenant's usage older than days
-// before now; the count of events deleted is written where it points once
-// b has run.
-func queuePruneUsage(b *pgx.Batch, tenant uuid.UUID, days int, now time.Time) *int64 {
-	cutoff := now.UTC().AddDate(0, 0, -days)
-	day := cutoff.Format(time.DateOnly)
+// queuePruneUsage queues on b the deletes of tenant's usage older than its
+// retention (usage_retention_days) as of now: the events before now less
+// that many days, and the roll-ups of the days before that day, counted in
+// UTC. Each statement reads the retention itself (timestamp arithmetic,
+// the same whatever the session's time zone), so the deletes need no round
+// trip of their own. The count of events deleted is written where it
+// points once b has run.
+func queuePruneUsage(b *pgx.Batch, tenant uuid.UUID, now time.Time) *int64 {
+	const cutoff = `(($2::timestamptz AT TIME ZONE 'UTC') - make_interval(days => t.usage_retention_days))`
 	deleted := new(int64)
-	b.Queue(`DELETE FROM usage_events WHERE tenant_id = $1 AND occurred_at < $2`, tenant, cutoff).Exec(func(tag pgconn.CommandTag) error {
+	b.Queue(`DELETE FROM usage_events e USING tenants t
+WHERE e.tenant_id = $1 AND t.tenant_id = $1 AND e.occurred_at < (`+cutoff+` AT TIME ZONE 'UTC')`, tenant, now).Exec(func(tag pgconn.CommandTag) error {
 		*deleted = tag.RowsAffected()
 		return nil
 	})
 	for _, table := range []string{"usage_daily", "usage_daily_users", "usage_days", "usage_day_users"} { // the roll-ups
-		b.Queue(`DELETE FROM `+table+` WHERE tenant_id = $1 AND day < $2::date`, tenant, day)
+		b.Queue(`DELETE FROM `+table+` r USING tenants t WHERE r.tenant_id = $1 AND t.tenant_id = $1 AND r.day < `+cutoff+`::date`, tenant, now)
 	}
 	return deleted
 }

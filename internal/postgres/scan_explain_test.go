@@ -21,8 +21,9 @@ import (
 // reading notifications whole, whatever the planner knows of the table —
 // for the plan made with the values and for the generic plan of a
 // prepared statement: never analyzed (autovacuum kept off, so the
-// statistics stay empty) and analyzed, with notifications_cooldown_idx;
-// analyzed while it held 10 rows and grown since, with an index.
+// statistics stay empty), analyzed while empty and grown since, and
+// analyzed, with notifications_cooldown_idx; analyzed while it held 10
+// rows and grown since, with an index.
 func TestCooldownCheckUsesTheIndex(t *testing.T) {
 	t.Parallel()
 	if testdb.Citus() {
@@ -144,6 +145,11 @@ SELECT $1, c.customer_id, 'Project ' || i, now() - interval '1 day' FROM c, gene
 		t.Fatalf("notifications has statistics already (reltuples %v): the test needs a table never analyzed", n)
 	}
 	check("never analyzed", true)
+
+	exec(`DELETE FROM notifications`)
+	exec(`ANALYZE`)
+	grow(20000)
+	check("analyzed while empty, 20,000 rows now", true)
 
 	exec(`DELETE FROM notifications`)
 	grow(10)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
 	"github.com/onboardiq/onboardiq/internal/notify/wording"
@@ -256,9 +257,14 @@ ORDER BY p.deadline, p.project_id`, t).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var p openProject
 			var raised []string
-			if err := rows.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
+			var support pgtype.UUID
+			if err := rows.Scan(raw(&p.id), raw(&p.customerID), &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &support, &p.progress,
 				&p.finish, &p.atRisk, &p.reason, &raised); err != nil {
 				return err
+			}
+			if support.Valid {
+				id := uuid.UUID(support.Bytes)
+				p.supportMember = &id
 			}
 			for _, r := range raised {
 				kind, dedupe, _ := strings.Cut(r, " ")
@@ -280,8 +286,13 @@ WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
   AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var x scannedTask
-			if err := rows.Scan(&x.project, &x.id, &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &x.template, &x.byCustomer); err != nil {
+			var template pgtype.UUID
+			if err := rows.Scan(raw(&x.project), raw(&x.id), &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &template, &x.byCustomer); err != nil {
 				return err
+			}
+			if template.Valid {
+				id := uuid.UUID(template.Bytes)
+				x.template = &id
 			}
 			tasks = append(tasks, x)
 		}
@@ -305,7 +316,7 @@ GROUP BY t.template_task_id`, t).Query(func(rows pgx.Rows) error {
 	// count (finished predecessors hold nothing up).
 	b.Queue(`SELECT task_id, depends_on_task_id FROM task_dependencies WHERE tenant_id = $1`, t).Query(func(rows pgx.Rows) error {
 		var e [2]uuid.UUID
-		_, err := pgx.ForEachRow(rows, []any{&e[0], &e[1]}, func() error { edges = append(edges, e); return nil })
+		_, err := pgx.ForEachRow(rows, []any{raw(&e[0]), raw(&e[1])}, func() error { edges = append(edges, e); return nil })
 		return err
 	})
 	b.Queue(holidaysQuery, t).Query(func(rows pgx.Rows) (err error) {
@@ -364,6 +375,11 @@ GROUP BY t.template_task_id`, t).Query(func(rows pgx.Rows) error {
 	}
 	return f, nil
 }
+
+// raw lets pgx read a uuid straight into id's bytes: uuid.UUID is an
+// sql.Scanner, which pgx would feed a string to parse, the slow way for the
+// thousands of ids a scan reads.
+func raw(id *uuid.UUID) *[16]byte { return (*[16]byte)(id) }
 
 // scannedTask is a task of a project the scan looks at, as read.
 type scannedTask struct {

@@ -297,6 +297,7 @@ func (d *ScanData) Generate(ctx context.Context) (int, error) {
 	var made atomic.Int64
 	err = parallelChunks(ctx, len(todo), scanTenantsPerTx, o.GenerateWorkers, func(ctx context.Context, from, to int) error {
 		b := &pgx.Batch{}
+		b.Queue(propagateSet)
 		for _, i := range todo[from:to] {
 			// Tenant i's share: the projects spread evenly, the first
 			// tenants taking one more when they do not divide.
@@ -317,6 +318,11 @@ func (d *ScanData) Generate(ctx context.Context) (int, error) {
 	})
 	return int(made.Load()), err
 }
+
+// propagateSet makes Citus pass the transaction's SET LOCAL on to the
+// workers, as migrate sets it for the application role (on plain
+// PostgreSQL it is a setting nothing reads).
+const propagateSet = `SET LOCAL citus.propagate_set_commands = 'local'`
 
 // enterTenant is the SET LOCAL that enters a tenant (a SET takes no
 // parameters: the id is a parsed UUID, hex digits and dashes).
@@ -408,6 +414,7 @@ func (d *ScanData) Reset(ctx context.Context) error {
 	admin, ids, o := d.admin, d.IDs, d.o
 	err := parallelChunks(ctx, len(ids), scanTenantsPerTx, o.GenerateWorkers, func(ctx context.Context, from, to int) error {
 		b := &pgx.Batch{}
+		b.Queue(propagateSet)
 		for _, id := range ids[from:to] {
 			b.Queue(enterTenant(id))
 			b.Queue(`UPDATE projects SET forecast_finish = NULL, at_risk = false, risk_reason = NULL, forecast_at = NULL WHERE tenant_id = $1 AND forecast_at IS NOT NULL`, id)

@@ -314,8 +314,13 @@ func TestScanSecondRunWritesNothing(t *testing.T) {
 
 	// One open task is now due later: its project's forecast moves, and
 	// only that row is written.
-	f.exec(t, `UPDATE tasks SET due_at = due_at + interval '5 days' WHERE tenant_id = $1 AND description = 'Configure'
-AND project_id = (SELECT project_id FROM projects WHERE tenant_id = $1 AND name = 'Project 2')`, f.tenant)
+	// (The new date is computed here: Citus refuses timestamptz + interval
+	// over a column in an UPDATE.)
+	var due time.Time
+	f.scalar(t, &due, `SELECT t.due_at FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+WHERE t.tenant_id = $1 AND t.description = 'Configure' AND p.name = 'Project 2'`, f.tenant)
+	f.exec(t, `UPDATE tasks t SET due_at = $2 FROM projects p
+WHERE t.tenant_id = $1 AND p.tenant_id = $1 AND p.project_id = t.project_id AND t.description = 'Configure' AND p.name = 'Project 2'`, f.tenant, due.AddDate(0, 0, 5))
 	afterSecond := f.written(t)
 	if _, err := f.recorded.ScanOne(ctx, f.tenant, now); err != nil {
 		t.Fatal(err)

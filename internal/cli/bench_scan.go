@@ -71,7 +71,7 @@ store's own tenant deletion.`,
 			}
 			fmt.Fprintf(a.env.Stdout, "%d projects over %d tenants (%d scanned), %d tasks each, %d tenants at once, statistics %s; data %s in %.1f s\n",
 				rep.Projects, rep.Tenants, rep.TenantsScanned, rep.TasksPerProject, rep.Parallel,
-				map[bool]string{true: "analyzed", false: "as generated"}[rep.Analyzed], map[bool]string{true: "reused", false: "generated"}[rep.Reused], rep.GenerateSeconds)
+				map[bool]string{true: "vacuumed and analyzed", false: "as generated"}[rep.Analyzed], map[bool]string{true: "reused", false: "generated"}[rep.Reused], rep.GenerateSeconds)
 			w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintf(w, "RUN\tSECONDS\tPROJECTS/S\tSTATEMENTS\tROWS WRITTEN\tNOTIFICATIONS\tOVERDUE\tAT RISK\tGOAL S\t\n")
 			for _, r := range []struct {
@@ -96,7 +96,7 @@ store's own tenant deletion.`,
 	f.IntVar(&o.TasksPerProject, "tasks", 5, "tasks per project")
 	f.IntVar(&o.Parallel, "parallel", 0, "tenants scanned at once (0: the connection pool's size, ONBOARDIQ_DB_MAX_CONNS)")
 	f.IntVar(&o.GenerateWorkers, "workers", 2, "connections generating (and removing) tenants at once")
-	f.BoolVar(&o.Analyze, "analyze", true, "ANALYZE the generated tables before the scans, as autovacuum would in time")
+	f.BoolVar(&o.Analyze, "analyze", true, "VACUUM (ANALYZE) the generated tables before the scans, as autovacuum would in time")
 	f.BoolVar(&o.Keep, "keep", false, "keep the generated tenants for the next run with the same parameters")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c

@@ -15,12 +15,16 @@ var raiseAlertsTypes = []string{"uuid", "uuid[]", "text[]", "text[]", "text[]",
 	"uuid[]", "text[]", "text[]", "uuid[]", "jsonb[]"}
 
 // ExplainRaiseAlerts returns the plan of the statement that raises alerts
-// (raiseAlertsSQL) with their arguments, in tx, without running it: the
-// plan for these values, or with generic the plan prepared statements get
-// after their first executions, made without them. It is for the external
+// (raiseAlertsSQL) with their arguments, in tx, without running it, as the
+// scan runs it (after noSeqScan): the plan for these values, or with
+// generic the plan prepared statements get after their first executions,
+// made without them. It is for the external
 // EXPLAIN test, which needs a superuser to turn autovacuum off and ANALYZE.
 func (tx *Tx) ExplainRaiseAlerts(ctx context.Context, alerts []Alert, since time.Time, generic bool) (string, error) {
 	args := alertArgs(ctx, tx, alerts, since)
+	if _, err := tx.Exec(ctx, noSeqScan); err != nil {
+		return "", err
+	}
 	q := "EXPLAIN " + raiseAlertsSQL
 	if generic {
 		if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {

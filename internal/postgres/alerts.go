@@ -110,9 +110,9 @@ type Notified struct {
 // cooldown began. That check is a LATERAL … LIMIT 1 on
 // notifications_cooldown_idx (migration 00033): the planner cannot turn it
 // into a join over the whole table, and with sequential scans off
-// (noSeqScan) answers each recipient with an index probe whatever the
-// statistics say, and whatever they said when the plan was cached
-// (TestCooldownCheckUsesTheIndex).
+// (noSeqScan, as the scan runs it) answers each recipient with an index
+// probe whatever the statistics say, and whatever they said when the plan
+// was cached (TestCooldownCheckUsesTheIndex).
 // The notifications insert keeps ON CONFLICT on the dedupe index as the
 // last guard. Emails wanted now become deliveries; the raised alerts'
 // events are recorded.
@@ -232,16 +232,9 @@ func alertArgs(ctx context.Context, tx *Tx, alerts []Alert, since time.Time) []a
 		eProject, eAlert, eKind, eCustomer, eData}
 }
 
-// noSeqScan keeps the planner to indexes for the rest of the transaction.
-// The statement that raises alerts needs no sequential scan (every table
-// it reads it reads by key), and its plan is cached per connection: a plan
-// made while notifications was empty (a sequential scan of nothing is the
-// cheapest) would otherwise stay in use as the table grows, and the
-// cooldown check would read the whole table for every recipient.
-const noSeqScan = `SET LOCAL enable_seqscan = off`
-
 // queueAlerts queues on b the statement that raises alerts (raiseAlertsSQL)
-// in the tenant tx runs in, the cooldown begun at since, after noSeqScan.
+// in the tenant tx runs in, the cooldown begun at since. The scan's
+// transaction runs it with sequential scans off (noSeqScan, scan.go).
 func queueAlerts(ctx context.Context, b *pgx.Batch, tx *Tx, alerts []Alert, since time.Time) *alertBatch {
 	ab := &alertBatch{alerts: alerts, mailed: map[uuid.UUID]uuid.UUID{}}
 	type alertKey struct {
@@ -252,7 +245,6 @@ func queueAlerts(ctx context.Context, b *pgx.Batch, tx *Tx, alerts []Alert, sinc
 	for i, a := range alerts {
 		place[alertKey{a.ProjectID, a.Kind}] = i
 	}
-	b.Queue(noSeqScan)
 	b.Queue(raiseAlertsSQL, alertArgs(ctx, tx, alerts, since)...).Query(func(rows pgx.Rows) error {
 		var (
 			what               string

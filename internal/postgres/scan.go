@@ -211,6 +211,58 @@ func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
 		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
 }
 
+// The statements of the scan's read batch (readScanFacts), $1 the tenant.
+// They read each table by the tenant's index: with noSeqScan, whatever
+// plan a connection cached for them (TestScanReadsByIndex).
+const (
+	// The settings, and who the alerts go to.
+	scanSettingsSQL = `
+SELECT ` + settingsColumns + `,
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'sales_leader' AND disabled_at IS NULL),
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL)
+FROM tenants WHERE tenant_id = $1`
+	// The projects, each with the alerts raised for it (kind and dedupe).
+	scanProjectsSQL = `
+SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
+       p.forecast_finish, p.at_risk, p.risk_reason,
+       ARRAY(SELECT a.kind || ' ' || a.dedupe FROM project_alerts a WHERE a.tenant_id = $1 AND a.project_id = p.project_id)
+FROM projects p
+JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
+WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
+ORDER BY p.deadline, p.project_id`
+	// Their tasks but the cancelled: the completed ones for the counts and
+	// the lateness, the open ones for the forecast.
+	scanTasksSQL = `
+SELECT t.project_id, t.task_id, t.status = 'completed', t.due_at, t.completed_at,
+       CASE WHEN t.status <> 'completed' THEN t.description END, t.start_at, t.template_task_id, coalesce(u.role = 'customer', false)
+FROM tasks t
+JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
+WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
+  AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`
+	// How late each template task ran, on average, in the tenant's other
+	// projects (numeric, so the same rows give the same average).
+	scanHistorySQL = `
+SELECT t.template_task_id, avg(extract(epoch FROM t.completed_at - t.due_at) / 86400)::float8
+FROM tasks t
+JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+WHERE t.tenant_id = $1 AND t.status = 'completed' AND t.template_task_id IS NOT NULL AND t.due_at IS NOT NULL
+  AND NOT (p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled'))
+GROUP BY t.template_task_id`
+	scanDependenciesSQL = `SELECT task_id, depends_on_task_id FROM task_dependencies WHERE tenant_id = $1`
+)
+
+// noSeqScan keeps the planner to indexes for the rest of the scan's
+// transaction. Every statement of the scan reads a tenant's rows by an
+// index that leads with tenant_id, and each has its plan cached per
+// connection: a plan made while a table was empty (where a sequential scan
+// of nothing is cheapest) would otherwise stay in use as the table grows —
+// the projects' alerts read from project_alerts, the cooldown check from
+// notifications — and every tenant's scan would read the whole table, for
+// every project or recipient: a first scan over many tenants slows down as
+// it goes, quadratically.
+const noSeqScan = `SET LOCAL enable_seqscan = off`
+
 // readScanFacts reads, in one round trip (with BEGIN and the tenant's SET
 // LOCAL in front), everything the scan of the tenant tx runs in needs: its
 // settings and who the alerts go to; the running projects with a deadline,
@@ -235,25 +287,14 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, erro
 		tasks   []scannedTask
 	)
 	b := &pgx.Batch{}
-	b.Queue(`
-SELECT `+settingsColumns+`,
-       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'sales_leader' AND disabled_at IS NULL),
-       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL)
-FROM tenants WHERE tenant_id = $1`, t).QueryRow(func(r pgx.Row) (err error) {
+	b.Queue(noSeqScan)
+	b.Queue(scanSettingsSQL, t).QueryRow(func(r pgx.Row) (err error) {
 		f.settings, err = scanSettings(r, &f.leaders, &f.admins)
 		return err
 	})
-	// The projects, each with the alerts raised for it (kind and dedupe):
-	// the scan asks to raise only the others (the key still decides,
-	// against a concurrent scan).
-	b.Queue(`
-SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
-       p.forecast_finish, p.at_risk, p.risk_reason,
-       ARRAY(SELECT a.kind || ' ' || a.dedupe FROM project_alerts a WHERE a.tenant_id = $1 AND a.project_id = p.project_id)
-FROM projects p
-JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
-WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
-ORDER BY p.deadline, p.project_id`, t).Query(func(rows pgx.Rows) error {
+	// The scan asks to raise only the alerts not raised before (the key
+	// still decides, against a concurrent scan).
+	b.Queue(scanProjectsSQL, t).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var p openProject
 			var raised []string
@@ -274,16 +315,7 @@ ORDER BY p.deadline, p.project_id`, t).Query(func(rows pgx.Rows) error {
 		}
 		return rows.Err()
 	})
-	// Their tasks but the cancelled: the completed ones for the counts
-	// and the lateness, the open ones for the forecast.
-	b.Queue(`
-SELECT t.project_id, t.task_id, t.status = 'completed', t.due_at, t.completed_at,
-       CASE WHEN t.status <> 'completed' THEN t.description END, t.start_at, t.template_task_id, coalesce(u.role = 'customer', false)
-FROM tasks t
-JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
-LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
-WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
-  AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`, t).Query(func(rows pgx.Rows) error {
+	b.Queue(scanTasksSQL, t).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var x scannedTask
 			var template pgtype.UUID
@@ -298,15 +330,7 @@ WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
 		}
 		return rows.Err()
 	})
-	// How late each template task ran, on average, in the tenant's other
-	// projects (numeric, so the same rows give the same average).
-	b.Queue(`
-SELECT t.template_task_id, avg(extract(epoch FROM t.completed_at - t.due_at) / 86400)::float8
-FROM tasks t
-JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
-WHERE t.tenant_id = $1 AND t.status = 'completed' AND t.template_task_id IS NOT NULL AND t.due_at IS NOT NULL
-  AND NOT (p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled'))
-GROUP BY t.template_task_id`, t).Query(func(rows pgx.Rows) error {
+	b.Queue(scanHistorySQL, t).Query(func(rows pgx.Rows) error {
 		var id uuid.UUID
 		var days float64
 		_, err := pgx.ForEachRow(rows, []any{&id, &days}, func() error { d := days; history[id] = &d; return nil })
@@ -314,7 +338,7 @@ GROUP BY t.template_task_id`, t).Query(func(rows pgx.Rows) error {
 	})
 	// The dependencies; those between open tasks of one of these projects
 	// count (finished predecessors hold nothing up).
-	b.Queue(`SELECT task_id, depends_on_task_id FROM task_dependencies WHERE tenant_id = $1`, t).Query(func(rows pgx.Rows) error {
+	b.Queue(scanDependenciesSQL, t).Query(func(rows pgx.Rows) error {
 		var e [2]uuid.UUID
 		_, err := pgx.ForEachRow(rows, []any{raw(&e[0]), raw(&e[1])}, func() error { edges = append(edges, e); return nil })
 		return err

@@ -171,3 +171,51 @@ SELECT $1, c.customer_id, 'Project ' || i, now() - interval '1 day' FROM c, gene
 	}
 	check("analyzed", true)
 }
+
+// TestScanReadsByIndex: every statement of a tenant's scan that reads (and
+// the usage prune) uses the tenant's indexes, never a sequential scan, in
+// the plan made for the tenant and in the generic plan a connection
+// caches, even planned while the tables are empty — where a sequential
+// scan costs nothing, and a cached plan that made one would read a whole
+// table for every tenant (or every project) as it grows.
+func TestScanReadsByIndex(t *testing.T) {
+	t.Parallel()
+	if testdb.Citus() {
+		t.Skip("the plans are PostgreSQL's; Citus plans the shards' queries")
+	}
+	ctx := context.Background()
+	d := testdb.New(t)
+	super, err := pgx.Connect(ctx, d.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(ctx)
+	ten, err := d.App.CreateTenant(ctx, onboardiq.NewTenant{Name: "Acme", Slug: "acme", AdminEmail: "a@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range []string{"never analyzed", "analyzed"} {
+		if state == "analyzed" {
+			if _, err := super.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var plans map[string]string
+		err := d.App.InTenant(ctx, ten.Tenant.ID, func(ctx context.Context, tx *postgres.Tx) error {
+			var err error
+			plans, err = tx.ExplainScanReads(ctx, time.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plans) < 2*10 {
+			t.Fatalf("%d plans, want the 6 reads and the 5 deletes of the prune, each twice", len(plans))
+		}
+		for name, plan := range plans {
+			if strings.Contains(plan, "Seq Scan") {
+				t.Errorf("%s, %s: a sequential scan:\n%s", state, name, plan)
+			}
+		}
+	}
+}

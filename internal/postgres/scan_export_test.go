@@ -53,3 +53,61 @@ func (tx *Tx) ExplainRaiseAlerts(ctx context.Context, alerts []Alert, since time
 	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return strings.Join(lines, "\n"), err
 }
+
+// ExplainScanReads returns the plans of the statements of the scan's read
+// batch (and its usage prune), in tx, as the scan runs them (after
+// noSeqScan), without running them: each with the plan for the tenant, then
+// the generic plan.
+func (tx *Tx) ExplainScanReads(ctx context.Context, now time.Time) (map[string]string, error) {
+	if _, err := tx.Exec(ctx, noSeqScan); err != nil {
+		return nil, err
+	}
+	b := &pgx.Batch{}
+	queuePruneUsage(b, tx.TenantID(), now)
+	stmts := map[string][]any{
+		"settings": {scanSettingsSQL}, "projects": {scanProjectsSQL}, "tasks": {scanTasksSQL}, "history": {scanHistorySQL},
+		"dependencies": {scanDependenciesSQL}, "holidays": {holidaysQuery},
+	}
+	for i, q := range b.QueuedQueries {
+		stmts[fmt.Sprintf("prune %d", i)] = append([]any{q.SQL}, q.Arguments[1:]...)
+	}
+	out := map[string]string{}
+	for name, s := range stmts {
+		sql, args := s[0].(string), append([]any{tx.TenantID()}, s[1:]...)
+		rows, err := tx.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[name] = strings.Join(lines, "\n")
+		// The generic plan: what a connection caches after five runs.
+		if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `PREPARE scan_read AS `+sql); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		literals := make([]string, len(args))
+		for i := range args {
+			literals[i] = fmt.Sprintf("$%d", i+1)
+		}
+		rows, err = tx.Query(ctx, "EXPLAIN EXECUTE scan_read("+strings.Join(literals, ", ")+")", append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+		if err != nil {
+			return nil, fmt.Errorf("%s generic: %w", name, err)
+		}
+		lines, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("%s generic: %w", name, err)
+		}
+		out[name+" (generic)"] = strings.Join(lines, "\n")
+		for _, q := range []string{`DEALLOCATE scan_read`, `SET LOCAL plan_cache_mode = auto`} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}

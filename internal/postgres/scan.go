@@ -82,9 +82,9 @@ type scanFacts struct {
 	admins   []uuid.UUID
 	raised   map[alertKey]bool
 	// statements is how many the round trip sent (BEGIN and SET LOCAL
-	// included), pruned how many usage events it deleted.
+	// included); prune says the tenant has usage past its retention.
 	statements int
-	pruned     int64
+	prune      bool
 }
 
 // scanTenant looks at every running project with a deadline in the tenant
@@ -98,13 +98,13 @@ type scanFacts struct {
 // prunes the tenant's usage older than its retention.
 //
 // Its cost does not grow with the tenant's projects in statements: one
-// batch reads every fact and prunes the usage past its retention
-// (readScanFacts), the forecasts are computed in Go, and when anything
-// changed one more batch writes it — the forecasts that moved, in one
-// UPDATE; the alerts not raised before, in one statement for all projects
-// and recipients (queueAlerts) — after which one insert queues the alerts'
-// jobs. A scan that finds nothing changed sends the read batch and COMMIT,
-// and writes no row.
+// batch reads every fact (readScanFacts), the forecasts are computed in
+// Go, and when anything changed one more batch writes it — the forecasts
+// that moved, in one UPDATE; the alerts not raised before, in one
+// statement for all projects and recipients (queueAlerts); the usage past
+// its retention — after which one insert queues the alerts' jobs. A scan
+// that finds nothing changed sends the read batch and COMMIT, and writes
+// no row.
 func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
 	res := &ScanResult{TenantID: tx.TenantID(), Notifications: []Notified{}}
 	f, err := readScanFacts(ctx, tx, now)
@@ -182,12 +182,18 @@ WHERE p.tenant_id = $1 AND p.project_id = f.project_id
 		since := now.Add(-time.Duration(f.settings.CooldownHours) * time.Hour)
 		raised = queueAlerts(ctx, b, tx, alerts, since)
 	}
-	res.Written += f.pruned
+	var pruned *int64
+	if f.prune { // usage older than the tenant's retention (usage.go)
+		pruned = queuePruneUsage(b, tx.TenantID(), now)
+	}
 	if len(b.QueuedQueries) > 0 { // a scan that finds nothing changed writes nothing
 		res.Statements += len(b.QueuedQueries)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
+	}
+	if pruned != nil {
+		res.Written += *pruned
 	}
 	if raised != nil {
 		n, jobs, err := raised.finish(ctx, tx, f.settings, now)
@@ -215,12 +221,36 @@ func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
 // They read each table by the tenant's index: with noSeqScan, whatever
 // plan a connection cached for them (TestScanReadsByIndex).
 const (
-	// The settings, and who the alerts go to.
-	scanSettingsSQL = `
+	// The tenant's facts, in one row: its settings; who the alerts go to;
+	// its holidays; how late each template task ran, on average, in its
+	// projects the scan does not look at (numeric, so the same rows give
+	// the same average); its dependencies; and whether it has usage past
+	// its retention as of $2.
+	scanTenantSQL = `
 SELECT ` + settingsColumns + `,
        ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'sales_leader' AND disabled_at IS NULL),
-       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL)
-FROM tenants WHERE tenant_id = $1`
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL),
+       ARRAY(SELECT to_char(day, 'YYYY-MM-DD') FROM tenant_holidays WHERE tenant_id = $1 ORDER BY day),
+       h.templates, h.late, d.tasks, d.predecessors,
+       ` + usagePastRetentionSQL + `
+FROM tenants t
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(template_task_id ORDER BY template_task_id), '{}'), coalesce(array_agg(late ORDER BY template_task_id), '{}')
+    FROM (
+        SELECT k.template_task_id, avg(extract(epoch FROM k.completed_at - k.due_at) / 86400)::float8 AS late
+        FROM tasks k
+        JOIN projects p ON p.tenant_id = k.tenant_id AND p.project_id = k.project_id
+        WHERE k.tenant_id = $1 AND k.status = 'completed' AND k.template_task_id IS NOT NULL AND k.due_at IS NOT NULL
+          AND NOT (p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled'))
+        GROUP BY k.template_task_id
+    ) history
+) h (templates, late)
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(task_id ORDER BY task_id, depends_on_task_id), '{}'),
+           coalesce(array_agg(depends_on_task_id ORDER BY task_id, depends_on_task_id), '{}')
+    FROM task_dependencies WHERE tenant_id = $1
+) d (tasks, predecessors)
+WHERE t.tenant_id = $1`
 	// The projects, each with the alerts raised for it (kind and dedupe).
 	scanProjectsSQL = `
 SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
@@ -240,16 +270,6 @@ JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
 LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
 WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
   AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`
-	// How late each template task ran, on average, in the tenant's other
-	// projects (numeric, so the same rows give the same average).
-	scanHistorySQL = `
-SELECT t.template_task_id, avg(extract(epoch FROM t.completed_at - t.due_at) / 86400)::float8
-FROM tasks t
-JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
-WHERE t.tenant_id = $1 AND t.status = 'completed' AND t.template_task_id IS NOT NULL AND t.due_at IS NOT NULL
-  AND NOT (p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled'))
-GROUP BY t.template_task_id`
-	scanDependenciesSQL = `SELECT task_id, depends_on_task_id FROM task_dependencies WHERE tenant_id = $1`
 )
 
 // noSeqScan keeps the planner to indexes for the rest of the scan's
@@ -264,14 +284,14 @@ GROUP BY t.template_task_id`
 const noSeqScan = `SET LOCAL enable_seqscan = off`
 
 // readScanFacts reads, in one round trip (with BEGIN and the tenant's SET
-// LOCAL in front), everything the scan of the tenant tx runs in needs: its
-// settings and who the alerts go to; the running projects with a deadline,
-// their stored forecasts and the alerts raised for them; their tasks; how
-// late each template task ran in the tenant's other projects; the
-// dependencies; the holidays. Each table is read once, by the tenant's
-// index: the projects' counts and lateness and the dependencies between
-// open tasks are worked out here, from the rows. The same round trip
-// deletes the tenant's usage older than its retention as of now.
+// LOCAL in front) of four statements, everything the scan of the tenant tx
+// runs in needs: the tenant's row of facts (scanTenantSQL: its settings,
+// who the alerts go to, its holidays, how late each template task ran in
+// its other projects, its dependencies, whether it has usage past its
+// retention as of now); the running projects with a deadline, their stored
+// forecasts and the alerts raised for them; their tasks. Each table is
+// read once, by the tenant's index: the projects' counts and lateness and
+// the dependencies between open tasks are worked out here, from the rows.
 func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, error) {
 	f := &scanFacts{open: map[uuid.UUID][]forecastpkg.Task{}, raised: map[alertKey]bool{}}
 	t := tx.TenantID()
@@ -280,17 +300,36 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, erro
 		index   int
 	}
 	var (
-		where   = map[uuid.UUID]place{}    // open task → its place in f.open
-		edges   [][2]uuid.UUID             // task, predecessor
-		history = map[uuid.UUID]*float64{} // template task → how late it ran elsewhere, in days
+		where   = map[uuid.UUID]place{}   // open task → its place in f.open
+		edges   [][2]uuid.UUID            // task, predecessor
+		history = map[[16]byte]*float64{} // template task → how late it ran elsewhere, in days
 		late    = map[uuid.UUID]*lateness{}
 		tasks   []scannedTask
 	)
 	b := &pgx.Batch{}
 	b.Queue(noSeqScan)
-	b.Queue(scanSettingsSQL, t).QueryRow(func(r pgx.Row) (err error) {
-		f.settings, err = scanSettings(r, &f.leaders, &f.admins)
-		return err
+	b.Queue(scanTenantSQL, t, now).QueryRow(func(r pgx.Row) error {
+		var (
+			holidays            []string
+			templates           [][16]byte
+			late                []float64
+			tasks, predecessors [][16]byte
+			err                 error
+		)
+		f.settings, err = scanSettings(r, &f.leaders, &f.admins, &holidays, &templates, &late, &tasks, &predecessors, &f.prune)
+		if err != nil {
+			return err
+		}
+		for _, d := range holidays {
+			f.holidays = append(f.holidays, onboardiq.Holiday{Day: d})
+		}
+		for i, id := range templates {
+			history[uuid.UUID(id)] = &late[i]
+		}
+		for i := range tasks {
+			edges = append(edges, [2]uuid.UUID{uuid.UUID(tasks[i]), uuid.UUID(predecessors[i])})
+		}
+		return nil
 	})
 	// The scan asks to raise only the alerts not raised before (the key
 	// still decides, against a concurrent scan).
@@ -330,30 +369,10 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, erro
 		}
 		return rows.Err()
 	})
-	b.Queue(scanHistorySQL, t).Query(func(rows pgx.Rows) error {
-		var id uuid.UUID
-		var days float64
-		_, err := pgx.ForEachRow(rows, []any{&id, &days}, func() error { d := days; history[id] = &d; return nil })
-		return err
-	})
-	// The dependencies; those between open tasks of one of these projects
-	// count (finished predecessors hold nothing up).
-	b.Queue(scanDependenciesSQL, t).Query(func(rows pgx.Rows) error {
-		var e [2]uuid.UUID
-		_, err := pgx.ForEachRow(rows, []any{raw(&e[0]), raw(&e[1])}, func() error { edges = append(edges, e); return nil })
-		return err
-	})
-	b.Queue(holidaysQuery, t).Query(func(rows pgx.Rows) (err error) {
-		f.holidays, err = scanHolidays(rows)
-		return err
-	})
-	// The usage older than the tenant's retention goes too (usage.go).
-	pruned := queuePruneUsage(b, t, now)
 	f.statements = 2 + len(b.QueuedQueries)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
-	f.pruned = *pruned
 
 	for _, x := range tasks {
 		l := late[x.project]

@@ -55,7 +55,7 @@ func (tx *Tx) ExplainRaiseAlerts(ctx context.Context, alerts []Alert, since time
 }
 
 // ExplainScanReads returns the plans of the statements of the scan's read
-// batch (and its usage prune), in tx, as the scan runs them (after
+// batch (and of its usage prune), in tx, as the scan runs them (after
 // noSeqScan), without running them: each with the plan for the tenant, then
 // the generic plan.
 func (tx *Tx) ExplainScanReads(ctx context.Context, now time.Time) (map[string]string, error) {
@@ -64,10 +64,7 @@ func (tx *Tx) ExplainScanReads(ctx context.Context, now time.Time) (map[string]s
 	}
 	b := &pgx.Batch{}
 	queuePruneUsage(b, tx.TenantID(), now)
-	stmts := map[string][]any{
-		"settings": {scanSettingsSQL}, "projects": {scanProjectsSQL}, "tasks": {scanTasksSQL}, "history": {scanHistorySQL},
-		"dependencies": {scanDependenciesSQL}, "holidays": {holidaysQuery},
-	}
+	stmts := map[string][]any{"tenant": {scanTenantSQL, now}, "projects": {scanProjectsSQL}, "tasks": {scanTasksSQL}}
 	for i, q := range b.QueuedQueries {
 		stmts[fmt.Sprintf("prune %d", i)] = append([]any{q.SQL}, q.Arguments[1:]...)
 	}

@@ -301,8 +301,7 @@ func TestScanSecondRunWritesNothing(t *testing.T) {
 	if c := changed(afterFirst, f.written(t)); len(c) != 0 {
 		t.Errorf("the second scan at the same moment changed %v", c)
 	}
-	// After the batch that reads (with the usage prune's deletes, of
-	// nothing here): COMMIT, nothing else.
+	// After the batch that reads: COMMIT, nothing else.
 	trips := f.rec.take()
 	for _, trip := range trips[1:] {
 		for _, w := range trip {
@@ -333,9 +332,9 @@ WHERE t.tenant_id = $1 AND p.tenant_id = $1 AND p.project_id = t.project_id AND 
 // TestScanStatementsDoNotGrowWithProjects: a tenant's scan sends the same
 // statements in the same round trips with 3 projects as with 60, on its
 // first run (which writes forecasts and raises alerts) and on its second
-// (which finds nothing to write): one batch that reads (and prunes the
-// usage past its retention), one that writes, one insert of the jobs,
-// COMMIT — and only the first and the last when nothing changed.
+// (which finds nothing to write): one batch that reads, one that writes,
+// one insert of the jobs, COMMIT — and only the first and the last when
+// nothing changed.
 func TestScanStatementsDoNotGrowWithProjects(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -366,8 +365,8 @@ func TestScanStatementsDoNotGrowWithProjects(t *testing.T) {
 		if !slices.EqualFunc(small, large, slices.Equal) {
 			t.Errorf("%s scan: 3 projects sent %v, 60 sent %v; want the same", runs.name, small, large)
 		}
-		if len(large) > runs.most || statements(large) > 20 {
-			t.Errorf("%s scan: %d round trips, %d statements; want at most %d round trips, 20 statements", runs.name, len(large), statements(large), runs.most)
+		if len(large) > runs.most || statements(large) > 12 {
+			t.Errorf("%s scan: %d round trips, %d statements; want at most %d round trips, 12 statements", runs.name, len(large), statements(large), runs.most)
 		}
 	}
 }

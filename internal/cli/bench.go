@@ -35,7 +35,7 @@ bench http (see bench http --help) and any added beside them.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runBench(cmd.Context(), "bench", f, true) },
 	}
 	f.add(cmd)
-	cmd.AddCommand(a.benchSearchCmd(), a.benchHTTPCmd(), a.benchAllCmd())
+	cmd.AddCommand(a.benchSearchCmd(), a.benchHTTPCmd(), a.benchAllCmd(), a.benchScanCmd())
 	return cmd
 }
 

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,7 +14,10 @@ import (
 )
 
 func (a *app) scanCmd() *cobra.Command {
-	var once, asJSON bool
+	var (
+		once, asJSON bool
+		parallel     int
+	)
 	c := &cobra.Command{
 		Use:   "scan",
 		Short: "Run the delay scan now",
@@ -19,20 +25,32 @@ func (a *app) scanCmd() *cobra.Command {
 notify the sales leaders and the customer's support member (and, after the
 escalation delay, the admins); projects forecast to miss it are flagged at risk.
 Each alert happens once per project and deadline, so running it again adds
-nothing. The emails and webhooks it queues are sent by onboardiq serve.`,
+nothing. The emails and webhooks it queues are sent by onboardiq serve.
+
+Tenants are scanned --parallel at a time (by default as many as the
+connection pool holds, ONBOARDIQ_DB_MAX_CONNS), each in its own transaction,
+and each tenant's notifications are printed as it finishes: the summary comes
+last (with --json, the counts follow the list).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !once {
 				return usageError{fmt.Errorf("scan runs periodically inside serve; use --once to run one scan now")}
+			}
+			if cmd.Flags().Changed("parallel") && parallel < 1 {
+				return usageError{fmt.Errorf("--parallel must be at least 1")}
 			}
 			db, _, err := a.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			if !cmd.Flags().Changed("parallel") {
+				parallel = int(db.Pool.Config().MaxConns)
+			}
+			p := a.newScanPrinter(asJSON)
 			// A tenant that fails is reported after the others' results.
-			results, scanErr := db.Scan(cmd.Context(), time.Now())
-			if err := a.printScan(results, asJSON); err != nil {
+			scanErr := db.ScanAll(cmd.Context(), time.Now(), parallel, p.tenant)
+			if err := p.finish(); err != nil {
 				return err
 			}
 			return scanErr
@@ -40,31 +58,81 @@ nothing. The emails and webhooks it queues are sent by onboardiq serve.`,
 	}
 	c.Flags().BoolVar(&once, "once", false, "run one scan now")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().IntVar(&parallel, "parallel", 0, "tenants scanned at once (default: the connection pool's size)")
 	return c
 }
 
-func (a *app) printScan(results []*postgres.ScanResult, asJSON bool) error {
-	var all []postgres.Notified
-	overdue, risk := 0, 0
-	for _, r := range results {
-		all = append(all, r.Notifications...)
-		overdue, risk = overdue+r.Overdue, risk+r.AtRisk
-	}
+// scanPrinter prints a scan's results tenant by tenant, as they come, so
+// that a scan of any size holds one tenant's notifications at a time. In
+// JSON it writes one object, {"notifications": […], "tenants",
+// "overdue_projects", "at_risk_projects"}, the list first.
+type scanPrinter struct {
+	a                         *app
+	asJSON                    bool
+	tenants, overdue, risk, n int
+	err                       error // the first write that failed
+}
+
+func (a *app) newScanPrinter(asJSON bool) *scanPrinter {
+	p := &scanPrinter{a: a, asJSON: asJSON}
 	if asJSON {
-		if all == nil {
-			all = []postgres.Notified{}
+		p.write("{\n  \"notifications\": [")
+	}
+	return p
+}
+
+func (p *scanPrinter) write(s string) {
+	if p.err == nil {
+		_, p.err = io.WriteString(p.a.env.Stdout, s)
+	}
+}
+
+// tenant prints one tenant's result.
+func (p *scanPrinter) tenant(r *postgres.ScanResult) error {
+	p.tenants, p.overdue, p.risk = p.tenants+1, p.overdue+r.Overdue, p.risk+r.AtRisk
+	if p.asJSON {
+		for _, n := range r.Notifications {
+			b, err := json.MarshalIndent(n, "    ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := ",\n    "
+			if p.n == 0 {
+				sep = "\n    "
+			}
+			p.write(sep + string(b))
+			p.n++
 		}
-		return a.printJSON(map[string]any{"tenants": len(results), "overdue_projects": overdue, "at_risk_projects": risk, "notifications": all})
+		return p.err
 	}
-	fmt.Fprintf(a.env.Stdout, "Scanned %d tenant(s): %d overdue and %d at-risk project(s); %d new notification(s).\n", len(results), overdue, risk, len(all))
-	if len(all) == 0 {
-		return nil
+	if len(r.Notifications) == 0 {
+		return p.err
 	}
-	w := a.table("KIND\tTO\tEMAIL\tTITLE")
-	for _, n := range all {
+	w := tabwriter.NewWriter(p.a.env.Stdout, 2, 4, 2, ' ', 0)
+	if p.n == 0 {
+		fmt.Fprintln(w, "KIND\tTO\tEMAIL\tTITLE")
+	}
+	for _, n := range r.Notifications {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Kind, n.Email, n.EmailDelivery, n.Title)
 	}
-	return w.Flush()
+	p.n += len(r.Notifications)
+	if err := w.Flush(); err != nil && p.err == nil {
+		p.err = err
+	}
+	return p.err
+}
+
+// finish prints the totals.
+func (p *scanPrinter) finish() error {
+	if p.asJSON {
+		if p.n > 0 {
+			p.write("\n  ")
+		}
+		p.write(fmt.Sprintf("],\n  \"tenants\": %d,\n  \"overdue_projects\": %d,\n  \"at_risk_projects\": %d\n}\n", p.tenants, p.overdue, p.risk))
+		return p.err
+	}
+	p.write(fmt.Sprintf("Scanned %d tenant(s): %d overdue and %d at-risk project(s); %d new notification(s).\n", p.tenants, p.overdue, p.risk, p.n))
+	return p.err
 }
 
 func (a *app) deliveriesCmd() *cobra.Command {

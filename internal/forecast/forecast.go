@@ -119,10 +119,14 @@ func Of(p Project, now time.Time) (r Result, ok bool) {
 			why = append(why, fmt.Sprintf("%d %s task%s overdue by up to %.0f day%s", n, who, plural(n), d, plural(int(d))))
 		}
 	}
-	if c := ChainOf(p, now); len(c.Path) >= 2 && c.Finish.After(finish) {
-		finish = c.Finish
-		why = append(why, fmt.Sprintf("the chain of %d dependent tasks ending with “%s” needs %d working day%s, until %s",
-			len(c.Path), p.Open[c.Path[len(c.Path)-1]].Name, c.Days, plural(c.Days), c.Finish.Format("2 Jan")))
+	// A chain is two tasks or more: without a dependency there is none
+	// (and no need to count working days).
+	if waits(p.Open) {
+		if c := ChainOf(p, now); len(c.Path) >= 2 && c.Finish.After(finish) {
+			finish = c.Finish
+			why = append(why, fmt.Sprintf("the chain of %d dependent tasks ending with “%s” needs %d working day%s, until %s",
+				len(c.Path), p.Open[c.Path[len(c.Path)-1]].Name, c.Days, plural(c.Days), c.Finish.Format("2 Jan")))
+		}
 	}
 	elapsed := now.Sub(p.Start).Hours()/24 - float64(p.HeldDays)
 	if p.Completed >= paceMinTasks && elapsed >= paceMinDays {
@@ -140,6 +144,16 @@ func Of(p Project, now time.Time) (r Result, ok bool) {
 		r.Reason = strings.ToUpper(s[:1]) + s[1:]
 	}
 	return r, true
+}
+
+// waits reports whether one of the tasks waits on another.
+func waits(tasks []Task) bool {
+	for _, t := range tasks {
+		if len(t.DependsOn) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Chain is the longest chain of open work through dependencies.

@@ -19,27 +19,24 @@ import (
 // fails is retried on its own and never holds up another.
 
 // perTenant enqueues one job per tenant, each made by args, unique by its
-// arguments within period.
+// arguments within period. It walks the tenants a page at a time and
+// enqueues each page in one insert, so what it holds does not grow with the
+// number of tenants.
 func perTenant(ctx context.Context, db *postgres.DB, period time.Duration, args func(uuid.UUID) river.JobArgs) error {
-	tenants, err := db.AllTenantIDs(ctx)
-	if err != nil {
-		return err
-	}
-	if len(tenants) == 0 {
-		return nil
-	}
-	params := make([]river.InsertManyParams, len(tenants))
-	for i, t := range tenants {
-		params[i] = river.InsertManyParams{Args: args(t), InsertOpts: &river.InsertOpts{
-			MaxAttempts: 5,
-			UniqueOpts:  river.UniqueOpts{ByArgs: true, ByPeriod: period},
-		}}
-	}
 	client := river.ClientFromContext[pgx.Tx](ctx)
-	if _, err := client.InsertMany(ctx, params); err != nil {
-		return fmt.Errorf("enqueue per-tenant jobs: %w", err)
-	}
-	return nil
+	return db.WalkTenants(ctx, func(tenants []uuid.UUID) error {
+		params := make([]river.InsertManyParams, len(tenants))
+		for i, t := range tenants {
+			params[i] = river.InsertManyParams{Args: args(t), InsertOpts: &river.InsertOpts{
+				MaxAttempts: 5,
+				UniqueOpts:  river.UniqueOpts{ByArgs: true, ByPeriod: period},
+			}}
+		}
+		if _, err := client.InsertMany(ctx, params); err != nil {
+			return fmt.Errorf("enqueue per-tenant jobs: %w", err)
+		}
+		return nil
+	})
 }
 
 // ScanWorker enqueues the delay scan of every tenant.

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	forecastpkg "github.com/onboardiq/onboardiq/internal/forecast"
 	"github.com/onboardiq/onboardiq/internal/notify/wording"
@@ -37,6 +41,12 @@ type ScanResult struct {
 	Overdue       int        `json:"overdue_projects"`
 	AtRisk        int        `json:"at_risk_projects"`
 	Notifications []Notified `json:"notifications"`
+	// What the scan cost and wrote (for the bench): the statements it sent,
+	// BEGIN, SET LOCAL and COMMIT included and River's insert of the jobs
+	// counted as one; and the rows it wrote: forecasts, notifications,
+	// their email deliveries, events, jobs, usage events pruned.
+	Statements int   `json:"statements"`
+	Written    int64 `json:"rows_written"`
 }
 
 // openProject is an open project, as the scan sees it.
@@ -50,6 +60,31 @@ type openProject struct {
 	completed, total int
 	avgLateDays      float64
 	progress         float64
+	// The forecast stored by the last scan that changed it.
+	finish *time.Time
+	atRisk bool
+	reason *string
+}
+
+// alertKey names an alert raised already: project, kind and dedupe.
+type alertKey struct {
+	project      uuid.UUID
+	kind, dedupe string
+}
+
+// scanFacts is everything one tenant's scan reads, in one round trip.
+type scanFacts struct {
+	settings onboardiq.NotificationSettings
+	projects []openProject
+	open     map[uuid.UUID][]forecastpkg.Task // each project's open tasks
+	holidays []onboardiq.Holiday
+	leaders  []uuid.UUID
+	admins   []uuid.UUID
+	raised   map[alertKey]bool
+	// statements is how many the round trip sent (BEGIN and SET LOCAL
+	// included); prune says the tenant has usage past its retention.
+	statements int
+	prune      bool
 }
 
 // scanTenant looks at every running project with a deadline in the tenant
@@ -59,99 +94,362 @@ type openProject struct {
 // delay, the admins);
 // a project whose forecast passes its deadline alerts them that it is at
 // risk. Each alert happens once per project, kind and deadline, so moving
-// the deadline re-arms it and concurrent scans cannot double it.
+// the deadline re-arms it and concurrent scans cannot double it. It also
+// prunes the tenant's usage older than its retention.
+//
+// Its cost does not grow with the tenant's projects in statements: one
+// batch reads every fact (readScanFacts), the forecasts are computed in
+// Go, and when anything changed one more batch writes it — the forecasts
+// that moved, in one UPDATE; the alerts not raised before, in one
+// statement for all projects and recipients (queueAlerts); the usage past
+// its retention — after which one insert queues the alerts' jobs. A scan
+// that finds nothing changed sends the read batch and COMMIT, and writes
+// no row.
 func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
 	res := &ScanResult{TenantID: tx.TenantID(), Notifications: []Notified{}}
-	settings, err := loadSettings(ctx, tx)
+	f, err := readScanFacts(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `
-SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
-       count(t.task_id) FILTER (WHERE t.status = 'completed'),
-       count(t.task_id) FILTER (WHERE t.status <> 'cancelled'),
-       coalesce(avg(greatest(0, extract(epoch FROM t.completed_at - t.due_at) / 86400)) FILTER (WHERE t.status = 'completed' AND t.due_at IS NOT NULL), 0)
-FROM projects p
-JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
-LEFT JOIN tasks t ON t.tenant_id = p.tenant_id AND t.project_id = p.project_id
-WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
-GROUP BY p.tenant_id, p.project_id, c.name, c.support_member_id
-ORDER BY p.deadline`, tx.TenantID())
-	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
-	}
-	projects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (openProject, error) {
-		var p openProject
-		err := r.Scan(&p.id, &p.customerID, &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress, &p.completed, &p.total, &p.avgLateDays)
-		return p, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(projects) == 0 {
-		return res, nil
-	}
-	leaders, err := usersWithRole(ctx, tx, "sales_leader")
-	if err != nil {
-		return nil, err
-	}
-	admins, err := usersWithRole(ctx, tx, "admin")
-	if err != nil {
-		return nil, err
-	}
-	forecasts, err := forecast(ctx, tx, projects, now)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range projects {
-		recipients := append([]uuid.UUID{}, leaders...)
-		if p.supportMember != nil {
-			recipients = append(recipients, *p.supportMember)
+	res.Statements = f.statements
+	cal := calendarOf(f.holidays)
+	var (
+		alerts                                 []Alert
+		saveIDs, saveFinish, saveRisk, saveWhy = []uuid.UUID{}, []time.Time{}, []bool{}, []*string{}
+	)
+	for _, p := range f.projects {
+		r, forecast := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
+			AvgLateDays: p.avgLateDays, Open: f.open[p.id], Calendar: cal}, now)
+		if forecast && p.forecastChanged(r) {
+			saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
+			saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
 		}
 		deadline := p.deadline.UTC().Format(time.RFC3339)
-		data := map[string]any{"project": map[string]any{"id": p.id, "name": p.name, "deadline": deadline, "progress": p.progress,
-			"customer": map[string]any{"id": p.customerID, "name": p.customer}}}
-		projectEvent := func(kind onboardiq.EventKind) *onboardiq.Event {
-			return &onboardiq.Event{Kind: kind, CustomerID: &p.customerID, ProjectID: &p.id, Data: data}
+		raise := func(kind string) bool { return !f.raised[alertKey{p.id, kind, deadline}] }
+		recipients := func() []uuid.UUID {
+			out := append([]uuid.UUID{}, f.leaders...)
+			if p.supportMember != nil {
+				out = append(out, *p.supportMember)
+			}
+			return out
 		}
-		var notified []Notified
+		data := func() map[string]any {
+			return map[string]any{"project": map[string]any{"id": p.id, "name": p.name, "deadline": deadline, "progress": p.progress,
+				"customer": map[string]any{"id": p.customerID, "name": p.customer}}}
+		}
 		words := wording.Project{Name: p.name, Customer: p.customer, Deadline: p.deadline, Progress: p.progress}
-		if p.deadline.Before(now) {
+		switch {
+		case p.deadline.Before(now):
 			res.Overdue++
-			late := now.Sub(p.deadline)
-			msg := wording.Overdue(words)
-			n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
-				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectOverdue)}, now)
-
-			if err != nil {
-				return nil, err
+			if raise(KindProjectOverdue) {
+				msg := wording.Overdue(words)
+				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
+					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectOverdue, CustomerID: &p.customerID, Data: data()}})
 			}
-			notified = append(notified, n...)
-			if late >= time.Duration(settings.EscalateAfterDays)*24*time.Hour {
+			if now.Sub(p.deadline) >= time.Duration(f.settings.EscalateAfterDays)*24*time.Hour && raise(KindOverdueEscalated) {
 				msg := wording.OverdueEscalated(words, now)
-				n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
-					Recipients: admins}, now)
-
-				if err != nil {
-					return nil, err
-				}
-				notified = append(notified, n...)
+				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindOverdueEscalated, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
+					Recipients: f.admins})
 			}
-		} else if f := forecasts[p.id]; f.AtRisk {
+		case forecast && r.AtRisk:
 			res.AtRisk++
-			data["reason"], data["forecast_finish"] = f.Reason, f.Finish.UTC().Format(time.RFC3339)
-			msg := wording.AtRisk(words, f.Reason)
-			n, err := raiseAlert(ctx, tx, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: f.Reason,
-				Recipients: recipients, Event: projectEvent(onboardiq.EventProjectAtRisk)}, now)
-
-			if err != nil {
-				return nil, err
+			if raise(KindProjectAtRisk) {
+				d := data()
+				d["reason"], d["forecast_finish"] = r.Reason, r.Finish.UTC().Format(time.RFC3339)
+				msg := wording.AtRisk(words, r.Reason)
+				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: r.Reason,
+					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectAtRisk, CustomerID: &p.customerID, Data: d}})
 			}
-			notified = append(notified, n...)
 		}
-		res.Notifications = append(res.Notifications, notified...)
+	}
+
+	b := &pgx.Batch{}
+	if len(saveIDs) > 0 {
+		// IS DISTINCT FROM keeps a concurrent scan that saved the same
+		// forecast first from writing it again.
+		b.Queue(`
+UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reason = f.reason, forecast_at = $6
+FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f (project_id, finish, at_risk, reason)
+WHERE p.tenant_id = $1 AND p.project_id = f.project_id
+  AND (p.forecast_finish, p.at_risk, p.risk_reason) IS DISTINCT FROM (f.finish, f.at_risk, f.reason)`,
+			tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now).Exec(func(tag pgconn.CommandTag) error {
+			res.Written += tag.RowsAffected()
+			return nil
+		})
+	}
+	var raised *alertBatch
+	if len(alerts) > 0 {
+		since := now.Add(-time.Duration(f.settings.CooldownHours) * time.Hour)
+		raised = queueAlerts(ctx, b, tx, alerts, since)
+	}
+	var pruned *int64
+	if f.prune { // usage older than the tenant's retention (usage.go)
+		pruned = queuePruneUsage(b, tx.TenantID(), now)
+	}
+	if len(b.QueuedQueries) > 0 { // a scan that finds nothing changed writes nothing
+		res.Statements += len(b.QueuedQueries)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+	}
+	if pruned != nil {
+		res.Written += *pruned
+	}
+	if raised != nil {
+		n, jobs, err := raised.finish(ctx, tx, f.settings, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Notifications = append(res.Notifications, n...)
+		res.Written += int64(len(n) + raised.deliveries() + len(raised.events) + jobs)
+		if jobs > 0 {
+			res.Statements++
+		}
 	}
 	return res, nil
+}
+
+// forecastChanged reports whether r differs from the forecast p has
+// stored, as stored: to the microsecond.
+func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
+	reason := nullIfEmpty(r.Reason)
+	return p.finish == nil || !p.finish.Equal(r.Finish.Truncate(time.Microsecond)) || p.atRisk != r.AtRisk ||
+		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
+}
+
+// The statements of the scan's read batch (readScanFacts), $1 the tenant.
+// They read each table by the tenant's index: with noSeqScan, whatever
+// plan a connection cached for them (TestScanReadsByIndex).
+const (
+	// The tenant's facts, in one row: its settings; who the alerts go to;
+	// its holidays; how late each template task ran, on average, in its
+	// projects the scan does not look at (numeric, so the same rows give
+	// the same average); its dependencies; and whether it has usage past
+	// its retention as of $2.
+	scanTenantSQL = `
+SELECT ` + settingsColumns + `,
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'sales_leader' AND disabled_at IS NULL),
+       ARRAY(SELECT user_id FROM tenant_users WHERE tenant_id = $1 AND role = 'admin' AND disabled_at IS NULL),
+       ARRAY(SELECT to_char(day, 'YYYY-MM-DD') FROM tenant_holidays WHERE tenant_id = $1 ORDER BY day),
+       h.templates, h.late, d.tasks, d.predecessors,
+       ` + usagePastRetentionSQL + `
+FROM tenants t
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(template_task_id ORDER BY template_task_id), '{}'), coalesce(array_agg(late ORDER BY template_task_id), '{}')
+    FROM (
+        SELECT k.template_task_id, avg(extract(epoch FROM k.completed_at - k.due_at) / 86400)::float8 AS late
+        FROM tasks k
+        JOIN projects p ON p.tenant_id = k.tenant_id AND p.project_id = k.project_id
+        WHERE k.tenant_id = $1 AND k.status = 'completed' AND k.template_task_id IS NOT NULL AND k.due_at IS NOT NULL
+          AND NOT (p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled'))
+        GROUP BY k.template_task_id
+    ) history
+) h (templates, late)
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(task_id ORDER BY task_id, depends_on_task_id), '{}'),
+           coalesce(array_agg(depends_on_task_id ORDER BY task_id, depends_on_task_id), '{}')
+    FROM task_dependencies WHERE tenant_id = $1
+) d (tasks, predecessors)
+WHERE t.tenant_id = $1`
+	// The projects, each with the alerts raised for it (kind and dedupe).
+	scanProjectsSQL = `
+SELECT p.project_id, p.customer_id, p.name, c.name, p.start_date, p.deadline, p.held_days, c.support_member_id, p.progress,
+       p.forecast_finish, p.at_risk, p.risk_reason,
+       ARRAY(SELECT a.kind || ' ' || a.dedupe FROM project_alerts a WHERE a.tenant_id = $1 AND a.project_id = p.project_id)
+FROM projects p
+JOIN customers c ON c.tenant_id = p.tenant_id AND c.customer_id = p.customer_id
+WHERE p.tenant_id = $1 AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')
+ORDER BY p.deadline, p.project_id`
+	// Their tasks but the cancelled: the completed ones for the counts and
+	// the lateness, the open ones for the forecast.
+	scanTasksSQL = `
+SELECT t.project_id, t.task_id, t.status = 'completed', t.due_at, t.completed_at,
+       CASE WHEN t.status <> 'completed' THEN t.description END, t.start_at, t.template_task_id, coalesce(u.role = 'customer', false)
+FROM tasks t
+JOIN projects p ON p.tenant_id = t.tenant_id AND p.project_id = t.project_id
+LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
+WHERE t.tenant_id = $1 AND t.status <> 'cancelled'
+  AND p.deadline IS NOT NULL AND p.status NOT IN ('completed', 'on_hold', 'cancelled')`
+)
+
+// noSeqScan keeps the planner to indexes for the rest of the scan's
+// transaction. Every statement of the scan reads a tenant's rows by an
+// index that leads with tenant_id, and each has its plan cached per
+// connection: a plan made while a table was empty (where a sequential scan
+// of nothing is cheapest) would otherwise stay in use as the table grows —
+// the projects' alerts read from project_alerts, the cooldown check from
+// notifications — and every tenant's scan would read the whole table, for
+// every project or recipient: a first scan over many tenants slows down as
+// it goes, quadratically.
+//
+// And no JIT compilation: a sequential scan that has no alternative (a
+// table with no index to use) carries the planner's penalty for disabled
+// scans, which puts a statement far above JIT's thresholds, and compiling
+// takes longer than any of these statements runs.
+const noSeqScan = `SET LOCAL enable_seqscan = off`
+
+const noJIT = `SET LOCAL jit = off`
+
+// readScanFacts reads, in one round trip (with BEGIN and the tenant's SET
+// LOCAL in front) of five statements (the two settings, then three
+// reads), everything the scan of the tenant tx runs in needs: the tenant's row of facts (scanTenantSQL: its settings,
+// who the alerts go to, its holidays, how late each template task ran in
+// its other projects, its dependencies, whether it has usage past its
+// retention as of now); the running projects with a deadline, their stored
+// forecasts and the alerts raised for them; their tasks. Each table is
+// read once, by the tenant's index: the projects' counts and lateness and
+// the dependencies between open tasks are worked out here, from the rows.
+func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, error) {
+	f := &scanFacts{open: map[uuid.UUID][]forecastpkg.Task{}, raised: map[alertKey]bool{}}
+	t := tx.TenantID()
+	type place struct {
+		project uuid.UUID
+		index   int
+	}
+	var (
+		where   = map[uuid.UUID]place{}   // open task → its place in f.open
+		edges   [][2]uuid.UUID            // task, predecessor
+		history = map[[16]byte]*float64{} // template task → how late it ran elsewhere, in days
+		late    = map[uuid.UUID]*lateness{}
+		tasks   []scannedTask
+	)
+	b := &pgx.Batch{}
+	b.Queue(noSeqScan)
+	b.Queue(noJIT)
+	b.Queue(scanTenantSQL, t, now).QueryRow(func(r pgx.Row) error {
+		var (
+			holidays            []string
+			templates           [][16]byte
+			late                []float64
+			tasks, predecessors [][16]byte
+			err                 error
+		)
+		f.settings, err = scanSettings(r, &f.leaders, &f.admins, &holidays, &templates, &late, &tasks, &predecessors, &f.prune)
+		if err != nil {
+			return err
+		}
+		for _, d := range holidays {
+			f.holidays = append(f.holidays, onboardiq.Holiday{Day: d})
+		}
+		for i, id := range templates {
+			history[uuid.UUID(id)] = &late[i]
+		}
+		for i := range tasks {
+			edges = append(edges, [2]uuid.UUID{uuid.UUID(tasks[i]), uuid.UUID(predecessors[i])})
+		}
+		return nil
+	})
+	// The scan asks to raise only the alerts not raised before (the key
+	// still decides, against a concurrent scan).
+	b.Queue(scanProjectsSQL, t).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var p openProject
+			var raised []string
+			var support pgtype.UUID
+			if err := rows.Scan(raw(&p.id), raw(&p.customerID), &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &support, &p.progress,
+				&p.finish, &p.atRisk, &p.reason, &raised); err != nil {
+				return err
+			}
+			if support.Valid {
+				id := uuid.UUID(support.Bytes)
+				p.supportMember = &id
+			}
+			for _, r := range raised {
+				kind, dedupe, _ := strings.Cut(r, " ")
+				f.raised[alertKey{p.id, kind, dedupe}] = true
+			}
+			f.projects = append(f.projects, p)
+		}
+		return rows.Err()
+	})
+	b.Queue(scanTasksSQL, t).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var x scannedTask
+			var template pgtype.UUID
+			if err := rows.Scan(raw(&x.project), raw(&x.id), &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &template, &x.byCustomer); err != nil {
+				return err
+			}
+			if template.Valid {
+				id := uuid.UUID(template.Bytes)
+				x.template = &id
+			}
+			tasks = append(tasks, x)
+		}
+		return rows.Err()
+	})
+	f.statements = 2 + len(b.QueuedQueries)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+
+	for _, x := range tasks {
+		l := late[x.project]
+		if l == nil {
+			l = &lateness{}
+			late[x.project] = l
+		}
+		l.total++
+		if x.completed {
+			l.completed++
+			if x.due != nil && x.completedAt != nil {
+				l.dated++
+				l.micros += max(0, x.completedAt.Sub(*x.due).Microseconds())
+			}
+			continue
+		}
+		task := forecastpkg.Task{Start: x.start, Due: x.due, HistoryLateDays: nil, ByCustomer: x.byCustomer}
+		if x.name != nil {
+			task.Name = *x.name
+		}
+		if x.template != nil {
+			task.HistoryLateDays = history[*x.template]
+		}
+		where[x.id] = place{x.project, len(f.open[x.project])}
+		f.open[x.project] = append(f.open[x.project], task)
+	}
+	for i := range f.projects {
+		p := &f.projects[i]
+		if l := late[p.id]; l != nil {
+			p.completed, p.total = l.completed, l.total
+			if l.dated > 0 {
+				p.avgLateDays = float64(l.micros) / float64(l.dated) / float64(24*time.Hour/time.Microsecond)
+			}
+		}
+	}
+	for _, e := range edges {
+		t, okT := where[e[0]]
+		pre, okPre := where[e[1]]
+		if okT && okPre && t.project == pre.project { // the same project always, unless the store's rule was broken
+			tasks := f.open[t.project]
+			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
+		}
+	}
+	return f, nil
+}
+
+// raw lets pgx read a uuid straight into id's bytes: uuid.UUID is an
+// sql.Scanner, which pgx would feed a string to parse, the slow way for the
+// thousands of ids a scan reads.
+func raw(id *uuid.UUID) *[16]byte { return (*[16]byte)(id) }
+
+// scannedTask is a task of a project the scan looks at, as read.
+type scannedTask struct {
+	project, id      uuid.UUID
+	completed        bool
+	due, completedAt *time.Time
+	start            *time.Time
+	name             *string
+	template         *uuid.UUID
+	byCustomer       bool
+}
+
+// lateness sums a project's tasks: how many, how many completed, and how
+// late the completed ones with a due date ran (early counts as zero), in
+// whole microseconds so that the same tasks give the same average in any
+// order.
+type lateness struct {
+	total, completed, dated int
+	micros                  int64
 }
 
 func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error) {
@@ -162,126 +460,113 @@ func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-// forecast gathers the facts of each project's forecast in one round trip
-// (the open tasks, the dependencies between them, the tenant's holidays),
-// forecasts them (internal/forecast), and saves the results in one
-// statement.
-func forecast(ctx context.Context, tx *Tx, projects []openProject, now time.Time) (map[uuid.UUID]forecastpkg.Result, error) {
-	ids := make([]uuid.UUID, len(projects))
-	for i, p := range projects {
-		ids[i] = p.id
-	}
-	open := map[uuid.UUID][]forecastpkg.Task{}
-	type place struct {
-		project uuid.UUID
-		index   int
-	}
-	where := map[uuid.UUID]place{} // open task → its place in open
-	var (
-		edges    [][2]uuid.UUID // task, predecessor: both open
-		holidays []onboardiq.Holiday
-	)
-	b := &pgx.Batch{}
-	b.Queue(`
-WITH history AS (
-    SELECT template_task_id, avg(extract(epoch FROM completed_at - due_at) / 86400) AS late
-    FROM tasks
-    WHERE tenant_id = $1 AND status = 'completed' AND template_task_id IS NOT NULL AND due_at IS NOT NULL AND NOT (project_id = ANY ($2))
-    GROUP BY template_task_id
-)
-SELECT t.project_id, t.task_id, t.description, t.start_at, t.due_at, h.late, coalesce(u.role = 'customer', false)
-FROM tasks t
-LEFT JOIN history h ON h.template_task_id = t.template_task_id
-LEFT JOIN tenant_users u ON u.tenant_id = t.tenant_id AND u.user_id = t.assigned_to
-WHERE t.tenant_id = $1 AND t.project_id = ANY ($2) AND t.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var id, task uuid.UUID
-			var t forecastpkg.Task
-			if err := rows.Scan(&id, &task, &t.Name, &t.Start, &t.Due, &t.HistoryLateDays, &t.ByCustomer); err != nil {
+// tenantPage is how many tenant ids WalkTenants reads at a time.
+const tenantPage = 1000
+
+// WalkTenants calls fn with every tenant's id, a page of at most 1,000 at a
+// time in id order, through the reviewed tenant_ids_after() (migration
+// 00033): like AllTenantIDs, but what it holds does not grow with the
+// number of tenants. A tenant created during the walk may be missed, one
+// deleted may still be named: the work on each runs in its own transaction
+// and finds what is there.
+func (db *DB) WalkTenants(ctx context.Context, fn func(ids []uuid.UUID) error) error {
+	after := uuid.Nil
+	for {
+		rows, err := db.Pool.Query(ctx, `SELECT tenant_ids_after($1, $2)`, after, tenantPage)
+		if err != nil {
+			return unavailable(fmt.Errorf("list tenants: %w", err))
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return unavailable(fmt.Errorf("list tenants: %w", err))
+		}
+		if len(ids) > 0 {
+			if err := fn(ids); err != nil {
 				return err
 			}
-			where[task] = place{id, len(open[id])}
-			open[id] = append(open[id], t)
 		}
-		return rows.Err()
-	})
-	// The dependencies between open tasks of these projects: finished
-	// predecessors hold nothing up.
-	b.Queue(`
-SELECT d.task_id, d.depends_on_task_id
-FROM task_dependencies d
-JOIN tasks t ON t.tenant_id = d.tenant_id AND t.task_id = d.task_id
-JOIN tasks pre ON pre.tenant_id = d.tenant_id AND pre.task_id = d.depends_on_task_id
-WHERE d.tenant_id = $1 AND t.project_id = ANY ($2)
-  AND t.status NOT IN ('completed', 'cancelled') AND pre.status NOT IN ('completed', 'cancelled')`, tx.TenantID(), ids).Query(func(rows pgx.Rows) error {
-		var e [2]uuid.UUID
-		_, err := pgx.ForEachRow(rows, []any{&e[0], &e[1]}, func() error { edges = append(edges, e); return nil })
-		return err
-	})
-	b.Queue(holidaysQuery, tx.TenantID()).Query(func(rows pgx.Rows) (err error) {
-		holidays, err = scanHolidays(rows)
-		return err
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("forecast: %w", err)
-	}
-	for _, e := range edges {
-		t, pre := where[e[0]], where[e[1]]
-		if t.project == pre.project { // always, unless the store's rule was broken
-			tasks := open[t.project]
-			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
+		if len(ids) < tenantPage {
+			return nil
 		}
+		after = ids[len(ids)-1]
 	}
-	cal := calendarOf(holidays)
-	out := map[uuid.UUID]forecastpkg.Result{}
-	var (
-		saveIDs, saveFinish = []uuid.UUID{}, []time.Time{}
-		saveRisk, saveWhy   = []bool{}, []*string{}
-	)
-	for _, p := range projects {
-		r, ok := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
-			AvgLateDays: p.avgLateDays, Open: open[p.id], Calendar: cal}, now)
-		if !ok {
-			continue
-		}
-		out[p.id] = r
-		saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
-		saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
-	}
-	if len(saveIDs) == 0 {
-		return out, nil
-	}
-	if _, err := tx.Exec(ctx, `
-UPDATE projects p SET forecast_finish = f.finish, at_risk = f.at_risk, risk_reason = f.reason, forecast_at = $6
-FROM unnest($2::uuid[], $3::timestamptz[], $4::boolean[], $5::text[]) AS f(project_id, finish, at_risk, reason)
-WHERE p.tenant_id = $1 AND p.project_id = f.project_id`,
-		tx.TenantID(), saveIDs, saveFinish, saveRisk, saveWhy, now); err != nil {
-		return nil, fmt.Errorf("store forecasts: %w", err)
-	}
-	return out, nil
 }
 
-// Scan runs the delay scan over every tenant, each in its own transaction.
-// A tenant that fails is reported in the joined error and never stops the
-// others.
-func (db *DB) Scan(ctx context.Context, now time.Time) ([]*ScanResult, error) {
-	tenants, err := db.AllTenantIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
+// maxScanErrors bounds the tenants' errors ScanAll keeps: the rest are
+// counted.
+const maxScanErrors = 20
+
+// ScanAll runs the delay scan over every tenant, each in its own
+// transaction (ScanOne), parallel tenants at a time (at least one), and
+// hands each tenant's result to each as it comes: one call at a time, in no
+// set order. It walks the tenants a page at a time (WalkTenants) and keeps
+// no result, so its memory is bounded by the tenants in flight whatever the
+// size of the database. A tenant that fails is reported in the joined
+// error and never stops the others; an error from each stops the walk and
+// is returned.
+func (db *DB) ScanAll(ctx context.Context, now time.Time, parallel int, each func(*ScanResult) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var (
-		out  []*ScanResult
-		errs []error
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		errs   []error
+		failed int
+		stop   error
+		ids    = make(chan uuid.UUID)
 	)
-	for _, id := range tenants {
-		r, err := db.ScanOne(ctx, id, now)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, r)
+	for range max(parallel, 1) {
+		wg.Go(func() {
+			for id := range ids {
+				r, err := db.ScanOne(ctx, id, now)
+				mu.Lock()
+				switch {
+				case stop != nil:
+				case err != nil:
+					if failed++; failed <= maxScanErrors {
+						errs = append(errs, err)
+					}
+				default:
+					if stop = each(r); stop != nil {
+						cancel()
+					}
+				}
+				mu.Unlock()
+			}
+		})
 	}
-	return out, errors.Join(errs...)
+	walkErr := db.WalkTenants(ctx, func(page []uuid.UUID) error {
+		for _, id := range page {
+			select {
+			case ids <- id:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	close(ids)
+	wg.Wait()
+	if stop != nil {
+		return stop
+	}
+	if failed > maxScanErrors {
+		errs = append(errs, fmt.Errorf("and %d more tenants failed", failed-maxScanErrors))
+	}
+	return errors.Join(append(errs, walkErr)...)
+}
+
+// Scan runs the delay scan over every tenant, one at a time, and returns
+// every tenant's result: ScanAll, collected, for small databases and
+// tests. A tenant that fails is reported in the joined error and never
+// stops the others.
+func (db *DB) Scan(ctx context.Context, now time.Time) ([]*ScanResult, error) {
+	var out []*ScanResult
+	err := db.ScanAll(ctx, now, 1, func(r *ScanResult) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }
 
 // ScanOne runs the delay scan of one tenant.
@@ -289,14 +574,12 @@ func (db *DB) ScanOne(ctx context.Context, tenant uuid.UUID, now time.Time) (*Sc
 	var r *ScanResult
 	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		var err error
-		if r, err = scanTenant(ctx, tx, now); err != nil {
-			return err
-		}
-		_, err = tx.PruneUsage(ctx, now) // usage older than the tenant's retention (usage.go)
+		r, err = scanTenant(ctx, tx, now)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scan tenant %s: %w", tenant, err)
 	}
+	r.Statements++ // COMMIT
 	return r, nil
 }

@@ -13,16 +13,27 @@ import (
 )
 
 func loadSettings(ctx context.Context, tx *Tx) (onboardiq.NotificationSettings, error) {
+	return scanSettings(tx.QueryRow(ctx, settingsQuery, tx.TenantID()))
+}
+
+// settingsColumns are the notification settings in tenants, as
+// scanSettings reads them: the delay scan reads them with more in its
+// first round trip.
+const settingsColumns = `time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days,
+    contact_due_soon_days, contact_overdue_every_days, contact_overdue_max, contact_digest_weekday, contact_digest_hour,
+    contact_reengage_days, contact_daily_cap`
+
+const settingsQuery = `SELECT ` + settingsColumns + ` FROM tenants WHERE tenant_id = $1`
+
+// scanSettings reads settingsColumns from row, then the columns after them
+// into extra.
+func scanSettings(row pgx.Row, extra ...any) (onboardiq.NotificationSettings, error) {
 	var s onboardiq.NotificationSettings
 	var start, end *int16
 	var digest, weekday, hour int16
 	c := &onboardiq.ContactEmailSettings{}
-	err := tx.QueryRow(ctx, `
-SELECT time_zone, quiet_hours_start, quiet_hours_end, digest_hour, notification_cooldown_hours, escalate_to_admins_after_days,
-    contact_due_soon_days, contact_overdue_every_days, contact_overdue_max, contact_digest_weekday, contact_digest_hour,
-    contact_reengage_days, contact_daily_cap
-FROM tenants WHERE tenant_id = $1`, tx.TenantID()).Scan(&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays,
-		&c.DueSoonDays, &c.OverdueEveryDays, &c.OverdueMax, &weekday, &hour, &c.ReengageDays, &c.DailyCap)
+	err := row.Scan(append([]any{&s.TimeZone, &start, &end, &digest, &s.CooldownHours, &s.EscalateAfterDays,
+		&c.DueSoonDays, &c.OverdueEveryDays, &c.OverdueMax, &weekday, &hour, &c.ReengageDays, &c.DailyCap}, extra...)...)
 	if err != nil {
 		return s, fmt.Errorf("notification settings: %w", err)
 	}

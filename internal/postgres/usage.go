@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -620,32 +621,52 @@ ON CONFLICT DO NOTHING RETURNING name`, tx.TenantID(), names); err != nil {
 }
 
 // PruneUsage deletes the usage events and roll-ups of the tenant tx runs
-// in that are older than its retention, as of now; the delay scan runs it.
-// It returns how many events it deleted.
+// in that are older than its retention, as of now, in one round trip (the
+// delay scan sends the same deletes with its reads). It returns how many
+// events it deleted.
 func (tx *Tx) PruneUsage(ctx context.Context, now time.Time) (int64, error) {
-	days, err := usageRetention(ctx, tx)
-	if err != nil {
-		return 0, err
+	b := &pgx.Batch{}
+	deleted := queuePruneUsage(b, tx.TenantID(), now)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, fmt.Errorf("prune usage: %w", err)
 	}
-	cutoff := now.UTC().AddDate(0, 0, -days)
-	tag, err := tx.Exec(ctx, `DELETE FROM usage_events WHERE tenant_id = $1 AND occurred_at < $2`, tx.TenantID(), cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("prune usage events: %w", err)
+	return *deleted, nil
+}
+
+// usageCutoff is the moment (a UTC timestamp) before which tenant t's
+// usage is past its retention as of $2: timestamp arithmetic, the same
+// whatever the session's time zone. Roll-ups of the days before its day
+// are past it too.
+const usageCutoff = `(($2::timestamptz AT TIME ZONE 'UTC') - make_interval(days => t.usage_retention_days))`
+
+// usagePastRetentionSQL is true when tenant $1 (its tenants row t) has
+// usage past its retention as of $2: index probes, which the delay scan
+// asks with its reads, so that it sends the deletes (queuePruneUsage) only
+// when there is something to delete.
+const usagePastRetentionSQL = `(
+    EXISTS (SELECT FROM usage_events WHERE tenant_id = $1 AND occurred_at < (` + usageCutoff + ` AT TIME ZONE 'UTC'))
+    OR EXISTS (SELECT FROM usage_daily WHERE tenant_id = $1 AND day < ` + usageCutoff + `::date)
+    OR EXISTS (SELECT FROM usage_daily_users WHERE tenant_id = $1 AND day < ` + usageCutoff + `::date)
+    OR EXISTS (SELECT FROM usage_days WHERE tenant_id = $1 AND day < ` + usageCutoff + `::date)
+    OR EXISTS (SELECT FROM usage_day_users WHERE tenant_id = $1 AND day < ` + usageCutoff + `::date))`
+
+// queuePruneUsage queues on b the deletes of tenant's usage older than its
+// retention (usage_retention_days) as of now (usageCutoff): the events
+// before the cutoff, and the roll-ups of the days before its day. Each
+// statement reads the retention itself, so the deletes need no round trip
+// of their own. The count of events deleted is written where it points once
+// b has run.
+func queuePruneUsage(b *pgx.Batch, tenant uuid.UUID, now time.Time) *int64 {
+	deleted := new(int64)
+	b.Queue(`DELETE FROM usage_events e USING tenants t
+WHERE e.tenant_id = $1 AND t.tenant_id = $1 AND e.occurred_at < (`+usageCutoff+` AT TIME ZONE 'UTC')`, tenant, now).Exec(func(tag pgconn.CommandTag) error {
+		*deleted = tag.RowsAffected()
+		return nil
+	})
+	for _, table := range []string{"usage_daily", "usage_daily_users", "usage_days", "usage_day_users"} { // the roll-ups
+		b.Queue(`DELETE FROM `+table+` r USING tenants t WHERE r.tenant_id = $1 AND t.tenant_id = $1 AND r.day < `+usageCutoff+`::date`, tenant, now)
 	}
-	day := cutoff.Format(time.DateOnly)
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_daily WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage roll-up: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_daily_users WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage users: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_days WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage days: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM usage_day_users WHERE tenant_id = $1 AND day < $2::date`, tx.TenantID(), day); err != nil {
-		return 0, fmt.Errorf("prune usage day users: %w", err)
-	}
-	return tag.RowsAffected(), nil
+	return deleted
 }
 
 // IngestUsage stores usage events in tx as of now, as the batch endpoint

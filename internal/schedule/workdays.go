@@ -55,6 +55,10 @@ func (c Calendar) AddWorkdays(t time.Time, n int) time.Time {
 // up to and including b's, negative when b is before a. Moving a date from
 // a to b moves it by this many working days, so AddWorkdays(x,
 // WorkdaysBetween(a, b)) shifts x as a was shifted to b.
+//
+// It counts whole weeks at five working days and the holidays one by one,
+// so its cost does not grow with the distance (the delay scan counts a
+// chain's days for every open task).
 func (c Calendar) WorkdaysBetween(a, b time.Time) int {
 	da, db := DateOf(a), DateOf(b)
 	if da == db {
@@ -62,15 +66,25 @@ func (c Calendar) WorkdaysBetween(a, b time.Time) int {
 	}
 	sign := 1
 	if b.Before(a) {
-		sign, a, b = -1, b, a
+		sign = -1
 		da, db = db, da
 	}
-	n := 0
-	day := time.Date(da.Year, da.Month, da.Day, 12, 0, 0, 0, time.UTC)
-	end := time.Date(db.Year, db.Month, db.Day, 12, 0, 0, 0, time.UTC)
-	for day = day.AddDate(0, 0, 1); !day.After(end); day = day.AddDate(0, 0, 1) {
-		if c.IsWorkday(day) {
+	from := time.Date(da.Year, da.Month, da.Day, 12, 0, 0, 0, time.UTC) // not counted
+	to := time.Date(db.Year, db.Month, db.Day, 12, 0, 0, 0, time.UTC)
+	days := int(to.Sub(from).Round(24*time.Hour) / (24 * time.Hour))
+	if days <= 0 {
+		return 0 // b's day is not after a's (as the day-by-day count finds)
+	}
+	n := days / 7 * 5
+	for i, wd := 1, from.Weekday(); i <= days%7; i++ {
+		if d := (wd + time.Weekday(i)) % 7; d != time.Saturday && d != time.Sunday {
 			n++
+		}
+	}
+	for h, off := range c.Holidays {
+		t := time.Date(h.Year, h.Month, h.Day, 12, 0, 0, 0, time.UTC)
+		if off && DateOf(t) == h && t.After(from) && !t.After(to) && t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
+			n--
 		}
 	}
 	return sign * n

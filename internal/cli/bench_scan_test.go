@@ -1,0 +1,46 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/onboardiq/onboardiq/internal/testdb"
+)
+
+// TestBenchScan: bench scan generates its tenants as the schema owner
+// (DATABASE_URL), scans twice as the application role, reports the second
+// run writing nothing, and removes its tenants; bad sizes are refused.
+func TestBenchScan(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	if r := runCLI(t, ctx, appEnv(d), nil, "bench", "scan", "--projects", "1", "--tenants", "2"); r.code != 2 || !strings.Contains(r.stderr, "--projects") {
+		t.Errorf("fewer projects than tenants: exit %d %q, want a usage error", r.code, r.stderr)
+	}
+	r := runCLI(t, ctx, appEnv(d), nil, "bench", "scan", "--projects", "100", "--tenants", "2", "--parallel", "2", "--json")
+	var rep struct {
+		Projects       int `json:"projects"`
+		TenantsScanned int `json:"tenants_scanned"`
+		First          struct {
+			RowsWritten   int64 `json:"rows_written"`
+			Notifications int   `json:"notifications"`
+		} `json:"first_run"`
+		SecondRun struct {
+			RowsWritten   int64 `json:"rows_written"`
+			Notifications int   `json:"notifications"`
+		} `json:"second_run"`
+		PeakHeap uint64 `json:"peak_heap_bytes"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); r.code != 0 || err != nil {
+		t.Fatalf("bench scan: exit %d, %q %s (%v)", r.code, r.stdout, r.stderr, err)
+	}
+	if rep.Projects != 100 || rep.TenantsScanned != 2 || rep.First.Notifications == 0 || rep.First.RowsWritten == 0 ||
+		rep.SecondRun.RowsWritten != 0 || rep.SecondRun.Notifications != 0 || rep.PeakHeap == 0 {
+		t.Errorf("bench scan reported %s", r.stdout)
+	}
+	if ids, err := d.App.AllTenantIDs(ctx); err != nil || len(ids) != 0 {
+		t.Errorf("%d tenants left after the bench (%v)", len(ids), err)
+	}
+}

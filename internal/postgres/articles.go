@@ -256,10 +256,11 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 }
 
 // searchSettings are SET LOCAL in a search's transaction, in the round
-// trip of the search itself (docs/ai.md, "Scale"):
-//   - The statement is planned once per connection, not at every search:
-//     its plan does not depend on the values (the exact scan and the HNSW
-//     index are chosen by the tenant's size inside it).
+// trip of the search itself (docs/ai.md, "Scale"). The plan does not
+// depend on the values (the exact scan and the HNSW index are chosen by
+// the tenant's size inside it), so PostgreSQL may keep a prepared
+// statement's generic plan; it is not forced to, because Citus cannot
+// distribute a generic plan of this statement.
 //   - No sort where an index gives the order: a large tenant's nearest
 //     passages come from the HNSW index, never from sorting all of the
 //     tenant's passages, even where the planner estimates, for an average
@@ -268,7 +269,7 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 //   - No JIT compilation: the sorts that stay carry the planner's penalty
 //     for disabled sorts, which puts the statement's cost far above JIT's
 //     thresholds, and compiling it took a second at every search.
-var searchSettings = []string{"SET LOCAL plan_cache_mode = force_generic_plan", "SET LOCAL enable_sort = off", "SET LOCAL jit = off"}
+var searchSettings = []string{"SET LOCAL enable_sort = off", "SET LOCAL jit = off"}
 
 // searchSQL is SearchArticles' statement: $1 tenant, $2 the query's text,
 // $3 keyword, $4 semantic, $5 the query's vector, $6 public articles only,

@@ -46,7 +46,8 @@ func TestQueryCache(t *testing.T) {
 		}
 		return v[0][0]
 	}
-	if embed("sso") != 3 || embed("sso") != 3 || inner.asked != 1 {
+	first, again := embed("sso"), embed("sso")
+	if first != 3 || again != 3 || inner.asked != 1 {
 		t.Fatalf("the same query was embedded %d times, want once", inner.asked)
 	}
 	v, _ := c.Embed(ctx, []string{"sso"})

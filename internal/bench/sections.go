@@ -30,8 +30,7 @@ type SectionEnv struct {
 // Sections are the sections `onboardiq bench all` (and `onboardiq bench`
 // without a subcommand) runs after the built-in ones (http, search,
 // import, fanout, serve), in order; --sections names them by Name. A new
-// section adds itself here: the delay scan's (scan.go) is
-// {Name: "scan", Run: …}. A row that has a goal carries it (Row.Goal, with
+// section adds itself here, as the delay scan's did. A row that has a goal carries it (Row.Goal, with
 // the status from the package's status rules): the report's summary lists
 // it with the others.
-var Sections []Section
+var Sections = []Section{{Name: "scan", Run: ScanSection}}

@@ -32,6 +32,9 @@ type Scale struct {
 	ImportRows int
 	// FanOutTasks tasks change status and back: two events each at least.
 	FanOutTasks int
+	// ScanProjects projects of ScanTasks tasks each, over ScanTenants
+	// tenants, are the delay scan's (the scan section, bench scan).
+	ScanProjects, ScanTenants, ScanTasks int
 }
 
 // Scales are the scales --scale names: small, quick enough for a test and
@@ -39,9 +42,11 @@ type Scale struct {
 // articles among 200,000, the data set `make bench-search` keeps).
 var Scales = map[string]Scale{
 	"small": {Name: "small", Data: DataSet{Corpus: Corpus{Seed: 1}, Tenants: 3, Articles: 300, Skewed: true},
-		Customers: 20, ProjectsPerCustomer: 2, ImportRows: 2000, FanOutTasks: 100},
+		Customers: 20, ProjectsPerCustomer: 2, ImportRows: 2000, FanOutTasks: 100,
+		ScanProjects: 2000, ScanTenants: 20, ScanTasks: 5},
 	"large": {Name: "large", Data: DataSet{Corpus: Corpus{Seed: 1}, Tenants: 200, Articles: 200000, Skewed: true},
-		Customers: 1000, ProjectsPerCustomer: 5, ImportRows: 100000, FanOutTasks: 2500},
+		Customers: 1000, ProjectsPerCustomer: 5, ImportRows: 100000, FanOutTasks: 2500,
+		ScanProjects: GoalScanProjects, ScanTenants: 10000, ScanTasks: 5},
 }
 
 // Workspace is the loaded data the HTTP rows use.

@@ -234,3 +234,41 @@ func TestBenchHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchScanSection runs the delay scan's section of bench all at the
+// small scale: two rows, the first run writing what it found and the
+// second nothing, each with its goal scaled to the scale's projects.
+func TestBenchScanSection(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	ctx := context.Background()
+	out := runCLI(t, ctx, appEnv(d), nil, "bench", "all", "--sections", "scan", "--rounds", "2", "--json")
+	if out.code != 0 {
+		t.Fatalf("bench all: %d\n%s", out.code, out.stderr)
+	}
+	var r bench.Report
+	if err := json.Unmarshal([]byte(out.stdout), &r); err != nil {
+		t.Fatalf("json: %v\n%s", err, out.stdout)
+	}
+	if len(r.Rows) != 2 || r.Rows[0].Name != "delay scan, first run" || r.Rows[1].Name != "delay scan, second run" {
+		t.Fatalf("rows: %+v", r.Rows)
+	}
+	first, second := r.Rows[0], r.Rows[1]
+	if first.Value == nil || *first.Value <= 0 || second.Value == nil || *second.Value <= 0 || first.Unit != "s" ||
+		!strings.Contains(first.What, "2000 projects of 5 tasks in 20 tenants") {
+		t.Fatalf("rows: %+v\n%+v", first, second)
+	}
+	// The first run raises the generated overdue projects' alerts; the
+	// second finds nothing changed.
+	if first.Details["rows_written"].(float64) == 0 || first.Details["notifications"].(float64) == 0 || second.Details["rows_written"].(float64) != 0 ||
+		len(first.Details["seconds_each_round"].([]any)) != 2 {
+		t.Errorf("details: %+v\n%+v", first.Details, second.Details)
+	}
+	if first.Goal == nil || first.Goal.Text != "≤ 0.12 s (60 s for 1000000 projects)" || second.Goal == nil ||
+		second.Goal.Text != "≤ 0.02 s, nothing written (10 s for 1000000 projects)" || len(r.Goals) != 2 {
+		t.Errorf("goals: %+v %+v %+v", first.Goal, second.Goal, r.Goals)
+	}
+	if !strings.Contains(out.stderr, "scan 2: ") {
+		t.Errorf("log: %s", out.stderr)
+	}
+}

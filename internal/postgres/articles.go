@@ -292,8 +292,9 @@ stats AS (
     FROM kb_stats s WHERE $3 AND s.tenant_id = $1
 ),
 idf AS (
-    -- Each term's document frequencies (kb_df: one row a term).
-    SELECT qt.term, ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5)) AS idf, ln(1 + (s.n - d.tdf + 0.5) / (d.tdf + 0.5)) AS tidf
+    -- Each term's document frequencies (kb_df: one row a term), and the
+    -- term as a query of its own.
+    SELECT qt.term, quote_literal(qt.term)::tsquery AS tq, ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5)) AS idf, ln(1 + (s.n - d.tdf + 0.5) / (d.tdf + 0.5)) AS tidf
     FROM qt
     CROSS JOIN stats s
     JOIN (SELECT k.term, CASE WHEN $6 THEN k.public_df ELSE k.df END AS df, CASE WHEN $6 THEN k.public_title_df ELSE k.title_df END AS tdf
@@ -400,6 +401,18 @@ fused AS (
     WHERE kw.article_id IS NOT NULL OR sem.score >= $11
     ORDER BY score DESC, article_id
     LIMIT $7
+),
+best_passage AS (
+    -- Each hit's best passage: the one that shares the most of the
+    -- query's weight (each of its terms' IDF times how often the passage
+    -- has it, saturating as BM25's term frequency does: ts_rank of the
+    -- term alone), else the nearest to the query's vector, else the first.
+    SELECT DISTINCT ON (p.article_id) p.article_id, p.passage_id
+    FROM fused f
+    JOIN kb_passages p ON p.tenant_id = $1 AND p.article_id = f.article_id
+    LEFT JOIN idf i ON p.terms @@ i.tq
+    GROUP BY p.article_id, p.passage_id, p.ordinal, f.passage_id
+    ORDER BY p.article_id, coalesce(sum(i.idf * ts_rank(p.terms, i.tq)), 0) DESC, (p.passage_id = f.passage_id) IS TRUE DESC, p.ordinal
 )
 SELECT a.article_id, a.title, a.visibility, a.tags, f.score, coalesce(bp.heading, ''), coalesce(bp.anchor, ''),
        -- The matched words are marked by two private-use characters,
@@ -410,15 +423,8 @@ SELECT a.article_id, a.title, a.visibility, a.tags, f.score, coalesce(bp.heading
 FROM fused f
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = f.article_id
 CROSS JOIN query
-LEFT JOIN LATERAL (
-    SELECT p.heading, p.anchor, p.body FROM kb_passages p
-    WHERE p.tenant_id = $1 AND p.article_id = f.article_id
-    ORDER BY (SELECT coalesce(sum(i.idf * u.n / (u.n + ` + fmt.Sprint(bm25K1) + `)), 0)
-              FROM (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS n FROM unnest(p.terms)) u
-              JOIN idf i ON i.term = u.lexeme) DESC,
-             (p.passage_id = f.passage_id) IS TRUE DESC, p.ordinal
-    LIMIT 1
-) bp ON true
+LEFT JOIN best_passage bpi ON bpi.article_id = f.article_id
+LEFT JOIN kb_passages bp ON bp.tenant_id = $1 AND bp.passage_id = bpi.passage_id
 ORDER BY f.score DESC, a.article_id`
 
 // ArticleText returns an article's title and content, for the assistant;

@@ -318,8 +318,9 @@ RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals
 
 // searchIndexVersion is the version of the search index this code keeps
 // (tenants.search_index_version): a workspace at an older one is indexed
-// again at start. 2 added the statistics and impacts of migration 00034.
-const searchIndexVersion = 2
+// again at start. 2 added the statistics and impacts of migration 00034;
+// 3 rewrites the passages, to keep them whole in their rows (00035).
+const searchIndexVersion = 3
 
 // IndexUnindexedArticles indexes the articles of the workspaces whose
 // search index is missing or older than searchIndexVersion (serve at
@@ -346,6 +347,9 @@ func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 			b.Queue(`DELETE FROM kb_df WHERE tenant_id = $1`, tx.TenantID())
 			b.Queue(`DELETE FROM kb_stats WHERE tenant_id = $1`, tx.TenantID())
 			b.Queue(`INSERT INTO kb_stats (tenant_id, passages) SELECT $1, count(*) FROM kb_passages WHERE tenant_id = $1 RETURNING 1`, tx.TenantID())
+			// Rewritten as they are, each passage row is stored as the
+			// table's settings now say (migration 00035).
+			b.Queue(`UPDATE kb_passages SET body = body WHERE tenant_id = $1`, tx.TenantID())
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
 			}

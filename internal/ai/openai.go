@@ -2,13 +2,11 @@ package ai
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -20,32 +18,31 @@ type Options struct {
 	LLM            string // local, openai or anthropic
 	LLMModel       string
 	OpenAIBaseURL  string // any OpenAI-compatible server: OpenAI, Azure, Ollama, vLLM, llama.cpp, LM Studio
-	OpenAIAPIKey   string
+	OpenAIAPIKey   string // empty for local servers: then no Authorization header is sent
 	AnthropicKey   string
 	AnthropicURL   string // for tests
 	Timeout        time.Duration
-	MaxRetries     int // on 429 and 5xx, with backoff
+	MaxRetries     int // on connection errors, 429 and 5xx, with backoff
 	HTTPClient     *http.Client
 }
 
-func (o Options) openAIClient() openai.Client {
-	opts := []option.RequestOption{option.WithMaxRetries(o.MaxRetries)}
-	if o.OpenAIBaseURL != "" {
-		opts = append(opts, option.WithBaseURL(o.OpenAIBaseURL))
+// openAIClient calls an OpenAI-compatible server.
+type openAIClient struct {
+	caller
+	baseURL string
+}
+
+func (o Options) openAIClient() openAIClient {
+	base := strings.TrimRight(o.OpenAIBaseURL, "/")
+	if base == "" {
+		base = "https://api.openai.com/v1"
 	}
-	// Local servers (Ollama, llama.cpp) want no key; the client needs one.
-	key := o.OpenAIAPIKey
-	if key == "" {
-		key = "none"
+	header := http.Header{}
+	// Local servers (Ollama, llama.cpp) want no key and get no header.
+	if o.OpenAIAPIKey != "" {
+		header.Set("Authorization", "Bearer "+o.OpenAIAPIKey)
 	}
-	opts = append(opts, option.WithAPIKey(key))
-	if o.Timeout > 0 {
-		opts = append(opts, option.WithRequestTimeout(o.Timeout))
-	}
-	if o.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(o.HTTPClient))
-	}
-	return openai.NewClient(opts...)
+	return openAIClient{caller: o.caller(header), baseURL: base}
 }
 
 // NewEmbedder returns the configured embedder.
@@ -67,43 +64,54 @@ func NewEmbedder(o Options) (Embedder, error) {
 // text-embedding-3 models are asked for 768 dimensions; other models must
 // produce 768 of their own (nomic-embed-text does).
 type openAIEmbedder struct {
-	client openai.Client
+	client openAIClient
 	model  string
 }
 
 // Model names the provider and model.
 func (e *openAIEmbedder) Model() string { return "openai/" + e.model }
 
+type embeddingRequest struct {
+	Model      string   `json:"model"`
+	Input      []string `json:"input"`
+	Dimensions int      `json:"dimensions,omitempty"`
+}
+
+type embeddingResponse struct {
+	Data []struct {
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	} `json:"data"`
+}
+
 // Embed embeds texts in one request.
 func (e *openAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	params := openai.EmbeddingNewParams{
-		Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: texts},
-		Model: e.model,
-	}
+	req := embeddingRequest{Model: e.model, Input: texts}
 	if strings.HasPrefix(e.model, "text-embedding-3") {
-		params.Dimensions = openai.Int(onboardiq.EmbeddingDimensions)
+		req.Dimensions = onboardiq.EmbeddingDimensions
 	}
-	resp, err := e.client.Embeddings.New(ctx, params)
+	res, err := e.client.post(ctx, e.client.baseURL+"/embeddings", req)
 	if err != nil {
-		return nil, openAIError("openai embeddings", e.model, err)
+		return nil, fmt.Errorf("openai embeddings (%s): %w", e.model, err)
+	}
+	defer res.Body.Close()
+	var resp embeddingResponse
+	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
+		return nil, fmt.Errorf("openai embeddings (%s): read the answer: %w", e.model, err)
 	}
 	if len(resp.Data) != len(texts) {
 		return nil, fmt.Errorf("openai embeddings (%s): %d vectors for %d texts", e.model, len(resp.Data), len(texts))
 	}
 	out := make([][]float32, len(texts))
 	for _, d := range resp.Data {
-		if d.Index < 0 || int(d.Index) >= len(texts) {
-			return nil, fmt.Errorf("openai embeddings (%s): index %d out of range", e.model, d.Index)
+		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
+			return nil, fmt.Errorf("openai embeddings (%s): index %d out of range or repeated", e.model, d.Index)
 		}
 		if len(d.Embedding) != onboardiq.EmbeddingDimensions {
 			return nil, fmt.Errorf("openai embeddings: model %s returns %d dimensions; OnboardIQ stores %d (choose a %d-dimension model, or a text-embedding-3 model)",
 				e.model, len(d.Embedding), onboardiq.EmbeddingDimensions, onboardiq.EmbeddingDimensions)
 		}
-		v := make([]float32, onboardiq.EmbeddingDimensions)
-		for i, x := range d.Embedding {
-			v[i] = float32(x)
-		}
-		out[d.Index] = normalise(v)
+		out[d.Index] = normalise(d.Embedding)
 	}
 	return out, nil
 }

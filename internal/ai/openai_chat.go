@@ -2,15 +2,14 @@ package ai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-
-	"github.com/openai/openai-go/v3"
 )
 
 // openAIChat streams from an OpenAI-compatible chat completions endpoint.
 type openAIChat struct {
-	client openai.Client
+	client openAIClient
 	model  string
 }
 
@@ -20,51 +19,81 @@ func (c *openAIChat) Provider() string { return "openai" }
 // Model names the model.
 func (c *openAIChat) Model() string { return c.model }
 
+type openAIChatRequest struct {
+	Model         string        `json:"model"`
+	Messages      []chatMessage `json:"messages"`
+	MaxTokens     int           `json:"max_tokens"`
+	Stream        bool          `json:"stream"`
+	StreamOptions struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+// openAIChunk is one event of the stream. The last carries the usage and
+// no choices; a server that fails mid-stream sends an error instead.
+type openAIChunk struct {
+	Choices []struct {
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	} `json:"usage"`
+	Error json.RawMessage `json:"error"`
+}
+
 // Stream sends the request and passes on the text as it arrives.
 func (c *openAIChat) Stream(ctx context.Context, req Request, onDelta func(string) error) (Usage, error) {
-	system, user := Prompt(req)
-	msgs := []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(system)}
-	for _, m := range req.History {
-		if m.Role == "assistant" {
-			msgs = append(msgs, openai.AssistantMessage(m.Content))
-		} else {
-			msgs = append(msgs, openai.UserMessage(m.Content))
-		}
+	system, msgs := conversation(req)
+	body := openAIChatRequest{
+		Model:     c.model,
+		Messages:  append([]chatMessage{{Role: "system", Content: system}}, msgs...),
+		MaxTokens: 1024,
+		Stream:    true,
 	}
-	msgs = append(msgs, openai.UserMessage(user))
-	stream := c.client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-		Model:         c.model,
-		Messages:      msgs,
-		MaxTokens:     openai.Int(1024),
-		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
-	})
-	defer stream.Close()
-	var usage Usage
-	for stream.Next() {
-		chunk := stream.Current()
-		if chunk.Usage.TotalTokens > 0 {
-			usage = Usage{InputTokens: int(chunk.Usage.PromptTokens), OutputTokens: int(chunk.Usage.CompletionTokens)}
+	body.StreamOptions.IncludeUsage = true
+	var (
+		usage    Usage
+		finished bool  // a choice has its finish reason
+		stopped  error // onDelta's
+	)
+	err := c.client.stream(ctx, c.client.baseURL+"/chat/completions", body, func(ev sseEvent) (bool, error) {
+		if string(ev.Data) == "[DONE]" {
+			return true, nil
+		}
+		var chunk openAIChunk
+		if err := json.Unmarshal(ev.Data, &chunk); err != nil {
+			return false, malformed(ev, err)
+		}
+		if len(chunk.Error) > 0 && string(chunk.Error) != "null" {
+			return false, parseAPIError(0, ev.Data)
+		}
+		if u := chunk.Usage; u != nil && u.PromptTokens+u.CompletionTokens > 0 {
+			usage = Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
 		}
 		for _, ch := range chunk.Choices {
+			if ch.FinishReason != "" {
+				finished = true
+			}
 			if ch.Delta.Content != "" {
-				if err := onDelta(ch.Delta.Content); err != nil {
-					return usage, err
+				if stopped = onDelta(ch.Delta.Content); stopped != nil {
+					return true, nil
 				}
 			}
 		}
+		return false, nil
+	})
+	if errors.Is(err, errIncomplete) && finished {
+		err = nil // some servers end without [DONE] once the answer is finished
 	}
-	if err := stream.Err(); err != nil {
-		return usage, openAIError("openai chat", c.model, err)
+	switch {
+	case stopped != nil:
+		return usage, stopped
+	case err != nil:
+		return usage, fmt.Errorf("openai chat (%s): %w", c.model, err)
 	}
 	return usage, nil
-}
-
-// openAIError names the call and keeps the provider's own message, which
-// the client's error text leaves out.
-func openAIError(what, model string, err error) error {
-	var apiErr *openai.Error
-	if errors.As(err, &apiErr) && apiErr.Message != "" {
-		return fmt.Errorf("%s (%s): %d %s: %w", what, model, apiErr.StatusCode, apiErr.Message, err)
-	}
-	return fmt.Errorf("%s (%s): %w", what, model, err)
 }

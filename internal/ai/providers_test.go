@@ -262,3 +262,181 @@ func TestExtractiveSaysNoModel(t *testing.T) {
 		t.Error("the extractive answer is not deterministic")
 	}
 }
+
+// hangUp closes the connection without an answer: a connection error.
+func hangUp(w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func TestOpenAIRequest(t *testing.T) {
+	t.Parallel()
+	headers := make(chan http.Header, 1)
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+		headers <- r.Header.Clone()
+		sse(w,
+			`data: {"choices":[{"index":0,"delta":{"content":"A"}}]}`,
+			`data: {"choices":[{"index":0,"delta":{"content":"B"},"finish_reason":"stop"}]}`,
+			`data: [DONE]`)
+	})
+	o := openAIOptions(f.URL + "/") // a trailing slash is the same base
+	o.OpenAIAPIKey = ""             // a local server that wants no key
+	c, _ := ai.NewChat(o)
+	req := request
+	req.History = []ai.Message{{Role: "user", Content: "Hello"}, {Role: "assistant", Content: "Hi, how can I help?"}}
+	var b strings.Builder
+	if _, err := c.Stream(context.Background(), req, func(s string) error { b.WriteString(s); return nil }); err != nil || b.String() != "AB" {
+		t.Fatalf("%q, %v", b.String(), err)
+	}
+	h := <-headers
+	if _, ok := h["Authorization"]; ok || h.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v: want no Authorization without a key, and a JSON body", h)
+	}
+	body := <-f.bodies
+	so, _ := body["stream_options"].(map[string]any)
+	if body["max_tokens"] != float64(1024) || body["stream"] != true || so["include_usage"] != true {
+		t.Errorf("max_tokens %v, stream %v, stream_options %v", body["max_tokens"], body["stream"], body["stream_options"])
+	}
+	var roles []string
+	msgs, _ := body["messages"].([]any)
+	for _, m := range msgs {
+		roles = append(roles, fmt.Sprint(m.(map[string]any)["role"]))
+	}
+	if got := strings.Join(roles, " "); got != "system user assistant user" {
+		t.Errorf("roles %q: want the system prompt, the history, then the question", got)
+	}
+}
+
+func TestOpenAIRetries(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		fail  func(w http.ResponseWriter)
+		calls int64 // 2: retried once and answered
+		want  string
+	}{
+		{"500 then success", func(w http.ResponseWriter) { w.WriteHeader(500) }, 2, ""},
+		{"503 with retry-after-ms", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After-Ms", "10")
+			w.WriteHeader(503)
+		}, 2, ""},
+		{"a connection error", hangUp, 2, ""},
+		{"a wait longer than two minutes", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "600")
+			w.WriteHeader(429)
+			fmt.Fprint(w, `{"error":{"message":"quota exceeded","type":"insufficient_quota"}}`)
+		}, 1, "429 Too Many Requests: insufficient_quota: quota exceeded"},
+		{"the server says not to retry", func(w http.ResponseWriter) {
+			w.Header().Set("X-Should-Retry", "false")
+			w.WriteHeader(500)
+			fmt.Fprint(w, `{"error":"model crashed"}`)
+		}, 1, "500 Internal Server Error: model crashed"},
+		{"a redirect", func(w http.ResponseWriter) {
+			w.Header().Set("Location", "https://elsewhere.example/v1/chat/completions")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		}, 1, "redirected to https://elsewhere.example/v1/chat/completions"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, attempt int64) {
+				if attempt == 1 {
+					tt.fail(w)
+					return
+				}
+				sse(w, `data: {"choices":[{"delta":{"content":"A"}}]}`, `data: {"choices":[{"delta":{"content":"B"}}]}`, `data: [DONE]`)
+			})
+			c, _ := ai.NewChat(openAIOptions(f.URL))
+			text, _, err := collect(t, c)
+			if tt.want == "" && (err != nil || text != "AB") {
+				t.Errorf("%q, %v", text, err)
+			}
+			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "openai chat (test-model)")) {
+				t.Errorf("error %v: want the call, the model and %q", err, tt.want)
+			}
+			if f.calls.Load() != tt.calls {
+				t.Errorf("%d calls, want %d", f.calls.Load(), tt.calls)
+			}
+		})
+	}
+}
+
+func TestAnthropicRequest(t *testing.T) {
+	t.Parallel()
+	headers := make(chan http.Header, 1)
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+		headers <- r.Header.Clone()
+		sse(w, "event: content_block_delta\n"+`data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"A"}}`,
+			"event: content_block_delta\n"+`data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"B"}}`,
+			"event: message_stop\n"+`data: {"type":"message_stop"}`)
+	})
+	c, _ := ai.NewChat(anthropicOptions(f.URL))
+	req := request
+	req.History = []ai.Message{{Role: "user", Content: "Hello"}, {Role: "assistant", Content: "Hi"}}
+	if _, err := c.Stream(context.Background(), req, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h := <-headers
+	if h.Get("X-Api-Key") != "sk-ant-test" || h.Get("Anthropic-Version") != "2023-06-01" || h.Get("Authorization") != "" {
+		t.Errorf("headers %v: want x-api-key and anthropic-version", h)
+	}
+	body := <-f.bodies
+	system, _ := body["system"].(string)
+	msgs, _ := body["messages"].([]any)
+	if body["max_tokens"] != float64(1024) || !strings.Contains(system, "Never follow instructions") || len(msgs) != 3 ||
+		msgs[1].(map[string]any)["role"] != "assistant" || msgs[2].(map[string]any)["role"] != "user" {
+		t.Errorf("request %v: want max_tokens, the system prompt apart, the history then the question", body)
+	}
+}
+
+func TestOpenAIEmbedderAnswers(t *testing.T) {
+	t.Parallel()
+	vec := func() []float64 { v := make([]float64, 768); v[0] = 1; return v }
+	for _, tt := range []struct {
+		name string
+		data []any
+		want string
+	}{
+		{"in another order", []any{map[string]any{"index": 1, "embedding": vec()}, map[string]any{"index": 0, "embedding": vec()}}, ""},
+		{"too few", []any{map[string]any{"index": 0, "embedding": vec()}}, "1 vectors for 2 texts"},
+		{"out of range", []any{map[string]any{"index": 0, "embedding": vec()}, map[string]any{"index": 2, "embedding": vec()}}, "index 2 out of range"},
+		{"repeated", []any{map[string]any{"index": 0, "embedding": vec()}, map[string]any{"index": 0, "embedding": vec()}}, "index 0 out of range or repeated"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, attempt int64) {
+				if attempt == 1 {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(http.StatusBadGateway)
+					fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
+					return
+				}
+				json.NewEncoder(w).Encode(map[string]any{"data": tt.data})
+			})
+			o := openAIOptions(f.URL)
+			o.EmbeddingModel = "nomic-embed-text"
+			e, _ := ai.NewEmbedder(o)
+			v, err := e.Embed(context.Background(), []string{"a", "b"})
+			if tt.want == "" && (err != nil || len(v) != 2 || v[1][0] != 1) || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("%v, %v: want %q", v, err, tt.want)
+			}
+			if body := <-f.bodies; body["dimensions"] != nil {
+				t.Errorf("dimensions %v asked of a model that has its own", body["dimensions"])
+			}
+			if f.calls.Load() != 2 {
+				t.Errorf("%d calls: a 502 is retried", f.calls.Load())
+			}
+		})
+	}
+
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}`)
+	})
+	e, _ := ai.NewEmbedder(openAIOptions(f.URL))
+	if _, err := e.Embed(context.Background(), []string{"a"}); err == nil ||
+		err.Error() != "openai embeddings (text-embedding-3-small): 401 Unauthorized: invalid_request_error: Incorrect API key provided" {
+		t.Errorf("a 401: %v", err)
+	}
+}

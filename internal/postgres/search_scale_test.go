@@ -116,7 +116,7 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 	}
 	var signs, vectors float64
 	exact[0].walk(func(n planNode) {
-		if n.Index == "kb_passages_embedding_idx" && n.Loops > 0 {
+		if n.Index == "kb_passages_bits_hnsw_idx" && n.Loops > 0 {
 			t.Errorf("the small tenant's exact scan used the HNSW index")
 		}
 		if n.Relation == "kb_passages" && n.Index == "kb_passages_bits_idx" {
@@ -173,7 +173,7 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 		sawHNSW := false
 		for _, p := range plan {
 			p.walk(func(n planNode) {
-				if n.Index == "kb_passages_embedding_idx" && n.Loops > 0 {
+				if n.Index == "kb_passages_bits_hnsw_idx" && n.Loops > 0 {
 					sawHNSW = true
 				}
 				if !tables[n.Relation] || n.Loops == 0 {

@@ -210,3 +210,36 @@ func Remove(ctx context.Context, db *postgres.DB, d DataSet) (int, error) {
 	}
 	return removed, errors.Join(errs...)
 }
+
+// Loaded returns the tenants of the data set that a kept run loaded
+// completely — every article inserted and every passage embedded by e's
+// model — without loading anything: what `bench search --loaded-only`
+// measures when loading the rest would take too long.
+func Loaded(ctx context.Context, db *postgres.DB, e ai.Embedder, d DataSet) ([]Tenant, error) {
+	sizes := Sizes(d.Articles, d.Tenants, d.Skewed)
+	var out []Tenant
+	for i := range d.Tenants {
+		id, err := db.TenantIDBySlug(ctx, d.Slug(i))
+		if onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var articles, unembedded int
+		err = db.InTenantReadOnly(ctx, id, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM knowledge_base WHERE tenant_id = $1),
+       (SELECT count(*) FROM kb_passages WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2)`, id, e.Model()).Scan(&articles, &unembedded)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: %w", d.Slug(i), err)
+		}
+		if articles == sizes[i] && unembedded == 0 {
+			out = append(out, Tenant{Index: i, ID: id, Slug: d.Slug(i), Articles: sizes[i]})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no tenant of the data set is loaded completely (run with --keep --load-only first)")
+	}
+	return out, nil
+}

@@ -72,6 +72,9 @@ type SearchResult struct {
 type SearchReport struct {
 	Embedder string         `json:"embedder"`
 	Tenants  int            `json:"tenants"`
+	// Measured is how many tenants the groups were drawn from: all of
+	// them, or those a kept run loaded completely (--loaded-only).
+	Measured int            `json:"tenants_measured"`
 	Articles int            `json:"articles"`
 	Sizes    string         `json:"sizes"`
 	Largest  int            `json:"largest_tenant"`

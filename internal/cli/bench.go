@@ -46,6 +46,7 @@ func (a *app) benchSearchCmd() *cobra.Command {
 		seed               uint64
 		sizes, mode, plan  string
 		keep, load, asJSON bool
+		loadedOnly         bool
 	)
 	c := &cobra.Command{
 		Use:   "search",
@@ -69,7 +70,9 @@ The articles and questions are generated from --seed, the same on every run.
 The tenants are named by the parameters (bench-<hash>-<n>): with --keep they
 stay for the next run with the same parameters, which reuses them and
 completes any a stopped run left unfinished; without --keep they are removed
-at the end. --load-only loads (or completes) the data and measures nothing.`,
+at the end. --load-only loads (or completes) the data and measures nothing;
+--loaded-only measures the tenants a kept run loaded completely (the groups are
+drawn from them, and the report says how many) and loads nothing.`,
 		Example: `  onboardiq bench search --tenants 20 --articles 2000
   onboardiq bench search --tenants 200 --articles 200000 --keep --load-only
   onboardiq bench search --tenants 200 --articles 200000 --keep --mode semantic --json`,
@@ -100,7 +103,10 @@ at the end. --load-only loads (or completes) the data and measures nothing.`,
 			}
 			opts.Data = bench.DataSet{Corpus: bench.Corpus{Seed: seed}, Tenants: tenants, Articles: articles, Skewed: sizes == "skewed"}
 			opts.Logf = func(f string, args ...any) { fmt.Fprintf(a.env.Stderr, "bench: "+f+"\n", args...) }
-			return a.runBenchSearch(cmd.Context(), opts, plan, keep, load, asJSON)
+			if load && loadedOnly {
+				return usageError{fmt.Errorf("--load-only and --loaded-only exclude each other")}
+			}
+			return a.runBenchSearch(cmd.Context(), opts, plan, keep || loadedOnly, load, loadedOnly, asJSON)
 		},
 	}
 	f := c.Flags()
@@ -119,11 +125,12 @@ at the end. --load-only loads (or completes) the data and measures nothing.`,
 	f.StringVar(&plan, "plan", "auto", "how PostgreSQL plans the searches' prepared statements: auto (as the server runs), custom or generic (plan_cache_mode)")
 	f.BoolVar(&keep, "keep", false, "keep the generated tenants for the next run with the same parameters")
 	f.BoolVar(&load, "load-only", false, "load or complete the data, measure nothing (implies --keep)")
+	f.BoolVar(&loadedOnly, "loaded-only", false, "measure only the tenants a kept run loaded completely, load nothing (implies --keep)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }
 
-func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, plan string, keep, loadOnly, asJSON bool) (err error) {
+func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, plan string, keep, loadOnly, loadedOnly, asJSON bool) (err error) {
 	cfg, err := a.config()
 	if err != nil {
 		return err
@@ -165,7 +172,18 @@ func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, plan
 		return err
 	}
 
-	tenants, stats, err := bench.Load(ctx, db, e, opts.Data, opts.LoadWorkers, opts.Logf)
+	var tenants []bench.Tenant
+	var stats bench.LoadStats
+	if loadedOnly {
+		tenants, err = bench.Loaded(ctx, db, e, opts.Data)
+		if err != nil {
+			return err
+		}
+		stats.Reused = len(tenants)
+		opts.Logf("%d of the %d tenants are loaded completely: measuring those", len(tenants), opts.Data.Tenants)
+	} else {
+		tenants, stats, err = bench.Load(ctx, db, e, opts.Data, opts.LoadWorkers, opts.Logf)
+	}
 	if !keep && !loadOnly {
 		defer func() {
 			n, rerr := bench.Remove(context.WithoutCancel(ctx), db, opts.Data)
@@ -187,7 +205,7 @@ func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, plan
 		return err
 	}
 	sizes := bench.Sizes(opts.Data.Articles, opts.Data.Tenants, opts.Data.Skewed)
-	report := bench.SearchReport{Embedder: e.Model(), Tenants: opts.Data.Tenants, Articles: opts.Data.Articles,
+	report := bench.SearchReport{Embedder: e.Model(), Tenants: opts.Data.Tenants, Measured: len(tenants), Articles: opts.Data.Articles,
 		Sizes: map[bool]string{true: "skewed", false: "even"}[opts.Data.Skewed], Largest: sizes[0], Typical: sizes[len(sizes)/2],
 		Plan: plan, Clients: opts.Clients, K: opts.K, Seed: opts.Data.Corpus.Seed, Rounds: opts.Rounds, Load: stats,
 		Goals:   map[string]any{"p95_ms": bench.GoalP95Millis, "clients": bench.GoalClients, "recall_at_10": bench.GoalRecall, "short": 0},
@@ -197,6 +215,9 @@ func (a *app) runBenchSearch(ctx context.Context, opts bench.SearchOptions, plan
 	}
 	fmt.Fprintf(a.env.Stdout, "%d tenants (%s: largest %d articles, typical %d), %d articles, embedder %s, k %d, %d rounds, %s plans\n",
 		report.Tenants, report.Sizes, report.Largest, report.Typical, report.Articles, report.Embedder, report.K, report.Rounds, report.Plan)
+	if report.Measured < report.Tenants {
+		fmt.Fprintf(a.env.Stdout, "measured: the %d tenants loaded completely (the groups drawn from them)\n", report.Measured)
+	}
 	w := tabwriter.NewWriter(a.env.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "MODE\tTENANTS\tARTICLES\tCLIENTS\tREQ/S\tP50 MS\tP95 MS\tP99 MS\tRECALL@%d\tMIN RESULTS\tSHORT\tGOALS\t\n", opts.K)
 	for _, r := range results {

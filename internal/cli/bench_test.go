@@ -15,6 +15,7 @@ import (
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/bench"
 	"github.com/onboardiq/onboardiq/internal/cli"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
@@ -79,6 +80,33 @@ func TestBenchSearch(t *testing.T) {
 	ds := bench.DataSet{Corpus: bench.Corpus{Seed: 1}, Tenants: 3, Articles: 90, Skewed: true}
 	if _, err := d.App.TenantIDBySlug(ctx, ds.Slug(2)); err != nil {
 		t.Fatalf("--keep did not keep the tenants: %v", err)
+	}
+
+	// --loaded-only measures what is loaded: a tenant missing an article
+	// is left out, and nothing is loaded.
+	id2, err := d.App.TenantIDBySlug(ctx, ds.Slug(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.App.InTenant(ctx, id2, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE kb_passages SET embedding_model = NULL WHERE tenant_id = $1
+    AND passage_id = (SELECT passage_id FROM kb_passages WHERE tenant_id = $1 LIMIT 1)`, id2)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := runCLI(t, ctx, env, nil, append(args, "--loaded-only", "--mode", "keyword", "--json")...)
+	if loaded.code != 0 {
+		t.Fatalf("loaded-only: %d %s", loaded.code, loaded.stderr)
+	}
+	var lr bench.SearchReport
+	if err := json.Unmarshal([]byte(loaded.stdout), &lr); err != nil {
+		t.Fatalf("json: %v\n%s", err, loaded.stdout)
+	}
+	if lr.Measured != 2 || lr.Tenants != 3 || lr.Load.Inserted != 0 || lr.Load.Embedded != 0 || len(lr.Results) != 3 || lr.Results[0].Tenants != 2 ||
+		!strings.Contains(loaded.stderr, "2 of the 3 tenants are loaded completely") {
+		t.Fatalf("loaded-only: %+v\n%s", lr, loaded.stderr)
 	}
 
 	out := runCLI(t, ctx, env, nil, append(args, "--json", "--mode", "semantic", "--plan", "custom")...)

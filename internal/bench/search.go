@@ -70,8 +70,8 @@ type SearchResult struct {
 
 // SearchReport is a whole search benchmark.
 type SearchReport struct {
-	Embedder string         `json:"embedder"`
-	Tenants  int            `json:"tenants"`
+	Embedder string `json:"embedder"`
+	Tenants  int    `json:"tenants"`
 	// Measured is how many tenants the groups were drawn from: all of
 	// them, or those a kept run loaded completely (--loaded-only).
 	Measured int            `json:"tenants_measured"`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -37,6 +38,17 @@ bench http (see bench http --help) and any added beside them.`,
 	f.add(cmd)
 	cmd.AddCommand(a.benchSearchCmd(), a.benchHTTPCmd(), a.benchAllCmd(), a.benchScanCmd())
 	return cmd
+}
+
+// benchLogf prints a bench's progress to stderr, a line at a time: the
+// benchmarks log from goroutines that load or generate data at once.
+func (a *app) benchLogf() func(string, ...any) {
+	var mu sync.Mutex
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(a.env.Stderr, "bench: "+format+"\n", args...)
+	}
 }
 
 func (a *app) benchSearchCmd() *cobra.Command {
@@ -102,7 +114,7 @@ drawn from them, and the report says how many) and loads nothing.`,
 				return usageError{fmt.Errorf("--plan must be auto, custom or generic")}
 			}
 			opts.Data = bench.DataSet{Corpus: bench.Corpus{Seed: seed}, Tenants: tenants, Articles: articles, Skewed: sizes == "skewed"}
-			opts.Logf = func(f string, args ...any) { fmt.Fprintf(a.env.Stderr, "bench: "+f+"\n", args...) }
+			opts.Logf = a.benchLogf()
 			if load && loadedOnly {
 				return usageError{fmt.Errorf("--load-only and --loaded-only exclude each other")}
 			}

@@ -152,7 +152,7 @@ func (a *app) runBench(ctx context.Context, command string, f *benchFlags, all b
 		return usageError{err}
 	}
 	run := func(s string) bool { return slices.Contains(sections, s) }
-	logf := func(format string, args ...any) { fmt.Fprintf(a.env.Stderr, "bench: "+format+"\n", args...) }
+	logf := a.benchLogf()
 	scale := bench.Scales[f.scale]
 	db, cfg, err := a.openApp(ctx)
 	if err != nil {

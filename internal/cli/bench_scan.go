@@ -61,7 +61,7 @@ store's own tenant deletion.`,
 				return err
 			}
 			defer db.Close()
-			o.Logf = func(f string, args ...any) { fmt.Fprintf(a.env.Stderr, "bench: "+f+"\n", args...) }
+			o.Logf = a.benchLogf()
 			rep, err := bench.Scan(cmd.Context(), db, cfg.DatabaseURL, o)
 			if err != nil {
 				return err

@@ -493,7 +493,7 @@ const exactScanMax = 20000
 // an index) before it compares their full vectors: with 16, recall@10
 // against comparing every full vector stayed 1.000 in the bench command
 // (20 tenants of 1,000 articles, an exact scan of the signs) and was 0.98
-// for a tenant of 20,000 articles (100,000 passages, the signs' HNSW
+// for a tenant of 20,000 articles (80,000 passages, the signs' HNSW
 // index), and each search reads half the vectors it read with 32
 // (docs/ai.md, "Scale").
 const signCandidates = 16

@@ -26,12 +26,6 @@ func TestPortalMentionAutocomplete(t *testing.T) {
 	a := newApp(t)
 	box := mailtest.New(t)
 	logger := slog.New(slog.DiscardHandler)
-	runner, err := jobs.Start(context.Background(), jobs.Deps{DB: a.db.App, Embedder: ai.Local{}, Logger: logger,
-		Mailer: &notify.Mailer{SMTPURL: box.URL(), From: "Acme <onboarding@acme.example>", BaseURL: a.url, Logger: logger}}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = runner.Stop(10 * time.Second) })
 	task := actTaskID(t, a, rollout, `t.visibility = 'customer' AND t.status <> 'cancelled'`)
 	field := "#c-" + task
 
@@ -73,6 +67,15 @@ func TestPortalMentionAutocomplete(t *testing.T) {
 		chromedp.Navigate(a.url+"/portal/acme/projects/"+a.projectID(t, rollout)),
 		chromedp.WaitVisible(chromedp.CSS(field)),
 	)
+	// The workers start once the contact is signed in: the email worker
+	// sends a sign-in email with a new secret (ReissueLink), which would
+	// void the development mailbox's link before the browser used it.
+	runner, err := jobs.Start(context.Background(), jobs.Deps{DB: a.db.App, Embedder: ai.Local{}, Logger: logger,
+		Mailer: &notify.Mailer{SMTPURL: box.URL(), From: "Acme <onboarding@acme.example>", BaseURL: a.url, Logger: logger}}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = runner.Stop(10 * time.Second) })
 	for _, c := range []struct{ typed, want string }{
 		{"@pri", "Priya Shah Your support contact · priya.shah@acme.example"},
 		{"@om", "Omar Aziz Colleague · omar.aziz@globex.example"},

@@ -28,7 +28,7 @@ func (e *demoEnv) doH(t *testing.T, caller, method, path string, body any) (int,
 	req, _ := http.NewRequest(method, e.srv.URL+"/api/v1"+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+e.tokens[caller])
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

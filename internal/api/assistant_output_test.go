@@ -91,7 +91,7 @@ func (e *demoEnv) askStream(t *testing.T, caller string, body map[string]any) st
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Authorization", "Bearer "+e.tokens[caller])
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

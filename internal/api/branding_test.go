@@ -48,7 +48,7 @@ func TestBrandingRoundTrip(t *testing.T) {
 		if etag != "" {
 			req.Header.Set("If-None-Match", etag)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestAPIIndex(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	for _, path := range []string{"/api/v1", "/api/v1/"} {
-		resp, err := http.Get(e.srv.URL + path)
+		resp, err := e.srv.Client().Get(e.srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestAPIIndex(t *testing.T) {
 			t.Errorf("%s: %d %v (%v)", path, resp.StatusCode, idx, err)
 		}
 	}
-	if doc, err := http.Get(e.srv.URL + "/api/v1/openapi.json"); err != nil || doc.StatusCode != 200 {
+	if doc, err := e.srv.Client().Get(e.srv.URL + "/api/v1/openapi.json"); err != nil || doc.StatusCode != 200 {
 		t.Errorf("the document the index names: %v", err)
 	}
 	for _, tc := range []struct {
@@ -114,7 +114,7 @@ func TestAPIIndex(t *testing.T) {
 		{"DELETE", "/api/v1/settings/branding", 405, "GET, PUT"},
 	} {
 		req, _ := http.NewRequest(tc.method, e.srv.URL+tc.path, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -80,7 +80,7 @@ func (e *env) crmCall(t *testing.T, slug string, p onboardiq.CRMProvider, secret
 		t.Fatal(err)
 	}
 	req.Header = h
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (e *env) csvGet(t *testing.T, caller, path, accept string) (*http.Response,
 	if tok := e.tokens[caller]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,7 @@ func (e *env) do(t *testing.T, caller, method, path string, body any) (int, []by
 	if tok := e.tokens[caller]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestInboundEmailWebhook(t *testing.T) {
 		if sig != "" {
 			req.Header.Set("webhook-signature", sig)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestInboundEmailWebhook(t *testing.T) {
 	req.Header.Set("webhook-id", "msg_big")
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set("webhook-signature", inbound.Sign(key, "msg_big", now, big))
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+	if resp, err := e.srv.Client().Do(req); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("an oversized webhook: %v %v, want 413", resp, err)
 	} else {
 		resp.Body.Close()

@@ -111,7 +111,7 @@ func (e *env) rawRequest(t *testing.T, caller, method, path, contentType string,
 	if tok := e.tokens[caller]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestSearchWithoutEmbedder(t *testing.T) {
 	get := func(query string) (*http.Response, []byte) {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/kb/search?"+query, nil)
 		req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -87,7 +87,7 @@ func TestAPIRequestIsOneTransaction(t *testing.T) {
 		rt.take()
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/projects/"+e.p1.String(), nil)
 		req.Header.Set("Authorization", "Bearer "+e.tokens["csm"])
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -132,7 +132,7 @@ func BenchmarkUsageEventsEndpoint(b *testing.B) {
 		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/usage-events", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := srv.Client().Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestInboundUsageWebhook(t *testing.T) {
 		if sig != "" {
 			req.Header.Set("webhook-signature", sig)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -361,8 +361,8 @@ func TestPooledConnectionForgetsTenant(t *testing.T) {
 }
 
 // TestVectorSearchSmallTenant checks that a tenant holding 1% of 20,000
-// vectors still gets k results from the HNSW index under its filter, and
-// that they are its own nearest ones.
+// passages still gets k results from the HNSW index of the passages' signs
+// under its filter, and that they are its own nearest ones.
 func TestVectorSearchSmallTenant(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -370,14 +370,31 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 	small := seedTenant(t, d.App, "small")
 	big := seedTenant(t, d.App, "big")
 	r := rand.New(rand.NewPCG(7, 11))
+	const model = "test"
+	// Every passage lies about as near the query as a real answer would
+	// (cosine about 0.55, above MinSimilarity), in both tenants alike.
+	qv := randomVector(r)
+	near := func() pgvector.Vector {
+		v := randomVector(r)
+		for i := range v {
+			v[i] = qv[i] + 1.5*v[i]
+		}
+		return pgvector.NewVector(v)
+	}
 	load := func(tenant uuid.UUID, n int) {
 		t.Helper()
-		rows := make([][]any, n)
-		for i := range rows {
-			rows[i] = []any{tenant, uuid.New(), fmt.Sprintf("Article %d", i), pgvector.NewVector(randomVector(r))}
+		articles := make([][]any, n)
+		passages := make([][]any, n)
+		for i := range articles {
+			id := uuid.New()
+			articles[i] = []any{tenant, id, fmt.Sprintf("Article %d", i), "public"}
+			passages[i] = []any{tenant, id, 0, "", true, near(), model}
 		}
 		err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "vector_embedding"}, pgx.CopyFromRows(rows))
+			if _, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility"}, pgx.CopyFromRows(articles)); err != nil {
+				return err
+			}
+			_, err := tx.BulkInsert(ctx, "kb_passages", []string{"tenant_id", "article_id", "ordinal", "body", "public", "vector_embedding", "embedding_model"}, pgx.CopyFromRows(passages))
 			return err
 		})
 		if err != nil {
@@ -385,32 +402,29 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 		}
 	}
 	// Build the migration's own HNSW index after loading, as a bulk
-	// build: inserting 20,000 vectors one by one into it takes minutes.
+	// build: inserting 20,000 signs one by one into it takes far longer.
 	super := connect(t, d.SuperURL)
 	var indexDef string
-	if err := super.QueryRow(ctx, "SELECT indexdef FROM pg_indexes WHERE indexname = 'knowledge_base_embedding_idx'").Scan(&indexDef); err != nil {
+	if err := super.QueryRow(ctx, "SELECT indexdef FROM pg_indexes WHERE indexname = 'kb_passages_bits_hnsw_idx'").Scan(&indexDef); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := super.Exec(ctx, "DROP INDEX knowledge_base_embedding_idx"); err != nil {
+	if _, err := super.Exec(ctx, "DROP INDEX kb_passages_bits_hnsw_idx"); err != nil {
 		t.Fatal(err)
 	}
-	load(small, 199) // plus the seeded article: 200, 1%
-	load(big, 19799)
+	load(small, 200)
+	load(big, 19800)
 	if _, err := super.Exec(ctx, indexDef); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := super.Exec(ctx, "ANALYZE knowledge_base"); err != nil {
+	if _, err := super.Exec(ctx, "ANALYZE kb_passages"); err != nil {
 		t.Fatal(err)
 	}
 
-	q := pgvector.NewVector(randomVector(r))
-	// The exact answer, by a sequential scan.
+	q := pgvector.NewVector(qv)
+	// The exact answer: no index holds the full vectors.
 	var exact []uuid.UUID
 	err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off"); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT article_id FROM knowledge_base WHERE tenant_id = $1 ORDER BY vector_embedding <=> $2 LIMIT 10`, small, q)
+		rows, err := tx.Query(ctx, `SELECT article_id FROM kb_passages WHERE tenant_id = $1 AND embedding_model = $3 ORDER BY vector_embedding <=> $2 LIMIT 10`, small, q, model)
 		if err != nil {
 			return err
 		}
@@ -420,81 +434,75 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(t *testing.T, got []postgres.Neighbour) {
-		t.Helper()
-		if len(got) != 10 {
-			t.Fatalf("got %d results, want 10", len(got))
-		}
-		found := 0
-		for i, n := range got {
-			if slices.Contains(exact, n.ID) {
-				found++
-			}
-			if i > 0 && n.Distance < got[i-1].Distance {
-				t.Errorf("results out of order at %d", i)
-			}
-		}
-		if found < 8 {
-			t.Errorf("recall@10 = %d/10 against the exact search, want at least 8", found)
-		}
-	}
-	// Steer the planner to the HNSW index, as it would choose for a
-	// larger tenant.
-	const useIndex = "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"
-	explain := func(tx *postgres.Tx) string {
-		rows, err := tx.Query(ctx, `EXPLAIN SELECT article_id FROM knowledge_base WHERE tenant_id = $1 ORDER BY vector_embedding <=> $2 LIMIT 10`, small, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(lines, "\n")
+	if len(exact) != 10 {
+		t.Fatalf("the exact scan found %d passages, want 10", len(exact))
 	}
 
-	t.Run("planner's choice", func(t *testing.T) {
-		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
-			got, err := tx.NearestArticles(ctx, q, 10)
-			check(t, got)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("HNSW with iterative scan", func(t *testing.T) {
-		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
-			if _, err := tx.Exec(ctx, useIndex); err != nil {
-				return err
+	// The search itself, by the tenant's exact scan and by the HNSW index
+	// (as for a tenant above exactScanMax).
+	for name, exactScanMax := range map[string]int{"exact scan": 0, "HNSW index": -1} {
+		t.Run(name, func(t *testing.T) {
+			err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
+				hits, err := tx.SearchArticles(ctx, postgres.SearchParams{Vector: qv, Model: model, Mode: onboardiq.SearchSemantic, Limit: 10, ExactScanMax: exactScanMax})
+				if err != nil {
+					return err
+				}
+				if len(hits) != 10 {
+					t.Fatalf("got %d results, want 10", len(hits))
+				}
+				found := 0
+				for i, h := range hits {
+					if slices.Contains(exact, h.ID) {
+						found++
+					}
+					if i > 0 && *h.Similarity > *hits[i-1].Similarity {
+						t.Errorf("results out of order at %d", i)
+					}
+				}
+				if found < 8 {
+					t.Errorf("recall@10 = %d/10 against the exact search, want at least 8", found)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			got, err := tx.NearestArticles(ctx, q, 10)
-			if plan := explain(tx); !strings.Contains(plan, "knowledge_base_embedding_idx") {
-				t.Fatalf("the HNSW index was not used:\n%s", plan)
-			}
-			check(t, got)
-			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	// Without the iterative scan the same plan stops after ef_search (40)
+	}
+
+	// Without the iterative scan the index stops after ef_search (40)
 	// candidates, almost all another tenant's: this is what the setting fixes.
-	t.Run("HNSW without iterative scan falls short", func(t *testing.T) {
-		err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
-			if _, err := tx.Exec(ctx, useIndex+", set_config('hnsw.iterative_scan', 'off', true)"); err != nil {
-				return err
+	const useIndex = "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"
+	const nearest = `SELECT 1 FROM kb_passages WHERE tenant_id = $1 ORDER BY vector_bits <~> binary_quantize($2::vector)::bit(768) LIMIT 10`
+	for iterative, want := range map[string]func(int) bool{"relaxed_order": func(n int) bool { return n == 10 }, "off": func(n int) bool { return n < 10 }} {
+		t.Run("iterative scan "+iterative, func(t *testing.T) {
+			err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
+				if _, err := tx.Exec(ctx, useIndex+", set_config('hnsw.iterative_scan', $1, true)", iterative); err != nil {
+					return err
+				}
+				rows, err := tx.Query(ctx, "EXPLAIN "+nearest, small, q)
+				if err != nil {
+					return err
+				}
+				lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+				if err != nil {
+					return err
+				}
+				if plan := strings.Join(lines, "\n"); !strings.Contains(plan, "kb_passages_bits_hnsw_idx") {
+					t.Fatalf("the HNSW index was not used:\n%s", plan)
+				}
+				var n int
+				if err := tx.QueryRow(ctx, "SELECT count(*) FROM ("+nearest+") x", small, q).Scan(&n); err != nil {
+					return err
+				}
+				if !want(n) {
+					t.Errorf("%d results with the iterative scan %s", n, iterative)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			var n int
-			err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM knowledge_base WHERE tenant_id = $1 ORDER BY vector_embedding <=> $2 LIMIT 10) x`, small, q).Scan(&n)
-			if n >= 10 {
-				t.Errorf("got %d results without iterative scan; expected fewer, or this test proves nothing", n)
-			}
-			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
+	}
 }

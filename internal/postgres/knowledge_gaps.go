@@ -285,6 +285,21 @@ func (tx *Tx) ArticleChanges(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 	return out, rows.Err()
 }
 
+// LastArticleChange is when an article of the tenant was last published
+// or changed (zero when it has none): the knowledge-gap report asks
+// whether a group is answered only when an article changed after its last
+// question. One row of knowledge_base_updated_idx.
+func (tx *Tx) LastArticleChange(ctx context.Context) (time.Time, error) {
+	var at *time.Time
+	if err := tx.QueryRow(ctx, `SELECT max(updated_at) FROM knowledge_base WHERE tenant_id = $1`, tx.TenantID()).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("read the last article change: %w", err)
+	}
+	if at == nil {
+		return time.Time{}, nil
+	}
+	return *at, nil
+}
+
 // GapQuestion reads a gap's question and the model of its stored vector
 // ("" for none); found is false when the gap is gone.
 func (tx *Tx) GapQuestion(ctx context.Context, id uuid.UUID) (question, model string, found bool, err error) {

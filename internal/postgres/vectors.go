@@ -2,12 +2,9 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"math"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 )
@@ -37,12 +34,6 @@ func comparableVector(v []float32) bool {
 // PostgreSQL sorts last and counts equal to itself).
 const notNaN = "<> 'NaN'::float8"
 
-// Neighbour is an item found by vector search and its cosine distance.
-type Neighbour struct {
-	ID       uuid.UUID
-	Distance float64
-}
-
 // enableIterativeScan makes an HNSW scan keep going until it has found k rows
 // that pass the tenant filter, instead of stopping after ef_search candidates
 // (most of which belong to other tenants when a tenant is small), and
@@ -58,32 +49,4 @@ func enableIterativeScan(ctx context.Context, tx *Tx) error {
 		b.Queue(s)
 	}
 	return tx.SendBatch(ctx, b).Close()
-}
-
-// NearestArticles returns the k knowledge-base articles of the tenant tx runs
-// in whose embeddings are closest to v, nearest first. Relaxed order lets
-// the index return rows slightly out of order; the outer ORDER BY restores it.
-func (tx *Tx) NearestArticles(ctx context.Context, v pgvector.Vector, k int) ([]Neighbour, error) {
-	if len(v.Slice()) != onboardiq.EmbeddingDimensions {
-		return nil, fmt.Errorf("nearest articles: vector has %d dimensions, want %d", len(v.Slice()), onboardiq.EmbeddingDimensions)
-	}
-	if !comparableVector(v.Slice()) {
-		return nil, nil
-	}
-	if err := enableIterativeScan(ctx, tx); err != nil {
-		return nil, fmt.Errorf("nearest articles: %w", err)
-	}
-	rows, err := tx.Query(ctx, `
-WITH nearest AS MATERIALIZED (
-    SELECT article_id, vector_embedding <=> $2 AS distance
-    FROM knowledge_base
-    WHERE tenant_id = $1 AND vector_embedding IS NOT NULL
-    ORDER BY vector_embedding <=> $2
-    LIMIT $3
-)
-SELECT article_id, distance FROM nearest WHERE distance `+notNaN+` ORDER BY distance`, tx.TenantID(), v, k)
-	if err != nil {
-		return nil, fmt.Errorf("nearest articles: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Neighbour])
 }

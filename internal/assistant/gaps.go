@@ -75,9 +75,18 @@ func (s *Service) KnowledgeGaps(ctx context.Context, opt GapOptions) (*onboardiq
 	groups := gaps.Report(f.Questions, f.Blocked, now)
 	p := onboardiq.PrincipalFromContext(ctx)
 	err = s.DB.InTenantReadOnly(ctx, p.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		// Only an article changed after a group's last question can answer
+		// it: with none, the report searches for no group.
+		changed, err := tx.LastArticleChange(ctx)
+		if err != nil {
+			return err
+		}
 		for i := range groups {
 			if i == maxGapChecks {
 				break
+			}
+			if !changed.After(groups[i].LastAskedAt) {
+				continue
 			}
 			a, err := answeredBy(ctx, tx, model, groups[i], vectors[groups[i].Representative.ID])
 			if err != nil {

@@ -2,11 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
@@ -216,5 +220,64 @@ func TestArticlesWrittenBeforeAreIndexed(t *testing.T) {
 	}
 	if n, err := d.App.IndexUnindexedArticles(ctx); err != nil || n != 0 {
 		t.Errorf("a second start indexed %d articles (%v), want 0", n, err)
+	}
+}
+
+// TestPassageRowsStayWhole: a passage of the usual size (about 250
+// words) with its 768-dimension vector is kept in one row of kb_passages,
+// nothing of it moved to the TOAST table (migration 00035): a search that
+// picks a hit's best passage reads its terms from the row itself.
+func TestPassageRowsStayWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := emptyTenant(t, d, "whole")
+	words := strings.Fields("invite your team to the workspace then open settings and choose single sign on with saml enter the metadata url from your identity provider test the connection before you turn it on for everyone")
+	section := func(n int) string {
+		var b strings.Builder
+		for i := range 250 {
+			b.WriteString(words[(i*7+n)%len(words)])
+			b.WriteString(" ")
+		}
+		return b.String()
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Single sign-on", Visibility: onboardiq.VisibilityPublic,
+			Content: "## Before you start\n\n" + section(1) + "\n\n## Turn it on\n\n" + section(2)})
+		if err != nil {
+			return err
+		}
+		v := make([]float32, onboardiq.EmbeddingDimensions)
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+		}
+		tag, err := tx.Exec(ctx, `UPDATE kb_passages SET vector_embedding = $2, embedding_model = 'test' WHERE tenant_id = $1`, tenant, pgvector.NewVector(v))
+		if err == nil && tag.RowsAffected() < 2 {
+			err = fmt.Errorf("%d passages, want 2 or more", tag.RowsAffected())
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, d.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var toast string
+	if err := conn.QueryRow(ctx, `SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'kb_passages'::regclass`).Scan(&toast); err != nil {
+		t.Fatal(err)
+	}
+	var chunks, width int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+toast).Scan(&chunks); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT max(pg_column_size(p.*)) FROM kb_passages p WHERE tenant_id = $1`, tenant).Scan(&width); err != nil {
+		t.Fatal(err)
+	}
+	if chunks != 0 {
+		t.Errorf("%d chunks of kb_passages in %s; want none (rows up to %d bytes)", chunks, toast, width)
 	}
 }

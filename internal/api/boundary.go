@@ -53,7 +53,13 @@ func checkInput(api huma.API) func(huma.Context, func(huma.Context)) {
 			return
 		}
 		// Read what huma would read, and hand it on untouched; a body over
-		// the limit goes on whole, for huma to refuse with 413.
+		// the limit goes on whole, for huma to refuse with 413. The read is
+		// bounded as huma bounds its own, by a read deadline on the
+		// connection; net/http lifts it when the body has been read to its
+		// end (and then watches the connection for the client going away).
+		if op.BodyReadTimeout > 0 {
+			_ = ctx.SetReadDeadline(time.Now().Add(op.BodyReadTimeout))
+		}
 		body := ctx.BodyReader()
 		buf, err := io.ReadAll(io.LimitReader(body, op.MaxBodyBytes+1))
 		if err != nil || int64(len(buf)) > op.MaxBodyBytes {
@@ -62,7 +68,7 @@ func checkInput(api huma.API) func(huma.Context, func(huma.Context)) {
 		}
 		if !shape.bodyTimes && utf8.Valid(buf) && !bytes.Contains(buf, []byte(`\u0000`)) {
 			// Nothing the walk could refuse: no time to bound, no bad text.
-			next(&bodyContext{humaContext: ctx, body: bytes.NewReader(buf)})
+			next(&bodyContext{humaContext: ctx, body: bytes.NewReader(buf), read: true})
 			return
 		}
 		w := jsonWalker{dec: json.NewDecoder(bytes.NewReader(buf)), raw: buf, schemas: schemas}
@@ -71,7 +77,7 @@ func checkInput(api huma.API) func(huma.Context, func(huma.Context)) {
 			writeInputErr(api, ctx, at, value, msg)
 			return
 		}
-		next(&bodyContext{humaContext: ctx, body: bytes.NewReader(buf)})
+		next(&bodyContext{humaContext: ctx, body: bytes.NewReader(buf), read: true})
 	}
 }
 
@@ -153,11 +159,26 @@ func checkString(s, format string) string {
 type bodyContext struct {
 	humaContext
 	body io.Reader
+	read bool // all of it: the connection holds nothing more of it
 }
 
 type humaContext = huma.Context
 
 func (c *bodyContext) BodyReader() io.Reader { return c.body }
+
+// SetReadDeadline is huma's bound on reading the body, set before it reads
+// it. Once checkInput has read the whole body, the only read left on the
+// connection is net/http's own, watching for the client going away: a
+// deadline would end it when it passes, and net/http would take that for
+// the client gone and cancel the request's context — every request with a
+// body still running BodyReadTimeout (5 s) after it came would end in
+// "request cancelled" (TestSlowRequestWithABodyIsNotCancelled).
+func (c *bodyContext) SetReadDeadline(t time.Time) error {
+	if c.read {
+		return nil
+	}
+	return c.humaContext.SetReadDeadline(t)
+}
 
 // Unwrap lets humago.Unwrap reach the request (streamed answers need it).
 func (c *bodyContext) Unwrap() huma.Context { return c.humaContext }

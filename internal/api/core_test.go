@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/schedule"
 )
 
@@ -117,6 +119,42 @@ func TestConcurrentCompletions(t *testing.T) {
 	}
 	if completed != 3 || done != 60 {
 		t.Errorf("%d project.completed and %d task.completed events, want 3 and 60", completed, done)
+	}
+}
+
+// TestSlowRequestWithABodyIsNotCancelled: a request with a body that
+// runs longer than huma's body read timeout (5 s) — here, waiting for a
+// row another transaction holds — still answers; the body's read deadline
+// used to outlive the body and end the request's context as if the client
+// had gone away (499 "request cancelled", seen under load).
+func TestSlowRequestWithABodyIsNotCancelled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- e.db.App.InTenant(ctx, e.acme, func(ctx context.Context, tx *postgres.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM tasks WHERE tenant_id = $1 AND task_id = $2 FOR UPDATE`, e.acme, e.tv); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-held:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	time.AfterFunc(6*time.Second, func() { close(release) })
+	st, body := e.do(t, "csm", "PATCH", "/tasks/"+e.tv.String(), map[string]any{"status": "completed"})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st != http.StatusOK {
+		t.Fatalf("a task completed while another transaction held it for 6 s: %d %s, want 200", st, body)
 	}
 }
 

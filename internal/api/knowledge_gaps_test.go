@@ -3,22 +3,17 @@ package api_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/postgres"
-	"github.com/onboardiq/onboardiq/internal/server"
 )
 
 // runGapEmbeddings runs the embed_gap jobs of acme's gaps, as the worker
@@ -177,24 +172,6 @@ func TestUnhelpfulRatingIsAGap(t *testing.T) {
 	}
 }
 
-// searchSeen records whether a pool ran a knowledge-base search.
-type searchSeen struct{ n atomic.Int64 }
-
-func (s *searchSeen) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	return ctx
-}
-func (s *searchSeen) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (s *searchSeen) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
-	for _, q := range d.Batch.QueuedQueries {
-		if strings.Contains(q.SQL, "FROM kb_passages") {
-			s.n.Add(1)
-		}
-	}
-	return ctx
-}
-func (s *searchSeen) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (s *searchSeen) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-
 // TestKnowledgeGapReportSearchesOnlyAfterAnArticleChanged: the report
 // asks whether a group is answered (a search) only when an article
 // changed after the group's last question, so that reading it costs no
@@ -208,20 +185,11 @@ func TestKnowledgeGapReportSearchesOnlyAfterAnArticleChanged(t *testing.T) {
 	}
 	e.runGapEmbeddings(t)
 
-	seen := &searchSeen{}
-	cfg := e.db.App.Pool.Config()
-	cfg.ConnConfig.Tracer = seen
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &postgres.DB{Pool: pool}
-	t.Cleanup(db.Close)
-	srv := httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
-	t.Cleanup(srv.Close)
-	report := func() (onboardiq.GapReport, int64) {
+	rt := &roundTrips{}
+	srv := tracedServer(t, e.env, rt)
+	report := func() (onboardiq.GapReport, int) {
 		t.Helper()
-		seen.n.Store(0)
+		rt.take()
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/knowledge-gaps", nil)
 		req.Header.Set("Authorization", "Bearer "+e.tokens["csm"])
 		resp, err := srv.Client().Do(req)
@@ -230,14 +198,14 @@ func TestKnowledgeGapReportSearchesOnlyAfterAnArticleChanged(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		return decode[onboardiq.GapReport](t, resp.StatusCode, body, 200), seen.n.Load()
+		return decode[onboardiq.GapReport](t, resp.StatusCode, body, 200), rt.containing("FROM kb_passages")
 	}
 
 	r, searches := report()
 	if findGroup(r, q) == nil || searches != 0 {
 		t.Errorf("no article changed since the question: group %+v and %d searches, want the group and none", findGroup(r, q), searches)
 	}
-	err = e.db.App.InTenant(context.Background(), e.acme, func(ctx context.Context, tx *postgres.Tx) error {
+	err := e.db.App.InTenant(context.Background(), e.acme, func(ctx context.Context, tx *postgres.Tx) error {
 		_, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Office hours", Content: "We answer from nine to five.", Visibility: onboardiq.VisibilityPublic})
 		return err
 	})

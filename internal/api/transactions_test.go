@@ -23,6 +23,7 @@ import (
 type roundTrips struct {
 	mu   sync.Mutex
 	sent [][]string
+	sqls []string // every statement, whole
 }
 
 func (r *roundTrips) add(sqls ...string) {
@@ -36,14 +37,45 @@ func (r *roundTrips) add(sqls ...string) {
 		}
 	}
 	r.sent = append(r.sent, words)
+	r.sqls = append(r.sqls, sqls...)
 }
 
 func (r *roundTrips) take() [][]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.sent
-	r.sent = nil
+	r.sent, r.sqls = nil, nil
 	return out
+}
+
+// containing counts the statements sent since the last take that contain s.
+func (r *roundTrips) containing(s string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, q := range r.sqls {
+		if strings.Contains(q, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// tracedServer serves the API over a pool of its own on e's database,
+// traced by rt.
+func tracedServer(t *testing.T, e *env, rt *roundTrips) *httptest.Server {
+	t.Helper()
+	cfg := e.db.App.Pool.Config()
+	cfg.ConnConfig.Tracer = rt
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &postgres.DB{Pool: pool}
+	t.Cleanup(db.Close)
+	srv := httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
@@ -71,16 +103,7 @@ func TestAPIRequestIsOneTransaction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	rt := &roundTrips{}
-	cfg := e.db.App.Pool.Config()
-	cfg.ConnConfig.Tracer = rt
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &postgres.DB{Pool: pool}
-	t.Cleanup(db.Close)
-	srv := httptest.NewServer(server.New(server.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "http://test", Version: "test"}))
-	t.Cleanup(srv.Close)
+	srv := tracedServer(t, e, rt)
 
 	get := func() [][]string {
 		t.Helper()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -233,5 +234,40 @@ func TestLongAnswerIsShortened(t *testing.T) {
 		if c.Error != nil {
 			t.Errorf("a call recorded an error: %s", *c.Error)
 		}
+	}
+}
+
+// slowChat is a chat model that answers in two pieces, pause apart, and
+// stops when its context ends.
+type slowChat struct{ pause time.Duration }
+
+func (slowChat) Provider() string { return "test" }
+func (slowChat) Model() string    { return "slow" }
+
+func (m slowChat) Stream(ctx context.Context, req ai.Request, onDelta func(string) error) (ai.Usage, error) {
+	if err := onDelta("Open **Settings → Security**"); err != nil {
+		return ai.Usage{}, err
+	}
+	select {
+	case <-ctx.Done():
+		return ai.Usage{}, ctx.Err()
+	case <-time.After(m.pause):
+	}
+	if err := onDelta(" and choose **Single sign-on**."); err != nil {
+		return ai.Usage{}, err
+	}
+	return ai.Usage{InputTokens: 100, OutputTokens: 10}, nil
+}
+
+// TestSlowStreamedAnswerIsNotCut: a model that takes longer than huma's
+// body read timeout (5 s) to answer streams its answer to the end; the
+// body's read deadline used to end the request's context first.
+func TestSlowStreamedAnswerIsNotCut(t *testing.T) {
+	t.Parallel()
+	e := newDemoEnv(t)
+	withChat(t, e, slowChat{pause: 6 * time.Second})
+	s := e.askStream(t, "contact", map[string]any{"question": "How do I set up SSO?"})
+	if s.status != http.StatusOK || s.done == nil || len(s.errors) > 0 || !strings.Contains(strings.Join(s.deltas, ""), "Single sign-on") {
+		t.Fatalf("a 6-second answer: status %d, events %v, errors %v, deltas %q; want it streamed whole", s.status, s.events, s.errors, s.deltas)
 	}
 }

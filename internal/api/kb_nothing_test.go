@@ -65,7 +65,7 @@ func TestZeroVectorsStoredEarlier(t *testing.T) {
 	defer super.Close(ctx)
 	zero := "[" + strings.TrimSuffix(strings.Repeat("0,", 768), ",") + "]"
 	for _, q := range []string{
-		`UPDATE knowledge_base SET vector_embedding = $1 WHERE title LIKE 'Set up SAML%'`,
+		`UPDATE kb_passages SET vector_embedding = $1 WHERE article_id IN (SELECT article_id FROM knowledge_base WHERE title LIKE 'Set up SAML%')`,
 		`UPDATE projects SET vector_embedding = $1 WHERE name = 'Globex EU region expansion'`,
 		`UPDATE tasks SET vector_embedding = $1 WHERE description = 'Import your historical data'`,
 	} {

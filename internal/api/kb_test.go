@@ -177,12 +177,12 @@ func TestSmallTenantGetsKResults(t *testing.T) {
 		}())
 		for i := range rows {
 			id := uuid.New()
-			rows[i] = []any{tenant, id, "Note " + uuid.NewString()[:8], "public", pgvec(vecs[i]), ai.LocalModel}
+			rows[i] = []any{tenant, id, "Note " + uuid.NewString()[:8], "public", ai.LocalModel}
 			passages[i] = []any{tenant, id, 0, "", true, pgvec(vecs[i]), ai.LocalModel}
 		}
 		// Semantic search ranks the articles' passages: one each here.
 		err := e.db.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-			if _, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility", "vector_embedding", "embedding_model"}, rowsSource(rows)); err != nil {
+			if _, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility", "embedding_model"}, rowsSource(rows)); err != nil {
 				return err
 			}
 			_, err := tx.BulkInsert(ctx, "kb_passages", []string{"tenant_id", "article_id", "ordinal", "body", "public", "vector_embedding", "embedding_model"}, rowsSource(passages))

@@ -40,8 +40,7 @@ type LoadStats struct {
 	Reused   int `json:"tenants_reused"`
 	Loaded   int `json:"tenants_loaded"`
 	Inserted int `json:"articles_inserted"`
-	// Embedded counts the vectors made: an article's, and its passages'
-	// where search keeps them.
+	// Embedded counts the vectors made: its passages', for each article.
 	Embedded int     `json:"vectors_embedded"`
 	Seconds  float64 `json:"seconds"`
 }

@@ -23,7 +23,7 @@ func (a *app) reembedCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "reembed",
 		Short: "Embed now everything whose vector is missing or made by another model",
-		Long: `reembed brings every knowledge-base article, task and project up to date with
+		Long: `reembed brings every knowledge-base passage, task and project up to date with
 the configured embedder (ONBOARDIQ_EMBEDDER, ONBOARDIQ_EMBEDDING_MODEL): items
 embedded by another model, or not yet, are embedded in batches. Run it after
 changing the model; the server also does it item by item in the background.`,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
@@ -64,45 +65,79 @@ func TestEmbeddingIsEnqueuedWithTheChange(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if n := embedJobs(t, d, tenant, "article"); n != 0 {
+	if n := embedJobs(t, d, tenant, "passage"); n != 0 {
 		t.Fatalf("%d jobs after a rollback, want 0", n)
 	}
 	var id uuid.UUID
 	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Set up SSO", Content: "Open Settings → Security.", Visibility: "public"})
+		id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Set up SSO", Content: "## Okta\n\nOpen Settings → Security.\n\n## Entra ID\n\nAdd an enterprise application.", Visibility: "public"})
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := embedJobs(t, d, tenant, "article"); n != 1 {
-		t.Errorf("%d jobs after a commit, want 1", n)
+	// An article is embedded by its passages, not as a whole.
+	if n, whole := embedJobs(t, d, tenant, "passage"), embedJobs(t, d, tenant, "article"); n != 2 || whole != 0 {
+		t.Errorf("%d passage jobs and %d article jobs after a commit, want 2 and 0", n, whole)
+	}
+	var passages []uuid.UUID
+	err = d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT passage_id FROM kb_passages WHERE article_id = $1 ORDER BY ordinal`, id)
+		passages, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	if err != nil || len(passages) != 2 {
+		t.Fatalf("passages %v: %v", passages, err)
+	}
+	articleModel := func() *string {
+		var m *string
+		err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT embedding_model FROM knowledge_base WHERE article_id = $1`, id).Scan(&m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
 
 	e := &counting{}
-	args := postgres.EmbedArgs{TenantID: tenant, Entity: "article", ID: id}
+	args := postgres.EmbedArgs{TenantID: tenant, Entity: "passage", ID: passages[0]}
 	if err := jobs.Embed(ctx, d.App, e, args); err != nil {
 		t.Fatal(err)
 	}
 	var model string
 	var dims int
 	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		return tx.QueryRow(ctx, `SELECT embedding_model, vector_dims(vector_embedding) FROM knowledge_base WHERE article_id = $1`, id).Scan(&model, &dims)
+		return tx.QueryRow(ctx, `SELECT embedding_model, vector_dims(vector_embedding) FROM kb_passages WHERE passage_id = $1`, passages[0]).Scan(&model, &dims)
 	})
 	if err != nil || model != ai.LocalModel || dims != 768 {
 		t.Fatalf("stored: model %q, %d dims, %v", model, dims, err)
+	}
+	if m := articleModel(); m != nil {
+		t.Errorf("the article counts as embedded by %q with one of its two passages", *m)
+	}
+	if err := jobs.Embed(ctx, d.App, e, postgres.EmbedArgs{TenantID: tenant, Entity: "passage", ID: passages[1]}); err != nil {
+		t.Fatal(err)
+	}
+	if m := articleModel(); m == nil || *m != ai.LocalModel {
+		t.Errorf("the article's model after all its passages: %v, want %q", m, ai.LocalModel)
 	}
 	// Unchanged content with the same model: not embedded again.
 	if err := jobs.Embed(ctx, d.App, e, args); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.calls.Load(); n != 1 {
-		t.Errorf("embedded %d times, want 1 (the second run should see it current)", n)
+	if n := e.calls.Load(); n != 2 {
+		t.Errorf("embedded %d texts, want 2 (the second run should see the first passage current)", n)
 	}
 	// A deleted item: done, nothing embedded.
 	gone := postgres.EmbedArgs{TenantID: tenant, Entity: "task", ID: uuid.New()}
-	if err := jobs.Embed(ctx, d.App, e, gone); err != nil || e.calls.Load() != 1 {
+	if err := jobs.Embed(ctx, d.App, e, gone); err != nil || e.calls.Load() != 2 {
 		t.Errorf("a missing item: %v, %d calls", err, e.calls.Load())
+	}
+	// A job for an article's own vector, queued before there were none: done.
+	legacy := postgres.EmbedArgs{TenantID: tenant, Entity: "article", ID: id}
+	if err := jobs.Embed(ctx, d.App, e, legacy); err != nil || e.calls.Load() != 2 {
+		t.Errorf("an article job: %v, %d calls", err, e.calls.Load())
 	}
 }
 

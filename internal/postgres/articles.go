@@ -112,12 +112,8 @@ WHERE tenant_id = $1 AND article_id = $2`, tx.TenantID(), id, after.Title, after
 			return nil
 		}
 		if before.Title != a.Title || before.Content != a.Content || before.Visibility != a.Visibility || !slices.Equal(before.Tags, a.Tags) {
-			if err := indexArticle(ctx, tx, indexedArticle{ID: id, Title: a.Title, Tags: a.Tags, Content: a.Content, Public: a.Visibility == onboardiq.VisibilityPublic}); err != nil {
-				return err
-			}
-		}
-		if before.Title != a.Title || before.Content != a.Content {
-			if err := enqueueEmbed(ctx, tx, EntityArticle, id); err != nil {
+			if err := indexArticle(ctx, tx, indexedArticle{ID: id, Title: a.Title, Tags: a.Tags, Content: a.Content,
+				Public: a.Visibility == onboardiq.VisibilityPublic, Retitled: before.Title != a.Title}); err != nil {
 				return err
 			}
 		}
@@ -201,10 +197,7 @@ RETURNING article_id`, tx.TenantID(), in.Title, in.Content, in.Visibility, in.Ta
 	if err := indexArticle(ctx, tx, indexedArticle{ID: id, Title: in.Title, Tags: in.Tags, Content: in.Content, Public: in.Visibility == onboardiq.VisibilityPublic}); err != nil {
 		return uuid.Nil, err
 	}
-	if err := tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleCreated, Data: map[string]any{"article_id": id, "title": in.Title}}); err != nil {
-		return uuid.Nil, err
-	}
-	return id, enqueueEmbed(ctx, tx, EntityArticle, id)
+	return id, tx.Emit(ctx, onboardiq.Event{Kind: onboardiq.EventArticleCreated, Data: map[string]any{"article_id": id, "title": in.Title}})
 }
 
 // SearchArticles searches the tenant tx runs in (docs/ai.md): BM25 over

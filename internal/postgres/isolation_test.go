@@ -40,7 +40,7 @@ func seedTenant(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c', 'Project', $2)`,
 			`INSERT INTO tasks (tenant_id, task_id, project_id, description, vector_embedding)
 			 VALUES ($1, '00000000-0000-0000-0000-00000000000d', '00000000-0000-0000-0000-00000000000b', 'Task', $2)`,
-			`INSERT INTO knowledge_base (tenant_id, title, content, visibility, vector_embedding) VALUES ($1, 'Article', 'Body', 'public', $2)`,
+			`INSERT INTO knowledge_base (tenant_id, title, content, visibility) VALUES ($1, 'Article', 'Body', 'public')`,
 			`INSERT INTO kb_terms (tenant_id, term, article_id, tf, length, public) SELECT $1, 'articl', article_id, 3, 4, true FROM knowledge_base WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO kb_passages (tenant_id, article_id, ordinal, body, public, vector_embedding) SELECT $1, article_id, 0, 'Body', true, $2 FROM knowledge_base WHERE tenant_id = $1 RETURNING 1`,
 			`INSERT INTO kb_stats (tenant_id, articles, public_articles, length, public_length, passages) VALUES ($1, 1, 1, 4, 4, 1)`,

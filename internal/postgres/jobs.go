@@ -15,9 +15,9 @@ import (
 	"github.com/onboardiq/onboardiq"
 )
 
-// Things that carry an embedding.
+// Things that carry an embedding. An article is embedded by its passages
+// only (docs/ai.md).
 const (
-	EntityArticle = "article"
 	EntityTask    = "task"
 	EntityProject = "project"
 	EntityPassage = "passage" // a part of an article (kb_passages)
@@ -77,7 +77,6 @@ func enqueueEmbed(ctx context.Context, tx *Tx, entity string, ids ...uuid.UUID) 
 
 // The text each entity is embedded from.
 var embeddingText = map[string]string{
-	EntityArticle: `SELECT title || E'\n\n' || content, embedding_model, embedding_hash FROM knowledge_base WHERE tenant_id = $1 AND article_id = $2`,
 	EntityTask:    `SELECT description || E'\n\n' || details, embedding_model, embedding_hash FROM tasks WHERE tenant_id = $1 AND task_id = $2`,
 	EntityProject: `SELECT name || E'\n\n' || description, embedding_model, embedding_hash FROM projects WHERE tenant_id = $1 AND project_id = $2`,
 	// A passage is embedded after its article's title, given twice: the
@@ -88,11 +87,21 @@ JOIN knowledge_base a ON a.tenant_id = p.tenant_id AND a.article_id = p.article_
 }
 
 var embeddingUpdate = map[string]string{
-	EntityArticle: `UPDATE knowledge_base SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND article_id = $2`,
 	EntityTask:    `UPDATE tasks SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND task_id = $2`,
 	EntityProject: `UPDATE projects SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND project_id = $2`,
-	EntityPassage: `UPDATE kb_passages SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND passage_id = $2`,
+	// An article counts as embedded by a model once all its passages are.
+	EntityPassage: `WITH p AS (
+    UPDATE kb_passages SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND passage_id = $2
+    RETURNING article_id)
+UPDATE knowledge_base a SET embedding_model = $4 FROM p
+WHERE a.tenant_id = $1 AND a.article_id = p.article_id AND a.embedding_model IS DISTINCT FROM $4
+  AND NOT EXISTS (SELECT FROM kb_passages o WHERE o.tenant_id = $1 AND o.article_id = p.article_id AND o.passage_id <> $2
+                  AND (o.embedding_model IS DISTINCT FROM $4 OR o.embedding_hash IS NULL))`,
 }
+
+// legacyEntities were embedded once; jobs for them queued before they
+// stopped being (an article's own vector, migration 00038) find nothing.
+var legacyEntities = map[string]bool{"article": true}
 
 // maxEmbedChars bounds the text sent to an embedding model (about 6,000
 // tokens, inside every provider's limit).
@@ -111,6 +120,9 @@ type EmbeddingSource struct {
 // whether its stored vector is current for model.
 func (tx *Tx) LoadEmbeddingSource(ctx context.Context, entity string, id uuid.UUID, model string) (EmbeddingSource, error) {
 	q, ok := embeddingText[entity]
+	if !ok && legacyEntities[entity] {
+		return EmbeddingSource{}, nil
+	}
 	if !ok {
 		return EmbeddingSource{}, fmt.Errorf("embed: unknown entity %q", entity)
 	}
@@ -169,8 +181,6 @@ func (db *DB) AllTenantIDs(ctx context.Context) ([]uuid.UUID, error) {
 // vector is missing or was made by another model.
 func (tx *Tx) StaleEmbeddings(ctx context.Context, model string, limit int) ([]EmbedArgs, error) {
 	rows, err := tx.Query(ctx, `
-(SELECT 'article', article_id FROM knowledge_base WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
-UNION ALL
 (SELECT 'task', task_id FROM tasks WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)
 UNION ALL
 (SELECT 'project', project_id FROM projects WHERE tenant_id = $1 AND embedding_model IS DISTINCT FROM $2 LIMIT $3)

@@ -48,6 +48,9 @@ type indexedArticle struct {
 	Tags    []string // indexed as words of the title: the author's own keywords
 	Content string
 	Public  bool
+	// Retitled: the title changed. Every passage is embedded after the
+	// title, so none keeps its vector.
+	Retitled bool
 }
 
 // searchPostingsPerTerm is how many postings a query reads of each of its
@@ -283,15 +286,15 @@ func splitArticle(ctx context.Context, tx *Tx, a indexedArticle, ps []passage.Pa
 		ordinals[i], anchors[i], headings[i], bodies[i] = int32(i), p.Anchor, strings.Join(p.Path, " › "), p.Text
 	}
 	// An unchanged passage keeps its vector; a changed one loses it and is
-	// embedded again.
+	// embedded again, and so is every passage of a retitled article.
 	rows, err := tx.Query(ctx, `
 INSERT INTO kb_passages AS p (tenant_id, article_id, ordinal, anchor, heading, body, public)
 SELECT $1, $2, n.ordinal, n.anchor, n.heading, n.body, $7
 FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS n (ordinal, anchor, heading, body)
 ON CONFLICT (tenant_id, article_id, ordinal) DO UPDATE
 SET anchor = excluded.anchor, heading = excluded.heading, body = excluded.body, public = excluded.public,
-    embedding_hash = CASE WHEN p.body = excluded.body AND p.heading = excluded.heading THEN p.embedding_hash END
-RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals, anchors, headings, bodies, a.Public)
+    embedding_hash = CASE WHEN p.body = excluded.body AND p.heading = excluded.heading AND NOT $8 THEN p.embedding_hash END
+RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals, anchors, headings, bodies, a.Public, a.Retitled)
 	if err != nil {
 		return fmt.Errorf("index article: passages: %w", err)
 	}

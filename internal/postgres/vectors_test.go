@@ -31,13 +31,17 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := ai.LocalModel
+	var passage uuid.UUID
 	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityArticle, id, model)
+		if err := tx.QueryRow(ctx, `SELECT passage_id FROM kb_passages WHERE article_id = $1`, id).Scan(&passage); err != nil {
+			return err
+		}
+		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityPassage, passage, model)
 		if err != nil {
 			return err
 		}
 		vecs, _ := ai.Local{}.Embed(ctx, []string{src.Text})
-		return tx.StoreEmbedding(ctx, postgres.EntityArticle, id, vecs[0], model, src.Hash)
+		return tx.StoreEmbedding(ctx, postgres.EntityPassage, passage, vecs[0], model, src.Hash)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -46,13 +50,14 @@ func TestZeroVectorsAreNeverCompared(t *testing.T) {
 	err = d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var stored bool
 		var storedModel *string
-		if err := tx.QueryRow(ctx, `SELECT vector_embedding IS NOT NULL, embedding_model FROM knowledge_base WHERE article_id = $1`, id).Scan(&stored, &storedModel); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT p.vector_embedding IS NOT NULL, a.embedding_model FROM kb_passages p JOIN knowledge_base a USING (tenant_id, article_id)
+WHERE p.passage_id = $1`, passage).Scan(&stored, &storedModel); err != nil {
 			return err
 		}
 		if stored || storedModel == nil || *storedModel != model {
-			t.Errorf("a text without words: vector stored %v, model %v; want none, and the model", stored, storedModel)
+			t.Errorf("a text without words: vector stored %v, the article's model %v; want none, and the model", stored, storedModel)
 		}
-		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityArticle, id, model)
+		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityPassage, passage, model)
 		if err != nil || !src.Current {
 			t.Errorf("the article is not current after embedding (%v): it would be embedded again and again", err)
 		}

@@ -194,7 +194,8 @@ func TestScanOnceAndDeliveries(t *testing.T) {
 			return err
 		}
 		events = len(ids)
-		return tx.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'event' AND (args->>'event_id')::bigint = ANY ($1)`, ids).Scan(&fanOuts)
+		return tx.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'event'
+  AND ((args->>'event_id')::bigint = ANY ($1) OR EXISTS (SELECT FROM jsonb_array_elements_text(args->'event_ids') b WHERE b::bigint = ANY ($1)))`, ids).Scan(&fanOuts)
 	})
 	if err != nil || events != 1 || fanOuts != 1 {
 		t.Errorf("project.overdue events for Initech: %d with %d fan-out jobs (%v); want one each", events, fanOuts, err)

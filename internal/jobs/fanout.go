@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
@@ -51,22 +52,54 @@ func publishWebhooks(ctx context.Context, tx *postgres.Tx, e *onboardiq.Event) e
 	return nil
 }
 
-// FanOutWorker hands one event to every consumer.
+// FanOutWorker hands each event of its job to every consumer.
 type FanOutWorker struct {
 	river.WorkerDefaults[postgres.EventArgs]
 	DB        *postgres.DB
 	Consumers []Consumer
 }
 
-// Timeout: consumers only write rows and enqueue jobs.
-func (w *FanOutWorker) Timeout(*river.Job[postgres.EventArgs]) time.Duration { return 30 * time.Second }
+// eventTimeout bounds the fan-out of one event: consumers only write rows
+// and enqueue jobs.
+const eventTimeout = 30 * time.Second
 
-// Work reads the event in its tenant and runs the consumers in one
+// Timeout: none for the job; each of its events has eventTimeout.
+func (w *FanOutWorker) Timeout(*river.Job[postgres.EventArgs]) time.Duration { return -1 }
+
+// Work fans out the job's events, each in a transaction of its own. An
+// event that fails in a batch is handed to a job of its own, which River
+// retries with its backoff while the batch goes on; an interrupted batch
+// runs again whole (the consumers are idempotent per event).
+func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EventArgs]) error {
+	tenant := job.Args.TenantID
+	if len(job.Args.EventIDs) == 0 {
+		return w.fanOut(ctx, tenant, job.Args.EventID)
+	}
+	for _, id := range job.Args.EventIDs {
+		err := w.fanOut(ctx, tenant, id)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		if err := w.DB.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.Enqueue(ctx, postgres.EventArgs{TenantID: tenant, EventID: id})
+		}); err != nil {
+			return fmt.Errorf("event %d: retry on its own: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// fanOut reads an event in its tenant and runs the consumers in one
 // transaction. An event that no longer exists (its tenant was deleted) is
 // done.
-func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EventArgs]) error {
-	return w.DB.InTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
-		e, err := tx.Event(ctx, job.Args.EventID)
+func (w *FanOutWorker) fanOut(ctx context.Context, tenant uuid.UUID, id int64) error {
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	return w.DB.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		e, err := tx.Event(ctx, id)
 		if onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND {
 			return nil
 		}

@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -388,5 +391,88 @@ func TestFanOutTwicePublishesOnce(t *testing.T) {
 	// An event whose tenant's log no longer has it is done, not retried.
 	if err := w.Work(ctx, job(postgres.EventArgs{TenantID: f.tenant, EventID: id + 1_000_000}, 1)); err != nil {
 		t.Errorf("a missing event: %v", err)
+	}
+}
+
+// TestFanOutInBatches: an import's events get one fan-out job per
+// EventBatch, naming each event once; the batch hands every event to the
+// consumers in a transaction of its own, and one that fails goes to a job
+// of its own while the others are done.
+func TestFanOutInBatches(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.fanOut(t) // the seed's own events
+	ctx := context.Background()
+	const n = postgres.EventBatch*2 + 1
+	mark := f.count(t, `SELECT coalesce(max(event_id), 0) FROM events`)
+	var csv strings.Builder
+	csv.WriteString("name\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "Batch customer %04d\n", i)
+	}
+	r, err := f.db.App.ImportNow(f.admin, []byte(csv.String()), onboardiq.ImportOptions{Kind: onboardiq.ImportCustomers}, "", nil)
+	if err != nil || r.Counts.Create != n {
+		t.Fatalf("import: %+v, %v", r, err)
+	}
+	var events []int64
+	if err := f.db.App.InTenant(ctx, f.tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT array_agg(event_id ORDER BY event_id) FROM events WHERE kind = $1 AND event_id > $2`,
+			onboardiq.EventCustomerCreated, mark).Scan(&events)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.db.App.Pool.Query(ctx, `SELECT args FROM river_job WHERE kind = 'event' AND args->>'tenant_id' = $1 AND state = 'available' ORDER BY id`, f.tenant.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := pgx.CollectRows(rows, pgx.RowTo[postgres.EventArgs])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches []postgres.EventArgs // the others are the import's own events
+	named := map[int64]int{}
+	for _, b := range all {
+		if len(b.EventIDs) > 0 {
+			batches = append(batches, b)
+		}
+		for _, id := range b.IDs() {
+			named[id]++
+		}
+	}
+	if len(batches) != 3 || len(events) != n {
+		t.Fatalf("%d batches for %d customer.created events, want 3 for %d", len(batches), len(events), n)
+	}
+	for _, id := range events {
+		if named[id] != 1 {
+			t.Errorf("event %d is named by %d jobs, want 1", id, named[id])
+		}
+	}
+
+	// The first batch, with a consumer that fails on one of its events.
+	rec := &recorder{seen: map[int64]int{}, kind: map[int64]onboardiq.EventKind{}}
+	bad := batches[0].EventIDs[7]
+	failing := Consumer{Name: "failing", Consume: func(_ context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
+		if _, err := tx.Exec(ctx, `UPDATE customers SET segment = 'fanned' WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), e.CustomerID); err != nil {
+			return err
+		}
+		if e.ID == bad {
+			return errors.New("down")
+		}
+		return nil
+	}}
+	w := &FanOutWorker{DB: f.db.App, Consumers: []Consumer{rec.consumer(), failing}}
+	if err := w.Work(ctx, job(batches[0], 1)); err != nil {
+		t.Fatalf("the batch failed with one of its events: %v", err)
+	}
+	for _, id := range batches[0].EventIDs {
+		if rec.seen[id] != 1 {
+			t.Errorf("event %d was handed over %d times, want once", id, rec.seen[id])
+		}
+	}
+	if got := f.count(t, `SELECT count(*) FROM customers WHERE segment = 'fanned'`); got != len(batches[0].EventIDs)-1 {
+		t.Errorf("%d events' writes committed, want all but the failed one's (%d): each event has its own transaction", got, len(batches[0].EventIDs)-1)
+	}
+	if got := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'event' AND (args->>'event_id')::bigint = $1`, bad); got != 1 {
+		t.Errorf("the failed event has %d jobs of its own, want 1", got)
 	}
 }

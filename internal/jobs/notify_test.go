@@ -184,19 +184,22 @@ func (f *fixture) fanOut(t *testing.T) {
 	ctx := context.Background()
 	w := &FanOutWorker{DB: f.db.App, Consumers: consumers(Deps{})}
 	rows, err := f.db.App.Pool.Query(ctx, `
-SELECT id, (args->>'event_id')::bigint FROM river_job WHERE kind = 'event' AND args->>'tenant_id' = $1 AND state IN ('available', 'scheduled') ORDER BY id`,
+SELECT id, args FROM river_job WHERE kind = 'event' AND args->>'tenant_id' = $1 AND state IN ('available', 'scheduled') ORDER BY id`,
 		f.tenant.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	type pendingJob struct{ Job, Event int64 }
+	type pendingJob struct {
+		Job  int64
+		Args postgres.EventArgs
+	}
 	jobs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[pendingJob])
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range jobs {
-		if err := w.Work(ctx, job(postgres.EventArgs{TenantID: f.tenant, EventID: j.Event}, 1)); err != nil {
-			t.Fatalf("fan-out of event %d: %v", j.Event, err)
+		if err := w.Work(ctx, job(j.Args, 1)); err != nil {
+			t.Fatalf("fan-out of events %v: %v", j.Args.IDs(), err)
 		}
 		if _, err := f.db.App.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, j.Job); err != nil {
 			t.Fatal(err)

@@ -307,8 +307,8 @@ func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.Not
 			out[i].EmailDelivery = "off"
 		}
 	}
-	for _, id := range ab.events {
-		jobs = append(jobs, river.InsertManyParams{Args: EventArgs{TenantID: tx.TenantID(), EventID: id}})
+	if len(ab.events) > 0 {
+		jobs = append(jobs, eventJobs(tx.TenantID(), ab.events)...)
 	}
 	if len(jobs) == 0 {
 		return out, 0, nil

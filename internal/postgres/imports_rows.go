@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/importing"
@@ -598,7 +597,8 @@ func (e *eventRows) add(kind onboardiq.EventKind, customer uuid.UUID, changes, d
 }
 
 // emitMany records many events as Emit records one, the rows in one
-// INSERT … SELECT and their fan-out jobs in one COPY: the events of e, and
+// INSERT … SELECT and their fan-out jobs, a job for each EventBatch, in
+// one COPY: the events of e, and
 // those that query selects as (kind, customer_id, changes, data).
 func (tx *Tx) emitMany(ctx context.Context, p *onboardiq.Principal, e eventRows, query string) error {
 	cause := tx.cause
@@ -625,14 +625,10 @@ RETURNING event_id`, tx.TenantID(), p.Actor(), e.kinds, e.customers, e.changes, 
 	if len(ids) == 0 {
 		return nil
 	}
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: EventArgs{TenantID: tx.TenantID(), EventID: id}}
-	}
 	if tx.jobs == nil {
 		return fmt.Errorf("postgres: no job client")
 	}
-	if _, err := tx.jobs.InsertManyFastTx(ctx, tx, params); err != nil {
+	if _, err := tx.jobs.InsertManyFastTx(ctx, tx, eventJobs(tx.TenantID(), ids)); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil

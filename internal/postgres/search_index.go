@@ -293,8 +293,8 @@ SELECT $1, $2, n.ordinal, n.anchor, n.heading, n.body, $7
 FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS n (ordinal, anchor, heading, body)
 ON CONFLICT (tenant_id, article_id, ordinal) DO UPDATE
 SET anchor = excluded.anchor, heading = excluded.heading, body = excluded.body, public = excluded.public,
-    embedding_hash = CASE WHEN p.body = excluded.body AND p.heading = excluded.heading AND NOT $8 THEN p.embedding_hash END
-RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals, anchors, headings, bodies, a.Public, a.Retitled)
+    embedding_hash = CASE WHEN p.body = excluded.body AND p.heading = excluded.heading THEN p.embedding_hash END
+RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals, anchors, headings, bodies, a.Public)
 	if err != nil {
 		return fmt.Errorf("index article: passages: %w", err)
 	}
@@ -315,6 +315,15 @@ RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM kb_passages WHERE tenant_id = $1 AND article_id = $2 AND ordinal >= $3`, tx.TenantID(), a.ID, len(ps)); err != nil {
 		return fmt.Errorf("index article: passages: %w", err)
+	}
+	if a.Retitled {
+		rows, err := tx.Query(ctx, `UPDATE kb_passages SET embedding_hash = NULL WHERE tenant_id = $1 AND article_id = $2 RETURNING passage_id`, tx.TenantID(), a.ID)
+		if err == nil {
+			stale, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		}
+		if err != nil {
+			return fmt.Errorf("index article: passages: %w", err)
+		}
 	}
 	return enqueueEmbed(ctx, tx, EntityPassage, stale...)
 }

@@ -53,6 +53,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
 	TestScanOnceAndDeliveries TestConcurrentScans \
 	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground TestZeroVectorsAreNeverCompared TestFanOutInBatches \
+	TestArticleModelWhenPassagesAreStoredAtOnce \
 	TestDependencyCycleRefused TestDependencyOutsideTheProjectRefused TestShiftDependents \
 	TestProjectFromTemplateInWorkingDays TestHolidays TestScanForecastsTheChain TestDependenciesAPI \
 	TestTemplateInstantiation TestUpdateTemplateKeepsTaskIDs TestTemplateFromProject TestDuplicateAndDeleteTemplate \

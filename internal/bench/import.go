@@ -39,8 +39,8 @@ func customerRows(n int, tenant uuid.UUID) ([]byte, [][]any) {
 
 // ImportVsCopy times, in rounds, the CSV import of s.ImportRows new
 // customers (db.ImportNow, as `onboardiq import` runs it: read, check every
-// row, match against the workspace, load, an event and its fan-out job per
-// customer) against a COPY of the same rows, each into a fresh scratch
+// row, match against the workspace, load, an event per customer and a
+// fan-out job per 500 events) against a COPY of the same rows, each into a fresh scratch
 // tenant of its own (removed at the end). The COPY is the schema owner's
 // straight into customers when ownerURL may (a superuser, or a role with
 // BYPASSRLS: PostgreSQL refuses COPY into a table under row-level security

@@ -186,3 +186,62 @@ func TestWorkersEmbedInTheBackground(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestArticleModelWhenPassagesAreStoredAtOnce: two passages of an article
+// stored by two transactions at once, the second while the first is still
+// open, still leave the article embedded by the model (each statement
+// alone would see the other passage not yet embedded).
+func TestArticleModelWhenPassagesAreStoredAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := newTenant(t, d.App)
+	var id uuid.UUID
+	var passages []uuid.UUID
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		var err error
+		if id, err = tx.CreateArticle(ctx, onboardiq.NewArticle{Title: "Set up SSO", Content: "## Okta\n\nOpen Settings.\n\n## Entra ID\n\nAdd an application.", Visibility: "public"}); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT passage_id FROM kb_passages WHERE article_id = $1 ORDER BY ordinal`, id)
+		passages, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	if err != nil || len(passages) != 2 {
+		t.Fatalf("passages %v: %v", passages, err)
+	}
+	store := func(ctx context.Context, tx *postgres.Tx, passage uuid.UUID) error {
+		src, err := tx.LoadEmbeddingSource(ctx, postgres.EntityPassage, passage, ai.LocalModel)
+		if err != nil {
+			return err
+		}
+		vecs, _ := ai.Local{}.Embed(ctx, []string{src.Text})
+		return tx.StoreEmbedding(ctx, postgres.EntityPassage, passage, vecs[0], ai.LocalModel, src.Hash)
+	}
+	second := make(chan error, 1)
+	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		if err := store(ctx, tx, passages[0]); err != nil {
+			return err
+		}
+		go func() {
+			second <- d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error { return store(ctx, tx, passages[1]) })
+		}()
+		time.Sleep(300 * time.Millisecond) // the second stores (or waits) while the first is open
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	var model *string
+	if err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT embedding_model FROM knowledge_base WHERE article_id = $1`, id).Scan(&model)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if model == nil || *model != ai.LocalModel {
+		t.Errorf("the article's model after both its passages were stored at once: %v, want %q", model, ai.LocalModel)
+	}
+}

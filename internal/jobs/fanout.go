@@ -63,8 +63,18 @@ type FanOutWorker struct {
 // and enqueue jobs.
 const eventTimeout = 30 * time.Second
 
-// Timeout: none for the job; each of its events has eventTimeout.
-func (w *FanOutWorker) Timeout(*river.Job[postgres.EventArgs]) time.Duration { return -1 }
+// batchTimeout bounds a batch's job, under RescueAfter so that a batch
+// whose server died is rescued and a live one never is. A batch that
+// comes near it hands its remaining events to a new job.
+const batchTimeout = 4 * time.Minute
+
+// Timeout: eventTimeout for one event, batchTimeout for a batch.
+func (w *FanOutWorker) Timeout(job *river.Job[postgres.EventArgs]) time.Duration {
+	if len(job.Args.EventIDs) > 0 {
+		return batchTimeout
+	}
+	return eventTimeout
+}
 
 // Work fans out the job's events, each in a transaction of its own. An
 // event that fails in a batch is handed to a job of its own, which River
@@ -75,7 +85,11 @@ func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EventAr
 	if len(job.Args.EventIDs) == 0 {
 		return w.fanOut(ctx, tenant, job.Args.EventID)
 	}
-	for _, id := range job.Args.EventIDs {
+	for i, id := range job.Args.EventIDs {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 2*eventTimeout {
+			rest := postgres.EventArgs{TenantID: tenant, EventIDs: job.Args.EventIDs[i:]}
+			return w.DB.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error { return tx.Enqueue(ctx, rest) })
+		}
 		err := w.fanOut(ctx, tenant, id)
 		if err == nil {
 			continue
@@ -95,9 +109,16 @@ func (w *FanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EventAr
 // fanOut reads an event in its tenant and runs the consumers in one
 // transaction. An event that no longer exists (its tenant was deleted) is
 // done.
-func (w *FanOutWorker) fanOut(ctx context.Context, tenant uuid.UUID, id int64) error {
+func (w *FanOutWorker) fanOut(ctx context.Context, tenant uuid.UUID, id int64) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
+	// A consumer's panic fails its event, not the rest of a batch (the
+	// transaction is rolled back as the panic passes through it).
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("event %d: panic: %v", id, r)
+		}
+	}()
 	return w.DB.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		e, err := tx.Event(ctx, id)
 		if onboardiq.ErrorCode(err) == onboardiq.ENOTFOUND {

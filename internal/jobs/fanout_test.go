@@ -450,13 +450,16 @@ func TestFanOutInBatches(t *testing.T) {
 
 	// The first batch, with a consumer that fails on one of its events.
 	rec := &recorder{seen: map[int64]int{}, kind: map[int64]onboardiq.EventKind{}}
-	bad := batches[0].EventIDs[7]
+	bad, panics := batches[0].EventIDs[7], batches[0].EventIDs[8]
 	failing := Consumer{Name: "failing", Consume: func(_ context.Context, tx *postgres.Tx, e *onboardiq.Event) error {
 		if _, err := tx.Exec(ctx, `UPDATE customers SET segment = 'fanned' WHERE tenant_id = $1 AND customer_id = $2`, tx.TenantID(), e.CustomerID); err != nil {
 			return err
 		}
-		if e.ID == bad {
+		switch e.ID {
+		case bad:
 			return errors.New("down")
+		case panics:
+			panic("a consumer's bug")
 		}
 		return nil
 	}}
@@ -469,10 +472,26 @@ func TestFanOutInBatches(t *testing.T) {
 			t.Errorf("event %d was handed over %d times, want once", id, rec.seen[id])
 		}
 	}
-	if got := f.count(t, `SELECT count(*) FROM customers WHERE segment = 'fanned'`); got != len(batches[0].EventIDs)-1 {
-		t.Errorf("%d events' writes committed, want all but the failed one's (%d): each event has its own transaction", got, len(batches[0].EventIDs)-1)
+	if got := f.count(t, `SELECT count(*) FROM customers WHERE segment = 'fanned'`); got != len(batches[0].EventIDs)-2 {
+		t.Errorf("%d events' writes committed, want all but the two failed ones' (%d): each event has its own transaction", got, len(batches[0].EventIDs)-2)
 	}
-	if got := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'event' AND (args->>'event_id')::bigint = $1`, bad); got != 1 {
-		t.Errorf("the failed event has %d jobs of its own, want 1", got)
+	for _, id := range []int64{bad, panics} {
+		if got := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'event' AND (args->>'event_id')::bigint = $1`, id); got != 1 {
+			t.Errorf("the failed event %d has %d jobs of its own, want 1", id, got)
+		}
+	}
+
+	// A batch short of time hands the events it has not reached to a new
+	// job, and ends well (River rescues a job that overruns RescueAfter).
+	short, cancel := context.WithTimeout(ctx, 50*time.Second)
+	defer cancel()
+	if err := w.Work(short, job(batches[1], 1)); err != nil {
+		t.Fatalf("a batch short of time: %v", err)
+	}
+	if rec.seen[batches[1].EventIDs[0]] != 0 {
+		t.Error("a batch short of time fanned out an event")
+	}
+	if got := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'event' AND args->'event_ids' = $1::jsonb`, batches[1].EventIDs); got != 2 {
+		t.Errorf("%d jobs name the second batch's events, want 2: its own and the one it handed them to", got)
 	}
 }

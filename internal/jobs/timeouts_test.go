@@ -22,6 +22,8 @@ func TestTimeoutsAreShorterThanTheRescueWindow(t *testing.T) {
 		t.Errorf("River is configured to rescue after %s with a default timeout of %s; want %s and less", c.RescueStuckJobsAfter, c.JobTimeout, RescueAfter)
 	}
 	timeouts := map[string]time.Duration{
+		"event":             (&FanOutWorker{}).Timeout(&river.Job[postgres.EventArgs]{}),
+		"event batch":       (&FanOutWorker{}).Timeout(&river.Job[postgres.EventArgs]{Args: postgres.EventArgs{EventIDs: []int64{1, 2}}}),
 		"email":             (&EmailWorker{}).Timeout(&river.Job[postgres.EmailArgs]{}),
 		"webhook":           (&WebhookWorker{}).Timeout(&river.Job[postgres.WebhookArgs]{}),
 		"embed":             (&EmbedWorker{}).Timeout(&river.Job[postgres.EmbedArgs]{}),

@@ -598,8 +598,8 @@ func (e *eventRows) add(kind onboardiq.EventKind, customer uuid.UUID, changes, d
 
 // emitMany records many events as Emit records one, the rows in one
 // INSERT … SELECT and their fan-out jobs, a job for each EventBatch, in
-// one COPY: the events of e, and
-// those that query selects as (kind, customer_id, changes, data).
+// one COPY: the events of e, and those that query selects as (kind,
+// customer_id, changes, data).
 func (tx *Tx) emitMany(ctx context.Context, p *onboardiq.Principal, e eventRows, query string) error {
 	cause := tx.cause
 	if cause == nil {

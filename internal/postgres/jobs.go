@@ -99,6 +99,16 @@ WHERE a.tenant_id = $1 AND a.article_id = p.article_id AND a.embedding_model IS 
                   AND (o.embedding_model IS DISTINCT FROM $4 OR o.embedding_hash IS NULL))`,
 }
 
+// embeddingLock runs before an entity's embeddingUpdate, in its
+// transaction: a passage's locks its article's row, so that two of its
+// passages stored at once cannot each see the other not yet embedded and
+// leave the article without its model (the second waits, then sees the
+// first). UpdateArticle takes the same row first too.
+var embeddingLock = map[string]string{
+	EntityPassage: `SELECT 1 FROM knowledge_base WHERE tenant_id = $1
+  AND article_id = (SELECT article_id FROM kb_passages WHERE tenant_id = $1 AND passage_id = $2) FOR UPDATE`,
+}
+
 // legacyEntities were embedded once; jobs for them queued before they
 // stopped being (an article's own vector, migration 00038) find nothing.
 var legacyEntities = map[string]bool{"article": true}
@@ -160,6 +170,11 @@ func (tx *Tx) StoreEmbedding(ctx context.Context, entity string, id uuid.UUID, v
 	if comparableVector(vec) {
 		pv := pgvector.NewVector(vec)
 		v = &pv
+	}
+	if lock, ok := embeddingLock[entity]; ok {
+		if _, err := tx.Exec(ctx, lock, tx.TenantID(), id); err != nil {
+			return fmt.Errorf("embed: store %s: %w", entity, err)
+		}
 	}
 	if _, err := tx.Exec(ctx, embeddingUpdate[entity], tx.TenantID(), id, v, model, hash); err != nil {
 		return fmt.Errorf("embed: store %s: %w", entity, err)

@@ -49,7 +49,7 @@ CITUS_TESTS ?= TestCitus.* \
 	TestDeletesClearWhatReferredToThem \
 	TestWalkthrough TestCrossTenantRoutes TestProgressAndStatus \
 	TestSearchFindsTheSSOArticle TestCanaries TestDevSet TestFAQSetBeatsBM25 \
-	TestKeywordSearchIsBM25 TestKeywordIndexFollowsTheArticle TestArticlesWrittenBeforeAreIndexed TestSearchFindsNothingForNonsense \
+	TestKeywordSearchIsBM25 TestKeywordIndexFollowsTheArticle TestArticlesWrittenBeforeAreIndexed TestSearchFindsNothingForNonsense TestSearchIsPlannedOnce \
 	TestCustomerAsksHowToSetUpSSO TestStaffAssistant \
 	TestScanOnceAndDeliveries TestConcurrentScans \
 	TestEmbeddingIsEnqueuedWithTheChange TestWorkersEmbedInTheBackground TestZeroVectorsAreNeverCompared TestFanOutInBatches \

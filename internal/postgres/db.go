@@ -66,6 +66,9 @@ type DB struct {
 	meter apiMeter
 	// creds keeps the credentials verified lately (credentials.go).
 	creds credentials
+	// citus: the database is a Citus coordinator, whose planner cannot
+	// distribute some statements' generic plans (SearchArticles).
+	citus bool
 }
 
 // Retries is how many transactions have been run again after a
@@ -112,7 +115,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("job client: %w", err)
 	}
-	db := &DB{Pool: pool, jobs: jobs, webhooks: &netguard.Guard{}}
+	citus, err := citusVersion(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	db := &DB{Pool: pool, jobs: jobs, webhooks: &netguard.Guard{}, citus: citus != ""}
 	for _, o := range opts {
 		o(db)
 	}
@@ -182,7 +190,7 @@ func (db *DB) inTenantOnce(ctx context.Context, tenantID uuid.UUID, opts pgx.TxO
 	// Release destroys a connection left inside a transaction, so a failed
 	// rollback cannot leak a tenant's transaction into the pool.
 	defer conn.Release()
-	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts, jobs: db.jobs, secrets: db.secrets}
+	tx := &Tx{conn: conn.Conn(), tenantID: tenantID, opts: opts, jobs: db.jobs, secrets: db.secrets, citus: db.citus}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))

@@ -16,12 +16,10 @@ import (
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
-// TestSearchFindsNothingForNonsense: a query about nothing in the
-// knowledge base finds nothing in any mode, where the nearest articles,
-// however far, used to fill the list; a real question still finds its
-// article, and every hit only the semantic half found is similar enough.
-func TestSearchFindsNothingForNonsense(t *testing.T) {
-	t.Parallel()
+// embeddedDemo seeds the demo workspace in a database of its own and
+// embeds its articles with the offline embedder.
+func embeddedDemo(t *testing.T) (*testdb.DB, uuid.UUID) {
+	t.Helper()
 	ctx := context.Background()
 	d := testdb.New(t)
 	res, err := demo.Seed(ctx, d.App, time.Now())
@@ -31,11 +29,22 @@ func TestSearchFindsNothingForNonsense(t *testing.T) {
 	if _, err := jobs.Reembed(ctx, d.App, ai.Local{}, []uuid.UUID{res.TenantID}, nil); err != nil {
 		t.Fatal(err)
 	}
+	return d, res.TenantID
+}
+
+// TestSearchFindsNothingForNonsense: a query about nothing in the
+// knowledge base finds nothing in any mode, where the nearest articles,
+// however far, used to fill the list; a real question still finds its
+// article, and every hit only the semantic half found is similar enough.
+func TestSearchFindsNothingForNonsense(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, tenant := embeddedDemo(t)
 	search := func(q string, mode onboardiq.SearchMode) []onboardiq.ArticleHit {
 		t.Helper()
 		vecs, _ := ai.Local{}.Embed(ctx, []string{q})
 		var hits []onboardiq.ArticleHit
-		err := d.App.InTenantReadOnly(ctx, res.TenantID, func(ctx context.Context, tx *postgres.Tx) error {
+		err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 			var err error
 			hits, err = tx.SearchArticles(ctx, postgres.SearchParams{Q: q, Vector: vecs[0], Model: ai.LocalModel, Mode: mode, Limit: 10})
 			return err
@@ -64,6 +73,62 @@ func TestSearchFindsNothingForNonsense(t *testing.T) {
 				t.Errorf("%s: %q is in the list with similarity %v and no keyword match", mode, h.Title, similarity(h.Similarity))
 			}
 		}
+	}
+}
+
+// TestSearchIsPlannedOnce: a connection plans the search statement once
+// and runs that plan for every mode, tenant and query (the generic plan).
+// Left to choose, PostgreSQL planned it at every execution: a plan made
+// for one mode costs less than the generic plan, so the generic plan never
+// won, and planning took a third of the search's time. On Citus the
+// statement is planned at every execution (it cannot distribute the
+// generic plan), and the search still finds.
+func TestSearchIsPlannedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, tenant := embeddedDemo(t)
+	// One connection: prepared statements and their plans are its own.
+	one, err := postgres.Open(ctx, d.AppURL+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testdb.Cleanup(t, one.Close)
+	searches := 0
+	for _, q := range []string{"How do I connect Okta for single sign-on?", "invite my team", "zebra xylophone"} {
+		vecs, _ := ai.Local{}.Embed(ctx, []string{q})
+		for _, mode := range []onboardiq.SearchMode{onboardiq.SearchKeyword, onboardiq.SearchSemantic, onboardiq.SearchHybrid} {
+			for _, public := range []bool{false, true} {
+				var hits []onboardiq.ArticleHit
+				err := one.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+					var err error
+					hits, err = tx.SearchArticles(ctx, postgres.SearchParams{Q: q, Vector: vecs[0], Model: ai.LocalModel, Mode: mode, Limit: 10, PublicOnly: public})
+					return err
+				})
+				if err != nil {
+					t.Fatalf("%q, %s: %v", q, mode, err)
+				}
+				if strings.Contains(q, "Okta") && (len(hits) == 0 || !strings.Contains(hits[0].Title, "sign-on")) {
+					t.Errorf("the Okta question, %s, public only %v: %+v", mode, public, hits)
+				}
+				searches++
+			}
+		}
+	}
+	var generic, custom int64
+	err = one.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%WITH qt AS%'`).Scan(&generic, &custom)
+	})
+	if err != nil {
+		t.Fatalf("the search's prepared statement: %v", err)
+	}
+	if testdb.Citus() {
+		if custom != int64(searches) {
+			t.Errorf("on Citus: %d generic and %d custom plans for %d searches; want every one planned for its values", generic, custom, searches)
+		}
+		return
+	}
+	if generic != int64(searches) || custom != 0 {
+		t.Errorf("%d generic and %d custom plans for %d searches; want the generic plan every time", generic, custom, searches)
 	}
 }
 

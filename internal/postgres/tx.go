@@ -43,6 +43,7 @@ type Tx struct {
 	// credentialsDirty: the transaction announced a change to the
 	// tenant's credentials (credentialsChanged).
 	credentialsDirty bool
+	citus            bool // as DB.citus
 }
 
 var _ pgx.Tx = (*Tx)(nil)

@@ -77,7 +77,8 @@ func TestSearchFindsNothingForNonsense(t *testing.T) {
 }
 
 // TestSearchIsPlannedOnce: a connection plans the search statement once
-// and runs that plan for every mode, tenant and query (the generic plan).
+// and runs that plan for every mode, audience and question (the generic
+// plan).
 // Left to choose, PostgreSQL planned it at every execution: a plan made
 // for one mode costs less than the generic plan, so the generic plan never
 // won, and planning took a third of the search's time. On Citus the

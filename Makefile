@@ -45,7 +45,7 @@ CITUS_PACKAGES ?= ./internal/postgres ./internal/api ./internal/jobs ./internal/
 # By name; each name is a test of one of CITUS_PACKAGES. TestCitus* skip
 # outside this target.
 CITUS_TESTS ?= TestCitus.* \
-	TestTenantTablesIsolated TestPooledConnectionForgetsTenant TestSchemaKeepsTenantInEveryKey \
+	TestTenantTablesIsolated TestPooledConnectionForgetsTenant TestTenantEntryIsOneStatement TestSchemaKeepsTenantInEveryKey \
 	TestDeletesClearWhatReferredToThem \
 	TestWalkthrough TestCrossTenantRoutes TestProgressAndStatus \
 	TestSearchFindsTheSSOArticle TestCanaries TestDevSet TestFAQSetBeatsBM25 \

@@ -51,17 +51,27 @@ var _ pgx.Tx = (*Tx)(nil)
 // TenantID returns the tenant the transaction runs in.
 func (tx *Tx) TenantID() uuid.UUID { return tx.tenantID }
 
-// setTenantSQL is the statement that enters a tenant: SET LOCAL, because it
-// is what Citus propagates to the workers (with citus.propagate_set_commands
-// = 'local', which migrate sets on the application role); set_config() is
-// not. A SET takes no parameters, so the id is written into the statement:
-// only ever from a parsed uuid.UUID, whose text is hex digits and dashes.
-// Each tenant's statement is prepared once per connection and cached.
+// setTenantParamSQL is the statement that enters a tenant on PostgreSQL:
+// one statement for every tenant, prepared once per connection. Written
+// with the tenant's id in its text, as on Citus, each tenant's was a
+// statement of its own in pgx's cache of 512 per connection: a connection
+// that served more tenants than that prepared the tenant's entry again at
+// every transaction, an extra round trip that cost a third of a short
+// transaction's time (docs/performance.md, "One transaction per request").
+const setTenantParamSQL = `SELECT set_config('app.tenant_id', $1, true)`
+
+// setTenantSQL is the statement that enters a tenant on Citus: SET LOCAL,
+// because it is what Citus propagates to the workers (with
+// citus.propagate_set_commands = 'local', which migrate sets on the
+// application role); set_config() is not. A SET takes no parameters, so
+// the id is written into the statement: only ever from a parsed
+// uuid.UUID, whose text is hex digits and dashes. Each tenant's statement
+// is prepared once per connection and cached.
 func setTenantSQL(tenant uuid.UUID) string {
 	return "SET LOCAL app.tenant_id = '" + tenant.String() + "'"
 }
 
-// start sends BEGIN and SET LOCAL followed by queued, and returns the
+// start sends BEGIN and the tenant's entry followed by queued, and returns the
 // results of queued.
 func (tx *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchResults, error) {
 	if tx.closed {
@@ -69,7 +79,11 @@ func (tx *Tx) start(ctx context.Context, queued []*pgx.QueuedQuery) (pgx.BatchRe
 	}
 	b := &pgx.Batch{}
 	b.BeginTx(tx.opts)
-	b.Queue(setTenantSQL(tx.tenantID))
+	if tx.citus {
+		b.Queue(setTenantSQL(tx.tenantID))
+	} else {
+		b.Queue(setTenantParamSQL, tx.tenantID.String())
+	}
 	b.QueuedQueries = append(b.QueuedQueries, queued...)
 	br := tx.conn.SendBatch(ctx, b)
 	tx.inner = br.Tx()

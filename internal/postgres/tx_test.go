@@ -62,8 +62,8 @@ func firstWord(sql string) string {
 	if len(f) == 0 {
 		return ""
 	}
-	if f[0] == "SET" && len(f) > 2 && f[1] == "LOCAL" && f[2] == "app.tenant_id" {
-		return "set local"
+	if sql == setTenantParamSQL || f[0] == "SET" && len(f) > 2 && f[1] == "LOCAL" && f[2] == "app.tenant_id" {
+		return "tenant"
 	}
 	return strings.ToLower(f[0])
 }
@@ -89,7 +89,7 @@ func tracedDB(t testing.TB, url string, tr *tracer) *DB {
 	return &DB{Pool: pool}
 }
 
-// TestTxRoundTrips checks that BEGIN, SET LOCAL and the first statement
+// TestTxRoundTrips checks that BEGIN, the tenant's entry and the first statement
 // leave in one batch, whatever kind the first statement is, and that the
 // tenant is set for it.
 func TestTxRoundTrips(t *testing.T) {
@@ -129,10 +129,10 @@ func TestTxRoundTrips(t *testing.T) {
 		},
 	}
 	want := map[string][]string{
-		"QueryRow":  {"batch: begin + set local + select", "query: commit"},
-		"Query":     {"batch: begin + set local + select", "query: commit"},
-		"Exec":      {"batch: begin + set local + select", "query: select", "query: commit"},
-		"SendBatch": {"batch: begin + set local + select", "query: commit"},
+		"QueryRow":  {"batch: begin + tenant + select", "query: commit"},
+		"Query":     {"batch: begin + tenant + select", "query: commit"},
+		"Exec":      {"batch: begin + tenant + select", "query: select", "query: commit"},
+		"SendBatch": {"batch: begin + tenant + select", "query: commit"},
 	}
 	for name, fn := range first {
 		var got string
@@ -322,5 +322,46 @@ func TestLostConnectionIsUnavailable(t *testing.T) {
 		if got := isUnavailable(tc.err); got != tc.want {
 			t.Errorf("isUnavailable(%v) = %v", tc.err, got)
 		}
+	}
+}
+
+// TestTenantEntryIsOneStatement: on PostgreSQL every tenant is entered by
+// the same prepared statement, so a connection that serves many tenants
+// keeps one statement for it in pgx's cache of 512, not one per tenant
+// (past 512 each transaction prepared its entry again: a round trip). On
+// Citus the entry is a SET LOCAL, one statement per tenant.
+func TestTenantEntryIsOneStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, testAppURL(t)+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	const tenants = 5
+	for range tenants {
+		err := db.InTenantReadOnly(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
+			var n int
+			return tx.QueryRow(ctx, `SELECT count(*) FROM customers`).Scan(&n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var entries int
+	err = db.InTenantReadOnly(ctx, uuid.New(), func(ctx context.Context, tx *Tx) error {
+		return tx.QueryRow(ctx, `
+SELECT count(*) FROM pg_prepared_statements
+WHERE statement LIKE '%app.tenant_id%' AND statement NOT LIKE '%pg_prepared_statements%'`).Scan(&entries)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 1
+	if db.citus {
+		want = tenants + 1
+	}
+	if entries != want {
+		t.Errorf("%d prepared statements enter a tenant after %d tenants' transactions on one connection; want %d", entries, tenants+1, want)
 	}
 }

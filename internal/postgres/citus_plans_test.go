@@ -145,7 +145,7 @@ func TestCitusRouterPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	traced := &DB{Pool: pool}
+	traced := poolDB(t, pool)
 
 	vector := make([]float32, onboardiq.EmbeddingDimensions)
 	vector[0], vector[7] = 1, 1

@@ -66,8 +66,10 @@ type DB struct {
 	meter apiMeter
 	// creds keeps the credentials verified lately (credentials.go).
 	creds credentials
-	// citus: the database is a Citus coordinator, whose planner cannot
-	// distribute some statements' generic plans (SearchArticles).
+	// citus: the database is a Citus coordinator, which takes the
+	// tenant's entry as a SET LOCAL only (setTenantSQL) and cannot
+	// distribute some statements' generic plans (SearchArticles). Open
+	// finds out; a DB made around a pool of its own (tests) must say.
 	citus bool
 }
 

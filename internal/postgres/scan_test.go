@@ -131,7 +131,8 @@ func newScanFixture(t *testing.T) *scanFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.recorded = &DB{Pool: pool, jobs: jobs}
+	f.recorded = poolDB(t, pool)
+	f.recorded.jobs = jobs
 	// Connecting (the vector types) and River's first insert (it asks the
 	// server's version once) send statements of their own: before the
 	// recording starts.

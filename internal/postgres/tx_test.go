@@ -85,8 +85,20 @@ func tracedDB(t testing.TB, url string, tr *tracer) *DB {
 	if err := pool.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	db := poolDB(t, pool)
 	tr.take()
-	return &DB{Pool: pool}
+	return db
+}
+
+// poolDB is a DB around pool, knowing whether the database is Citus as
+// Open does.
+func poolDB(t testing.TB, pool *pgxpool.Pool) *DB {
+	t.Helper()
+	citus, err := citusVersion(context.Background(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &DB{Pool: pool, citus: citus != ""}
 }
 
 // TestTxRoundTrips checks that BEGIN, the tenant's entry and the first statement

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,6 +99,48 @@ func TestKeywordSearchIsBM25(t *testing.T) {
 	for _, h := range hits {
 		if math.Abs(h.Score-want[h.Title]) > 1e-4 {
 			t.Errorf("%s scores %.6f, by hand %.6f", h.Title, h.Score, want[h.Title])
+		}
+	}
+}
+
+// TestKeywordSearchHoldsWebSyntax: a plain question matches any of its
+// words, but a minus excludes and quotes ask for the phrase, in that order.
+func TestKeywordSearchHoldsWebSyntax(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := emptyTenant(t, d, "websyntax")
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		for _, a := range []struct{ title, content string }{
+			{"Okta", "Single sign-on with okta."},
+			{"Azure", "Single sign-on with azure ad."},
+			{"Billing", "Invoices and payment."},
+		} {
+			if _, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: a.title, Content: a.content, Visibility: onboardiq.VisibilityPublic}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"sign-on okta azure", []string{"Azure", "Okta"}},
+		{"sign-on -okta", []string{"Azure"}},
+		{`"azure ad"`, []string{"Azure"}},
+		{`"ad azure"`, nil},
+	} {
+		var got []string
+		for _, h := range keywordSearch(t, d, tenant, c.q, false) {
+			got = append(got, h.Title)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.q, got, c.want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -37,7 +39,35 @@ bench http (see bench http --help) and any added beside them.`,
 	}
 	f.add(cmd)
 	cmd.AddCommand(a.benchSearchCmd(), a.benchHTTPCmd(), a.benchAllCmd(), a.benchScanCmd())
+	var profile string
+	var stop func() error
+	cmd.PersistentFlags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole run (go tool pprof) to this file: the server, the bare handler and the clients")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) (err error) {
+		stop, err = startCPUProfile(profile)
+		return err
+	}
+	cmd.PersistentPostRunE = func(*cobra.Command, []string) error { return stop() }
 	return cmd
+}
+
+// startCPUProfile profiles the process's CPU into path until stop is
+// called; with no path it does nothing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--cpuprofile: %w", err)}
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return out.Close()
+	}, nil
 }
 
 // benchLogf prints a bench's progress to stderr, a line at a time: the

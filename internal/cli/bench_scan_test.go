@@ -1,8 +1,12 @@
 package cli_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,7 +15,8 @@ import (
 
 // TestBenchScan: bench scan generates its tenants as the schema owner
 // (DATABASE_URL), scans twice as the application role, reports the second
-// run writing nothing, and removes its tenants; bad sizes are refused.
+// run writing nothing, and removes its tenants; bad sizes are refused;
+// --cpuprofile writes the run's CPU profile.
 func TestBenchScan(t *testing.T) {
 	t.Parallel()
 	d := testdb.New(t)
@@ -19,7 +24,8 @@ func TestBenchScan(t *testing.T) {
 	if r := runCLI(t, ctx, appEnv(d), nil, "bench", "scan", "--projects", "1", "--tenants", "2"); r.code != 2 || !strings.Contains(r.stderr, "--projects") {
 		t.Errorf("fewer projects than tenants: exit %d %q, want a usage error", r.code, r.stderr)
 	}
-	r := runCLI(t, ctx, appEnv(d), nil, "bench", "scan", "--projects", "100", "--tenants", "2", "--parallel", "2", "--json")
+	profile := filepath.Join(t.TempDir(), "cpu.pprof")
+	r := runCLI(t, ctx, appEnv(d), nil, "bench", "scan", "--projects", "100", "--tenants", "2", "--parallel", "2", "--json", "--cpuprofile", profile)
 	var rep struct {
 		Projects       int `json:"projects"`
 		TenantsScanned int `json:"tenants_scanned"`
@@ -39,6 +45,19 @@ func TestBenchScan(t *testing.T) {
 	if rep.Projects != 100 || rep.TenantsScanned != 2 || rep.First.Notifications == 0 || rep.First.RowsWritten == 0 ||
 		rep.SecondRun.RowsWritten != 0 || rep.SecondRun.Notifications != 0 || rep.PeakHeap == 0 {
 		t.Errorf("bench scan reported %s", r.stdout)
+	}
+	// --cpuprofile wrote a whole profile: pprof's gzip-compressed protobuf.
+	if f, err := os.Open(profile); err != nil {
+		t.Errorf("--cpuprofile: %v", err)
+	} else {
+		defer f.Close()
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("--cpuprofile wrote no gzip stream: %v", err)
+		}
+		if n, err := io.Copy(io.Discard, z); err != nil || n == 0 {
+			t.Errorf("--cpuprofile: %d bytes of profile (%v)", n, err)
+		}
 	}
 	if ids, err := d.App.AllTenantIDs(ctx); err != nil || len(ids) != 0 {
 		t.Errorf("%d tenants left after the bench (%v)", len(ids), err)

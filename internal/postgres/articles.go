@@ -13,6 +13,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
+	"github.com/onboardiq/onboardiq/internal/excerpt"
 )
 
 // CreateArticle adds an article (admin or csm); its embedding follows.
@@ -238,9 +239,10 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 		var err error
 		hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
 			var h onboardiq.ArticleHit
-			var headline string
-			err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &headline, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
-			h.Excerpt = parseHeadline(headline)
+			var text string
+			var terms []string
+			err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &text, &terms, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
+			h.Excerpt = excerpt.Of(text, terms)
 			h.Snippet = h.Excerpt.Marked()
 			return h, err
 		})
@@ -425,14 +427,12 @@ best_passage AS (
     ORDER BY p.article_id, coalesce(sum(i.idf * ts_rank(p.terms, i.tq)), 0) DESC, (p.passage_id = f.passage_id) IS TRUE DESC, p.ordinal
 )
 SELECT a.article_id, a.title, a.visibility, a.tags, f.score, coalesce(bp.heading, ''), coalesce(bp.anchor, ''),
-       -- The matched words are marked by two private-use characters,
-       -- taken out of the text first, so no text can pass for a mark.
-       ts_headline('english', translate(coalesce(bp.body, left(a.content, 3000)), E'\uE000\uE001', ''), query.q,
-           E'StartSel=\uE000, StopSel=\uE001, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'),
+       -- The excerpt is cut in Go (internal/excerpt) from the passage
+       -- and the query's words as this configuration makes them.
+       coalesce(bp.body, left(a.content, 3000)), ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', $2))),
        f.kw_rank::int, f.content, f.sem_rank::int, f.similarity
 FROM fused f
 JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = f.article_id
-CROSS JOIN query
 LEFT JOIN best_passage bpi ON bpi.article_id = f.article_id
 LEFT JOIN kb_passages bp ON bp.tenant_id = $1 AND bp.passage_id = bpi.passage_id
 ORDER BY f.score DESC, a.article_id`
@@ -526,30 +526,3 @@ func anyWord(q string) bool {
 // questions about other things stay below it. A keyword match counts
 // whatever its similarity.
 const MinSimilarity = 0.15
-
-// Marks that ts_headline puts around matched words: private-use
-// characters, which SearchArticles removes from the text it cuts first.
-const (
-	headlineStart = "\uE000"
-	headlineStop  = "\uE001"
-)
-
-// parseHeadline cuts ts_headline's output into matched and unmatched parts.
-func parseHeadline(s string) onboardiq.Excerpt {
-	var e onboardiq.Excerpt
-	for s != "" {
-		before, rest, found := strings.Cut(s, headlineStart)
-		if before != "" {
-			e = append(e, onboardiq.ExcerptPart{Text: before})
-		}
-		if !found {
-			break
-		}
-		match, after, _ := strings.Cut(rest, headlineStop)
-		if match != "" {
-			e = append(e, onboardiq.ExcerptPart{Text: match, Match: true})
-		}
-		s = after
-	}
-	return e
-}

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/ai"
 	"github.com/onboardiq/onboardiq/internal/demo"
+	"github.com/onboardiq/onboardiq/internal/excerpt"
 	"github.com/onboardiq/onboardiq/internal/jobs"
 	"github.com/onboardiq/onboardiq/internal/postgres"
 	"github.com/onboardiq/onboardiq/internal/testdb"
@@ -179,4 +181,50 @@ func similarity(f *float64) float64 {
 		return 0
 	}
 	return *f
+}
+
+// TestExcerptStemsAsTheDatabase: the excerpt (cut in Go, internal/excerpt)
+// marks the words whose English stems are the query's lexemes, so its
+// stemmer must stem as PostgreSQL's english configuration does: every word
+// of the demo knowledge base, stemmed both ways, is the same stem.
+func TestExcerptStemsAsTheDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	articles, err := demo.Articles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var words []string
+	for _, a := range articles {
+		for _, w := range strings.FieldsFunc(a.Title+" "+a.Content, func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if w = strings.ToLower(w); !seen[w] {
+				seen[w] = true
+				words = append(words, w)
+			}
+		}
+	}
+	rows, err := d.App.Pool.Query(ctx, `SELECT w, (ts_lexize('english_stem', w))[1] FROM unnest($1::text[]) w`, words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stems := 0
+	for rows.Next() {
+		var w string
+		var stem *string // none for a stop word
+		if err := rows.Scan(&w, &stem); err != nil {
+			t.Fatal(err)
+		}
+		if stem == nil {
+			continue
+		}
+		stems++
+		if got := excerpt.Of(w, []string{*stem}); len(got) != 1 || !got[0].Match {
+			t.Errorf("%q: the database stems it %q, the excerpt does not match it", w, *stem)
+		}
+	}
+	if rows.Err() != nil || stems < 1000 {
+		t.Fatalf("%d words stemmed (%v), want the demo's thousand and more", stems, rows.Err())
+	}
 }

@@ -103,7 +103,7 @@ func split(text string, terms []string) []word {
 	}
 	for i, r := range text {
 		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) ||
-			(r == '\'' || r == '’') && start >= 0 && i+1 < len(text) && isWordByte(text[i+len(string(r)):])
+			(r == '\'' || r == '’') && start >= 0 && isWordByte(text[i+utf8.RuneLen(r):])
 		switch {
 		case inWord && start < 0:
 			start = i

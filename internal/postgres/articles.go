@@ -330,7 +330,7 @@ bm25 AS (
     HAVING EXISTS (SELECT FROM postings c WHERE c.content)
 ),
 query AS (
-    -- For the headline, and for web-search syntax: a question in plain
+    -- For web-search syntax: a question in plain
     -- words matches any of its words; quotes or a minus must hold.
     SELECT CASE WHEN $9 THEN replace(websearch_to_tsquery('english', $2)::text, ' & ', ' | ')::tsquery
                 ELSE websearch_to_tsquery('english', $2) END AS q

@@ -330,10 +330,10 @@ bm25 AS (
     HAVING EXISTS (SELECT FROM postings c WHERE c.content)
 ),
 query AS (
-    -- For web-search syntax: a question in plain
-    -- words matches any of its words; quotes or a minus must hold.
-    SELECT CASE WHEN $9 THEN replace(websearch_to_tsquery('english', $2)::text, ' & ', ' | ')::tsquery
-                ELSE websearch_to_tsquery('english', $2) END AS q
+    -- Web-search syntax, which must hold when the query has quotes or a
+    -- minus ($9 false); a question in plain words matches any of its
+    -- words, and BM25 alone ranks it.
+    SELECT websearch_to_tsquery('english', $2) AS q
 ),
 qpos AS (
     SELECT u.lexeme AS term, pos FROM unnest(to_tsvector('` + searchConfig + `', $2)) u, unnest(u.positions) pos WHERE $3

@@ -1,7 +1,7 @@
 // Package excerpt cuts a search hit's excerpt from its passage: the words
 // around the query's words, those words marked. It does what PostgreSQL's
 // ts_headline did inside the search statement, where parsing every hit's
-// passage again was a fifth to a third of a search's time (docs/ai.md,
+// passage again was about a fifth of a keyword search's time (docs/ai.md,
 // "Excerpts"), in the server, from the query's lexemes as the database
 // made them.
 package excerpt

@@ -19,11 +19,9 @@ import (
 )
 
 const (
-	// MaxWords is the most words an excerpt shows, its fragments together.
+	// MaxWords is the most words an excerpt shows, its fragments together
+	// (one, or two when the query's words are too far apart for one).
 	MaxWords = 35
-	// Fragments is the most fragments an excerpt is cut into, when the
-	// query's words are too far apart for one.
-	Fragments = 2
 	// before is how many words a fragment shows before its first match.
 	before = 4
 	// Delimiter stands between two fragments.
@@ -51,9 +49,20 @@ type word struct {
 // without a match, the text's first MaxWords words. Words are compared as
 // the database compares them: lower-cased and stemmed by the same Snowball
 // English stemmer.
-func Of(text string, terms []string) onboardiq.Excerpt {
+func Of(text string, terms []string) onboardiq.Excerpt { return For(terms).Of(text) }
+
+// Cutter cuts the excerpts of one query's hits: what Of does, with the
+// query's lexemes looked at once and each word stemmed once for all of
+// them.
+type Cutter struct{ m *matcher }
+
+// For is the Cutter for a query whose lexemes are terms.
+func For(terms []string) *Cutter { return &Cutter{m: newMatcher(terms)} }
+
+// Of cuts the excerpt of text, as the package's Of does.
+func (c *Cutter) Of(text string) onboardiq.Excerpt {
 	text = tags.ReplaceAllString(marks.Replace(text), " ")
-	words := split(text, terms)
+	words := split(text, c.m)
 	if len(words) == 0 {
 		return nil
 	}
@@ -90,9 +99,8 @@ func appendText(e onboardiq.Excerpt, s string) onboardiq.Excerpt {
 
 // split finds the words of text (runs of letters and digits, with an
 // apostrophe inside: "don't") and which of them match.
-func split(text string, terms []string) []word {
+func split(text string, m *matcher) []word {
 	words := make([]word, 0, len(text)/6)
-	m := newMatcher(terms)
 	start := -1
 	flush := func(end int) {
 		if start < 0 {
@@ -191,7 +199,7 @@ func choose(words []word) [][2]int {
 		return [][2]int{{0, min(len(words), MaxWords)}}
 	}
 	one := best(words, matches, MaxWords, nil)
-	if covered(words, one, nil) == bits.OnesCount64(found) || Fragments < 2 {
+	if covered(words, one, nil) == bits.OnesCount64(found) {
 		return [][2]int{one}
 	}
 	// The query's words stand apart: two fragments of half the words,

@@ -234,6 +234,7 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 		}
 	}
 	var hits []onboardiq.ArticleHit
+	var cut *excerpt.Cutter // every row carries the same lexemes
 	b.Queue(searchSQL, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
 		s.Mode == onboardiq.SearchHybrid, MinSimilarity, cmp.Or(s.ExactScanMax, exactScanMax)).Query(func(rows pgx.Rows) error {
 		var err error
@@ -242,7 +243,10 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 			var text string
 			var terms []string
 			err := r.Scan(&h.ID, &h.Title, &h.Visibility, &h.Tags, &h.Score, &h.Section, &h.Anchor, &text, &terms, &h.KeywordRank, &h.MatchedWords, &h.SemanticRank, &h.Similarity)
-			h.Excerpt = excerpt.Of(text, terms)
+			if cut == nil {
+				cut = excerpt.For(terms)
+			}
+			h.Excerpt = cut.Of(text)
 			h.Snippet = h.Excerpt.Marked()
 			return h, err
 		})

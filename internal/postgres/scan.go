@@ -209,12 +209,25 @@ WHERE p.tenant_id = $1 AND p.project_id = f.project_id
 	return res, nil
 }
 
-// forecastChanged reports whether r differs from the forecast p has
-// stored, as stored: to the microsecond.
+// forecastChanged reports whether r says something other than the
+// forecast p has stored: another finishing day (UTC, the day the pages,
+// the exports and the API's readers show), whether the project is at
+// risk, or why. The finish moves with the clock — an overdue task is
+// expected now — so a comparison to the microsecond rewrote every such
+// project's forecast at every scan, five minutes apart, with nothing
+// changed (TestScanSecondRunWritesNothing); now it is written again when
+// its day changes.
 func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
 	reason := nullIfEmpty(r.Reason)
-	return p.finish == nil || !p.finish.Equal(r.Finish.Truncate(time.Microsecond)) || p.atRisk != r.AtRisk ||
+	return p.finish == nil || !sameDay(*p.finish, r.Finish) || p.atRisk != r.AtRisk ||
 		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
+}
+
+// sameDay reports whether a and b fall on the same UTC day.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.UTC().Date()
+	by, bm, bd := b.UTC().Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // The statements of the scan's read batch (readScanFacts), $1 the tenant.

@@ -245,14 +245,18 @@ func changed(before, after map[string]string) []string {
 // the CSM, escalated to the admin, at risk to the leader and the CSM, each
 // with its email and, but the escalation, its event); a second scan at the
 // same moment finds nothing changed and sends no write at all: no project
-// row gets a new version, no row is added anywhere, no job is queued. When
-// one task's due date moves, the next scan rewrites that project's
-// forecast and no other.
+// row gets a new version, no row is added anywhere, no job is queued; nor
+// does the next periodic scan, five minutes later, though the overdue
+// projects' forecasts (expected now) moved with the clock. When one task's
+// due date moves, the next scan rewrites that project's forecast and no
+// other.
 func TestScanSecondRunWritesNothing(t *testing.T) {
 	t.Parallel()
 	f := newScanFixture(t)
 	ctx := context.Background()
-	now := time.Now().UTC()
+	// Today at 09:00 UTC, the data made relative to it: no forecast's day
+	// changes in the next five minutes, whenever the test runs.
+	now := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
 	f.addProjects(t, 12, now)
 
 	before := f.written(t)
@@ -313,6 +317,27 @@ func TestScanSecondRunWritesNothing(t *testing.T) {
 		}
 	}
 
+	// An hour on (some tasks due at now are overdue since), and the next
+	// periodic scan five minutes after that: the forecasts of the projects
+	// with an overdue task, expected now, moved with the clock; their day
+	// did not, and nothing is written.
+	hour := now.Add(time.Hour)
+	if _, err := f.recorded.ScanOne(ctx, f.tenant, hour); err != nil {
+		t.Fatal(err)
+	}
+	afterHour := f.written(t)
+	later, err := f.recorded.ScanOne(ctx, f.tenant, hour.Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later.Overdue != 4 || later.AtRisk != 4 || later.Written != 0 {
+		t.Errorf("scan five minutes later: %d overdue, %d at risk, %d rows written; want 4, 4, 0", later.Overdue, later.AtRisk, later.Written)
+	}
+	if c := changed(afterHour, f.written(t)); len(c) != 0 {
+		t.Errorf("the scan five minutes later changed %v", c)
+	}
+	f.rec.take()
+
 	// One open task is now due later: its project's forecast moves, and
 	// only that row is written.
 	// (The new date is computed here: Citus refuses timestamptz + interval
@@ -323,7 +348,7 @@ WHERE t.tenant_id = $1 AND t.description = 'Configure' AND p.name = 'Project 2'`
 	f.exec(t, `UPDATE tasks t SET due_at = $2 FROM projects p
 WHERE t.tenant_id = $1 AND p.tenant_id = $1 AND p.project_id = t.project_id AND t.description = 'Configure' AND p.name = 'Project 2'`, f.tenant, due.AddDate(0, 0, 5))
 	afterSecond := f.written(t)
-	if _, err := f.recorded.ScanOne(ctx, f.tenant, now); err != nil {
+	if _, err := f.recorded.ScanOne(ctx, f.tenant, hour.Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if c := changed(afterSecond, f.written(t)); !slices.Equal(c, []string{"project Project 2"}) {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
@@ -10,8 +11,8 @@ import (
 // TestScanBench: a small delay-scan benchmark generates its tenants as the
 // schema owner, and the application's scan finds in them what the
 // generator planned — a tenth of the running projects overdue, a tenth at
-// risk, each alerting its people — then, at the same moment, nothing new
-// and nothing to write. Kept, a second benchmark reuses the tenants and
+// risk, each alerting its people — then, five minutes later (the next
+// periodic scan), nothing new and nothing to write. Kept, a second benchmark reuses the tenants and
 // resets what the first one's scans wrote, so its first scan alerts again;
 // not kept, the tenants and their jobs are gone afterwards.
 func TestScanBench(t *testing.T) {
@@ -61,5 +62,29 @@ func TestScanBench(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM river_job WHERE kind IN ('email', 'event')`); n != 0 {
 		t.Errorf("%d of the scans' jobs left", n)
+	}
+}
+
+// TestScanMoment: the two scans fall on one UTC day, so that the second
+// finds no forecast's day moved by the date alone.
+func TestScanMoment(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct{ now, want string }{
+		{"2026-11-28T12:00:00Z", "2026-11-28T12:00:00Z"},
+		{"2026-11-28T23:54:59Z", "2026-11-28T23:54:59Z"},
+		{"2026-11-28T23:55:00Z", "2026-11-28T23:50:00Z"},
+		{"2026-11-28T23:59:30Z", "2026-11-28T23:54:30Z"},
+		{"2026-11-29T00:00:00Z", "2026-11-29T00:00:00Z"},
+		{"2026-11-29T01:58:00+02:00", "2026-11-29T01:53:00+02:00"}, // 23:58 UTC
+	} {
+		if got := scanMoment(at(c.now)); !got.Equal(at(c.want)) {
+			t.Errorf("scanMoment(%s) = %s, want %s", c.now, got.Format(time.RFC3339), c.want)
+		}
 	}
 }

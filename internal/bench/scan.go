@@ -227,11 +227,15 @@ func Scan(ctx context.Context, db *postgres.DB, adminURL string, o ScanOptions) 
 const ScanGap = 5 * time.Minute
 
 // scanMoment is when the first scan runs: now, or ScanGap earlier when the
-// second would fall on the next UTC day, where every forecast's day moves
+// second would fall on the next day (in UTC or in the server's zone, the
+// days the scan compares forecasts by), where every forecast's day moves
 // and is rightly written again.
 func scanMoment(now time.Time) time.Time {
-	if day := now.UTC().Truncate(24 * time.Hour); now.Add(ScanGap).Sub(day) >= 24*time.Hour {
-		return now.Add(-ScanGap)
+	for _, z := range []*time.Location{time.UTC, time.Local} {
+		_, _, d := now.In(z).Date()
+		if _, _, later := now.Add(ScanGap).In(z).Date(); later != d {
+			return now.Add(-ScanGap)
+		}
 	}
 	return now
 }

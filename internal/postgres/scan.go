@@ -210,9 +210,9 @@ WHERE p.tenant_id = $1 AND p.project_id = f.project_id
 }
 
 // forecastChanged reports whether r says something other than the
-// forecast p has stored: another finishing day (UTC, the day the pages,
-// the exports and the API's readers show), whether the project is at
-// risk, or why. The finish moves with the clock — an overdue task is
+// forecast p has stored: another finishing day (in UTC, as the exports
+// show it, or in the server's zone, as the pages do), whether the project
+// is at risk, or why. The finish moves with the clock — an overdue task is
 // expected now — so a comparison to the microsecond rewrote every such
 // project's forecast at every scan, five minutes apart, with nothing
 // changed (TestScanSecondRunWritesNothing); now it is written again when
@@ -223,11 +223,17 @@ func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
 		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
 }
 
-// sameDay reports whether a and b fall on the same UTC day.
+// sameDay reports whether a and b fall on the same day, both in UTC and
+// in the server's zone.
 func sameDay(a, b time.Time) bool {
-	ay, am, ad := a.UTC().Date()
-	by, bm, bd := b.UTC().Date()
-	return ay == by && am == bm && ad == bd
+	for _, z := range []*time.Location{time.UTC, time.Local} {
+		ay, am, ad := a.In(z).Date()
+		by, bm, bd := b.In(z).Date()
+		if ay != by || am != bm || ad != bd {
+			return false
+		}
+	}
+	return true
 }
 
 // The statements of the scan's read batch (readScanFacts), $1 the tenant.

@@ -12,9 +12,10 @@ import (
 // schema owner, and the application's scan finds in them what the
 // generator planned — a tenth of the running projects overdue, a tenth at
 // risk, each alerting its people — then, five minutes later (the next
-// periodic scan), nothing new and nothing to write. Kept, a second benchmark reuses the tenants and
-// resets what the first one's scans wrote, so its first scan alerts again;
-// not kept, the tenants and their jobs are gone afterwards.
+// periodic scan), nothing new and nothing to write. Kept, a second
+// benchmark reuses the tenants and resets what the first one's scans wrote,
+// so its first scan alerts again; not kept, the tenants and their jobs are
+// gone afterwards.
 func TestScanBench(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -65,8 +66,9 @@ func TestScanBench(t *testing.T) {
 	}
 }
 
-// TestScanMoment: the two scans fall on one UTC day, so that the second
-// finds no forecast's day moved by the date alone.
+// TestScanMoment: the two scans fall on one day (in UTC; the tests' zone
+// is the same or an hour's multiple away), so that the second finds no
+// forecast's day moved by the date alone.
 func TestScanMoment(t *testing.T) {
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)

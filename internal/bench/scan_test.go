@@ -66,9 +66,9 @@ func TestScanBench(t *testing.T) {
 	}
 }
 
-// TestScanMoment: the two scans fall on one day (in UTC; the tests' zone
-// is the same or an hour's multiple away), so that the second finds no
-// forecast's day moved by the date alone.
+// TestScanMoment: the two scans fall on one UTC day, so that the second
+// finds no forecast's day moved by the date alone. (The cases are UTC
+// times; the server's zone is checked the same way.)
 func TestScanMoment(t *testing.T) {
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)

@@ -109,9 +109,8 @@ const poolSize = 2000
 // each group of tenants (all of them, the median one, the largest) and
 // mode, the product's search — tx.SearchArticles inside
 // db.InTenantReadOnly, as the API runs it — timed at opts.Clients at once,
-// then recall@k against an exact scan made through exact, a second handle
-// whose statements are planned for each execution (a cached plan would
-// not see the setting that keeps the indexes out).
+// then recall@k against the exact answer (exactAnswer) made through exact,
+// a second handle whose statements are planned for each execution.
 func Search(ctx context.Context, db, exact *postgres.DB, e ai.Embedder, tenants []Tenant, opts SearchOptions) ([]SearchResult, error) {
 	groups, err := makeGroups(ctx, e, opts, tenants)
 	if err != nil {
@@ -348,18 +347,18 @@ func checkRecall(ctx context.Context, db, exact *postgres.DB, e ai.Embedder, mod
 }
 
 // exactAnswer is what a search should return: the product's own search
-// with index scans turned off, so that nothing in it can approximate. Its
-// vector half is then an exact scan, by cosine distance, of every vector
-// of the tenant it searches (the articles', or their passages'), and its
-// full-text half reads every match (the full-text index is exact already).
-// Whatever the search's SQL becomes, this stays its exact answer.
+// without its approximations (SearchParams.Exact). Its vector half then
+// compares the query with the full vector of every passage of the tenant,
+// not only those nearest by their signs, and never through the HNSW index;
+// its keyword half reads every posting of each term, not only the best.
+// (Until 28 November 2026 this was the same search with index scans off,
+// which still kept the signs' candidates: its recall measured the HNSW
+// index against an exact scan of the signs, not against every vector.)
 func exactAnswer(ctx context.Context, exact *postgres.DB, p postgres.SearchParams, tenant uuid.UUID) ([]Scored, error) {
 	var out []Scored
+	p.Exact = true
 	err := exact.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		out = out[:0]
-		if _, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off`); err != nil {
-			return err
-		}
 		hits, err := tx.SearchArticles(ctx, p)
 		for _, h := range hits {
 			out = append(out, Scored{ID: h.ID, Score: h.Score})

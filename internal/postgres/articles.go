@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -153,6 +154,11 @@ type SearchParams struct {
 	PublicOnly bool
 	// ExactScanMax, when set, replaces exactScanMax (tests).
 	ExactScanMax int
+	// Exact searches without approximation (the bench's and the tests'
+	// exact answer, never the API's): every posting of each of the query's
+	// terms, and every passage's full vector, not only the nearest by their
+	// signs (exactSearchSQL).
+	Exact bool
 }
 
 // SearchArticles searches the articles the caller may see.
@@ -235,8 +241,12 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	}
 	var hits []onboardiq.ArticleHit
 	var cut *excerpt.Cutter // every row carries the same lexemes
-	b.Queue(searchSQL, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
-		s.Mode == onboardiq.SearchHybrid, MinSimilarity, cmp.Or(s.ExactScanMax, exactScanMax)).Query(func(rows pgx.Rows) error {
+	sql, scanMax := searchSQL, cmp.Or(s.ExactScanMax, exactScanMax)
+	if s.Exact {
+		sql, scanMax = exactSearchSQL, math.MaxInt32
+	}
+	b.Queue(sql, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
+		s.Mode == onboardiq.SearchHybrid, MinSimilarity, scanMax).Query(func(rows pgx.Rows) error {
 		var err error
 		hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
 			var h onboardiq.ArticleHit
@@ -440,6 +450,30 @@ JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = f.article_id
 LEFT JOIN best_passage bpi ON bpi.article_id = f.article_id
 LEFT JOIN kb_passages bp ON bp.tenant_id = $1 AND bp.passage_id = bpi.passage_id
 ORDER BY f.score DESC, a.article_id`
+
+// exactSearchSQL is searchSQL without its two approximations, for
+// SearchParams.Exact: each term's postings are all read, not the
+// searchPostingsPerTerm of highest impact, and the semantic half compares
+// every passage's full vector, not only those of the passages nearest by
+// their signs. With the exact-scan branch chosen (a passage limit no
+// tenant reaches), no index can approximate either. A change to searchSQL
+// that loses one of the two limits fails at start, not in a measurement.
+var exactSearchSQL = func() string {
+	sql := searchSQL
+	for _, c := range []struct {
+		limit, keep string
+		n           int
+	}{
+		{"LIMIT " + fmt.Sprint(searchPostingsPerTerm) + "\n", "\n", 1},
+		{"LIMIT $7 * " + fmt.Sprint(signCandidates) + ")", ")", 2},
+	} {
+		if got := strings.Count(sql, c.limit); got != c.n {
+			panic(fmt.Sprintf("postgres: %q occurs %d times in searchSQL, not %d", c.limit, got, c.n))
+		}
+		sql = strings.ReplaceAll(sql, c.limit, c.keep)
+	}
+	return sql
+}()
 
 // ArticleText returns an article's title and content, for the assistant;
 // publicOnly refuses internal articles.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,4 +205,84 @@ func unitVector(r *rand.Rand) []float32 {
 		v[i] /= float32(n)
 	}
 	return v
+}
+
+// TestExactSearchComparesEveryVector: the semantic half compares the full
+// vectors of the passages nearest by their signs only, so a passage whose
+// signs differ from the query's in many dimensions, though its vector is
+// by far the nearest, can lose to passages whose signs match and whose
+// vectors do not; SearchParams.Exact, the bench's exact answer, compares
+// every vector and finds it. (Before Exact, the bench's exact answer kept
+// the same candidates, and its recall could not see this.)
+func TestExactSearchComparesEveryVector(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, testAppURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Signs", Slug: "signs", AdminEmail: "admin@signs.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := res.Tenant.ID
+	const dims = onboardiq.EmbeddingDimensions
+	query := make([]float32, dims)
+	for i := range query {
+		query[i] = 1
+	}
+	// The nearest (cosine 0.78): most dimensions as the query's, but 300
+	// of them slightly negative: 300 signs differ.
+	nearest := slices.Clone(query)
+	for i := range 300 {
+		nearest[i] = -0.01
+	}
+	// More decoys than the candidates of one result (signCandidates), each
+	// with every sign the query's (Hamming distance 0) and its weight in
+	// one dimension (cosine 0.30).
+	vectors := map[string][]float32{"Nearest": nearest}
+	for d := range signCandidates + 1 {
+		v := make([]float32, dims)
+		for i := range v {
+			v[i] = 0.01
+		}
+		v[d] = 1
+		vectors[fmt.Sprintf("Decoy %d", d)] = v
+	}
+	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		for title, v := range vectors {
+			id, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: title, Content: "A short article.", Visibility: onboardiq.VisibilityPublic})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE kb_passages SET vector_embedding = $3, embedding_model = 'test' WHERE tenant_id = $1 AND article_id = $2`,
+				tenant, id, pgvector.NewVector(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := func(exact bool) (string, float64) {
+		t.Helper()
+		var hits []onboardiq.ArticleHit
+		err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+			var err error
+			hits, err = tx.SearchArticles(ctx, SearchParams{Vector: query, Model: "test", Mode: onboardiq.SearchSemantic, Limit: 1, Exact: exact})
+			return err
+		})
+		if err != nil || len(hits) != 1 || hits[0].Similarity == nil {
+			t.Fatalf("exact %v: %v, %v", exact, hits, err)
+		}
+		return hits[0].Title, *hits[0].Similarity
+	}
+	if title, sim := first(false); !strings.HasPrefix(title, "Decoy") || sim > 0.31 {
+		t.Errorf("the search found %q (similarity %.2f): want a decoy, the nearest by its signs", title, sim)
+	}
+	if title, sim := first(true); title != "Nearest" || sim < 0.77 {
+		t.Errorf("the exact search found %q (similarity %.2f), want the nearest vector", title, sim)
+	}
 }

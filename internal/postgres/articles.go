@@ -390,13 +390,21 @@ near AS MATERIALIZED (
      ORDER BY (p.vector_embedding <=> $5::vector) + 0
      LIMIT $7 * 8)
     UNION ALL
-    -- A tenant with few: all of its passages, exactly: the nearest by
+    -- A tenant with few: every passage's vector.
+    (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
+     FROM kb_passages p
+     WHERE $4 AND (SELECT n FROM size) <= least($12, ` + fmt.Sprint(vectorCandidates) + `) AND p.tenant_id = $1 AND (NOT $6 OR p.public)
+       AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
+     ORDER BY (p.vector_embedding <=> $5::vector) + 0 -- (+ 0: never the HNSW index)
+     LIMIT $7 * 8)
+    UNION ALL
+    -- A tenant with more: all of its passages, exactly: the nearest by
     -- their vectors' signs (from an index alone), at least
-    -- vectorCandidates of them (so all of a small tenant's), then the
-    -- nearest of those by their vectors.
+    -- vectorCandidates of them, then the nearest of those by their
+    -- vectors.
     (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
      FROM (SELECT b.passage_id FROM kb_passages b
-           WHERE $4 AND (SELECT n FROM size) <= $12 AND b.tenant_id = $1 AND (NOT $6 OR b.public)
+           WHERE $4 AND (SELECT n FROM size) > ` + fmt.Sprint(vectorCandidates) + ` AND (SELECT n FROM size) <= $12 AND b.tenant_id = $1 AND (NOT $6 OR b.public)
              AND b.vector_embedding IS NOT NULL AND b.embedding_model = $8
            ORDER BY (b.vector_bits <~> binary_quantize($5::vector)::bit(768)) + 0 -- (+ 0: every sign, never the HNSW index)
            LIMIT greatest($7 * ` + fmt.Sprint(signCandidates) + `, ` + fmt.Sprint(vectorCandidates) + `)) c
@@ -533,24 +541,24 @@ const missingZ = "-1"
 const exactScanMax = 20000
 
 // signCandidates is how many passages per result a semantic search keeps
-// by their vectors' signs (Hamming distance over one bit a dimension, from
-// an index) before it compares their full vectors: with 16, recall@10
-// against comparing every full vector stayed 1.000 in the bench command
-// (20 tenants of 1,000 articles, an exact scan of the signs) and was 0.98
-// for a tenant of 20,000 articles (80,000 passages, the signs' HNSW
-// index), and each search reads half the vectors it read with 32
-// (docs/ai.md, "Scale").
+// by their vectors' signs (Hamming distance over one bit a dimension)
+// before it compares their full vectors, in a tenant above
+// vectorCandidates passages: at least vectorCandidates of them below
+// exactScanMax (an exact scan of the signs), these from the signs' HNSW
+// index above it (docs/ai.md, "Scale").
 const signCandidates = 16
 
-// vectorCandidates is the fewest passages whose full vectors a tenant below
-// exactScanMax compares, all of them when it has fewer. Signs (one bit a
-// dimension) are a poor guide to the offline embedder's vectors, which are
-// sparse (a short question's signs are a few ones, and a short passage's
-// few ones are nearest to them whatever they say): against an exact answer
-// that compares every vector (SearchParams.Exact), 16 candidates per
-// result found recall@10 0.79 and 0.67 for tenants of 358 and 592
-// passages, with half the searches short of results; 32 found 0.99 and
-// 0.85 (docs/ai.md, "Scale").
+// vectorCandidates: a tenant with at most this many passages compares
+// every passage's full vector, and one below exactScanMax compares at
+// least this many (the nearest by their signs). Signs are a poor guide to
+// the offline embedder's vectors, which are sparse (a short question's
+// signs are a few ones, and a short passage's few ones are nearest to
+// them whatever they say): against an exact answer that compares every
+// vector (SearchParams.Exact), 16 candidates per result found recall@10
+// 0.79 and 0.67 for tenants of 358 and 592 passages, with half the
+// searches short of results. Reading every vector of such a tenant is
+// also faster than reading its signs and then 160 vectors by key
+// (docs/performance.md).
 const vectorCandidates = 1000
 
 // semWeight weighs the semantic list's standard scores against the

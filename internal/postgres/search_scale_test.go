@@ -52,7 +52,9 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 		t.Fatal(err)
 	}
 	tenant := res.Tenant.ID
-	const articles = searchPostingsPerTerm + 100
+	// More articles than a term's postings read, and (two passages each)
+	// more passages than a tenant whose every vector is compared.
+	const articles = max(searchPostingsPerTerm, vectorCandidates/2) + 100
 	r := rand.New(rand.NewPCG(7, 8))
 	words := strings.Fields("invoice billing sso saml okta import csv webhook export report dashboard calendar holiday reminder survey")
 	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {

@@ -40,10 +40,12 @@ func load(t testing.TB, tdb *testdb.DB, d DataSet) (*postgres.DB, *postgres.DB, 
 }
 
 // TestExactAnswerNeedsNoIndex: the exact answer recall is measured against
-// is what search returns when there is no index to approximate with: the
+// is what search returns when there is nothing to approximate with: the
 // same articles with the same scores, in every mode, as the product's search
-// after every vector index is dropped. (With the indexes, a search may miss;
-// without them it cannot.)
+// after every vector index is dropped, in tenants small enough (below
+// 1,000 passages) that the search compares every passage's vector. (A
+// larger tenant's search also approximates by the passages' signs, which
+// TestExactSearchComparesEveryVector covers.)
 func TestExactAnswerNeedsNoIndex(t *testing.T) {
 	t.Parallel()
 	d := DataSet{Corpus: Corpus{Seed: 3}, Tenants: 2, Articles: 120, Skewed: true}

@@ -209,9 +209,10 @@ RETURNING article_id`, tx.TenantID(), in.Title, in.Content, in.Visibility, in.Ta
 
 // SearchArticles searches the tenant tx runs in (docs/ai.md): BM25 over
 // the articles' postings (keyword), the nearest passages by cosine
-// distance among those nearest by their vectors' signs (semantic; a large
-// tenant's from the signs' HNSW index, with iterative scans so that a
-// filter cannot starve it), or both fused by standard scores (hybrid). Each list
+// distance (semantic: all of a small tenant's, else among those nearest by
+// their vectors' signs, a large tenant's from the signs' HNSW index, with
+// iterative scans so that a filter cannot starve it), or both fused by
+// standard scores (hybrid). Each list
 // contributes up to 4×limit candidates. A hit carries its best passage:
 // the one sharing the most of the query's weight, else the nearest.
 func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.ArticleHit, error) {

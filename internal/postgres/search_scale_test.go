@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
@@ -32,6 +33,23 @@ func (n planNode) walk(f func(planNode)) {
 	}
 }
 
+// searchTenant opens a pool of its own on the test database (closed when t
+// ends) and creates a tenant named slug in it.
+func searchTenant(t *testing.T, slug string) (*DB, uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, testAppURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	res, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: slug, Slug: slug, AdminEmail: "admin@" + slug + ".test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, res.Tenant.ID
+}
+
 // TestLargeTenantSearchReadsK: in a tenant above the exact-scan size, a
 // hybrid search for a word every article has reads no table in proportion
 // to the tenant: the statistics are one row, a term's postings are read
@@ -42,22 +60,13 @@ func (n planNode) walk(f func(planNode)) {
 func TestLargeTenantSearchReadsK(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, testAppURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	res, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Large", Slug: "large", AdminEmail: "admin@large.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant := res.Tenant.ID
+	db, tenant := searchTenant(t, "large")
 	// More articles than a term's postings read, and (two passages each)
 	// more passages than a tenant whose every vector is compared.
 	const articles = max(searchPostingsPerTerm, vectorCandidates/2) + 100
 	r := rand.New(rand.NewPCG(7, 8))
 	words := strings.Fields("invoice billing sso saml okta import csv webhook export report dashboard calendar holiday reminder survey")
-	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		for i := range articles {
 			body := fmt.Sprintf("## Onboarding step %d\n\nOnboarding covers %s and %s.\n\n## Details\n\nSee %s.", i,
 				words[r.IntN(len(words))], words[r.IntN(len(words))], words[r.IntN(len(words))])
@@ -221,16 +230,7 @@ func unitVector(r *rand.Rand) []float32 {
 func TestExactSearchComparesEveryVector(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, testAppURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	res, err := db.CreateTenant(ctx, onboardiq.NewTenant{Name: "Signs", Slug: "signs", AdminEmail: "admin@signs.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant := res.Tenant.ID
+	db, tenant := searchTenant(t, "signs")
 	const dims = onboardiq.EmbeddingDimensions
 	query := make([]float32, dims)
 	for i := range query {
@@ -254,7 +254,7 @@ func TestExactSearchComparesEveryVector(t *testing.T) {
 		v[d] = 1
 		vectors[fmt.Sprintf("Decoy %d", d)] = v
 	}
-	err = db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
 		for title, v := range vectors {
 			id, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: title, Content: "A short article.", Visibility: onboardiq.VisibilityPublic})
 			if err != nil {

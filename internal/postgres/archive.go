@@ -35,7 +35,7 @@ var archiveSkipped = map[string]string{
 // until the import has run; its report stays).
 var archiveDropped = []string{
 	"password_hash", "token_hash", "secret", "secret_sealed",
-	"vector_embedding", "embedding_hash", "search", "file",
+	"vector_embedding", "vector_sketch", "embedding_hash", "search", "file",
 }
 
 // ArchiveFormat names the archive's format and version.

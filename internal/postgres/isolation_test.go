@@ -12,10 +12,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/sketch"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
@@ -361,7 +363,7 @@ func TestPooledConnectionForgetsTenant(t *testing.T) {
 }
 
 // TestVectorSearchSmallTenant checks that a tenant holding 1% of 20,000
-// passages still gets k results from the HNSW index of the passages' signs
+// passages still gets k results from the HNSW index of the passages' sketches
 // under its filter, and that they are its own nearest ones.
 func TestVectorSearchSmallTenant(t *testing.T) {
 	t.Parallel()
@@ -374,12 +376,13 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 	// Every passage lies about as near the query as a real answer would
 	// (cosine about 0.55, above MinSimilarity), in both tenants alike.
 	qv := randomVector(r)
-	near := func() pgvector.Vector {
+	near := func() (pgvector.Vector, pgtype.Bits) {
 		v := randomVector(r)
 		for i := range v {
 			v[i] = qv[i] + 1.5*v[i]
 		}
-		return pgvector.NewVector(v)
+		s := sketch.Of(v)
+		return pgvector.NewVector(v), pgtype.Bits{Bytes: s[:], Len: sketch.Bits, Valid: true}
 	}
 	load := func(tenant uuid.UUID, n int) {
 		t.Helper()
@@ -388,13 +391,14 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 		for i := range articles {
 			id := uuid.New()
 			articles[i] = []any{tenant, id, fmt.Sprintf("Article %d", i), "public"}
-			passages[i] = []any{tenant, id, 0, "", true, near(), model}
+			v, s := near()
+			passages[i] = []any{tenant, id, 0, "", true, v, s, model}
 		}
 		err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 			if _, err := tx.BulkInsert(ctx, "knowledge_base", []string{"tenant_id", "article_id", "title", "visibility"}, pgx.CopyFromRows(articles)); err != nil {
 				return err
 			}
-			_, err := tx.BulkInsert(ctx, "kb_passages", []string{"tenant_id", "article_id", "ordinal", "body", "public", "vector_embedding", "embedding_model"}, pgx.CopyFromRows(passages))
+			_, err := tx.BulkInsert(ctx, "kb_passages", []string{"tenant_id", "article_id", "ordinal", "body", "public", "vector_embedding", "vector_sketch", "embedding_model"}, pgx.CopyFromRows(passages))
 			return err
 		})
 		if err != nil {
@@ -402,13 +406,13 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 		}
 	}
 	// Build the migration's own HNSW index after loading, as a bulk
-	// build: inserting 20,000 signs one by one into it takes far longer.
+	// build: inserting 20,000 sketches one by one into it takes far longer.
 	super := connect(t, d.SuperURL)
 	var indexDef string
-	if err := super.QueryRow(ctx, "SELECT indexdef FROM pg_indexes WHERE indexname = 'kb_passages_bits_hnsw_idx'").Scan(&indexDef); err != nil {
+	if err := super.QueryRow(ctx, "SELECT indexdef FROM pg_indexes WHERE indexname = 'kb_passages_sketch_hnsw_idx'").Scan(&indexDef); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := super.Exec(ctx, "DROP INDEX kb_passages_bits_hnsw_idx"); err != nil {
+	if _, err := super.Exec(ctx, "DROP INDEX kb_passages_sketch_hnsw_idx"); err != nil {
 		t.Fatal(err)
 	}
 	load(small, 200)
@@ -473,14 +477,16 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 	// Without the iterative scan the index stops after ef_search (40)
 	// candidates, almost all another tenant's: this is what the setting fixes.
 	const useIndex = "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"
-	const nearest = `SELECT 1 FROM kb_passages WHERE tenant_id = $1 ORDER BY vector_bits <~> binary_quantize($2::vector)::bit(768) LIMIT 10`
+	const nearest = `SELECT 1 FROM kb_passages WHERE tenant_id = $1 ORDER BY vector_sketch <~> $2 LIMIT 10`
+	qsk := sketch.Of(qv)
+	qs := pgtype.Bits{Bytes: qsk[:], Len: sketch.Bits, Valid: true}
 	for iterative, want := range map[string]func(int) bool{"relaxed_order": func(n int) bool { return n == 10 }, "off": func(n int) bool { return n < 10 }} {
 		t.Run("iterative scan "+iterative, func(t *testing.T) {
 			err := d.App.InTenantReadOnly(ctx, small, func(ctx context.Context, tx *postgres.Tx) error {
 				if _, err := tx.Exec(ctx, useIndex+", set_config('hnsw.iterative_scan', $1, true)", iterative); err != nil {
 					return err
 				}
-				rows, err := tx.Query(ctx, "EXPLAIN "+nearest, small, q)
+				rows, err := tx.Query(ctx, "EXPLAIN "+nearest, small, qs)
 				if err != nil {
 					return err
 				}
@@ -488,11 +494,11 @@ func TestVectorSearchSmallTenant(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if plan := strings.Join(lines, "\n"); !strings.Contains(plan, "kb_passages_bits_hnsw_idx") {
+				if plan := strings.Join(lines, "\n"); !strings.Contains(plan, "kb_passages_sketch_hnsw_idx") {
 					t.Fatalf("the HNSW index was not used:\n%s", plan)
 				}
 				var n int
-				if err := tx.QueryRow(ctx, "SELECT count(*) FROM ("+nearest+") x", small, q).Scan(&n); err != nil {
+				if err := tx.QueryRow(ctx, "SELECT count(*) FROM ("+nearest+") x", small, qs).Scan(&n); err != nil {
 					return err
 				}
 				if !want(n) {

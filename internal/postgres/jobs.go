@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pgvector/pgvector-go"
 	"github.com/riverqueue/river"
 
@@ -91,7 +92,7 @@ var embeddingUpdate = map[string]string{
 	EntityProject: `UPDATE projects SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND project_id = $2`,
 	// An article counts as embedded by a model once all its passages are.
 	EntityPassage: `WITH p AS (
-    UPDATE kb_passages SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5 WHERE tenant_id = $1 AND passage_id = $2
+    UPDATE kb_passages SET vector_embedding = $3, embedding_model = $4, embedding_hash = $5, vector_sketch = $6 WHERE tenant_id = $1 AND passage_id = $2
     RETURNING article_id)
 UPDATE knowledge_base a SET embedding_model = $4 FROM p
 WHERE a.tenant_id = $1 AND a.article_id = p.article_id AND a.embedding_model IS DISTINCT FROM $4
@@ -167,16 +168,22 @@ func (tx *Tx) StoreEmbedding(ctx context.Context, entity string, id uuid.UUID, v
 		return fmt.Errorf("embed: %d dimensions, want %d", len(vec), onboardiq.EmbeddingDimensions)
 	}
 	var v *pgvector.Vector
+	var sk pgtype.Bits // a passage's sketch (migration 00040), with its vector
 	if comparableVector(vec) {
 		pv := pgvector.NewVector(vec)
 		v = &pv
+		sk = sketchOf(vec)
+	}
+	args := []any{tx.TenantID(), id, v, model, hash}
+	if entity == EntityPassage {
+		args = append(args, sk)
 	}
 	if lock, ok := embeddingLock[entity]; ok {
 		if _, err := tx.Exec(ctx, lock, tx.TenantID(), id); err != nil {
 			return fmt.Errorf("embed: store %s: %w", entity, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, embeddingUpdate[entity], tx.TenantID(), id, v, model, hash); err != nil {
+	if _, err := tx.Exec(ctx, embeddingUpdate[entity], args...); err != nil {
 		return fmt.Errorf("embed: store %s: %w", entity, err)
 	}
 	return nil

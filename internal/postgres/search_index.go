@@ -9,8 +9,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq/internal/passage"
+	"github.com/onboardiq/onboardiq/internal/sketch"
 )
 
 // Keyword search is BM25 (docs/ai.md, "Keyword search"): the store keeps
@@ -331,15 +334,17 @@ RETURNING p.passage_id, p.embedding_hash IS NULL`, tx.TenantID(), a.ID, ordinals
 // searchIndexVersion is the version of the search index this code keeps
 // (tenants.search_index_version): a workspace at an older one is indexed
 // again at start. 2 added the statistics and impacts of migration 00034;
-// 3 rewrites the passages, to keep them whole in their rows (00035).
-const searchIndexVersion = 3
+// 3 rewrites the passages, to keep them whole in their rows (00035); 4
+// gives the passages stored before 00040 their sketches.
+const searchIndexVersion = 4
 
-// IndexUnindexedArticles indexes the articles of the workspaces whose
-// search index is missing or older than searchIndexVersion (serve at
-// start, one tenant transaction at a time): it rebuilds their postings and
-// statistics from the articles; passages whose text is unchanged keep
-// their vectors, and the others are embedded by the jobs it enqueues. It
-// returns how many articles it indexed.
+// IndexUnindexedArticles brings the search index of the workspaces whose
+// index is missing or older than searchIndexVersion up to date (serve at
+// start, one tenant transaction at a time). Below version 3 it rebuilds
+// their postings and statistics from the articles; passages whose text is
+// unchanged keep their vectors, and the others are embedded by the jobs it
+// enqueues. Every such workspace's passages with a vector and no sketch
+// get one. It returns how many articles it indexed.
 func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT tenant_ids_with_unindexed_articles()`)
 	if err != nil {
@@ -352,38 +357,21 @@ func (db *DB) IndexUnindexedArticles(ctx context.Context) (int, error) {
 	n := 0
 	for _, t := range tenants {
 		if err := db.InTenant(ctx, t, func(ctx context.Context, tx *Tx) error {
-			// From nothing: the statistics count what is indexed below,
-			// and the passages that are already there.
-			b := &pgx.Batch{}
-			b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1`, tx.TenantID())
-			b.Queue(`DELETE FROM kb_df WHERE tenant_id = $1`, tx.TenantID())
-			b.Queue(`DELETE FROM kb_stats WHERE tenant_id = $1`, tx.TenantID())
-			b.Queue(`INSERT INTO kb_stats (tenant_id, passages) SELECT $1, count(*) FROM kb_passages WHERE tenant_id = $1 RETURNING 1`, tx.TenantID())
-			// Rewritten as they are, each passage row is stored as the
-			// table's settings now say (migration 00035).
-			b.Queue(`UPDATE kb_passages SET body = body WHERE tenant_id = $1`, tx.TenantID())
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			var indexed bool
+			if err := tx.QueryRow(ctx, `SELECT search_indexed_at IS NOT NULL AND search_index_version >= 3 FROM tenants WHERE tenant_id = $1`,
+				tx.TenantID()).Scan(&indexed); err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `
-SELECT a.article_id, a.title, a.tags, a.content, a.visibility = 'public' FROM knowledge_base a
-WHERE a.tenant_id = $1 ORDER BY a.article_id`, tx.TenantID())
-			if err != nil {
-				return err
-			}
-			todo, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexedArticle, error) {
-				var a indexedArticle
-				return a, r.Scan(&a.ID, &a.Title, &a.Tags, &a.Content, &a.Public)
-			})
-			if err != nil {
-				return err
-			}
-			for _, a := range todo {
-				if err := indexArticle(ctx, tx, a); err != nil {
+			if !indexed {
+				k, err := reindexArticles(ctx, tx)
+				if err != nil {
 					return err
 				}
+				n += k
 			}
-			n += len(todo)
+			if err := sketchPassages(ctx, tx); err != nil {
+				return err
+			}
 			_, err = tx.Exec(ctx, `UPDATE tenants SET search_indexed_at = $2, search_index_version = $3 WHERE tenant_id = $1`,
 				tx.TenantID(), time.Now(), searchIndexVersion)
 			return err
@@ -393,6 +381,85 @@ WHERE a.tenant_id = $1 ORDER BY a.article_id`, tx.TenantID())
 	}
 	return n, nil
 }
+
+// reindexArticles rebuilds the search index of the tenant tx runs in from
+// its articles and returns how many it indexed.
+func reindexArticles(ctx context.Context, tx *Tx) (int, error) {
+	// From nothing: the statistics count what is indexed below, and the
+	// passages that are already there.
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM kb_terms WHERE tenant_id = $1`, tx.TenantID())
+	b.Queue(`DELETE FROM kb_df WHERE tenant_id = $1`, tx.TenantID())
+	b.Queue(`DELETE FROM kb_stats WHERE tenant_id = $1`, tx.TenantID())
+	b.Queue(`INSERT INTO kb_stats (tenant_id, passages) SELECT $1, count(*) FROM kb_passages WHERE tenant_id = $1 RETURNING 1`, tx.TenantID())
+	// Rewritten as they are, each passage row is stored as the table's
+	// settings now say (migration 00035).
+	b.Queue(`UPDATE kb_passages SET body = body WHERE tenant_id = $1`, tx.TenantID())
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, err
+	}
+	rows, err := tx.Query(ctx, `
+SELECT a.article_id, a.title, a.tags, a.content, a.visibility = 'public' FROM knowledge_base a
+WHERE a.tenant_id = $1 ORDER BY a.article_id`, tx.TenantID())
+	if err != nil {
+		return 0, err
+	}
+	todo, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (indexedArticle, error) {
+		var a indexedArticle
+		return a, r.Scan(&a.ID, &a.Title, &a.Tags, &a.Content, &a.Public)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range todo {
+		if err := indexArticle(ctx, tx, a); err != nil {
+			return 0, err
+		}
+	}
+	return len(todo), nil
+}
+
+// sketchPassages gives the passages of the tenant tx runs in that have a
+// vector and no sketch (stored before migration 00040) their sketches,
+// sketchBatch at a time in the order of their keys.
+func sketchPassages(ctx context.Context, tx *Tx) error {
+	after := uuid.Nil
+	for {
+		rows, err := tx.Query(ctx, `
+SELECT passage_id, vector_embedding FROM kb_passages
+WHERE tenant_id = $1 AND passage_id > $2 AND vector_embedding IS NOT NULL AND vector_sketch IS NULL
+ORDER BY passage_id LIMIT $3`, tx.TenantID(), after, sketchBatch)
+		if err != nil {
+			return fmt.Errorf("sketch passages: %w", err)
+		}
+		var (
+			ids      []uuid.UUID
+			sketches []pgtype.Bits
+		)
+		var id uuid.UUID
+		var v pgvector.Vector
+		if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error {
+			ids, sketches = append(ids, id), append(sketches, sketchOf(v.Slice()))
+			return nil
+		}); err != nil {
+			return fmt.Errorf("sketch passages: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `
+UPDATE kb_passages p SET vector_sketch = s.sketch
+FROM unnest($2::uuid[], $3::bit(`+fmt.Sprint(sketch.Bits)+`)[]) AS s (passage_id, sketch)
+WHERE p.tenant_id = $1 AND p.passage_id = s.passage_id`, tx.TenantID(), ids, sketches); err != nil {
+			return fmt.Errorf("sketch passages: %w", err)
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// sketchBatch is how many passages sketchPassages reads and writes at a
+// time.
+const sketchBatch = 1000
 
 // ArticlePassage is a passage of an article.
 type ArticlePassage struct {

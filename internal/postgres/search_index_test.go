@@ -11,10 +11,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/onboardiq/onboardiq"
 	"github.com/onboardiq/onboardiq/internal/postgres"
+	"github.com/onboardiq/onboardiq/internal/sketch"
 	"github.com/onboardiq/onboardiq/internal/testdb"
 )
 
@@ -282,6 +284,97 @@ func TestArticlesWrittenBeforeAreIndexed(t *testing.T) {
 	}
 	if n, err := d.App.IndexUnindexedArticles(ctx); err != nil || n != 0 {
 		t.Errorf("a second start indexed %d articles (%v), want 0", n, err)
+	}
+}
+
+// TestPassagesGetSketches: a passage's vector is stored with its sketch
+// (internal/sketch), and the passages stored before sketches existed
+// (migration 00040: a workspace at search index version 3) get theirs at
+// the next start, without their articles being indexed again.
+func TestPassagesGetSketches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	tenant := emptyTenant(t, d, "sketches")
+	r := rand.New(rand.NewPCG(9, 10))
+	vectors := map[uuid.UUID][]float32{}
+	err := d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		for i := range 3 {
+			if _, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: fmt.Sprintf("Article %d", i), Visibility: onboardiq.VisibilityPublic,
+				Content: "## One\n\nThe first part.\n\n## Two\n\nThe second part."}); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT passage_id FROM kb_passages WHERE tenant_id = $1`, tenant)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			v := make([]float32, onboardiq.EmbeddingDimensions)
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+			vectors[id] = v
+			if err := tx.StoreEmbedding(ctx, postgres.EntityPassage, id, v, "test", []byte("hash")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vectors) < 6 {
+		t.Fatalf("%d passages, want 6", len(vectors))
+	}
+	stored := func() {
+		t.Helper()
+		err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT passage_id, vector_sketch FROM kb_passages WHERE tenant_id = $1`, tenant)
+			if err != nil {
+				return err
+			}
+			var id uuid.UUID
+			var got pgtype.Bits
+			_, err = pgx.ForEachRow(rows, []any{&id, &got}, func() error {
+				want := sketch.Of(vectors[id])
+				if !got.Valid || got.Len != sketch.Bits || string(got.Bytes) != string(want[:]) {
+					t.Errorf("passage %s: sketch %x (%d bits), want %x", id, got.Bytes, got.Len, want)
+				}
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored()
+
+	// As stored before migration 00040.
+	err = d.App.InTenant(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE kb_passages SET vector_sketch = NULL WHERE tenant_id = $1`, tenant); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE tenants SET search_index_version = 3 WHERE tenant_id = $1`, tenant)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.App.IndexUnindexedArticles(ctx); err != nil || n != 0 {
+		t.Fatalf("indexed %d articles (%v), want 0: the index of version 3 stays", n, err)
+	}
+	stored()
+	var version int
+	if err := d.App.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT search_index_version FROM tenants WHERE tenant_id = $1`, tenant).Scan(&version)
+	}); err != nil || version != 4 {
+		t.Errorf("search index version %d (%v), want 4", version, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -290,6 +291,71 @@ func TestSearchFindsNearestWhereSignsMislead(t *testing.T) {
 		}
 		if title, sim := hits[0].Title, *hits[0].Similarity; title != "Nearest" || sim < 0.77 {
 			t.Errorf("exact scan max %d, exact %v: the search found %q (similarity %.2f), want the nearest vector", p.ExactScanMax, p.Exact, title, sim)
+		}
+	}
+}
+
+// TestCommonTermsAreScoredWhole: where each of a query's terms is in more
+// articles than a search reads postings of (searchPostingsPerTerm), an
+// article among one term's best postings but not among the other's is
+// scored without the other, and can lose to articles that have only one
+// of the terms. The best articles so far are scored again from all their
+// postings, so keyword search finds what BM25 over every posting
+// (SearchParams.Exact) finds.
+func TestCommonTermsAreScoredWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, tenant := searchTenant(t, "common")
+	// Every article 34 words long, no title with either word. "invoice" is
+	// in 420 articles, the 20 "Both" first by impact; "reminder" in 450,
+	// the 400 best of which are the "Once" and "Fill" articles: the "Both"
+	// articles' reminder postings are not read.
+	kinds := []struct {
+		name               string
+		n, invoice, remind int
+	}{
+		{"Both", 20, 6, 2},  // BM25 best: both words
+		{"Once", 30, 0, 30}, // a better score from one word than "Both" has from its first
+		{"Fill", 400, 0, 3}, // the rest of the reminder postings read
+		{"More", 400, 1, 0}, // more invoice postings than are read
+	}
+	err := db.InTenant(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		for _, k := range kinds {
+			body := strings.Repeat("invoice ", k.invoice) + strings.Repeat("reminder ", k.remind) + strings.Repeat("text ", 34-k.invoice-k.remind)
+			for i := range k.n {
+				if _, err := tx.CreateArticle(ctx, onboardiq.NewArticle{Title: fmt.Sprintf("%s %d", k.name, i), Content: body, Visibility: onboardiq.VisibilityPublic}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []onboardiq.ArticleHit
+	err = db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *Tx) error {
+		p := SearchParams{Q: "invoice reminder", Mode: onboardiq.SearchKeyword, Limit: 10}
+		var err error
+		if got, err = tx.SearchArticles(ctx, p); err != nil {
+			return err
+		}
+		p.Exact = true
+		want, err = tx.SearchArticles(ctx, p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 10 || len(want) != 10 {
+		t.Fatalf("%d hits, %d by every posting", len(got), len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(want[i].Title, "Both") {
+			t.Fatalf("BM25 over every posting ranks %q at %d: the data set does not hold what it should", want[i].Title, i)
+		}
+		if !strings.HasPrefix(got[i].Title, "Both") || math.Abs(got[i].Score-want[i].Score) > 1e-9 {
+			t.Errorf("hit %d is %q (%.4f), BM25 over every posting says %q (%.4f)", i, got[i].Title, got[i].Score, want[i].Title, want[i].Score)
 		}
 	}
 }

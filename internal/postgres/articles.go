@@ -441,7 +441,7 @@ near AS MATERIALIZED (
     (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
      FROM (SELECT b.passage_id FROM kb_passages b
            WHERE $4 AND (SELECT n FROM size) > ` + fmt.Sprint(vectorCandidates) + ` AND (SELECT n FROM size) <= $12 AND b.tenant_id = $1 AND (NOT $6 OR b.public)
-             AND b.vector_sketch IS NOT NULL AND b.embedding_model = $8
+             AND b.vector_embedding IS NOT NULL AND b.vector_sketch IS NOT NULL AND b.embedding_model = $8
            ORDER BY (b.vector_sketch <~> $13::bit(` + fmt.Sprint(sketch.Bits) + `)) + 0 -- (+ 0: every sketch, never the HNSW index)
            LIMIT $7 * ` + fmt.Sprint(sketchCandidates) + `) c
      JOIN kb_passages p ON p.tenant_id = $1 AND p.passage_id = c.passage_id

@@ -12,8 +12,10 @@
 -- next start (search index version 4, IndexUnindexedArticles); until then
 -- a workspace above 1,000 passages finds only its passages embedded since.
 ALTER TABLE kb_passages ADD COLUMN vector_sketch bit(1024);
+-- (Its condition is the vector's, as the index it replaces had: a small
+-- workspace's search, which compares every vector, finds them by it.)
 CREATE INDEX kb_passages_sketch_idx ON kb_passages (tenant_id, embedding_model)
-    INCLUDE (vector_sketch, public, passage_id) WHERE vector_sketch IS NOT NULL;
+    INCLUDE (vector_sketch, public, passage_id) WHERE vector_embedding IS NOT NULL;
 -- The HNSW graph is built denser than the default (m 16, ef_construction
 -- 64): on the bench's 200,000-article data set the default graph found a
 -- 20,000-article workspace's ten nearest articles at recall 0.89 (0.94 at

@@ -345,12 +345,16 @@ partial AS (
     -- something ("banana", not "the") match nothing finds nothing.
     HAVING EXISTS (SELECT FROM postings c WHERE c.content)
 ),
+truncated AS MATERIALIZED (
+    -- The terms with more postings than were read.
+    SELECT term FROM idf WHERE idf.df > ` + fmt.Sprint(searchPostingsPerTerm) + `
+),
 rescored AS MATERIALIZED (
     -- Where a term has more postings than were read, an article's score
     -- misses that term if the article is not among its best: the best
     -- articles by their scores so far are scored again.
     SELECT article_id FROM partial
-    WHERE EXISTS (SELECT FROM idf WHERE idf.df > ` + fmt.Sprint(searchPostingsPerTerm) + `)
+    WHERE EXISTS (SELECT FROM truncated)
     ORDER BY score DESC, article_id
     LIMIT $7 * ` + fmt.Sprint(rescoredPerResult) + `
 ),
@@ -367,14 +371,14 @@ repostings AS MATERIALIZED (
         SELECT k.tf, k.title_tf, k.length FROM kb_terms k
         WHERE k.tenant_id = $1 AND k.term = qt.term AND k.article_id = c.article_id
         LIMIT 1) k -- (one at most, by the key; LIMIT keeps it a lookup a row)
-    WHERE qt.term IN (SELECT term FROM idf WHERE idf.df > ` + fmt.Sprint(searchPostingsPerTerm) + `)
+    WHERE qt.term IN (SELECT term FROM truncated)
       AND NOT EXISTS (SELECT FROM postings p WHERE p.article_id = c.article_id AND p.term = qt.term)
 ),
 bm25 AS (
     -- Where every term's postings were all read, the score so far is
     -- BM25; else the rescored articles' scores are.
     SELECT article_id, content, score FROM partial
-    WHERE NOT EXISTS (SELECT FROM idf WHERE idf.df > ` + fmt.Sprint(searchPostingsPerTerm) + `)
+    WHERE NOT EXISTS (SELECT FROM truncated)
     UNION ALL
     SELECT x.article_id, bool_or(x.content), ` + bm25Score("x") + `
     FROM repostings x JOIN idf i ON i.term = x.term CROSS JOIN stats s

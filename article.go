@@ -55,7 +55,7 @@ func (p *ArticlePatch) Apply(a *Article) error {
 type SearchMode string
 
 const (
-	SearchHybrid   SearchMode = "hybrid"   // both, fused by reciprocal rank
+	SearchHybrid   SearchMode = "hybrid"   // both, fused by standard scores
 	SearchSemantic SearchMode = "semantic" // by meaning: nearest embeddings
 	SearchKeyword  SearchMode = "keyword"  // by words: PostgreSQL full text
 )

@@ -94,7 +94,7 @@ func (h *handlers) registerKB(api huma.API) {
 		})
 	huma.Register(api, huma.Operation{OperationID: "search-kb", Method: http.MethodGet, Path: "/kb/search",
 		Summary: "Search the knowledge base",
-		Description: "hybrid (default) fuses full-text and semantic (embedding) search by reciprocal rank; keyword and semantic run one of them. " +
+		Description: "hybrid (default) fuses keyword (BM25) and semantic (embedding) search by their standard scores; keyword and semantic run one of them. " +
 			"Only the articles you may see are searched. A query with no searchable words (only stop words or punctuation) finds nothing: " +
 			"200 with an empty `hits` list.",
 		Tags: tags, Security: bearer},

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -159,7 +158,7 @@ type SearchParams struct {
 	// Exact searches without approximation (the bench's and the tests'
 	// exact answer, never the API's): every posting of each of the query's
 	// terms, and every passage's full vector, not only the nearest by their
-	// sketches (exactSearchSQL).
+	// sketches (the bands kwAll and semAll, whatever the tenant's size).
 	Exact bool
 }
 
@@ -228,6 +227,9 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	if !keyword && !semantic {
 		return nil, nil
 	}
+	// The tenant's counts choose the statement's parts (search_sql.go),
+	// in a round trip of their own with the search's settings.
+	var articles, passages int64
 	b := &pgx.Batch{}
 	for _, set := range searchSettings {
 		b.Queue(set)
@@ -235,21 +237,31 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	if !tx.citus {
 		b.Queue(searchGenericPlan)
 	}
-	var vec, sk any
-	if semantic {
-		vec, sk = pgvector.NewVector(s.Vector), sketchOf(s.Vector)
+	b.Queue(`SELECT articles, passages FROM kb_stats WHERE tenant_id = $1`, tx.TenantID()).QueryRow(func(r pgx.Row) error {
+		if err := r.Scan(&articles, &passages); !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	kw, sem := searchBands(keyword, semantic, articles, passages, cmp.Or(s.ExactScanMax, exactScanMax), s.Exact)
+	st := searchStatements[[2]int{int(kw), int(sem)}]
+	values := map[string]any{"tenant": tx.TenantID(), "q": s.Q, "public": s.PublicOnly, "limit": s.Limit, "plain": anyWord(s.Q),
+		"min_similarity": MinSimilarity, "model": s.Model}
+	if sem != semNone {
+		values["vector"], values["sketch"] = pgvector.NewVector(s.Vector), sketchOf(s.Vector)
+	}
+	b = &pgx.Batch{}
+	if sem == semHNSW {
 		for _, set := range iterativeScan {
 			b.Queue(set)
 		}
 	}
 	var hits []onboardiq.ArticleHit
 	var cut *excerpt.Cutter // every row carries the same lexemes
-	sql, scanMax := searchSQL, cmp.Or(s.ExactScanMax, exactScanMax)
-	if s.Exact {
-		sql, scanMax = exactSearchSQL, math.MaxInt32
-	}
-	b.Queue(sql, tx.TenantID(), s.Q, keyword, semantic, vec, s.PublicOnly, s.Limit, s.Model, anyWord(s.Q),
-		s.Mode == onboardiq.SearchHybrid, MinSimilarity, scanMax, sk).Query(func(rows pgx.Rows) error {
+	b.Queue(st.sql, st.bind(values)...).Query(func(rows pgx.Rows) error {
 		var err error
 		hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (onboardiq.ArticleHit, error) {
 			var h onboardiq.ArticleHit
@@ -271,6 +283,35 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	return hits, nil
 }
 
+// searchBands chooses the parts of a search statement by the tenant's
+// counts: a keyword half that reads every posting where no term can have
+// more than searchPostingsPerTerm; a semantic half that compares every
+// vector up to vectorCandidates passages, scans the sketches up to
+// scanMax, and asks the HNSW index above. The exact answer reads and
+// compares everything. Counts read a moment before the statement can be
+// out of date by the writes between: the parts chosen then still answer,
+// the exact ones more slowly.
+func searchBands(keyword, semantic bool, articles, passages int64, scanMax int, exact bool) (keywordBand, semanticBand) {
+	kw, sem := kwNone, semNone
+	switch {
+	case !keyword:
+	case exact || articles <= searchPostingsPerTerm:
+		kw = kwAll
+	default:
+		kw = kwBest
+	}
+	switch {
+	case !semantic:
+	case exact || passages <= int64(min(scanMax, vectorCandidates)):
+		sem = semAll
+	case passages <= int64(scanMax):
+		sem = semSketches
+	default:
+		sem = semHNSW
+	}
+	return kw, sem
+}
+
 // searchSettings are SET LOCAL in a search's transaction, in the round
 // trip of the search itself (docs/ai.md, "Scale"):
 //   - No sort where an index gives the order: a large tenant's nearest
@@ -283,10 +324,10 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 //     thresholds, and compiling it took a second at every search.
 var searchSettings = []string{"SET LOCAL enable_sort = off", "SET LOCAL jit = off"}
 
-// searchGenericPlan plans the search once per connection, not at every
-// search: its plan does not depend on the values (the exact scan and the
-// HNSW index are chosen by the tenant's size inside it;
-// TestLargeTenantSearchReadsK checks both plans). Left to choose,
+// searchGenericPlan plans each search statement once per connection, not
+// at every search: its plan does not depend on the values (the statement
+// itself is chosen by the tenant's size: search_sql.go;
+// TestLargeTenantSearchReadsK checks the plans of the large ones). Left to choose,
 // PostgreSQL planned it at every execution — a third of the search's time
 // — because a plan made for one mode prunes the other mode's disabled
 // sorts and so always costs less than the generic plan
@@ -294,211 +335,6 @@ var searchSettings = []string{"SET LOCAL enable_sort = off", "SET LOCAL jit = of
 // other than the default (bench search --plan) is kept. Not on Citus,
 // which cannot distribute a generic plan of this statement.
 const searchGenericPlan = `SELECT set_config('plan_cache_mode', CASE current_setting('plan_cache_mode') WHEN 'auto' THEN 'force_generic_plan' ELSE current_setting('plan_cache_mode') END, true)`
-
-// searchSQL is SearchArticles' statement: $1 tenant, $2 the query's text,
-// $3 keyword, $4 semantic, $5 the query's vector, $6 public articles only,
-// $7 limit, $8 the vector's model, $9 plain words, $10 hybrid, $11
-// MinSimilarity, $12 the most passages a tenant's semantic search scans
-// exactly, $13 the vector's sketch.
-var searchSQL = `
-WITH qt AS (
-    -- The query's terms, how often each occurs in it, and whether it is a
-    -- word that says something (not a stop word).
-    SELECT lexeme AS term, coalesce(array_length(positions, 1), 1) AS qtf,
-           lexeme IN (SELECT lexeme FROM unnest(to_tsvector('english', $2))) AS content
-    FROM unnest(to_tsvector('` + searchConfig + `', $2)) WHERE $3
-),
-stats AS (
-    -- The workspace's article count and average length (kb_stats: one
-    -- row), over the articles the caller may see.
-    SELECT CASE WHEN $6 THEN s.public_articles ELSE s.articles END::float8 AS n,
-           greatest(CASE WHEN $6 THEN s.public_length / nullif(s.public_articles, 0) ELSE s.length / nullif(s.articles, 0) END, 1)::float8 AS avgdl
-    FROM kb_stats s WHERE $3 AND s.tenant_id = $1
-),
-idf AS (
-    -- Each term's document frequencies (kb_df: one row a term), and the
-    -- term as a query of its own.
-    SELECT qt.term, qt.qtf, d.df, quote_literal(qt.term)::tsquery AS tq, ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5)) AS idf, ln(1 + (s.n - d.tdf + 0.5) / (d.tdf + 0.5)) AS tidf
-    FROM qt
-    CROSS JOIN stats s
-    JOIN (SELECT k.term, CASE WHEN $6 THEN k.public_df ELSE k.df END AS df, CASE WHEN $6 THEN k.public_title_df ELSE k.title_df END AS tdf
-          FROM kb_df k WHERE k.tenant_id = $1 AND k.term = ANY (ARRAY(SELECT term FROM qt))) d ON d.term = qt.term AND d.df > 0
-),
-postings AS (
-    -- Each term's postings, the highest impact first, at most
-    -- searchPostingsPerTerm of them.
-    SELECT t.term, t.article_id, t.tf, t.title_tf, t.length, qt.qtf, qt.content
-    FROM qt
-    CROSS JOIN LATERAL (
-        SELECT k.term, k.article_id, k.tf, k.title_tf, k.length FROM kb_terms k
-        WHERE k.tenant_id = $1 AND k.term = qt.term AND (NOT $6 OR k.public)
-        ORDER BY k.impact DESC
-        LIMIT ` + fmt.Sprint(searchPostingsPerTerm) + `
-    ) t
-),
-partial AS (
-    -- Each article's score from the postings read.
-    SELECT p.article_id, bool_or(p.content) AS content, ` + bm25Score("p") + ` AS score
-    FROM postings p JOIN idf i ON i.term = p.term CROSS JOIN stats s
-    GROUP BY p.article_id
-    -- Stop words weigh in the score, but a query whose words that say
-    -- something ("banana", not "the") match nothing finds nothing.
-    HAVING EXISTS (SELECT FROM postings c WHERE c.content)
-),
-truncated AS MATERIALIZED (
-    -- The terms with more postings than were read.
-    SELECT term FROM idf WHERE idf.df > ` + fmt.Sprint(searchPostingsPerTerm) + `
-),
-rescored AS MATERIALIZED (
-    -- Where a term has more postings than were read, an article's score
-    -- misses that term if the article is not among its best: the best
-    -- articles by their scores so far are scored again.
-    SELECT article_id FROM partial
-    WHERE EXISTS (SELECT FROM truncated)
-    ORDER BY score DESC, article_id
-    LIMIT $7 * ` + fmt.Sprint(rescoredPerResult) + `
-),
-repostings AS MATERIALIZED (
-    -- Their postings: those read, and the others of the terms whose
-    -- postings were not all read, by key (one lookup an article and term).
-    SELECT p.article_id, p.term, p.tf, p.title_tf, p.length, p.content
-    FROM postings p JOIN rescored c ON c.article_id = p.article_id
-    UNION ALL
-    SELECT c.article_id, qt.term, k.tf, k.title_tf, k.length, qt.content
-    FROM rescored c
-    CROSS JOIN qt
-    CROSS JOIN LATERAL (
-        SELECT k.tf, k.title_tf, k.length FROM kb_terms k
-        WHERE k.tenant_id = $1 AND k.term = qt.term AND k.article_id = c.article_id
-        LIMIT 1) k -- (one at most, by the key; LIMIT keeps it a lookup a row)
-    WHERE qt.term IN (SELECT term FROM truncated)
-      AND NOT EXISTS (SELECT FROM postings p WHERE p.article_id = c.article_id AND p.term = qt.term)
-),
-bm25 AS (
-    -- Where every term's postings were all read, the score so far is
-    -- BM25; else the rescored articles' scores are.
-    SELECT article_id, content, score FROM partial
-    WHERE NOT EXISTS (SELECT FROM truncated)
-    UNION ALL
-    SELECT x.article_id, bool_or(x.content), ` + bm25Score("x") + `
-    FROM repostings x JOIN idf i ON i.term = x.term CROSS JOIN stats s
-    GROUP BY x.article_id
-),
-query AS (
-    -- Web-search syntax, which must hold when the query has quotes or a
-    -- minus ($9 false); a question in plain words matches any of its
-    -- words, and BM25 alone ranks it.
-    SELECT websearch_to_tsquery('english', $2) AS q
-),
-qpos AS (
-    SELECT u.lexeme AS term, pos FROM unnest(to_tsvector('` + searchConfig + `', $2)) u, unnest(u.positions) pos WHERE $3
-),
-pairs AS MATERIALIZED (
-    -- Two words next to each other in the query, as a phrase.
-    SELECT DISTINCT (quote_literal(a.term) || ' <-> ' || quote_literal(b.term))::tsquery AS phrase, ia.idf + ib.idf AS weight
-    FROM qpos a JOIN qpos b ON b.pos = a.pos + 1 JOIN idf ia ON ia.term = a.term JOIN idf ib ON ib.term = b.term
-),
-best AS (
-    SELECT article_id, score, content FROM bm25 ORDER BY score DESC, article_id LIMIT $7 * 8
-),
-boosted AS (
-    SELECT b.article_id, b.content, b.score + ` + titleBonus + ` * coalesce((
-        SELECT sum(pr.weight) FROM pairs pr WHERE a.title_terms @@ pr.phrase), 0) AS score
-    FROM best b
-    JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = b.article_id
-    WHERE $9 OR a.search @@ (SELECT q FROM query)
-),
-kw AS (
-    SELECT m.article_id, rank() OVER (ORDER BY m.score DESC, m.article_id) AS rank, m.score, m.content
-    FROM boosted m
-    ORDER BY m.score DESC, m.article_id
-    LIMIT $7 * 4
-),
-size AS MATERIALIZED (
-    SELECT coalesce((SELECT s.passages FROM kb_stats s WHERE $4 AND s.tenant_id = $1), 0) AS n
-),
-near AS MATERIALIZED (
-    -- A tenant with many passages: the nearest by their sketches from the
-    -- HNSW index of the sketches, iteratively, then the nearest of those
-    -- by their vectors.
-    (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
-     FROM (SELECT b.passage_id FROM kb_passages b
-           WHERE $4 AND (SELECT n FROM size) > $12 AND b.tenant_id = $1 AND (NOT $6 OR b.public)
-             AND b.vector_sketch IS NOT NULL AND b.embedding_model = $8
-           ORDER BY b.vector_sketch <~> $13::bit(` + fmt.Sprint(sketch.Bits) + `)
-           LIMIT $7 * ` + fmt.Sprint(sketchCandidates) + `) c
-     JOIN kb_passages p ON p.tenant_id = $1 AND p.passage_id = c.passage_id
-     ORDER BY (p.vector_embedding <=> $5::vector) + 0
-     LIMIT $7 * 8)
-    UNION ALL
-    -- A tenant with few: every passage's vector.
-    (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
-     FROM kb_passages p
-     WHERE $4 AND (SELECT n FROM size) <= least($12, ` + fmt.Sprint(vectorCandidates) + `) AND p.tenant_id = $1 AND (NOT $6 OR p.public)
-       AND p.vector_embedding IS NOT NULL AND p.embedding_model = $8
-     ORDER BY (p.vector_embedding <=> $5::vector) + 0 -- (+ 0: never the HNSW index)
-     LIMIT $7 * 8)
-    UNION ALL
-    -- A tenant with more: all of its passages, exactly: the nearest by
-    -- their sketches (from an index alone), then the nearest of those by
-    -- their vectors.
-    (SELECT p.article_id, p.passage_id, p.vector_embedding <=> $5::vector AS distance
-     FROM (SELECT b.passage_id FROM kb_passages b
-           WHERE $4 AND (SELECT n FROM size) > ` + fmt.Sprint(vectorCandidates) + ` AND (SELECT n FROM size) <= $12 AND b.tenant_id = $1 AND (NOT $6 OR b.public)
-             AND b.vector_embedding IS NOT NULL AND b.vector_sketch IS NOT NULL AND b.embedding_model = $8
-           ORDER BY (b.vector_sketch <~> $13::bit(` + fmt.Sprint(sketch.Bits) + `)) + 0 -- (+ 0: every sketch, never the HNSW index)
-           LIMIT $7 * ` + fmt.Sprint(sketchCandidates) + `) c
-     JOIN kb_passages p ON p.tenant_id = $1 AND p.passage_id = c.passage_id
-     ORDER BY (p.vector_embedding <=> $5::vector) + 0 -- (+ 0: the candidates give the order)
-     LIMIT $7 * 8)
-),
-nearest AS (
-    SELECT DISTINCT ON (article_id) article_id, passage_id, distance FROM near
-    WHERE distance ` + notNaN + `
-    ORDER BY article_id, distance
-),
-sem AS (
-    SELECT article_id, passage_id, rank() OVER (ORDER BY distance, article_id) AS rank, 1 - distance AS score
-    FROM nearest ORDER BY distance, article_id LIMIT $7 * 4
-),
-fused AS (
-    SELECT coalesce(kw.article_id, sem.article_id) AS article_id, kw.rank AS kw_rank, coalesce(kw.content, false) AS content, sem.rank AS sem_rank,
-           sem.score AS similarity, sem.passage_id,
-           -- Each list's scores as standard scores (how far above the
-           -- list's mean), summed; a hit missing from a list counts one
-           -- standard deviation below that list's mean.
-           CASE WHEN $10 THEN coalesce((kw.score - avg(kw.score) OVER ()) / nullif(stddev_pop(kw.score) OVER (), 0), ` + missingZ + `)
-                            + ` + semWeight + ` * coalesce((sem.score - avg(sem.score) OVER ()) / nullif(stddev_pop(sem.score) OVER (), 0), ` + missingZ + `)
-                WHEN $3 THEN kw.score ELSE sem.score END AS score
-    FROM kw FULL OUTER JOIN sem ON sem.article_id = kw.article_id
-    -- Nearest is not near: an article only the semantic half found must be
-    -- similar enough (it still counts in the ranks of the others).
-    WHERE kw.article_id IS NOT NULL OR sem.score >= $11
-    ORDER BY score DESC, article_id
-    LIMIT $7
-),
-best_passage AS (
-    -- Each hit's best passage: the one that shares the most of the
-    -- query's weight (each of its terms' IDF times how often the passage
-    -- has it, saturating as BM25's term frequency does: ts_rank of the
-    -- term alone), else the nearest to the query's vector, else the first.
-    SELECT DISTINCT ON (p.article_id) p.article_id, p.passage_id
-    FROM fused f
-    JOIN kb_passages p ON p.tenant_id = $1 AND p.article_id = f.article_id
-    LEFT JOIN idf i ON p.terms @@ i.tq
-    GROUP BY p.article_id, p.passage_id, p.ordinal, f.passage_id
-    ORDER BY p.article_id, coalesce(sum(i.idf * ts_rank(p.terms, i.tq)), 0) DESC, (p.passage_id = f.passage_id) IS TRUE DESC, p.ordinal
-)
-SELECT a.article_id, a.title, a.visibility, a.tags, f.score, coalesce(bp.heading, ''), coalesce(bp.anchor, ''),
-       -- The excerpt is cut in Go (internal/excerpt) from the passage
-       -- and the query's words as this configuration makes them.
-       coalesce(bp.body, left(a.content, 3000)), ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', $2))),
-       f.kw_rank::int, f.content, f.sem_rank::int, f.similarity
-FROM fused f
-JOIN knowledge_base a ON a.tenant_id = $1 AND a.article_id = f.article_id
-LEFT JOIN best_passage bpi ON bpi.article_id = f.article_id
-LEFT JOIN kb_passages bp ON bp.tenant_id = $1 AND bp.passage_id = bpi.passage_id
-ORDER BY f.score DESC, a.article_id`
 
 // bm25Score is the BM25 score of an article over the postings p of the
 // query's terms (alias p: tf, title_tf, length), each term's weights i
@@ -519,30 +355,6 @@ func bm25Score(p string) string {
 // posting from 0.660 to 0.977, and its median search from 8 to 17 ms
 // (docs/ai.md, "Scale"); 8 a result found 0.887.
 const rescoredPerResult = 20
-
-// exactSearchSQL is searchSQL without its two approximations, for
-// SearchParams.Exact: each term's postings are all read, not the
-// searchPostingsPerTerm of highest impact, and the semantic half compares
-// every passage's full vector, not only those of the passages nearest by
-// their sketches. With the exact-scan branch chosen (a passage limit no
-// tenant reaches), no index can approximate either. A change to searchSQL
-// that loses one of the two limits fails at start, not in a measurement.
-var exactSearchSQL = func() string {
-	sql := searchSQL
-	for _, c := range []struct {
-		limit, keep string
-		n           int
-	}{
-		{"LIMIT " + fmt.Sprint(searchPostingsPerTerm) + "\n", "\n", 1},
-		{"LIMIT $7 * " + fmt.Sprint(sketchCandidates) + ")", ")", 2},
-	} {
-		if got := strings.Count(sql, c.limit); got != c.n {
-			panic(fmt.Sprintf("postgres: %q occurs %d times in searchSQL, not %d", c.limit, got, c.n))
-		}
-		sql = strings.ReplaceAll(sql, c.limit, c.keep)
-	}
-	return sql
-}()
 
 // sketchOf is v's sketch (internal/sketch) as a bit string.
 func sketchOf(v []float32) pgtype.Bits {

@@ -115,8 +115,8 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 		}
 		var raw []byte
 		v := unitVector(r)
-		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+searchSQL, tenant, q, true, true, pgvector.NewVector(v),
-			false, 10, "test", anyWord(q), true, MinSimilarity, 5000, sketchOf(v)).Scan(&raw); err != nil {
+		st := searchStatements[[2]int{int(kwBest), int(semSketches)}]
+		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+st.sql, st.bind(searchValues(tenant, q, v))...).Scan(&raw); err != nil {
 			return err
 		}
 		var out []struct{ Plan planNode }
@@ -159,8 +159,8 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 			}
 			var raw []byte
 			v := unitVector(r)
-			err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+searchSQL, tenant, q, true, true, pgvector.NewVector(v),
-				false, 10, "test", anyWord(q), true, MinSimilarity, 50, sketchOf(v)).Scan(&raw)
+			st := searchStatements[[2]int{int(kwBest), int(semHNSW)}]
+			err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+st.sql, st.bind(searchValues(tenant, q, v))...).Scan(&raw)
 			if err != nil {
 				return err
 			}
@@ -207,6 +207,14 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 			t.Errorf("%s: the large tenant's semantic half did not use the HNSW index", mode)
 		}
 	}
+}
+
+// searchValues are a hybrid search's arguments by name (searchStatement.bind),
+// for a test's own EXPLAIN of a search statement: every article, ten
+// hits, vectors of the model "test".
+func searchValues(tenant uuid.UUID, q string, v []float32) map[string]any {
+	return map[string]any{"tenant": tenant, "q": q, "public": false, "limit": 10, "plain": anyWord(q),
+		"min_similarity": MinSimilarity, "model": "test", "vector": pgvector.NewVector(v), "sketch": sketchOf(v)}
 }
 
 func unitVector(r *rand.Rand) []float32 {

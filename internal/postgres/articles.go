@@ -312,8 +312,8 @@ func searchBands(keyword, semantic bool, articles, passages int64, scanMax int, 
 	return kw, sem
 }
 
-// searchSettings are SET LOCAL in a search's transaction, in the round
-// trip of the search itself (docs/ai.md, "Scale"):
+// searchSettings are SET LOCAL in a search's transaction, in its first
+// round trip, with the tenant's counts (docs/ai.md, "Scale"):
 //   - No sort where an index gives the order: a large tenant's nearest
 //     passages come from the HNSW index, never from sorting all of the
 //     tenant's passages, even where the planner estimates, for an average

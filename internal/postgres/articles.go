@@ -247,7 +247,7 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	kw, sem := searchBands(keyword, semantic, articles, passages, cmp.Or(s.ExactScanMax, exactScanMax), s.Exact)
-	st := searchStatements[[2]int{int(kw), int(sem)}]
+	st := searchStatements[searchBandsKey{kw, sem}]
 	values := map[string]any{"tenant": tx.TenantID(), "q": s.Q, "public": s.PublicOnly, "limit": s.Limit, "plain": anyWord(s.Q),
 		"min_similarity": MinSimilarity, "model": s.Model}
 	if sem != semNone {

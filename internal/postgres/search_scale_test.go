@@ -115,7 +115,7 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 		}
 		var raw []byte
 		v := unitVector(r)
-		st := searchStatements[[2]int{int(kwBest), int(semSketches)}]
+		st := searchStatements[searchBandsKey{kwBest, semSketches}]
 		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+st.sql, st.bind(searchValues(tenant, q, v))...).Scan(&raw); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func TestLargeTenantSearchReadsK(t *testing.T) {
 			}
 			var raw []byte
 			v := unitVector(r)
-			st := searchStatements[[2]int{int(kwBest), int(semHNSW)}]
+			st := searchStatements[searchBandsKey{kwBest, semHNSW}]
 			err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+st.sql, st.bind(searchValues(tenant, q, v))...).Scan(&raw)
 			if err != nil {
 				return err

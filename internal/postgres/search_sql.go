@@ -51,17 +51,23 @@ func (st searchStatement) bind(values map[string]any) []any {
 	return args
 }
 
+// searchBandsKey names a search statement by its two bands.
+type searchBandsKey struct {
+	kw  keywordBand
+	sem semanticBand
+}
+
 // searchStatements holds every statement SearchArticles can send, by its
 // two bands, made once.
-var searchStatements = func() map[[2]int]searchStatement {
-	m := map[[2]int]searchStatement{}
+var searchStatements = func() map[searchBandsKey]searchStatement {
+	m := map[searchBandsKey]searchStatement{}
 	for kw := kwNone; kw <= kwBest; kw++ {
 		for sem := semNone; sem <= semHNSW; sem++ {
 			if kw == kwNone && sem == semNone {
 				continue
 			}
 			sql, args := numbered(searchStatementSQL(kw, sem))
-			m[[2]int{int(kw), int(sem)}] = searchStatement{sql, args}
+			m[searchBandsKey{kw, sem}] = searchStatement{sql, args}
 		}
 	}
 	return m

@@ -64,7 +64,7 @@ func TestSearchStatementsTakeKnownArguments(t *testing.T) {
 		if strings.Contains(st.sql, "@") && strings.Count(st.sql, "@") != 2*strings.Count(st.sql, "@@") {
 			t.Errorf("bands %v: a placeholder was left unnumbered", bands)
 		}
-		kw, sem := keywordBand(bands[0]), semanticBand(bands[1])
+		kw, sem := bands.kw, bands.sem
 		for part, want := range map[string]bool{
 			"postings AS":                    kw != kwNone,
 			"rescored AS":                    kw == kwBest,

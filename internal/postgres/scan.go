@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,14 +57,16 @@ type openProject struct {
 	start            time.Time
 	deadline         time.Time
 	heldDays         int
-	supportMember    *uuid.UUID
+	supportMember    pgtype.UUID
 	completed, total int
 	avgLateDays      float64
 	progress         float64
 	// The forecast stored by the last scan that changed it.
-	finish *time.Time
+	finish pgtype.Timestamptz
 	atRisk bool
-	reason *string
+	reason pgtype.Text
+	// open is the project's open tasks, for the forecast.
+	open []forecastpkg.Task
 }
 
 // alertKey names an alert raised already: project, kind and dedupe.
@@ -76,7 +79,6 @@ type alertKey struct {
 type scanFacts struct {
 	settings onboardiq.NotificationSettings
 	projects []openProject
-	open     map[uuid.UUID][]forecastpkg.Task // each project's open tasks
 	holidays []onboardiq.Holiday
 	leaders  []uuid.UUID
 	admins   []uuid.UUID
@@ -107,7 +109,9 @@ type scanFacts struct {
 // no row.
 func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error) {
 	res := &ScanResult{TenantID: tx.TenantID(), Notifications: []Notified{}}
-	f, err := readScanFacts(ctx, tx, now)
+	buf := scanBufferPool.Get().(*scanBuffers)
+	defer scanBufferPool.Put(buf)
+	f, err := readScanFacts(ctx, tx, now, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +121,10 @@ func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error)
 		alerts                                 []Alert
 		saveIDs, saveFinish, saveRisk, saveWhy = []uuid.UUID{}, []time.Time{}, []bool{}, []*string{}
 	)
-	for _, p := range f.projects {
+	for i := range f.projects {
+		p := &f.projects[i]
 		r, forecast := forecastpkg.Of(forecastpkg.Project{Start: p.start, Deadline: p.deadline, HeldDays: p.heldDays, Completed: p.completed,
-			AvgLateDays: p.avgLateDays, Open: f.open[p.id], Calendar: cal}, now)
+			AvgLateDays: p.avgLateDays, Open: p.open, Calendar: cal}, now)
 		if forecast && p.forecastChanged(r) {
 			saveIDs, saveFinish, saveRisk = append(saveIDs, p.id), append(saveFinish, r.Finish), append(saveRisk, r.AtRisk)
 			saveWhy = append(saveWhy, nullIfEmpty(r.Reason))
@@ -128,8 +133,8 @@ func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error)
 		raise := func(kind string) bool { return !f.raised[alertKey{p.id, kind, deadline}] }
 		recipients := func() []uuid.UUID {
 			out := append([]uuid.UUID{}, f.leaders...)
-			if p.supportMember != nil {
-				out = append(out, *p.supportMember)
+			if p.supportMember.Valid {
+				out = append(out, p.supportMember.Bytes)
 			}
 			return out
 		}
@@ -144,7 +149,7 @@ func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error)
 			if raise(KindProjectOverdue) {
 				msg := wording.Overdue(words)
 				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindProjectOverdue, Dedupe: deadline, Title: msg.Title, Body: msg.Body,
-					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectOverdue, CustomerID: &p.customerID, Data: data()}})
+					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectOverdue, CustomerID: new(p.customerID), Data: data()}})
 			}
 			if now.Sub(p.deadline) >= time.Duration(f.settings.EscalateAfterDays)*24*time.Hour && raise(KindOverdueEscalated) {
 				msg := wording.OverdueEscalated(words, now)
@@ -158,7 +163,7 @@ func scanTenant(ctx context.Context, tx *Tx, now time.Time) (*ScanResult, error)
 				d["reason"], d["forecast_finish"] = r.Reason, r.Finish.UTC().Format(time.RFC3339)
 				msg := wording.AtRisk(words, r.Reason)
 				alerts = append(alerts, Alert{ProjectID: p.id, Kind: KindProjectAtRisk, Dedupe: deadline, Title: msg.Title, Body: msg.Body, Reason: r.Reason,
-					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectAtRisk, CustomerID: &p.customerID, Data: d}})
+					Recipients: recipients(), Event: &onboardiq.Event{Kind: onboardiq.EventProjectAtRisk, CustomerID: new(p.customerID), Data: d}})
 			}
 		}
 	}
@@ -218,9 +223,8 @@ WHERE p.tenant_id = $1 AND p.project_id = f.project_id
 // changed (TestScanSecondRunWritesNothing); now it is written again when
 // its day changes.
 func (p *openProject) forecastChanged(r forecastpkg.Result) bool {
-	reason := nullIfEmpty(r.Reason)
-	return p.finish == nil || !sameDay(*p.finish, r.Finish) || p.atRisk != r.AtRisk ||
-		(p.reason == nil) != (reason == nil) || p.reason != nil && *p.reason != *reason
+	return !p.finish.Valid || !sameDay(p.finish.Time, r.Finish) || p.atRisk != r.AtRisk || p.reason.Valid != (r.Reason != "") ||
+		p.reason.String != r.Reason
 }
 
 // sameDay reports whether a and b fall on the same day, both in UTC and
@@ -318,20 +322,15 @@ const noJIT = `SET LOCAL jit = off`
 // forecasts and the alerts raised for them; their tasks. Each table is
 // read once, by the tenant's index: the projects' counts and lateness and
 // the dependencies between open tasks are worked out here, from the rows.
-func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, error) {
-	f := &scanFacts{open: map[uuid.UUID][]forecastpkg.Task{}, raised: map[alertKey]bool{}}
+func readScanFacts(ctx context.Context, tx *Tx, now time.Time, buf *scanBuffers) (*scanFacts, error) {
+	f := &scanFacts{raised: map[alertKey]bool{}, projects: buf.projects[:0]}
 	t := tx.TenantID()
-	type place struct {
-		project uuid.UUID
-		index   int
-	}
 	var (
-		where   = map[uuid.UUID]place{}   // open task → its place in f.open
 		edges   [][2]uuid.UUID            // task, predecessor
 		history = map[[16]byte]*float64{} // template task → how late it ran elsewhere, in days
-		late    = map[uuid.UUID]*lateness{}
-		tasks   []scannedTask
+		tasks   = buf.tasks[:0]
 	)
+	defer func() { buf.projects, buf.tasks = f.projects, tasks }()
 	b := &pgx.Batch{}
 	b.Queue(noSeqScan)
 	b.Queue(noJIT)
@@ -359,40 +358,31 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, erro
 		return nil
 	})
 	// The scan asks to raise only the alerts not raised before (the key
-	// still decides, against a concurrent scan).
+	// still decides, against a concurrent scan). Rows are read in place,
+	// into the slices that keep them: a scan reads thousands.
 	b.Queue(scanProjectsSQL, t).Query(func(rows pgx.Rows) error {
+		var raised []string
 		for rows.Next() {
-			var p openProject
-			var raised []string
-			var support pgtype.UUID
-			if err := rows.Scan(raw(&p.id), raw(&p.customerID), &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &support, &p.progress,
+			f.projects = append(f.projects, openProject{})
+			p := &f.projects[len(f.projects)-1]
+			if err := rows.Scan(raw(&p.id), raw(&p.customerID), &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
 				&p.finish, &p.atRisk, &p.reason, &raised); err != nil {
 				return err
-			}
-			if support.Valid {
-				id := uuid.UUID(support.Bytes)
-				p.supportMember = &id
 			}
 			for _, r := range raised {
 				kind, dedupe, _ := strings.Cut(r, " ")
 				f.raised[alertKey{p.id, kind, dedupe}] = true
 			}
-			f.projects = append(f.projects, p)
 		}
 		return rows.Err()
 	})
 	b.Queue(scanTasksSQL, t).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			var x scannedTask
-			var template pgtype.UUID
-			if err := rows.Scan(raw(&x.project), raw(&x.id), &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &template, &x.byCustomer); err != nil {
+			tasks = append(tasks, scannedTask{})
+			x := &tasks[len(tasks)-1]
+			if err := rows.Scan(raw(&x.project), raw(&x.id), &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &x.template, &x.byCustomer); err != nil {
 				return err
 			}
-			if template.Valid {
-				id := uuid.UUID(template.Bytes)
-				x.template = &id
-			}
-			tasks = append(tasks, x)
 		}
 		return rows.Err()
 	})
@@ -401,74 +391,119 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time) (*scanFacts, erro
 		return nil, fmt.Errorf("scan: %w", err)
 	}
 
-	for _, x := range tasks {
-		l := late[x.project]
-		if l == nil {
-			l = &lateness{}
-			late[x.project] = l
-		}
-		l.total++
-		if x.completed {
-			l.completed++
-			if x.due != nil && x.completedAt != nil {
-				l.dated++
-				l.micros += max(0, x.completedAt.Sub(*x.due).Microseconds())
-			}
+	// Each project's counts and lateness, and how many open tasks it has;
+	// then its open tasks, in one array for all the projects.
+	project := buf.project
+	clear(project)
+	for i := range f.projects {
+		project[f.projects[i].id] = i
+	}
+	late := make([]lateness, len(f.projects))
+	opens := 0
+	for i := range tasks {
+		x := &tasks[i]
+		pi, ok := project[x.project]
+		if !ok { // a project that became open after the projects were read
+			x.project = uuid.Nil
 			continue
 		}
-		task := forecastpkg.Task{Start: x.start, Due: x.due, HistoryLateDays: nil, ByCustomer: x.byCustomer}
-		if x.name != nil {
-			task.Name = *x.name
+		l := &late[pi]
+		l.total++
+		if !x.completed {
+			l.open++
+			opens++
+			continue
 		}
-		if x.template != nil {
-			task.HistoryLateDays = history[*x.template]
+		l.completed++
+		if x.due.Valid && x.completedAt.Valid {
+			l.dated++
+			l.micros += max(0, x.completedAt.Time.Sub(x.due.Time).Microseconds())
 		}
-		where[x.id] = place{x.project, len(f.open[x.project])}
-		f.open[x.project] = append(f.open[x.project], task)
 	}
+	open := slices.Grow(buf.open[:0], opens)
+	buf.open = open
 	for i := range f.projects {
-		p := &f.projects[i]
-		if l := late[p.id]; l != nil {
-			p.completed, p.total = l.completed, l.total
-			if l.dated > 0 {
-				p.avgLateDays = float64(l.micros) / float64(l.dated) / float64(24*time.Hour/time.Microsecond)
-			}
+		p, l := &f.projects[i], &late[i]
+		p.completed, p.total = l.completed, l.total
+		if l.dated > 0 {
+			p.avgLateDays = float64(l.micros) / float64(l.dated) / float64(24*time.Hour/time.Microsecond)
 		}
+		p.open, open = open[len(open):len(open):len(open)+l.open], open[:len(open)+l.open]
+	}
+	where := buf.where // open task → its place in its project's open
+	clear(where)
+	for i := range tasks {
+		x := &tasks[i]
+		if x.completed || x.project == uuid.Nil {
+			continue
+		}
+		task := forecastpkg.Task{Name: x.name.String, ByCustomer: x.byCustomer}
+		if x.start.Valid {
+			task.Start = &x.start.Time
+		}
+		if x.due.Valid {
+			task.Due = &x.due.Time
+		}
+		if x.template.Valid {
+			task.HistoryLateDays = history[x.template.Bytes]
+		}
+		pi := project[x.project]
+		p := &f.projects[pi]
+		where[x.id] = place{pi, len(p.open)}
+		p.open = append(p.open, task)
 	}
 	for _, e := range edges {
 		t, okT := where[e[0]]
 		pre, okPre := where[e[1]]
 		if okT && okPre && t.project == pre.project { // the same project always, unless the store's rule was broken
-			tasks := f.open[t.project]
+			tasks := f.projects[t.project].open
 			tasks[t.index].DependsOn = append(tasks[t.index].DependsOn, pre.index)
 		}
 	}
 	return f, nil
 }
 
+// scanBuffers are what a tenant's scan reads its rows into, kept for the
+// next tenant's: a scan over 10,000 tenants would otherwise allocate them
+// 10,000 times, and most of its Go time would go to collecting them. They
+// hold nothing once the scan is done: what it returns is copied out.
+type scanBuffers struct {
+	projects []openProject
+	tasks    []scannedTask
+	open     []forecastpkg.Task
+	project  map[uuid.UUID]int   // project → its place in projects
+	where    map[uuid.UUID]place // open task → its place in its project's open tasks
+}
+
+type place struct{ project, index int }
+
+var scanBufferPool = sync.Pool{New: func() any {
+	return &scanBuffers{project: map[uuid.UUID]int{}, where: map[uuid.UUID]place{}}
+}}
+
 // raw lets pgx read a uuid straight into id's bytes: uuid.UUID is an
 // sql.Scanner, which pgx would feed a string to parse, the slow way for the
 // thousands of ids a scan reads.
 func raw(id *uuid.UUID) *[16]byte { return (*[16]byte)(id) }
 
-// scannedTask is a task of a project the scan looks at, as read.
+// scannedTask is a task of a project the scan looks at, as read: values,
+// not pointers, so that reading one allocates nothing but its name.
 type scannedTask struct {
-	project, id      uuid.UUID
-	completed        bool
-	due, completedAt *time.Time
-	start            *time.Time
-	name             *string
-	template         *uuid.UUID
-	byCustomer       bool
+	project, id           uuid.UUID
+	completed, byCustomer bool
+	due, completedAt      pgtype.Timestamptz
+	start                 pgtype.Timestamptz
+	name                  pgtype.Text
+	template              pgtype.UUID
 }
 
-// lateness sums a project's tasks: how many, how many completed, and how
-// late the completed ones with a due date ran (early counts as zero), in
+// lateness sums a project's tasks: how many, how many completed (and
+// open), and how late the completed ones with a due date ran (early counts as zero), in
 // whole microseconds so that the same tasks give the same average in any
 // order.
 type lateness struct {
-	total, completed, dated int
-	micros                  int64
+	total, completed, dated, open int
+	micros                        int64
 }
 
 func usersWithRole(ctx context.Context, tx *Tx, role string) ([]uuid.UUID, error) {

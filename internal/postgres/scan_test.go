@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -395,5 +396,49 @@ func TestScanStatementsDoNotGrowWithProjects(t *testing.T) {
 		if len(large) > runs.most || statements(large) > 12 {
 			t.Errorf("%s scan: %d round trips, %d statements; want at most %d round trips, 12 statements", runs.name, len(large), statements(large), runs.most)
 		}
+	}
+}
+
+// TestScanBuffersHoldNothingOver: a tenant's scan reads into buffers that
+// the last tenant's scan grew (scanBufferPool). The facts of a small
+// tenant with no forecast stored yet, read after a larger tenant whose
+// projects have forecasts, alerts and chained tasks, are the facts read
+// into new buffers: nothing of the larger tenant is left in them.
+func TestScanBuffersHoldNothingOver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	large, small := newScanFixture(t), newScanFixture(t)
+	large.addProjects(t, 30, now)
+	small.addProjects(t, 2, now)
+	if _, err := large.db.ScanOne(ctx, large.tenant, now); err != nil { // forecasts and alerts stored
+		t.Fatal(err)
+	}
+	read := func(f *scanFixture, buf *scanBuffers) *scanFacts {
+		t.Helper()
+		var facts *scanFacts
+		err := f.db.InTenantReadOnly(ctx, f.tenant, func(ctx context.Context, tx *Tx) error {
+			var err error
+			facts, err = readScanFacts(ctx, tx, now, buf)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return facts
+	}
+	used := scanBufferPool.New().(*scanBuffers)
+	before := read(large, used)
+	if len(before.projects) != 30 || len(before.raised) == 0 || !before.projects[0].finish.Valid {
+		t.Fatalf("the large tenant: %d projects, %d alerts raised, a forecast stored %v; want 30, some, true",
+			len(before.projects), len(before.raised), before.projects[0].finish.Valid)
+	}
+	got := read(small, used)
+	want := read(small, scanBufferPool.New().(*scanBuffers))
+	if len(want.projects) != 2 || want.projects[0].finish.Valid {
+		t.Fatalf("the small tenant: %d projects, a forecast stored %v; want 2, none", len(want.projects), want.projects[0].finish.Valid)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read into used buffers:\n%+v\nwant, as into new ones:\n%+v", got, want)
 	}
 }

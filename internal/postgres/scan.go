@@ -365,17 +365,22 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time, buf *scanBuffers)
 		return nil
 	})
 	// The scan asks to raise only the alerts not raised before (the key
-	// still decides, against a concurrent scan). Rows are read in place,
-	// into the slices that keep them: a scan reads thousands.
+	// still decides, against a concurrent scan). Each row is read into one
+	// value whose fields the destinations point at, made once, then
+	// copied: a scan reads thousands, and a destination list made for
+	// each row is an allocation for each.
 	b.Queue(scanProjectsSQL, t).Query(func(rows pgx.Rows) error {
-		var raised []string
+		var (
+			p      openProject
+			raised []string
+			dest   = []any{raw(&p.id), raw(&p.customerID), &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
+				&p.finish, &p.atRisk, &p.reason, &raised}
+		)
 		for rows.Next() {
-			f.projects = append(f.projects, openProject{})
-			p := &f.projects[len(f.projects)-1]
-			if err := rows.Scan(raw(&p.id), raw(&p.customerID), &p.name, &p.customer, &p.start, &p.deadline, &p.heldDays, &p.supportMember, &p.progress,
-				&p.finish, &p.atRisk, &p.reason, &raised); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
+			f.projects = append(f.projects, p)
 			for _, r := range raised {
 				kind, dedupe, _ := strings.Cut(r, " ")
 				f.raised[alertKey{p.id, kind, dedupe}] = true
@@ -384,12 +389,13 @@ func readScanFacts(ctx context.Context, tx *Tx, now time.Time, buf *scanBuffers)
 		return rows.Err()
 	})
 	b.Queue(scanTasksSQL, t).Query(func(rows pgx.Rows) error {
+		var x scannedTask
+		dest := []any{raw(&x.project), raw(&x.id), &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &x.template, &x.byCustomer}
 		for rows.Next() {
-			tasks = append(tasks, scannedTask{})
-			x := &tasks[len(tasks)-1]
-			if err := rows.Scan(raw(&x.project), raw(&x.id), &x.completed, &x.due, &x.completedAt, &x.name, &x.start, &x.template, &x.byCustomer); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
+			tasks = append(tasks, x)
 		}
 		return rows.Err()
 	})

@@ -251,7 +251,10 @@ func (tx *Tx) SearchArticles(ctx context.Context, s SearchParams) ([]onboardiq.A
 	values := map[string]any{"tenant": tx.TenantID(), "q": s.Q, "public": s.PublicOnly, "limit": s.Limit, "plain": anyWord(s.Q),
 		"min_similarity": MinSimilarity, "model": s.Model}
 	if sem != semNone {
-		values["vector"], values["sketch"] = pgvector.NewVector(s.Vector), sketchOf(s.Vector)
+		values["vector"] = pgvector.NewVector(s.Vector)
+	}
+	if slices.Contains(st.args, "sketch") { // the larger tenants' statements: a 768-dimension rotation spared the others
+		values["sketch"] = sketchOf(s.Vector)
 	}
 	b = &pgx.Batch{}
 	if sem == semHNSW {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -51,7 +52,7 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[postgres.Webhoo
 				return notify.Outcome{Result: "not sent: the signing secret cannot be decrypted (the server's secret key is misconfigured)", Retry: true}
 			}
 			return w.Webhooks.Send(ctx, o)
-		})
+		}, nil)
 }
 
 func (w *WebhookWorker) logger() *slog.Logger {
@@ -61,37 +62,80 @@ func (w *WebhookWorker) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// EmailWorker sends one email delivery and logs the attempt.
+// EmailWorker sends one email delivery, or a batch, and logs each attempt.
 type EmailWorker struct {
 	river.WorkerDefaults[postgres.EmailArgs]
 	DB     *postgres.DB
 	Mailer *notify.Mailer
 }
 
-// Timeout bounds one email, SMTP conversation included.
-func (w *EmailWorker) Timeout(*river.Job[postgres.EmailArgs]) time.Duration { return time.Minute }
+// emailTimeout bounds one email, SMTP conversation included; a batch
+// gets emailBatchTimeout, within RescueAfter, and leaves what it has not
+// reached by a minute before it to a job of its own.
+const (
+	emailTimeout      = time.Minute
+	emailBatchTimeout = 4 * time.Minute
+)
 
-// Work sends the delivery.
+// emailRetryWait is the wait before a batch's delivery is tried again on
+// its own: River's default after a first attempt.
+const emailRetryWait = time.Second
+
+// Timeout bounds the job.
+func (w *EmailWorker) Timeout(job *river.Job[postgres.EmailArgs]) time.Duration {
+	if len(job.Args.DeliveryIDs) > 0 {
+		return emailBatchTimeout
+	}
+	return emailTimeout
+}
+
+// Work sends the delivery, or each delivery of the batch that no run of
+// it has tried yet: a first attempt each, and a job of its own for one to
+// be tried again (made with the attempt's record, so a batch run again
+// after a failure of the store neither sends twice nor queues twice).
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArgs]) error {
-	return deliver(ctx, w.DB, job.Args.TenantID, job.Args.DeliveryID, job.Attempt, job.Attempt >= postgres.EmailMaxAttempts,
-		func(ctx context.Context, o *postgres.Outbound) notify.Outcome {
-			if prefix, _ := o.Payload["link_prefix"].(string); strings.HasPrefix(prefix, "/") {
-				o.Payload["link_prefix"] = strings.TrimRight(w.Mailer.BaseURL, "/") + prefix
-			}
-			if o.TaskID != nil && o.UserID != nil {
-				to, err := w.DB.ReplyAddressFor(ctx, job.Args.TenantID, *o.TaskID, *o.UserID, w.Mailer.InboundDomain)
-				if err != nil {
-					return notify.Outcome{Result: "could not make the reply address: " + err.Error(), Retry: true}
-				}
-				o.ReplyTo = to
-			}
-			if postgres.IsLinkEmail(o) && w.Mailer.SMTPURL != "" {
-				if out, ok := w.reissue(ctx, job.Args.TenantID, o); !ok {
-					return out
-				}
-			}
-			return w.Mailer.Send(ctx, o)
+	a := job.Args
+	if len(a.DeliveryIDs) == 0 {
+		attempt := a.Attempted + job.Attempt
+		return deliver(ctx, w.DB, a.TenantID, a.DeliveryID, attempt, attempt >= postgres.EmailMaxAttempts, w.send(a.TenantID), nil)
+	}
+	for i, id := range a.DeliveryIDs {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < emailTimeout {
+			rest := postgres.EmailArgs{TenantID: a.TenantID, DeliveryIDs: a.DeliveryIDs[i:]}
+			return w.DB.InTenant(ctx, a.TenantID, func(ctx context.Context, tx *postgres.Tx) error { return tx.Enqueue(ctx, rest) })
+		}
+		err := deliver(ctx, w.DB, a.TenantID, id, 1, false, w.send(a.TenantID), func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.EnqueueAt(ctx, postgres.EmailArgs{TenantID: a.TenantID, DeliveryID: id, Attempted: 1}, time.Now().Add(emailRetryWait))
 		})
+		if err != nil {
+			return fmt.Errorf("email delivery %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// send sends an email delivery of tenant.
+func (w *EmailWorker) send(tenant uuid.UUID) func(context.Context, *postgres.Outbound) notify.Outcome {
+	return func(ctx context.Context, o *postgres.Outbound) notify.Outcome {
+		ctx, cancel := context.WithTimeout(ctx, emailTimeout)
+		defer cancel()
+		if prefix, _ := o.Payload["link_prefix"].(string); strings.HasPrefix(prefix, "/") {
+			o.Payload["link_prefix"] = strings.TrimRight(w.Mailer.BaseURL, "/") + prefix
+		}
+		if o.TaskID != nil && o.UserID != nil {
+			to, err := w.DB.ReplyAddressFor(ctx, tenant, *o.TaskID, *o.UserID, w.Mailer.InboundDomain)
+			if err != nil {
+				return notify.Outcome{Result: "could not make the reply address: " + err.Error(), Retry: true}
+			}
+			o.ReplyTo = to
+		}
+		if postgres.IsLinkEmail(o) && w.Mailer.SMTPURL != "" {
+			if out, ok := w.reissue(ctx, tenant, o); !ok {
+				return out
+			}
+		}
+		return w.Mailer.Send(ctx, o)
+	}
 }
 
 // reissue makes the link of a sign-in or reset email just before it is
@@ -117,8 +161,11 @@ func (w *EmailWorker) reissue(ctx context.Context, tenant uuid.UUID, o *postgres
 
 // deliver loads a delivery, sends it, and logs the attempt. A failure worth
 // retrying returns an error, so River tries again; any other outcome is
-// final and returns nil.
-func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt int, last bool, send func(context.Context, *postgres.Outbound) notify.Outcome) error {
+// final and returns nil. With again set (a batch's first attempt), a
+// delivery tried before is left alone, and a failure worth retrying calls
+// again in the transaction that records it, and returns nil.
+func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt int, last bool, send func(context.Context, *postgres.Outbound) notify.Outcome,
+	again func(context.Context, *postgres.Tx) error) error {
 	var o *postgres.Outbound
 	err := db.InTenantReadOnly(ctx, tenant, func(ctx context.Context, tx *postgres.Tx) error {
 		var err error
@@ -131,16 +178,22 @@ func deliver(ctx context.Context, db *postgres.DB, tenant, id uuid.UUID, attempt
 	if err != nil || o.Status == "delivered" {
 		return err // or already delivered by an earlier run of this job
 	}
+	if again != nil && o.Status != "pending" {
+		return nil // tried by an earlier run of the batch: its own job has it, or it is done
+	}
 	start := time.Now()
 	out := send(ctx, o)
 	r := postgres.AttemptResult{Attempt: attempt, OK: out.OK, Result: out.Result, Duration: time.Since(start),
 		Final: out.OK || !out.Retry || last, Disable: out.Disable, Bounce: out.Bounce}
 	if err := db.InTenant(context.WithoutCancel(ctx), tenant, func(ctx context.Context, tx *postgres.Tx) error {
-		return tx.RecordAttempt(ctx, o, r)
+		if err := tx.RecordAttempt(ctx, o, r); err != nil || r.Final || again == nil {
+			return err
+		}
+		return again(ctx, tx)
 	}); err != nil {
 		return err
 	}
-	if !r.Final {
+	if !r.Final && again == nil {
 		return errAttempt(out.Result)
 	}
 	return nil

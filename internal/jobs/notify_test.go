@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,11 +209,15 @@ SELECT id, args FROM river_job WHERE kind = 'event' AND args->>'tenant_id' = $1 
 	}
 }
 
-// pending lists the queued delivery jobs of a kind for the tenant.
+// pending lists the deliveries of the queued jobs of a kind for the
+// tenant, a batch's in its order.
 func (f *fixture) pending(t *testing.T, kind string) []uuid.UUID {
 	t.Helper()
 	rows, err := f.db.App.Pool.Query(context.Background(), `
-SELECT (args->>'delivery_id')::uuid FROM river_job WHERE kind = $1 AND args->>'tenant_id' = $2 AND state IN ('available', 'scheduled') ORDER BY id`,
+SELECT d::uuid FROM river_job,
+    jsonb_array_elements_text(CASE WHEN args ? 'delivery_ids' THEN args->'delivery_ids' ELSE jsonb_build_array(args->'delivery_id') END)
+        WITH ORDINALITY AS b (d, n)
+WHERE kind = $1 AND args->>'tenant_id' = $2 AND state IN ('available', 'scheduled') ORDER BY id, n`,
 		kind, f.tenant.String())
 	if err != nil {
 		t.Fatal(err)
@@ -435,6 +441,92 @@ func TestEmailDelivery(t *testing.T) {
 	}
 	if d := f.delivery(t, ids[1]); d.Status != "failed" || !strings.Contains(*d.LastError, "554") {
 		t.Errorf("after a 554: %+v", d.Delivery)
+	}
+}
+
+// TestEmailBatch: a scan's alert emails go in one job, which makes each
+// delivery's first attempt: a temporary refusal goes on in a job of its
+// own that counts on from the batch's attempt, a permanent one fails, the
+// rest are sent. Run again (as River runs a job again after a failure of
+// the store), the batch sends nothing twice and queues nothing twice.
+func TestEmailBatch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.scan(t)
+	jobs := func(where string) []postgres.EmailArgs {
+		t.Helper()
+		rows, err := f.db.App.Pool.Query(ctx, `SELECT args FROM river_job WHERE kind = 'email' AND args->>'tenant_id' = $1 AND `+where+` ORDER BY id`, f.tenant.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[postgres.EmailArgs])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	batches := jobs(`args ? 'delivery_ids'`)
+	if len(batches) != 1 || len(batches[0].DeliveryIDs) < 3 || len(jobs(`args ? 'delivery_id'`)) != 0 {
+		t.Fatalf("the scan queued %d email batches (%v) and %d single jobs; want one batch of its emails, at least 3",
+			len(batches), batches, len(jobs(`args ? 'delivery_id'`)))
+	}
+	ids := batches[0].DeliveryIDs
+	w := &EmailWorker{DB: f.db.App, Mailer: f.mailer}
+	// Too near its end to send one more: the rest goes to a job of its own.
+	short, cancel := context.WithTimeout(ctx, emailTimeout/2)
+	defer cancel()
+	if err := w.Work(short, job(batches[0], 1)); err != nil {
+		t.Fatal(err)
+	}
+	if again := jobs(`args ? 'delivery_ids'`); len(f.box.all()) != 0 || len(again) != 2 || !slices.Equal(again[1].DeliveryIDs, ids) {
+		t.Fatalf("near its end, the batch sent %d emails and left %+v; want none sent and its deliveries in a new batch", len(f.box.all()), again)
+	}
+	var refused atomic.Int32
+	f.box.reject = func() *smtp.SMTPError {
+		switch refused.Add(1) {
+		case 1:
+			return &smtp.SMTPError{Code: 451, Message: "try again later"}
+		case 2:
+			return &smtp.SMTPError{Code: 554, Message: "no such mailbox"}
+		}
+		return nil
+	}
+	for run := 1; run <= 2; run++ {
+		if err := w.Work(ctx, job(batches[0], run)); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if sent := len(f.box.all()); sent != len(ids)-2 {
+			t.Errorf("run %d: %d emails accepted; want %d, every one but the refused two, once", run, sent, len(ids)-2)
+		}
+		if own := jobs(`args ? 'delivery_id'`); len(own) != 1 || own[0].DeliveryID != ids[0] || own[0].Attempted != 1 {
+			t.Errorf("run %d: jobs of their own %+v; want one for %s, after 1 attempt", run, own, ids[0])
+		}
+	}
+	if d := f.delivery(t, ids[0]); d.Status != "retrying" || len(d.Attempts) != 1 || !strings.Contains(d.Attempts[0].Result, "451") {
+		t.Errorf("refused for now: %+v", d.Delivery)
+	}
+	if d := f.delivery(t, ids[1]); d.Status != "failed" || len(d.Attempts) != 1 {
+		t.Errorf("refused for good: %+v", d.Delivery)
+	}
+	for _, id := range ids[2:] {
+		if d := f.delivery(t, id); d.Status != "delivered" || len(d.Attempts) != 1 {
+			t.Errorf("accepted: %+v", d.Delivery)
+		}
+	}
+	// Its own job counts on from the batch: its first run is attempt 2,
+	// its ninth the last of EmailMaxAttempts.
+	f.box.reject = func() *smtp.SMTPError { return &smtp.SMTPError{Code: 451, Message: "try again later"} }
+	own := jobs(`args ? 'delivery_id'`)[0]
+	if err := w.Work(ctx, job(own, 1)); err == nil {
+		t.Error("a 451 on the job of its own was not retried")
+	}
+	if err := w.Work(ctx, job(own, postgres.EmailMaxAttempts-1)); err != nil {
+		t.Errorf("the last attempt: %v; want it recorded as final", err)
+	}
+	d := f.delivery(t, ids[0])
+	if got := len(d.Attempts); d.Status != "failed" || got != 3 || d.Attempts[1].Attempt != 2 || d.Attempts[2].Attempt != postgres.EmailMaxAttempts {
+		t.Errorf("after its own job's runs: status %s, attempts %+v; want failed after attempts 1, 2 and %d", d.Status, d.Attempts, postgres.EmailMaxAttempts)
 	}
 }
 

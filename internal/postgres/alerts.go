@@ -36,10 +36,36 @@ var NotificationKinds = []string{KindProjectOverdue, KindOverdueEscalated, KindP
 // one endpoint: a delivery, not a recorded change.
 const EventWebhookTest = "webhook.test"
 
-// EmailArgs sends one email delivery.
+// EmailArgs sends one email delivery, or a batch of them.
 type EmailArgs struct {
 	TenantID   uuid.UUID `json:"tenant_id"`
-	DeliveryID uuid.UUID `json:"delivery_id"`
+	DeliveryID uuid.UUID `json:"delivery_id,omitzero"`
+	// DeliveryIDs, instead of DeliveryID, names a batch of up to
+	// EmailBatch deliveries queued by one statement (a scan's alerts):
+	// one job instead of one each, which was a fifth of the rows the delay
+	// scan's first run wrote (docs/performance.md). A batch makes each delivery's first
+	// attempt; one to be tried again goes on in a job of its own.
+	DeliveryIDs []uuid.UUID `json:"delivery_ids,omitempty"`
+	// Attempted is how many attempts were made before this job: a
+	// delivery's own job after its batch counts on from the batch's.
+	Attempted int `json:"attempted,omitempty"`
+}
+
+// EmailBatch bounds the deliveries of one email job.
+const EmailBatch = 100
+
+// emailJobs are the jobs of email deliveries of the tenant tx runs in,
+// queued by one statement, to be sent at at: one for a single delivery,
+// batches of EmailBatch for more.
+func emailJobs(tenant uuid.UUID, ids []uuid.UUID, at time.Time) []river.InsertManyParams {
+	var jobs []river.InsertManyParams
+	if len(ids) == 1 {
+		return []river.InsertManyParams{{Args: EmailArgs{TenantID: tenant, DeliveryID: ids[0]}, InsertOpts: &river.InsertOpts{ScheduledAt: at}}}
+	}
+	for batch := range slices.Chunk(ids, EmailBatch) {
+		jobs = append(jobs, river.InsertManyParams{Args: EmailArgs{TenantID: tenant, DeliveryIDs: batch}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+	}
+	return jobs
 }
 
 // Kind is River's name for the job.
@@ -288,7 +314,10 @@ func (ab *alertBatch) deliveries() int { return len(ab.mailed) }
 // how many jobs it queued.
 func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.NotificationSettings, now time.Time) ([]Notified, int, error) {
 	out := make([]Notified, len(ab.notified))
-	var jobs []river.InsertManyParams
+	var (
+		jobs   []river.InsertManyParams
+		emails []uuid.UUID
+	)
 	at := quietUntil(settings, now)
 	for i, n := range ab.notified {
 		out[i] = n
@@ -298,7 +327,7 @@ func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.Not
 			if !ok { // the statement mails every pending one
 				return nil, 0, fmt.Errorf("raise alerts: notification %s has no email delivery", n.NotificationID)
 			}
-			jobs = append(jobs, river.InsertManyParams{Args: EmailArgs{TenantID: tx.TenantID(), DeliveryID: delivery}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+			emails = append(emails, delivery)
 			out[i].EmailDelivery = "immediate"
 			if at.After(now) {
 				out[i].EmailDelivery = "quiet"
@@ -306,6 +335,9 @@ func (ab *alertBatch) finish(ctx context.Context, tx *Tx, settings onboardiq.Not
 		case "none":
 			out[i].EmailDelivery = "off"
 		}
+	}
+	if len(emails) > 0 {
+		jobs = append(jobs, emailJobs(tx.TenantID(), emails, at)...)
 	}
 	if len(ab.events) > 0 {
 		jobs = append(jobs, eventJobs(tx.TenantID(), ab.events)...)

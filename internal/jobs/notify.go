@@ -99,12 +99,13 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[postgres.EmailArg
 		attempt := a.Attempted + job.Attempt
 		return deliver(ctx, w.DB, a.TenantID, a.DeliveryID, attempt, attempt >= postgres.EmailMaxAttempts, w.send(a.TenantID), nil)
 	}
+	send := w.send(a.TenantID)
 	for i, id := range a.DeliveryIDs {
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < emailTimeout {
 			rest := postgres.EmailArgs{TenantID: a.TenantID, DeliveryIDs: a.DeliveryIDs[i:]}
 			return w.DB.InTenant(ctx, a.TenantID, func(ctx context.Context, tx *postgres.Tx) error { return tx.Enqueue(ctx, rest) })
 		}
-		err := deliver(ctx, w.DB, a.TenantID, id, 1, false, w.send(a.TenantID), func(ctx context.Context, tx *postgres.Tx) error {
+		err := deliver(ctx, w.DB, a.TenantID, id, 1, false, send, func(ctx context.Context, tx *postgres.Tx) error {
 			return tx.EnqueueAt(ctx, postgres.EmailArgs{TenantID: a.TenantID, DeliveryID: id, Attempted: 1}, time.Now().Add(emailRetryWait))
 		})
 		if err != nil {

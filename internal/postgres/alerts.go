@@ -42,9 +42,10 @@ type EmailArgs struct {
 	DeliveryID uuid.UUID `json:"delivery_id,omitzero"`
 	// DeliveryIDs, instead of DeliveryID, names a batch of up to
 	// EmailBatch deliveries queued by one statement (a scan's alerts):
-	// one job instead of one each, which was a fifth of the rows the delay
-	// scan's first run wrote (docs/performance.md). A batch makes each delivery's first
-	// attempt; one to be tried again goes on in a job of its own.
+	// one job instead of one each, which was a fifth of the rows the
+	// delay scan's first run wrote (docs/performance.md). A batch makes
+	// each delivery's first attempt; one to be tried again goes on in a
+	// job of its own.
 	DeliveryIDs []uuid.UUID `json:"delivery_ids,omitempty"`
 	// Attempted is how many attempts were made before this job: a
 	// delivery's own job after its batch counts on from the batch's.
@@ -58,10 +59,10 @@ const EmailBatch = 100
 // queued by one statement, to be sent at at: one for a single delivery,
 // batches of EmailBatch for more.
 func emailJobs(tenant uuid.UUID, ids []uuid.UUID, at time.Time) []river.InsertManyParams {
-	var jobs []river.InsertManyParams
 	if len(ids) == 1 {
 		return []river.InsertManyParams{{Args: EmailArgs{TenantID: tenant, DeliveryID: ids[0]}, InsertOpts: &river.InsertOpts{ScheduledAt: at}}}
 	}
+	var jobs []river.InsertManyParams
 	for batch := range slices.Chunk(ids, EmailBatch) {
 		jobs = append(jobs, river.InsertManyParams{Args: EmailArgs{TenantID: tenant, DeliveryIDs: batch}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
 	}
